@@ -1,0 +1,50 @@
+"""Following and unfollowing: the services behind the web UI and the client-to-server API."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.uris import Uris
+from outbox.activities import build_activity
+from outbox.enqueue import enqueue_activity
+from storage.models import Actor, Follow, utcnow
+from storage.models.follows import ACCEPTED, PENDING
+
+
+async def follow(session: AsyncSession, uris: Uris, follower: Actor, target: Actor) -> Follow:
+    """Follow ``target``; a local one answers at once, a remote one through its inbox."""
+    existing = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
+    )
+    if existing is not None:
+        return existing
+    activity = build_activity(uris, "Follow", follower, target.uri, [target.uri], [])
+    row = Follow(uri=activity["id"], follower_id=follower.id, followed_id=target.id, state=PENDING)
+    session.add(row)
+    if target.is_local:
+        if target.is_group or not target.manually_approves_followers:
+            row.state = ACCEPTED
+            row.accepted_at = utcnow()
+        await session.flush()
+        return row
+    await session.flush()
+    await enqueue_activity(session, follower, activity, to_followers=False,
+                           inboxes=[target.inbox_uri])
+    return row
+
+
+async def unfollow(session: AsyncSession, uris: Uris, follower: Actor, target: Actor) -> bool:
+    """Stop following ``target``; a remote one is sent ``Undo(Follow)``. False if not following."""
+    row = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
+    )
+    if row is None:
+        return False
+    await session.execute(delete(Follow).where(Follow.id == row.id))
+    if not target.is_local:
+        original = {"id": row.uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
+        undo = build_activity(uris, "Undo", follower, original, [target.uri], [])
+        await enqueue_activity(session, follower, undo, to_followers=False,
+                               inboxes=[target.inbox_uri])
+    return True

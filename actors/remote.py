@@ -1,0 +1,167 @@
+"""Resolving and caching remote actors and their keys.
+
+Every fetch is a signed GET by the instance actor (authorized fetch). A fetched actor is trusted
+only if its id lives on the origin it was fetched from, and its key is owned by it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urldefrag, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.uris import INSTANCE_USERNAME
+from federation.client import FederationClient, Signer
+from federation.errors import FetchError, InvalidActivity
+from federation.parsing import ParsedActor, parse_actor
+from federation.vocab import same_origin
+from storage.database import Database
+from storage.models import Actor, utcnow
+
+log = logging.getLogger(__name__)
+
+ACTOR_TYPES = frozenset({"Person", "Group", "Application", "Service", "Organization"})
+REFRESH_AFTER = timedelta(days=1)
+KEY_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class KnownKey:
+    """What verifying a signature needs, kept in memory to spare a query per inbox POST."""
+
+    key_id: str
+    actor_id: int
+    actor_uri: str
+    public_key_pem: str
+    is_gone: bool
+
+
+class RemoteActors:
+    def __init__(self, database: Database, client: FederationClient | None) -> None:
+        self.database = database
+        self.client = client
+        self._keys: OrderedDict[str, KnownKey] = OrderedDict()
+        self._signer: Signer | None = None
+
+    async def signer(self) -> Signer:
+        """The instance actor's key, which signs every fetch."""
+        if self._signer is None:
+            async with self.database.session() as session:
+                actor = await session.scalar(
+                    select(Actor).where(
+                        Actor.is_local.is_(True), Actor.username == INSTANCE_USERNAME
+                    )
+                )
+            if actor is None or actor.private_key_pem is None:
+                raise RuntimeError("no instance actor: run `quartiers migrate`")
+            self._signer = Signer(actor.public_key_id, actor.private_key_pem)
+        return self._signer
+
+    def forget(self, actor_uri: str) -> None:
+        for key_id in [k for k, v in self._keys.items() if v.actor_uri == actor_uri]:
+            del self._keys[key_id]
+
+    def _remember(self, actor: Actor) -> KnownKey:
+        known = KnownKey(
+            actor.public_key_id, actor.id, actor.uri, actor.public_key_pem, actor.is_gone
+        )
+        self._keys[actor.public_key_id] = known
+        self._keys.move_to_end(actor.public_key_id)
+        while len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+        return known
+
+    async def key(self, key_id: str, *, refresh: bool = False) -> KnownKey | None:
+        """The key ``key_id`` (from memory, the database, or fetched); None if it cannot be had."""
+        if not refresh:
+            known = self._keys.get(key_id)
+            if known is not None:
+                return known
+            async with self.database.session() as session:
+                actor = await session.scalar(select(Actor).where(Actor.public_key_id == key_id))
+            if actor is not None:
+                return self._remember(actor)
+        actor = await self.fetch_actor(urldefrag(key_id).url, expected_key_id=key_id)
+        return self._remember(actor) if actor is not None else None
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
+        """A known actor by id, fetched when unknown or stale."""
+        async with self.database.session() as session:
+            actor = await session.scalar(select(Actor).where(Actor.uri == uri))
+        if actor is not None and (actor.is_local or actor.is_gone):
+            return actor
+        stale = (
+            actor is None
+            or actor.fetched_at is None
+            or (utcnow() - actor.fetched_at > REFRESH_AFTER)
+        )
+        if actor is not None and not (refresh or stale):
+            return actor
+        fetched = await self.fetch_actor(uri)
+        return fetched or actor
+
+    async def fetch_actor(self, url: str, *, expected_key_id: str | None = None) -> Actor | None:
+        if self.client is None:
+            return None
+        try:
+            document = await self.client.fetch_document(url, await self.signer())
+            data = document.data
+            if data.get("type") not in ACTOR_TYPES and isinstance(data.get("owner"), str):
+                # The key id named a standalone Key document: its owner is the actor.
+                document = await self.client.fetch_document(data["owner"], await self.signer())
+            parsed = parse_actor(document.data)
+        except (FetchError, InvalidActivity) as error:
+            log.info("cannot fetch actor %s: %s", url, error)
+            return None
+        if not same_origin(parsed.id, document.url) or not parsed.inbox:
+            log.warning("refusing actor %s served from %s", parsed.id, document.url)
+            return None
+        if not parsed.public_key_pem or not parsed.public_key_id:
+            log.info("actor %s has no public key", parsed.id)
+            return None
+        if parsed.owner and parsed.owner != parsed.id:
+            log.warning("key of %s is owned by %s", parsed.id, parsed.owner)
+            return None
+        if expected_key_id and parsed.public_key_id != expected_key_id:
+            log.info("actor %s does not carry key %s", parsed.id, expected_key_id)
+            return None
+        async with self.database.transaction() as session:
+            actor = await store_remote_actor(session, parsed)
+        self.forget(actor.uri)
+        return actor
+
+
+async def store_remote_actor(session: AsyncSession, parsed: ParsedActor) -> Actor:
+    """Insert or refresh the cached copy of a remote actor."""
+    actor = await session.scalar(select(Actor).where(Actor.uri == parsed.id))
+    if actor is not None and actor.is_local:
+        return actor
+    if actor is None:
+        actor = Actor(uri=parsed.id, is_local=False)
+        session.add(actor)
+    split = urlsplit(parsed.id)
+    actor.type = parsed.type
+    actor.username = (parsed.preferred_username or split.path.rstrip("/").rsplit("/", 1)[-1])[:255]
+    actor.domain = split.netloc.lower()
+    actor.name = (parsed.name or actor.username)[:255]
+    actor.summary = parsed.summary or ""
+    actor.url = parsed.url
+    actor.icon_url = parsed.icon_url
+    actor.inbox_uri = parsed.inbox or ""
+    actor.shared_inbox_uri = parsed.shared_inbox
+    actor.outbox_uri = parsed.outbox
+    actor.followers_uri = parsed.followers
+    actor.following_uri = parsed.following
+    actor.public_key_id = parsed.public_key_id or ""
+    actor.public_key_pem = parsed.public_key_pem or ""
+    actor.manually_approves_followers = bool(parsed.manually_approves_followers)
+    actor.document = dict(parsed.raw)
+    actor.fetched_at = utcnow()
+    actor.is_gone = False
+    await session.flush()
+    return actor

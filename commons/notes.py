@@ -1,0 +1,72 @@
+"""The AS2 shape of posts: a Note with a French-first summary-free body, audience and tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from federation.vocab import PUBLIC, build_context
+from storage.models import Actor, Post
+from storage.models.posts import FOLLOWERS, MENTIONED
+from storage.models.posts import PUBLIC as PUBLIC_VISIBILITY
+
+
+def addressing(
+    author: Actor, visibility: str, audience: Actor | None
+) -> tuple[list[str], list[str]]:
+    """``to`` and ``cc`` for a post: public posts go to everyone and cc the followers."""
+    followers = [author.followers_uri] if author.followers_uri else []
+    group = [audience.uri] if audience is not None else []
+    if visibility == PUBLIC_VISIBILITY:
+        return [PUBLIC], followers + group
+    if visibility == FOLLOWERS:
+        return followers + group, []
+    if visibility == MENTIONED:
+        return group, []
+    raise ValueError(f"unknown visibility {visibility!r}")
+
+
+def build_note(
+    post: Post, author: Actor, audience: Actor | None, *, with_context: bool = True
+) -> dict[str, Any]:
+    to, cc = addressing(author, post.visibility, audience)
+    note: dict[str, Any] = {
+        "id": post.uri,
+        "type": post.type,
+        "attributedTo": author.uri,
+        "content": post.content_html,
+        "published": _iso(post.published),
+        "url": post.url or post.uri,
+        "to": to,
+        "cc": cc,
+        "sensitive": post.is_sensitive,
+    }
+    if with_context:
+        note = {"@context": build_context(), **note}
+    if post.language:
+        note["contentMap"] = {post.language: post.content_html}
+    if post.source is not None:
+        note["source"] = {"content": post.source, "mediaType": "text/markdown"}
+    if post.summary:
+        note["summary"] = post.summary
+    if post.in_reply_to_uri:
+        note["inReplyTo"] = post.in_reply_to_uri
+    if audience is not None:
+        note["audience"] = audience.uri
+    if post.updated:
+        note["updated"] = _iso(post.updated)
+    return note
+
+
+def build_tombstone(post: Post) -> dict[str, Any]:
+    return {
+        "@context": build_context(),
+        "id": post.uri,
+        "type": "Tombstone",
+        "formerType": post.type,
+        "deleted": _iso(post.deleted_at or post.published),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

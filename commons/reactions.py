@@ -1,0 +1,64 @@
+"""Likes and boosts by our residents: the services behind the web UI and the C2S API."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.uris import Uris
+from federation.vocab import PUBLIC
+from outbox.activities import build_activity
+from outbox.enqueue import enqueue_activity
+from storage.models import Actor, Post, Reaction
+
+LIKE = "like"
+ANNOUNCE = "announce"
+
+
+async def react(session: AsyncSession, uris: Uris, actor: Actor, post: Post, kind: str) -> Reaction:
+    """Like or boost ``post``; its author hears of it, and a boost goes to our followers too."""
+    existing = await session.scalar(
+        select(Reaction).where(
+            Reaction.kind == kind, Reaction.actor_id == actor.id, Reaction.post_id == post.id
+        )
+    )
+    if existing is not None:
+        return existing
+    author = await session.get(Actor, post.actor_id)
+    assert author is not None
+    activity_type = "Like" if kind == LIKE else "Announce"
+    to = [author.uri] if kind == LIKE else [PUBLIC]
+    cc = (
+        []
+        if kind == LIKE
+        else [author.uri, *([actor.followers_uri] if actor.followers_uri else [])]
+    )
+    activity = build_activity(uris, activity_type, actor, post.uri, to, cc)
+    reaction = Reaction(uri=activity["id"], kind=kind, actor_id=actor.id, post_id=post.id)
+    session.add(reaction)
+    await session.flush()
+    inboxes = [] if author.is_local else [author.inbox_uri]
+    await enqueue_activity(session, actor, activity, to_followers=kind == ANNOUNCE, inboxes=inboxes)
+    return reaction
+
+
+async def undo_reaction(
+    session: AsyncSession, uris: Uris, actor: Actor, reaction: Reaction
+) -> None:
+    post = await session.get(Post, reaction.post_id)
+    author = await session.get(Actor, post.actor_id) if post is not None else None
+    await session.execute(delete(Reaction).where(Reaction.id == reaction.id))
+    original = {
+        "id": reaction.uri,
+        "type": "Like" if reaction.kind == LIKE else "Announce",
+        "actor": actor.uri,
+        "object": post.uri if post is not None else None,
+    }
+    to = [author.uri] if author is not None else []
+    undo = build_activity(
+        uris, "Undo", actor, original, to, [PUBLIC] if reaction.kind == ANNOUNCE else []
+    )
+    inboxes = [author.inbox_uri] if author is not None and not author.is_local else []
+    await enqueue_activity(
+        session, actor, undo, to_followers=reaction.kind == ANNOUNCE, inboxes=inboxes
+    )

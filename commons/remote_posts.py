@@ -1,0 +1,67 @@
+"""Remote posts: what we keep of a Note (or Article, Page…) received from another server."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commons.markdown import sanitize_html
+from federation.parsing import ParsedObject
+from federation.vocab import is_public
+from storage.models import Actor, Post, utcnow
+from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
+
+POST_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Video", "Image"})
+
+
+def visibility_of(obj: ParsedObject, author: Actor) -> str:
+    addressed = [*obj.to, *obj.cc]
+    if any(is_public(uri) for uri in addressed):
+        return PUBLIC
+    if author.followers_uri and author.followers_uri in addressed:
+        return FOLLOWERS
+    return MENTIONED
+
+
+def _language_and_content(obj: ParsedObject) -> tuple[str | None, str]:
+    if obj.content:
+        language = next(iter(obj.content_map), None) if obj.content_map else None
+        return language, obj.content
+    for language in ("fr", "en"):
+        if language in obj.content_map:
+            return language, obj.content_map[language]
+    if obj.content_map:
+        language, content = next(iter(obj.content_map.items()))
+        return language, content
+    return None, ""
+
+
+async def store_remote_post(
+    session: AsyncSession, obj: ParsedObject, author: Actor, audience: Actor | None = None
+) -> Post:
+    """Insert or refresh a remote post; its HTML is sanitized before it is stored."""
+    assert obj.id is not None
+    post = await session.scalar(select(Post).where(Post.uri == obj.id))
+    if post is None:
+        post = Post(
+            uri=obj.id, actor_id=author.id, is_local=False, published=obj.published or utcnow()
+        )
+        session.add(post)
+    language, content = _language_and_content(obj)
+    body = content
+    if obj.type in ("Page", "Article", "Event") and obj.name:
+        body = f"<p><strong>{sanitize_html(obj.name)}</strong></p>{content}"
+    post.type = obj.type
+    post.url = obj.url or obj.id
+    post.content_html = sanitize_html(body)
+    post.summary = sanitize_html(obj.summary) if obj.summary and obj.sensitive else None
+    post.is_sensitive = obj.sensitive
+    post.language = (language or "")[:8] or None
+    post.visibility = visibility_of(obj, author)
+    post.in_reply_to_uri = obj.in_reply_to
+    post.audience_id = audience.id if audience is not None else post.audience_id
+    post.document = dict(obj.raw)
+    if obj.updated:
+        post.updated = obj.updated
+    await session.flush()
+    return post

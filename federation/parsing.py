@@ -1,0 +1,326 @@
+"""Lenient readers that turn incoming AS2 JSON into typed, frozen data.
+
+Other servers disagree on shapes: `to` is a string or a list, `attributedTo` a
+string, an object or a list, `type` a string or a list, `url` a string, a Link
+or a list of Links. Readers accept all of these and ignore unknown properties;
+they raise :class:`InvalidActivity` (and nothing else) only when something
+essential is missing or of an impossible type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from federation.errors import InvalidActivity
+from federation.vocab import (
+    ACTIVITY_TYPES,
+    ACTOR_TYPES,
+    as_list,
+    first_str,
+    id_of,
+    ids_of,
+    types_of,
+)
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTag:
+    type: str
+    name: str | None
+    href: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAttachment:
+    type: str | None
+    url: str | None
+    media_type: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedActivity:
+    id: str | None
+    type: str
+    actor_uri: str
+    object_uri: str | None
+    object: JsonDict | None
+    target: str | None
+    to: list[str]
+    cc: list[str]
+    audience: list[str]
+    published: datetime | None
+    raw: JsonDict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedActor:
+    id: str
+    type: str
+    preferred_username: str | None
+    name: str | None
+    summary: str | None
+    url: str | None
+    inbox: str
+    shared_inbox: str | None
+    outbox: str | None
+    followers: str | None
+    following: str | None
+    public_key_id: str | None
+    public_key_pem: str | None
+    owner: str | None
+    manually_approves_followers: bool
+    icon_url: str | None
+    webfinger: str | None
+    is_group: bool
+    raw: JsonDict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedObject:
+    id: str | None
+    type: str
+    attributed_to: str | None
+    content: str | None
+    content_map: dict[str, str]
+    name: str | None
+    summary: str | None
+    url: str | None
+    in_reply_to: str | None
+    published: datetime | None
+    updated: datetime | None
+    to: list[str]
+    cc: list[str]
+    audience: list[str]
+    tags: list[ParsedTag]
+    attachments: list[ParsedAttachment]
+    sensitive: bool
+    start_time: datetime | None
+    end_time: datetime | None
+    raw: JsonDict = field(repr=False, compare=False)
+
+    @property
+    def hashtags(self) -> list[str]:
+        return [t.name for t in self.tags if t.type == "Hashtag" and t.name]
+
+    @property
+    def mention_uris(self) -> list[str]:
+        return [t.href for t in self.tags if t.type == "Mention" and t.href]
+
+
+def _require_dict(doc: object, what: str) -> JsonDict:
+    if not isinstance(doc, dict):
+        raise InvalidActivity(f"{what} is not a JSON object")
+    return doc
+
+
+def _optional_id(doc: JsonDict) -> str | None:
+    value = doc.get("id")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InvalidActivity("id is not a non-empty string")
+    return value
+
+
+def _main_type(doc: JsonDict, preferred: frozenset[str] = frozenset()) -> str:
+    types = types_of(doc.get("type"))
+    if not types:
+        raise InvalidActivity("type is missing")
+    for candidate in types:
+        if candidate in preferred:
+            return candidate
+    return types[0]
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """An xsd:dateTime as an aware datetime (naive values are taken as UTC); None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def url_of(value: object) -> str | None:
+    """A `url`: a string, a Link (`href`), or a list of them; an HTML link is preferred."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        href = value.get("href")
+        return href if isinstance(href, str) else None
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item.get("mediaType") == "text/html":
+                found = url_of(item)
+                if found:
+                    return found
+        for item in value:
+            found = url_of(item) if not isinstance(item, list) else None
+            if found:
+                return found
+    return None
+
+
+def _str_map(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _parse_tags(value: object) -> list[ParsedTag]:
+    tags: list[ParsedTag] = []
+    for item in as_list(value):
+        if not isinstance(item, dict):
+            continue
+        kind = first_str(item.get("type"))
+        if kind is None:
+            continue
+        href = item.get("href")
+        tags.append(
+            ParsedTag(
+                type=kind,
+                name=first_str(item.get("name")),
+                href=href if isinstance(href, str) else id_of(item.get("id")),
+            )
+        )
+    return tags
+
+
+def _parse_attachments(value: object) -> list[ParsedAttachment]:
+    found: list[ParsedAttachment] = []
+    for item in as_list(value):
+        if isinstance(item, str):
+            found.append(ParsedAttachment(type=None, url=item, media_type=None, name=None))
+        elif isinstance(item, dict):
+            media_type = item.get("mediaType")
+            found.append(
+                ParsedAttachment(
+                    type=first_str(item.get("type")),
+                    url=url_of(item.get("url")) or url_of(item.get("href")),
+                    media_type=media_type if isinstance(media_type, str) else None,
+                    name=first_str(item.get("name")),
+                )
+            )
+    return found
+
+
+def parse_activity(doc: object) -> ParsedActivity:
+    data = _require_dict(doc, "activity")
+    kind = _main_type(data, ACTIVITY_TYPES)
+    actor_uri = id_of(data.get("actor"))
+    if actor_uri is None:
+        raise InvalidActivity(f"{kind} has no actor")
+    embedded = data.get("object")
+    if isinstance(embedded, list):
+        embedded = next((item for item in embedded if isinstance(item, dict | str)), None)
+    return ParsedActivity(
+        id=_optional_id(data),
+        type=kind,
+        actor_uri=actor_uri,
+        object_uri=id_of(embedded),
+        object=embedded if isinstance(embedded, dict) else None,
+        target=id_of(data.get("target")),
+        to=ids_of(data.get("to")),
+        cc=ids_of(data.get("cc")),
+        audience=ids_of(data.get("audience")),
+        published=parse_datetime(data.get("published")),
+        raw=data,
+    )
+
+
+def _public_key(data: JsonDict) -> JsonDict:
+    for candidate in as_list(data.get("publicKey")):
+        if isinstance(candidate, dict) and isinstance(candidate.get("publicKeyPem"), str):
+            return candidate
+    return {}
+
+
+def parse_actor(doc: object) -> ParsedActor:
+    data = _require_dict(doc, "actor")
+    actor_id = _optional_id(data)
+    if actor_id is None:
+        raise InvalidActivity("actor has no id")
+    kind = _main_type(data, ACTOR_TYPES)
+    inbox = id_of(data.get("inbox"))
+    if inbox is None:
+        raise InvalidActivity("actor has no inbox")
+    endpoints = data.get("endpoints")
+    shared_inbox = id_of(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
+    key = _public_key(data)
+    username = data.get("preferredUsername")
+    webfinger = data.get("webfinger")
+    return ParsedActor(
+        id=actor_id,
+        type=kind,
+        preferred_username=username if isinstance(username, str) and username else None,
+        name=first_str(data.get("name")),
+        summary=first_str(data.get("summary")),
+        url=url_of(data.get("url")),
+        inbox=inbox,
+        shared_inbox=shared_inbox,
+        outbox=id_of(data.get("outbox")),
+        followers=id_of(data.get("followers")),
+        following=id_of(data.get("following")),
+        public_key_id=id_of(key.get("id")),
+        public_key_pem=key.get("publicKeyPem"),
+        owner=id_of(key.get("owner")),
+        manually_approves_followers=data.get("manuallyApprovesFollowers") is True,
+        icon_url=url_of(data.get("icon")) or _image_url(data.get("icon")),
+        webfinger=webfinger if isinstance(webfinger, str) else None,
+        is_group="Group" in types_of(data.get("type")),
+        raw=data,
+    )
+
+
+def _image_url(value: object) -> str | None:
+    for item in as_list(value):
+        if isinstance(item, dict):
+            found = url_of(item.get("url"))
+            if found:
+                return found
+    return None
+
+
+def parse_object(doc: object) -> ParsedObject:
+    data = _require_dict(doc, "object")
+    kind = _main_type(data)
+    return ParsedObject(
+        id=_optional_id(data),
+        type=kind,
+        attributed_to=id_of(data.get("attributedTo")),
+        content=first_str(data.get("content")),
+        content_map=_str_map(data.get("contentMap")),
+        name=first_str(data.get("name")),
+        summary=first_str(data.get("summary")),
+        url=url_of(data.get("url")),
+        in_reply_to=id_of(data.get("inReplyTo")),
+        published=parse_datetime(data.get("published")),
+        updated=parse_datetime(data.get("updated")),
+        to=ids_of(data.get("to")),
+        cc=ids_of(data.get("cc")),
+        audience=ids_of(data.get("audience")),
+        tags=_parse_tags(data.get("tag")),
+        attachments=_parse_attachments(data.get("attachment")),
+        sensitive=data.get("sensitive") is True,
+        start_time=parse_datetime(data.get("startTime")),
+        end_time=parse_datetime(data.get("endTime")),
+        raw=data,
+    )
+
+
+def parse_document(doc: object) -> ParsedActivity | ParsedActor | ParsedObject:
+    """Dispatch on `type`: an activity, an actor, or any other object."""
+    data = _require_dict(doc, "document")
+    types = set(types_of(data.get("type")))
+    if types & ACTIVITY_TYPES and "actor" in data:
+        return parse_activity(data)
+    if types & ACTOR_TYPES:
+        return parse_actor(data)
+    return parse_object(data)

@@ -1,0 +1,132 @@
+"""Receiving one POST: cap, parse, verify, check origins. Pure steps, each with its HTTP status."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+
+from actors.remote import KnownKey, RemoteActors
+from federation.errors import InvalidActivity, SignatureError
+from federation.parsing import ParsedActivity, parse_activity
+from federation.signatures import signature_key_id, verify_request
+from federation.vocab import host_of, id_of, same_origin
+
+
+class Refusal(Exception):
+    """An inbox POST we do not take, with the status and reason to answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    activity: ParsedActivity
+    body: bytes
+    key: KnownKey
+
+
+async def read_capped_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Refusal(413, f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refusal(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_body(body: bytes) -> ParsedActivity:
+    try:
+        document: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal(400, "body is not JSON") from None
+    try:
+        activity = parse_activity(document)
+    except InvalidActivity as error:
+        raise Refusal(400, f"not an activity: {error}") from None
+    if not activity.id:
+        raise Refusal(400, "an activity needs an id")
+    return activity
+
+
+def is_self_delete(activity: ParsedActivity) -> bool:
+    return activity.type == "Delete" and activity.object_uri == activity.actor_uri
+
+
+async def verify(
+    request: Request,
+    body: bytes,
+    activity: ParsedActivity,
+    actors: RemoteActors,
+    *,
+    max_age: timedelta,
+    url_scheme: str,
+) -> KnownKey:
+    """Check the signature and that its key belongs to the activity's actor.
+
+    A failed verification refetches the key once: the sender may have rotated it.
+    """
+    try:
+        _scheme, key_id = signature_key_id(request.headers)
+    except SignatureError as error:
+        raise Refusal(401, f"no usable signature: {error}") from None
+    if not same_origin(key_id, activity.actor_uri):
+        raise Refusal(401, "the signing key does not belong to the activity's actor")
+    key = await actors.key(key_id)
+    if key is None:
+        raise Refusal(401, f"cannot get key {key_id}")
+    try:
+        _check(request, body, key, max_age, url_scheme)
+    except SignatureError:
+        fresh = await actors.key(key_id, refresh=True)
+        if fresh is None or fresh.public_key_pem == key.public_key_pem:
+            raise Refusal(401, "signature does not verify") from None
+        key = fresh
+        try:
+            _check(request, body, key, max_age, url_scheme)
+        except SignatureError as error:
+            raise Refusal(401, f"signature does not verify: {error}") from None
+    if key.actor_uri != activity.actor_uri:
+        raise Refusal(401, "the signing key belongs to another actor")
+    if key.is_gone:
+        raise Refusal(401, "this actor is gone")
+    if not same_origin(activity.id, activity.actor_uri):
+        raise Refusal(403, "the activity id is not on its actor's server")
+    return key
+
+
+def _check(
+    request: Request, body: bytes, key: KnownKey, max_age: timedelta, url_scheme: str
+) -> None:
+    query = request.url.query
+    path = request.url.path + (f"?{query}" if query else "")
+    host = request.headers.get("host") or (request.url.netloc or "")
+    verify_request(
+        request.method,
+        path,
+        host,
+        request.headers,
+        body,
+        key.public_key_pem,
+        max_skew=max_age,
+        url_scheme=url_scheme,
+    )
+
+
+def sender_host(activity: ParsedActivity) -> str:
+    return host_of(activity.actor_uri) or ""
+
+
+def embedded_object_id(activity: ParsedActivity) -> str | None:
+    return id_of(activity.object) if activity.object is not None else activity.object_uri

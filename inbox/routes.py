@@ -1,0 +1,69 @@
+"""``POST /inbox`` and ``POST /@name/inbox``: verify, persist, answer 202. Handlers run later."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from inbox.receive import Refusal, is_self_delete, parse_body, read_capped_body, sender_host, verify
+from inbox.store import store_inbox_item
+from quartiers.instance import Instance, instance_of
+from storage.models import Actor
+
+log = logging.getLogger(__name__)
+
+
+async def shared_inbox(request: Request) -> Response:
+    return await _receive(request, instance_of(request), recipient_id=None)
+
+
+async def actor_inbox(request: Request) -> Response:
+    instance = instance_of(request)
+    username = request.path_params.get("username", "instance")
+    async with instance.database.session() as session:
+        recipient_id = await session.scalar(
+            select(Actor.id).where(Actor.is_local.is_(True), Actor.username == username)
+        )
+    if recipient_id is None:
+        return JSONResponse({"error": "no such actor"}, status_code=404)
+    return await _receive(request, instance, recipient_id=recipient_id)
+
+
+async def _receive(request: Request, instance: Instance, recipient_id: int | None) -> Response:
+    federation = instance.settings.federation
+    try:
+        body = await read_capped_body(request, federation.max_body_bytes)
+        activity = parse_body(body)
+        if await instance.blocks.is_blocked(sender_host(activity)):
+            return Response(status_code=202)
+        try:
+            await verify(
+                request,
+                body,
+                activity,
+                instance.remote_actors,
+                max_age=timedelta(seconds=federation.signature_max_age_seconds),
+                url_scheme=instance.settings.server.scheme,
+            )
+        except Refusal:
+            if is_self_delete(activity):
+                # A deleted account's key is gone with it; there is nothing left to verify.
+                return Response(status_code=202)
+            raise
+    except Refusal as refusal:
+        log.info("inbox refused (%s): %s", refusal.status, refusal.reason)
+        return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
+    await store_inbox_item(instance.database, activity, body, recipient_id)
+    return Response(status_code=202)
+
+
+routes = [
+    Route("/inbox", shared_inbox, methods=["POST"]),
+    Route("/actor/inbox", actor_inbox, methods=["POST"]),
+    Route("/@{username}/inbox", actor_inbox, methods=["POST"]),
+]

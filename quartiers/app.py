@@ -1,0 +1,98 @@
+"""``create_app(settings)``: the ASGI application of one instance."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from actors.routes import routes as actor_routes
+from commons.routes import routes as object_routes
+from federation.client import FederationClient
+from inbox.routes import routes as inbox_routes
+from outbox.c2s import routes as c2s_routes
+from quartiers.instance import Instance
+from quartiers.settings import Settings
+from quartiers.workers import build_federation_client, running_workers
+from storage.database import Database
+from webui import errors as web_errors
+from webui import i18n
+from webui.middleware import LanguageMiddleware
+from webui.routes import routes as web_routes
+from webui.templating import build_templates
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "webui" / "static"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    http_client: httpx2.AsyncClient | None = None,
+    run_workers: bool = True,
+) -> Starlette:
+    """Build the application. Nothing connects until the lifespan starts."""
+    federation = (
+        FederationClient(
+            http_client,
+            user_agent=settings.user_agent,
+            allow_private_addresses=settings.federation.allow_private_addresses,
+            max_response_bytes=settings.federation.max_response_bytes,
+            timeout_seconds=settings.federation.fetch_timeout_seconds,
+        )
+        if http_client is not None
+        else build_federation_client(settings)
+    )
+    instance = Instance(
+        settings=settings,
+        database=database or Database(settings.database_url),
+        federation=federation,
+    )
+    owns_database = database is None
+    i18n.load_catalogs()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            if run_workers:
+                async with running_workers(instance):
+                    yield
+            else:
+                yield
+        finally:
+            if http_client is None:
+                await federation.aclose()
+            if owns_database:
+                await instance.database.dispose()
+
+    routes: list[BaseRoute] = [
+        *inbox_routes,
+        *c2s_routes,
+        *actor_routes,
+        *object_routes,
+        *web_routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(LanguageMiddleware, default_language=settings.server.default_language)
+        ],
+        exception_handlers={
+            404: web_errors.http_error,
+            403: web_errors.http_error,
+            405: web_errors.http_error,
+            400: web_errors.http_error,
+            500: web_errors.server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.instance = instance
+    app.state.templates = build_templates(settings.server.timezone)
+    return app

@@ -1,0 +1,289 @@
+"""What each ``quartiers`` command does; the parser lives in :mod:`quartiers.cli`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from actors import services as actor_services
+from quartiers import config_file
+from quartiers.errors import CommandError, explained
+from quartiers.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+from storage import migrate as migrations
+from storage.database import Database
+from storage.models import DomainBlock
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _config_path(arguments: argparse.Namespace) -> Path | None:
+    path: Path | None = getattr(arguments, "config", None)
+    return path
+
+
+def settings_for(arguments: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(_config_path(arguments))
+    except ConfigError as error:
+        raise CommandError(f"configuration: {error}") from None
+
+
+async def open_migrated_database(settings: Settings) -> Database:
+    """The database, refusing to go on when its schema is not the current one."""
+    database = Database(settings.database_url)
+    async with explained(settings.database_url):
+        current = await migrations.current_revision(database)
+    if current != migrations.head_revision():
+        await database.dispose()
+        raise CommandError(
+            "the database schema is not up to date; run `quartiers migrate` first"
+            if current
+            else "the database is empty; run `quartiers init` or `quartiers migrate`"
+        )
+    return database
+
+
+async def init(arguments: argparse.Namespace) -> int:
+    path = _config_path(arguments) or DEFAULT_CONFIG_PATH
+    if path.exists():
+        raise CommandError(f"{path} already exists; remove it or pass --config to write another")
+    domain = arguments.domain or "127.0.0.1:8000"
+    scheme = arguments.scheme or ("http" if domain.split(":")[0] in LOOPBACK_HOSTS else "https")
+    port = domain.rsplit(":", 1)[1] if ":" in domain else ""
+    values = config_file.ConfigValues(
+        name=arguments.name or config_file.ConfigValues.name,
+        domain=domain,
+        scheme=scheme,
+        bind_port=int(port) if port.isdigit() else 8000,
+        database_url=arguments.db or config_file.ConfigValues.database_url,
+        allow_private_addresses=domain.split(":")[0] in LOOPBACK_HOSTS,
+        secret_key=config_file.random_secret(),
+    )
+    text = config_file.render_config(values)
+    # Check the whole configuration before anything is created.
+    staging = path.with_name(f".{path.name}.new")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging.write_text(text, encoding="utf-8")
+    try:
+        settings = load_settings(staging, environ={})
+    except ConfigError as error:
+        staging.unlink()
+        raise CommandError(f"configuration: {error}") from None
+    try:
+        database = Database(settings.database_url)
+        async with explained(settings.database_url):
+            await migrations.upgrade(database)
+            async with database.transaction() as session:
+                actor = await actor_services.ensure_instance_actor(session, settings)
+        await database.dispose()
+        staging.rename(path)
+    finally:
+        if staging.exists():
+            staging.unlink()
+    print(f"Wrote {path}; database ready; instance actor {actor.uri}")
+    print("Next: `quartiers account create NAME --admin`, then `quartiers serve`.")
+    return 0
+
+
+async def migrate(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    database = Database(settings.database_url)
+    async with explained(settings.database_url):
+        before = await migrations.current_revision(database)
+        await migrations.upgrade(database)
+        async with database.transaction() as session:
+            await actor_services.ensure_instance_actor(session, settings)
+        after = await migrations.current_revision(database)
+    await database.dispose()
+    print(f"Database schema: {before or 'empty'} → {after}")
+    return 0
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({error.strerror}); is another server running? "
+                "Change server.bind_port or QUARTIERS_SERVER_BIND_PORT"
+            ) from None
+
+
+async def serve(arguments: argparse.Namespace) -> int:
+    import uvicorn
+
+    from quartiers.app import create_app
+
+    settings = settings_for(arguments)
+    database = await open_migrated_database(settings)
+    check_port_free(settings.server.bind_host, settings.server.bind_port)
+    app = create_app(settings, database=database, run_workers=not arguments.no_workers)
+    config = uvicorn.Config(
+        app,
+        host=settings.server.bind_host,
+        port=settings.server.bind_port,
+        proxy_headers=True,
+        log_level="info",
+        access_log=False,
+    )
+    print(
+        f"Serving {settings.server.name} on {settings.base_url} "
+        f"(listening on {settings.server.bind_host}:{settings.server.bind_port})",
+        flush=True,
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def worker(arguments: argparse.Namespace) -> int:
+    from quartiers.workers import run_workers_forever
+
+    settings = settings_for(arguments)
+    database = await open_migrated_database(settings)
+    try:
+        await run_workers_forever(settings, database)
+    finally:
+        await database.dispose()
+    return 0
+
+
+def _read_password(arguments: argparse.Namespace) -> str:
+    if arguments.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise CommandError("the two passwords differ")
+    else:
+        raise CommandError("no password given; use --password-stdin or run in a terminal")
+    if len(password) < 8:
+        raise CommandError("the password must have at least 8 characters")
+    return password
+
+
+async def account_create(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    password = _read_password(arguments)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url), database.transaction() as session:
+        account = await actor_services.create_account(
+            session,
+            settings,
+            arguments.username,
+            password,
+            display_name=arguments.name,
+            is_admin=arguments.admin,
+        )
+    await database.dispose()
+    role = "admin" if arguments.admin else "resident"
+    print(f"Created {role} @{account.username}@{settings.server.domain}")
+    return 0
+
+
+async def group_create(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url), database.transaction() as session:
+        group = await actor_services.create_group(
+            session,
+            settings,
+            arguments.name,
+            arguments.kind,
+            arguments.owner,
+            display_name=arguments.display_name,
+        )
+    await database.dispose()
+    print(f"Created {arguments.kind} @{group.username}@{settings.server.domain}")
+    return 0
+
+
+async def token_create(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url), database.transaction() as session:
+        token = await actor_services.create_api_token(session, arguments.username, "cli")
+    await database.dispose()
+    print(token)
+    return 0
+
+
+def _normalise_domain(domain: str) -> str:
+    cleaned = domain.strip().lower().rstrip(".")
+    if not cleaned or "/" in cleaned or " " in cleaned:
+        raise CommandError(f"{domain!r} is not a domain name (like spam.example)")
+    return cleaned
+
+
+async def block_add(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    domain = _normalise_domain(arguments.domain)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url), database.transaction() as session:
+        if await session.get(DomainBlock, domain) is None:
+            session.add(DomainBlock(domain=domain, reason=arguments.reason))
+    await database.dispose()
+    print(f"Blocked {domain}")
+    return 0
+
+
+async def block_remove(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    domain = _normalise_domain(arguments.domain)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url), database.transaction() as session:
+        block = await session.get(DomainBlock, domain)
+        if block is None:
+            raise CommandError(f"{domain} is not blocked")
+        await session.delete(block)
+    await database.dispose()
+    print(f"Unblocked {domain}")
+    return 0
+
+
+async def block_list(arguments: argparse.Namespace) -> int:
+    settings = settings_for(arguments)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url), database.session() as session:
+        blocks = (await session.scalars(select(DomainBlock).order_by(DomainBlock.domain))).all()
+    await database.dispose()
+    for block in blocks:
+        print(f"{block.domain}\t{block.reason}" if block.reason else block.domain)
+    if not blocks:
+        print("No blocked domain.", file=sys.stderr)
+    return 0
+
+
+async def demo(arguments: argparse.Namespace) -> int:
+    from quartiers.demo import fill_demo_neighbourhood
+
+    settings = settings_for(arguments)
+    database = await open_migrated_database(settings)
+    async with explained(settings.database_url):
+        async with database.session() as session:
+            people = await actor_services.count_local_people(session)
+        if people:
+            await database.dispose()
+            if arguments.if_empty:
+                print("The instance already has residents; the demo neighbourhood is not added.")
+                return 0
+            raise CommandError("the instance already has residents; the demo needs an empty one")
+        summary = await fill_demo_neighbourhood(settings, database)
+    await database.dispose()
+    print(summary)
+    return 0
+
+
+async def doctor(arguments: argparse.Namespace) -> int:
+    from quartiers.doctor import run_checks
+
+    return await run_checks(_config_path(arguments))

@@ -1,0 +1,103 @@
+"""The commented configuration file that `quartiers init` writes and config.example.toml shows."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from quartiers.settings import DEFAULT_SQLITE_URL
+
+
+@dataclass(frozen=True)
+class ConfigValues:
+    name: str = "Quartier des Pâquis"
+    domain: str = "127.0.0.1:8000"
+    scheme: str = "http"
+    bind_host: str = "127.0.0.1"
+    bind_port: int = 8000
+    database_url: str = DEFAULT_SQLITE_URL
+    allow_private_addresses: bool = False
+    secret_key: str = "change-me-to-a-long-random-string-of-64-characters-or-more-please"  # noqa: S105
+    registration: str = "invitation"
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_config(values: ConfigValues) -> str:
+    allow = "true" if values.allow_private_addresses else "false"
+    return f"""\
+# Quartiers Collaboratifs — configuration
+# Chaque clé peut être remplacée par une variable d'environnement QUARTIERS_<SECTION>_<CLÉ>,
+# par exemple QUARTIERS_DATABASE_URL. / Every key can be overridden by an environment variable
+# QUARTIERS_<SECTION>_<KEY>, for example QUARTIERS_DATABASE_URL.
+
+[server]
+# Nom de l'instance, montré aux habitant·es. / Instance name shown to residents.
+name = {_toml_str(values.name)}
+# Nom de domaine public, avec un port facultatif (127.0.0.1:8000 en développement).
+# Ne le changez plus une fois fédéré : il fait partie de chaque identifiant.
+# Public domain, with an optional port. Do not change it once federated: every id contains it.
+domain = {_toml_str(values.domain)}
+# http ou https ; https derrière un proxy inverse en production.
+# http or https; https behind a reverse proxy in production.
+scheme = {_toml_str(values.scheme)}
+# Adresse et port d'écoute du serveur web. / Address and port the web server listens on.
+bind_host = {_toml_str(values.bind_host)}
+bind_port = {values.bind_port}
+# Langue par défaut (fr ou en). / Default language (fr or en).
+default_language = "fr"
+# Fuseau horaire des dates affichées. / Time zone for displayed dates.
+timezone = "Europe/Zurich"
+# Ville du quartier. / The neighbourhood's city.
+city = "Genève"
+
+[database]
+# SQLite par défaut (un fichier relatif à ce dossier) ; PostgreSQL pour grandir :
+# postgresql+asyncpg://utilisateur:motdepasse@hôte/base
+# SQLite by default (a file relative to this folder); PostgreSQL to grow:
+# postgresql+asyncpg://user:password@host/database
+url = {_toml_str(values.database_url)}
+
+[federation]
+# Autoriser les adresses privées et locales (127.0.0.1…) : seulement en développement et en test.
+# Allow private and loopback addresses (127.0.0.1…): for development and tests only.
+allow_private_addresses = {allow}
+# Taille maximale d'une activité reçue, en octets. / Largest accepted inbox body, in bytes.
+max_body_bytes = 1048576
+# Taille maximale d'une réponse lue d'un autre serveur. / Largest response read from a server.
+max_response_bytes = 5242880
+# Délai maximal d'une lecture distante, en secondes. / Timeout of a remote fetch, in seconds.
+fetch_timeout_seconds = 10.0
+# Délai maximal d'une livraison, en secondes. / Timeout of one delivery, in seconds.
+delivery_timeout_seconds = 15.0
+# User-Agent des requêtes sortantes ; vide = automatique. / Outgoing User-Agent; empty = automatic.
+user_agent = ""
+# Âge maximal d'une signature HTTP reçue, en secondes. / Oldest accepted HTTP signature, in seconds.
+signature_max_age_seconds = 3600
+# Livraisons simultanées par processus, et par serveur distant.
+# Concurrent deliveries per process, and per remote server.
+delivery_workers = 16
+per_host_concurrency = 4
+# Livraisons réclamées à la fois par un worker. / Deliveries a worker claims at once.
+delivery_batch_size = 64
+# Mode sécurisé : exiger des GET signés pour lire nos objets.
+# Secure mode: require signed GETs to read our objects.
+secure_mode = false
+
+[webui]
+# Clé secrète des sessions (au moins 32 caractères, gardez-la secrète).
+# Session secret key (at least 32 characters, keep it secret).
+secret_key = {_toml_str(values.secret_key)}
+# Inscriptions : open (ouvertes), approval (sur validation), invitation (sur invitation).
+# Sign-up: open, approval (an admin approves), invitation (by invitation link).
+registration = {_toml_str(values.registration)}
+# Cookie de session seulement en HTTPS (à activer en production).
+# Session cookie over HTTPS only (turn on in production).
+session_https_only = false
+"""

@@ -1,0 +1,261 @@
+"""Settings: one TOML file, overridable by ``QUARTIERS_<SECTION>_<KEY>`` environment variables.
+
+A wrong or missing value raises :class:`ConfigError` with one line naming the key and what is
+expected; the command line prints that line and exits, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/quartiers.db"
+REGISTRATION_MODES = ("open", "approval", "invitation")
+LANGUAGES = ("fr", "en")
+_DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
+)
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message is one line for a person."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    name: str = "Quartier"
+    domain: str = "127.0.0.1:8000"
+    scheme: str = "http"
+    bind_host: str = "127.0.0.1"
+    bind_port: int = 8000
+    default_language: str = "fr"
+    timezone: str = "Europe/Zurich"
+    city: str = "Genève"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = DEFAULT_SQLITE_URL
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    allow_private_addresses: bool = False
+    max_body_bytes: int = 1_048_576
+    max_response_bytes: int = 5_242_880
+    fetch_timeout_seconds: float = 10.0
+    delivery_timeout_seconds: float = 15.0
+    user_agent: str = ""
+    signature_max_age_seconds: int = 3600
+    delivery_workers: int = 16
+    per_host_concurrency: int = 4
+    delivery_batch_size: int = 64
+    secure_mode: bool = False
+
+
+@dataclass(frozen=True)
+class WebUISettings:
+    secret_key: str = ""
+    registration: str = "invitation"
+    session_https_only: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
+    webui: WebUISettings = field(default_factory=WebUISettings)
+    config_dir: Path = field(default_factory=Path.cwd)
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.server.scheme}://{self.server.domain}"
+
+    @property
+    def host(self) -> str:
+        """The domain without its port, as WebFinger ``acct:`` handles and Mastodon use it."""
+        return self.server.domain.split(":", 1)[0]
+
+    @property
+    def user_agent(self) -> str:
+        from quartiers import __version__
+
+        return self.federation.user_agent or (
+            f"QuartiersCollaboratifs/{__version__} (+{self.base_url}/)"
+        )
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the config folder."""
+        url = self.database.url
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            path = url[len(prefix) :]
+            if path and path != ":memory:":
+                return prefix + str((self.config_dir / path).resolve())
+        return url
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "server": ServerSettings,
+    "database": DatabaseSettings,
+    "federation": FederationSettings,
+    "webui": WebUISettings,
+}
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_file: bool = True,
+) -> Settings:
+    """Read ``path`` (default ``config.toml`` or ``$QUARTIERS_CONFIG``), apply env overrides, check."""
+    env = os.environ if environ is None else environ
+    if path is None:
+        path = Path(env.get("QUARTIERS_CONFIG", str(DEFAULT_CONFIG_PATH)))
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML ({error})") from None
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+    elif require_file:
+        raise ConfigError(
+            f"{path}: no configuration file; create one with `quartiers init` "
+            "or copy config.example.toml"
+        )
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        table = raw.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{name}] must be a table")
+        sections[name] = _build_section(name, cls, table, env)
+    unknown = set(raw) - set(_SECTIONS)
+    if unknown:
+        raise ConfigError(f"unknown section [{sorted(unknown)[0]}] in {path}")
+    settings = Settings(config_dir=path.resolve().parent, **sections)
+    validate(settings)
+    return settings
+
+
+def _build_section(name: str, cls: type[Any], table: dict[str, Any], env: Mapping[str, str]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{name}.{key} is not a known setting")
+    values: dict[str, Any] = {}
+    for key, spec in known.items():
+        default = spec.default
+        env_name = f"QUARTIERS_{name.upper()}_{key.upper()}"
+        if env_name in env:
+            values[key] = _coerce(f"{name}.{key} ({env_name})", env[env_name], default)
+        elif key in table:
+            values[key] = _coerce(f"{name}.{key}", table[key], default)
+    return cls(**values)
+
+
+def _coerce(label: str, value: Any, default: Any) -> Any:
+    """Turn a TOML or environment value into the type of the default, or say what is expected."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"true", "1", "yes", "on"}:
+            return True
+        if isinstance(value, str) and value.lower() in {"false", "0", "no", "off"}:
+            return False
+        raise ConfigError(f"{label} must be true or false, not {value!r}")
+    if isinstance(default, int):
+        try:
+            number = int(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or (isinstance(value, float) and not value.is_integer()):
+            raise ConfigError(f"{label} must be a whole number, not {value!r}")
+        return number
+    if isinstance(default, float):
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{label} must be a number, not {value!r}") from None
+    if not isinstance(value, str):
+        raise ConfigError(f"{label} must be a string, not {value!r}")
+    return value
+
+
+def validate(settings: Settings) -> None:
+    server, federation, webui = settings.server, settings.federation, settings.webui
+    if not server.name.strip():
+        raise ConfigError("server.name must not be empty")
+    if not _DOMAIN_RE.match(server.domain):
+        raise ConfigError(
+            f"server.domain must be a host name with an optional port "
+            f"(like paquis.example or 127.0.0.1:8000), not {server.domain!r}"
+        )
+    if ":" in server.domain and not 0 < int(server.domain.rsplit(":", 1)[1]) < 65536:
+        raise ConfigError(f"server.domain has a port outside 1-65535: {server.domain!r}")
+    if server.scheme not in ("http", "https"):
+        raise ConfigError(f"server.scheme must be http or https, not {server.scheme!r}")
+    if not 0 < server.bind_port < 65536:
+        raise ConfigError(f"server.bind_port must be between 1 and 65535, not {server.bind_port}")
+    if server.default_language not in LANGUAGES:
+        raise ConfigError(
+            f"server.default_language must be one of {', '.join(LANGUAGES)}, "
+            f"not {server.default_language!r}"
+        )
+    try:
+        zoneinfo.ZoneInfo(server.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"server.timezone must be an IANA time zone like Europe/Zurich, not {server.timezone!r}"
+        ) from None
+    url = settings.database.url
+    if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+        raise ConfigError(
+            "database.url must start with sqlite+aiosqlite:/// or postgresql+asyncpg://, "
+            f"not {url.split('://', 1)[0]!r}"
+        )
+    if url.startswith("sqlite") and url.split("://", 1)[1].lstrip("/") in ("", ":memory:"):
+        raise ConfigError(
+            "database.url must name a SQLite file (an in-memory database is lost at exit), "
+            f"not {url!r}"
+        )
+    for key in (
+        "max_body_bytes",
+        "max_response_bytes",
+        "delivery_workers",
+        "per_host_concurrency",
+        "delivery_batch_size",
+        "signature_max_age_seconds",
+    ):
+        if getattr(federation, key) <= 0:
+            raise ConfigError(f"federation.{key} must be greater than 0")
+    for key in ("fetch_timeout_seconds", "delivery_timeout_seconds"):
+        if getattr(federation, key) <= 0:
+            raise ConfigError(f"federation.{key} must be greater than 0")
+    if webui.registration not in REGISTRATION_MODES:
+        raise ConfigError(
+            f"webui.registration must be one of {', '.join(REGISTRATION_MODES)}, "
+            f"not {webui.registration!r}"
+        )
+    if len(webui.secret_key) < 32:
+        raise ConfigError(
+            "webui.secret_key must be at least 32 characters (`quartiers init` writes a random one)"
+        )
+
+
+def with_overrides(settings: Settings, **sections: Any) -> Settings:
+    """A copy with some sections replaced by keyword (``server=…``); used by tests and the rig."""
+    return replace(settings, **sections)

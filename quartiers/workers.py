@@ -1,0 +1,70 @@
+"""Running the queue workers: inside `quartiers serve`, or alone with `quartiers worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+from federation.client import FederationClient
+from inbox.worker import InboxWorker
+from outbox.worker import DeliveryWorker
+from quartiers.instance import Instance
+from quartiers.settings import Settings
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_federation_client(settings: Settings) -> FederationClient:
+    federation = settings.federation
+    return FederationClient.create(
+        user_agent=settings.user_agent,
+        allow_private_addresses=federation.allow_private_addresses,
+        max_response_bytes=federation.max_response_bytes,
+        timeout_seconds=federation.fetch_timeout_seconds,
+    )
+
+
+def delivery_worker(instance: Instance) -> DeliveryWorker:
+    assert instance.federation is not None
+    federation = instance.settings.federation
+    return DeliveryWorker(
+        instance.database,
+        instance.federation,
+        concurrency=federation.delivery_workers,
+        per_host=federation.per_host_concurrency,
+        batch_size=federation.delivery_batch_size,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_workers(instance: Instance) -> AsyncIterator[None]:
+    """Run the inbox and delivery workers in the background until the block ends."""
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
+        asyncio.create_task(delivery_worker(instance).run_forever(stop), name="delivery-worker"),
+    ]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_workers_forever(settings: Settings, database: Database) -> None:
+    client = build_federation_client(settings)
+    instance = Instance(settings=settings, database=database, federation=client)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("workers started for %s", settings.base_url)
+    try:
+        async with running_workers(instance):
+            await stop.wait()
+    finally:
+        await client.aclose()

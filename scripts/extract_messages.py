@@ -1,0 +1,39 @@
+"""List every translatable message of the web UI, and those the French catalog lacks.
+
+Usage: python scripts/extract_messages.py  (exit 1 when a message has no French translation)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+METHOD_MAP = [("webui/**.py", "python"), ("webui/templates/**.html", "jinja2")]
+OPTIONS = {"webui/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
+
+
+def extracted_messages() -> set[str]:
+    messages: set[str] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), METHOD_MAP, options_map=OPTIONS
+    ):
+        messages.add(message if isinstance(message, str) else message[0])
+    return messages
+
+
+def missing_translations(language: str = "fr") -> list[str]:
+    po_path = ROOT / "webui" / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    return sorted(m for m in extracted_messages() if not (catalog.get(m) and catalog.get(m).string))
+
+
+if __name__ == "__main__":
+    missing = missing_translations()
+    for message in missing:
+        print(message)
+    sys.exit(1 if missing else 0)

@@ -1,0 +1,26 @@
+"""Every table, one module per aggregate; importing this package registers them all."""
+
+from storage.models.activities import Activity
+from storage.models.actors import Account, Actor, ApiToken, Membership
+from storage.models.base import Base, utcnow
+from storage.models.follows import Follow
+from storage.models.hosts import DomainBlock, Host
+from storage.models.posts import Post, Reaction
+from storage.models.queue import Delivery, InboxItem
+
+__all__ = [
+    "Account",
+    "Activity",
+    "Actor",
+    "ApiToken",
+    "Base",
+    "Delivery",
+    "DomainBlock",
+    "Follow",
+    "Host",
+    "InboxItem",
+    "Membership",
+    "Post",
+    "Reaction",
+    "utcnow",
+]

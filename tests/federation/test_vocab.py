@@ -1,0 +1,89 @@
+"""AS2 constants and lenient accessors."""
+
+from __future__ import annotations
+
+import pytest
+
+from federation.vocab import (
+    DEFAULT_CONTEXT,
+    PUBLIC,
+    as_list,
+    build_context,
+    first_str,
+    id_of,
+    ids_of,
+    is_activitypub_media_type,
+    is_public,
+    origin_of,
+    same_origin,
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("application/activity+json", True),
+        ("application/activity+json; charset=utf-8", True),
+        ('application/ld+json; profile="https://www.w3.org/ns/activitystreams"', True),
+        ('text/html, application/ld+json;profile="https://www.w3.org/ns/activitystreams"', True),
+        ("APPLICATION/ACTIVITY+JSON", True),
+        ("application/ld+json", False),
+        ("application/json", False),
+        ("text/html", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_activitypub_media_type(header: str | None, expected: bool) -> None:
+    assert is_activitypub_media_type(header) is expected
+
+
+def test_public_aliases() -> None:
+    assert all(is_public(v) for v in (PUBLIC, "as:Public", "Public"))
+    assert not is_public("https://example.com/followers")
+
+
+def test_context_carries_our_terms_and_is_a_fresh_copy() -> None:
+    context = build_context()
+    terms = context[2]
+    assert context[:2] == ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+    assert {"toot", "manuallyApprovesFollowers", "sharedInbox"} <= set(terms)
+    terms["extra"] = "x"
+    assert "extra" not in DEFAULT_CONTEXT[2]
+
+
+def test_id_accessors() -> None:
+    assert id_of("https://a/1") == "https://a/1"
+    assert id_of({"id": "https://a/2", "type": "Note"}) == "https://a/2"
+    assert id_of({"type": "Link", "href": "https://a/3"}) == "https://a/3"
+    assert id_of([{"type": "Person"}, "https://a/4"]) == "https://a/4"
+    assert id_of(None) is None and id_of("") is None and id_of(3) is None
+    assert ids_of(["https://a/1", {"id": "https://a/2"}, "https://a/1", 5, [1]]) == [
+        "https://a/1",
+        "https://a/2",
+    ]
+    assert ids_of("https://a/1") == ["https://a/1"]
+    assert as_list(None) == [] and as_list("x") == ["x"] and as_list([1]) == [1]
+    assert first_str(["", "b"]) == "" and first_str([1, "b"]) == "b" and first_str(1) is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "origin"),
+    [
+        ("https://Paquis.Example/users/a", "https://paquis.example"),
+        ("https://paquis.example:443/a", "https://paquis.example"),
+        ("http://paquis.test:8000/a", "http://paquis.test:8000"),
+        ("https://[::1]:8443/a", "https://[::1]:8443"),
+        ("not a uri", None),
+        ("https://host:99999/", None),
+    ],
+)
+def test_origin_of(uri: str, origin: str | None) -> None:
+    assert origin_of(uri) == origin
+
+
+def test_same_origin() -> None:
+    assert same_origin("https://a.example/x", "https://A.example:443/y")
+    assert not same_origin("https://a.example/x", "http://a.example/x")
+    assert not same_origin("https://a.example/x", "https://b.example/x")
+    assert not same_origin(None, "https://a.example")

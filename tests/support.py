@@ -1,0 +1,76 @@
+"""Shared test helpers: settings for a test instance, databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from quartiers.settings import (
+    DatabaseSettings,
+    FederationSettings,
+    ServerSettings,
+    Settings,
+    WebUISettings,
+)
+from storage import migrate
+from storage.database import Database
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+POSTGRES_URL_ENV = "QUARTIERS_TEST_DATABASE_URL"
+TEST_SECRET = "test-secret-key-" + "x" * 40
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_ENV) or None
+
+
+def make_settings(
+    domain: str = "paquis.test",
+    *,
+    database_url: str = "sqlite+aiosqlite:///:memory:",
+    name: str | None = None,
+    **federation: object,
+) -> Settings:
+    return Settings(
+        server=ServerSettings(
+            name=name or f"Quartier {domain.split('.')[0].title()}", domain=domain, scheme="http"
+        ),
+        database=DatabaseSettings(url=database_url),
+        federation=replace(FederationSettings(allow_private_addresses=True), **federation),
+        webui=WebUISettings(secret_key=TEST_SECRET),
+    )
+
+
+@asynccontextmanager
+async def fresh_database(kind: str, tmp_path: Path, label: str = "db") -> AsyncIterator[Database]:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if kind == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / f'{label}.sqlite'}")
+        try:
+            await migrate.upgrade(database)
+            yield database
+        finally:
+            await database.dispose()
+        return
+    url = postgres_url()
+    assert url is not None
+    schema = f"t_{label}_{secrets.token_hex(6)}"
+    admin = create_async_engine(url)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database = Database(url, schema=schema)
+    try:
+        await migrate.upgrade(database)
+        yield database
+    finally:
+        await database.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()

@@ -1,0 +1,75 @@
+"""Translations: English message ids, a French catalog (the default language), per-request locale.
+
+The ``.po`` catalogs are compiled in memory at start-up, so there is no build step to forget.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+SUPPORTED = ("fr", "en")
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+_catalogs: dict[str, NullTranslations] = {}
+current_locale: ContextVar[str] = ContextVar("current_locale", default="fr")
+
+
+def load_catalogs() -> None:
+    for language in SUPPORTED:
+        po_path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
+        if not po_path.exists():
+            _catalogs[language] = NullTranslations()
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        compiled = io.BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        _catalogs[language] = Translations(compiled)
+
+
+def translations(language: str) -> NullTranslations:
+    if not _catalogs:
+        load_catalogs()
+    return _catalogs.get(language) or _catalogs["fr"]
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return translations(current_locale.get()).ngettext(singular, plural, count)
+
+
+def negotiate_language(accept_language: str | None, default: str = "fr") -> str:
+    """The best supported language for an ``Accept-Language`` header, by quality."""
+    if not accept_language:
+        return default
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        quality = 1.0
+        for parameter in pieces[1:]:
+            key, _, value = parameter.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag))
+    for _, _, tag in sorted(ranked):
+        primary = tag.split("-", 1)[0]
+        if primary in SUPPORTED:
+            return primary
+        if tag == "*":
+            return default
+    return default

@@ -1,0 +1,31 @@
+"""Rendering a page with what every template needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from quartiers.instance import instance_of
+from webui import i18n
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    instance = instance_of(request)
+    templates: Jinja2Templates = request.app.state.templates
+    settings = instance.settings
+    full_context = {
+        "lang": i18n.current_locale.get(),
+        "instance_name": settings.server.name,
+        "instance_handle": f"instance@{settings.server.domain}",
+        "city": settings.server.city,
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, full_context, status_code=status_code)
+    response.headers["Content-Language"] = full_context["lang"]
+    response.headers.setdefault("Vary", "Accept, Accept-Language, Cookie")
+    return response

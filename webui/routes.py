@@ -1,0 +1,81 @@
+"""The pages people read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from quartiers.instance import instance_of
+from storage.models import Actor, Post
+from storage.models.actors import GROUP
+from storage.models.posts import PUBLIC
+from webui import i18n
+from webui.render import render
+
+LANG_COOKIE = "lang"
+
+
+def kind_labels() -> dict[str, str]:
+    _ = i18n.gettext
+    return {"project": _("Project"), "space": _("Shared space"), "assembly": _("Assembly")}
+
+
+async def index(request: Request) -> Response:
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        collectives = (
+            await session.scalars(
+                select(Actor)
+                .where(Actor.is_local.is_(True), Actor.type == GROUP)
+                .order_by(Actor.name)
+                .limit(24)
+            )
+        ).all()
+        posts = (
+            (
+                await session.execute(
+                    select(Post, Actor)
+                    .join(Actor, Post.actor_id == Actor.id)
+                    .where(
+                        Post.is_local.is_(True),
+                        Post.visibility == PUBLIC,
+                        Post.deleted_at.is_(None),
+                    )
+                    .order_by(Post.published.desc())
+                    .limit(20)
+                )
+            )
+            .all()
+        )
+    context: dict[str, Any] = {
+        "collectives": collectives,
+        "posts": posts,
+        "kind_labels": kind_labels(),
+    }
+    return render(request, "index.html", context)
+
+
+async def collectives(request: Request) -> Response:
+    return await index(request)
+
+
+async def switch_language(request: Request) -> Response:
+    language = request.path_params["language"]
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if language in i18n.SUPPORTED:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+routes = [
+    Route("/", index, name="index"),
+    Route("/collectives", collectives, name="collectives"),
+    Route("/lang/{language}", switch_language, name="switch_language"),
+]
