@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from actors.routes import routes as actor_routes
+from actors.secure_mode import SecureModeMiddleware
 from commons.routes import routes as object_routes
 from federation.client import FederationClient
 from inbox.routes import routes as inbox_routes
@@ -82,7 +83,12 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(LanguageMiddleware, default_language=settings.server.default_language)
+            Middleware(LanguageMiddleware, default_language=settings.server.default_language),
+            *(
+                [Middleware(SecureModeMiddleware, instance=instance)]
+                if settings.federation.secure_mode
+                else []
+            ),
         ],
         exception_handlers={
             404: web_errors.http_error,

@@ -93,8 +93,12 @@ class HostRouter(httpx2.AsyncBaseTransport):
 
 @asynccontextmanager
 async def federation_rig(
-    tmp_path: Path, database_kind: str = "sqlite", hosts: tuple[str, ...] = HOSTS
+    tmp_path: Path,
+    database_kind: str = "sqlite",
+    hosts: tuple[str, ...] = HOSTS,
+    secure: tuple[str, ...] = (),
 ) -> AsyncIterator[Rig]:
+    """``secure`` names the hosts that run in secure mode (signed GETs required)."""
     async with AsyncExitStack() as stack:
         router = HostRouter()
         client = httpx2.AsyncClient(transport=router)
@@ -104,7 +108,7 @@ async def federation_rig(
             database = await stack.enter_async_context(
                 fresh_database(database_kind, tmp_path, host.split(".")[0])
             )
-            settings = make_settings(host, database_url=database.url)
+            settings = make_settings(host, database_url=database.url, secure_mode=host in secure)
             app = create_app(settings, database=database, http_client=client, run_workers=False)
             instance: Instance = app.state.instance
             async with database.transaction() as session:

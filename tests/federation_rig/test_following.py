@@ -36,8 +36,12 @@ async def test_resident_follows_collective_sees_posts_and_unfollows(
         async with paquis.instance.database.transaction() as session:
             author = await session.get(Actor, cafe.id)
             assert author is not None
-            post = await publish_note(session, Uris(paquis.settings.base_url), author,
-                                      "Samedi : **Repair Café** de 10h à 16h")
+            post = await publish_note(
+                session,
+                Uris(paquis.settings.base_url),
+                author,
+                "Samedi : **Repair Café** de 10h à 16h",
+            )
         await rig.drain()
         remote = await post_on(jonction, post.uri)
         assert remote is not None and "<strong>Repair Café</strong>" in remote.content_html
@@ -81,7 +85,9 @@ async def follow_state(node: object, follower_uri: str, followed_uri: str) -> st
         follower = select(Actor.id).where(Actor.uri == follower_uri).scalar_subquery()
         followed = select(Actor.id).where(Actor.uri == followed_uri).scalar_subquery()
         return await session.scalar(
-            select(Follow.state).where(Follow.follower_id == follower, Follow.followed_id == followed)
+            select(Follow.state).where(
+                Follow.follower_id == follower, Follow.followed_id == followed
+            )
         )
 
 

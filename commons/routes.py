@@ -1,0 +1,95 @@
+"""Our objects and activities at their ids: AS2 JSON for servers, a page for people.
+
+Mastodon dereferences the id of an object announced by a Group (and of any activity it
+cannot trust embedded), so every id we emit answers a GET. Only public ones for now:
+followers-only posts need the requester's signature, which comes with secure mode.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from actors.documents import iso, webfinger_handle
+from actors.routes import activity_response, wants_activitypub
+from commons.notes import build_note, build_tombstone
+from federation.vocab import build_context
+from outbox.collections import OBJECT_CARRYING_TYPES
+from quartiers.instance import instance_of
+from storage.models import Activity, Actor, Post
+from storage.models.posts import PUBLIC
+from webui.render import render
+
+
+async def post_document(request: Request) -> Response:
+    instance = instance_of(request)
+    uri = f"{instance.uris.base}/posts/{request.path_params['post_id']}"
+    async with instance.database.session() as session:
+        row = (
+            await session.execute(
+                select(Post, Actor)
+                .join(Actor, Post.actor_id == Actor.id)
+                .where(Post.uri == uri, Post.is_local.is_(True))
+            )
+        ).first()
+        if row is None:
+            raise HTTPException(404)
+        post, author = row
+        if post.visibility != PUBLIC:
+            raise HTTPException(404)
+        audience = await session.get(Actor, post.audience_id) if post.audience_id else None
+    is_deleted = post.deleted_at is not None
+    if wants_activitypub(request):
+        if is_deleted:
+            return activity_response(build_tombstone(post), 410)
+        return activity_response(build_note(post, author, audience))
+    context = {
+        "post": post,
+        "author": author,
+        "author_handle": webfinger_handle(author, instance.settings),
+        "audience": audience,
+        "is_deleted": is_deleted,
+    }
+    return render(request, "post.html", context, 410 if is_deleted else 200)
+
+
+def build_activity_tombstone(activity: Activity, deleted_at: datetime) -> dict[str, Any]:
+    return {
+        "@context": build_context(),
+        "id": activity.uri,
+        "type": "Tombstone",
+        "formerType": activity.type,
+        "deleted": iso(deleted_at),
+    }
+
+
+async def activity_document(request: Request) -> Response:
+    """The activity as it was sent; a Create or Update of a deleted post is gone with it."""
+    instance = instance_of(request)
+    uri = f"{instance.uris.base}/activities/{request.path_params['activity_id']}"
+    async with instance.database.session() as session:
+        activity = await session.scalar(select(Activity).where(Activity.uri == uri))
+        if activity is None or not activity.is_public:
+            raise HTTPException(404)
+        deleted_at = None
+        if activity.type in OBJECT_CARRYING_TYPES and activity.object_uri:
+            deleted_at = await session.scalar(
+                select(Post.deleted_at).where(Post.uri == activity.object_uri)
+            )
+    if deleted_at is not None:
+        return activity_response(build_activity_tombstone(activity, deleted_at), 410)
+    document: dict[str, Any] = json.loads(activity.payload)
+    return activity_response(document)
+
+
+routes: list[BaseRoute] = [
+    Route("/posts/{post_id:uuid}", post_document, methods=["GET"], name="post"),
+    Route("/activities/{activity_id:uuid}", activity_document, methods=["GET"], name="activity"),
+]
