@@ -48,3 +48,25 @@ async def unfollow(session: AsyncSession, uris: Uris, follower: Actor, target: A
         await enqueue_activity(session, follower, undo, to_followers=False,
                                inboxes=[target.inbox_uri])
     return True
+
+
+async def answer_follow_request(
+    session: AsyncSession, uris: Uris, followed: Actor, row: Follow, *, accept: bool
+) -> None:
+    """A resident who approves followers by hand accepts or rejects a pending request."""
+    if row.followed_id != followed.id or row.state != PENDING:
+        raise ValueError("not a pending request to this actor")
+    follower = await session.get(Actor, row.follower_id)
+    assert follower is not None
+    original = {"id": row.uri, "type": "Follow", "actor": follower.uri, "object": followed.uri}
+    if accept:
+        row.state = ACCEPTED
+        row.accepted_at = utcnow()
+    else:
+        await session.execute(delete(Follow).where(Follow.id == row.id))
+    if follower.is_local:
+        return
+    answer = build_activity(uris, "Accept" if accept else "Reject", followed, original,
+                            [follower.uri], [])
+    await enqueue_activity(session, followed, answer, to_followers=False,
+                           inboxes=[follower.inbox_uri])

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from actors.follows import answer_follow_request
 from actors.uris import Uris
 from commons.posts import delete_note, publish_note
 from storage.models import Actor, Follow, Post
 from storage.models.follows import ACCEPTED, PENDING
-from tests.federation_rig.rig import federation_rig
+from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import follow_remote, unfollow_remote
 
 
@@ -75,6 +76,38 @@ async def test_resident_with_manual_approval_keeps_follow_pending(tmp_path: Path
         # Then the follow waits for her approval and nothing was accepted
         assert await follow_state(paquis, leo.uri, amelie.uri) == PENDING
         assert await follow_state(servette, leo.uri, amelie.uri) == PENDING
+
+        # When she accepts it, both sides agree
+        await answer_pending(paquis, amelie, leo.uri, accept=True)
+        await rig.drain()
+        assert await follow_state(paquis, leo.uri, amelie.uri) == ACCEPTED
+        assert await follow_state(servette, leo.uri, amelie.uri) == ACCEPTED
+
+
+async def test_rejected_follow_request_is_removed_on_both_sides(tmp_path: Path) -> None:
+    async with federation_rig(tmp_path, hosts=("paquis.test", "servette.test")) as rig:
+        paquis, servette = rig["paquis.test"], rig["servette.test"]
+        amelie = await paquis.resident("amelie", manual=True)
+        leo = await servette.resident("leo")
+        await follow_remote(servette, leo, amelie.uri)
+        await rig.drain()
+        # When she rejects the request
+        await answer_pending(paquis, amelie, leo.uri, accept=False)
+        await rig.drain()
+        # Then no follow remains anywhere
+        assert await follow_state(paquis, leo.uri, amelie.uri) is None
+        assert await follow_state(servette, leo.uri, amelie.uri) is None
+
+
+async def answer_pending(node: Node, followed: Actor, follower_uri: str, *, accept: bool) -> None:
+    async with node.instance.database.transaction() as session:
+        follower_id = select(Actor.id).where(Actor.uri == follower_uri).scalar_subquery()
+        row = await session.scalar(
+            select(Follow).where(Follow.follower_id == follower_id,
+                                 Follow.followed_id == followed.id)
+        )
+        assert row is not None
+        await answer_follow_request(session, node.instance.uris, followed, row, accept=accept)
 
 
 async def follow_state(node: object, follower_uri: str, followed_uri: str) -> str | None:
