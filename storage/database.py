@@ -30,6 +30,8 @@ class Database:
         self.schema = schema
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
+            if make_url(url).database in (None, "", ":memory:"):
+                raise ValueError("an in-memory SQLite database cannot be shared; use a file")
             _ensure_sqlite_folder(url)
             self.engine = _sqlite_engine(url, echo=echo, pool_size=4, immediate=False)
             self.write_engine = _sqlite_engine(url, echo=echo, pool_size=1, immediate=True)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -36,7 +37,7 @@ def make_settings(
     *,
     database_url: str = "sqlite+aiosqlite:///:memory:",
     name: str | None = None,
-    **federation: object,
+    **federation: Any,
 ) -> Settings:
     return Settings(
         server=ServerSettings(

@@ -36,21 +36,18 @@ async def index(request: Request) -> Response:
             )
         ).all()
         posts = (
-            (
-                await session.execute(
-                    select(Post, Actor)
-                    .join(Actor, Post.actor_id == Actor.id)
-                    .where(
-                        Post.is_local.is_(True),
-                        Post.visibility == PUBLIC,
-                        Post.deleted_at.is_(None),
-                    )
-                    .order_by(Post.published.desc())
-                    .limit(20)
+            await session.execute(
+                select(Post, Actor)
+                .join(Actor, Post.actor_id == Actor.id)
+                .where(
+                    Post.is_local.is_(True),
+                    Post.visibility == PUBLIC,
+                    Post.deleted_at.is_(None),
                 )
+                .order_by(Post.published.desc())
+                .limit(20)
             )
-            .all()
-        )
+        ).all()
     context: dict[str, Any] = {
         "collectives": collectives,
         "posts": posts,
@@ -66,7 +63,7 @@ async def collectives(request: Request) -> Response:
 async def switch_language(request: Request) -> Response:
     language = request.path_params["language"]
     target = request.query_params.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/"
     response = RedirectResponse(target, status_code=303)
     if language in i18n.SUPPORTED:

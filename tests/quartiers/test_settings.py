@@ -1,0 +1,263 @@
+"""Settings: the example file, environment overrides, and one clear line for each wrong value."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from quartiers.config_file import ConfigValues, render_config
+from quartiers.settings import (
+    ConfigError,
+    DatabaseSettings,
+    FederationSettings,
+    ServerSettings,
+    Settings,
+    WebUISettings,
+    load_settings,
+)
+from tests.support import TEST_SECRET
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SECTIONS = {
+    "server": ServerSettings,
+    "database": DatabaseSettings,
+    "federation": FederationSettings,
+    "webui": WebUISettings,
+}
+# A valid value, different from the default, for every string setting.
+STRING_OVERRIDES = {
+    "server.name": "Quartier de la Jonction",
+    "server.domain": "jonction.example:8443",
+    "server.scheme": "https",
+    "server.bind_host": "192.0.2.10",
+    "server.default_language": "en",
+    "server.timezone": "America/Montreal",
+    "server.city": "Lausanne",
+    "database.url": "postgresql+asyncpg://quartiers:secret@db.internal/quartiers",
+    "federation.user_agent": "Quartiers-Test/1.0",
+    "webui.secret_key": "another-secret-key-" + "y" * 40,
+    "webui.registration": "open",
+}
+
+
+def write_config(folder: Path, text: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    path.write_text(text or render_config(ConfigValues(secret_key=TEST_SECRET)), encoding="utf-8")
+    return path
+
+
+def override_for(section: str, key: str, default: object) -> tuple[str, object]:
+    """An environment string for a setting and the typed value it must load as."""
+    if isinstance(default, bool):
+        return ("off" if default else "yes"), not default
+    if isinstance(default, int):
+        return str(default + 7), default + 7
+    if isinstance(default, float):
+        return str(default + 0.5), default + 0.5
+    value = STRING_OVERRIDES[f"{section}.{key}"]
+    return value, value
+
+
+def every_setting() -> list[tuple[str, str, object]]:
+    return [
+        (section, spec.name, spec.default)
+        for section, cls in SECTIONS.items()
+        for spec in fields(cls)
+    ]
+
+
+def test_the_example_file_is_what_init_writes_with_default_values() -> None:
+    # Given the example shipped in the repository
+    example = (REPOSITORY / "config.example.toml").read_text(encoding="utf-8")
+
+    # When the same file is rendered from the default values
+    rendered = render_config(ConfigValues())
+
+    # Then they are identical, so the example never drifts from `quartiers init`
+    assert example == rendered
+
+
+def test_the_example_file_loads(tmp_path: Path) -> None:
+    # Given a copy of the example
+    path = write_config(tmp_path, (REPOSITORY / "config.example.toml").read_text("utf-8"))
+
+    # When it is loaded without any environment override
+    settings = load_settings(path, environ={})
+
+    # Then its values are the documented defaults
+    assert settings.server.name == "Quartier des Pâquis"
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.server.default_language == "fr"
+    assert settings.federation == FederationSettings()
+    assert settings.webui.registration == "invitation"
+
+
+def test_every_setting_is_documented_in_the_file(tmp_path: Path) -> None:
+    # Given the rendered file, loaded
+    settings = load_settings(write_config(tmp_path), environ={})
+
+    # Then every setting the dataclasses know is present in the file, so none is undocumented
+    text = render_config(ConfigValues())
+    for section, key, _default in every_setting():
+        assert f"[{section}]" in text
+        assert f"\n{key} = " in text, f"{section}.{key} is missing from config.example.toml"
+    assert settings.webui.secret_key == TEST_SECRET
+
+
+@pytest.mark.parametrize(("section", "key", "default"), every_setting())
+def test_every_setting_can_be_overridden_by_the_environment(
+    tmp_path: Path, section: str, key: str, default: object
+) -> None:
+    # Given a valid file and QUARTIERS_<SECTION>_<KEY> set to another valid value
+    env_value, expected = override_for(section, key, default)
+    environ = {f"QUARTIERS_{section.upper()}_{key.upper()}": env_value}
+
+    # When the settings are loaded
+    settings = load_settings(write_config(tmp_path), environ=environ)
+
+    # Then the environment wins, with the setting's own type
+    loaded = getattr(getattr(settings, section), key)
+    assert loaded == expected
+    assert type(loaded) is type(default)
+
+
+@pytest.mark.parametrize(
+    ("environ", "key"),
+    [
+        ({"QUARTIERS_SERVER_DOMAIN": "bad domain"}, "server.domain"),
+        ({"QUARTIERS_SERVER_DOMAIN": "https://paquis.example"}, "server.domain"),
+        ({"QUARTIERS_SERVER_DOMAIN": "paquis.example:70000"}, "server.domain"),
+        ({"QUARTIERS_SERVER_SCHEME": "ftp"}, "server.scheme"),
+        ({"QUARTIERS_SERVER_BIND_PORT": "70000"}, "server.bind_port"),
+        ({"QUARTIERS_SERVER_BIND_PORT": "0"}, "server.bind_port"),
+        ({"QUARTIERS_SERVER_BIND_PORT": "eighty"}, "server.bind_port"),
+        ({"QUARTIERS_SERVER_TIMEZONE": "Mars/Olympus_Mons"}, "server.timezone"),
+        ({"QUARTIERS_SERVER_DEFAULT_LANGUAGE": "de"}, "server.default_language"),
+        ({"QUARTIERS_SERVER_NAME": "  "}, "server.name"),
+        ({"QUARTIERS_DATABASE_URL": "mysql://root@localhost/quartiers"}, "database.url"),
+        ({"QUARTIERS_DATABASE_URL": "sqlite:///quartiers.db"}, "database.url"),
+        ({"QUARTIERS_DATABASE_URL": "sqlite+aiosqlite:///:memory:"}, "database.url"),
+        ({"QUARTIERS_WEBUI_SECRET_KEY": "too-short"}, "webui.secret_key"),
+        ({"QUARTIERS_WEBUI_REGISTRATION": "everyone"}, "webui.registration"),
+        ({"QUARTIERS_FEDERATION_SECURE_MODE": "maybe"}, "federation.secure_mode"),
+        ({"QUARTIERS_FEDERATION_DELIVERY_WORKERS": "0"}, "federation.delivery_workers"),
+        (
+            {"QUARTIERS_FEDERATION_FETCH_TIMEOUT_SECONDS": "soon"},
+            "federation.fetch_timeout_seconds",
+        ),
+    ],
+)
+def test_a_wrong_value_is_one_line_naming_the_key(
+    tmp_path: Path, environ: dict[str, str], key: str
+) -> None:
+    # Given a valid file and one wrong value in the environment
+    path = write_config(tmp_path)
+
+    # When the settings are loaded
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ=environ)
+
+    # Then the error is a single line that names the setting
+    message = str(raised.value)
+    assert key in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("bind_port = 8000", "bind_port = 8000.5", "server.bind_port"),
+        ("secure_mode = false", 'secure_mode = "sometimes"', "federation.secure_mode"),
+        ('city = "Genève"', "city = 1204", "server.city"),
+        ("[server]\n", '[server]\nnmae = "Pâquis"\n', "server.nmae"),
+        ("[webui]\n", '[serveur]\nname = "Pâquis"\n\n[webui]\n', "[serveur]"),
+        ('scheme = "http"', 'scheme = "http', "not valid TOML"),
+    ],
+)
+def test_a_wrong_file_is_one_line_naming_the_key(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    # Given a file with one mistake
+    text = render_config(ConfigValues(secret_key=TEST_SECRET))
+    assert old in text
+    path = write_config(tmp_path, text.replace(old, new, 1))
+
+    # When it is loaded
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+
+    # Then the single-line message names what is wrong
+    message = str(raised.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_a_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
+    # Given no configuration file
+    path = tmp_path / "nowhere" / "config.toml"
+
+    # When the settings are loaded
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+
+    # Then the message names the file and the command that writes it
+    message = str(raised.value)
+    assert str(path) in message
+    assert "quartiers init" in message
+    assert "\n" not in message
+
+
+def test_the_config_path_can_come_from_the_environment(tmp_path: Path) -> None:
+    # Given a file outside the working directory, named by QUARTIERS_CONFIG
+    path = write_config(tmp_path / "etc")
+
+    # When the settings are loaded without a path
+    settings = load_settings(None, environ={"QUARTIERS_CONFIG": str(path)})
+
+    # Then that file was read
+    assert settings.config_dir == path.parent.resolve()
+    assert settings.webui.secret_key == TEST_SECRET
+
+
+def test_a_relative_sqlite_path_is_resolved_against_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a config in one folder and a working directory elsewhere
+    path = write_config(tmp_path / "instance")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    # When the settings are loaded with the default relative SQLite URL
+    settings = load_settings(path, environ={})
+
+    # Then the database file sits beside the config, not in the working directory
+    expected = (tmp_path / "instance" / "data" / "quartiers.db").resolve()
+    assert settings.database_url == f"sqlite+aiosqlite:///{expected}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:////var/lib/quartiers/quartiers.db",
+        "postgresql+asyncpg://quartiers@db.internal/quartiers",
+    ],
+)
+def test_absolute_and_other_database_urls_are_kept_as_written(tmp_path: Path, url: str) -> None:
+    # Given a database URL that is not a relative SQLite path
+    settings = load_settings(write_config(tmp_path), environ={"QUARTIERS_DATABASE_URL": url})
+
+    # Then it is used unchanged
+    assert settings.database_url == url
+
+
+def test_base_url_and_host_follow_the_domain() -> None:
+    # Given a domain with a port
+    settings = Settings(server=ServerSettings(domain="paquis.example:8443", scheme="https"))
+
+    # Then ids use the port, handles do not
+    assert settings.base_url == "https://paquis.example:8443"
+    assert settings.host == "paquis.example"

@@ -1,0 +1,123 @@
+"""The database layer: SQLite pragmas, UTC datetimes, and writers that queue instead of failing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
+
+from storage import migrate
+from storage.database import Database
+from storage.models import DomainBlock
+
+ZURICH = ZoneInfo("Europe/Zurich")
+
+
+@pytest.mark.parametrize("engine_name", ["engine", "write_engine"])
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(
+    sqlite_database: Database, engine_name: str
+) -> None:
+    # Given a connection from the reading or the writing engine
+    engine = getattr(sqlite_database, engine_name)
+    async with engine.connect() as connection:
+        # When the pragmas are read
+        journal_mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        foreign_keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+        busy_timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+
+    # Then WAL, foreign keys and a busy timeout are on
+    assert journal_mode == "wal"
+    assert foreign_keys == 1
+    assert busy_timeout == 30000
+
+
+async def test_utc_datetimes_round_trip_timezone_aware(database: Database) -> None:
+    # Given a datetime written in another time zone, on the night the clocks change
+    written = datetime(2024, 3, 31, 3, 30, 15, 123456, tzinfo=ZURICH)
+    async with database.transaction() as session:
+        session.add(DomainBlock(domain="spam.example", created_at=written))
+
+    # When it is read back in a new session
+    async with database.session() as session:
+        read = await session.scalar(
+            select(DomainBlock.created_at).where(DomainBlock.domain == "spam.example")
+        )
+
+    # Then it is the same instant, aware, in UTC
+    assert read is not None
+    assert read.tzinfo is UTC
+    assert read == written
+    assert read == datetime(2024, 3, 31, 1, 30, 15, 123456, tzinfo=UTC)
+
+
+async def test_a_naive_datetime_is_refused(database: Database) -> None:
+    # When a datetime without a time zone is written
+    # Then nothing is stored: the column would not know which instant it means
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with database.transaction() as session:
+            session.add(DomainBlock(domain="spam.example", created_at=datetime(2024, 1, 1)))
+    async with database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(DomainBlock)) == 0
+
+
+async def read_then_write(database: Database, domain: str, pause: float) -> None:
+    """The pattern that makes SQLite say "database is locked": read, wait, then write."""
+    async with database.transaction() as session:
+        await session.scalar(select(func.count()).select_from(DomainBlock))
+        await asyncio.sleep(pause)
+        session.add(DomainBlock(domain=domain))
+
+
+async def test_two_concurrent_writers_on_sqlite_both_commit(sqlite_database: Database) -> None:
+    # When two transactions read then write at the same time, through the same Database
+    await asyncio.gather(
+        read_then_write(sqlite_database, "one.example", 0.05),
+        read_then_write(sqlite_database, "two.example", 0.05),
+    )
+
+    # Then both are committed
+    async with sqlite_database.session() as session:
+        domains = (await session.scalars(select(DomainBlock.domain).order_by("domain"))).all()
+    assert domains == ["one.example", "two.example"]
+
+
+async def test_two_processes_writing_to_one_sqlite_file_both_commit(tmp_path: Path) -> None:
+    # Given two Database objects on one file, as `quartiers serve` and a CLI command have
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite'}"
+    first, second = Database(url), Database(url)
+    try:
+        await migrate.upgrade(first)
+
+        # When each reads then writes while the other's transaction is open
+        await asyncio.gather(
+            read_then_write(first, "one.example", 0.1),
+            read_then_write(second, "two.example", 0.1),
+        )
+
+        # Then the second waited for the first instead of failing, and both rows are there
+        async with second.session() as session:
+            count = await session.scalar(select(func.count()).select_from(DomainBlock))
+        assert count == 2
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_reading_does_not_wait_for_an_open_write(sqlite_database: Database) -> None:
+    # Given a write transaction holding the write lock
+    async with sqlite_database.transaction() as writer:
+        writer.add(DomainBlock(domain="pending.example"))
+        await writer.flush()
+
+        # When another session reads meanwhile
+        async with asyncio.timeout(2):
+            async with sqlite_database.session() as reader:
+                seen = await reader.scalar(select(func.count()).select_from(DomainBlock))
+
+        # Then it answers at once, without the uncommitted row
+        assert seen == 0
