@@ -6,9 +6,12 @@ import argparse
 import getpass
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
 from quartiers import config_file
@@ -171,11 +174,21 @@ def _read_password(arguments: argparse.Namespace) -> str:
     return password
 
 
-async def account_create(arguments: argparse.Namespace) -> int:
+@asynccontextmanager
+async def writing(arguments: argparse.Namespace) -> AsyncIterator[tuple[Settings, AsyncSession]]:
+    """The settings and one transaction on the migrated database, closed whatever happens."""
     settings = settings_for(arguments)
-    password = _read_password(arguments)
     database = await open_migrated_database(settings)
-    async with explained(settings.database_url), database.transaction() as session:
+    try:
+        async with explained(settings.database_url), database.transaction() as session:
+            yield settings, session
+    finally:
+        await database.dispose()
+
+
+async def account_create(arguments: argparse.Namespace) -> int:
+    password = _read_password(arguments)
+    async with writing(arguments) as (settings, session):
         account = await actor_services.create_account(
             session,
             settings,
@@ -184,16 +197,13 @@ async def account_create(arguments: argparse.Namespace) -> int:
             display_name=arguments.name,
             is_admin=arguments.admin,
         )
-    await database.dispose()
     role = "admin" if arguments.admin else "resident"
     print(f"Created {role} @{account.username}@{settings.server.domain}")
     return 0
 
 
 async def group_create(arguments: argparse.Namespace) -> int:
-    settings = settings_for(arguments)
-    database = await open_migrated_database(settings)
-    async with explained(settings.database_url), database.transaction() as session:
+    async with writing(arguments) as (settings, session):
         group = await actor_services.create_group(
             session,
             settings,
@@ -202,17 +212,13 @@ async def group_create(arguments: argparse.Namespace) -> int:
             arguments.owner,
             display_name=arguments.display_name,
         )
-    await database.dispose()
     print(f"Created {arguments.kind} @{group.username}@{settings.server.domain}")
     return 0
 
 
 async def token_create(arguments: argparse.Namespace) -> int:
-    settings = settings_for(arguments)
-    database = await open_migrated_database(settings)
-    async with explained(settings.database_url), database.transaction() as session:
+    async with writing(arguments) as (_settings, session):
         token = await actor_services.create_api_token(session, arguments.username, "cli")
-    await database.dispose()
     print(token)
     return 0
 
@@ -225,37 +231,28 @@ def _normalise_domain(domain: str) -> str:
 
 
 async def block_add(arguments: argparse.Namespace) -> int:
-    settings = settings_for(arguments)
     domain = _normalise_domain(arguments.domain)
-    database = await open_migrated_database(settings)
-    async with explained(settings.database_url), database.transaction() as session:
+    async with writing(arguments) as (_settings, session):
         if await session.get(DomainBlock, domain) is None:
             session.add(DomainBlock(domain=domain, reason=arguments.reason))
-    await database.dispose()
     print(f"Blocked {domain}")
     return 0
 
 
 async def block_remove(arguments: argparse.Namespace) -> int:
-    settings = settings_for(arguments)
     domain = _normalise_domain(arguments.domain)
-    database = await open_migrated_database(settings)
-    async with explained(settings.database_url), database.transaction() as session:
+    async with writing(arguments) as (_settings, session):
         block = await session.get(DomainBlock, domain)
         if block is None:
             raise CommandError(f"{domain} is not blocked")
         await session.delete(block)
-    await database.dispose()
     print(f"Unblocked {domain}")
     return 0
 
 
 async def block_list(arguments: argparse.Namespace) -> int:
-    settings = settings_for(arguments)
-    database = await open_migrated_database(settings)
-    async with explained(settings.database_url), database.session() as session:
+    async with writing(arguments) as (_settings, session):
         blocks = (await session.scalars(select(DomainBlock).order_by(DomainBlock.domain))).all()
-    await database.dispose()
     for block in blocks:
         print(f"{block.domain}\t{block.reason}" if block.reason else block.domain)
     if not blocks:
