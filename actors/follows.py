@@ -29,8 +29,9 @@ async def follow(session: AsyncSession, uris: Uris, follower: Actor, target: Act
         await session.flush()
         return row
     await session.flush()
-    await enqueue_activity(session, follower, activity, to_followers=False,
-                           inboxes=[target.inbox_uri])
+    await enqueue_activity(
+        session, follower, activity, to_followers=False, inboxes=[target.inbox_uri]
+    )
     return row
 
 
@@ -45,8 +46,9 @@ async def unfollow(session: AsyncSession, uris: Uris, follower: Actor, target: A
     if not target.is_local:
         original = {"id": row.uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
         undo = build_activity(uris, "Undo", follower, original, [target.uri], [])
-        await enqueue_activity(session, follower, undo, to_followers=False,
-                               inboxes=[target.inbox_uri])
+        await enqueue_activity(
+            session, follower, undo, to_followers=False, inboxes=[target.inbox_uri]
+        )
     return True
 
 
@@ -66,7 +68,9 @@ async def answer_follow_request(
         await session.execute(delete(Follow).where(Follow.id == row.id))
     if follower.is_local:
         return
-    answer = build_activity(uris, "Accept" if accept else "Reject", followed, original,
-                            [follower.uri], [])
-    await enqueue_activity(session, followed, answer, to_followers=False,
-                           inboxes=[follower.inbox_uri])
+    answer = build_activity(
+        uris, "Accept" if accept else "Reject", followed, original, [follower.uri], []
+    )
+    await enqueue_activity(
+        session, followed, answer, to_followers=False, inboxes=[follower.inbox_uri]
+    )

@@ -1,36 +1,129 @@
-"""Persisting received activities: one row per activity id, so a redelivery changes nothing."""
+"""Persisting received activities: one row per activity id, so a redelivery changes nothing.
+
+Rows are written by group commit: concurrent requests put their row in a queue and one writer
+inserts everything queued in one transaction, then wakes each request, which answers 202 only
+once its row is committed. One commit per batch instead of one per request is what lets a single
+process keep up with a busy inbox (SQLite has one writer; PostgreSQL pays a flush per commit).
+"""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from federation.parsing import ParsedActivity
 from storage.database import Database
 from storage.models import InboxItem, utcnow
 from storage.models.queue import QUEUED
-from storage.upsert import insert_ignoring_duplicates
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+Pending = tuple[dict[str, Any], "asyncio.Future[bool]"]
+
+
+class GroupCommit:
+    """Batches inbox rows of one database; at most ``writers`` transactions at a time."""
+
+    def __init__(self, database: Database, writers: int) -> None:
+        self.database = database
+        self.writers = writers
+        self.loop = asyncio.get_running_loop()
+        self._pending: list[Pending] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def insert(self, row: dict[str, Any]) -> bool:
+        future: asyncio.Future[bool] = self.loop.create_future()
+        self._pending.append((row, future))
+        if len(self._tasks) < self.writers:
+            task = asyncio.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                inserted = await self._write([row for row, _ in batch])
+            except Exception:
+                if len(batch) == 1:
+                    _settle(batch, error=True)
+                    continue
+                # One bad row must not fail its neighbours: write them one by one.
+                log.warning("inbox batch of %s failed; retrying row by row", len(batch))
+                for pending in batch:
+                    try:
+                        _settle([pending], await self._write([pending[0]]))
+                    except Exception as error:
+                        _settle([pending], error=error)
+                continue
+            _settle(batch, inserted)
+
+    async def _write(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Insert ``rows``, skipping known activity ids; returns the ids inserted."""
+        async with self.database.transaction() as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            statement = (
+                insert(InboxItem)
+                .on_conflict_do_nothing(index_elements=["activity_uri"])
+                .returning(InboxItem.activity_uri)
+            )
+            result = await session.execute(statement, rows)
+            return set(result.scalars().all())
+
+
+def _settle(
+    batch: list[Pending], inserted: set[str] | None = None, *, error: BaseException | bool = False
+) -> None:
+    """Wake each request: True for the first row of a new id, False for a duplicate."""
+    seen: set[str] = set()
+    for row, future in batch:
+        if future.done():
+            continue
+        if error is not False:
+            failure = error if isinstance(error, BaseException) else RuntimeError("insert failed")
+            future.set_exception(failure)
+            continue
+        uri = row["activity_uri"]
+        future.set_result(inserted is not None and uri in inserted and uri not in seen)
+        seen.add(uri)
+
+
+_writers: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def _writer_for(database: Database) -> GroupCommit:
+    writer = _writers.get(database)
+    if writer is None or writer.loop is not asyncio.get_running_loop():
+        writer = GroupCommit(database, writers=1 if database.is_sqlite else 4)
+        _writers[database] = writer
+    return writer
 
 
 async def store_inbox_item(
     database: Database, activity: ParsedActivity, body: bytes, recipient_id: int | None
 ) -> bool:
-    """True when the activity is new; False for a redelivery of a known id."""
+    """True when the activity is new; False for a redelivery of a known id.
+
+    Returns once the row is committed (with the rows of concurrent requests).
+    """
     now = utcnow()
-    async with database.transaction() as session:
-        inserted = await insert_ignoring_duplicates(
-            session,
-            InboxItem,
-            [
-                {
-                    "activity_uri": activity.id,
-                    "actor_uri": activity.actor_uri,
-                    "activity_type": activity.type[:64],
-                    "recipient_id": recipient_id,
-                    "payload": body.decode("utf-8", errors="replace"),
-                    "state": QUEUED,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "received_at": now,
-                }
-            ],
-            ["activity_uri"],
-        )
-    return inserted > 0
+    row = {
+        "activity_uri": activity.id,
+        "actor_uri": activity.actor_uri,
+        "activity_type": activity.type[:64],
+        "recipient_id": recipient_id,
+        "payload": body.decode("utf-8", errors="replace"),
+        "state": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "received_at": now,
+    }
+    return await _writer_for(database).insert(row)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FederationClient, PostResult, Signer
@@ -33,6 +33,7 @@ from storage.claims import claim_due
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Host, utcnow
 from storage.models.queue import DELIVERED, GAVE_UP, QUEUED
+from storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +141,12 @@ class DeliveryWorker:
                     attempt.released = True
                 probed.add(host)
         await asyncio.gather(*(self._attempt(a) for a in attempts if not a.released))
-        await self._record(attempts, utcnow())
+        await self._record(attempts, now or utcnow())
         return sum(1 for a in attempts if not a.released)
 
     async def _load_material(self, session: AsyncSession, deliveries: list[Delivery]) -> None:
+        if len(self._payloads) > 4096:
+            self._payloads.clear()
         activity_ids = {d.activity_id for d in deliveries} - set(self._payloads)
         if activity_ids:
             for activity_id, payload in await session.execute(
@@ -159,8 +162,6 @@ class DeliveryWorker:
             ):
                 if pem:
                     self._signers[actor_id] = Signer(key_id, pem)
-        if len(self._payloads) > 4096:
-            self._payloads.clear()
 
     async def _attempt(self, attempt: Attempt) -> None:
         delivery = attempt.delivery
@@ -173,6 +174,9 @@ class DeliveryWorker:
             try:
                 attempt.result = await self.client.post_activity(delivery.inbox_uri, body, signer)
             except FetchError as error:
+                attempt.error = f"{type(error).__name__}: {error}"
+            except Exception as error:
+                log.exception("delivery %s to %s failed", delivery.id, delivery.inbox_uri)
                 attempt.error = f"{type(error).__name__}: {error}"
 
     async def _record(self, attempts: list[Attempt], now: datetime) -> None:
@@ -217,19 +221,35 @@ class DeliveryWorker:
     async def _record_hosts(
         self, session: AsyncSession, ok: dict[str, Scheme], failed: set[str], now: datetime
     ) -> None:
-        names = set(ok) | failed
+        names = sorted(set(ok) | failed)
         if not names:
             return
-        known = {
-            h.host: h
-            for h in (await session.scalars(select(Host).where(Host.host.in_(names)))).all()
-        }
-        for name in names:
-            host = known.get(name)
-            if host is None:
-                host = Host(host=name, consecutive_failures=0)
-                session.add(host)
+        # Concurrent workers may meet a new host at once: insert without clashing, then lock
+        # the rows in one order so that two recording transactions never deadlock.
+        await insert_ignoring_duplicates(
+            session, Host, [{"host": name, "consecutive_failures": 0} for name in names], ["host"]
+        )
+        hosts = (
+            await session.scalars(
+                select(Host).where(Host.host.in_(names)).order_by(Host.host).with_for_update()
+            )
+        ).all()
+        for host in hosts:
+            name = host.host
             if name in ok:
+                if host.parked_until is not None:
+                    # The probe went through: the host's other rows go now, not at their
+                    # backoff (rows claimed by a worker are left to it: no lock is awaited).
+                    await session.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.host == name,
+                            Delivery.state == QUEUED,
+                            Delivery.next_attempt_at > now,
+                            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+                        )
+                        .values(next_attempt_at=now)
+                    )
                 host.signature_scheme = ok[name].value
                 host.consecutive_failures = 0
                 host.first_failure_at = None

@@ -51,7 +51,17 @@ async def _fetch_post(ctx: InboxContext, uri: str) -> int | None:
 
 
 async def _react(ctx: InboxContext, kind: str, post_id: int) -> None:
+    """One reaction of a kind per actor and post: a second Like under a new id changes nothing."""
     async with ctx.instance.database.transaction() as session:
+        existing = await session.scalar(
+            select(Reaction.id).where(
+                Reaction.kind == kind,
+                Reaction.actor_id == ctx.sender.id,
+                Reaction.post_id == post_id,
+            )
+        )
+        if existing is not None:
+            return
         await insert_ignoring_duplicates(
             session,
             Reaction,

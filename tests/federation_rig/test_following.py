@@ -103,8 +103,9 @@ async def answer_pending(node: Node, followed: Actor, follower_uri: str, *, acce
     async with node.instance.database.transaction() as session:
         follower_id = select(Actor.id).where(Actor.uri == follower_uri).scalar_subquery()
         row = await session.scalar(
-            select(Follow).where(Follow.follower_id == follower_id,
-                                 Follow.followed_id == followed.id)
+            select(Follow).where(
+                Follow.follower_id == follower_id, Follow.followed_id == followed.id
+            )
         )
         assert row is not None
         await answer_follow_request(session, node.instance.uris, followed, row, accept=accept)

@@ -39,7 +39,12 @@ async def send_to(node: Node, actor_id: int, kind: str, obj: object, inbox: str)
         actor = await session.get(Actor, actor_id)
         assert actor is not None
         document = build_activity(
-            node.instance.uris, kind, actor, obj, [PUBLIC], []  # type: ignore[arg-type]
+            node.instance.uris,
+            kind,
+            actor,
+            obj,
+            [PUBLIC],
+            [],  # type: ignore[arg-type]
         )
         await enqueue_activity(session, actor, document, to_followers=False, inboxes=[inbox])
 
