@@ -9,6 +9,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from storage.database import Database
 
@@ -24,8 +26,27 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(database: Database, revision: str = "head") -> None:
-    async with database.write_engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    """Upgrade the schema.
+
+    On SQLite, altering a table means copying it and dropping the old one; with foreign keys on,
+    that drop would cascade-delete every row pointing at it. So SQLite migrations run on their
+    own connection with foreign keys off (SQLite's default), and are checked afterwards.
+    """
+    engine = (
+        create_async_engine(database.url, poolclass=NullPool)
+        if database.is_sqlite
+        else database.write_engine
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+            if database.is_sqlite:
+                problems = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if problems:
+                    raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
+    finally:
+        if engine is not database.write_engine:
+            await engine.dispose()
 
 
 async def current_revision(database: Database) -> str | None:

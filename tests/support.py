@@ -52,10 +52,19 @@ def make_settings(
 @asynccontextmanager
 async def fresh_database(kind: str, tmp_path: Path, label: str = "db") -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    async with fresh_database_at(kind, tmp_path, "head", label) as database:
+        yield database
+
+
+@asynccontextmanager
+async def fresh_database_at(
+    kind: str, tmp_path: Path, revision: str, label: str = "db"
+) -> AsyncIterator[Database]:
+    """An empty database migrated up to ``revision``."""
     if kind == "sqlite":
         database = Database(f"sqlite+aiosqlite:///{tmp_path / f'{label}.sqlite'}")
         try:
-            await migrate.upgrade(database)
+            await migrate.upgrade(database, revision)
             yield database
         finally:
             await database.dispose()
@@ -68,7 +77,7 @@ async def fresh_database(kind: str, tmp_path: Path, label: str = "db") -> AsyncI
         await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     database = Database(url, schema=schema)
     try:
-        await migrate.upgrade(database)
+        await migrate.upgrade(database, revision)
         yield database
     finally:
         await database.dispose()

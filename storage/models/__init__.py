@@ -3,8 +3,10 @@
 from storage.models.activities import Activity
 from storage.models.actors import Account, Actor, ApiToken, Membership
 from storage.models.base import Base, utcnow
+from storage.models.community import Invitation, Notification, PasswordReset
 from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
+from storage.models.media import Media, PostMention, PostTag
 from storage.models.posts import Post, Reaction
 from storage.models.queue import Delivery, InboxItem
 
@@ -19,8 +21,14 @@ __all__ = [
     "Follow",
     "Host",
     "InboxItem",
+    "Invitation",
+    "Media",
     "Membership",
+    "Notification",
+    "PasswordReset",
     "Post",
+    "PostMention",
+    "PostTag",
     "Reaction",
     "utcnow",
 ]

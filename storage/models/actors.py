@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -15,6 +15,10 @@ GROUP = "Group"
 APPLICATION = "Application"
 GROUP_KINDS = ("project", "space", "assembly")
 MEMBER_ROLES = ("admin", "facilitator", "member")
+JOIN_MODES = ("open", "approval", "invitation")
+MEMBERSHIP_PENDING = "pending"
+MEMBERSHIP_INVITED = "invited"
+MEMBERSHIP_ACCEPTED = "accepted"
 
 
 class Actor(Base):
@@ -47,6 +51,19 @@ class Actor(Base):
     group_kind: Mapped[str | None] = mapped_column(String(16))
     manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     is_gone: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary_source: Mapped[str | None] = mapped_column(Text)
+    icon_alt: Mapped[str | None] = mapped_column(String(1000))
+    header_url: Mapped[str | None] = mapped_column(String(2048))
+    header_alt: Mapped[str | None] = mapped_column(String(1000))
+    join_mode: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    members_only_posting: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    place_name: Mapped[str | None] = mapped_column(String(255))
+    street_address: Mapped[str | None] = mapped_column(String(255))
+    postal_code: Mapped[str | None] = mapped_column(String(32))
+    locality: Mapped[str | None] = mapped_column(String(255))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    opening_hours: Mapped[str | None] = mapped_column(Text)
     document: Mapped[dict[str, Any] | None] = mapped_column()
     fetched_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -79,6 +96,7 @@ class Account(Base):
     is_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     is_approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    signup_reason: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -110,4 +128,6 @@ class Membership(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="member")
+    state: Mapped[str] = mapped_column(String(16), default="accepted", server_default="accepted")
+    uri: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -62,3 +63,49 @@ async def test_every_model_table_exists_and_starts_empty(database: Database) -> 
         for table in Base.metadata.sorted_tables:
             count = await session.scalar(select(func.count()).select_from(table))
             assert count == 0, table.name
+
+
+async def test_upgrading_an_older_schema_keeps_every_row(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Altering a table on SQLite copies it; the copy must not cascade-delete its children."""
+    from sqlalchemy import text
+
+    from tests.support import fresh_database_at
+
+    async with fresh_database_at(database_kind, tmp_path, "0001") as database:
+        # Given a database at the first schema with an actor, a post and a membership
+        async with database.write_engine.begin() as connection:
+            for statement in FIRST_SCHEMA_ROWS:
+                await connection.execute(text(statement))
+        # When it is upgraded to the current schema
+        await migrate.upgrade(database)
+        # Then every row is still there
+        async with database.engine.connect() as connection:
+            for table, expected in (
+                ("actors", 2),
+                ("posts", 1),
+                ("memberships", 1),
+                ("activities", 1),
+            ):
+                count = (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
+                assert count == expected, table
+
+
+FIRST_SCHEMA_ROWS = [
+    "INSERT INTO actors (id, uri, type, username, domain, is_local, name, summary, inbox_uri,"
+    " public_key_id, public_key_pem, manually_approves_followers, is_gone, created_at, updated_at)"
+    " VALUES (1, 'http://p.test/@a', 'Person', 'a', 'p.test', true, 'A', '', 'http://p.test/@a/inbox',"
+    " 'k1', 'pem', false, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO actors (id, uri, type, username, domain, is_local, name, summary, inbox_uri,"
+    " public_key_id, public_key_pem, manually_approves_followers, is_gone, created_at, updated_at)"
+    " VALUES (2, 'http://p.test/@g', 'Group', 'g', 'p.test', true, 'G', '', 'http://p.test/@g/inbox',"
+    " 'k2', 'pem', false, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO memberships (id, group_id, member_id, role, created_at)"
+    " VALUES (1, 2, 1, 'admin', '2026-01-01 00:00:00')",
+    "INSERT INTO posts (id, uri, type, actor_id, is_local, content_html, visibility, is_sensitive,"
+    " published) VALUES (1, 'http://p.test/posts/1', 'Note', 1, true, '<p>x</p>', 'public', false,"
+    " '2026-01-01 00:00:00')",
+    "INSERT INTO activities (id, uri, type, actor_id, is_public, payload, published)"
+    " VALUES (1, 'http://p.test/activities/1', 'Create', 1, true, '{}', '2026-01-01 00:00:00')",
+]
