@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -24,8 +25,11 @@ from quartiers.workers import build_federation_client, running_workers
 from storage.database import Database
 from webui import errors as web_errors
 from webui import i18n
+from webui.csrf import SameOriginMiddleware
 from webui.middleware import LanguageMiddleware
+from webui.pages import routes as page_routes
 from webui.routes import routes as web_routes
+from webui.session import SESSION_COOKIE, SESSION_MAX_AGE, ViewerMiddleware
 from webui.templating import build_templates
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "webui" / "static"
@@ -77,6 +81,7 @@ def create_app(
         *c2s_routes,
         *actor_routes,
         *object_routes,
+        *page_routes,
         *web_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -84,6 +89,16 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(LanguageMiddleware, default_language=settings.server.default_language),
+            Middleware(SameOriginMiddleware, base_url=settings.base_url),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.webui.secret_key,
+                session_cookie=SESSION_COOKIE,
+                max_age=SESSION_MAX_AGE,
+                same_site="lax",
+                https_only=settings.webui.session_https_only,
+            ),
+            Middleware(ViewerMiddleware),
             *(
                 [Middleware(SecureModeMiddleware, instance=instance)]
                 if settings.federation.secure_mode
@@ -91,6 +106,7 @@ def create_app(
             ),
         ],
         exception_handlers={
+            401: web_errors.http_error,
             404: web_errors.http_error,
             403: web_errors.http_error,
             405: web_errors.http_error,

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD_MAP = [("webui/**.py", "python"), ("webui/templates/**.html", "jinja2")]
@@ -26,9 +25,10 @@ def extracted_messages() -> set[str]:
 
 
 def missing_translations(language: str = "fr") -> list[str]:
-    po_path = ROOT / "webui" / "translations" / language / "LC_MESSAGES" / "messages.po"
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language)
+    sys.path.insert(0, str(ROOT))
+    from webui.i18n import read_catalog
+
+    catalog = read_catalog(language)
     return sorted(m for m in extracted_messages() if not (catalog.get(m) and catalog.get(m).string))
 
 

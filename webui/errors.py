@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from federation.vocab import is_activitypub_media_type
 from webui import i18n
@@ -24,6 +25,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not _wants_html(request):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 401:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     _ = i18n.gettext
     titles = {
         404: (_("Page not found"), _("This page does not exist, or no longer does.")),

@@ -9,6 +9,7 @@ import io
 from contextvars import ContextVar
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -20,14 +21,24 @@ _catalogs: dict[str, NullTranslations] = {}
 current_locale: ContextVar[str] = ContextVar("current_locale", default="fr")
 
 
+def read_catalog(language: str) -> Catalog:
+    """Every ``.po`` file of a language merged into one catalog (one file per area of the UI)."""
+    merged = Catalog(locale=language)
+    for po_path in sorted((TRANSLATIONS_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as po_file:
+            part = read_po(po_file, locale=language)
+        for message in part:
+            if message.id and message.string:
+                merged[message.id] = message
+    return merged
+
+
 def load_catalogs() -> None:
     for language in SUPPORTED:
-        po_path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
-        if not po_path.exists():
+        catalog = read_catalog(language)
+        if not len(catalog):
             _catalogs[language] = NullTranslations()
             continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=language)
         compiled = io.BytesIO()
         write_mo(compiled, catalog)
         compiled.seek(0)

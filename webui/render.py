@@ -10,6 +10,8 @@ from starlette.templating import Jinja2Templates
 
 from quartiers.instance import instance_of
 from webui import i18n
+from webui.csrf import csrf_token
+from webui.session import pop_flashes
 
 
 def render(
@@ -18,7 +20,11 @@ def render(
     instance = instance_of(request)
     templates: Jinja2Templates = request.app.state.templates
     settings = instance.settings
+    viewer = getattr(request.state, "viewer", None) or None
     full_context = {
+        "viewer": viewer,
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "flashes": pop_flashes(request) if "session" in request.scope else [],
         "lang": i18n.current_locale.get(),
         "instance_name": settings.server.name,
         "instance_handle": f"instance@{settings.server.domain}",

@@ -1,0 +1,15 @@
+"""The pages of the web UI, one module per area; each module exposes ``routes``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from webui.pages import accounts, admin, collectives, posts, timelines
+
+routes: list[BaseRoute] = [
+    *accounts.routes,
+    *admin.routes,
+    *collectives.routes,
+    *posts.routes,
+    *timelines.routes,
+]
