@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -19,6 +19,7 @@ class Host(Base):
     first_failure_at: Mapped[datetime | None] = mapped_column()
     parked_until: Mapped[datetime | None] = mapped_column()
     last_success_at: Mapped[datetime | None] = mapped_column()
+    is_neighbour: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DomainBlock(Base):
