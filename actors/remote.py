@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urldefrag, urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.uris import INSTANCE_USERNAME
@@ -130,8 +131,13 @@ class RemoteActors:
         if expected_key_id and parsed.public_key_id != expected_key_id:
             log.info("actor %s does not carry key %s", parsed.id, expected_key_id)
             return None
-        async with self.database.transaction() as session:
-            actor = await store_remote_actor(session, parsed)
+        try:
+            async with self.database.transaction() as session:
+                actor = await store_remote_actor(session, parsed)
+        except IntegrityError:
+            # Two requests signed by a new actor arrived together and the other stored it first.
+            async with self.database.transaction() as session:
+                actor = await store_remote_actor(session, parsed)
         self.forget(actor.uri)
         return actor
 

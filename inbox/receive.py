@@ -15,6 +15,8 @@ from federation.parsing import ParsedActivity, parse_activity
 from federation.signatures import signature_key_id, verify_request
 from federation.vocab import host_of, id_of, same_origin
 
+MAX_URI_LENGTH = 2048
+
 
 class Refusal(Exception):
     """An inbox POST we do not take, with the status and reason to answer."""
@@ -57,6 +59,9 @@ def parse_body(body: bytes) -> ParsedActivity:
         raise Refusal(400, f"not an activity: {error}") from None
     if not activity.id:
         raise Refusal(400, "an activity needs an id")
+    if len(activity.id) > MAX_URI_LENGTH or len(activity.actor_uri) > MAX_URI_LENGTH:
+        # The columns that keep them are VARCHAR(2048): PostgreSQL would refuse the row.
+        raise Refusal(400, f"an id longer than {MAX_URI_LENGTH} characters")
     return activity
 
 

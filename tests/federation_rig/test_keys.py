@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -34,7 +35,9 @@ async def rotate_key(node: Node, actor_id: int) -> None:
     node.delivery_worker = DeliveryWorker(node.instance.database, node.instance.federation)
 
 
-async def send_to(node: Node, actor_id: int, kind: str, obj: object, inbox: str) -> None:
+async def send_to(
+    node: Node, actor_id: int, kind: str, obj: dict[str, Any] | str, inbox: str
+) -> None:
     async with node.instance.database.transaction() as session:
         actor = await session.get(Actor, actor_id)
         assert actor is not None
@@ -44,7 +47,7 @@ async def send_to(node: Node, actor_id: int, kind: str, obj: object, inbox: str)
             actor,
             obj,
             [PUBLIC],
-            [],  # type: ignore[arg-type]
+            [],
         )
         await enqueue_activity(session, actor, document, to_followers=False, inboxes=[inbox])
 
