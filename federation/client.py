@@ -26,6 +26,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_REDIRECTS = 3
+DRAIN_LIMIT_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +212,12 @@ class FederationClient:
             "POST", inbox_url, body, signer, scheme, {"Content-Type": ACTIVITY_JSON}
         )
         async with self.http.stream("POST", inbox_url, headers=headers, content=body) as response:
+            # Read (and drop) a bounded answer so the connection can be reused for the next POST.
+            read = 0
+            async for chunk in response.aiter_bytes():
+                read += len(chunk)
+                if read > DRAIN_LIMIT_BYTES:
+                    break
             return PostResult(response.status_code, dict(response.headers), scheme)
 
     async def post_activity(self, inbox_url: str, body: bytes, signer: Signer) -> PostResult:

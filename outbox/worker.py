@@ -153,7 +153,8 @@ class DeliveryWorker:
                 select(Activity.id, Activity.payload).where(Activity.id.in_(activity_ids))
             ):
                 self._payloads[activity_id] = payload.encode()
-        sender_ids = {d.sender_id for d in deliveries} - set(self._signers)
+        # Keys are read again for every batch: a rotated key must sign from the next batch on.
+        sender_ids = {d.sender_id for d in deliveries}
         if sender_ids:
             for actor_id, key_id, pem in await session.execute(
                 select(Actor.id, Actor.public_key_id, Actor.private_key_pem).where(
