@@ -4,6 +4,7 @@ from storage.models.activities import Activity
 from storage.models.actors import Account, Actor, ApiToken, Membership
 from storage.models.base import Base, utcnow
 from storage.models.community import Invitation, Notification, PasswordReset
+from storage.models.events import Event, Rsvp
 from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
 from storage.models.media import Media, PostMention, PostTag
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Delivery",
     "DomainBlock",
+    "Event",
     "Follow",
     "Host",
     "InboxItem",
@@ -30,5 +32,6 @@ __all__ = [
     "PostMention",
     "PostTag",
     "Reaction",
+    "Rsvp",
     "utcnow",
 ]

@@ -97,6 +97,7 @@ class Account(Base):
     is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     is_approved: Mapped[bool] = mapped_column(Boolean, default=True)
     signup_reason: Mapped[str | None] = mapped_column(Text)
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
