@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from actors.routes import routes as actor_routes
 from actors.secure_mode import SecureModeMiddleware
+from commons.event_routes import routes as event_routes
 from commons.media_routes import routes as media_routes
 from commons.routes import routes as object_routes
 from federation.client import FederationClient
@@ -83,6 +84,7 @@ def create_app(
         *actor_routes,
         *object_routes,
         *media_routes,
+        *event_routes,
         *page_routes,
         *web_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

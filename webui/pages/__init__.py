@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from webui.pages import accounts, admin, collectives, posts, timelines
+from webui.pages import accounts, admin, agenda, collectives, events, posts, timelines
 
 routes: list[BaseRoute] = [
     *accounts.routes,
@@ -12,4 +12,6 @@ routes: list[BaseRoute] = [
     *collectives.routes,
     *posts.routes,
     *timelines.routes,
+    *events.routes,
+    *agenda.routes,
 ]
