@@ -100,4 +100,25 @@ registration = {_toml_str(values.registration)}
 # Cookie de session seulement en HTTPS (à activer en production).
 # Session cookie over HTTPS only (turn on in production).
 session_https_only = false
+# Tuiles de la carte (/map), le seul serveur tiers que la page appelle ; {{z}}/{{x}}/{{y}} requis.
+# Map tiles (/map), the only third-party server the page calls; {{z}}/{{x}}/{{y}} required.
+map_tiles_url = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"
+# Mention des sources des tuiles (HTML court). / Attribution of the tiles (short HTML).
+map_attribution = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+[mail]
+# Envoi facultatif des liens de nouveau mot de passe par e-mail (SMTP). Sans serveur (host vide),
+# aucun e-mail n'est envoyé et un·e admin donne le lien à la main.
+# Optional sending of password-reset links by email (SMTP). Without a host, no mail is sent and
+# an admin hands out the link.
+host = ""
+# Port SMTP (587 avec STARTTLS). / SMTP port (587 with STARTTLS).
+port = 587
+# Identifiants SMTP ; vides = sans authentification. / SMTP credentials; empty = no login.
+username = ""
+password = ""
+# Adresse d'expédition ; vide = noreply@<domaine>. / From address; empty = noreply@<domain>.
+sender = ""
+# Chiffrer la connexion avec STARTTLS. / Encrypt the connection with STARTTLS.
+starttls = true
 """

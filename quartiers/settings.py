@@ -24,6 +24,9 @@ _DOMAIN_RE = re.compile(
 )
 
 
+_MAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
 class ConfigError(Exception):
     """A configuration value is missing or wrong; the message is one line for a person."""
 
@@ -65,6 +68,26 @@ class WebUISettings:
     secret_key: str = ""
     registration: str = "invitation"
     session_https_only: bool = False
+    map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Optional SMTP, for password-reset links; without a host no mail is ever sent."""
+
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = ""
+    starttls: bool = True
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.host)
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     webui: WebUISettings = field(default_factory=WebUISettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     config_dir: Path = field(default_factory=Path.cwd)
 
     @property
@@ -109,6 +133,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "database": DatabaseSettings,
     "federation": FederationSettings,
     "webui": WebUISettings,
+    "mail": MailSettings,
 }
 
 
@@ -250,9 +275,23 @@ def validate(settings: Settings) -> None:
             f"webui.registration must be one of {', '.join(REGISTRATION_MODES)}, "
             f"not {webui.registration!r}"
         )
+    if not webui.map_tiles_url.startswith("https://") or not all(
+        part in webui.map_tiles_url for part in ("{z}", "{x}", "{y}")
+    ):
+        raise ConfigError(
+            "webui.map_tiles_url must be an https:// address with {z}, {x} and {y}, "
+            f"not {webui.map_tiles_url!r}"
+        )
     if len(webui.secret_key) < 32:
         raise ConfigError(
             "webui.secret_key must be at least 32 characters (`quartiers init` writes a random one)"
+        )
+    mail = settings.mail
+    if not 0 < mail.port < 65536:
+        raise ConfigError(f"mail.port must be between 1 and 65535, not {mail.port}")
+    if mail.sender and not _MAIL_RE.match(mail.sender):
+        raise ConfigError(
+            f"mail.sender must be an address like quartier@paquis.example, not {mail.sender!r}"
         )
 
 

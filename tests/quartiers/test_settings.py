@@ -12,6 +12,7 @@ from quartiers.settings import (
     ConfigError,
     DatabaseSettings,
     FederationSettings,
+    MailSettings,
     ServerSettings,
     Settings,
     WebUISettings,
@@ -25,6 +26,7 @@ SECTIONS = {
     "database": DatabaseSettings,
     "federation": FederationSettings,
     "webui": WebUISettings,
+    "mail": MailSettings,
 }
 # A valid value, different from the default, for every string setting.
 STRING_OVERRIDES = {
@@ -39,6 +41,12 @@ STRING_OVERRIDES = {
     "federation.user_agent": "Quartiers-Test/1.0",
     "webui.secret_key": "another-secret-key-" + "y" * 40,
     "webui.registration": "open",
+    "webui.map_tiles_url": "https://tiles.geneve.example/osm/{z}/{x}/{y}.png",
+    "webui.map_attribution": "Fond de carte : SITG, OpenStreetMap",
+    "mail.host": "smtp.paquis.example",
+    "mail.username": "quartier",
+    "mail.password": "smtp-secret",
+    "mail.sender": "quartier@paquis.example",
 }
 
 
@@ -142,7 +150,18 @@ def test_every_setting_can_be_overridden_by_the_environment(
         ({"QUARTIERS_DATABASE_URL": "sqlite+aiosqlite:///:memory:"}, "database.url"),
         ({"QUARTIERS_WEBUI_SECRET_KEY": "too-short"}, "webui.secret_key"),
         ({"QUARTIERS_WEBUI_REGISTRATION": "everyone"}, "webui.registration"),
+        (
+            {"QUARTIERS_WEBUI_MAP_TILES_URL": "http://tiles.example/{z}/{x}/{y}.png"},
+            "webui.map_tiles_url",
+        ),
+        (
+            {"QUARTIERS_WEBUI_MAP_TILES_URL": "https://tiles.example/tile.png"},
+            "webui.map_tiles_url",
+        ),
         ({"QUARTIERS_FEDERATION_SECURE_MODE": "maybe"}, "federation.secure_mode"),
+        ({"QUARTIERS_MAIL_PORT": "0"}, "mail.port"),
+        ({"QUARTIERS_MAIL_SENDER": "not an address"}, "mail.sender"),
+        ({"QUARTIERS_MAIL_STARTTLS": "perhaps"}, "mail.starttls"),
         ({"QUARTIERS_FEDERATION_DELIVERY_WORKERS": "0"}, "federation.delivery_workers"),
         (
             {"QUARTIERS_FEDERATION_FETCH_TIMEOUT_SECONDS": "soon"},

@@ -1,7 +1,597 @@
-"""Pages: accounts."""
+"""Pages: signing up, logging in and out, passwords, settings, leaving."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import re
+from typing import Any
+from urllib.parse import urlsplit
 
-routes: list[BaseRoute] = []
+from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTasks
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors import accounts as account_services
+from actors.accounts import AccountError, ImageChange, ProfileChange, ProfileImageError
+from actors.invitations import find_usable_invitation
+from actors.login_limits import Limit, LoginLimiter, minutes_to_wait
+from actors.mail import build_message, send_message
+from commons.media import MAX_ALT_TEXT, MAX_UPLOAD_BYTES
+from quartiers.instance import instance_of
+from quartiers.settings import Settings
+from storage.models import Account, Actor
+from webui import i18n
+from webui.csrf import read_form
+from webui.render import render
+from webui.routes import LANG_COOKIE
+from webui.session import current_viewer, flash, log_in, log_out, require_viewer
+
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+MAX_EMAIL = 254
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after logging in; anything that could leave the site becomes ``/``."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(char) < 33 or ord(char) == 127 for char in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def login_limiter(request: Request) -> LoginLimiter:
+    """One limiter per application (so per instance, and per test)."""
+    state = request.app.state
+    if getattr(state, "login_limiter", None) is None:
+        state.login_limiter = LoginLimiter()
+    limiter: LoginLimiter = state.login_limiter
+    return limiter
+
+
+def mail_limiter(request: Request) -> LoginLimiter:
+    state = request.app.state
+    if getattr(state, "mail_limiter", None) is None:
+        state.mail_limiter = LoginLimiter(per_username=Limit(3, 3600), per_address=Limit(10, 3600))
+    limiter: LoginLimiter = state.mail_limiter
+    return limiter
+
+
+def error_message(code: str) -> str:
+    """A sentence for a person, for each refusal code of the account services and media."""
+    _ = i18n.gettext
+    messages = {
+        "required": _("Please fill in this field."),
+        "invalid_username": _(
+            "Use 1 to 30 lowercase letters, digits, “_”, “-” or “.”, "
+            "starting and ending with a letter, a digit or “_”."
+        ),
+        "name_taken": _("This name is already taken here. Please choose another one."),
+        "too_short": _("The password needs at least 10 characters."),
+        "too_long": _("This text is too long."),
+        "mismatch": _("The two passwords are not the same."),
+        "invalid_email": _("This does not look like an email address (like name@example.ch)."),
+        "wrong_password": _("This password is not the right one."),
+        "missing_alt": _("Please describe the image for people who cannot see it."),
+        "alt_too_long": _("The description is too long (1500 characters at most)."),
+        "too_large": _("The image is too large (8 MB at most)."),
+        "not_an_image": _("This file is not an image we can read."),
+        "unsupported_type": _("Please choose a JPEG, PNG, WebP or GIF image."),
+        "too_many_pixels": _("The image has too many pixels. Please choose a smaller one."),
+        "last_admin": _("You are the last admin: name another admin first."),
+    }
+    return messages.get(code, _("This value is not accepted."))
+
+
+def too_many_attempts(request: Request, seconds: float) -> Response:
+    minutes = minutes_to_wait(seconds)
+    message = i18n.ngettext(
+        "Too many attempts. Please try again in %(num)d minute.",
+        "Too many attempts. Please try again in %(num)d minutes.",
+        minutes,
+    ) % {"num": minutes}
+    context = {"title": i18n.gettext("Too many attempts"), "message": message}
+    response = render(request, "error.html", context, 429)
+    response.headers["Retry-After"] = str(int(seconds) + 1)
+    return response
+
+
+def text_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def raw_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-up
+
+
+async def signup(request: Request) -> Response:
+    form = await read_form(request) if request.method == "POST" else None
+    if await current_viewer(request) is not None:
+        return RedirectResponse("/", status_code=303)
+    if form is None:
+        code = request.query_params.get("invite", "") or request.path_params.get("code", "")
+        return await _signup_page(request, code, {}, {})
+    code = raw_field(form, "invite")
+    return await _signup_submit(request, form, code)
+
+
+async def _signup_page(
+    request: Request,
+    code: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+) -> Response:
+    instance = instance_of(request)
+    mode = instance.settings.webui.registration
+    async with instance.database.session() as session:
+        invited = bool(code) and await find_usable_invitation(session, code) is not None
+    needs_invitation = mode == "invitation" and not invited
+    context: dict[str, Any] = {
+        "mode": mode,
+        "invite": code if invited else "",
+        "invited": invited,
+        "invalid_invite": bool(code) and not invited,
+        "needs_invitation": needs_invitation,
+        "asks_reason": mode == "approval" and not invited,
+        "asks_email": instance.settings.mail.is_configured,
+        "domain": instance.settings.server.domain,
+        "values": values,
+        "errors": errors,
+    }
+    if needs_invitation and status_code == 200 and code:
+        status_code = 403
+    return render(request, "accounts/signup.html", context, status_code)
+
+
+async def _signup_submit(request: Request, form: FormData, code: str) -> Response:
+    instance = instance_of(request)
+    settings = instance.settings
+    values = {
+        "username": text_field(form, "username").lstrip("@").lower(),
+        "reason": text_field(form, "reason"),
+        "email": text_field(form, "email"),
+    }
+    password = raw_field(form, "password")
+    errors: dict[str, str] = {}
+    if not values["username"]:
+        errors["username"] = error_message("required")
+    elif problem := account_services.username_problem(values["username"]):
+        errors["username"] = error_message(problem)
+    if problem := account_services.password_problem(password, raw_field(form, "password_confirm")):
+        field = "password_confirm" if problem == "mismatch" else "password"
+        errors[field] = error_message(problem)
+    async with instance.database.session() as session:
+        invited = bool(code) and await find_usable_invitation(session, code) is not None
+    if settings.webui.registration == "approval" and not invited:
+        if not values["reason"]:
+            errors["reason"] = error_message("required")
+        elif len(values["reason"]) > account_services.MAX_SIGNUP_REASON:
+            errors["reason"] = error_message("too_long")
+    if values["email"] and (
+        len(values["email"]) > MAX_EMAIL or not EMAIL_RE.match(values["email"])
+    ):
+        errors["email"] = error_message("invalid_email")
+    if settings.webui.registration == "invitation" and not invited:
+        return await _signup_page(request, code, values, {}, status_code=403)
+    if errors:
+        return await _signup_page(request, code, values, errors, status_code=400)
+    try:
+        async with instance.database.transaction() as session:
+            account = await account_services.sign_up(
+                session,
+                settings,
+                username=values["username"],
+                password=password,
+                reason=values["reason"],
+                invite_code=code,
+                email=values["email"] if settings.mail.is_configured else "",
+                language=i18n.current_locale.get(),
+            )
+    except AccountError as error:
+        if error.code == "invitation_needed":
+            return await _signup_page(request, code, values, {}, status_code=403)
+        errors["username"] = error_message(error.code)
+        return await _signup_page(request, code, values, errors, status_code=400)
+    except IntegrityError:
+        errors["username"] = error_message("name_taken")
+        return await _signup_page(request, code, values, errors, status_code=400)
+    if not account.is_approved:
+        return RedirectResponse("/signup/pending", status_code=303)
+    log_in(request, account)
+    flash(
+        request,
+        i18n.gettext("Welcome to %(instance)s! You can add a picture and a few words about you.")
+        % {"instance": settings.server.name},
+    )
+    return RedirectResponse("/settings", status_code=303)
+
+
+async def signup_pending(request: Request) -> Response:
+    return render(request, "accounts/signup_pending.html", {})
+
+
+# ---------------------------------------------------------------------------------------------
+# Log in, log out
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        target = safe_next(request.query_params.get("next"))
+        if await current_viewer(request) is not None:
+            return RedirectResponse(target, status_code=303)
+        return _login_page(request, {"next": target}, "")
+    form = await read_form(request)
+    username = text_field(form, "username").lstrip("@").lower()
+    password = raw_field(form, "password")
+    values = {"username": username, "next": safe_next(raw_field(form, "next"))}
+    if not username or not password:
+        return _login_page(
+            request, values, i18n.gettext("Please give your name and password."), 400
+        )
+    limiter = login_limiter(request)
+    address = client_address(request)
+    if wait := limiter.retry_after(address, username):
+        return too_many_attempts(request, wait)
+    async with instance_of(request).database.session() as session:
+        result = await account_services.authenticate(session, username, password)
+    match result.outcome:
+        case "wrong":
+            limiter.record_failure(address, username)
+            message = i18n.gettext("This name and password do not match. Please try again.")
+            return _login_page(request, values, message, 400)
+        case "suspended":
+            message = i18n.gettext(
+                "This account is suspended. If you think this is a mistake, "
+                "please contact the instance's admins."
+            )
+            return _login_page(request, values, message, 403)
+        case "pending":
+            message = i18n.gettext(
+                "Your sign-up request is still waiting for an admin's approval. "
+                "Please try again later."
+            )
+            return _login_page(request, values, message, 403)
+    assert result.account is not None
+    limiter.record_success(username)
+    log_in(request, result.account)
+    flash(request, i18n.gettext("Hello %(name)s, you are logged in.") % {"name": username})
+    return RedirectResponse(values["next"], status_code=303)
+
+
+def _login_page(
+    request: Request, values: dict[str, str], error: str, status_code: int = 200
+) -> Response:
+    settings = instance_of(request).settings
+    context = {
+        "values": values,
+        "error": error,
+        "mail_configured": settings.mail.is_configured,
+    }
+    return render(request, "accounts/login.html", context, status_code)
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    log_out(request)
+    flash(request, i18n.gettext("You are logged out. See you soon!"))
+    return RedirectResponse("/", status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forgotten password, reset link
+
+
+async def forgot_password(request: Request) -> Response:
+    instance = instance_of(request)
+    settings = instance.settings
+    if request.method == "GET" or not settings.mail.is_configured:
+        if request.method == "POST":
+            await read_form(request)
+        return _forgot_page(request, {}, {})
+    form = await read_form(request)
+    email = text_field(form, "email")
+    if not email or len(email) > MAX_EMAIL or not EMAIL_RE.match(email):
+        errors = {"email": error_message("invalid_email" if email else "required")}
+        return _forgot_page(request, {"email": email}, errors, 400)
+    limiter = mail_limiter(request)
+    address = client_address(request)
+    if wait := limiter.retry_after(address, email):
+        return too_many_attempts(request, wait)
+    limiter.record_failure(address, email)
+    tasks = BackgroundTasks()
+    async with instance.database.transaction() as session:
+        for account in await account_services.accounts_with_email(session, email):
+            code = await account_services.issue_password_reset(session, account.id)
+            tasks.add_task(_send_reset_mail, settings, account, email, code)
+    flash(
+        request,
+        i18n.gettext(
+            "If an account uses this address, we have sent it a link to choose a new password. "
+            "It works for 24 hours."
+        ),
+    )
+    return RedirectResponse("/login", status_code=303, background=tasks)
+
+
+async def _send_reset_mail(settings: Settings, account: Account, email: str, code: str) -> None:
+    _ = i18n.translations(account.language).gettext
+    link = f"{settings.base_url}/reset/{code}"
+    subject = _("Your new password on %(instance)s") % {"instance": settings.server.name}
+    body = _(
+        "Hello %(name)s,\n\nSomeone (probably you) asked for a new password. "
+        "To choose one, open this link within 24 hours:\n\n%(link)s\n\n"
+        "If it was not you, you can ignore this message: your password stays the same."
+    ) % {"name": account.username, "link": link}
+    await send_message(settings, build_message(settings, email, subject, body))
+
+
+def _forgot_page(
+    request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    mail_configured = instance_of(request).settings.mail.is_configured
+    context = {"values": values, "errors": errors, "mail_configured": mail_configured}
+    return render(request, "accounts/forgot.html", context, status_code)
+
+
+async def reset(request: Request) -> Response:
+    code = request.path_params["code"]
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        valid = await account_services.find_password_reset(session, code) is not None
+    if request.method == "GET":
+        return _reset_page(request, code, valid, {})
+    form = await read_form(request)
+    if not valid:
+        return _reset_page(request, code, False, {})
+    password = raw_field(form, "password")
+    if problem := account_services.password_problem(password, raw_field(form, "password_confirm")):
+        field = "password_confirm" if problem == "mismatch" else "password"
+        return _reset_page(request, code, True, {field: error_message(problem)}, 400)
+    async with instance.database.transaction() as session:
+        account = await account_services.reset_password(session, code, password)
+    if account is None:
+        return _reset_page(request, code, False, {})
+    login_limiter(request).record_success(account.username)
+    flash(request, i18n.gettext("Your new password is saved. You can log in with it now."))
+    return RedirectResponse("/login", status_code=303)
+
+
+def _reset_page(
+    request: Request, code: str, valid: bool, errors: dict[str, str], status_code: int = 200
+) -> Response:
+    context = {"code": code, "valid": valid, "errors": errors}
+    response = render(request, "accounts/reset.html", context, status_code if valid else 404)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+async def settings_page(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    if request.method == "POST":
+        return await _save_profile(request, viewer.actor.id)
+    return _settings_page(request, profile_values(viewer.actor), {}, viewer.account)
+
+
+def profile_values(actor: Actor) -> dict[str, Any]:
+    return {
+        "name": actor.name,
+        "bio": actor.summary_source or "",
+        "manually_approves": actor.manually_approves_followers,
+        "avatar_alt": actor.icon_alt or "",
+        "header_alt": actor.header_alt or "",
+    }
+
+
+def _settings_page(
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    account: Account,
+    status_code: int = 200,
+    *,
+    password_errors: dict[str, str] | None = None,
+    preference_errors: dict[str, str] | None = None,
+    preference_values: dict[str, str] | None = None,
+) -> Response:
+    settings = instance_of(request).settings
+    context = {
+        "values": values,
+        "errors": errors,
+        "password_errors": password_errors or {},
+        "preference_errors": preference_errors or {},
+        "preferences": preference_values
+        or {"language": account.language, "email": account.email or ""},
+        "mail_configured": settings.mail.is_configured,
+        "languages": [("fr", "Français"), ("en", "English")],
+    }
+    return render(request, "accounts/settings.html", context, status_code)
+
+
+async def _upload(form: FormData, name: str) -> bytes | None:
+    value = form.get(name)
+    if not isinstance(value, UploadFile):
+        return None
+    data = await value.read(MAX_UPLOAD_BYTES + 1)
+    return data or None
+
+
+async def _save_profile(request: Request, actor_id: int) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request, max_files=2)
+    values: dict[str, Any] = {
+        "name": text_field(form, "name"),
+        "bio": raw_field(form, "bio").replace("\r\n", "\n").strip(),
+        "manually_approves": form.get("manually_approves") == "1",
+        "avatar_alt": text_field(form, "avatar_alt"),
+        "header_alt": text_field(form, "header_alt"),
+    }
+    images = {slot: await _upload(form, slot) for slot in ("avatar", "header")}
+    errors: dict[str, str] = {}
+    if len(values["name"]) > account_services.MAX_DISPLAY_NAME:
+        errors["name"] = error_message("too_long")
+    if len(values["bio"]) > account_services.MAX_BIO:
+        errors["bio"] = error_message("too_long")
+    for slot in ("avatar", "header"):
+        alt = values[f"{slot}_alt"]
+        removing = form.get(f"remove_{slot}") == "1"
+        has_image = images[slot] is not None or (
+            viewer.actor.icon_url if slot == "avatar" else viewer.actor.header_url
+        )
+        if has_image and not removing and not alt:
+            errors[f"{slot}_alt"] = error_message("missing_alt")
+        elif len(alt) > MAX_ALT_TEXT:
+            errors[f"{slot}_alt"] = error_message("alt_too_long")
+    if errors:
+        return _settings_page(request, values, errors, viewer.account, 400)
+    change = ProfileChange(
+        name=values["name"],
+        bio=values["bio"],
+        manually_approves_followers=values["manually_approves"],
+        avatar=ImageChange(
+            images["avatar"], values["avatar_alt"], form.get("remove_avatar") == "1"
+        ),
+        header=ImageChange(
+            images["header"], values["header_alt"], form.get("remove_header") == "1"
+        ),
+    )
+    instance = instance_of(request)
+    try:
+        async with instance.database.transaction() as session:
+            actor = await session.get(Actor, actor_id)
+            assert actor is not None
+            await account_services.update_profile(session, instance.settings, actor, change)
+    except ProfileImageError as error:
+        field = f"{error.slot}_alt" if error.code in ("missing_alt", "alt_too_long") else error.slot
+        errors[field] = error_message(error.code)
+        return _settings_page(request, values, errors, viewer.account, 400)
+    flash(request, i18n.gettext("Your profile is saved."))
+    return RedirectResponse("/settings", status_code=303)
+
+
+async def save_preferences(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    language = text_field(form, "language")
+    email = text_field(form, "email")
+    if language not in i18n.SUPPORTED:
+        language = viewer.account.language
+    if email and (len(email) > MAX_EMAIL or not EMAIL_RE.match(email)):
+        return _settings_page(
+            request,
+            profile_values(viewer.actor),
+            {},
+            viewer.account,
+            400,
+            preference_errors={"email": error_message("invalid_email")},
+            preference_values={"language": language, "email": email},
+        )
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        account = await session.get(Account, viewer.account.id)
+        assert account is not None
+        account.language = language
+        if instance.settings.mail.is_configured:
+            account.email = email or None
+    i18n.current_locale.set(language)
+    flash(request, i18n.gettext("Your preferences are saved."))
+    response = RedirectResponse("/settings", status_code=303)
+    response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+async def change_password(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    current = raw_field(form, "current_password")
+    new_password = raw_field(form, "new_password")
+    errors: dict[str, str] = {}
+    if not current:
+        errors["current_password"] = error_message("required")
+    if problem := account_services.password_problem(
+        new_password, raw_field(form, "new_password_confirm")
+    ):
+        field = "new_password_confirm" if problem == "mismatch" else "new_password"
+        errors[field] = error_message(problem)
+    limiter = login_limiter(request)
+    address = client_address(request)
+    if wait := limiter.retry_after(address, viewer.account.username):
+        return too_many_attempts(request, wait)
+    if not errors:
+        async with instance_of(request).database.transaction() as session:
+            changed = await account_services.change_password(
+                session, viewer.account.id, current, new_password
+            )
+        if changed:
+            flash(request, i18n.gettext("Your new password is saved."))
+            return RedirectResponse("/settings", status_code=303)
+        limiter.record_failure(address, viewer.account.username)
+        errors["current_password"] = error_message("wrong_password")
+    return _settings_page(
+        request, profile_values(viewer.actor), {}, viewer.account, 400, password_errors=errors
+    )
+
+
+async def delete_account(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    if request.method == "GET":
+        return render(request, "accounts/delete.html", {"errors": {}})
+    form = await read_form(request)
+    password = raw_field(form, "password")
+    limiter = login_limiter(request)
+    address = client_address(request)
+    if wait := limiter.retry_after(address, viewer.account.username):
+        return too_many_attempts(request, wait)
+    instance = instance_of(request)
+    error = ""
+    async with instance.database.transaction() as session:
+        result = await account_services.authenticate(session, viewer.account.username, password)
+        if result.outcome != "ok" or result.account is None:
+            error = "wrong_password"
+        elif await account_services.is_last_admin(session, result.account.id):
+            error = "last_admin"
+        else:
+            await account_services.delete_account(session, instance.settings, result.account)
+    if error:
+        if error == "wrong_password":
+            limiter.record_failure(address, viewer.account.username)
+        errors = {"password": error_message(error)}
+        return render(request, "accounts/delete.html", {"errors": errors}, 400)
+    log_out(request)
+    flash(request, i18n.gettext("Your account is deleted. Thank you for your time with us."))
+    return RedirectResponse("/", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/signup", signup, methods=["GET", "POST"], name="signup"),
+    Route("/signup/pending", signup_pending, name="signup_pending"),
+    Route("/invite/{code}", signup, methods=["GET"], name="invite"),
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/password/forgot", forgot_password, methods=["GET", "POST"], name="forgot_password"),
+    Route("/reset/{code}", reset, methods=["GET", "POST"], name="reset_password"),
+    Route("/settings", settings_page, methods=["GET", "POST"], name="settings"),
+    Route("/settings/preferences", save_preferences, methods=["POST"], name="preferences"),
+    Route("/settings/password", change_password, methods=["POST"], name="change_password"),
+    Route("/settings/delete", delete_account, methods=["GET", "POST"], name="delete_account"),
+]

@@ -1,7 +1,386 @@
-"""Pages: admin."""
+"""Pages: administration — sign-ups, invitations, accounts, domain blocks, federation health.
+
+Moderators may read the dashboard, the domain blocks and the federation health; everything that
+changes something is for admins, and each action checks the role again on the server.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import re
+from datetime import datetime
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors import accounts as account_services
+from actors import invitations as invitation_services
+from actors.accounts import AccountError
+from actors.invitations import MAX_USES_LIMIT, is_usable
+from quartiers.instance import instance_of
+from storage.models import Account, Actor, Delivery, DomainBlock, Host, InboxItem, utcnow
+from webui import i18n
+from webui.csrf import read_form
+from webui.pages.accounts import error_message, text_field
+from webui.render import render
+from webui.session import flash, require_admin, require_moderator
+
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+VALID_DAYS_CHOICES = ("1", "7", "30", "90", "never")
+MAX_REASON = 1000
+
+
+def _id(request: Request) -> int:
+    try:
+        return int(request.path_params["id"])
+    except ValueError:
+        raise HTTPException(404) from None
+
+
+def _back(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+def _secret_page(response: Response) -> Response:
+    """A page that shows a link only once: never cached, never sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard
+
+
+async def dashboard(request: Request) -> Response:
+    await require_moderator(request)
+    async with instance_of(request).database.session() as session:
+        pending = len(await account_services.pending_accounts(session))
+        accounts = await session.scalar(select(func.count()).select_from(Account)) or 0
+        blocks = await session.scalar(select(func.count()).select_from(DomainBlock)) or 0
+        queued = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.state == "queued")
+        )
+    context = {"pending": pending, "accounts": accounts, "blocks": blocks, "queued": queued or 0}
+    return render(request, "admin/index.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-ups waiting for approval
+
+
+async def signups(request: Request) -> Response:
+    await require_admin(request)
+    async with instance_of(request).database.session() as session:
+        rows = await account_services.pending_accounts(session)
+    return render(request, "admin/signups.html", {"rows": rows})
+
+
+async def approve_signup(request: Request) -> Response:
+    await require_admin(request)
+    await read_form(request)
+    async with instance_of(request).database.transaction() as session:
+        account = await account_services.approve_account(session, _id(request))
+    if account is None:
+        raise HTTPException(404)
+    flash(request, i18n.gettext("@%(name)s can now log in.") % {"name": account.username})
+    return _back("/admin/signups")
+
+
+async def refuse_signup(request: Request) -> Response:
+    await require_admin(request)
+    await read_form(request)
+    async with instance_of(request).database.transaction() as session:
+        username = await account_services.refuse_account(session, _id(request))
+    if username is None:
+        raise HTTPException(404)
+    flash(request, i18n.gettext("The request of @%(name)s is refused.") % {"name": username})
+    return _back("/admin/signups")
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations
+
+
+async def invitations(request: Request) -> Response:
+    await require_admin(request)
+    if request.method == "GET":
+        return await _invitations_page(request, {"max_uses": "1", "valid_days": "7"}, {})
+    viewer = await require_admin(request)
+    form = await read_form(request)
+    values = {
+        "max_uses": text_field(form, "max_uses"),
+        "valid_days": text_field(form, "valid_days"),
+    }
+    errors: dict[str, str] = {}
+    max_uses = int(values["max_uses"]) if values["max_uses"].isdigit() else 0
+    if not 1 <= max_uses <= MAX_USES_LIMIT:
+        errors["max_uses"] = i18n.gettext("Give a number between 1 and %(max)d.") % {
+            "max": MAX_USES_LIMIT
+        }
+    if values["valid_days"] not in VALID_DAYS_CHOICES:
+        errors["valid_days"] = error_message("invalid")
+    if errors:
+        return await _invitations_page(request, values, errors, 400)
+    valid_days = None if values["valid_days"] == "never" else int(values["valid_days"])
+    async with instance_of(request).database.transaction() as session:
+        created = await invitation_services.create_invitation(
+            session, created_by_id=viewer.account.id, max_uses=max_uses, valid_days=valid_days
+        )
+    link = f"{instance_of(request).settings.base_url}/invite/{created.code}"
+    response = await _invitations_page(request, values, {}, new_link=link)
+    return _secret_page(response)
+
+
+async def _invitations_page(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    *,
+    new_link: str = "",
+) -> Response:
+    _ = i18n.gettext
+    async with instance_of(request).database.session() as session:
+        rows = await invitation_services.list_invitations(session)
+    now = utcnow()
+    context: dict[str, Any] = {
+        "invitations": [(invitation, is_usable(invitation, now)) for invitation in rows],
+        "values": values,
+        "errors": errors,
+        "new_link": new_link,
+        "valid_days_options": [
+            ("1", _("1 day")),
+            ("7", _("1 week")),
+            ("30", _("1 month")),
+            ("90", _("3 months")),
+            ("never", _("No end date")),
+        ],
+        "registration": instance_of(request).settings.webui.registration,
+    }
+    return render(request, "admin/invitations.html", context, status_code)
+
+
+async def revoke_invitation(request: Request) -> Response:
+    await require_admin(request)
+    await read_form(request)
+    async with instance_of(request).database.transaction() as session:
+        revoked = await invitation_services.revoke_invitation(session, _id(request))
+    if not revoked:
+        raise HTTPException(404)
+    flash(request, i18n.gettext("The invitation is revoked: its link no longer works."))
+    return _back("/admin/invitations")
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts
+
+
+async def accounts(request: Request) -> Response:
+    viewer = await require_admin(request)
+    query = request.query_params.get("q", "")[:100]
+    async with instance_of(request).database.session() as session:
+        rows = await account_services.search_accounts(session, query)
+    context = {"rows": rows, "query": query, "me": viewer.account.id}
+    return render(request, "admin/accounts.html", context)
+
+
+async def _account_action(request: Request, suspended: bool) -> Response:
+    await require_admin(request)
+    await read_form(request)
+    try:
+        async with instance_of(request).database.transaction() as session:
+            account = await account_services.set_suspended(session, _id(request), suspended)
+    except AccountError as error:
+        if error.code == "unknown_account":
+            raise HTTPException(404) from None
+        flash(request, _account_error(error.code), "error")
+        return _back("/admin/accounts")
+    message = (
+        i18n.gettext("@%(name)s is suspended: they can no longer log in.")
+        if suspended
+        else i18n.gettext("@%(name)s is restored: they can log in again.")
+    )
+    flash(request, message % {"name": account.username})
+    return _back("/admin/accounts")
+
+
+def _account_error(code: str) -> str:
+    if code == "account_gone":
+        return i18n.gettext("This account was deleted by its owner; it cannot be restored.")
+    return error_message(code)
+
+
+async def suspend_account(request: Request) -> Response:
+    return await _account_action(request, True)
+
+
+async def restore_account(request: Request) -> Response:
+    return await _account_action(request, False)
+
+
+async def set_roles(request: Request) -> Response:
+    await require_admin(request)
+    form = await read_form(request)
+    try:
+        async with instance_of(request).database.transaction() as session:
+            account = await account_services.set_roles(
+                session,
+                _id(request),
+                is_admin=form.get("is_admin") == "1",
+                is_moderator=form.get("is_moderator") == "1",
+            )
+    except AccountError as error:
+        if error.code == "unknown_account":
+            raise HTTPException(404) from None
+        flash(request, _account_error(error.code), "error")
+        return _back("/admin/accounts")
+    flash(request, i18n.gettext("The roles of @%(name)s are saved.") % {"name": account.username})
+    return _back("/admin/accounts")
+
+
+async def issue_reset(request: Request) -> Response:
+    await require_admin(request)
+    await read_form(request)
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        account = await session.get(Account, _id(request))
+        if account is None:
+            raise HTTPException(404)
+        username = account.username
+        code = await account_services.issue_password_reset(session, account.id)
+    context = {"username": username, "link": f"{instance.settings.base_url}/reset/{code}"}
+    return _secret_page(render(request, "admin/reset_link.html", context))
+
+
+# ---------------------------------------------------------------------------------------------
+# Domain blocks
+
+
+def normalise_domain(text: str) -> str | None:
+    """``https://Bad.Example:443/x`` or ``@someone@bad.example`` → ``bad.example``; None if not a host."""
+    value = text.strip().lower()
+    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
+    value = value.rsplit("@", 1)[-1].split("/", 1)[0].split(":", 1)[0].rstrip(".")
+    try:
+        value = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return value if HOST_RE.match(value) else None
+
+
+async def domains(request: Request) -> Response:
+    viewer = await require_moderator(request)
+    if request.method == "GET":
+        return await _domains_page(request, {}, {})
+    if not viewer.is_admin:
+        raise HTTPException(403, "admins only")
+    form = await read_form(request)
+    values = {"domain": text_field(form, "domain"), "reason": text_field(form, "reason")}
+    domain = normalise_domain(values["domain"])
+    errors: dict[str, str] = {}
+    if domain is None:
+        errors["domain"] = i18n.gettext("Give a domain name, like spam.example.")
+    elif domain == instance_of(request).settings.host:
+        errors["domain"] = i18n.gettext("This is our own domain.")
+    if len(values["reason"]) > MAX_REASON:
+        errors["reason"] = error_message("too_long")
+    if errors or domain is None:
+        return await _domains_page(request, values, errors, 400)
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        if await session.get(DomainBlock, domain) is None:
+            session.add(DomainBlock(domain=domain, reason=values["reason"]))
+    instance.blocks.invalidate()
+    flash(request, i18n.gettext("%(domain)s is blocked.") % {"domain": domain})
+    return _back("/admin/domains")
+
+
+async def _domains_page(
+    request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    async with instance_of(request).database.session() as session:
+        rows = (await session.scalars(select(DomainBlock).order_by(DomainBlock.domain))).all()
+    context = {"blocks": rows, "values": values, "errors": errors}
+    return render(request, "admin/domains.html", context, status_code)
+
+
+async def unblock_domain(request: Request) -> Response:
+    await require_admin(request)
+    form = await read_form(request)
+    domain = text_field(form, "domain").lower()
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        result = await session.execute(delete(DomainBlock).where(DomainBlock.domain == domain))
+    if not getattr(result, "rowcount", 0):
+        raise HTTPException(404)
+    instance.blocks.invalidate()
+    flash(request, i18n.gettext("%(domain)s is no longer blocked.") % {"domain": domain})
+    return _back("/admin/domains")
+
+
+# ---------------------------------------------------------------------------------------------
+# Federation health
+
+
+async def _counts_by_state(
+    session: AsyncSession, model: type[InboxItem] | type[Delivery]
+) -> dict[str, int]:
+    rows = await session.execute(select(model.state, func.count()).group_by(model.state))
+    return {str(state): int(count) for state, count in rows}
+
+
+async def health(request: Request) -> Response:
+    await require_moderator(request)
+    now: datetime = utcnow()
+    async with instance_of(request).database.session() as session:
+        inbox_counts = await _counts_by_state(session, InboxItem)
+        delivery_counts = await _counts_by_state(session, Delivery)
+        failing_hosts = (
+            await session.scalars(
+                select(Host)
+                .where(or_(Host.consecutive_failures > 0, Host.parked_until > now))
+                .order_by(Host.consecutive_failures.desc(), Host.host)
+                .limit(50)
+            )
+        ).all()
+        latest = (
+            await session.execute(
+                select(Delivery, Actor.username)
+                .join(Actor, Actor.id == Delivery.sender_id)
+                .order_by(Delivery.id.desc())
+                .limit(20)
+            )
+        ).all()
+    context = {
+        "inbox_counts": inbox_counts,
+        "delivery_counts": delivery_counts,
+        "failing_hosts": failing_hosts,
+        "latest": latest,
+        "now": now,
+    }
+    return render(request, "admin/health.html", context)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin", dashboard, name="admin"),
+    Route("/admin/signups", signups, name="admin_signups"),
+    Route("/admin/signups/{id}/approve", approve_signup, methods=["POST"]),
+    Route("/admin/signups/{id}/refuse", refuse_signup, methods=["POST"]),
+    Route("/admin/invitations", invitations, methods=["GET", "POST"], name="admin_invitations"),
+    Route("/admin/invitations/{id}/revoke", revoke_invitation, methods=["POST"]),
+    Route("/admin/accounts", accounts, name="admin_accounts"),
+    Route("/admin/accounts/{id}/suspend", suspend_account, methods=["POST"]),
+    Route("/admin/accounts/{id}/restore", restore_account, methods=["POST"]),
+    Route("/admin/accounts/{id}/roles", set_roles, methods=["POST"]),
+    Route("/admin/accounts/{id}/reset", issue_reset, methods=["POST"]),
+    Route("/admin/domains", domains, methods=["GET", "POST"], name="admin_domains"),
+    Route("/admin/domains/remove", unblock_domain, methods=["POST"]),
+    Route("/admin/health", health, name="admin_health"),
+]
