@@ -1,7 +1,506 @@
-"""Pages: collectives."""
+"""Pages: the list of collectives, creating one, joining and leaving, and managing one.
+
+Roles are checked by the services of :mod:`actors.groups` on every action; a forged form from
+someone without the role gets 403.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors import groups
+from actors.errors import InvalidUsername, NameTaken
+from actors.services import create_group
+from actors.uris import is_valid_username, normalise_username
+from commons.markdown import render_markdown
+from commons.media import MediaError, media_path, store_image
+from quartiers.instance import instance_of
+from storage.models import Actor, Invitation, Membership
+from storage.models.actors import (
+    GROUP,
+    GROUP_KINDS,
+    JOIN_MODES,
+    MEMBER_ROLES,
+    MEMBERSHIP_ACCEPTED,
+    MEMBERSHIP_PENDING,
+)
+from webui import i18n
+from webui.csrf import read_form
+from webui.render import render
+from webui.routes import kind_labels
+from webui.session import Viewer, current_viewer, flash, require_viewer
+
+MAX_HOURS_LINES = 14
+MAX_LINE = 120
+INVITATION_SESSION_KEY = "collective_invitation"
+TEXT_LIMITS = {
+    "display_name": 255,
+    "place_name": 255,
+    "street_address": 255,
+    "postal_code": 16,
+    "locality": 255,
+    "description": 5000,
+    "avatar_alt": 1500,
+}
+
+
+def join_mode_labels() -> dict[str, str]:
+    _ = i18n.gettext
+    return {
+        "open": _("Open: anyone can join"),
+        "approval": _("On approval by a facilitator"),
+        "invitation": _("By invitation only"),
+    }
+
+
+def role_labels() -> dict[str, str]:
+    _ = i18n.gettext
+    return {"admin": _("Admin"), "facilitator": _("Facilitator"), "member": _("Member")}
+
+
+def media_error_message(code: str) -> str:
+    _ = i18n.gettext
+    return {
+        "missing_alt": _("Describe the image for people who cannot see it."),
+        "alt_too_long": _("The description of the image is too long."),
+        "too_large": _("The image is too large (8 MB at most)."),
+        "too_many_pixels": _("The image has too many pixels."),
+        "unsupported_type": _("Send a JPEG, PNG, WebP or GIF image."),
+    }.get(code, _("This file is not an image we can read."))
+
+
+# The collective's form, shared by creation and editing
+
+
+@dataclass
+class CollectiveForm:
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    latitude: float | None = None
+    longitude: float | None = None
+    avatar: bytes | None = None
+
+
+def blank_values(group: Actor | None = None, *, city: str = "") -> dict[str, Any]:
+    if group is None:
+        return {"kind": "project", "locality": city, "join_mode": "open",
+                "members_only_posting": True}  # fmt: skip
+    return {
+        "name": group.username,
+        "display_name": group.name,
+        "kind": group.group_kind or "project",
+        "description": group.summary_source or "",
+        "place_name": group.place_name or "",
+        "street_address": group.street_address or "",
+        "postal_code": group.postal_code or "",
+        "locality": group.locality or "",
+        "latitude": _format_coordinate(group.latitude),
+        "longitude": _format_coordinate(group.longitude),
+        "opening_hours": group.opening_hours or "",
+        "join_mode": group.join_mode,
+        "members_only_posting": group.members_only_posting,
+        "avatar_alt": group.icon_alt or "",
+    }
+
+
+def _format_coordinate(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _coordinate(raw: str, limit: float) -> float | None:
+    """A decimal degree within ±limit; a comma is taken as the decimal separator."""
+    try:
+        value = float(raw.replace(",", ".").replace("°", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+async def read_collective_form(form: FormData, *, is_new: bool) -> CollectiveForm:
+    _ = i18n.gettext
+    values: dict[str, Any] = {name: _text(form, name) for name in (*TEXT_LIMITS, "kind", "join_mode",
+                              "latitude", "longitude", "opening_hours", "name")}  # fmt: skip
+    values["members_only_posting"] = form.get("members_only_posting") == "1"
+    result = CollectiveForm(values)
+    errors = result.errors
+    if is_new:
+        values["name"] = normalise_username(values["name"])
+        if not values["name"]:
+            errors["name"] = _("Choose a short name for the address.")
+        elif not is_valid_username(values["name"]):
+            errors["name"] = _(
+                "Use 1 to 30 lowercase letters, digits, dots, dashes or underscores."
+            )
+    if not values["display_name"]:
+        errors["display_name"] = _("Give the collective a name.")
+    for name, limit in TEXT_LIMITS.items():
+        if len(values[name]) > limit and name not in errors:
+            errors[name] = _("This is too long (%(limit)s characters at most).") % {"limit": limit}
+    if values["kind"] not in GROUP_KINDS:
+        errors["kind"] = _("Choose a kind of collective.")
+    if values["join_mode"] not in JOIN_MODES:
+        errors["join_mode"] = _("Choose how people join.")
+    lines = [line.strip() for line in values["opening_hours"].splitlines() if line.strip()]
+    if len(lines) > MAX_HOURS_LINES or any(len(line) > MAX_LINE for line in lines):
+        errors["opening_hours"] = _("Write at most 14 short lines.")
+    values["opening_hours"] = "\n".join(lines)
+    if values["latitude"] or values["longitude"]:
+        result.latitude = _coordinate(values["latitude"], 90)
+        result.longitude = _coordinate(values["longitude"], 180)
+        if result.latitude is None:
+            errors["latitude"] = _("Give a latitude between -90 and 90, for example 46.2102.")
+        if result.longitude is None:
+            errors["longitude"] = _("Give a longitude between -180 and 180, for example 6.1432.")
+    upload = form.get("avatar")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read()
+        if data:
+            result.avatar = data
+            if not values["avatar_alt"]:
+                errors["avatar_alt"] = media_error_message("missing_alt")
+    return result
+
+
+def apply_collective_form(group: Actor, form: CollectiveForm) -> None:
+    values = form.values
+    group.name = values["display_name"]
+    group.group_kind = values["kind"]
+    group.summary_source = values["description"]
+    group.summary = render_markdown(values["description"]) if values["description"] else ""
+    group.place_name = values["place_name"] or None
+    group.street_address = values["street_address"] or None
+    group.postal_code = values["postal_code"] or None
+    group.locality = values["locality"] or None
+    group.latitude = form.latitude
+    group.longitude = form.longitude
+    group.opening_hours = values["opening_hours"] or None
+    group.join_mode = values["join_mode"]
+    group.members_only_posting = bool(values["members_only_posting"])
+
+
+async def store_avatar(
+    session: AsyncSession, request: Request, group: Actor, form: CollectiveForm
+) -> None:
+    if form.avatar is None:
+        if form.values["avatar_alt"] and group.icon_url:
+            group.icon_alt = form.values["avatar_alt"]
+        return
+    media = await store_image(session, group, form.avatar, form.values["avatar_alt"])
+    group.icon_url = instance_of(request).settings.base_url + media_path(media)
+    group.icon_alt = media.alt_text
+
+
+def form_context(form: CollectiveForm) -> dict[str, Any]:
+    _ = i18n.gettext
+    return {
+        "values": form.values,
+        "errors": form.errors,
+        "kind_options": list(kind_labels().items()),
+        "join_mode_options": list(join_mode_labels().items()),
+    }
+
+
+# Listing and creating
+
+
+async def list_collectives(request: Request) -> Response:
+    kind = request.query_params.get("kind")
+    kind = kind if kind in GROUP_KINDS else None
+    query = select(Actor).where(
+        Actor.is_local.is_(True), Actor.type == GROUP, Actor.is_gone.is_(False)
+    )
+    if kind is not None:
+        query = query.where(Actor.group_kind == kind)
+    async with instance_of(request).database.session() as session:
+        found = (await session.scalars(query.order_by(Actor.name, Actor.username))).all()
+    context = {"collectives": found, "kind": kind, "kind_labels": kind_labels()}
+    return render(request, "collectives/list.html", context)
+
+
+async def new_collective(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    if request.method == "GET":
+        city = instance_of(request).settings.server.city
+        context = form_context(CollectiveForm(blank_values(city=city)))
+        return render(request, "collectives/new.html", context)
+    form = await read_collective_form(await read_form(request), is_new=True)
+    instance = instance_of(request)
+    _ = i18n.gettext
+    if not form.errors:
+        try:
+            async with instance.database.transaction() as session:
+                group = await create_group(
+                    session,
+                    instance.settings,
+                    form.values["name"],
+                    form.values["kind"],
+                    viewer.account.username,
+                )
+                apply_collective_form(group, form)
+                await store_avatar(session, request, group, form)
+                url = group.url or group.uri
+        except NameTaken:
+            form.errors["name"] = _("This name is already taken here.")
+        except InvalidUsername:
+            form.errors["name"] = _("This name is reserved.")
+        except MediaError as error:
+            form.errors["avatar"] = media_error_message(error.code)
+    if form.errors:
+        return render(request, "collectives/new.html", form_context(form), 400)
+    flash(request, _("The collective is created. You are its admin."), "success")
+    return RedirectResponse(url, status_code=303)
+
+
+# Joining and leaving
+
+
+async def _group(session: AsyncSession, request: Request) -> Actor:
+    group = await session.scalar(
+        select(Actor).where(
+            Actor.uri == instance_of(request).uris.actor(request.path_params["username"].lower()),
+            Actor.is_local.is_(True),
+            Actor.type == GROUP,
+        )
+    )
+    if group is None or group.is_gone:
+        raise HTTPException(404)
+    return group
+
+
+async def join_page(request: Request) -> Response:
+    """Where an invitation link leads: a button to join (a GET changes nothing)."""
+    viewer = await current_viewer(request)
+    async with instance_of(request).database.session() as session:
+        group = await _group(session, request)
+        membership = await groups.find_membership(session, group, viewer.actor) if viewer else None
+    context: dict[str, Any] = {
+        "group": group,
+        "membership": membership,
+        "code": request.query_params.get("code", ""),
+        "errors": {},
+    }
+    return render(request, "collectives/join.html", context)
+
+
+async def join_collective(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    code = _text(form, "code")
+    instance = instance_of(request)
+    _ = i18n.gettext
+    try:
+        async with instance.database.transaction() as session:
+            group = await _group(session, request)
+            outcome = await groups.join(
+                session, instance.uris, group, viewer.actor, invitation_code=code
+            )
+            state = outcome.membership.state
+    except groups.InvitationRequired:
+        async with instance.database.session() as session:
+            group = await _group(session, request)
+        message = (
+            _("This invitation code is not valid (any more).")
+            if code
+            else _("This collective admits new members by invitation: enter your invitation code.")
+        )
+        context = {"group": group, "membership": None, "code": code, "errors": {"code": message}}
+        return render(request, "collectives/join.html", context, 400)
+    if state == MEMBERSHIP_PENDING:
+        flash(request, _("Your request is sent; a facilitator will answer it."), "success")
+    else:
+        flash(request, _("Welcome! You are now a member."), "success")
+    return RedirectResponse(_profile_url(request), status_code=303)
+
+
+async def leave_collective(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    await read_form(request)
+    instance = instance_of(request)
+    _ = i18n.gettext
+    try:
+        async with instance.database.transaction() as session:
+            group = await _group(session, request)
+            await groups.leave(session, group, viewer.actor)
+    except groups.LastAdmin:
+        flash(request, _("You are the last admin: name another admin before leaving."), "error")
+    else:
+        flash(request, _("You have left the collective."), "success")
+    return RedirectResponse(_profile_url(request), status_code=303)
+
+
+# Managing
+
+
+def _manage_url(request: Request) -> str:
+    """From the path, not the row: after a rolled-back transaction the row is expired."""
+    return f"/@{request.path_params['username'].lower()}/manage"
+
+
+def _profile_url(request: Request) -> str:
+    return instance_of(request).uris.actor(request.path_params["username"].lower())
+
+
+async def _require_manager(session: AsyncSession, group: Actor, viewer: Viewer) -> Membership:
+    membership = await groups.find_membership(session, group, viewer.actor)
+    if not groups.is_moderator(membership):
+        raise HTTPException(403, "facilitators and admins only")
+    assert membership is not None
+    return membership
+
+
+async def _manage_context(
+    session: AsyncSession, request: Request, group: Actor, viewer: Viewer
+) -> dict[str, Any]:
+    membership = await _require_manager(session, group, viewer)
+    invitations: list[Invitation] = await groups.list_invitations(session, group)
+    return {
+        "group": group,
+        "viewer_role": membership.role,
+        "pending": await groups.list_memberships(session, group, MEMBERSHIP_PENDING),
+        "members": await groups.list_memberships(session, group, MEMBERSHIP_ACCEPTED),
+        "invitations": invitations,
+        "new_invitation": request.session.pop(INVITATION_SESSION_KEY, None),
+        "role_options": [(role, role_labels()[role]) for role in MEMBER_ROLES],
+        "role_labels": role_labels(),
+        "join_mode_labels": join_mode_labels(),
+        "base_url": instance_of(request).settings.base_url,
+    }
+
+
+async def manage_page(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    async with instance_of(request).database.session() as session:
+        group = await _group(session, request)
+        context = await _manage_context(session, request, group, viewer)
+    context.update(form_context(CollectiveForm(blank_values(group))))
+    return render(request, "collectives/manage.html", context)
+
+
+async def edit_collective(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    submitted = await read_form(request)
+    instance = instance_of(request)
+    _ = i18n.gettext
+    form = await read_collective_form(submitted, is_new=False)
+    async with instance.database.session() as session:
+        group = await _group(session, request)
+        await _require_manager(session, group, viewer)
+    if not form.errors:
+        try:
+            async with instance.database.transaction() as session:
+                row = await session.get(Actor, group.id)
+                assert row is not None
+                apply_collective_form(row, form)
+                await store_avatar(session, request, row, form)
+        except MediaError as error:
+            form.errors["avatar"] = media_error_message(error.code)
+    if form.errors:
+        async with instance.database.session() as session:
+            context = await _manage_context(session, request, group, viewer)
+        form.values["name"] = group.username
+        context.update(form_context(form))
+        return render(request, "collectives/manage.html", context, 400)
+    flash(request, _("The collective's profile is saved."), "success")
+    return RedirectResponse(_manage_url(request), status_code=303)
+
+
+async def _membership_action(request: Request, action: str) -> Response:
+    """Answer a request, change a role, remove a member: the service checks the role."""
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    instance = instance_of(request)
+    member_id: int = request.path_params["member_id"]
+    _ = i18n.gettext
+    try:
+        async with instance.database.transaction() as session:
+            group = await _group(session, request)
+            match action:
+                case "answer":
+                    accept = _text(form, "decision") == "accept"
+                    await groups.answer_request(
+                        session, instance.uris, group, viewer.actor, member_id, accept=accept
+                    )
+                    message = _("Request accepted.") if accept else _("Request refused.")
+                case "role":
+                    role = _text(form, "role")
+                    await groups.change_role(session, group, viewer.actor, member_id, role)
+                    message = _("Role changed.")
+                case _:
+                    await groups.remove_member(session, group, viewer.actor, member_id)
+                    message = _("Member removed.")
+    except groups.NotAllowed:
+        raise HTTPException(403, "not allowed for your role") from None
+    except groups.NotAMember:
+        raise HTTPException(404, "no such member or request") from None
+    except groups.InvalidRole:
+        raise HTTPException(400, "unknown role") from None
+    except groups.LastAdmin:
+        flash(request, _("A collective keeps at least one admin."), "error")
+    else:
+        flash(request, message, "success")
+    return RedirectResponse(_manage_url(request), status_code=303)
+
+
+async def answer_request(request: Request) -> Response:
+    return await _membership_action(request, "answer")
+
+
+async def change_role(request: Request) -> Response:
+    return await _membership_action(request, "role")
+
+
+async def remove_member(request: Request) -> Response:
+    return await _membership_action(request, "remove")
+
+
+async def create_invitation(request: Request) -> Response:
+    """The code is kept hashed: the link is shown once, on the next page."""
+    viewer = await require_viewer(request)
+    await read_form(request)
+    instance = instance_of(request)
+    try:
+        async with instance.database.transaction() as session:
+            group = await _group(session, request)
+            code = await groups.create_invitation(
+                session, group, viewer.actor, created_by_account_id=viewer.account.id
+            )
+    except groups.NotAllowed:
+        raise HTTPException(403, "not allowed for your role") from None
+    link = f"{instance.settings.base_url}/@{group.username}/join?code={code}"
+    request.session[INVITATION_SESSION_KEY] = link
+    return RedirectResponse(_manage_url(request) + "#invitations", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/collectives", list_collectives, methods=["GET"], name="collectives"),
+    Route("/collectives/new", new_collective, methods=["GET", "POST"], name="new_collective"),
+    Route("/@{username}/join", join_page, methods=["GET"], name="collective_join_page"),
+    Route("/@{username}/join", join_collective, methods=["POST"], name="collective_join"),
+    Route("/@{username}/leave", leave_collective, methods=["POST"], name="collective_leave"),
+    Route("/@{username}/manage", manage_page, methods=["GET"], name="collective_manage"),
+    Route("/@{username}/manage/profile", edit_collective, methods=["POST"],
+          name="collective_edit"),
+    Route("/@{username}/manage/requests/{member_id:int}", answer_request, methods=["POST"],
+          name="collective_answer_request"),
+    Route("/@{username}/manage/members/{member_id:int}/role", change_role, methods=["POST"],
+          name="collective_change_role"),
+    Route("/@{username}/manage/members/{member_id:int}/remove", remove_member, methods=["POST"],
+          name="collective_remove_member"),
+    Route("/@{username}/manage/invitations", create_invitation, methods=["POST"],
+          name="collective_invite"),
+]  # fmt: skip
