@@ -1,7 +1,499 @@
-"""Pages: posts."""
+"""Pages: writing, replying, editing, deleting, liking and boosting posts, and the thread page."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import uuid
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors.documents import webfinger_handle
+from commons.attachments import MAX_ATTACHMENTS
+from commons.media import MAX_ALT_TEXT, MediaError, store_image
+from commons.mentions import resolve_mentions
+from commons.notifications import notify
+from commons.posts import delete_note, edit_note, publish_note
+from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
+from commons.timelines import (
+    PostCard,
+    card_details,
+    link_of,
+    load_thread,
+    select_cards,
+    visible_to,
+)
+from quartiers.instance import Instance, instance_of
+from storage.models import Actor, Membership, Post, Reaction, utcnow
+from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
+from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
+from webui import i18n
+from webui.csrf import read_form
+from webui.render import render
+from webui.session import Viewer, current_viewer, flash, require_viewer
+
+MAX_TEXT = 5000
+MAX_SUMMARY = 300
+VISIBILITIES = (PUBLIC, FOLLOWERS, MENTIONED)
+
+
+def visibility_options() -> list[tuple[str, str]]:
+    _ = i18n.gettext
+    return [
+        (PUBLIC, _("Public: everyone can read it")),
+        (FOLLOWERS, _("Followers only")),
+        (MENTIONED, _("Only the people mentioned")),
+    ]
+
+
+def media_error_message(code: str) -> str:
+    _ = i18n.gettext
+    messages = {
+        "too_large": _("This image is too large (8 MB at most)."),
+        "not_an_image": _("This file is not an image we can read."),
+        "unsupported_type": _("Only JPEG, PNG, WebP and GIF images are accepted."),
+        "too_many_pixels": _("This image has too many pixels."),
+        "missing_alt": _("Describe this image for people who cannot see it."),
+        "alt_too_long": _("This description is too long."),
+    }
+    return messages.get(code, _("This image cannot be used."))
+
+
+def safe_next(value: object, fallback: str) -> str:
+    """Only a path of this site, never another site (``//host``) or a scheme."""
+    if (
+        isinstance(value, str)
+        and value.startswith("/")
+        and not value.startswith("//")
+        and not any(char in value for char in "\\\r\n")
+    ):
+        return value
+    return fallback
+
+
+async def find_post(
+    session: AsyncSession, instance: Instance, key: str
+) -> tuple[Post, Actor] | None:
+    """A post by the key our pages use: the uuid of ours, the row id of any."""
+    if key.isdigit() and len(key) < 19:
+        condition = Post.id == int(key)
+    else:
+        try:
+            condition = Post.uri == f"{instance.uris.base}/posts/{uuid.UUID(key)}"
+        except ValueError:
+            return None
+    row = (
+        await session.execute(
+            select(Post, Actor).join(Actor, Actor.id == Post.actor_id).where(condition)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def _visible_post(
+    request: Request, session: AsyncSession, viewer: Viewer | None
+) -> tuple[Post, Actor]:
+    found = await find_post(session, instance_of(request), request.path_params["key"])
+    if found is None:
+        raise HTTPException(404)
+    post, author = found
+    visible = await session.scalar(
+        select(Post.id).where(Post.id == post.id, visible_to(viewer.actor.id if viewer else None))
+    )
+    if visible is None:
+        raise HTTPException(404)
+    return post, author
+
+
+async def viewer_collectives(session: AsyncSession, actor_id: int) -> list[Actor]:
+    return list(
+        (
+            await session.scalars(
+                select(Actor)
+                .join(Membership, Membership.group_id == Actor.id)
+                .where(
+                    Membership.member_id == actor_id,
+                    Membership.state == MEMBERSHIP_ACCEPTED,
+                    Actor.type == GROUP,
+                )
+                .order_by(Actor.name)
+            )
+        ).all()
+    )
+
+
+async def compose_context(
+    request: Request,
+    viewer: Viewer,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    parent: PostCard | None = None,
+) -> dict[str, Any]:
+    async with instance_of(request).database.session() as session:
+        collectives = await viewer_collectives(session, viewer.actor.id)
+    return {
+        "values": values or {"visibility": PUBLIC},
+        "errors": errors or {},
+        "collectives": collectives,
+        "visibility_options": visibility_options(),
+        "parent": parent,
+        "image_slots": range(1, MAX_ATTACHMENTS + 1),
+    }
+
+
+async def _parent_card(request: Request, viewer: Viewer, key: str) -> PostCard | None:
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        found = await find_post(session, instance, key)
+        if found is None or found[0].deleted_at is not None:
+            return None
+        if not await session.scalar(
+            select(Post.id).where(Post.id == found[0].id, visible_to(viewer.actor.id))
+        ):
+            return None
+        cards = await card_details(session, [found], viewer.actor.id, instance.settings.base_url)
+    return cards[0]
+
+
+def _reply_prefill(parent: PostCard, viewer: Viewer) -> str:
+    if parent.author.id == viewer.actor.id:
+        return ""
+    handle = parent.author.username
+    if not parent.author.is_local:
+        handle = f"{handle}@{parent.author.domain}"
+    return f"@{handle} "
+
+
+async def compose_form(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    values: dict[str, str] = {"visibility": PUBLIC}
+    parent = None
+    reply_key = request.path_params.get("key") or request.query_params.get("in_reply_to")
+    if reply_key:
+        parent = await _parent_card(request, viewer, reply_key)
+        if parent is None:
+            raise HTTPException(404)
+        values.update(in_reply_to=parent.key, text=_reply_prefill(parent, viewer))
+        if parent.post.visibility != PUBLIC:
+            values["visibility"] = parent.post.visibility
+    context = await compose_context(request, viewer, values, parent=parent)
+    return render(request, "posts/compose.html", context)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _uploads(form: FormData) -> list[tuple[int, UploadFile, str]]:
+    found = []
+    for slot in range(1, MAX_ATTACHMENTS + 1):
+        upload = form.get(f"image{slot}")
+        if isinstance(upload, UploadFile) and upload.filename and (upload.size or 0) > 0:
+            found.append((slot, upload, _text(form, f"alt{slot}")))
+    return found
+
+
+async def publish(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request, max_files=MAX_ATTACHMENTS)
+    _ = i18n.gettext
+    instance = instance_of(request)
+    values = {
+        name: _text(form, name)
+        for name in ("text", "summary", "visibility", "audience", "in_reply_to")
+    }
+    values["in_reply_to"] = values["in_reply_to"] or str(request.path_params.get("key", ""))
+    values["visibility"] = values["visibility"] or PUBLIC
+    for slot in range(1, MAX_ATTACHMENTS + 1):
+        values[f"alt{slot}"] = _text(form, f"alt{slot}")
+    errors: dict[str, str] = {}
+    if not values["text"]:
+        errors["text"] = _("Write something before publishing.")
+    elif len(values["text"]) > MAX_TEXT:
+        errors["text"] = _("Your text is too long (5000 characters at most).")
+    if len(values["summary"]) > MAX_SUMMARY:
+        errors["summary"] = _("The content warning is too long (300 characters at most).")
+    if values["visibility"] not in VISIBILITIES:
+        errors["visibility"] = _("Choose who can read this post.")
+    uploads = _uploads(form)
+    for slot, _upload, alt in uploads:
+        if not alt:
+            errors[f"alt{slot}"] = media_error_message("missing_alt")
+        elif len(alt) > MAX_ALT_TEXT:
+            errors[f"alt{slot}"] = media_error_message("alt_too_long")
+    audience: Actor | None = None
+    async with instance.database.session() as session:
+        if values["audience"]:
+            audience = next(
+                (
+                    group
+                    for group in await viewer_collectives(session, viewer.actor.id)
+                    if str(group.id) == values["audience"]
+                ),
+                None,
+            )
+            if audience is None:
+                errors["audience"] = _("You are not a member of this collective.")
+    parent: PostCard | None = None
+    if values["in_reply_to"]:
+        parent = await _parent_card(request, viewer, values["in_reply_to"])
+        if parent is None:
+            errors["text"] = _("The post you are answering is no longer available.")
+    if errors:
+        if uploads:
+            errors.setdefault("images", _("Please choose your images again."))
+        context = await compose_context(request, viewer, values, errors, parent)
+        return render(request, "posts/compose.html", context, 400)
+    mentions = await resolve_mentions(instance, values["text"])
+    raw_images = [(slot, await upload.read(), alt) for slot, upload, alt in uploads]
+    try:
+        async with instance.database.transaction() as session:
+            author = await session.get(Actor, viewer.actor.id)
+            assert author is not None
+            media = []
+            for slot, raw, alt in raw_images:
+                try:
+                    media.append(await store_image(session, author, raw, alt))
+                except MediaError as error:
+                    error.code = f"{slot}:{error.code}"
+                    raise
+            post = await publish_note(
+                session,
+                instance.uris,
+                author,
+                values["text"],
+                audience=audience,
+                visibility=values["visibility"],
+                summary=values["summary"] or None,
+                in_reply_to=parent.post.uri if parent is not None else None,
+                mentions=mentions,
+                attachments=media,
+            )
+            post_key = PostCard(post, author, instance.settings.base_url).key
+    except MediaError as error:
+        failed_slot, _sep, code = error.code.partition(":")
+        errors[f"image{failed_slot}"] = media_error_message(code)
+        errors.setdefault("images", _("Please choose your images again."))
+        context = await compose_context(request, viewer, values, errors, parent)
+        return render(request, "posts/compose.html", context, 400)
+    flash(request, _("Your post is published."))
+    return RedirectResponse(f"/posts/{post_key}", status_code=303)
+
+
+async def _own_local_post(request: Request, viewer: Viewer) -> tuple[Post, Actor]:
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        found = await find_post(session, instance, request.path_params["key"])
+    if found is None or found[0].deleted_at is not None:
+        raise HTTPException(404)
+    post, author = found
+    if post.actor_id != viewer.actor.id or not post.is_local:
+        raise HTTPException(403, "only its author may edit a post")
+    return post, author
+
+
+async def edit_form(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    post, author = await _own_local_post(request, viewer)
+    values = {"text": post.source or "", "summary": post.summary or ""}
+    card = PostCard(post, author, instance_of(request).settings.base_url)
+    return render(request, "posts/edit.html", {"card": card, "values": values, "errors": {}})
+
+
+async def edit(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    post, author = await _own_local_post(request, viewer)
+    _ = i18n.gettext
+    instance = instance_of(request)
+    values = {"text": _text(form, "text"), "summary": _text(form, "summary")}
+    errors: dict[str, str] = {}
+    if not values["text"]:
+        errors["text"] = _("Write something before publishing.")
+    elif len(values["text"]) > MAX_TEXT:
+        errors["text"] = _("Your text is too long (5000 characters at most).")
+    if len(values["summary"]) > MAX_SUMMARY:
+        errors["summary"] = _("The content warning is too long (300 characters at most).")
+    card = PostCard(post, author, instance.settings.base_url)
+    if errors:
+        context = {"card": card, "values": values, "errors": errors}
+        return render(request, "posts/edit.html", context, 400)
+    mentions = await resolve_mentions(instance, values["text"])
+    async with instance.database.transaction() as session:
+        row = await session.get(Post, post.id)
+        writer = await session.get(Actor, author.id)
+        assert row is not None and writer is not None
+        await edit_note(
+            session,
+            instance.uris,
+            writer,
+            row,
+            values["text"],
+            summary=values["summary"] or None,
+            mentions=mentions,
+        )
+    flash(request, _("Your post is updated."))
+    return RedirectResponse(card.page_url, status_code=303)
+
+
+async def _deletable(request: Request, viewer: Viewer) -> tuple[Post, Actor]:
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        found = await find_post(session, instance, request.path_params["key"])
+    if found is None or found[0].deleted_at is not None:
+        raise HTTPException(404)
+    post, author = found
+    if post.actor_id != viewer.actor.id and not viewer.is_moderator:
+        raise HTTPException(403, "only its author or a moderator may delete a post")
+    return post, author
+
+
+async def delete_form(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    post, author = await _deletable(request, viewer)
+    card = PostCard(post, author, instance_of(request).settings.base_url)
+    return render(request, "posts/delete.html", {"card": card})
+
+
+async def delete(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    await read_form(request)
+    post, author = await _deletable(request, viewer)
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        row = await session.get(Post, post.id)
+        writer = await session.get(Actor, author.id)
+        assert row is not None and writer is not None
+        if row.is_local:
+            await delete_note(session, instance.uris, writer, row)
+        else:
+            row.deleted_at = utcnow()
+            row.content_html = ""
+    flash(request, i18n.gettext("The post is deleted."))
+    return RedirectResponse("/home", status_code=303)
+
+
+async def _toggle(request: Request, kind: str) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        post, author = await _visible_post(request, session, viewer)
+        if post.deleted_at is not None:
+            raise HTTPException(404)
+        if kind == ANNOUNCE and post.visibility != PUBLIC:
+            raise HTTPException(403, "only public posts can be boosted")
+        actor = await session.get(Actor, viewer.actor.id)
+        assert actor is not None
+        existing = await session.scalar(
+            select(Reaction).where(
+                Reaction.kind == kind, Reaction.actor_id == actor.id, Reaction.post_id == post.id
+            )
+        )
+        if existing is not None:
+            await undo_reaction(session, instance.uris, actor, existing)
+        else:
+            await react(session, instance.uris, actor, post, kind)
+            if author.is_local:
+                await notify(
+                    session, author.id, "like" if kind == LIKE else "boost", actor.id, post.id
+                )
+    card = PostCard(post, author, instance.settings.base_url)
+    return RedirectResponse(safe_next(form.get("next"), card.page_url), status_code=303)
+
+
+async def like(request: Request) -> Response:
+    return await _toggle(request, LIKE)
+
+
+async def boost(request: Request) -> Response:
+    return await _toggle(request, ANNOUNCE)
+
+
+async def thread_page(
+    request: Request, post: Post, author: Actor, audience: Actor | None = None
+) -> Response:
+    """The post with the posts it answers above and the replies to it below."""
+    instance = instance_of(request)
+    viewer = await current_viewer(request)
+    viewer_id = viewer.actor.id if viewer else None
+    async with instance.database.session() as session:
+        if post.deleted_at is None and not await session.scalar(
+            select(Post.id).where(Post.id == post.id, visible_to(viewer_id))
+        ):
+            raise HTTPException(404)
+        if audience is None and post.audience_id:
+            audience = await session.get(Actor, post.audience_id)
+        thread = await load_thread(session, post, author, viewer_id, instance.settings.base_url)
+    is_deleted = post.deleted_at is not None
+    context = {
+        "post": post,
+        "author": author,
+        "author_handle": webfinger_handle(author, instance.settings)
+        if author.is_local
+        else author.handle,
+        "audience": audience,
+        "author_url": link_of(author),
+        "audience_url": link_of(audience) if audience is not None else "#",
+        "is_deleted": is_deleted,
+        "thread": thread,
+    }
+    return render(request, "post.html", context, 410 if is_deleted else 200)
+
+
+async def any_post_page(request: Request) -> Response:
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        found = await find_post(session, instance, str(request.path_params["post_id"]))
+    if found is None:
+        raise HTTPException(404)
+    post, author = found
+    if post.is_local:
+        card = PostCard(post, author, instance.settings.base_url)
+        return RedirectResponse(card.page_url, status_code=301)
+    return await thread_page(request, post, author)
+
+
+async def card_for(request: Request, key: str) -> PostCard | None:
+    """One card, for pages of other areas that show a single post."""
+    instance = instance_of(request)
+    viewer = await current_viewer(request)
+    async with instance.database.session() as session:
+        found = await find_post(session, instance, key)
+        if found is None:
+            return None
+        rows = (
+            await session.execute(
+                select_cards().where(
+                    Post.id == found[0].id, visible_to(viewer.actor.id if viewer else None)
+                )
+            )
+        ).all()
+        cards = await card_details(
+            session,
+            [(p, a) for p, a in rows],
+            viewer.actor.id if viewer else None,
+            instance.settings.base_url,
+        )
+    return cards[0] if cards else None
+
+
+routes: list[BaseRoute] = [
+    Route("/compose", compose_form, methods=["GET"], name="compose"),
+    Route("/compose", publish, methods=["POST"], name="publish"),
+    Route("/posts/{post_id:int}", any_post_page, methods=["GET"], name="post_by_id"),
+    Route("/posts/{key}/reply", compose_form, methods=["GET"], name="reply"),
+    Route("/posts/{key}/reply", publish, methods=["POST"], name="publish_reply"),
+    Route("/posts/{key}/edit", edit_form, methods=["GET"], name="edit_post"),
+    Route("/posts/{key}/edit", edit, methods=["POST"], name="save_post"),
+    Route("/posts/{key}/delete", delete_form, methods=["GET"], name="confirm_delete_post"),
+    Route("/posts/{key}/delete", delete, methods=["POST"], name="delete_post"),
+    Route("/posts/{key}/like", like, methods=["POST"], name="like_post"),
+    Route("/posts/{key}/boost", boost, methods=["POST"], name="boost_post"),
+]

@@ -1,7 +1,266 @@
-"""Pages: timelines."""
+"""Pages: the home, quartier, city and hashtag timelines, notifications and search."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors.follows import answer_follow_request, follow
+from commons.hashtags import is_tag, normalise_tag
+from commons.notifications import list_notifications, mark_all_read, notify
+from commons.search import Failure, search
+from commons.timelines import (
+    TimelinePage,
+    city_timeline,
+    home_timeline,
+    link_of,
+    local_timeline,
+    parse_before,
+    tag_timeline,
+)
+from quartiers.instance import instance_of
+from storage.models import Actor, Follow
+from storage.models.follows import ACCEPTED
+from webui import i18n
+from webui.csrf import read_form
+from webui.pages.posts import safe_next, visibility_options
+from webui.render import render
+from webui.session import Viewer, current_viewer, flash, require_viewer
+
+
+def _timeline_context(
+    request: Request, page: TimelinePage, title: str, intro: str, **extra: Any
+) -> dict[str, Any]:
+    next_url = None
+    if page.next_before is not None:
+        next_url = f"{request.url.path}?before={page.next_before}"
+    return {"page": page, "title": title, "intro": intro, "next_url": next_url, **extra}
+
+
+def _with_compose(viewer: Viewer | None) -> dict[str, Any]:
+    if viewer is None:
+        return {}
+    return {"compose": True, "visibility_options": visibility_options()}
+
+
+async def home(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    before = parse_before(request.query_params.get("before"))
+    async with instance.database.session() as session:
+        page = await home_timeline(session, viewer.actor.id, instance.settings.base_url, before)
+    _ = i18n.gettext
+    context = _timeline_context(
+        request,
+        page,
+        _("My feed"),
+        _("Posts of the people and collectives you follow, and your own."),
+        empty=_("Nothing here yet: follow residents and collectives to see their posts."),
+        **(_with_compose(viewer) if before is None else {}),
+    )
+    return render(request, "timelines/timeline.html", context)
+
+
+async def local(request: Request) -> Response:
+    viewer = await current_viewer(request)
+    instance = instance_of(request)
+    before = parse_before(request.query_params.get("before"))
+    async with instance.database.session() as session:
+        page = await local_timeline(
+            session, viewer.actor.id if viewer else None, instance.settings.base_url, before
+        )
+    _ = i18n.gettext
+    context = _timeline_context(
+        request,
+        page,
+        _("Neighbourhood"),
+        _("Public posts of the residents and collectives of this neighbourhood."),
+        empty=_("Nothing published yet."),
+        **(_with_compose(viewer) if before is None else {}),
+    )
+    return render(request, "timelines/timeline.html", context)
+
+
+async def city(request: Request) -> Response:
+    viewer = await current_viewer(request)
+    instance = instance_of(request)
+    before = parse_before(request.query_params.get("before"))
+    async with instance.database.session() as session:
+        page = await city_timeline(
+            session, viewer.actor.id if viewer else None, instance.settings.base_url, before
+        )
+    _ = i18n.gettext
+    context = _timeline_context(
+        request,
+        page,
+        _("City"),
+        _("Public posts of this neighbourhood and of the neighbouring ones in %(city)s.")
+        % {"city": instance.settings.server.city},
+        empty=_("Nothing published yet."),
+    )
+    return render(request, "timelines/timeline.html", context)
+
+
+async def tag(request: Request) -> Response:
+    name = normalise_tag(request.path_params["tag"])
+    if not is_tag(name):
+        raise HTTPException(404)
+    viewer = await current_viewer(request)
+    instance = instance_of(request)
+    before = parse_before(request.query_params.get("before"))
+    async with instance.database.session() as session:
+        page = await tag_timeline(
+            session, name, viewer.actor.id if viewer else None, instance.settings.base_url, before
+        )
+    _ = i18n.gettext
+    context = _timeline_context(
+        request,
+        page,
+        f"#{name}",
+        _("Posts with the hashtag #%(tag)s.") % {"tag": name},
+        empty=_("No post with this hashtag yet."),
+    )
+    return render(request, "timelines/timeline.html", context)
+
+
+async def notifications(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    before = parse_before(request.query_params.get("before"))
+    async with instance_of(request).database.session() as session:
+        items = await list_notifications(session, viewer.actor.id, before=before)
+        pending = {
+            follow_row.follower_id: follow_row
+            for follow_row in await session.scalars(
+                select(Follow).where(
+                    Follow.followed_id == viewer.actor.id, Follow.state != ACCEPTED
+                )
+            )
+        }
+    next_url = f"/notifications?before={items[-1].notification.id}" if len(items) >= 30 else None
+    context = {"items": items, "pending": pending, "next_url": next_url, "link_of": link_of}
+    return render(request, "timelines/notifications.html", context)
+
+
+async def read_notifications(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    await read_form(request)
+    async with instance_of(request).database.transaction() as session:
+        await mark_all_read(session, viewer.actor.id)
+    flash(request, i18n.gettext("All notifications are marked as read."))
+    return RedirectResponse("/notifications", status_code=303)
+
+
+async def answer_request(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    accept = form.get("decision") == "accept"
+    instance = instance_of(request)
+    _ = i18n.gettext
+    async with instance.database.transaction() as session:
+        row = await session.get(Follow, request.path_params["follow_id"])
+        followed = await session.get(Actor, viewer.actor.id)
+        if row is None or followed is None or row.followed_id != viewer.actor.id:
+            raise HTTPException(404)
+        try:
+            await answer_follow_request(session, instance.uris, followed, row, accept=accept)
+        except ValueError:
+            raise HTTPException(404) from None
+    flash(request, _("Follow request accepted.") if accept else _("Follow request declined."))
+    return RedirectResponse("/notifications", status_code=303)
+
+
+def failure_messages() -> dict[str, str]:
+    _ = i18n.gettext
+    return {
+        Failure.too_short: _("Type at least two characters."),
+        Failure.too_long: _("Your search is too long."),
+        Failure.not_found: _("Nobody and nothing was found at this address."),
+        Failure.unreachable: _("This server cannot be reached right now. Try again later."),
+        Failure.unsupported: _("This address does not lead to a post or an account we can show."),
+        Failure.blocked: _("This server is blocked by the neighbourhood's moderators."),
+    }
+
+
+async def search_page(request: Request) -> Response:
+    viewer = await current_viewer(request)
+    query = request.query_params.get("q", "")
+    result = None
+    message = None
+    if query.strip():
+        result = await search(instance_of(request), query, viewer.actor.id if viewer else None)
+        if result.failure is not None:
+            message = failure_messages()[result.failure]
+    following: set[int] = set()
+    if viewer is not None and result is not None and result.actors:
+        async with instance_of(request).database.session() as session:
+            following = set(
+                (
+                    await session.scalars(
+                        select(Follow.followed_id).where(
+                            Follow.follower_id == viewer.actor.id,
+                            Follow.followed_id.in_([a.id for a in result.actors]),
+                        )
+                    )
+                ).all()
+            )
+    context = {
+        "query": query,
+        "result": result,
+        "message": message,
+        "following": following,
+        "link_of": link_of,
+    }
+    return render(request, "timelines/search.html", context)
+
+
+async def follow_from_search(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    instance = instance_of(request)
+    _ = i18n.gettext
+    actor_id = form.get("actor_id")
+    back = safe_next(form.get("next"), "/search")
+    if not isinstance(actor_id, str) or not actor_id.isdigit():
+        raise HTTPException(400, "actor_id is required")
+    async with instance.database.transaction() as session:
+        target = await session.get(Actor, int(actor_id))
+        follower = await session.get(Actor, viewer.actor.id)
+        if target is None or follower is None or target.is_gone or target.type == "Application":
+            raise HTTPException(404)
+        if target.id == follower.id:
+            flash(request, _("You cannot follow yourself."), "error")
+            return RedirectResponse(back, status_code=303)
+        row = await follow(session, instance.uris, follower, target)
+        if target.is_local and not target.is_group:
+            kind = "follow" if row.state == ACCEPTED else "follow_request"
+            await notify(session, target.id, kind, follower.id)
+        pending = row.state != ACCEPTED
+        name = target.name or target.username
+    if pending:
+        flash(request, _("Follow request sent to %(name)s.") % {"name": name})
+    else:
+        flash(request, _("You now follow %(name)s.") % {"name": name})
+    return RedirectResponse(back, status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/home", home, methods=["GET"], name="home"),
+    Route("/local", local, methods=["GET"], name="local"),
+    Route("/city", city, methods=["GET"], name="city"),
+    Route("/tags/{tag}", tag, methods=["GET"], name="tag"),
+    Route("/notifications", notifications, methods=["GET"], name="notifications"),
+    Route("/notifications/read", read_notifications, methods=["POST"], name="read_notifications"),
+    Route(
+        "/notifications/requests/{follow_id:int}",
+        answer_request,
+        methods=["POST"],
+        name="answer_follow_request",
+    ),
+    Route("/search", search_page, methods=["GET"], name="search"),
+    Route("/search/follow", follow_from_search, methods=["POST"], name="follow_from_search"),
+]

@@ -1,0 +1,41 @@
+"""Neighbour instances: the other quartiers of the city, whose public posts fill the city timeline.
+
+A remote actor whose document carries our own extension terms (``groupKind``,
+``upcomingEvents``) is served by Quartiers Collaboratifs, so its host is a neighbour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Actor, Host
+
+OUR_TERMS = ("groupKind", "upcomingEvents")
+
+
+def is_quartiers_document(document: dict[str, Any] | None) -> bool:
+    return isinstance(document, dict) and any(term in document for term in OUR_TERMS)
+
+
+def host_of_domain(domain: str) -> str:
+    return domain.split(":", 1)[0].lower()
+
+
+async def mark_neighbour(session: AsyncSession, domain: str) -> None:
+    host = host_of_domain(domain)
+    row = await session.get(Host, host)
+    if row is None:
+        session.add(Host(host=host, is_neighbour=True))
+    else:
+        row.is_neighbour = True
+    await session.flush()
+
+
+async def note_if_neighbour(session: AsyncSession, actor: Actor) -> bool:
+    """Mark the host of a remote actor as a neighbour when its document is one of ours."""
+    if actor.is_local or not is_quartiers_document(actor.document):
+        return False
+    await mark_neighbour(session, actor.domain)
+    return True

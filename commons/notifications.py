@@ -1,0 +1,136 @@
+"""Notifications: who followed, replied, mentioned, liked or boosted a resident, and what is new.
+
+``notify`` is called inside the transaction of whatever caused it (an inbox handler, a local
+service), so a notification exists exactly when its cause does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import Actor, Notification, Post, PostMention, utcnow
+from storage.models.community import NOTIFICATION_KINDS
+from storage.models.posts import MENTIONED
+
+PAGE_SIZE = 30
+
+
+async def notify(
+    session: AsyncSession,
+    recipient_id: int,
+    kind: str,
+    from_actor_id: int | None,
+    post_id: int | None = None,
+    group_id: int | None = None,
+) -> Notification | None:
+    """Tell a local actor; nobody is told of their own doing, nor twice of the same thing."""
+    if kind not in NOTIFICATION_KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if from_actor_id is not None and from_actor_id == recipient_id:
+        return None
+    recipient = await session.get(Actor, recipient_id)
+    if recipient is None or not recipient.is_local:
+        return None
+    duplicate = await session.scalar(
+        select(Notification.id).where(
+            Notification.recipient_id == recipient_id,
+            Notification.kind == kind,
+            Notification.from_actor_id == from_actor_id,
+            Notification.post_id == post_id
+            if post_id is not None
+            else Notification.post_id.is_(None),
+            Notification.read_at.is_(None),
+        )
+    )
+    if duplicate is not None:
+        return None
+    notification = Notification(
+        recipient_id=recipient_id,
+        kind=kind,
+        from_actor_id=from_actor_id,
+        post_id=post_id,
+        group_id=group_id,
+        created_at=utcnow(),
+    )
+    session.add(notification)
+    await session.flush()
+    return notification
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationView:
+    notification: Notification
+    from_actor: Actor | None
+    post: Post | None
+    group: Actor | None
+
+    @property
+    def is_unread(self) -> bool:
+        return self.notification.read_at is None
+
+
+async def list_notifications(
+    session: AsyncSession, recipient_id: int, *, before: int | None = None, limit: int = PAGE_SIZE
+) -> Sequence[NotificationView]:
+    sender = aliased(Actor)
+    group = aliased(Actor)
+    query = (
+        select(Notification, sender, Post, group)
+        .outerjoin(sender, sender.id == Notification.from_actor_id)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .outerjoin(group, group.id == Notification.group_id)
+        .where(Notification.recipient_id == recipient_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Notification.id < before)
+    rows = await session.execute(query)
+    return [NotificationView(n, a, p, g) for n, a, p, g in rows]
+
+
+async def unread_count(session: AsyncSession, recipient_id: int) -> int:
+    count = await session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.recipient_id == recipient_id, Notification.read_at.is_(None)
+        )
+    )
+    return int(count or 0)
+
+
+async def mark_all_read(session: AsyncSession, recipient_id: int) -> None:
+    await session.execute(
+        update(Notification)
+        .where(Notification.recipient_id == recipient_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+async def notify_reply_and_mentions(session: AsyncSession, post: Post) -> None:
+    """A new post tells the local author it answers (``reply``) and the locals it mentions."""
+    mentioned = set(
+        (
+            await session.scalars(
+                select(PostMention.actor_id)
+                .join(Actor, Actor.id == PostMention.actor_id)
+                .where(PostMention.post_id == post.id, Actor.is_local.is_(True))
+            )
+        ).all()
+    )
+    replied_to: int | None = None
+    if post.in_reply_to_uri:
+        parent_author = await session.scalar(
+            select(Post.actor_id).where(Post.uri == post.in_reply_to_uri, Post.is_local.is_(True))
+        )
+        if parent_author is not None and (
+            post.visibility != MENTIONED or parent_author in mentioned
+        ):
+            replied_to = parent_author
+            await notify(session, parent_author, "reply", post.actor_id, post.id)
+    for actor_id in sorted(mentioned - {replied_to}):
+        await notify(session, actor_id, "mention", post.actor_id, post.id)

@@ -1,0 +1,254 @@
+"""Search: words in public posts, an ``@handle`` (here or through WebFinger), or a URL.
+
+A URL or a remote handle is fetched with the instance's signed client, checked like any
+document (its id must live where it was fetched from) and stored; nothing the user types
+can raise: every failure becomes a reason the page explains.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.neighbours import note_if_neighbour
+from actors.remote import ACTOR_TYPES, store_remote_actor
+from commons.mentions import MENTION_RE, mention_key
+from commons.remote_posts import POST_TYPES, store_remote_post
+from commons.timelines import PostCard, card_details, select_cards, visible_to
+from federation.errors import FederationError
+from federation.parsing import parse_object
+from federation.vocab import first_str, same_origin
+from federation.webfinger import resolve_actor_via_webfinger
+from quartiers.instance import Instance
+from storage.models import Actor, Post
+from storage.models.posts import PUBLIC
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 300
+MIN_WORDS = 2
+RESULTS = 20
+HANDLE_RE = re.compile("^" + MENTION_RE.pattern.removeprefix(r"(?<![\w@/.:])@") + "$")
+
+
+class Failure(StrEnum):
+    too_short = "too_short"
+    too_long = "too_long"
+    not_found = "not_found"
+    unreachable = "unreachable"
+    unsupported = "unsupported"
+    blocked = "blocked"
+
+
+@dataclass
+class SearchResult:
+    query: str
+    kind: str = "text"
+    actors: list[Actor] = field(default_factory=list)
+    cards: list[PostCard] = field(default_factory=list)
+    failure: Failure | None = None
+
+
+def classify(query: str) -> str:
+    if query.startswith(("https://", "http://")):
+        return "url"
+    bare = query.removeprefix("@")
+    if (query.startswith("@") or "@" in bare) and HANDLE_RE.match(bare):
+        return "handle"
+    return "text"
+
+
+def _like_pattern(words: str) -> str:
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_text(
+    session: AsyncSession, words: str, viewer_id: int | None, base_url: str
+) -> tuple[list[Actor], list[PostCard]]:
+    """Public, not deleted posts (ours and known remote ones) whose text contains ``words``."""
+    pattern = _like_pattern(words.lower())
+    rows = await session.execute(
+        select_cards()
+        .where(
+            Post.deleted_at.is_(None),
+            Post.visibility == PUBLIC,
+            func.lower(Post.content_html).like(pattern, escape="\\"),
+        )
+        .order_by(Post.id.desc())
+        .limit(RESULTS)
+    )
+    cards = await card_details(session, [(p, a) for p, a in rows], viewer_id, base_url)
+    actors = (
+        await session.scalars(
+            select(Actor)
+            .where(
+                Actor.is_gone.is_(False),
+                Actor.type.in_(("Person", "Group")),
+                or_(
+                    func.lower(Actor.name).like(pattern, escape="\\"),
+                    func.lower(Actor.username).like(pattern, escape="\\"),
+                ),
+            )
+            .order_by(Actor.is_local.desc(), Actor.name)
+            .limit(10)
+        )
+    ).all()
+    return list(actors), cards
+
+
+async def _store_actor_document(instance: Instance, actor_url: str) -> Actor | None:
+    actor = await instance.remote_actors.fetch_actor(actor_url)
+    if actor is not None:
+        async with instance.database.transaction() as session:
+            await note_if_neighbour(session, actor)
+    return actor
+
+
+async def find_handle(instance: Instance, query: str) -> tuple[Actor | None, Failure | None]:
+    match = HANDLE_RE.match(query.removeprefix("@"))
+    if match is None:
+        return None, Failure.unsupported
+    username, host = match.group(1).lower(), (match.group(2) or "").lower() or None
+    domain = instance.settings.server.domain
+    local = host is None or host in (domain, instance.settings.host)
+    async with instance.database.session() as session:
+        condition = Actor.is_local.is_(True) if local else (Actor.domain == host) & ~Actor.is_local
+        known = await session.scalar(
+            select(Actor).where(func.lower(Actor.username) == username, condition).limit(1)
+        )
+    if known is not None or local:
+        return known, None if known is not None else Failure.not_found
+    assert host is not None
+    if await instance.blocks.is_blocked(host.split(":", 1)[0]):
+        return None, Failure.blocked
+    client = instance.federation
+    if client is None:
+        return None, Failure.unreachable
+    try:
+        resolved = await resolve_actor_via_webfinger(
+            client,
+            f"{username}@{host}",
+            await instance.remote_actors.signer(),
+            url_scheme=instance.settings.server.scheme,
+        )
+    except FederationError as error:
+        log.info("search for %s failed: %s", mention_key(username, host), error)
+        return None, Failure.not_found
+    try:
+        async with instance.database.transaction() as session:
+            actor = await store_remote_actor(session, resolved.actor)
+            await note_if_neighbour(session, actor)
+    except IntegrityError:
+        async with instance.database.session() as session:
+            actor_or_none = await session.scalar(
+                select(Actor).where(Actor.uri == resolved.actor.id)
+            )
+        return actor_or_none, None if actor_or_none is not None else Failure.not_found
+    return actor, None
+
+
+async def find_url(
+    instance: Instance, url: str, viewer_id: int | None
+) -> tuple[Actor | None, PostCard | None, Failure | None]:
+    """An actor or a post at ``url``: ours from the database, others fetched and stored."""
+    base = instance.settings.base_url
+    async with instance.database.session() as session:
+        actor = await session.scalar(
+            select(Actor).where(or_(Actor.uri == url, Actor.url == url)).limit(1)
+        )
+        if actor is not None and (actor.is_local or url.startswith(base)):
+            return actor, None, None
+        card = await _known_post(session, url, viewer_id, base)
+        if card is not None:
+            return None, card, None
+    if url.startswith(base + "/"):
+        return None, None, Failure.not_found
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    if not host:
+        return None, None, Failure.unsupported
+    if await instance.blocks.is_blocked(host):
+        return None, None, Failure.blocked
+    client = instance.federation
+    if client is None:
+        return None, None, Failure.unreachable
+    try:
+        document = await client.fetch_document(url, await instance.remote_actors.signer())
+    except (FederationError, ValueError) as error:
+        log.info("search for %s failed: %s", url, error)
+        return None, None, Failure.unreachable
+    kind = first_str(document.data.get("type"))
+    if kind in ACTOR_TYPES:
+        actor = await _store_actor_document(instance, document.url)
+        return actor, None, None if actor is not None else Failure.not_found
+    if kind not in POST_TYPES:
+        return None, None, Failure.unsupported
+    try:
+        obj = parse_object(document.data)
+    except FederationError:
+        return None, None, Failure.unsupported
+    if obj.id is None or not same_origin(obj.id, document.url) or not obj.attributed_to:
+        return None, None, Failure.not_found
+    author = await instance.remote_actors.actor(obj.attributed_to)
+    if author is None or not same_origin(author.uri, obj.id):
+        return None, None, Failure.not_found
+    async with instance.database.transaction() as session:
+        stored = await store_remote_post(session, obj, author)
+        await note_if_neighbour(session, author)
+        post_id = stored.id
+    async with instance.database.session() as session:
+        card = await _known_post(session, None, viewer_id, base, post_id=post_id)
+    return None, card, None if card is not None else Failure.not_found
+
+
+async def _known_post(
+    session: AsyncSession,
+    url: str | None,
+    viewer_id: int | None,
+    base_url: str,
+    *,
+    post_id: int | None = None,
+) -> PostCard | None:
+    condition = Post.id == post_id if post_id is not None else or_(Post.uri == url, Post.url == url)
+    row = (
+        await session.execute(
+            select_cards().where(condition, Post.deleted_at.is_(None), visible_to(viewer_id))
+        )
+    ).first()
+    if row is None:
+        return None
+    cards = await card_details(session, [(row[0], row[1])], viewer_id, base_url)
+    return cards[0]
+
+
+async def search(instance: Instance, query: str, viewer_id: int | None) -> SearchResult:
+    query = " ".join(query.split())
+    result = SearchResult(query, classify(query))
+    if len(query) > MAX_QUERY:
+        result.failure = Failure.too_long
+        return result
+    if result.kind == "url":
+        actor, card, result.failure = await find_url(instance, query, viewer_id)
+        result.actors = [actor] if actor is not None else []
+        result.cards = [card] if card is not None else []
+    elif result.kind == "handle":
+        actor, result.failure = await find_handle(instance, query)
+        result.actors = [actor] if actor is not None else []
+    elif len(query) < MIN_WORDS:
+        result.failure = Failure.too_short
+    else:
+        async with instance.database.session() as session:
+            result.actors, result.cards = await search_text(
+                session, query, viewer_id, instance.settings.base_url
+            )
+    return result
