@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	-$(BIN)/python scripts/fetch_leaflet.py
 
 config.toml: | $(STAMP)
 	$(BIN)/quartiers init --domain 127.0.0.1:8000

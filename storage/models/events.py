@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -35,6 +45,27 @@ class Event(Base):
         Index("ix_events_start", "start_time"),
         Index("ix_events_actor_start", "actor_id", "start_time"),
         Index("ix_events_local_start", "is_local", "start_time"),
+        Index(
+            "ix_events_one_off_window",
+            "start_time",
+            "end_time",
+            "deleted_at",
+            "is_local",
+            "actor_id",
+            "category",
+            sqlite_where=text("rrule IS NULL"),
+            postgresql_where=text("rrule IS NULL"),
+        ),
+        Index(
+            "ix_events_series_start",
+            "start_time",
+            "deleted_at",
+            "is_local",
+            "actor_id",
+            "category",
+            sqlite_where=text("rrule IS NOT NULL"),
+            postgresql_where=text("rrule IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,588 @@
-"""Pages: agenda."""
+"""Pages: the agenda (this quartier, the whole city, one collective), its feeds, my calendar, the map.
+
+Every view is a GET form and plain links (no JavaScript needed). A month of the city holds
+thousands of events, so the month and week views show the first few of each day with a
+"see all" link to the day; the day view lists them all.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import calendar as month_calendar
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-routes: list[BaseRoute] = []
+from babel.dates import format_date, format_time
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from commons import agenda
+from commons.agenda import AgendaDay, AgendaItem, AgendaQuery, Window
+from commons.feeds import AtomFeed, FeedEntry, build_atom, build_calendar, location_text
+from quartiers.instance import instance_of
+from storage.models import Account, Actor, Event, Rsvp
+from storage.models.actors import GROUP
+from storage.models.events import RSVP_ACCEPTED
+from webui import i18n
+from webui.csrf import read_form
+from webui.render import render
+from webui.session import flash, require_viewer
+
+VIEWS = ("day", "week", "month")
+PER_DAY = {"day": None, "week": 6, "month": 3}
+LIST_LENGTH = 40
+FEED_PAST = timedelta(days=30)
+FEED_AHEAD = timedelta(days=366)
+FEED_LIMIT = 1000
+ATOM_LIMIT = 50
+MAP_AHEAD = timedelta(days=60)
+CATEGORIES_SPAN = timedelta(days=31)
+MAP_LIMIT = 300
+ICS_TYPE = "text/calendar; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+LEAFLET_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "leaflet"
+LEAFLET_FILES = ("leaflet.js", "leaflet.css")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which agenda a page shows, and where it and its feeds live."""
+
+    kind: str  # "local", "city" or "collective"
+    path: str
+    query: AgendaQuery
+    collective: Actor | None = None
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(instance_of(request).settings.server.timezone)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_date(text: str | None, fallback: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else fallback
+    except ValueError:
+        return fallback
+
+
+def _window(view: str, day: date, zone: ZoneInfo) -> tuple[Window, date, date]:
+    """The window of a view around ``day``, with the dates of the previous and next ones."""
+    if view == "day":
+        return Window(day, 1, zone), day - timedelta(days=1), day + timedelta(days=1)
+    if view == "week":
+        monday = day - timedelta(days=day.weekday())
+        return Window(monday, 7, zone), monday - timedelta(days=7), monday + timedelta(days=7)
+    first = day.replace(day=1)
+    length = month_calendar.monthrange(first.year, first.month)[1]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return Window(first, length, zone), previous, first + timedelta(days=length)
+
+
+# Formatting in the reader's language and the instance's zone
+
+
+def formatters(zone: ZoneInfo, base_url: str) -> dict[str, Callable[..., str]]:
+    locale = i18n.current_locale.get()
+
+    clocks: dict[tuple[int, int], str] = {}
+    titles: dict[date, str] = {}
+
+    def clock(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        key = (local.hour, local.minute)
+        if key not in clocks:
+            clocks[key] = str(format_time(local, "short", locale=locale))
+        return clocks[key]
+
+    def day_title(day: date) -> str:
+        if day not in titles:
+            titles[day] = str(format_date(day, "full", locale=locale))
+        return titles[day]
+
+    def day_short(day: date) -> str:
+        return str(format_date(day, "EEE d", locale=locale))
+
+    def link(item: AgendaItem) -> str:
+        return item.link(base_url)
+
+    return {"clock": clock, "day_title": day_title, "day_short": day_short, "link": link}
+
+
+def _period_title(view: str, window: Window) -> str:
+    locale = i18n.current_locale.get()
+    _ = i18n.gettext
+    if view == "month":
+        return str(format_date(window.first, "LLLL yyyy", locale=locale)).capitalize()
+    if view == "week":
+        return _("Week of %(day)s") % {"day": format_date(window.first, "long", locale=locale)}
+    return str(format_date(window.first, "full", locale=locale)).capitalize()
+
+
+def _month_grid(days: list[AgendaDay]) -> list[list[AgendaDay | None]]:
+    """Weeks of a month, Monday first, blank cells around it."""
+    cells: list[AgendaDay | None] = [None] * days[0].day.weekday() + list(days)
+    cells += [None] * (-len(cells) % 7)
+    return [cells[start : start + 7] for start in range(0, len(cells), 7)]
+
+
+# Scopes
+
+
+async def _collective(session: AsyncSession, name: str) -> Actor:
+    username, _, domain = name.partition("@")
+    statement = select(Actor).where(Actor.type == GROUP, Actor.username == username.lower())
+    statement = (
+        statement.where(Actor.domain == domain) if domain else statement.where(Actor.is_local)
+    )
+    actor = await session.scalar(statement)
+    if actor is None or actor.is_gone:
+        raise HTTPException(404, "no such collective")
+    return actor
+
+
+async def _scope(request: Request, session: AsyncSession, kind: str) -> Scope:
+    category = (request.query_params.get("category") or "").strip()[:64] or None
+    if kind == "collective":
+        collective = await _collective(session, request.path_params["name"])
+        path = f"/agenda/collective/{request.path_params['name']}"
+        return Scope(kind, path, AgendaQuery(actor_id=collective.id, category=category), collective)
+    organiser = (request.query_params.get("collective") or "").strip()
+    actor_id = (await _collective(session, organiser)).id if organiser else None
+    path = "/agenda" if kind == "local" else "/agenda/city"
+    query = AgendaQuery(local_only=kind == "local", actor_id=actor_id, category=category)
+    return Scope(kind, path, query)
+
+
+def _scope_title(scope: Scope) -> str:
+    _ = i18n.gettext
+    if scope.collective is not None:
+        name = scope.collective.name or scope.collective.username
+        return _("Agenda of %(name)s") % {"name": name}
+    return _("Agenda of the neighbourhood") if scope.kind == "local" else _("Agenda of the city")
+
+
+# The agenda pages
+
+
+async def _agenda_page(request: Request, kind: str) -> Response:
+    instance = instance_of(request)
+    zone, now = _zone(request), _now()
+    today = now.astimezone(zone).date()
+    params = request.query_params
+    view = params.get("view", "")
+    when = "past" if params.get("when") == "past" else "upcoming"
+    context: dict[str, Any] = {}
+    async with instance.database.session() as session:
+        scope = await _scope(request, session, kind)
+        filters = {
+            key: value
+            for key in ("category", "collective")
+            if (value := (params.get(key) or "").strip())
+        }
+        if view in VIEWS:
+            day = _parse_date(params.get("date"), today)
+            window, previous, following = _window(view, day, zone)
+            days = await agenda.agenda_days(session, scope.query, window, per_day=PER_DAY[view])
+            context |= {
+                "days": days if view != "month" else [d for d in days if d.total],
+                "grid": _month_grid(days) if view == "month" else None,
+                "period_title": _period_title(view, window),
+                "previous_url": _url(scope.path, filters, view=view, date=previous),
+                "next_url": _url(scope.path, filters, view=view, date=following),
+                "today_url": _url(scope.path, filters, view=view, date=today),
+                "categories": await agenda.categories_in(
+                    session, scope.query, window.start, window.end
+                ),
+            }
+        else:
+            view = ""
+            if when == "past":
+                moment = now
+                if until := params.get("until"):
+                    moment = min(now, agenda.local_midnight(_parse_date(until, today), zone))
+                days, earlier = await agenda.past_days(
+                    session, scope.query, moment, zone, limit=LIST_LENGTH
+                )
+                more = _url(scope.path, filters, when="past", until=earlier) if earlier else None
+            else:
+                moment = now
+                if start := params.get("from"):
+                    moment = max(now, agenda.local_midnight(_parse_date(start, today), zone))
+                days, later = await agenda.upcoming_days(
+                    session, scope.query, moment, zone, limit=LIST_LENGTH
+                )
+                more = _url(scope.path, filters, **{"from": later}) if later else None
+            context |= {
+                "days": days,
+                "grid": None,
+                "more_url": more,
+                "categories": await agenda.categories_in(
+                    session, scope.query, now - CATEGORIES_SPAN, now + CATEGORIES_SPAN
+                ),
+            }
+        collectives = (
+            await session.scalars(
+                select(Actor)
+                .where(Actor.is_local, Actor.type == GROUP, Actor.is_gone.is_(False))
+                .order_by(Actor.name)
+                .limit(200)
+            )
+        ).all()
+    context |= {
+        "scope": scope,
+        "title": _scope_title(scope),
+        "view": view,
+        "when": when,
+        "date": params.get("date", ""),
+        "filters": filters,
+        "collectives": collectives if kind != "collective" else [],
+        "feeds": _feed_links(scope),
+        "view_urls": {
+            name: _url(scope.path, filters, view=name, date=params.get("date") or None)
+            for name in VIEWS
+        },
+        "upcoming_url": _url(scope.path, filters),
+        "past_url": _url(scope.path, filters, when="past"),
+        **formatters(zone, instance.settings.base_url),
+    }
+    return render(request, "agenda/index.html", context)
+
+
+def _url(path: str, filters: dict[str, str], **extra: Any) -> str:
+    query = {**filters, **{key: str(value) for key, value in extra.items() if value is not None}}
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _feed_links(scope: Scope) -> dict[str, str]:
+    return {"ics": f"{scope.path}.ics", "atom": f"{scope.path}.atom"}
+
+
+async def local_agenda(request: Request) -> Response:
+    return await _agenda_page(request, "local")
+
+
+async def city_agenda(request: Request) -> Response:
+    return await _agenda_page(request, "city")
+
+
+async def collective_agenda(request: Request) -> Response:
+    return await _agenda_page(request, "collective")
+
+
+# Feeds
+
+
+def _page_url(base_url: str, event: Event) -> str:
+    if event.is_local and event.uri.startswith(f"{base_url}/events/"):
+        return event.uri
+    return agenda.web_url(event.url, event.uri)
+
+
+def _occurrence_url(base_url: str, event: Event, start: datetime) -> str:
+    """Our page of one occurrence of a local series; the event's page otherwise."""
+    page = _page_url(base_url, event)
+    if not event.rrule or page != event.uri:
+        return page
+    day = start.astimezone(agenda.zone_of(event.timezone)).date()
+    return f"{page}/occurrences/{day.isoformat()}"
+
+
+async def _scope_entries(request: Request, kind: str, limit: int) -> tuple[Scope, list[FeedEntry]]:
+    instance = instance_of(request)
+    base_url, now = instance.settings.base_url, _now()
+    async with instance.database.session() as session:
+        scope = await _scope(request, session, kind)
+        pairs = await agenda.feed_events(
+            session, scope.query, after=now - FEED_PAST, before=now + FEED_AHEAD, limit=limit
+        )
+    return scope, [FeedEntry(event, actor, _page_url(base_url, event)) for event, actor in pairs]
+
+
+def ics_response(body: bytes, *, filename: str | None = None, private: bool = False) -> Response:
+    headers = {"Cache-Control": "private, no-store" if private else "public, max-age=900"}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if private:
+        headers["X-Robots-Tag"] = "noindex"
+        headers["Referrer-Policy"] = "no-referrer"
+    return Response(body, media_type=ICS_TYPE, headers=headers)
+
+
+def _ics_endpoint(kind: str) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        scope, entries = await _scope_entries(request, kind, FEED_LIMIT)
+        name = f"{_scope_title(scope)} — {instance_of(request).settings.server.name}"
+        return ics_response(build_calendar(entries, name=name))
+
+    endpoint.__name__ = f"{kind}_ics"
+    return endpoint
+
+
+def _atom_endpoint(kind: str) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        instance = instance_of(request)
+        base_url, now = instance.settings.base_url, _now()
+        async with instance.database.session() as session:
+            scope = await _scope(request, session, kind)
+            pairs = await agenda.feed_events(
+                session, scope.query, after=now, before=now + FEED_AHEAD, limit=ATOM_LIMIT
+            )
+        entries = [FeedEntry(event, actor, _page_url(base_url, event)) for event, actor in pairs]
+        feed = AtomFeed(
+            feed_id=f"{base_url}{scope.path}.atom",
+            title=f"{_scope_title(scope)} — {instance.settings.server.name}",
+            page_url=f"{base_url}{scope.path}",
+            feed_url=f"{base_url}{scope.path}.atom",
+            language=i18n.current_locale.get(),
+        )
+        body = build_atom(feed, entries, summarise=_summariser(_zone(request), now))
+        return Response(
+            body, media_type=ATOM_TYPE, headers={"Cache-Control": "public, max-age=900"}
+        )
+
+    endpoint.__name__ = f"{kind}_atom"
+    return endpoint
+
+
+def _summariser(zone: ZoneInfo, now: datetime) -> Callable[[FeedEntry], str]:
+    locale = i18n.current_locale.get()
+    _ = i18n.gettext
+
+    def summarise(entry: FeedEntry) -> str:
+        event = entry.event
+        upcoming = agenda.first_occurrence_after(event, now, now + FEED_AHEAD)
+        moment = (upcoming.start if upcoming else event.start_time).astimezone(zone)
+        when = f"{format_date(moment, 'full', locale=locale)}, {format_time(moment, 'short', locale=locale)}"
+        parts = [when, location_text(event), entry.organiser.name or entry.organiser.username]
+        if event.status == "cancelled":
+            parts.insert(0, _("Cancelled"))
+        return " — ".join(part for part in parts if part)
+
+    return summarise
+
+
+async def event_ics(request: Request) -> Response:
+    """One event, for "add to my calendar"."""
+    instance = instance_of(request)
+    base_url = instance.settings.base_url
+    uuid = request.path_params["uuid"]
+    async with instance.database.session() as session:
+        row = (
+            await session.execute(
+                select(Event, Actor)
+                .join(Actor, Actor.id == Event.actor_id)
+                .where(Event.uri == f"{base_url}/events/{uuid}", Event.deleted_at.is_(None))
+            )
+        ).first()
+    if row is None:
+        raise HTTPException(404, "no such event")
+    event, actor = row
+    body = build_calendar([FeedEntry(event, actor, event.uri)], name=event.title)
+    return ics_response(body, filename=f"{uuid[:64]}.ics")
+
+
+# My calendar: the events I joined, at a secret address
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def my_calendar(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    token = viewer.account.calendar_token
+    if not token:
+        async with instance.database.transaction() as session:
+            account = await session.get(Account, viewer.account.id)
+            assert account is not None
+            account.calendar_token = token = _new_token()
+    feed_url = f"{instance.settings.base_url}/calendar/{token}.ics"
+    context = {
+        "feed_url": feed_url,
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+        "title": i18n.gettext("My calendar"),
+    }
+    return render(request, "agenda/calendar.html", context)
+
+
+async def rotate_calendar_token(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    await read_form(request)
+    async with instance_of(request).database.transaction() as session:
+        account = await session.get(Account, viewer.account.id)
+        assert account is not None
+        account.calendar_token = _new_token()
+    flash(request, i18n.gettext("Your calendar has a new secret address; the old one is closed."))
+    return RedirectResponse("/calendar", status_code=303)
+
+
+async def personal_ics(request: Request) -> Response:
+    instance = instance_of(request)
+    base_url = instance.settings.base_url
+    token = request.path_params["token"]
+    async with instance.database.session() as session:
+        account = (
+            await session.scalar(select(Account).where(Account.calendar_token == token))
+            if token
+            else None
+        )
+        if account is None or account.is_suspended:
+            raise HTTPException(404, "no such calendar")
+        rows = (
+            await session.execute(
+                select(Event, Actor, Rsvp.occurrence)
+                .join(Rsvp, Rsvp.event_id == Event.id)
+                .join(Actor, Actor.id == Event.actor_id)
+                .where(
+                    Rsvp.actor_id == account.actor_id,
+                    Rsvp.state == RSVP_ACCEPTED,
+                    Event.deleted_at.is_(None),
+                )
+                .order_by(Event.start_time)
+                .limit(FEED_LIMIT)
+            )
+        ).all()
+    entries = [
+        FeedEntry(event, actor, _page_url(base_url, event), occurrence if event.rrule else None)
+        for event, actor, occurrence in rows
+    ]
+    return ics_response(build_calendar(entries, name=i18n.gettext("My calendar")), private=True)
+
+
+# The map
+
+
+def leaflet_installed(request: Request) -> bool:
+    """Whether scripts/fetch_leaflet.py put Leaflet in our static files (looked at once)."""
+    state = request.app.state
+    found: bool | None = getattr(state, "leaflet_installed", None)
+    if found is None:
+        found = all((LEAFLET_DIR / name).is_file() for name in LEAFLET_FILES)
+        state.leaflet_installed = found
+    return found
+
+
+def osm_url(latitude: float, longitude: float) -> str:
+    lat, lon = f"{latitude:.5f}", f"{longitude:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+
+
+def _script_json(data: object) -> Markup:
+    """JSON safe inside <script>: no ``</script>`` nor HTML comment can close it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    escaped = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(escaped)  # noqa: S704 - escaped above for a script element
+
+
+async def map_page(request: Request) -> Response:
+    instance = instance_of(request)
+    settings = instance.settings
+    zone, now = _zone(request), _now()
+    shown = formatters(zone, settings.base_url)
+    async with instance.database.session() as session:
+        pairs = await agenda.feed_events(
+            session, AgendaQuery(located=True), after=now, before=now + MAP_AHEAD, limit=MAP_LIMIT
+        )
+        spaces = (
+            await session.scalars(
+                select(Actor)
+                .where(
+                    Actor.type == GROUP,
+                    Actor.latitude.is_not(None),
+                    Actor.longitude.is_not(None),
+                    Actor.is_gone.is_(False),
+                )
+                .order_by(Actor.name)
+                .limit(MAP_LIMIT)
+            )
+        ).all()
+    events: list[dict[str, Any]] = []
+    for event, actor in pairs:
+        upcoming = agenda.first_occurrence_after(event, now, now + MAP_AHEAD)
+        if upcoming is None or event.latitude is None or event.longitude is None:
+            continue
+        local = upcoming.start.astimezone(zone).date()
+        events.append(
+            {
+                "kind": "event",
+                "name": event.title,
+                "lat": event.latitude,
+                "lon": event.longitude,
+                "url": _occurrence_url(settings.base_url, event, upcoming.start),
+                "address": location_text(event),
+                "when": f"{shown['day_title'](local)}, {shown['clock'](upcoming.start)}",
+                "cancelled": event.status == "cancelled",
+                "organiser": actor.name or actor.username,
+                "osm": osm_url(event.latitude, event.longitude),
+            }
+        )
+    places = [
+        {
+            "kind": "space",
+            "name": space.name or space.username,
+            "lat": space.latitude,
+            "lon": space.longitude,
+            "url": agenda.web_url(space.url, space.uri),
+            "address": ", ".join(
+                part
+                for part in (
+                    space.place_name,
+                    space.street_address,
+                    " ".join(p for p in (space.postal_code, space.locality) if p),
+                )
+                if part
+            ),
+            "hours": space.opening_hours or "",
+            "osm": osm_url(space.latitude or 0.0, space.longitude or 0.0),
+        }
+        for space in spaces
+    ]
+    data = {
+        "tiles": settings.webui.map_tiles_url,
+        "attribution": settings.webui.map_attribution,
+        "places": places,
+        "events": events,
+    }
+    context = {
+        "title": i18n.gettext("Map of the neighbourhood"),
+        "places": places,
+        "events": events,
+        "map_json": _script_json(data),
+        "leaflet": leaflet_installed(request),
+        "feeds": {"ics": "/agenda/city.ics", "atom": "/agenda/city.atom"},
+    }
+    return render(request, "agenda/map.html", context)
+
+
+routes: list[BaseRoute] = [
+    Route("/agenda.ics", _ics_endpoint("local"), name="agenda_ics"),
+    Route("/agenda.atom", _atom_endpoint("local"), name="agenda_atom"),
+    Route("/agenda", local_agenda, name="agenda"),
+    Route("/agenda/city.ics", _ics_endpoint("city"), name="city_agenda_ics"),
+    Route("/agenda/city.atom", _atom_endpoint("city"), name="city_agenda_atom"),
+    Route("/agenda/city", city_agenda, name="city_agenda"),
+    Route("/agenda/collective/{name}.ics", _ics_endpoint("collective"), name="collective_ics"),
+    Route("/agenda/collective/{name}.atom", _atom_endpoint("collective"), name="collective_atom"),
+    Route("/agenda/collective/{name}", collective_agenda, name="collective_agenda"),
+    Route("/events/{uuid}.ics", event_ics, name="event_ics"),
+    Route("/calendar", my_calendar, name="my_calendar"),
+    Route("/calendar/rotate", rotate_calendar_token, methods=["POST"], name="rotate_calendar"),
+    Route("/calendar/{token}.ics", personal_ics, name="personal_calendar"),
+    Route("/map", map_page, name="map"),
+]
