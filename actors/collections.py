@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.vocab import AS_NAMESPACE
-from storage.models import Actor, Follow, Membership
+from storage.models import Actor, Event, Follow, Membership
+from storage.models.actors import MEMBERSHIP_ACCEPTED
+from storage.models.events import CANCELLED
 from storage.models.follows import ACCEPTED
 
 PAGE_SIZE = 20
@@ -142,7 +145,7 @@ def following_source(actor: Actor) -> CollectionSource:
 
 def members_source(group: Actor, roles: Sequence[str] | None = None) -> CollectionSource:
     """Members' URIs in the order they joined; `roles` narrows to some roles."""
-    condition = [Membership.group_id == group.id]
+    condition = [Membership.group_id == group.id, Membership.state == MEMBERSHIP_ACCEPTED]
     if roles is not None:
         condition.append(Membership.role.in_(roles))
     return CollectionSource(
@@ -156,3 +159,24 @@ def members_source(group: Actor, roles: Sequence[str] | None = None) -> Collecti
 
 def moderators_source(group: Actor) -> CollectionSource:
     return members_source(group, MODERATOR_ROLES)
+
+
+def upcoming_events_source(
+    actor: Actor, now: datetime, to_item: Callable[[Any], Any]
+) -> CollectionSource:
+    """The actor's events not yet over (a series while its rule runs), the soonest first."""
+    condition = (
+        Event.actor_id == actor.id,
+        Event.is_local.is_(True),
+        Event.deleted_at.is_(None),
+        Event.status != CANCELLED,
+        or_(
+            Event.rrule.is_not(None),
+            func.coalesce(Event.end_time, Event.start_time) >= now,
+        ),
+    )
+    return CollectionSource(
+        count=select(func.count()).select_from(Event).where(*condition),
+        items=select(Event).where(*condition).order_by(Event.start_time, Event.id),
+        to_item=to_item,
+    )

@@ -67,7 +67,10 @@ def build_actor(actor: Actor, settings: Settings) -> dict[str, Any]:
         "type": actor.type,
         "preferredUsername": actor.username,
         "name": actor.name or actor.username,
-        "summary": summary_html(actor.summary),
+        # A Markdown bio is stored already rendered and sanitized; an older plain one is escaped.
+        "summary": actor.summary
+        if actor.summary_source is not None
+        else summary_html(actor.summary),
         "url": actor.url or actor.uri,
         "inbox": actor.inbox_uri,
         "outbox": actor.outbox_uri or f"{actor.uri}/outbox",
@@ -86,6 +89,12 @@ def build_actor(actor: Actor, settings: Settings) -> dict[str, Any]:
     }
     if actor.icon_url:
         document["icon"] = {"type": "Image", "url": actor.icon_url}
+        if actor.icon_alt:
+            document["icon"]["name"] = actor.icon_alt
+    if actor.header_url:
+        document["image"] = {"type": "Image", "url": actor.header_url}
+        if actor.header_alt:
+            document["image"]["name"] = actor.header_alt
     if actor.is_group:
         document.update(build_group_terms(actor))
     return document

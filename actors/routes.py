@@ -25,8 +25,10 @@ from actors.collections import (
     members_source,
     moderators_source,
     parse_page,
+    upcoming_events_source,
 )
 from actors.documents import build_actor, build_actor_tombstone, webfinger_handle
+from actors.groups import load_group_profile
 from actors.nodeinfo_documents import build_local_nodeinfo, count_usage
 from actors.webfinger_documents import (
     MalformedResource,
@@ -34,6 +36,7 @@ from actors.webfinger_documents import (
     find_resource_actor,
     read_resource,
 )
+from commons.events import event_document
 from federation.nodeinfo import (
     SUPPORTED_VERSIONS,
     NodeInfoVersion,
@@ -48,6 +51,7 @@ from storage.models import Actor, Post, utcnow
 from storage.models.posts import PUBLIC
 from webui.render import render
 from webui.routes import kind_labels
+from webui.session import current_viewer
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD_JSON = "application/jrd+json"
@@ -144,13 +148,16 @@ async def find_served_actor(session: AsyncSession, request: Request) -> Actor:
 
 
 async def latest_posts(session: AsyncSession, actor: Actor) -> list[tuple[Post, Actor]]:
-    """Public local posts by the actor or, for a collective, addressed to it."""
+    """Public local posts by the actor or, for a collective, its posts (remote members' too)."""
     rows = await session.execute(
         select(Post, Actor)
         .join(Actor, Post.actor_id == Actor.id)
         .where(
-            or_(Post.actor_id == actor.id, Post.audience_id == actor.id),
-            Post.is_local.is_(True),
+            or_(
+                Post.actor_id == actor.id,
+                Post.audience_id == actor.id,
+            ),
+            or_(Post.is_local.is_(True), Post.audience_id == actor.id),
             Post.visibility == PUBLIC,
             Post.deleted_at.is_(None),
         )
@@ -170,12 +177,19 @@ async def actor_document(request: Request) -> Response:
                 return activity_response(build_actor_tombstone(actor), 410)
             return activity_response(build_actor(actor, instance.settings))
         posts = [] if actor.is_gone else await latest_posts(session, actor)
+        viewer = await current_viewer(request)
+        group_profile = (
+            await load_group_profile(session, actor, viewer.actor if viewer else None)
+            if actor.is_group and not actor.is_gone
+            else None
+        )
     context = {
         "actor": actor,
         "handle": webfinger_handle(actor, instance.settings),
         "posts": posts,
         "kind_labels": kind_labels(),
         "is_gone": actor.is_gone,
+        "group_profile": group_profile,
     }
     return render(request, "profile.html", context, 410 if actor.is_gone else 200)
 
@@ -194,7 +208,11 @@ def _collection_source(actor: Actor, name: str) -> tuple[str, CollectionSource |
             return f"{actor.uri}/members", members_source(actor)
         case "moderators":
             return f"{actor.uri}/moderators", moderators_source(actor)
-        case "featured" | "events":
+        case "events":
+            return f"{actor.uri}/events", upcoming_events_source(
+                actor, utcnow(), lambda event: event_document(event, actor, with_context=False)
+            )
+        case "featured":
             return f"{actor.uri}/{name}", None
     raise HTTPException(404)
 

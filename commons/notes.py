@@ -26,10 +26,36 @@ def addressing(
     raise ValueError(f"unknown visibility {visibility!r}")
 
 
+def _local_extras(post: Post) -> dict[str, Any]:
+    """What ``publish_note`` keeps of a local post beside its columns: tags, attachments, cc."""
+    if not post.is_local or not isinstance(post.document, dict):
+        return {}
+    return post.document
+
+
+def mentioned_uris(post: Post) -> list[str]:
+    tags = _local_extras(post).get("tag") or []
+    return [
+        t["href"] for t in tags if t.get("type") == "Mention" and isinstance(t.get("href"), str)
+    ]
+
+
+def note_addressing(
+    post: Post, author: Actor, audience: Actor | None
+) -> tuple[list[str], list[str]]:
+    """``addressing`` plus the mentioned actors (the only ones in ``to`` when mentioned-only)."""
+    to, cc = addressing(author, post.visibility, audience)
+    mentioned = mentioned_uris(post)
+    if post.visibility == MENTIONED:
+        return to + [uri for uri in mentioned if uri not in to], cc
+    extra = [*mentioned, *(_local_extras(post).get("cc") or [])]
+    return to, cc + [uri for uri in dict.fromkeys(extra) if uri not in to and uri not in cc]
+
+
 def build_note(
     post: Post, author: Actor, audience: Actor | None, *, with_context: bool = True
 ) -> dict[str, Any]:
-    to, cc = addressing(author, post.visibility, audience)
+    to, cc = note_addressing(post, author, audience)
     note: dict[str, Any] = {
         "id": post.uri,
         "type": post.type,
@@ -55,6 +81,11 @@ def build_note(
         note["audience"] = audience.uri
     if post.updated:
         note["updated"] = _iso(post.updated)
+    extras = _local_extras(post)
+    if extras.get("tag"):
+        note["tag"] = list(extras["tag"])
+    if extras.get("attachment"):
+        note["attachment"] = list(extras["attachment"])
     return note
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.attachments import store_remote_attachments
+from commons.hashtags import replace_post_tags
 from commons.markdown import sanitize_html
+from commons.mentions import replace_post_mentions
 from federation.parsing import ParsedObject
 from federation.vocab import is_public
 from storage.models import Actor, Post, utcnow
@@ -52,7 +55,9 @@ async def store_remote_post(
     if obj.type in ("Page", "Article", "Event") and obj.name:
         body = f"<p><strong>{sanitize_html(obj.name)}</strong></p>{content}"
     post.type = obj.type
-    post.url = obj.url or obj.id
+    post.url = (
+        obj.url if obj.url and obj.url.lower().startswith(("https://", "http://")) else obj.id
+    )
     post.content_html = sanitize_html(body)
     post.summary = sanitize_html(obj.summary) if obj.summary and obj.sensitive else None
     post.is_sensitive = obj.sensitive
@@ -64,4 +69,13 @@ async def store_remote_post(
     if obj.updated:
         post.updated = obj.updated
     await session.flush()
+    await replace_post_tags(session, post.id, obj.hashtags)
+    await store_remote_attachments(session, post.id, author.id, obj.attachments)
+    mentioned = obj.mention_uris
+    known = (
+        (await session.scalars(select(Actor.id).where(Actor.uri.in_(mentioned)))).all()
+        if mentioned
+        else []
+    )
+    await replace_post_mentions(session, post.id, known)
     return post

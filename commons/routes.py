@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.documents import iso, webfinger_handle
+from actors.documents import iso
 from actors.routes import activity_response, wants_activitypub
 from commons.notes import build_note, build_tombstone
 from federation.vocab import build_context
@@ -25,7 +25,7 @@ from outbox.collections import OBJECT_CARRYING_TYPES
 from quartiers.instance import instance_of
 from storage.models import Activity, Actor, Post
 from storage.models.posts import PUBLIC
-from webui.render import render
+from webui.pages.posts import thread_page
 
 
 async def post_document(request: Request) -> Response:
@@ -42,22 +42,14 @@ async def post_document(request: Request) -> Response:
         if row is None:
             raise HTTPException(404)
         post, author = row
-        if post.visibility != PUBLIC:
-            raise HTTPException(404)
         audience = await session.get(Actor, post.audience_id) if post.audience_id else None
-    is_deleted = post.deleted_at is not None
-    if wants_activitypub(request):
-        if is_deleted:
-            return activity_response(build_tombstone(post), 410)
-        return activity_response(build_note(post, author, audience))
-    context = {
-        "post": post,
-        "author": author,
-        "author_handle": webfinger_handle(author, instance.settings),
-        "audience": audience,
-        "is_deleted": is_deleted,
-    }
-    return render(request, "post.html", context, 410 if is_deleted else 200)
+    if not wants_activitypub(request):
+        return await thread_page(request, post, author, audience)
+    if post.visibility != PUBLIC:
+        raise HTTPException(404)
+    if post.deleted_at is not None:
+        return activity_response(build_tombstone(post), 410)
+    return activity_response(build_note(post, author, audience))
 
 
 def build_activity_tombstone(activity: Activity, deleted_at: datetime) -> dict[str, Any]:

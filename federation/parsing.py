@@ -148,13 +148,22 @@ def parse_datetime(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _web_url(value: str) -> str | None:
+    """Only http(s) links are kept: a ``javascript:`` or ``data:`` url would end up in a page."""
+    scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+    return value.strip() if scheme in ("http", "https") else None
+
+
 def url_of(value: object) -> str | None:
-    """A `url`: a string, a Link (`href`), or a list of them; an HTML link is preferred."""
+    """A `url`: a string, a Link (`href`), or a list of them; an HTML link is preferred.
+
+    Anything but an http(s) URL is dropped, since these links are shown to people.
+    """
     if isinstance(value, str):
-        return value
+        return _web_url(value)
     if isinstance(value, dict):
         href = value.get("href")
-        return href if isinstance(href, str) else None
+        return _web_url(href) if isinstance(href, str) else None
     if isinstance(value, list):
         for item in value:
             if isinstance(item, dict) and item.get("mediaType") == "text/html":

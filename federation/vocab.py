@@ -71,6 +71,51 @@ DEFAULT_CONTEXT: Final[list[Any]] = [
 ]
 
 
+MOBILIZON_NAMESPACE: Final = "https://joinmobilizon.org/ns#"
+QUARTIERS_NAMESPACE: Final = "https://quartiers-collaboratifs.org/ns#"
+ICAL_NAMESPACE: Final = "http://www.w3.org/2002/12/cal/ical#"
+
+EVENT_CONTEXT_TERMS: Final[dict[str, Any]] = {
+    "mz": MOBILIZON_NAMESPACE,
+    "qc": QUARTIERS_NAMESPACE,
+    "ical": ICAL_NAMESPACE,
+    "pt": "https://joinpeertube.org/ns#",
+    "sc": "http://schema.org#",
+    "timezone": {"@id": "mz:timezone", "@type": "sc:Text"},
+    "isOnline": {"@id": "mz:isOnline", "@type": "sc:Boolean"},
+    "joinMode": {"@id": "mz:joinMode", "@type": "mz:joinModeType"},
+    "externalParticipationUrl": {"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
+    "participantCount": {"@id": "mz:participantCount", "@type": "sc:Integer"},
+    "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
+    "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+    "category": "sc:category",
+    "commentsEnabled": {"@id": "pt:commentsEnabled", "@type": "sc:Boolean"},
+    "repliesModerationOption": {
+        "@id": "mz:repliesModerationOption",
+        "@type": "mz:repliesModerationOptionType",
+    },
+    "eventStatus": "ical:status",
+    "location": {"@id": "sc:location", "@type": "sc:Place"},
+    "address": {"@id": "sc:address", "@type": "sc:PostalAddress"},
+    "PostalAddress": "sc:PostalAddress",
+    "VirtualLocation": "sc:VirtualLocation",
+    "streetAddress": "sc:streetAddress",
+    "postalCode": "sc:postalCode",
+    "addressLocality": "sc:addressLocality",
+    "addressCountry": "sc:addressCountry",
+    "rrule": "qc:rrule",
+    "exdate": "qc:exdate",
+    "categorySlug": "qc:categorySlug",
+}
+
+
+def build_event_context() -> list[Any]:
+    """The @context of an Event: Mobilizon's and FEP-8a8e's terms, our ``rrule`` extension."""
+    context = build_context()
+    context[2].update(EVENT_CONTEXT_TERMS)
+    return context
+
+
 def build_context() -> list[Any]:
     """A fresh copy of the @context we emit (callers may extend it)."""
     return [AS_NAMESPACE, SECURITY_V1, dict(DEFAULT_CONTEXT[2])]

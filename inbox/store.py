@@ -47,6 +47,16 @@ class GroupCommit:
         return await asyncio.shield(future)
 
     async def _drain(self) -> None:
+        try:
+            await self._drain_pending()
+        finally:
+            # Leave the writer set before yielding to the loop again: a row queued after the
+            # last check must find no writer here and start one, or it would wait forever.
+            current = asyncio.current_task()
+            if current is not None:
+                self._tasks.discard(current)
+
+    async def _drain_pending(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:

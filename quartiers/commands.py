@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
+from actors.accounts import MIN_PASSWORD_LENGTH
 from quartiers import config_file
 from quartiers.errors import CommandError, explained
 from quartiers.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
@@ -169,8 +170,8 @@ def _read_password(arguments: argparse.Namespace) -> str:
             raise CommandError("the two passwords differ")
     else:
         raise CommandError("no password given; use --password-stdin or run in a terminal")
-    if len(password) < 8:
-        raise CommandError("the password must have at least 8 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     return password
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.services import create_account, create_group, find_local_actor
 from actors.uris import Uris
+from commons.events import EventFields, create_event
 from commons.posts import publish_note
 from quartiers.settings import Settings
 from storage.database import Database
@@ -102,6 +107,70 @@ POSTS = (
 )
 
 
+@dataclass(frozen=True)
+class DemoEvent:
+    organiser: str
+    title: str
+    days_ahead: int  # from next Saturday
+    start: time
+    hours: int
+    category: str
+    place_name: str
+    street_address: str
+    description: str
+    rrule: str | None = None
+    capacity: int | None = None
+    join_mode: str = "free"
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+EVENTS = (
+    DemoEvent("repair-cafe", "Repair Café des Pâquis", 0, time(10), 6, "repair_cafe",
+              "Maison de quartier des Pâquis", "rue de Berne 50",
+              "Grille-pain, vélos, vêtements : on répare ensemble, chaque samedi. "
+              "Bénévoles couture et électronique bienvenus.",
+              rrule="FREQ=WEEKLY;BYDAY=SA", latitude=46.2113, longitude=6.1467),
+    DemoEvent("jardin-berne", "Safari urbain : les arbres des Pâquis", 7, time(14), 2,
+              "safari_urbain", "Devant l'école de Pâquis-Centre", "rue de Berne 44",
+              "Une balade d'une heure et demie pour découvrir les arbres du quartier avec un "
+              "jardinier de la Ville. Bonnes chaussures conseillées.", capacity=25),
+    DemoEvent("assemblee", "Forum de quartier : la place de la Navigation", 10, time(19), 2,
+              "forum", "Salle du Môle", "rue du Môle 9",
+              "Bancs, arbres, circulation : venez dire ce que vous voulez pour la place. "
+              "Garderie sur place.", join_mode="approval", capacity=80),
+    DemoEvent("assemblee", "Assemblée de quartier de décembre", 18, time(19, 30), 2,
+              "debat", "Maison de quartier des Pâquis", "rue de Berne 50",
+              "Ordre du jour : logement, sécurité sur le chemin de l'école, budget participatif.",
+              latitude=46.2113, longitude=6.1467),
+)  # fmt: skip
+
+
+def _next_saturday(now: datetime) -> datetime:
+    return now + timedelta(days=(5 - now.weekday()) % 7 or 7)
+
+
+async def _demo_events(session: AsyncSession, settings: Settings, uris: Uris) -> int:
+    zone = ZoneInfo(settings.server.timezone)
+    saturday = _next_saturday(datetime.now(zone)).date()
+    for item in EVENTS:
+        organiser = await find_local_actor(session, item.organiser)
+        owner = next(c.owner for c in COLLECTIVES if c.username == item.organiser)
+        author = await find_local_actor(session, owner)
+        assert organiser is not None and author is not None
+        start = datetime.combine(saturday + timedelta(days=item.days_ahead), item.start, zone)
+        fields = EventFields(
+            title=item.title, start=start, end=start + timedelta(hours=item.hours),
+            description=item.description, timezone=settings.server.timezone,
+            place_name=item.place_name, street_address=item.street_address,
+            postal_code="1201", locality="Genève", latitude=item.latitude,
+            longitude=item.longitude, category=item.category, capacity=item.capacity,
+            join_mode=item.join_mode, rrule=item.rrule,
+        )  # fmt: skip
+        await create_event(session, uris, author, organiser, fields)
+    return len(EVENTS)
+
+
 async def fill_demo_neighbourhood(settings: Settings, database: Database) -> str:
     uris = Uris(settings.base_url)
     async with database.transaction() as session:
@@ -123,7 +192,8 @@ async def fill_demo_neighbourhood(settings: Settings, database: Database) -> str
             author = await find_local_actor(session, username)
             assert author is not None
             await publish_note(session, uris, author, text)
+        event_count = await _demo_events(session, settings, uris)
     return (
         f"Demo neighbourhood ready: {len(RESIDENTS)} residents, {len(COLLECTIVES)} collectives, "
-        f"{len(POSTS)} posts."
+        f"{len(POSTS)} posts, {event_count} events."
     )

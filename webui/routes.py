@@ -9,14 +9,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from commons.timelines import local_timeline
 from quartiers.instance import instance_of
-from storage.models import Actor, Post
+from storage.models import Actor
 from storage.models.actors import GROUP
-from storage.models.posts import PUBLIC
 from webui import i18n
 from webui.render import render
 
 LANG_COOKIE = "lang"
+PREVIEW_SIZE = 10
 
 
 def kind_labels() -> dict[str, str]:
@@ -35,29 +36,19 @@ async def index(request: Request) -> Response:
                 .limit(24)
             )
         ).all()
-        posts = (
-            await session.execute(
-                select(Post, Actor)
-                .join(Actor, Post.actor_id == Actor.id)
-                .where(
-                    Post.is_local.is_(True),
-                    Post.visibility == PUBLIC,
-                    Post.deleted_at.is_(None),
-                )
-                .order_by(Post.published.desc())
-                .limit(20)
-            )
-        ).all()
+        viewer = getattr(request.state, "viewer", None)
+        page = await local_timeline(
+            session,
+            viewer.actor.id if viewer else None,
+            instance.settings.base_url,
+            limit=PREVIEW_SIZE,
+        )
     context: dict[str, Any] = {
         "collectives": collectives,
-        "posts": posts,
+        "cards": page.cards,
         "kind_labels": kind_labels(),
     }
     return render(request, "index.html", context)
-
-
-async def collectives(request: Request) -> Response:
-    return await index(request)
 
 
 async def switch_language(request: Request) -> Response:
@@ -73,6 +64,5 @@ async def switch_language(request: Request) -> Response:
 
 routes = [
     Route("/", index, name="index"),
-    Route("/collectives", collectives, name="collectives"),
     Route("/lang/{language}", switch_language, name="switch_language"),
 ]

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import delete, select
 
+from commons.notifications import notify
 from federation.vocab import id_of
 from inbox.context import InboxContext
 from outbox.activities import build_activity
@@ -46,6 +47,10 @@ async def on_follow(ctx: InboxContext) -> None:
             await enqueue_activity(
                 session, target, accept, to_followers=False, inboxes=[sender.inbox_uri]
             )
+        if not target.is_group:
+            await session.flush()
+            kind = "follow" if follow.state == ACCEPTED else "follow_request"
+            await notify(session, target.id, kind, sender.id)
 
 
 async def _our_follow(ctx: InboxContext) -> Follow | None:

@@ -6,12 +6,15 @@ import logging
 
 from sqlalchemy import select
 
+from actors.neighbours import note_if_neighbour
 from commons.markdown import sanitize_html
+from commons.notifications import notify_reply_and_mentions
 from commons.remote_posts import POST_TYPES, store_remote_post
 from federation.errors import InvalidActivity
 from federation.parsing import ParsedObject, parse_object
 from federation.vocab import id_of, same_origin
 from inbox.context import InboxContext
+from inbox.handlers import groups
 from storage.models import Actor, Post, utcnow
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,9 @@ async def _audience(ctx: InboxContext, obj: ParsedObject) -> Actor | None:
         return None
     async with ctx.instance.database.session() as session:
         return await session.scalar(
-            select(Actor).where(Actor.uri.in_(candidates), Actor.type == "Group").limit(1)
+            select(Actor)
+            .where(Actor.uri.in_(candidates), Actor.type == "Group", Actor.is_local.is_(False))
+            .limit(1)
         )
 
 
@@ -50,12 +55,18 @@ async def on_create(ctx: InboxContext) -> None:
     if not _authored_by_sender(obj, ctx):
         log.info("Create of %s by %s refused: not its author", obj.id, ctx.sender.uri)
         return
+    group = await groups.addressed_local_group(ctx, obj)
+    if group is not None:
+        await groups.on_create_in_group(ctx, obj, group)
+        return
     audience = await _audience(ctx, obj)
     async with ctx.instance.database.transaction() as session:
         existing = await session.scalar(select(Post.id).where(Post.uri == obj.id))
         if existing is not None:
             return
-        await store_remote_post(session, obj, ctx.sender, audience)
+        post = await store_remote_post(session, obj, ctx.sender, audience)
+        await note_if_neighbour(session, ctx.sender)
+        await notify_reply_and_mentions(session, post)
 
 
 async def on_update(ctx: InboxContext) -> None:
@@ -70,6 +81,7 @@ async def on_update(ctx: InboxContext) -> None:
             return
         await store_remote_post(session, obj, ctx.sender)
         post.updated = obj.updated or utcnow()
+        await groups.redistribute_change(ctx, session, post)
 
 
 async def on_delete(ctx: InboxContext) -> None:
@@ -86,3 +98,4 @@ async def on_delete(ctx: InboxContext) -> None:
         post.content_html = sanitize_html("")
         post.source = None
         post.document = None
+        await groups.redistribute_change(ctx, session, post)

@@ -6,12 +6,13 @@ import logging
 
 from sqlalchemy import delete, select
 
+from commons.notifications import notify
 from commons.remote_posts import POST_TYPES, store_remote_post
-from federation.errors import FetchError, InvalidActivity
+from federation.errors import BadResponse, FetchError, InvalidActivity
 from federation.parsing import parse_object
-from federation.vocab import same_origin
+from federation.vocab import first_str, id_of, same_origin
 from inbox.context import InboxContext
-from storage.models import Post, Reaction
+from storage.models import Post, Reaction, utcnow
 from storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,12 @@ async def _known_post_id(ctx: InboxContext, uri: str) -> int | None:
         )
 
 
-async def _fetch_post(ctx: InboxContext, uri: str) -> int | None:
-    """A boosted post we do not have: fetch it from its own server, never trust a copy."""
+async def _fetch_post(ctx: InboxContext, uri: str, *, refresh: bool = False) -> int | None:
+    """A boosted post we do not have: fetch it from its own server, never trust a copy.
+
+    When a collective (a Group) boosts a post addressed to it, the post belongs to the
+    collective: it is stored with the collective as its audience, so its followers see it.
+    """
     client = ctx.instance.federation
     if client is None:
         return None
@@ -45,8 +50,14 @@ async def _fetch_post(ctx: InboxContext, uri: str) -> int | None:
     author = await ctx.instance.remote_actors.actor(obj.attributed_to)
     if author is None or not same_origin(author.uri, obj.id):
         return None
+    group = ctx.sender if ctx.sender.is_group else None
+    addressed = {*obj.audience, *obj.to, *obj.cc}
+    audience = group if group is not None and group.uri in addressed else None
     async with ctx.instance.database.transaction() as session:
-        post = await store_remote_post(session, obj, author)
+        existing = await session.scalar(select(Post).where(Post.uri == obj.id))
+        if existing is not None and not refresh:
+            return existing.id
+        post = await store_remote_post(session, obj, author, audience)
         return post.id
 
 
@@ -68,6 +79,13 @@ async def _react(ctx: InboxContext, kind: str, post_id: int) -> None:
             [{"uri": ctx.activity.id, "kind": kind, "actor_id": ctx.sender.id, "post_id": post_id}],
             ["uri"],
         )
+        author_id = await session.scalar(
+            select(Post.actor_id).where(Post.id == post_id, Post.is_local.is_(True))
+        )
+        if author_id is not None:
+            await notify(
+                session, author_id, "like" if kind == LIKE else "boost", ctx.sender.id, post_id
+            )
 
 
 async def on_like(ctx: InboxContext) -> None:
@@ -78,12 +96,52 @@ async def on_like(ctx: InboxContext) -> None:
 
 
 async def on_announce(ctx: InboxContext) -> None:
+    """A boost of a post, or (from a collective, FEP-1b12) the redistribution of an activity."""
+    inner = ctx.activity.object
+    inner_type = first_str(inner.get("type")) if inner is not None else None
+    if inner is not None and inner_type in REDISTRIBUTED:
+        await _on_redistributed(ctx, inner_type, id_of(inner.get("object")))
+        return
     uri = ctx.activity.object_uri
     if not uri:
         return
     post_id = await _known_post_id(ctx, uri) or await _fetch_post(ctx, uri)
     if post_id is not None:
         await _react(ctx, ANNOUNCE, post_id)
+
+
+REDISTRIBUTED = frozenset({"Create", "Update", "Delete"})
+
+
+async def _on_redistributed(ctx: InboxContext, inner_type: str | None, uri: str | None) -> None:
+    """``Announce{Create|Update|Delete}`` by a collective: the embedded activity is signed by
+    nobody we can check, so the object is fetched again from its own server."""
+    if not uri or not ctx.sender.is_group:
+        return
+    if inner_type == "Create":
+        if await _known_post_id(ctx, uri) is None:
+            await _fetch_post(ctx, uri)
+        return
+    if await _known_post_id(ctx, uri) is None:
+        return
+    if inner_type == "Update":
+        await _fetch_post(ctx, uri, refresh=True)
+        return
+    client = ctx.instance.federation
+    if client is None:
+        return
+    try:
+        await client.fetch_document(uri, await ctx.instance.remote_actors.signer())
+    except BadResponse as gone:
+        if gone.status in (404, 410):
+            async with ctx.instance.database.transaction() as session:
+                post = await session.scalar(select(Post).where(Post.uri == uri))
+                if post is not None and post.deleted_at is None:
+                    post.deleted_at = utcnow()
+                    post.content_html = ""
+                    post.document = None
+    except (FetchError, InvalidActivity) as error:
+        log.info("cannot check deleted object %s: %s", uri, error)
 
 
 async def on_undo_reaction(ctx: InboxContext) -> None:

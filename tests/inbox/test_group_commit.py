@@ -1,0 +1,57 @@
+"""Group commit: every queued row is written, even one queued right after a batch ends."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, select
+
+from inbox.store import GroupCommit
+from storage.database import Database
+from storage.models import InboxItem, utcnow
+from storage.models.queue import QUEUED
+
+
+def row(uri: str) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "activity_uri": uri,
+        "actor_uri": "http://remote.test/@a",
+        "activity_type": "Create",
+        "recipient_id": None,
+        "payload": "{}",
+        "state": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "received_at": now,
+    }
+
+
+async def test_rows_queued_at_every_turn_through_several_batches_are_all_written(
+    database: Database,
+) -> None:
+    # Given a writer busy with a first row
+    writer = GroupCommit(database, writers=1)
+    pending = [asyncio.ensure_future(writer.insert(row("http://remote.test/0")))]
+    # When a row is queued at every turn of the loop, through several batches, so that one
+    # lands between the writer's last look at its queue and the end of its task
+    step = 0
+    while sum(f.done() for f in pending) < 30 and step < 20_000:
+        step += 1
+        await asyncio.sleep(0)
+        pending.append(asyncio.ensure_future(writer.insert(row(f"http://remote.test/{step}"))))
+    # Then every row is written, none left waiting for a writer that is gone
+    results = await asyncio.wait_for(asyncio.gather(*pending), timeout=10)
+    assert all(results)
+    async with database.session() as session:
+        count = await session.scalar(select(func.count()).select_from(InboxItem))
+    assert count == len(pending)
+
+
+async def test_concurrent_rows_share_batches(database: Database) -> None:
+    writer = GroupCommit(database, writers=1)
+    results = await asyncio.gather(
+        *(writer.insert(row(f"http://remote.test/{i % 50}")) for i in range(100))
+    )
+    assert sum(results) == 50
