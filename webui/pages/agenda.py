@@ -36,6 +36,7 @@ from storage.models.actors import GROUP
 from storage.models.events import RSVP_ACCEPTED
 from webui import i18n
 from webui.csrf import read_form
+from webui.pages.event_forms import category_labels
 from webui.render import render
 from webui.session import flash, require_viewer
 
@@ -260,6 +261,7 @@ async def _agenda_page(request: Request, kind: str) -> Response:
         "past_url": _url(scope.path, filters, when="past"),
         **formatters(zone, instance.settings.base_url),
     }
+    context["category_labels"] = category_labels()
     return render(request, "agenda/index.html", context)
 
 
