@@ -12,14 +12,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+LEAFLET := webui/static/vendor/leaflet/leaflet.js
+
+install: $(STAMP) $(LEAFLET)
+
+# The map's Leaflet, from the npm registry, checked against its published checksum.
+# Optional: the map page works without it, so a failed download does not stop anything.
+$(LEAFLET): | $(STAMP)
 	-$(BIN)/python scripts/fetch_leaflet.py
 
 config.toml: | $(STAMP)
 	$(BIN)/quartiers init --domain 127.0.0.1:8000
 
 ## Serve a working instance with the demo neighbourhood at http://127.0.0.1:8000
-run: $(STAMP) config.toml
+run: install config.toml
 	$(BIN)/quartiers migrate
 	$(BIN)/quartiers demo --if-empty
 	$(BIN)/quartiers serve
