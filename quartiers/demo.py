@@ -45,7 +45,7 @@ COLLECTIVES = (
         "Repair Café des Pâquis",
         "space",
         "jeanmarc",
-        "Un samedi par mois, on répare ensemble grille-pain, vélos et vêtements, "
+        "Chaque samedi, on répare ensemble grille-pain, vélos et vêtements, "
         "rue de Berne. Apportez vos objets cassés !",
     ),
     DemoCollective(
