@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from webui.pages import accounts, admin, agenda, collectives, events, posts, timelines
+from webui.pages import accounts, admin, agenda, collectives, events, posts, settings, timelines
 
 routes: list[BaseRoute] = [
     *accounts.routes,
+    *settings.routes,
     *admin.routes,
     *collectives.routes,
     *posts.routes,
