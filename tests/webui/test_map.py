@@ -13,7 +13,7 @@ import pytest
 from quartiers.settings import Settings
 from storage.database import Database
 from tests.commons.test_agenda import add_collective, add_event
-from webui.pages import agenda as agenda_pages
+from webui.pages import map_page as map_pages
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
@@ -52,7 +52,7 @@ def map_data(page: str) -> dict[str, object]:
 
 @pytest.fixture
 def without_leaflet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(agenda_pages, "LEAFLET_DIR", tmp_path / "absent")
+    monkeypatch.setattr(map_pages, "LEAFLET_DIR", tmp_path / "absent")
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def with_leaflet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "leaflet.js").write_text("/* fake */")
     (folder / "leaflet.css").write_text("/* fake */")
-    monkeypatch.setattr(agenda_pages, "LEAFLET_DIR", folder)
+    monkeypatch.setattr(map_pages, "LEAFLET_DIR", folder)
 
 
 @pytest.mark.usefixtures("without_leaflet")
@@ -130,6 +130,6 @@ async def test_the_map_page_loads_nothing_from_a_third_party(
 
 
 def test_our_map_script_calls_no_host() -> None:
-    script = (Path(agenda_pages.__file__).parent.parent / "static" / "map.js").read_text()
+    script = (Path(map_pages.__file__).parent.parent / "static" / "map.js").read_text()
     assert "http" not in script
     assert "innerHTML" not in script

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from webui.pages import accounts, admin, agenda, collectives, events, posts, settings, timelines
+from webui.pages import (
+    accounts,
+    admin,
+    agenda,
+    collectives,
+    events,
+    map_page,
+    posts,
+    settings,
+    timelines,
+)
 
 routes: list[BaseRoute] = [
     *accounts.routes,
@@ -15,4 +25,5 @@ routes: list[BaseRoute] = [
     *timelines.routes,
     *events.routes,
     *agenda.routes,
+    *map_page.routes,
 ]

@@ -8,18 +8,15 @@ thousands of events, so the month and week views show the first few of each day 
 from __future__ import annotations
 
 import calendar as month_calendar
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
@@ -47,13 +44,9 @@ FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=366)
 FEED_LIMIT = 1000
 ATOM_LIMIT = 50
-MAP_AHEAD = timedelta(days=60)
 CATEGORIES_SPAN = timedelta(days=31)
-MAP_LIMIT = 300
 ICS_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
-LEAFLET_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "leaflet"
-LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,108 +463,6 @@ async def personal_ics(request: Request) -> Response:
 # The map
 
 
-def leaflet_installed(request: Request) -> bool:
-    """Whether scripts/fetch_leaflet.py put Leaflet in our static files (looked at once)."""
-    state = request.app.state
-    found: bool | None = getattr(state, "leaflet_installed", None)
-    if found is None:
-        found = all((LEAFLET_DIR / name).is_file() for name in LEAFLET_FILES)
-        state.leaflet_installed = found
-    return found
-
-
-def osm_url(latitude: float, longitude: float) -> str:
-    lat, lon = f"{latitude:.5f}", f"{longitude:.5f}"
-    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
-
-
-def _script_json(data: object) -> Markup:
-    """JSON safe inside <script>: no ``</script>`` nor HTML comment can close it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    escaped = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(escaped)  # noqa: S704 - escaped above for a script element
-
-
-async def map_page(request: Request) -> Response:
-    instance = instance_of(request)
-    settings = instance.settings
-    zone, now = _zone(request), _now()
-    shown = formatters(zone, settings.base_url)
-    async with instance.database.session() as session:
-        pairs = await agenda.feed_events(
-            session, AgendaQuery(located=True), after=now, before=now + MAP_AHEAD, limit=MAP_LIMIT
-        )
-        spaces = (
-            await session.scalars(
-                select(Actor)
-                .where(
-                    Actor.type == GROUP,
-                    Actor.latitude.is_not(None),
-                    Actor.longitude.is_not(None),
-                    Actor.is_gone.is_(False),
-                )
-                .order_by(Actor.name)
-                .limit(MAP_LIMIT)
-            )
-        ).all()
-    events: list[dict[str, Any]] = []
-    for event, actor in pairs:
-        upcoming = agenda.first_occurrence_after(event, now, now + MAP_AHEAD)
-        if upcoming is None or event.latitude is None or event.longitude is None:
-            continue
-        local = upcoming.start.astimezone(zone).date()
-        events.append(
-            {
-                "kind": "event",
-                "name": event.title,
-                "lat": event.latitude,
-                "lon": event.longitude,
-                "url": _occurrence_url(settings.base_url, event, upcoming.start),
-                "address": location_text(event),
-                "when": f"{shown['day_title'](local)}, {shown['clock'](upcoming.start)}",
-                "cancelled": event.status == "cancelled",
-                "organiser": actor.name or actor.username,
-                "osm": osm_url(event.latitude, event.longitude),
-            }
-        )
-    places = [
-        {
-            "kind": "space",
-            "name": space.name or space.username,
-            "lat": space.latitude,
-            "lon": space.longitude,
-            "url": agenda.web_url(space.url, space.uri),
-            "address": ", ".join(
-                part
-                for part in (
-                    space.place_name,
-                    space.street_address,
-                    " ".join(p for p in (space.postal_code, space.locality) if p),
-                )
-                if part
-            ),
-            "hours": space.opening_hours or "",
-            "osm": osm_url(space.latitude or 0.0, space.longitude or 0.0),
-        }
-        for space in spaces
-    ]
-    data = {
-        "tiles": settings.webui.map_tiles_url,
-        "attribution": settings.webui.map_attribution,
-        "places": places,
-        "events": events,
-    }
-    context = {
-        "title": i18n.gettext("Map of the neighbourhood"),
-        "places": places,
-        "events": events,
-        "map_json": _script_json(data),
-        "leaflet": leaflet_installed(request),
-        "feeds": {"ics": "/agenda/city.ics", "atom": "/agenda/city.atom"},
-    }
-    return render(request, "agenda/map.html", context)
-
-
 routes: list[BaseRoute] = [
     Route("/agenda.ics", _ics_endpoint("local"), name="agenda_ics"),
     Route("/agenda.atom", _atom_endpoint("local"), name="agenda_atom"),
@@ -586,5 +477,4 @@ routes: list[BaseRoute] = [
     Route("/calendar", my_calendar, name="my_calendar"),
     Route("/calendar/rotate", rotate_calendar_token, methods=["POST"], name="rotate_calendar"),
     Route("/calendar/{token}.ics", personal_ics, name="personal_calendar"),
-    Route("/map", map_page, name="map"),
 ]
