@@ -25,7 +25,7 @@ from tests.browser.browser_support import (
     screenshot,
 )
 from webui import i18n
-from webui.pages.agenda import LEAFLET_DIR, LEAFLET_FILES
+from webui.pages.map_page import LEAFLET_DIR, LEAFLET_FILES
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
