@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -43,8 +44,12 @@ class CavageSignature:
     expires: int | None = None
 
 
+@lru_cache(maxsize=1024)
 def parse_signature_header(value: str) -> CavageSignature:
-    """Parse a `Signature` header value (or an `Authorization: Signature …` value)."""
+    """Parse a `Signature` header value (or an `Authorization: Signature …` value).
+
+    Cached: the inbox reads the key id first, to fetch the key, then verifies the same header.
+    """
     text = value.strip()
     if text[:10].lower() == "signature ":
         text = text[10:]

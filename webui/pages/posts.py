@@ -212,13 +212,7 @@ async def publish(request: Request) -> Response:
     values["visibility"] = values["visibility"] or PUBLIC
     for slot in range(1, MAX_ATTACHMENTS + 1):
         values[f"alt{slot}"] = _text(form, f"alt{slot}")
-    errors: dict[str, str] = {}
-    if not values["text"]:
-        errors["text"] = _("Write something before publishing.")
-    elif len(values["text"]) > MAX_TEXT:
-        errors["text"] = _("Your text is too long (5000 characters at most).")
-    if len(values["summary"]) > MAX_SUMMARY:
-        errors["summary"] = _("The content warning is too long (300 characters at most).")
+    errors = text_errors(values)
     if values["visibility"] not in VISIBILITIES:
         errors["visibility"] = _("Choose who can read this post.")
     uploads = _uploads(form)
@@ -286,13 +280,31 @@ async def publish(request: Request) -> Response:
     return RedirectResponse(f"/posts/{post_key}", status_code=303)
 
 
-async def _own_local_post(request: Request, viewer: Viewer) -> tuple[Post, Actor]:
+def text_errors(values: dict[str, str]) -> dict[str, str]:
+    """What is wrong with a post's text and content warning (compose and edit alike)."""
+    _ = i18n.gettext
+    errors: dict[str, str] = {}
+    if not values["text"]:
+        errors["text"] = _("Write something before publishing.")
+    elif len(values["text"]) > MAX_TEXT:
+        errors["text"] = _("Your text is too long (5000 characters at most).")
+    if len(values["summary"]) > MAX_SUMMARY:
+        errors["summary"] = _("The content warning is too long (300 characters at most).")
+    return errors
+
+
+async def _live_post(request: Request) -> tuple[Post, Actor]:
+    """The post named in the path and its author; 404 when unknown or deleted."""
     instance = instance_of(request)
     async with instance.database.session() as session:
         found = await find_post(session, instance, request.path_params["key"])
     if found is None or found[0].deleted_at is not None:
         raise HTTPException(404)
-    post, author = found
+    return found
+
+
+async def _own_local_post(request: Request, viewer: Viewer) -> tuple[Post, Actor]:
+    post, author = await _live_post(request)
     if post.actor_id != viewer.actor.id or not post.is_local:
         raise HTTPException(403, "only its author may edit a post")
     return post, author
@@ -313,13 +325,7 @@ async def edit(request: Request) -> Response:
     _ = i18n.gettext
     instance = instance_of(request)
     values = {"text": _text(form, "text"), "summary": _text(form, "summary")}
-    errors: dict[str, str] = {}
-    if not values["text"]:
-        errors["text"] = _("Write something before publishing.")
-    elif len(values["text"]) > MAX_TEXT:
-        errors["text"] = _("Your text is too long (5000 characters at most).")
-    if len(values["summary"]) > MAX_SUMMARY:
-        errors["summary"] = _("The content warning is too long (300 characters at most).")
+    errors = text_errors(values)
     card = PostCard(post, author, instance.settings.base_url)
     if errors:
         context = {"card": card, "values": values, "errors": errors}
@@ -343,12 +349,7 @@ async def edit(request: Request) -> Response:
 
 
 async def _deletable(request: Request, viewer: Viewer) -> tuple[Post, Actor]:
-    instance = instance_of(request)
-    async with instance.database.session() as session:
-        found = await find_post(session, instance, request.path_params["key"])
-    if found is None or found[0].deleted_at is not None:
-        raise HTTPException(404)
-    post, author = found
+    post, author = await _live_post(request)
     if post.actor_id != viewer.actor.id and not viewer.is_moderator:
         raise HTTPException(403, "only its author or a moderator may delete a post")
     return post, author
