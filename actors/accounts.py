@@ -22,6 +22,7 @@ from actors.services import create_account, find_account
 from actors.uris import Uris, is_valid_username, normalise_username
 from commons.markdown import render_markdown
 from commons.media import MediaError, media_path, store_image
+from commons.occurrences import remove_events_of
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
@@ -329,7 +330,8 @@ async def enqueue_actor_update(session: AsyncSession, settings: Settings, actor:
 
 
 async def delete_account(session: AsyncSession, settings: Settings, account: Account) -> Activity:
-    """The resident leaves: actor gone, posts tombstoned, account suspended, one ``Delete`` sent.
+    """The resident leaves: actor gone, posts and own events tombstoned, account suspended, one
+    ``Delete`` sent.
 
     The ``Delete`` goes to every follower's inbox and to every inbox that ever received one of
     the actor's activities, so servers that only saw a reply or a boost forget them too. The
@@ -347,6 +349,7 @@ async def delete_account(session: AsyncSession, settings: Settings, account: Acc
         .values(deleted_at=now, content_html="", source=None)
         .execution_options(synchronize_session=False)
     )
+    await remove_events_of(session, actor.id)
     await session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
     await session.execute(delete(PasswordReset).where(PasswordReset.account_id == account.id))
     known_inboxes = (

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.vocab import AS_NAMESPACE
-from storage.models import Actor, Event, Follow, Membership
+from storage.models import Actor, Event, EventOccurrence, Follow, Membership
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.events import CANCELLED
 from storage.models.follows import ACCEPTED
@@ -164,19 +164,32 @@ def moderators_source(group: Actor) -> CollectionSource:
 def upcoming_events_source(
     actor: Actor, now: datetime, to_item: Callable[[Any], Any]
 ) -> CollectionSource:
-    """The actor's events not yet over (a series while its rule runs), the soonest first."""
+    """The actor's events with a date not over yet, the soonest next date first.
+
+    A series counts while one of its written dates ends after ``now``, or while its rule goes on
+    past where its dates are written (``occurrences_until``); one whose rule has run out does not.
+    """
+    not_over = func.coalesce(EventOccurrence.end_time, EventOccurrence.start_time) >= now
+    next_start = (
+        select(func.min(EventOccurrence.start_time))
+        .where(EventOccurrence.event_id == Event.id, not_over)
+        .correlate(Event)
+        .scalar_subquery()
+    )
     condition = (
         Event.actor_id == actor.id,
         Event.is_local.is_(True),
         Event.deleted_at.is_(None),
         Event.status != CANCELLED,
         or_(
-            Event.rrule.is_not(None),
-            func.coalesce(Event.end_time, Event.start_time) >= now,
+            exists().where(EventOccurrence.event_id == Event.id, not_over),
+            Event.occurrences_until.is_not(None),
         ),
     )
     return CollectionSource(
         count=select(func.count()).select_from(Event).where(*condition),
-        items=select(Event).where(*condition).order_by(Event.start_time, Event.id),
+        items=select(Event)
+        .where(*condition)
+        .order_by(func.coalesce(next_start, Event.occurrences_until), Event.id),
         to_item=to_item,
     )

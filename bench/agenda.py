@@ -35,13 +35,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx2
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from commons.agenda import AgendaQuery, feed_events  # noqa: E402
 from commons.feeds import FeedEntry, build_calendar  # noqa: E402
+from commons.occurrences import refresh_occurrences  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Actor, Event  # noqa: E402
@@ -188,12 +189,32 @@ async def seed(database: Database, total: int, *, indexes: bool) -> dict[str, in
     if rows:
         async with database.transaction() as session:
             await session.execute(insert(Event), rows)
+    await write_dates(database)
     async with database.transaction() as session:
         if not indexes:
             for name in WINDOW_INDEXES:
                 await session.execute(text(f"DROP INDEX {name}"))
-        await session.execute(text("ANALYZE events" if not database.is_sqlite else "ANALYZE"))
+        for statement in (
+            ("ANALYZE",) if database.is_sqlite else ("ANALYZE events", "ANALYZE event_occurrences")
+        ):
+            await session.execute(text(statement))
     return {"events": total, "series": series, "organisers": len(ids)}
+
+
+async def write_dates(database: Database, batch: int = 2000) -> None:
+    """The table of occurrences, written by the function every event write goes through."""
+    last = 0
+    while True:
+        async with database.transaction() as session:
+            events = list(
+                await session.scalars(
+                    select(Event).where(Event.id > last).order_by(Event.id).limit(batch)
+                )
+            )
+            if not events:
+                return
+            await refresh_occurrences(session, events)
+            last = events[-1].id
 
 
 async def wait_ready(client: httpx2.AsyncClient, process: subprocess.Popen[bytes]) -> None:

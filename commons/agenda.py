@@ -1,226 +1,66 @@
-"""The agenda: events overlapping a window of local days, series expanded into occurrences.
+"""The agenda: the dates of events overlapping a window of local days, read from the table of
+occurrences.
 
-A city month holds thousands of events, so a view asks for at most ``per_day`` items a day: the
-one-off events are ranked per local day in SQL (``row_number() OVER (PARTITION BY day)``), and
-only the first ones are read in full; series (``rrule IS NOT NULL``, which may start long before
-the window) are expanded in Python, within the window only, and memoised per rule and window.
+A city month holds thousands of dates, so a view asks for at most ``per_day`` items a day: the
+dates are ranked per local day in SQL (``row_number() OVER (PARTITION BY day)``), counted per day
+there too, and only the first ones are read in full with their event and organiser. One-off
+events and series are alike: each date is a row. A window that reaches past where the rows of a
+series stop (``events.occurrences_until``, about two years ahead) expands that series in Python
+from there on.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select
+from sqlalchemy import Select, bindparam, func, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.recurrence import Occurrence, RecurrenceError, normalise_rule, occurrences
-from storage.models import Actor, Event
+from commons.agenda_window import (
+    LONGEST_EVENT,
+    AgendaDay,
+    AgendaItem,
+    AgendaQuery,
+    Window,
+    finish,
+    local_midnight,
+    web_url,
+)
+from commons.expansion import exdate_dates, expand_series, zone_of
+from commons.occurrences import beyond_rows, next_dates
+from commons.recurrence import Occurrence
+from storage.models import Actor, Event, EventOccurrence
+from storage.models.base import UTCDateTime
 
-LONGEST_EVENT = timedelta(days=31)
-"""One-off events that started this long before a window are not looked for (index range)."""
 UPCOMING_HORIZON = timedelta(days=366)
-EXPANSION_CACHE_SIZE = 65_536
 
+__all__ = [
+    "LONGEST_EVENT",
+    "UPCOMING_HORIZON",
+    "AgendaDay",
+    "AgendaItem",
+    "AgendaQuery",
+    "Window",
+    "agenda_days",
+    "categories_in",
+    "exdate_dates",
+    "expand_series",
+    "feed_events",
+    "first_dates",
+    "flatten",
+    "local_midnight",
+    "past_days",
+    "upcoming_days",
+    "web_url",
+    "zone_of",
+]
 
-@dataclass(frozen=True, slots=True)
-class AgendaQuery:
-    """Which events: only ours (``local_only``), one organiser's, one category."""
-
-    local_only: bool = False
-    actor_id: int | None = None
-    category: str | None = None
-    located: bool = False
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = [Event.deleted_at.is_(None)]
-        if self.local_only:
-            found.append(Event.is_local.is_(True))
-        if self.actor_id is not None:
-            found.append(Event.actor_id == self.actor_id)
-        if self.category:
-            found.append(Event.category == self.category)
-        if self.located:
-            found.extend((Event.latitude.is_not(None), Event.longitude.is_not(None)))
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class AgendaItem:
-    """One occurrence to show: a one-off event, or one date of a series."""
-
-    event_id: int
-    uri: str
-    url: str | None
-    title: str
-    start: datetime
-    end: datetime | None
-    timezone: str
-    status: str
-    category: str | None
-    place_name: str | None
-    locality: str | None
-    is_local: bool
-    is_series: bool
-    organiser_name: str
-    organiser_handle: str
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == "cancelled"
-
-    @property
-    def occurrence_date(self) -> date:
-        return self.start.astimezone(zone_of(self.timezone)).date()
-
-    def link(self, base_url: str) -> str:
-        """Our page for local events (per occurrence for a series), the origin's otherwise."""
-        prefix = f"{base_url}/events/"
-        if self.is_local and self.uri.startswith(prefix):
-            path = self.uri[len(base_url) :]
-            if self.is_series:
-                return f"{path}/occurrences/{self.occurrence_date.isoformat()}"
-            return path
-        return web_url(self.url, self.uri)
-
-
-def web_url(*candidates: str | None) -> str:
-    """The first http(s) address (a remote ``url`` may be anything, ``javascript:`` included)."""
-    for candidate in candidates:
-        if candidate and candidate.lower().startswith(("https://", "http://")):
-            return candidate
-    return "#"
-
-
-@dataclass(slots=True)
-class AgendaDay:
-    day: date
-    items: list[AgendaItem] = field(default_factory=list)
-    total: int = 0
-
-    @property
-    def hidden(self) -> int:
-        return self.total - len(self.items)
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """Local days [first, last] in ``zone``, with their UTC bounds."""
-
-    first: date
-    days: int
-    zone: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        return local_midnight(self.first, self.zone)
-
-    @property
-    def end(self) -> datetime:
-        return local_midnight(self.first + timedelta(days=self.days), self.zone)
-
-    def boundaries(self) -> list[datetime]:
-        """The UTC start of every day after the first (what separates the day buckets)."""
-        return [
-            local_midnight(self.first + timedelta(days=n), self.zone) for n in range(1, self.days)
-        ]
-
-
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-
-
-@lru_cache(maxsize=64)
-def zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):
-        return ZoneInfo("Europe/Zurich")
-
-
-def exdate_dates(value: Any) -> tuple[date, ...]:
-    """Exception dates as stored (``{"dates": ["2026-04-04", …]}`` or a bare list), leniently."""
-    raw = value.get("dates", ()) if isinstance(value, dict) else value
-    if not isinstance(raw, list | tuple):
-        return ()
-    found: list[date] = []
-    for entry in raw:
-        try:
-            found.append(date.fromisoformat(str(entry)[:10]))
-        except ValueError:
-            continue
-    return tuple(found)
-
-
-# Series expansion
-
-
-def _until(rule: str) -> date | None:
-    for part in rule.split(";"):
-        if part.startswith("UNTIL="):
-            text = part[6:14]
-            try:
-                return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-            except ValueError:
-                return None
-    return None
-
-
-def _fast_forward(rule: str, start: datetime, zone: ZoneInfo, target: datetime) -> datetime:
-    """A later first occurrence with the same wall-clock time, whole periods on, before ``target``.
-
-    Only for DAILY and WEEKLY rules without COUNT (a COUNT would have to be reduced): stepping by
-    whole intervals keeps the weekday and the local time, hence the same occurrences after it;
-    iterating a weekly rule that began years ago from its start is what this avoids.
-    """
-    parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
-    if "COUNT" in parts or parts.get("FREQ") not in ("DAILY", "WEEKLY"):
-        return start
-    interval = parts.get("INTERVAL", "1")
-    period = max(int(interval) if interval.isdigit() else 1, 1) * (
-        7 if parts["FREQ"] == "WEEKLY" else 1
-    )
-    local = start.astimezone(zone).replace(tzinfo=None)
-    gap_days = (target.astimezone(zone).replace(tzinfo=None) - local).days - 8
-    steps = gap_days // period
-    if steps <= 0:
-        return start
-    return (local + timedelta(days=steps * period)).replace(tzinfo=zone).astimezone(UTC)
-
-
-@lru_cache(maxsize=EXPANSION_CACHE_SIZE)
-def expand_series(
-    rule: str,
-    start: datetime,
-    end: datetime | None,
-    timezone: str,
-    exdates: tuple[date, ...],
-    after: datetime,
-    before: datetime,
-) -> tuple[Occurrence, ...]:
-    """Occurrences of a series overlapping [after, before); a broken rule yields none."""
-    rule = normalise_rule(rule)
-    until = _until(rule)
-    if until is not None and until < (after - timedelta(days=2)).date():
-        return ()
-    duration = end - start if end is not None else None
-    moved = _fast_forward(rule, start, zone_of(timezone), after - (duration or timedelta(0)))
-    moved_end = moved + duration if duration is not None else None
-    try:
-        found = occurrences(
-            rule, moved, moved_end, timezone, after=after, before=before, exdates=exdates
-        )
-    except RecurrenceError:
-        return ()
-    return tuple(found)
-
-
-# Queries
+Occ = EventOccurrence
 
 _ITEM_COLUMNS = (
     Event.id,
@@ -242,14 +82,14 @@ _ITEM_COLUMNS = (
 )
 
 
-def _item(row: Any, start: datetime | None = None, end: datetime | None = None) -> AgendaItem:
+def _item(row: Any, start: datetime, end: datetime | None) -> AgendaItem:
     return AgendaItem(
         event_id=row.id,
         uri=row.uri,
         url=row.url,
         title=row.title,
-        start=start or row.start_time,
-        end=end if start is not None else row.end_time,
+        start=start,
+        end=end,
         timezone=row.timezone,
         status=row.status,
         category=row.category,
@@ -262,14 +102,94 @@ def _item(row: Any, start: datetime | None = None, end: datetime | None = None) 
     )
 
 
-def _one_off_window(query: AgendaQuery, start: datetime, end: datetime) -> list[Any]:
-    return [
-        *query.conditions(),
-        Event.rrule.is_(None),
-        Event.start_time < end,
-        Event.start_time >= start - LONGEST_EVENT,
-        func.coalesce(Event.end_time, Event.start_time) >= start,
-    ]
+def _dates_in(query: AgendaQuery, start: datetime, end: datetime, *columns: Any) -> Select[Any]:
+    """``columns`` of the dates overlapping [start, end) that ``query`` wants."""
+    statement = select(*columns).select_from(Occ).where(*query.window(start, end))
+    if query.located:
+        statement = statement.join(Event, Event.id == Occ.event_id).where(*query.conditions())
+    return statement
+
+
+@lru_cache(maxsize=256)
+def _first_of_each_day(shape: AgendaQuery, days: int, per_day: int) -> Select[Any]:
+    """The first ``per_day`` dates of each of ``days`` days, with each day's count, and their
+    events and organisers; the day bounds and the filter values are bound parameters.
+
+    One small index range per day (``ORDER BY start_time, event_id LIMIT per_day`` on the
+    window index, which is in that order) beats ranking every date of a month with a window
+    function: that sorts thousands of rows twice to keep ninety. The statement is built once
+    per shape of query, because building thirty subqueries costs more than running them.
+    """
+    filters = shape.filters()
+    parts: list[Select[Any]] = []
+    for index in range(days):
+        conditions = [Occ.start_time < bindparam(f"day_{index + 1}", type_=UTCDateTime()),
+                      *filters]  # fmt: skip
+        if index == 0:  # dates begun before the window and not over yet show on its first day
+            conditions += [
+                Occ.start_time >= bindparam("earliest", type_=UTCDateTime()),
+                finish() >= bindparam("day_0", type_=UTCDateTime()),
+            ]
+        else:
+            conditions.append(Occ.start_time >= bindparam(f"day_{index}", type_=UTCDateTime()))
+        if shape.located:
+            conditions.append(Occ.event_id.in_(select(Event.id).where(*shape.conditions())))
+        total = select(func.count()).select_from(Occ).where(*conditions).scalar_subquery()
+        first = (
+            select(
+                literal_column(str(index)).label("bucket"),
+                Occ.event_id,
+                Occ.start_time.label("at"),
+                Occ.end_time.label("until"),
+                total.label("total"),
+            )
+            .where(*conditions)
+            .order_by(Occ.start_time, Occ.event_id)
+            .limit(per_day)
+            .subquery()
+        )
+        parts.append(select(first))
+    daily = union_all(*parts).subquery()
+    columns: tuple[Any, ...] = (*_ITEM_COLUMNS, daily.c.at, daily.c.until, daily.c.bucket,
+                                daily.c.total)  # fmt: skip
+    return (
+        select(*columns)
+        .select_from(daily)
+        .join(Event, Event.id == daily.c.event_id)
+        .join(Actor, Actor.id == Event.actor_id)
+    )
+
+
+async def _beyond_rows(
+    session: AsyncSession, query: AgendaQuery, start: datetime, end: datetime
+) -> list[tuple[int, Occurrence]]:
+    """Dates of the series whose rows stop before ``end``, from where they stop."""
+    rows = await session.execute(
+        select(
+            Event.id,
+            Event.rrule,
+            Event.start_time,
+            Event.end_time,
+            Event.timezone,
+            Event.exdates,
+            Event.occurrences_until,
+        ).where(
+            *query.conditions(),
+            Event.occurrences_until < end,
+            Event.rrule.is_not(None),
+        )
+    )
+    return [(row.id, found) for row in rows for found in beyond_rows(row, start, end)]
+
+
+async def _details(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(*_ITEM_COLUMNS).join(Actor, Actor.id == Event.actor_id).where(Event.id.in_(wanted))
+    )
+    return {row.id: row for row in rows}
 
 
 async def agenda_days(
@@ -284,133 +204,65 @@ async def agenda_days(
     boundaries = window.boundaries()
     edges = [moment.timestamp() for moment in boundaries]
     days = [AgendaDay(window.first + timedelta(days=n)) for n in range(window.days)]
+    # (start, event id, the event's row or None when read later, end) for each day
+    chosen: list[list[tuple[datetime, int, Any, datetime | None]]] = [[] for _ in days]
 
-    bucket: ColumnElement[int] = (
-        case(
-            *[(Event.start_time < moment, index) for index, moment in enumerate(boundaries)],
-            else_=len(boundaries),
-        )
-        if boundaries
-        else literal_column("0")
-    )
-    one_offs: list[tuple[int, Any]] = []
     if per_day is None:
-        plain = (
-            select(*_ITEM_COLUMNS)
+        statement = (
+            select(*_ITEM_COLUMNS, Occ.start_time.label("at"), Occ.end_time.label("until"))
+            .select_from(Occ)
+            .join(Event, Event.id == Occ.event_id)
             .join(Actor, Actor.id == Event.actor_id)
-            .where(*_one_off_window(query, start, end))
-            .order_by(Event.start_time, Event.id)
+            .where(*query.window(start, end))
+            .order_by(Occ.start_time, Occ.event_id)
         )
-        for row in await session.execute(plain):
-            index = bisect.bisect_right(edges, row.start_time.timestamp())
-            one_offs.append((index, row))
+        if query.located:
+            statement = statement.where(*query.conditions())
+        for row in await session.execute(statement):
+            index = bisect.bisect_right(edges, row.at.timestamp())
+            chosen[index].append((row.at, row.id, row, row.until))
             days[index].total += 1
     else:
-        bucketed = (
-            select(Event.id.label("event_id"), Event.start_time, bucket.label("bucket"))
-            .where(*_one_off_window(query, start, end))
-            .subquery()
-        )
-        ranked = select(
-            bucketed.c.event_id,
-            bucketed.c.bucket,
-            func.row_number()
-            .over(
-                partition_by=bucketed.c.bucket,
-                order_by=(bucketed.c.start_time, bucketed.c.event_id),
-            )
-            .label("rank"),
-            func.count().over(partition_by=bucketed.c.bucket).label("total"),
-        ).subquery()
-        firsts = (
-            select(*_ITEM_COLUMNS, ranked.c.bucket, ranked.c.total)
-            .select_from(ranked)
-            .join(Event, Event.id == ranked.c.event_id)
-            .join(Actor, Actor.id == Event.actor_id)
-            .where(ranked.c.rank <= per_day)
-            .order_by(Event.start_time, Event.id)
-        )
-        for row in await session.execute(firsts):
-            one_offs.append((row.bucket, row))
-            days[row.bucket].total = row.total
+        bounds = [start, *boundaries, end]
+        params: dict[str, Any] = {f"day_{n}": moment for n, moment in enumerate(bounds)}
+        params["earliest"] = start - LONGEST_EVENT
+        statement = _first_of_each_day(query.placeholders(), window.days, per_day)
+        for daily in await session.execute(statement, {**params, **query.values()}):
+            chosen[daily.bucket].append((daily.at, daily.id, daily, daily.until))
+            days[daily.bucket].total = daily.total
 
-    candidates: list[list[tuple[datetime, int, Any]]] = [[] for _ in days]
-    for index, row in one_offs:
-        candidates[index].append((row.start_time, row.id, _item(row)))
+    for event_id, found in await _beyond_rows(session, query, start, end):
+        index = bisect.bisect_right(edges, found.start.timestamp())
+        chosen[index].append((found.start, event_id, None, found.end))
+        days[index].total += 1
 
-    series_rows = (
-        await session.execute(
-            select(
-                Event.id,
-                Event.rrule,
-                Event.start_time,
-                Event.end_time,
-                Event.timezone,
-                Event.exdates,
-            ).where(*query.conditions(), Event.rrule.is_not(None), Event.start_time < end)
-        )
-    ).all()
-    for series in series_rows:
-        assert series.rrule is not None
-        for occurrence in expand_series(
-            series.rrule,
-            series.start_time,
-            series.end_time,
-            series.timezone,
-            exdate_dates(series.exdates),
-            start,
-            end,
-        ):
-            index = bisect.bisect_right(edges, occurrence.start.timestamp())
-            days[index].total += 1
-            candidates[index].append((occurrence.start, series.id, occurrence))
-
-    chosen_series: set[int] = set()
-    for index, found in enumerate(candidates):
-        found.sort(key=lambda entry: (entry[0], entry[1]))
+    for entries in chosen:
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
         if per_day is not None:
-            del found[per_day:]
-        chosen_series.update(
-            event_id for _, event_id, value in found if isinstance(value, Occurrence)
-        )
-        candidates[index] = found
-    details = await _series_details(session, chosen_series)
-    for day, found in zip(days, candidates, strict=True):
-        for _, event_id, value in found:
-            if isinstance(value, AgendaItem):
-                day.items.append(value)
-            else:
-                day.items.append(_item(details[event_id], value.start, value.end))
+            del entries[per_day:]
+    missing = [entry[1] for entries in chosen for entry in entries if entry[2] is None]
+    details = await _details(session, missing)
+    for day, entries in zip(days, chosen, strict=True):
+        day.items = [
+            _item(row if row is not None else details[event_id], at, until)
+            for at, event_id, row, until in entries
+        ]
     return days
-
-
-async def _series_details(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
-    wanted = sorted(ids)
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(*_ITEM_COLUMNS).join(Actor, Actor.id == Event.actor_id).where(Event.id.in_(wanted))
-    )
-    return {row.id: row for row in rows}
 
 
 async def upcoming_days(
     session: AsyncSession, query: AgendaQuery, now: datetime, zone: ZoneInfo, *, limit: int
 ) -> tuple[list[AgendaDay], date | None]:
-    """Whole local days from ``now`` holding about ``limit`` one-off events, and the next day."""
+    """Whole local days from ``now`` holding at least ``limit`` dates (the day of the
+    ``limit``-th one included, so a page of the list is never cut inside a day), and the next
+    day; a year's worth when fewer remain."""
     today = now.astimezone(zone).date()
-    nth = await session.scalar(
-        select(Event.start_time)
-        .where(*query.conditions(), Event.rrule.is_(None), Event.start_time >= now)
-        .order_by(Event.start_time)
-        .offset(limit - 1)
-        .limit(1)
-    )
+    nth = await _nth(session, query, now, limit, later=True)
     if nth is None:
         last = (now + UPCOMING_HORIZON).astimezone(zone).date()
         following = None
     else:
-        last = max(nth.astimezone(zone).date() - timedelta(days=1), today)
+        last = max(nth.astimezone(zone).date(), today)
         following = last + timedelta(days=1)
     window = Window(today, (last - today).days + 1, zone)
     days = await agenda_days(session, query, window)
@@ -420,23 +272,34 @@ async def upcoming_days(
     return [day for day in days if day.items], following
 
 
+async def _nth(
+    session: AsyncSession, query: AgendaQuery, now: datetime, limit: int, *, later: bool
+) -> datetime | None:
+    """The start of the ``limit``-th date from ``now`` on (``later``) or before it."""
+    far = UPCOMING_HORIZON * 50
+    after, before = (now, now + far) if later else (now - far, now)
+    statement = _dates_in(query, after, before, Occ.start_time)
+    statement = (
+        statement.where(Occ.start_time >= now) if later else statement.where(Occ.start_time < now)
+    )
+    order = Occ.start_time if later else Occ.start_time.desc()
+    found: datetime | None = await session.scalar(
+        statement.order_by(order).offset(limit - 1).limit(1)
+    )
+    return found
+
+
 async def past_days(
     session: AsyncSession, query: AgendaQuery, now: datetime, zone: ZoneInfo, *, limit: int
 ) -> tuple[list[AgendaDay], date | None]:
-    """Whole local days before ``now`` holding about ``limit`` events, newest first."""
+    """Whole local days before ``now`` holding at least ``limit`` dates, newest first."""
     today = now.astimezone(zone).date()
-    nth = await session.scalar(
-        select(Event.start_time)
-        .where(*query.conditions(), Event.rrule.is_(None), Event.start_time < now)
-        .order_by(Event.start_time.desc())
-        .offset(limit - 1)
-        .limit(1)
-    )
+    nth = await _nth(session, query, now, limit, later=False)
     if nth is None:
         first = (now - UPCOMING_HORIZON).astimezone(zone).date()
         earlier = None
     else:
-        first = min(nth.astimezone(zone).date() + timedelta(days=1), today)
+        first = min(nth.astimezone(zone).date(), today)
         earlier = first
     window = Window(first, (today - first).days + 1, zone)
     days = await agenda_days(session, query, window)
@@ -450,12 +313,10 @@ async def past_days(
 async def categories_in(
     session: AsyncSession, query: AgendaQuery, start: datetime, end: datetime
 ) -> list[str]:
-    """The categories of the one-off events of a window, for the filter."""
+    """The categories of the dates of a window, for the filter."""
     unfiltered = AgendaQuery(query.local_only, query.actor_id)
     rows = await session.scalars(
-        select(Event.category)
-        .where(*_one_off_window(unfiltered, start, end), Event.category.is_not(None))
-        .distinct()
+        _dates_in(unfiltered, start, end, Occ.category).where(Occ.category.is_not(None)).distinct()
     )
     return sorted(category for category in rows if category)
 
@@ -468,61 +329,38 @@ async def feed_events(
     before: datetime,
     limit: int,
 ) -> list[tuple[Event, Actor]]:
-    """Whole events (series once, with their rule) that have an occurrence in [after, before)."""
-    one_offs = (
-        await session.execute(
+    """Whole events (series once, with their rule) that have a date in [after, before)."""
+    having_dates = _dates_in(query, after, before, Occ.event_id)
+    found = [
+        (event, actor)
+        for event, actor in await session.execute(
             select(Event, Actor)
             .join(Actor, Actor.id == Event.actor_id)
-            .where(*_one_off_window(query, after, before))
+            .where(Event.id.in_(having_dates), Event.start_time < before, *query.conditions())
             .order_by(Event.start_time, Event.id)
             .limit(limit)
         )
-    ).all()
-    series = (
-        await session.execute(
-            select(Event, Actor)
-            .join(Actor, Actor.id == Event.actor_id)
-            .where(*query.conditions(), Event.rrule.is_not(None), Event.start_time < before)
-            .order_by(Event.start_time, Event.id)
-        )
-    ).all()
-    running = [
-        (event, actor)
-        for event, actor in series
-        if event.rrule
-        and expand_series(
-            event.rrule,
-            event.start_time,
-            event.end_time,
-            event.timezone,
-            exdate_dates(event.exdates),
-            after,
-            before,
-        )
     ]
-    found = [(event, actor) for event, actor in one_offs] + running
+    seen = {event.id for event, _ in found}
+    running = await session.execute(
+        select(Event, Actor)
+        .join(Actor, Actor.id == Event.actor_id)
+        .where(*query.conditions(), Event.rrule.is_not(None), Event.occurrences_until < before)
+    )
+    found += [
+        (event, actor)
+        for event, actor in running
+        if event.id not in seen and beyond_rows(event, after, before)
+    ]
     found.sort(key=lambda pair: (pair[0].start_time, pair[0].id))
     return found[:limit]
 
 
-def first_occurrence_after(event: Event, moment: datetime, horizon: datetime) -> Occurrence | None:
-    """The next occurrence of an event (itself if one-off) overlapping [moment, horizon)."""
-    found = (
-        expand_series(
-            event.rrule,
-            event.start_time,
-            event.end_time,
-            event.timezone,
-            exdate_dates(event.exdates),
-            moment,
-            horizon,
-        )
-        if event.rrule
-        else occurrences(
-            None, event.start_time, event.end_time, event.timezone, after=moment, before=horizon
-        )
-    )
-    return found[0] if found else None
+async def first_dates(
+    session: AsyncSession, events: Sequence[Event], after: datetime, before: datetime
+) -> dict[int, Occurrence]:
+    """The first date of each event overlapping [after, before) (itself for a one-off)."""
+    return await next_dates(session, events, after, before)
 
 
 def flatten(days: Sequence[AgendaDay]) -> list[AgendaItem]:

@@ -32,6 +32,7 @@ from commons.event_shapes import (
 from commons.event_words import french_when, place_line
 from commons.markdown import render_markdown
 from commons.media import media_path
+from commons.occurrences import refresh_occurrences
 from commons.posts import publish_note
 from commons.recurrence import Occurrence, next_occurrences, validate_rule
 from federation.vocab import PUBLIC
@@ -402,7 +403,7 @@ async def create_event(
     _apply(event, checked)
     _apply_image(event, image, uris)
     session.add(event)
-    await session.flush()
+    await refresh_occurrences(session, event)
     await send_event(session, uris, organiser, event, "Create")
     return event
 
@@ -435,7 +436,7 @@ async def edit_event(
         event.image_url = event.image_alt = None
     _apply_image(event, image, uris)
     event.updated = utcnow()
-    await session.flush()
+    await refresh_occurrences(session, event)
     dates_changed = before != (event.start_time, event.end_time, event.rrule, exdates_of(event))
     place_changed = place_before != (
         event.place_name, event.street_address, event.locality, event.online_url
@@ -481,7 +482,7 @@ async def delete_event(session: AsyncSession, uris: Uris, author: Actor, event: 
     """Remove it for good: the row stays as a tombstone and everyone receives ``Delete``."""
     organiser = await require_organiser(session, author, event)
     event.deleted_at = utcnow()
-    await session.flush()
+    await refresh_occurrences(session, event)
     await send_event(session, uris, organiser, event, "Delete")
     return event
 

@@ -20,7 +20,7 @@ import nh3
 from feedgen.feed import FeedGenerator
 from icalendar import Timezone, vRecur, vText
 
-from commons.agenda import exdate_dates, zone_of
+from commons.expansion import exdate_dates, zone_of
 from storage.models import Actor, Event
 from storage.models.events import CANCELLED, TENTATIVE
 

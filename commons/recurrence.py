@@ -37,7 +37,7 @@ def normalise_rule(text: str) -> str:
     return rule.removeprefix("RRULE:")
 
 
-def _parse(rule: str, local_start: datetime) -> rrule:
+def parse_rule(rule: str, local_start: datetime) -> rrule:
     try:
         parsed = rrulestr(f"RRULE:{rule}", dtstart=local_start.replace(tzinfo=None))
     except (ValueError, TypeError, KeyError, IndexError):
@@ -59,7 +59,7 @@ def validate_rule(text: str, start: datetime, timezone: str) -> str:
     if "INTERVAL" in parts and (not parts["INTERVAL"].isdigit() or int(parts["INTERVAL"]) < 1):
         raise RecurrenceError("invalid_rule")
     local_start = start.astimezone(ZoneInfo(timezone))
-    parsed = _parse(rule, local_start)
+    parsed = parse_rule(rule, local_start)
     first_two = []
     for moment in parsed:
         first_two.append(moment)
@@ -91,7 +91,7 @@ def occurrences(
     zone = ZoneInfo(timezone)
     local_start = start.astimezone(zone)
     skipped = set(exdates)
-    parsed = _parse(normalise_rule(rule), local_start)
+    parsed = parse_rule(normalise_rule(rule), local_start)
     window_start = (after - (duration or timedelta(0))).astimezone(zone).replace(tzinfo=None)
     found: list[Occurrence] = []
     for naive in parsed.xafter(window_start, count=limit * 2, inc=True):

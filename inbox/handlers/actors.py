@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import delete, select, update
 
 from actors.remote import store_remote_actor
+from commons.occurrences import remove_events_of
 from federation.errors import InvalidActivity
 from federation.parsing import parse_actor
 from inbox.context import InboxContext
@@ -32,12 +33,14 @@ async def on_update_actor(ctx: InboxContext) -> None:
 
 
 async def on_delete_actor(ctx: InboxContext) -> None:
-    """Remove the actor's posts and follows; keep the row, marked gone, so nothing revives it."""
+    """Remove the actor's posts, events and follows; keep the row, marked gone, so nothing
+    revives it."""
     async with ctx.instance.database.transaction() as session:
         actor = await session.scalar(select(Actor).where(Actor.uri == ctx.sender.uri))
         if actor is None or actor.is_local:
             return
         await session.execute(delete(Post).where(Post.actor_id == actor.id))
+        await remove_events_of(session, actor.id)
         await session.execute(
             delete(Follow).where(
                 (Follow.follower_id == actor.id) | (Follow.followed_id == actor.id)

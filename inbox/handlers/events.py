@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.event_rsvps import join_event, leave_event, record_answer
 from commons.event_shapes import EventShapeError, apply_remote_fields, parse_remote_event
+from commons.occurrences import refresh_occurrences
 from commons.remote_posts import store_remote_post
 from federation.errors import FetchError, InvalidActivity
 from federation.parsing import parse_object
@@ -93,7 +94,7 @@ async def store_event_document(ctx: InboxContext, data: dict[str, Any]) -> Event
         event.actor_id = organiser.id
         apply_remote_fields(event, fields)
         event.document = dict(data)
-        await session.flush()
+        await refresh_occurrences(session, event)
         return event
 
 
@@ -196,6 +197,7 @@ async def on_delete(ctx: InboxContext) -> bool:
             return True
         event.deleted_at = event.deleted_at or utcnow()
         event.document = None
+        await refresh_occurrences(session, event)
     return True
 
 

@@ -4,7 +4,7 @@ from storage.models.activities import Activity
 from storage.models.actors import Account, Actor, ApiToken, Membership
 from storage.models.base import Base, utcnow
 from storage.models.community import Invitation, Notification, PasswordReset
-from storage.models.events import Event, Rsvp
+from storage.models.events import Event, EventOccurrence, Rsvp
 from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
 from storage.models.media import Media, PostMention, PostTag
@@ -20,6 +20,7 @@ __all__ = [
     "Delivery",
     "DomainBlock",
     "Event",
+    "EventOccurrence",
     "Follow",
     "Host",
     "InboxItem",

@@ -37,7 +37,9 @@ RSVP_REJECTED = "rejected"
 class Event(Base):
     """An event; times are stored in UTC with the organiser's time zone beside them.
 
-    A recurring event keeps its rule (RFC 5545 RRULE) and exceptions; occurrences are computed.
+    A recurring event keeps its rule (RFC 5545 RRULE) and exceptions; its dates are written out
+    in ``event_occurrences`` (see :mod:`commons.occurrences`). ``occurrences_until`` is None when
+    that table holds all of them, else the moment before which it holds every one.
     """
 
     __tablename__ = "events"
@@ -66,6 +68,7 @@ class Event(Base):
             sqlite_where=text("rrule IS NOT NULL"),
             postgresql_where=text("rrule IS NOT NULL"),
         ),
+        Index("ix_events_occurrences_until", "occurrences_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +106,37 @@ class Event(Base):
     published: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
+    occurrences_until: Mapped[datetime | None] = mapped_column()
+
+
+class EventOccurrence(Base):
+    """One date of an event (a one-off event has one): what the agenda reads by window.
+
+    The organiser, origin and category are copied from the event so that a window of the agenda
+    is read from one covering index; they are rewritten with the rows on every change.
+    """
+
+    __tablename__ = "event_occurrences"
+    __table_args__ = (
+        Index(
+            "ix_event_occurrences_window",
+            "start_time",
+            "event_id",
+            "end_time",
+            "is_local",
+            "actor_id",
+            "category",
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    start_time: Mapped[datetime] = mapped_column(primary_key=True)
+    end_time: Mapped[datetime | None] = mapped_column()
+    actor_id: Mapped[int] = mapped_column(Integer)
+    is_local: Mapped[bool] = mapped_column(Boolean)
+    category: Mapped[str | None] = mapped_column(String(64))
 
 
 class Rsvp(Base):

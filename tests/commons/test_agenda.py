@@ -16,6 +16,7 @@ from commons.agenda import (
     past_days,
     upcoming_days,
 )
+from commons.occurrences import refresh_occurrences
 from storage.database import Database
 from storage.models import Actor, Event
 from storage.models.actors import GROUP
@@ -92,6 +93,7 @@ async def add_event(
             **fields,
         )
         session.add(event)
+        await refresh_occurrences(session, event)
     return event
 
 

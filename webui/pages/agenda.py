@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from commons import agenda
 from commons.agenda import AgendaDay, AgendaItem, AgendaQuery, Window
 from commons.feeds import AtomFeed, FeedEntry, build_atom, build_calendar, location_text
+from commons.recurrence import Occurrence
 from quartiers.instance import instance_of
 from storage.models import Account, Actor, Event, Rsvp
 from storage.models.actors import GROUP
@@ -337,6 +338,9 @@ def _atom_endpoint(kind: str) -> Callable[[Request], Any]:
             pairs = await agenda.feed_events(
                 session, scope.query, after=now, before=now + FEED_AHEAD, limit=ATOM_LIMIT
             )
+            upcoming = await agenda.first_dates(
+                session, [event for event, _ in pairs], now, now + FEED_AHEAD
+            )
         entries = [FeedEntry(event, actor, _page_url(base_url, event)) for event, actor in pairs]
         feed = AtomFeed(
             feed_id=f"{base_url}{scope.path}.atom",
@@ -345,7 +349,7 @@ def _atom_endpoint(kind: str) -> Callable[[Request], Any]:
             feed_url=f"{base_url}{scope.path}.atom",
             language=i18n.current_locale.get(),
         )
-        body = build_atom(feed, entries, summarise=_summariser(_zone(request), now))
+        body = build_atom(feed, entries, summarise=_summariser(_zone(request), upcoming))
         return Response(
             body, media_type=ATOM_TYPE, headers={"Cache-Control": "public, max-age=900"}
         )
@@ -354,14 +358,14 @@ def _atom_endpoint(kind: str) -> Callable[[Request], Any]:
     return endpoint
 
 
-def _summariser(zone: ZoneInfo, now: datetime) -> Callable[[FeedEntry], str]:
+def _summariser(zone: ZoneInfo, upcoming: dict[int, Occurrence]) -> Callable[[FeedEntry], str]:
     locale = i18n.current_locale.get()
     _ = i18n.gettext
 
     def summarise(entry: FeedEntry) -> str:
         event = entry.event
-        upcoming = agenda.first_occurrence_after(event, now, now + FEED_AHEAD)
-        moment = (upcoming.start if upcoming else event.start_time).astimezone(zone)
+        next_date = upcoming.get(event.id)
+        moment = (next_date.start if next_date else event.start_time).astimezone(zone)
         when = f"{format_date(moment, 'full', locale=locale)}, {format_time(moment, 'short', locale=locale)}"
         parts = [when, location_text(event), entry.organiser.name or entry.organiser.username]
         if event.status == "cancelled":

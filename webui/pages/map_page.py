@@ -73,9 +73,12 @@ async def map_page(request: Request) -> Response:
                 .limit(MAP_LIMIT)
             )
         ).all()
+        next_dates = await agenda.first_dates(
+            session, [event for event, _ in pairs], now, now + MAP_AHEAD
+        )
     events: list[dict[str, Any]] = []
     for event, actor in pairs:
-        upcoming = agenda.first_occurrence_after(event, now, now + MAP_AHEAD)
+        upcoming = next_dates.get(event.id)
         if upcoming is None or event.latitude is None or event.longitude is None:
             continue
         local = upcoming.start.astimezone(zone).date()
