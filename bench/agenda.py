@@ -2,11 +2,14 @@
 
 Seeds 50,000 events (20 remote hosts × 10 organisers, plus 5 local collectives; spread over
 2026; about 5 % weekly series, most of them bounded by COUNT or UNTIL) into a fresh SQLite file
-(or a PostgreSQL schema with --postgres URL), serves ``quartiers.app.create_app`` with uvicorn
-(one process, on 127.0.0.1), and measures the server time (``Server-Timing``, added by a small
-ASGI wrapper of the bench, from request to response start) of ``GET /agenda/city?view=month``
-under a bounded load, beside a static file of the same server (the ceiling), then the time to
-build an iCalendar of 1,000 events in-process (median of 20).
+(or a PostgreSQL schema with --postgres URL), writes their dates with the function every event
+write goes through (``commons.occurrences.refresh_occurrences``), serves
+``quartiers.app.create_app`` with uvicorn (one process, on 127.0.0.1), and measures the server
+time (``Server-Timing``, added by a small ASGI wrapper of the bench, from request to response
+start) of ``GET /agenda/city?view=month``, one request at a time (what a request costs) and
+``--concurrency`` at a time (the throughput of one process; the p95 there is mostly queueing),
+beside a static file of the same server (the ceiling), then the time to build an iCalendar of
+1,000 events in-process (median of 20).
 
 Usage: .venv/bin/python bench/agenda.py [--events 50000] [--requests 300] [--concurrency 8]
                                          [--postgres postgresql+asyncpg://…]
@@ -260,6 +263,16 @@ async def load(
     }
 
 
+async def measured(
+    client: httpx2.AsyncClient, path: str, requests: int, concurrency: int
+) -> dict[str, float]:
+    """``load`` one request at a time (what a request costs), then ``concurrency`` at a time
+    (what one process serves; its p95 there is mostly time spent queueing)."""
+    alone = await load(client, path, max(requests // 2, 50), 1)
+    busy = await load(client, path, requests, concurrency)
+    return {**busy, "alone_p50_ms": alone["p50_ms"], "alone_p95_ms": alone["p95_ms"]}
+
+
 async def month_counts(database: Database) -> tuple[int, int]:
     from commons.agenda import Window, agenda_days
 
@@ -321,10 +334,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             cold = await client.get(month_path)
             cold_ms = float(cold.headers["server-timing"].rsplit("dur=", 1)[1])
             await load(client, month_path, 20, 2)
-            month = await load(client, month_path, args.requests, args.concurrency)
-            static = await load(client, "/static/quartiers.css", args.requests, args.concurrency)
-            week = await load(client, month_path.replace("month", "week"), 100, 4)
-            upcoming = await load(client, "/agenda/city", 100, 4)
+            month = await measured(client, month_path, args.requests, args.concurrency)
+            static = await measured(
+                client, "/static/quartiers.css", args.requests, args.concurrency
+            )
+            week = await measured(
+                client, month_path.replace("month", "week"), 100, args.concurrency
+            )
+            upcoming = await measured(client, "/agenda/city", 100, args.concurrency)
             city_ics = await load(client, "/agenda/city.ics", 10, 1)
         ical = await ical_timing(database)
     finally:
@@ -355,7 +372,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "static": {k: round(v, 2) for k, v in static.items()},
         "city_ics_1000": {k: round(v, 2) for k, v in city_ics.items()},
         "ical_1000": {k: round(v, 2) if isinstance(v, float) else v for k, v in ical.items()},
-        "goals": {"month_p95_ms": GOAL_MONTH_P95_MS, "ical_1000_ms": GOAL_ICAL_MS},
+        "ceiling_rps": round(static["rps"], 1),
+        "goals": {"month_p95_alone_ms": GOAL_MONTH_P95_MS, "ical_1000_ms": GOAL_ICAL_MS},
     }
 
 
@@ -381,7 +399,10 @@ def main() -> None:
         f"{result['month_items_shown']} shown (3 a day + 'voir tout'); "
         f"first request {result['month_cold_ms']} ms"
     )
-    print(f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}{'client p95':>12}{'req/s':>8}")
+    print(
+        f"{'page':<34}{'alone p50':>10}{'alone p95':>10}"
+        f"{f'p95 ×{args.concurrency}':>9}{'client p95':>12}{'req/s':>8}"
+    )
     for label, key in (
         ("GET /agenda/city?view=month", "month"),
         ("GET /agenda/city?view=week", "week"),
@@ -391,13 +412,19 @@ def main() -> None:
     ):
         row = result[key]
         print(
-            f"{label:<34}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}"
+            f"{label:<34}{row.get('alone_p50_ms', row['p50_ms']):>10.2f}"
+            f"{row.get('alone_p95_ms', row['p95_ms']):>10.2f}{row['p95_ms']:>9.2f}"
             f"{row['client_p95_ms']:>12.2f}{row['rps']:>8.0f}"
         )
+    print(
+        f"month: {result['month']['rps']:.0f} req/s on one process, "
+        f"{100 * result['month']['rps'] / result['ceiling_rps']:.0f} % of the static ceiling "
+        f"({result['ceiling_rps']:.0f} req/s)"
+    )
     ical = result["ical_1000"]
     print(
         f"iCalendar of {ical['events']} events: build {ical['build_ms']:.1f} ms (median of 20), "
-        f"query {ical['query_ms']:.1f} ms; goals: month p95 ≤ {GOAL_MONTH_P95_MS} ms, "
+        f"query {ical['query_ms']:.1f} ms; goals: month p95 alone ≤ {GOAL_MONTH_P95_MS} ms, "
         f"iCal ≤ {GOAL_ICAL_MS} ms"
     )
     print(json.dumps(result, ensure_ascii=False))

@@ -14,12 +14,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, func, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from commons.agenda_window import (
     LONGEST_EVENT,
@@ -67,8 +68,6 @@ _ITEM_COLUMNS = (
     Event.uri,
     Event.url,
     Event.title,
-    Event.start_time,
-    Event.end_time,
     Event.timezone,
     Event.status,
     Event.category,
@@ -150,13 +149,26 @@ def _first_of_each_day(shape: AgendaQuery, days: int, per_day: int) -> Select[An
         )
         parts.append(select(first))
     daily = union_all(*parts).subquery()
+    beyond = _beyond_count(shape, bindparam(f"day_{days}", type_=UTCDateTime()))
     columns: tuple[Any, ...] = (*_ITEM_COLUMNS, daily.c.at, daily.c.until, daily.c.bucket,
-                                daily.c.total)  # fmt: skip
+                                daily.c.total, beyond)  # fmt: skip
     return (
         select(*columns)
         .select_from(daily)
         .join(Event, Event.id == daily.c.event_id)
         .join(Actor, Actor.id == Event.actor_id)
+    )
+
+
+def _beyond_count(query: AgendaQuery, end: Any) -> Any:
+    """How many series of the query have rows that stop before ``end`` (usually none: then the
+    query of :func:`_beyond_rows` is not needed)."""
+    return (
+        select(func.count())
+        .select_from(Event)
+        .where(*query.conditions(), Event.occurrences_until < end, Event.rrule.is_not(None))
+        .scalar_subquery()
+        .label("beyond")
     )
 
 
@@ -206,10 +218,16 @@ async def agenda_days(
     days = [AgendaDay(window.first + timedelta(days=n)) for n in range(window.days)]
     # (start, event id, the event's row or None when read later, end) for each day
     chosen: list[list[tuple[datetime, int, Any, datetime | None]]] = [[] for _ in days]
+    beyond: int | None = None
 
     if per_day is None:
         statement = (
-            select(*_ITEM_COLUMNS, Occ.start_time.label("at"), Occ.end_time.label("until"))
+            select(
+                *_ITEM_COLUMNS,
+                Occ.start_time.label("at"),
+                Occ.end_time.label("until"),
+                _beyond_count(query, end),
+            )
             .select_from(Occ)
             .join(Event, Event.id == Occ.event_id)
             .join(Actor, Actor.id == Event.actor_id)
@@ -222,6 +240,7 @@ async def agenda_days(
             index = bisect.bisect_right(edges, row.at.timestamp())
             chosen[index].append((row.at, row.id, row, row.until))
             days[index].total += 1
+            beyond = row.beyond
     else:
         bounds = [start, *boundaries, end]
         params: dict[str, Any] = {f"day_{n}": moment for n, moment in enumerate(bounds)}
@@ -230,11 +249,13 @@ async def agenda_days(
         for daily in await session.execute(statement, {**params, **query.values()}):
             chosen[daily.bucket].append((daily.at, daily.id, daily, daily.until))
             days[daily.bucket].total = daily.total
+            beyond = daily.beyond
 
-    for event_id, found in await _beyond_rows(session, query, start, end):
-        index = bisect.bisect_right(edges, found.start.timestamp())
-        chosen[index].append((found.start, event_id, None, found.end))
-        days[index].total += 1
+    if beyond is None or beyond > 0:  # unknown when the window has no written date
+        for event_id, found in await _beyond_rows(session, query, start, end):
+            index = bisect.bisect_right(edges, found.start.timestamp())
+            chosen[index].append((found.start, event_id, None, found.end))
+            days[index].total += 1
 
     for entries in chosen:
         entries.sort(key=lambda entry: (entry[0], entry[1]))
@@ -315,10 +336,40 @@ async def categories_in(
 ) -> list[str]:
     """The categories of the dates of a window, for the filter."""
     unfiltered = AgendaQuery(query.local_only, query.actor_id)
+    params = {"start": start, "end": end, "earliest": start - LONGEST_EVENT}
     rows = await session.scalars(
-        _dates_in(unfiltered, start, end, Occ.category).where(Occ.category.is_not(None)).distinct()
+        _categories(unfiltered.placeholders()), {**params, **unfiltered.values()}
     )
     return sorted(category for category in rows if category)
+
+
+@lru_cache(maxsize=16)
+def _categories(shape: AgendaQuery) -> Select[Any]:
+    """The categories with a date in the window (bound parameters as ``_first_of_each_day``).
+
+    A window of the city holds thousands of dates but a handful of categories: the categories
+    are walked one by one on the category index (``min(category) > previous``), and each is
+    kept if it has a date in the window — a few index seeks instead of reading every date.
+    """
+    later = aliased(Occ)
+    walk = (
+        select(func.min(Occ.category).label("category"))
+        .where(Occ.category.is_not(None))
+        .cte("walk", recursive=True)
+    )
+    following = (
+        select(func.min(later.category)).where(later.category > walk.c.category).scalar_subquery()
+    )
+    walk = walk.union_all(select(following).where(walk.c.category.is_not(None)))
+    moment = partial(bindparam, type_=UTCDateTime())
+    window = shape.window(moment("start"), moment("end"), moment("earliest"))
+    in_window: Select[Any] = select(literal_column("1")).where(
+        *window, Occ.category == walk.c.category
+    )
+    statement: Select[Any] = select(walk.c.category).where(
+        walk.c.category.is_not(None), in_window.exists()
+    )
+    return statement
 
 
 async def feed_events(

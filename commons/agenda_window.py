@@ -70,11 +70,15 @@ class AgendaQuery:
             found.extend((Event.latitude.is_not(None), Event.longitude.is_not(None)))
         return found
 
-    def window(self, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-        """On ``event_occurrences``: the dates overlapping [start, end) (``located`` aside)."""
+    def window(self, start: Any, end: Any, earliest: Any = None) -> list[ColumnElement[bool]]:
+        """On ``event_occurrences``: the dates overlapping [start, end) (``located`` aside).
+
+        ``start``, ``end`` and ``earliest`` (by default ``start - LONGEST_EVENT``) are moments
+        or bound parameters.
+        """
         return [
             EventOccurrence.start_time < end,
-            EventOccurrence.start_time >= start - LONGEST_EVENT,
+            EventOccurrence.start_time >= (start - LONGEST_EVENT if earliest is None else earliest),
             finish() >= start,
             *self.filters(),
         ]

@@ -127,6 +127,14 @@ class EventOccurrence(Base):
             "actor_id",
             "category",
         ),
+        Index(
+            "ix_event_occurrences_category",
+            "category",
+            "start_time",
+            "end_time",
+            "is_local",
+            "actor_id",
+        ),
     )
 
     event_id: Mapped[int] = mapped_column(

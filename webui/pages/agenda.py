@@ -34,6 +34,7 @@ from storage.models.actors import GROUP
 from storage.models.events import RSVP_ACCEPTED
 from webui import i18n
 from webui.csrf import read_form
+from webui.pages.agenda_view import AgendaPrinter
 from webui.pages.event_forms import category_labels
 from webui.render import render
 from webui.session import flash, require_viewer
@@ -253,8 +254,13 @@ async def _agenda_page(request: Request, kind: str) -> Response:
         },
         "upcoming_url": _url(scope.path, filters),
         "past_url": _url(scope.path, filters, when="past"),
-        **formatters(zone, instance.settings.base_url),
     }
+    shown = formatters(zone, instance.settings.base_url)
+    printer = AgendaPrinter(scope.path, filters, clock=shown["clock"],
+                            day_title=shown["day_title"], link=shown["link"])  # fmt: skip
+    context["days"] = printer.days(context["days"])
+    if context["grid"] is not None:
+        context["grid"] = printer.grid(context["grid"])
     context["category_labels"] = category_labels()
     return render(request, "agenda/index.html", context)
 

@@ -79,6 +79,12 @@ def upgrade() -> None:
         ["start_time", "event_id", "end_time", "is_local", "actor_id", "category"],
         unique=False,
     )
+    op.create_index(
+        "ix_event_occurrences_category",
+        "event_occurrences",
+        ["category", "start_time", "end_time", "is_local", "actor_id"],
+        unique=False,
+    )
     write_occurrences(op.get_bind(), horizon_from(datetime.now(UTC)))
 
 
@@ -126,6 +132,7 @@ def write_occurrences(connection: sa.Connection, before: datetime) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_occurrences_category", table_name="event_occurrences")
     op.drop_index("ix_event_occurrences_window", table_name="event_occurrences")
     op.drop_table("event_occurrences")
     with op.batch_alter_table("events", schema=None) as batch_op:

@@ -1,0 +1,129 @@
+"""The agenda's days and month grid as the template prints them: every string made once here.
+
+A month of the city prints ninety items and thirty day cells; building their times, links and
+lines in Python, with each translation looked up once a page, costs a fraction of doing it with
+template calls item by item. What a person sees is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from commons.agenda import AgendaDay, AgendaItem
+from webui import i18n
+
+
+@dataclass(frozen=True, slots=True)
+class ShownItem:
+    start_iso: str
+    hours: str
+    href: str
+    title: str
+    is_cancelled: bool
+    meta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownDay:
+    anchor: str
+    title: str
+    items: list[ShownItem]
+    more_href: str | None
+    more_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    number: int
+    href: str | None
+    count: str
+
+
+class AgendaPrinter:
+    """Turns agenda days into what the template prints, for one page."""
+
+    def __init__(
+        self,
+        path: str,
+        filters: dict[str, str],
+        *,
+        clock: Callable[[datetime], str],
+        day_title: Callable[[date], str],
+        link: Callable[[AgendaItem], str],
+    ) -> None:
+        self.path = path
+        self.filters = filters
+        self.clock = clock
+        self.day_title = day_title
+        self.link = link
+        self.repeats = i18n.gettext("repeats")
+
+    def day_href(self, day: date) -> str:
+        return f"{self.path}?{urlencode({**self.filters, 'view': 'day', 'date': day.isoformat()})}"
+
+    def item(self, item: AgendaItem) -> ShownItem:
+        hours = self.clock(item.start)
+        if item.end and item.end.date() == item.start.date():
+            hours += "–" + self.clock(item.end)
+        meta = item.organiser_name
+        if item.place_name or item.locality:
+            meta += " · " + (item.place_name or "")
+            if item.place_name and item.locality:
+                meta += ", "
+            meta += item.locality or ""
+        if item.is_series:
+            meta += " · " + self.repeats
+        if not item.is_local:
+            meta += " · " + item.organiser_handle.split("@")[1]
+        return ShownItem(
+            start_iso=item.start.isoformat(),
+            hours=hours,
+            href=self.link(item),
+            title=item.title,
+            is_cancelled=item.is_cancelled,
+            meta=meta,
+        )
+
+    def days(self, days: Sequence[AgendaDay]) -> list[ShownDay]:
+        shown = []
+        for day in days:
+            hidden = day.hidden
+            more = (
+                i18n.ngettext(
+                    "See all (%(num)s more event)", "See all (%(num)s more events)", hidden
+                )
+                % {"num": hidden}
+                if hidden > 0
+                else ""
+            )
+            shown.append(
+                ShownDay(
+                    anchor=f"day-{day.day.isoformat()}",
+                    title=self.day_title(day.day).capitalize(),
+                    items=[self.item(item) for item in day.items],
+                    more_href=self.day_href(day.day) if hidden > 0 else None,
+                    more_label=more,
+                )
+            )
+        return shown
+
+    def grid(self, weeks: Sequence[Sequence[AgendaDay | None]]) -> list[list[GridCell | None]]:
+        return [
+            [
+                None
+                if cell is None
+                else GridCell(
+                    number=cell.day.day,
+                    href=self.day_href(cell.day) if cell.total else None,
+                    count=i18n.ngettext("%(num)s event", "%(num)s events", cell.total)
+                    % {"num": cell.total}
+                    if cell.total
+                    else "",
+                )
+                for cell in week
+            ]
+            for week in weeks
+        ]
