@@ -18,17 +18,30 @@ from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from commons.agenda_window import (
+    CARRY,
     LONGEST_EVENT,
     AgendaDay,
     AgendaItem,
     AgendaQuery,
     Window,
-    finish,
     local_midnight,
     web_url,
 )
@@ -110,54 +123,98 @@ def _dates_in(query: AgendaQuery, start: datetime, end: datetime, *columns: Any)
 
 
 @lru_cache(maxsize=256)
-def _first_of_each_day(shape: AgendaQuery, days: int, per_day: int) -> Select[Any]:
+def _first_of_each_day(shape: AgendaQuery, days: int, per_day: int, dialect: str) -> Select[Any]:
     """The first ``per_day`` dates of each of ``days`` days, with each day's count, and their
     events and organisers; the day bounds and the filter values are bound parameters.
 
     One small index range per day (``ORDER BY start_time, event_id LIMIT per_day`` on the
     window index, which is in that order) beats ranking every date of a month with a window
-    function: that sorts thousands of rows twice to keep ninety. The statement is built once
-    per shape of query, because building thirty subqueries costs more than running them.
+    function: that sorts thousands of rows twice to keep ninety. The first day is read in two
+    parts: dates begun since the day before, and long dates begun earlier (``is_long``), so
+    that looking a month back for them reads the few long ones only. PostgreSQL reads the other
+    days with one ``LATERAL`` subquery over the days given as arrays (a union of thirty
+    subqueries takes it longer to plan than to run); SQLite, which has no ``LATERAL``, with a
+    union. The
+    statement is built once per shape of query: building it costs more than running it.
     """
-    filters = shape.filters()
-    parts: list[Select[Any]] = []
-    for index in range(days):
-        conditions = [Occ.start_time < bindparam(f"day_{index + 1}", type_=UTCDateTime()),
-                      *filters]  # fmt: skip
-        if index == 0:  # dates begun before the window and not over yet show on its first day
-            conditions += [
-                Occ.start_time >= bindparam("earliest", type_=UTCDateTime()),
-                finish() >= bindparam("day_0", type_=UTCDateTime()),
-            ]
-        else:
-            conditions.append(Occ.start_time >= bindparam(f"day_{index}", type_=UTCDateTime()))
-        if shape.located:
-            conditions.append(Occ.event_id.in_(select(Event.id).where(*shape.conditions())))
-        total = select(func.count()).select_from(Occ).where(*conditions).scalar_subquery()
-        first = (
-            select(
-                literal_column(str(index)).label("bucket"),
-                Occ.event_id,
-                Occ.start_time.label("at"),
-                Occ.end_time.label("until"),
-                total.label("total"),
+    moment = partial(bindparam, type_=UTCDateTime())
+    first_day = [
+        shape.recent(moment("day_0"), moment("day_1"), moment("carry")),
+        shape.carried(moment("day_0"), moment("carry"), moment("earliest")),
+    ]
+    parts = [
+        _firsts(shape, conditions, per_day, bucket=literal_column("0"), part=part)
+        for part, conditions in enumerate(first_day)
+    ]
+    if dialect == "postgresql" and days > 1:
+        day = (
+            func.unnest(
+                bindparam("day_buckets", type_=ARRAY(Integer())),
+                bindparam("day_lows", type_=ARRAY(DateTime(timezone=True))),
+                bindparam("day_highs", type_=ARRAY(DateTime(timezone=True))),
             )
-            .where(*conditions)
-            .order_by(Occ.start_time, Occ.event_id)
-            .limit(per_day)
-            .subquery()
+            .table_valued("bucket", "low", "high")
+            .render_derived(name="day")
         )
-        parts.append(select(first))
+        each = _firsts(
+            shape,
+            [Occ.start_time >= day.c.low, Occ.start_time < day.c.high, *shape.filters()],
+            per_day,
+            bucket=day.c.bucket,
+            part=day.c.bucket + 1,
+            correlated=day,
+        ).lateral("each_day")
+        parts.append(select(each.c).select_from(day).join(each, true()))
+    else:
+        parts += [
+            _firsts(shape, [Occ.start_time >= moment(f"day_{index}"),
+                            Occ.start_time < moment(f"day_{index + 1}"), *shape.filters()],
+                    per_day, bucket=literal_column(str(index)), part=index + 1)
+            for index in range(1, days)
+        ]  # fmt: skip
     daily = union_all(*parts).subquery()
-    beyond = _beyond_count(shape, bindparam(f"day_{days}", type_=UTCDateTime()))
+    beyond = _beyond_count(shape, moment(f"day_{days}"))
     columns: tuple[Any, ...] = (*_ITEM_COLUMNS, daily.c.at, daily.c.until, daily.c.bucket,
-                                daily.c.total, beyond)  # fmt: skip
+                                daily.c.part, daily.c.total, beyond)  # fmt: skip
     return (
         select(*columns)
         .select_from(daily)
         .join(Event, Event.id == daily.c.event_id)
         .join(Actor, Actor.id == Event.actor_id)
     )
+
+
+def _firsts(
+    shape: AgendaQuery,
+    conditions: list[ColumnElement[bool]],
+    per_day: int,
+    *,
+    bucket: Any,
+    part: Any,
+    correlated: Any = None,
+) -> Any:
+    """The first ``per_day`` dates meeting ``conditions``, with how many do."""
+    if shape.located:
+        conditions = [*conditions, Occ.event_id.in_(select(Event.id).where(*shape.conditions()))]
+    total = select(func.count()).select_from(Occ).where(*conditions).scalar_subquery()
+    if correlated is not None:
+        total = total.correlate(correlated)
+    first = (
+        select(
+            bucket.label("bucket") if correlated is None else bucket,
+            (literal_column(str(part)) if isinstance(part, int) else part).label("part"),
+            Occ.event_id,
+            Occ.start_time.label("at"),
+            Occ.end_time.label("until"),
+            total.label("total"),
+        )
+        .where(*conditions)
+        .order_by(Occ.start_time, Occ.event_id)
+        .limit(per_day)
+    )
+    if correlated is not None:
+        return first.correlate(correlated)
+    return select(first.subquery())
 
 
 def _beyond_count(query: AgendaQuery, end: Any) -> Any:
@@ -245,10 +302,18 @@ async def agenda_days(
         bounds = [start, *boundaries, end]
         params: dict[str, Any] = {f"day_{n}": moment for n, moment in enumerate(bounds)}
         params["earliest"] = start - LONGEST_EVENT
-        statement = _first_of_each_day(query.placeholders(), window.days, per_day)
+        params["carry"] = start - CARRY
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            params |= {"day_buckets": list(range(1, window.days)), "day_lows": bounds[1:-1],
+                       "day_highs": bounds[2:]}  # fmt: skip
+        statement = _first_of_each_day(query.placeholders(), window.days, per_day, dialect)
+        counted: set[int] = set()
         for daily in await session.execute(statement, {**params, **query.values()}):
             chosen[daily.bucket].append((daily.at, daily.id, daily, daily.until))
-            days[daily.bucket].total = daily.total
+            if daily.part not in counted:  # the first day is read in two parts
+                counted.add(daily.part)
+                days[daily.bucket].total += daily.total
             beyond = daily.beyond
 
     if beyond is None or beyond > 0:  # unknown when the window has no written date
@@ -336,7 +401,8 @@ async def categories_in(
 ) -> list[str]:
     """The categories of the dates of a window, for the filter."""
     unfiltered = AgendaQuery(query.local_only, query.actor_id)
-    params = {"start": start, "end": end, "earliest": start - LONGEST_EVENT}
+    params = {"start": start, "end": end, "earliest": start - LONGEST_EVENT,
+              "carry": start - CARRY}  # fmt: skip
     rows = await session.scalars(
         _categories(unfiltered.placeholders()), {**params, **unfiltered.values()}
     )
@@ -362,12 +428,14 @@ def _categories(shape: AgendaQuery) -> Select[Any]:
     )
     walk = walk.union_all(select(following).where(walk.c.category.is_not(None)))
     moment = partial(bindparam, type_=UTCDateTime())
-    window = shape.window(moment("start"), moment("end"), moment("earliest"))
-    in_window: Select[Any] = select(literal_column("1")).where(
-        *window, Occ.category == walk.c.category
-    )
+    recent = shape.recent(moment("start"), moment("end"), moment("carry"))
+    carried = shape.carried(moment("start"), moment("carry"), moment("earliest"))
+    found = [
+        select(literal_column("1")).where(*conditions, Occ.category == walk.c.category).exists()
+        for conditions in (recent, carried)
+    ]
     statement: Select[Any] = select(walk.c.category).where(
-        walk.c.category.is_not(None), in_window.exists()
+        walk.c.category.is_not(None), or_(*found)
     )
     return statement
 

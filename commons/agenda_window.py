@@ -7,13 +7,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, String, bindparam, func
+from sqlalchemy import ColumnElement, Integer, String, bindparam, func, true
 
 from commons.expansion import zone_of
 from storage.models import Event, EventOccurrence
 
 LONGEST_EVENT = timedelta(days=31)
 """Dates that started this long before a window are not looked for (an index range)."""
+CARRY = timedelta(days=1)
+"""Dates begun less than this before a window are looked for among all dates; earlier ones
+among the long ones only (``is_long``: longer than this)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,26 @@ class AgendaQuery:
             EventOccurrence.start_time < end,
             EventOccurrence.start_time >= (start - LONGEST_EVENT if earliest is None else earliest),
             finish() >= start,
+            *self.filters(),
+        ]
+
+    def recent(self, start: Any, end: Any, carry: Any) -> list[ColumnElement[bool]]:
+        """Dates overlapping [start, end) that began after ``carry`` (a day before ``start``):
+        with :meth:`carried`, what :meth:`window` finds, each read on a short index range."""
+        return [
+            EventOccurrence.start_time < end,
+            EventOccurrence.start_time >= carry,
+            finish() >= start,
+            *self.filters(),
+        ]
+
+    def carried(self, start: Any, carry: Any, earliest: Any) -> list[ColumnElement[bool]]:
+        """Long dates begun between ``earliest`` and ``carry`` and still running at ``start``."""
+        return [
+            EventOccurrence.is_long == true(),
+            EventOccurrence.start_time >= earliest,
+            EventOccurrence.start_time < carry,
+            EventOccurrence.end_time >= start,
             *self.filters(),
         ]
 

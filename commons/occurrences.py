@@ -26,6 +26,8 @@ HORIZON = timedelta(days=731)
 EXTEND_MARGIN = timedelta(days=61)
 """The worker extends a series once its rows stop sooner than ``HORIZON`` minus this."""
 EXTEND_BATCH = 200
+LONG_DATE = timedelta(days=1)
+"""A date lasting more than this ``is_long``: it may still run days after it began."""
 
 
 def horizon_from(now: datetime) -> datetime:
@@ -45,6 +47,10 @@ def expansion_of(event: Event, before: datetime, *, after: datetime | None = Non
     )
 
 
+def is_long(found: Occurrence) -> bool:
+    return found.end is not None and found.end - found.start > LONG_DATE
+
+
 def occurrence_rows(event: Event, dates: Iterable[Occurrence]) -> list[dict[str, Any]]:
     """Rows of ``event_occurrences`` for these dates of an event (for bulk inserts too)."""
     return [
@@ -52,6 +58,7 @@ def occurrence_rows(event: Event, dates: Iterable[Occurrence]) -> list[dict[str,
             "event_id": event.id,
             "start_time": found.start,
             "end_time": found.end,
+            "is_long": is_long(found),
             "actor_id": event.actor_id,
             "is_local": event.is_local,
             "category": event.category,

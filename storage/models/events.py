@@ -113,7 +113,8 @@ class EventOccurrence(Base):
     """One date of an event (a one-off event has one): what the agenda reads by window.
 
     The organiser, origin and category are copied from the event so that a window of the agenda
-    is read from one covering index; they are rewritten with the rows on every change.
+    is read from one covering index; they are rewritten with the rows on every change. A date
+    that lasts more than a day ``is_long``: only those are looked for far before a window.
     """
 
     __tablename__ = "event_occurrences"
@@ -128,10 +129,21 @@ class EventOccurrence(Base):
             "category",
         ),
         Index(
+            "ix_event_occurrences_long",
+            "is_long",
+            "start_time",
+            "event_id",
+            "end_time",
+            "is_local",
+            "actor_id",
+            "category",
+        ),
+        Index(
             "ix_event_occurrences_category",
             "category",
             "start_time",
             "end_time",
+            "is_long",
             "is_local",
             "actor_id",
         ),
@@ -142,6 +154,7 @@ class EventOccurrence(Base):
     )
     start_time: Mapped[datetime] = mapped_column(primary_key=True)
     end_time: Mapped[datetime | None] = mapped_column()
+    is_long: Mapped[bool] = mapped_column(Boolean)
     actor_id: Mapped[int] = mapped_column(Integer)
     is_local: Mapped[bool] = mapped_column(Boolean)
     category: Mapped[str | None] = mapped_column(String(64))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from commons.expansion import exdate_dates, expand_until
-from commons.occurrences import horizon_from
+from commons.occurrences import horizon_from, is_long
 from storage.models.base import JSONType, UTCDateTime
 
 revision: str = "0007"
@@ -47,6 +47,7 @@ occurrences = sa.table(
     sa.column("event_id", sa.Integer),
     sa.column("start_time", UTCDateTime),
     sa.column("end_time", UTCDateTime),
+    sa.column("is_long", sa.Boolean),
     sa.column("actor_id", sa.Integer),
     sa.column("is_local", sa.Boolean),
     sa.column("category", sa.String),
@@ -62,6 +63,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("start_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("end_time", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("is_long", sa.Boolean(), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=False),
         sa.Column("is_local", sa.Boolean(), nullable=False),
         sa.Column("category", sa.String(length=64), nullable=True),
@@ -80,9 +82,15 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        "ix_event_occurrences_long",
+        "event_occurrences",
+        ["is_long", "start_time", "event_id", "end_time", "is_local", "actor_id", "category"],
+        unique=False,
+    )
+    op.create_index(
         "ix_event_occurrences_category",
         "event_occurrences",
-        ["category", "start_time", "end_time", "is_local", "actor_id"],
+        ["category", "start_time", "end_time", "is_long", "is_local", "actor_id"],
         unique=False,
     )
     write_occurrences(op.get_bind(), horizon_from(datetime.now(UTC)))
@@ -113,8 +121,8 @@ def write_occurrences(connection: sa.Connection, before: datetime) -> None:
             )
             rows.extend(
                 {"event_id": event.id, "start_time": found.start, "end_time": found.end,
-                 "actor_id": event.actor_id, "is_local": event.is_local,
-                 "category": event.category}
+                 "is_long": is_long(found), "actor_id": event.actor_id,
+                 "is_local": event.is_local, "category": event.category}
                 for found in expansion.dates
             )  # fmt: skip
             if expansion.until is not None:
@@ -133,6 +141,7 @@ def write_occurrences(connection: sa.Connection, before: datetime) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_event_occurrences_category", table_name="event_occurrences")
+    op.drop_index("ix_event_occurrences_long", table_name="event_occurrences")
     op.drop_index("ix_event_occurrences_window", table_name="event_occurrences")
     op.drop_table("event_occurrences")
     with op.batch_alter_table("events", schema=None) as batch_op:
