@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
+from commons.occurrence_worker import OccurrenceWorker
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
 from outbox.worker import DeliveryWorker
@@ -42,11 +43,15 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 
 @contextlib.asynccontextmanager
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
-    """Run the inbox and delivery workers in the background until the block ends."""
+    """Run the inbox and delivery workers, and the one that writes the dates of series further
+    ahead, in the background until the block ends."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
         asyncio.create_task(delivery_worker(instance).run_forever(stop), name="delivery-worker"),
+        asyncio.create_task(
+            OccurrenceWorker(instance.database).run_forever(stop), name="occurrence-worker"
+        ),
     ]
     try:
         yield

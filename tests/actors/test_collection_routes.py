@@ -169,3 +169,41 @@ async def test_wrong_collections_and_pages_are_refused(
 ) -> None:
     await seed_neighbourhood(database, settings)
     await get_json(client, url, status)
+
+
+async def test_upcoming_events_leave_out_a_series_whose_rule_has_run_out(
+    client: httpx2.AsyncClient, database: Database, settings: Settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from commons import events
+
+    # Given a collective with a past event, a cancelled one, a weekly series that ended, a
+    # weekly series without end (both begun ten weeks ago) and an event in three days
+    seeded = await seed_neighbourhood(database, settings)
+    now = datetime.now(UTC).replace(microsecond=0)
+    begun = now - timedelta(weeks=10, days=1)
+
+    async def publish(title: str, start: datetime, **changes: Any) -> str:
+        fields = events.EventFields(title=title, start=start, end=start + timedelta(hours=2),
+                                    place_name="Maison de quartier", **changes)  # fmt: skip
+        async with database.transaction() as session:
+            event = await events.create_event(
+                session, Uris(settings.base_url), seeded.alice, seeded.repair_cafe, fields
+            )
+            if title == "Annulé":
+                await events.cancel_event(session, Uris(settings.base_url), seeded.alice, event)
+            return event.uri
+
+    await publish("Passé", now - timedelta(days=2))
+    await publish("Annulé", now + timedelta(days=1))
+    await publish("Série finie", begun, rrule="FREQ=WEEKLY;COUNT=3")
+    weekly = await publish("Chaque semaine", begun, rrule="FREQ=WEEKLY")
+    soon = await publish("Dans trois jours", now + timedelta(days=3))
+
+    # When the collection of its upcoming events is read
+    root = await get_json(client, f"{BASE}/@repair-cafe/events")
+
+    # Then only the running series and the coming event are there, the soonest first
+    assert root["totalItems"] == 2
+    assert [item["id"] for item in root["orderedItems"]] == [soon, weekly]

@@ -292,3 +292,27 @@ def test_exception_dates_are_read_leniently() -> None:
     )
     assert exdate_dates(["2026-04-18"]) == (date(2026, 4, 18),)
     assert exdate_dates(None) == ()
+
+
+async def test_dates_begun_before_a_window_show_on_its_first_day(database: Database) -> None:
+    # Given a festival of three weeks from 15 May, a night walk from 31 May 23:00 to 1 June
+    # 01:00, and a debate that ended on 31 May
+    world = await neighbourhood(database)
+    forum = world["forum"]
+    await add_event(database, forum, "Festival", geneva(2026, 5, 15, 18, 0), hours=21 * 24)
+    await add_event(database, forum, "Balade de nuit", geneva(2026, 5, 31, 23, 0))
+    await add_event(database, forum, "Débat de mai", geneva(2026, 5, 31, 18, 0))
+
+    # When June is asked for, the first items of each day or all of them
+    async with database.session() as session:
+        firsts = await agenda_days(session, AgendaQuery(), month(2026, 6), per_day=3)
+        every = await agenda_days(session, AgendaQuery(), month(2026, 6))
+
+    # Then the two still running show on 1 June, counted, the ended one not at all
+    for days in (firsts, every):
+        assert [i.title for i in days[0].items] == ["Festival", "Balade de nuit"]
+        assert days[0].total == 2
+        assert "Débat de mai" not in {i.title for i in flatten(days)}
+    assert [(d.total, [i.title for i in d.items]) for d in firsts] == [
+        (d.total, [i.title for i in d.items][:3]) for d in every
+    ]

@@ -3,72 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons import event_rsvps, events
 from commons.recurrence import RecurrenceError
-from quartiers.settings import Settings
 from storage.database import Database
-from storage.models import Activity, Actor, Event, Membership, Post
+from storage.models import Activity, Event, Post
 from storage.models.events import CANCELLED, RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
-
-SATURDAY = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # 10:00 in Geneva
-
-
-@dataclass
-class Quartier:
-    uris: Uris
-    jeanmarc: Actor
-    karim: Actor
-    nadia: Actor
-    cafe: Actor
-
-
-def repair_cafe(**changes: object) -> events.EventFields:
-    fields = events.EventFields(
-        title="Repair Café",
-        start=SATURDAY,
-        end=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
-        description="On répare **ensemble**.",
-        place_name="Maison de quartier des Pâquis",
-        street_address="rue de Berne 50",
-        postal_code="1201",
-        locality="Genève",
-        latitude=46.2102,
-        longitude=6.1432,
-        category="repair_cafe",
-    )
-    return replace(fields, **changes)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def quartier(database: Database, settings: Settings) -> Quartier:
-    async with database.transaction() as session:
-        people = {}
-        for name in ("jeanmarc", "karim", "nadia"):
-            account = await create_account(session, settings, name, "password123")
-            people[name] = await session.get(Actor, account.actor_id)
-        cafe = await create_group(session, settings, "repair-cafe", "space", "jeanmarc")
-        assert people["karim"] is not None
-        session.add(Membership(group_id=cafe.id, member_id=people["karim"].id, role="member"))
-    return Quartier(
-        Uris(settings.base_url),
-        people["jeanmarc"],
-        people["karim"],  # type: ignore[arg-type]
-        people["nadia"],
-        cafe,
-    )  # type: ignore[arg-type]
-
-
-async def create(database: Database, q: Quartier, author: Actor, **changes: object) -> Event:
-    async with database.transaction() as session:
-        return await events.create_event(session, q.uris, author, q.cafe, repair_cafe(**changes))
+from tests.commons.event_support import Quartier, create, repair_cafe
 
 
 async def sent(database: Database, kind: str) -> list[dict[str, object]]:

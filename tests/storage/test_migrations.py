@@ -109,3 +109,84 @@ FIRST_SCHEMA_ROWS = [
     "INSERT INTO activities (id, uri, type, actor_id, is_public, payload, published)"
     " VALUES (1, 'http://p.test/activities/1', 'Create', 1, true, '{}', '2026-01-01 00:00:00')",
 ]
+
+
+async def test_upgrading_writes_the_dates_of_the_events_already_there(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Migration 0007 writes the dates of existing events as the application writes them."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from commons.occurrences import HORIZON, expansion_of
+    from storage.models import Event, EventOccurrence
+    from tests.support import fresh_database_at
+
+    async with fresh_database_at(database_kind, tmp_path, "0006") as database:
+        # Given a database at 0006 with a one-off event, a bounded series with an exception,
+        # an open-ended series, and a deleted event
+        async with database.write_engine.begin() as connection:
+            for statement in (*FIRST_SCHEMA_ROWS[:2], *EVENT_ROWS):
+                await connection.execute(text(statement))
+        started = datetime.now(UTC)
+
+        # When it is upgraded
+        await migrate.upgrade(database)
+
+        # Then each event has the dates the application would write, and no more
+        async with database.session() as session:
+            found = {
+                event.uri: (
+                    event,
+                    [
+                        (row.start_time, row.end_time, row.is_long)
+                        for row in await session.scalars(
+                            select(EventOccurrence)
+                            .where(EventOccurrence.event_id == event.id)
+                            .order_by(EventOccurrence.start_time)
+                        )
+                    ],
+                )
+                for event in await session.scalars(select(Event))
+            }
+    _, one_off_dates = found["http://p.test/events/one-off"]
+    assert one_off_dates == [
+        (datetime(2026, 12, 5, 9, tzinfo=UTC), datetime(2026, 12, 5, 15, tzinfo=UTC), False)
+    ]
+    bounded, bounded_dates = found["http://p.test/events/bounded"]
+    assert [start.day for start, _, _ in bounded_dates] == [5, 19]  # the 12th is an exception
+    assert bounded.occurrences_until is None
+    festival, festival_dates = found["http://p.test/events/festival"]
+    assert festival.occurrences_until is not None
+    assert started + HORIZON <= festival.occurrences_until <= datetime.now(UTC) + HORIZON
+    expected = expansion_of(festival, festival.occurrences_until)
+    assert [(start, end) for start, end, _ in festival_dates] == [
+        (d.start, d.end) for d in expected.dates
+    ]
+    assert all(is_long for _, _, is_long in festival_dates)  # three days long each year
+    assert festival_dates[0][0] == datetime(2026, 6, 5, 16, tzinfo=UTC)
+    assert festival_dates[1][0] - festival_dates[0][0] == timedelta(days=365)
+    assert found["http://p.test/events/gone"][1] == []
+
+
+EVENT_COLUMNS = (
+    "INSERT INTO events (id, uri, actor_id, is_local, title, description_html, start_time,"
+    " end_time, timezone, rrule, exdates, join_mode, comments_enabled, status, participant_count,"
+    " published, deleted_at) VALUES "
+)
+EVENT_ROWS = [
+    EVENT_COLUMNS + "(1, 'http://p.test/events/one-off', 2, true, 'Repair Café', '',"
+    " '2026-12-05 09:00:00', '2026-12-05 15:00:00', 'Europe/Zurich', NULL, NULL, 'free', true,"
+    " 'confirmed', 0, '2026-11-01 00:00:00', NULL)",
+    EVENT_COLUMNS + "(2, 'http://p.test/events/bounded', 2, true, 'Atelier', '',"
+    " '2026-12-05 09:00:00', '2026-12-05 11:00:00', 'Europe/Zurich', 'FREQ=WEEKLY;COUNT=3',"
+    " '{\"dates\": [\"2026-12-12\"]}', 'free', true, 'confirmed', 0, '2026-11-01 00:00:00',"
+    " NULL)",
+    EVENT_COLUMNS + "(3, 'http://p.test/events/festival', 2, true, 'Fête', '',"
+    " '2026-06-05 16:00:00', '2026-06-08 22:00:00', 'Europe/Zurich', 'FREQ=YEARLY', NULL, 'free',"
+    " true, 'confirmed', 0, '2026-05-01 00:00:00', NULL)",
+    EVENT_COLUMNS + "(4, 'http://p.test/events/gone', 2, true, 'Effacé', '',"
+    " '2026-12-06 09:00:00', NULL, 'Europe/Zurich', NULL, NULL, 'free', true, 'confirmed', 0,"
+    " '2026-11-01 00:00:00', '2026-11-02 00:00:00')",
+]

@@ -7,7 +7,7 @@ someone who may not organise gets 403. Every POST reads its form through ``read_
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -21,15 +21,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
-from commons import event_rsvps, events
-from commons.event_shapes import DEFAULT_TIMEZONE, exdates_of
+from commons import event_rsvps, events, occurrences
+from commons.event_shapes import DEFAULT_TIMEZONE
 from commons.event_words import describe_rule, place_line
 from commons.media import MediaError, store_image
 from commons.mentions import mention_key
 from commons.posts import publish_note
-from commons.recurrence import Occurrence, RecurrenceError, occurrences
+from commons.recurrence import Occurrence, RecurrenceError
 from quartiers.instance import instance_of
-from storage.models import Actor, Event, Post, Rsvp
+from storage.models import Actor, Event, Post, Rsvp, utcnow
 from storage.models.events import (
     CANCELLED,
     RSVP_ACCEPTED,
@@ -143,7 +143,11 @@ async def event_context(
     may_organise = bool(
         viewer and event.is_local and await events.may_organise(session, viewer.actor, organiser)
     )
-    upcoming = events.upcoming_of(event, count=UPCOMING_SHOWN) if event.rrule else []
+    upcoming = (
+        await occurrences.upcoming_dates(session, event, utcnow(), count=UPCOMING_SHOWN)
+        if event.rrule
+        else []
+    )
     remaining = (
         max(event.capacity - event.participant_count, 0) if event.capacity is not None else None
     )
@@ -189,18 +193,12 @@ async def occurrence_page(request: Request) -> Response:
         raise HTTPException(404) from None
     async with instance_of(request).database.session() as session:
         event, organiser = await _event_at(session, request)
-        zone = ZoneInfo(event.timezone)
-        after = datetime.combine(day, time(0), zone).astimezone(UTC)
-        found = occurrences(
-            event.rrule, event.start_time, event.end_time, event.timezone,
-            after=after, before=after + timedelta(days=1), exdates=exdates_of(event),
-        )  # fmt: skip
-        found = [o for o in found if o.start.astimezone(zone).date() == day]
-        if not found:
+        found = await occurrences.date_on(session, event, day)
+        if found is None:
             raise HTTPException(404)
         context = await event_context(session, request, event, organiser)
-    context["occurrence"] = found[0]
-    context["when"] = when_lines(found[0].start, found[0].end, event.timezone)
+    context["occurrence"] = found
+    context["when"] = when_lines(found.start, found.end, event.timezone)
     return render(request, "events/event.html", context)
 
 

@@ -1,0 +1,83 @@
+"""Remote events keep their dates in the table of occurrences: a Create writes them, an Update
+rewrites them, a Delete of the event or of its organiser removes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from quartiers.settings import Settings
+from storage.database import Database
+from storage.models import EventOccurrence
+from tests.inbox.test_event_payloads import deliver, stored
+
+ORGANISER = "https://mobilizon.test/@atelier-velo"
+EVENT = "https://mobilizon.test/events/velo"
+
+
+def event_document(**changes: Any) -> dict[str, Any]:
+    document = {
+        "id": EVENT, "type": "Event", "name": "Atelier vélo", "attributedTo": ORGANISER,
+        "startTime": "2026-12-05T14:00:00+01:00", "endTime": "2026-12-05T17:00:00+01:00",
+        "timezone": "Europe/Zurich", "rrule": "FREQ=WEEKLY;COUNT=3",
+        "location": {"type": "Place", "name": "Parc des Bastions"}, "category": "WORKSHOP",
+    }  # fmt: skip
+    return {**document, **changes}
+
+
+def activity(kind: str, obj: Any, number: int) -> dict[str, Any]:
+    return {"id": f"{ORGANISER}/activities/{number}", "type": kind, "actor": ORGANISER,
+            "object": obj}  # fmt: skip
+
+
+async def remote_dates(database: Database) -> list[datetime]:
+    event = await stored(database, EVENT)
+    assert event is not None
+    async with database.session() as session:
+        return list(
+            await session.scalars(
+                select(EventOccurrence.start_time)
+                .where(EventOccurrence.event_id == event.id)
+                .order_by(EventOccurrence.start_time)
+            )
+        )
+
+
+async def test_a_remote_series_is_written_rewritten_and_removed(
+    database: Database, settings: Settings
+) -> None:
+    first = datetime(2026, 12, 5, 13, 0, tzinfo=UTC)
+    # When Mobilizon sends a series of three Saturdays
+    await deliver(database, settings, activity("Create", event_document(), 1))
+    # Then its three dates are written
+    assert await remote_dates(database) == [first + timedelta(weeks=n) for n in range(3)]
+
+    # When it is updated: a week later, two dates only
+    changed = event_document(
+        startTime="2026-12-12T14:00:00+01:00", endTime="2026-12-12T17:00:00+01:00",
+        rrule="FREQ=WEEKLY;COUNT=2",
+    )  # fmt: skip
+    await deliver(database, settings, activity("Update", changed, 2))
+    assert await remote_dates(database) == [first + timedelta(weeks=n) for n in (1, 2)]
+
+    # When it is deleted, its dates go
+    await deliver(database, settings, activity("Delete", EVENT, 3))
+    assert await remote_dates(database) == []
+
+
+async def test_an_organiser_gone_takes_their_events_out_of_the_agenda(
+    database: Database, settings: Settings
+) -> None:
+    # Given a remote event
+    await deliver(database, settings, activity("Create", event_document(), 1))
+    assert len(await remote_dates(database)) == 3
+
+    # When its organiser's account is deleted
+    await deliver(database, settings, activity("Delete", ORGANISER, 2))
+
+    # Then the event is a tombstone without dates
+    event = await stored(database, EVENT)
+    assert event is not None and event.deleted_at is not None
+    assert await remote_dates(database) == []
