@@ -115,11 +115,20 @@ def _item(row: Any, start: datetime, end: datetime | None) -> AgendaItem:
 
 
 def _dates_in(query: AgendaQuery, start: datetime, end: datetime, *columns: Any) -> Select[Any]:
-    """``columns`` of the dates overlapping [start, end) that ``query`` wants."""
-    statement = select(*columns).select_from(Occ).where(*query.window(start, end))
-    if query.located:
-        statement = statement.join(Event, Event.id == Occ.event_id).where(*query.conditions())
-    return statement
+    """``columns`` of the dates overlapping [start, end) that ``query`` wants (the recent ones
+    and the long ones carried from before ``start``, read apart: see :meth:`recent`)."""
+    carry = start - CARRY
+    parts = [
+        query.recent(start, end, carry),
+        query.carried(start, carry, start - LONGEST_EVENT),
+    ]
+    selects = []
+    for conditions in parts:
+        statement = select(*columns).select_from(Occ).where(*conditions)
+        if query.located:
+            statement = statement.join(Event, Event.id == Occ.event_id).where(*query.conditions())
+        selects.append(statement)
+    return select(union_all(*selects).subquery())
 
 
 @lru_cache(maxsize=256)
@@ -278,21 +287,19 @@ async def agenda_days(
     beyond: int | None = None
 
     if per_day is None:
+        dated = _dates_in(query, start, end, Occ.event_id, Occ.start_time, Occ.end_time).subquery()
         statement = (
             select(
                 *_ITEM_COLUMNS,
-                Occ.start_time.label("at"),
-                Occ.end_time.label("until"),
+                dated.c.start_time.label("at"),
+                dated.c.end_time.label("until"),
                 _beyond_count(query, end),
             )
-            .select_from(Occ)
-            .join(Event, Event.id == Occ.event_id)
+            .select_from(dated)
+            .join(Event, Event.id == dated.c.event_id)
             .join(Actor, Actor.id == Event.actor_id)
-            .where(*query.window(start, end))
-            .order_by(Occ.start_time, Occ.event_id)
+            .order_by(dated.c.start_time, dated.c.event_id)
         )
-        if query.located:
-            statement = statement.where(*query.conditions())
         for row in await session.execute(statement):
             index = bisect.bisect_right(edges, row.at.timestamp())
             chosen[index].append((row.at, row.id, row, row.until))
@@ -362,12 +369,11 @@ async def _nth(
     session: AsyncSession, query: AgendaQuery, now: datetime, limit: int, *, later: bool
 ) -> datetime | None:
     """The start of the ``limit``-th date from ``now`` on (``later``) or before it."""
-    far = UPCOMING_HORIZON * 50
-    after, before = (now, now + far) if later else (now - far, now)
-    statement = _dates_in(query, after, before, Occ.start_time)
-    statement = (
-        statement.where(Occ.start_time >= now) if later else statement.where(Occ.start_time < now)
+    statement = select(Occ.start_time).where(
+        Occ.start_time >= now if later else Occ.start_time < now, *query.filters()
     )
+    if query.located:
+        statement = statement.join(Event, Event.id == Occ.event_id).where(*query.conditions())
     order = Occ.start_time if later else Occ.start_time.desc()
     found: datetime | None = await session.scalar(
         statement.order_by(order).offset(limit - 1).limit(1)

@@ -73,22 +73,10 @@ class AgendaQuery:
             found.extend((Event.latitude.is_not(None), Event.longitude.is_not(None)))
         return found
 
-    def window(self, start: Any, end: Any, earliest: Any = None) -> list[ColumnElement[bool]]:
-        """On ``event_occurrences``: the dates overlapping [start, end) (``located`` aside).
-
-        ``start``, ``end`` and ``earliest`` (by default ``start - LONGEST_EVENT``) are moments
-        or bound parameters.
-        """
-        return [
-            EventOccurrence.start_time < end,
-            EventOccurrence.start_time >= (start - LONGEST_EVENT if earliest is None else earliest),
-            finish() >= start,
-            *self.filters(),
-        ]
-
     def recent(self, start: Any, end: Any, carry: Any) -> list[ColumnElement[bool]]:
-        """Dates overlapping [start, end) that began after ``carry`` (a day before ``start``):
-        with :meth:`carried`, what :meth:`window` finds, each read on a short index range."""
+        """On ``event_occurrences``: the dates overlapping [start, end) that began from
+        ``carry`` (a day before ``start``); with :meth:`carried`, every date overlapping the
+        window, each part read on a short index range. Moments or bound parameters."""
         return [
             EventOccurrence.start_time < end,
             EventOccurrence.start_time >= carry,
