@@ -1,54 +1,77 @@
-"""Events on the wire and for people: /events/{uuid} by content negotiation.
+"""Events on the wire and for people: /events/{uuid} by content negotiation, and each date of
+a series at /events/{uuid}/occurrences/{day}.
 
-Servers get the AS2 ``Event`` (a ``Tombstone`` with 410 once deleted); people get the event
-page. Mastodon fetches an announced event's id with a signed GET, so every event id answers.
+Servers get the AS2 ``Event`` (a ``Tombstone`` with 410 once deleted), for a date the Event of
+that date (see :mod:`commons.occurrence_shapes`); people get the page. Mastodon fetches an
+announced event's id with a signed GET, so every event id answers.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from actors.routes import activity_response, wants_activitypub
+from commons.date_rsvps import count_taking_part
 from commons.event_shapes import build_event_tombstone
 from commons.events import event_document
+from commons.occurrence_shapes import build_occurrence
+from commons.occurrences import date_on
 from quartiers.instance import instance_of
 from storage.models import Actor, Event
-from webui.pages.events import event_page, occurrence_page
+from webui.pages.event_dates import occurrence_page
+from webui.pages.events import event_page
+
+
+async def _local_event(session: AsyncSession, request: Request) -> tuple[Event, Actor]:
+    uri = f"{instance_of(request).uris.base}/events/{request.path_params['event_uuid']}"
+    event = await session.scalar(select(Event).where(Event.uri == uri, Event.is_local.is_(True)))
+    organiser = await session.get(Actor, event.actor_id) if event is not None else None
+    if event is None or organiser is None:
+        raise HTTPException(404)
+    return event, organiser
 
 
 async def event_resource(request: Request) -> Response:
     if not wants_activitypub(request):
         return await event_page(request)
-    instance = instance_of(request)
-    uri = f"{instance.uris.base}/events/{request.path_params['event_uuid']}"
-    async with instance.database.session() as session:
-        event = await session.scalar(
-            select(Event).where(Event.uri == uri, Event.is_local.is_(True))
-        )
-        organiser = await session.get(Actor, event.actor_id) if event is not None else None
-    if event is None or organiser is None:
-        raise HTTPException(404)
+    async with instance_of(request).database.session() as session:
+        event, organiser = await _local_event(session, request)
     if event.deleted_at is not None:
         return activity_response(build_event_tombstone(event), 410)
     return activity_response(event_document(event, organiser))
+
+
+async def occurrence_resource(request: Request) -> Response:
+    if not wants_activitypub(request):
+        return await occurrence_page(request)
+    try:
+        day = date.fromisoformat(request.path_params["day"])
+    except ValueError:
+        raise HTTPException(404) from None
+    async with instance_of(request).database.session() as session:
+        event, organiser = await _local_event(session, request)
+        if event.deleted_at is not None:
+            return activity_response(build_event_tombstone(event), 410)
+        found = await date_on(session, event, day) if event.rrule else None
+        if found is None:
+            raise HTTPException(404)
+        count = await count_taking_part(session, event, found.start)
+    return activity_response(build_occurrence(event, organiser, found.start, found.end, count))
 
 
 routes: list[BaseRoute] = [
     Route("/events/{event_uuid:uuid}", event_resource, methods=["GET"], name="event"),
     Route(
         "/events/{event_uuid:uuid}/occurrences/{day}",
-        occurrence_page,
+        occurrence_resource,
         methods=["GET"],
         name="event_occurrence",
-    ),
-    Route(
-        "/events/remote/{event_id:int}/occurrences/{day}",
-        occurrence_page,
-        methods=["GET"],
-        name="remote_event_occurrence",
     ),
 ]

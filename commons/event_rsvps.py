@@ -6,32 +6,25 @@ whose object is that Join; ``Leave{object: event}`` ends it. A free event accept
 places remain, then puts people on a waiting list: when someone leaves, the first one waiting
 moves up and receives the ``Accept``. An event on approval waits for the organiser.
 
-Counts travel in ``Update`` of the Event. While an earlier Update of the same event still waits
-in the delivery queue, untouched, its payload is refreshed instead of queueing another one, so a
-burst of RSVPs costs one delivery per inbox.
+For a series, a Join of one of its dates (its id, see :mod:`commons.occurrence_shapes`) takes
+part on that date only, with that date's places and waiting list; a Join of the series takes
+part on every date (see :mod:`commons.date_rsvps` for how they count together).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.uris import Uris
-from commons.events import (
-    EventError,
-    count_participants,
-    event_document,
-    participant_inboxes,
-    require_organiser,
-    send_event,
-)
+from commons.date_rsvps import dates_with_waiters, has_room, remote_occurrence_uri
+from commons.events import EventError, require_organiser
+from commons.rsvp_wire import answer_remote, refresh_counts
 from outbox.activities import build_activity
-from outbox.enqueue import enqueue_activity, serialize
-from outbox.recipients import deliverable, follower_inboxes
-from storage.models import Activity, Actor, Delivery, Event, Rsvp, utcnow
+from outbox.enqueue import enqueue_activity
+from storage.models import Actor, Event, Rsvp, utcnow
 from storage.models.events import (
     CANCELLED,
     JOIN_APPROVAL,
@@ -41,138 +34,56 @@ from storage.models.events import (
     RSVP_REJECTED,
     RSVP_WAITLIST,
 )
-from storage.models.queue import QUEUED
-from storage.upsert import insert_ignoring_duplicates
 
 ACTIVE_STATES = (RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST)
 
 
-async def find_rsvp(session: AsyncSession, event: Event, person: Actor) -> Rsvp | None:
+def _of(occurrence: datetime | None) -> ColumnElement[bool]:
+    return Rsvp.occurrence.is_(None) if occurrence is None else Rsvp.occurrence == occurrence
+
+
+async def find_rsvp(
+    session: AsyncSession, event: Event, person: Actor, occurrence: datetime | None = None
+) -> Rsvp | None:
+    """The person's RSVP to the event as a whole (``occurrence`` None) or to one date."""
     return await session.scalar(
-        select(Rsvp).where(
-            Rsvp.event_id == event.id, Rsvp.actor_id == person.id, Rsvp.occurrence.is_(None)
-        )
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.actor_id == person.id, _of(occurrence))
     )
 
 
 async def waitlist_position(session: AsyncSession, event: Event, rsvp: Rsvp) -> int:
-    """1 for the first one waiting."""
+    """1 for the first one waiting (for the same date, or for the whole event)."""
     waiting = await session.scalars(
         select(Rsvp.id)
-        .where(Rsvp.event_id == event.id, Rsvp.state == RSVP_WAITLIST)
+        .where(Rsvp.event_id == event.id, Rsvp.state == RSVP_WAITLIST, _of(rsvp.occurrence))
         .order_by(Rsvp.created_at, Rsvp.id)
     )
     ids = list(waiting)
     return ids.index(rsvp.id) + 1 if rsvp.id in ids else 0
 
 
-def has_room(event: Event) -> bool:
-    return event.capacity is None or event.participant_count < event.capacity
-
-
-def join_document(rsvp: Rsvp, person: Actor, event: Event) -> dict[str, Any]:
-    """The Join an Accept or Reject answers (Mobilizon reads the Join's id)."""
-    return {"id": rsvp.uri, "type": "Join", "actor": person.uri, "object": event.uri}
-
-
-async def _answer_remote(
-    session: AsyncSession, uris: Uris, event: Event, rsvp: Rsvp, person: Actor, kind: str
-) -> None:
-    if person.is_local or rsvp.uri is None:
-        return
-    organiser = await session.get(Actor, event.actor_id)
-    assert organiser is not None
-    answer = build_activity(
-        uris, kind, organiser, join_document(rsvp, person, event), [person.uri], []
-    )
-    await enqueue_activity(
-        session, organiser, answer, to_followers=False, inboxes=[person.inbox_uri]
-    )
-
-
-async def refresh_counts(session: AsyncSession, uris: Uris, event: Event) -> None:
-    """Recount the accepted participants and tell the others (coalesced, see above)."""
-    await session.flush()
-    count = await count_participants(session, event)
-    if count == event.participant_count:
-        return
-    event.participant_count = count
-    await session.flush()
-    organiser = await session.get(Actor, event.actor_id)
-    assert organiser is not None
-    await federate_counts(session, uris, organiser, event)
-
-
-async def federate_counts(
-    session: AsyncSession, uris: Uris, organiser: Actor, event: Event
-) -> None:
-    waiting = await _untouched_update(session, organiser, event)
-    if waiting is None:
-        await send_event(session, uris, organiser, event, "Update")
-        return
-    document = json.loads(waiting.payload)
-    document["object"] = event_document(event, organiser, with_context=False)
-    waiting.payload = serialize(document)
-    targets = await participant_inboxes(session, event)
-    targets += await follower_inboxes(session, organiser.id)
-    now = utcnow()
-    rows = [
-        {"activity_id": waiting.id, "sender_id": organiser.id, "inbox_uri": inbox, "host": host,
-         "state": QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now}
-        for inbox, host in await deliverable(session, targets)
-    ]  # fmt: skip
-    await insert_ignoring_duplicates(session, Delivery, rows, ["activity_id", "inbox_uri"])
-
-
-async def _untouched_update(
-    session: AsyncSession, organiser: Actor, event: Event
-) -> Activity | None:
-    """The latest Update of the event, if no worker has started on any of its deliveries."""
-    latest = await session.scalar(
-        select(Activity)
-        .where(
-            Activity.actor_id == organiser.id,
-            Activity.type == "Update",
-            Activity.object_uri == event.uri,
-        )
-        .order_by(Activity.id.desc())
-        .limit(1)
-    )
-    if latest is None:
-        return None
-    started = await session.scalar(
-        select(
-            exists().where(
-                Delivery.activity_id == latest.id,
-                or_(
-                    Delivery.state != QUEUED,
-                    Delivery.attempts > 0,
-                    Delivery.locked_until.is_not(None),
-                ),
+async def _promote_waiting(session: AsyncSession, uris: Uris, event: Event) -> list[datetime]:
+    """Free places go to the waiting lists, first come first served: the whole event's, then
+    each date's. Returns the dates whose participants changed."""
+    changed: list[datetime] = []
+    for occurrence in [None, *await dates_with_waiters(session, event)]:
+        while await has_room(session, event, occurrence):
+            rsvp = await session.scalar(
+                select(Rsvp)
+                .where(Rsvp.event_id == event.id, Rsvp.state == RSVP_WAITLIST, _of(occurrence))
+                .order_by(Rsvp.created_at, Rsvp.id)
+                .limit(1)
             )
-        )
-    )
-    any_delivery = await session.scalar(select(exists().where(Delivery.activity_id == latest.id)))
-    return latest if any_delivery and not started else None
-
-
-async def _promote_waiting(session: AsyncSession, uris: Uris, event: Event) -> None:
-    """Free places go to the waiting list, first come first served."""
-    count = await count_participants(session, event)
-    while event.capacity is None or count < event.capacity:
-        rsvp = await session.scalar(
-            select(Rsvp)
-            .where(Rsvp.event_id == event.id, Rsvp.state == RSVP_WAITLIST)
-            .order_by(Rsvp.created_at, Rsvp.id)
-            .limit(1)
-        )
-        if rsvp is None:
-            return
-        rsvp.state = RSVP_ACCEPTED
-        count += 1
-        person = await session.get(Actor, rsvp.actor_id)
-        assert person is not None
-        await _answer_remote(session, uris, event, rsvp, person, "Accept")
+            if rsvp is None:
+                break
+            rsvp.state = RSVP_ACCEPTED
+            await session.flush()
+            if occurrence is not None:
+                changed.append(occurrence)
+            person = await session.get(Actor, rsvp.actor_id)
+            assert person is not None
+            await answer_remote(session, uris, event, rsvp, person, "Accept")
+    return changed
 
 
 async def join_event(
@@ -181,28 +92,51 @@ async def join_event(
     person: Actor,
     event: Event,
     *,
+    occurrence: datetime | None = None,
     join_uri: str | None = None,
     message: str | None = None,
 ) -> Rsvp:
-    """Take part: accepted, pending approval, or waiting; a remote event is asked by ``Join``.
+    """Take part (in one date of a series when ``occurrence`` is its start): accepted, pending
+    approval, or waiting; a remote event is asked by ``Join``.
 
-    Raises EventError ``cancelled`` or ``external_registration``.
+    Raises EventError ``cancelled``, ``external_registration``, ``date_over`` or
+    ``no_such_date`` (a date of an event that is no series, or whose remote server does not
+    name its dates).
     """
     if event.deleted_at is not None or event.status == CANCELLED:
         raise EventError("cancelled")
     if event.join_mode == JOIN_EXTERNAL:
         raise EventError("external_registration")
-    rsvp = await find_rsvp(session, event, person)
+    if occurrence is not None:
+        if not event.rrule or (
+            not event.is_local and remote_occurrence_uri(event, occurrence) is None
+        ):
+            raise EventError("no_such_date")
+        if occurrence < utcnow():
+            raise EventError("date_over")
+        whole = await find_rsvp(session, event, person)
+        if whole is not None and whole.state == RSVP_ACCEPTED:  # already comes on every date
+            if event.is_local and join_uri:
+                await answer_remote(session, uris, event, whole, person, "Accept",
+                                    join_uri=join_uri)  # fmt: skip
+            return whole
+    rsvp = await find_rsvp(session, event, person, occurrence)
     if rsvp is not None and rsvp.state in ACTIVE_STATES:
         if event.is_local and rsvp.state == RSVP_ACCEPTED and join_uri:
             rsvp.uri = rsvp.uri or join_uri
-            await _answer_remote(session, uris, event, rsvp, person, "Accept")
+            await answer_remote(session, uris, event, rsvp, person, "Accept", join_uri=join_uri)
         return rsvp
     if rsvp is not None and rsvp.state == RSVP_REJECTED and event.is_local:
-        await _answer_remote(session, uris, event, rsvp, person, "Reject")
+        await answer_remote(session, uris, event, rsvp, person, "Reject", join_uri=join_uri)
         return rsvp
     if rsvp is None:
-        rsvp = Rsvp(event_id=event.id, actor_id=person.id, created_at=utcnow())
+        rsvp = Rsvp(
+            event_id=event.id,
+            actor_id=person.id,
+            occurrence=occurrence,
+            state=RSVP_PENDING,  # not counted while the room is looked at
+            created_at=utcnow(),
+        )
         session.add(rsvp)
     rsvp.message = (message or "").strip()[:2000] or None
     if not event.is_local:
@@ -210,25 +144,35 @@ async def join_event(
     rsvp.uri = join_uri if not person.is_local else None
     if event.join_mode == JOIN_APPROVAL:
         rsvp.state = RSVP_PENDING
-    elif has_room(event):
+    elif await has_room(session, event, occurrence):
         rsvp.state = RSVP_ACCEPTED
     else:
         rsvp.state = RSVP_WAITLIST
     await session.flush()
     if rsvp.state == RSVP_ACCEPTED:
-        await _answer_remote(session, uris, event, rsvp, person, "Accept")
-        await refresh_counts(session, uris, event)
+        await answer_remote(session, uris, event, rsvp, person, "Accept")
+        await refresh_counts(session, uris, event, occurrence)
     return rsvp
+
+
+def _object_of(event: Event, occurrence: datetime | None) -> str:
+    if occurrence is None:
+        return event.uri
+    found = remote_occurrence_uri(event, occurrence)
+    if found is None:
+        raise EventError("no_such_date")
+    return found
 
 
 async def _ask_remote_organiser(
     session: AsyncSession, uris: Uris, person: Actor, event: Event, rsvp: Rsvp
 ) -> Rsvp:
-    """Mobilizon's way: ``Join{object: event}`` to the organiser's own inbox, pending until
-    its ``Accept``."""
+    """Mobilizon's way: ``Join{object: event}`` (or one of its dates) to the organiser's own
+    inbox, pending until its ``Accept``."""
     organiser = await session.get(Actor, event.actor_id)
     assert organiser is not None
-    join = build_activity(uris, "Join", person, event.uri, [organiser.uri], [])
+    target = _object_of(event, rsvp.occurrence)
+    join = build_activity(uris, "Join", person, target, [organiser.uri], [])
     if rsvp.message:
         join["participationMessage"] = rsvp.message
     rsvp.uri = join["id"]
@@ -238,9 +182,17 @@ async def _ask_remote_organiser(
     return rsvp
 
 
-async def leave_event(session: AsyncSession, uris: Uris, person: Actor, event: Event) -> bool:
-    """Stop taking part; the first one waiting takes the place. False if not taking part."""
-    rsvp = await find_rsvp(session, event, person)
+async def leave_event(
+    session: AsyncSession,
+    uris: Uris,
+    person: Actor,
+    event: Event,
+    *,
+    occurrence: datetime | None = None,
+) -> bool:
+    """Stop taking part (in one date, or in the whole event); the first one waiting takes the
+    place. False if not taking part."""
+    rsvp = await find_rsvp(session, event, person, occurrence)
     if rsvp is None or rsvp.state == RSVP_REJECTED:
         return False
     was_accepted = rsvp.state == RSVP_ACCEPTED
@@ -249,14 +201,20 @@ async def leave_event(session: AsyncSession, uris: Uris, person: Actor, event: E
     if not event.is_local:
         organiser = await session.get(Actor, event.actor_id)
         assert organiser is not None
-        leave = build_activity(uris, "Leave", person, event.uri, [organiser.uri], [])
+        leave = build_activity(
+            uris, "Leave", person, _object_of(event, occurrence), [organiser.uri], []
+        )
         await enqueue_activity(
             session, person, leave, to_followers=False, inboxes=[organiser.inbox_uri]
         )
         return True
     if was_accepted:
-        await _promote_waiting(session, uris, event)
-        await refresh_counts(session, uris, event)
+        changed = {*await _promote_waiting(session, uris, event)}
+        if occurrence is not None:
+            changed.add(occurrence)
+        dates: list[datetime | None] = [*sorted(changed)] or [None]
+        for start in dates:
+            await refresh_counts(session, uris, event, start)
     return True
 
 
@@ -269,7 +227,7 @@ async def answer_participation(
     *,
     accept: bool,
 ) -> Rsvp:
-    """The organiser accepts or refuses a request (or someone waiting).
+    """The organiser accepts or refuses a request (or someone waiting), for a date or all.
 
     Raises NotOrganiser, or EventError ``not_pending`` or ``full``.
     """
@@ -281,13 +239,13 @@ async def answer_participation(
     assert person is not None
     if not accept:
         rsvp.state = RSVP_REJECTED
-        await _answer_remote(session, uris, event, rsvp, person, "Reject")
+        await answer_remote(session, uris, event, rsvp, person, "Reject")
         return rsvp
-    if not has_room(event):
+    if not await has_room(session, event, rsvp.occurrence):
         raise EventError("full")
     rsvp.state = RSVP_ACCEPTED
-    await _answer_remote(session, uris, event, rsvp, person, "Accept")
-    await refresh_counts(session, uris, event)
+    await answer_remote(session, uris, event, rsvp, person, "Accept")
+    await refresh_counts(session, uris, event, rsvp.occurrence)
     return rsvp
 
 

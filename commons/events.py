@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.groups import MODERATOR_ROLES
 from actors.uris import Uris
+from commons.date_rsvps import busiest_count, follow_dates
 from commons.event_shapes import (
     CATEGORIES,
     DEFAULT_TIMEZONE,
@@ -32,6 +33,7 @@ from commons.event_shapes import (
 from commons.event_words import french_when, place_line
 from commons.markdown import render_markdown
 from commons.media import media_path
+from commons.occurrence_shapes import with_date_ids
 from commons.occurrences import refresh_occurrences
 from commons.posts import publish_note
 from commons.recurrence import Occurrence, next_occurrences, validate_rule
@@ -288,10 +290,11 @@ def upcoming_of(event: Event, now: datetime | None = None, count: int = 3) -> li
 
 
 async def count_participants(session: AsyncSession, event: Event) -> int:
+    """Those who take part in the event as a whole (every date of a series)."""
     count = await session.scalar(
         select(func.count())
         .select_from(Rsvp)
-        .where(Rsvp.event_id == event.id, Rsvp.state == RSVP_ACCEPTED)
+        .where(Rsvp.event_id == event.id, Rsvp.state == RSVP_ACCEPTED, Rsvp.occurrence.is_(None))
     )
     return count or 0
 
@@ -315,7 +318,8 @@ async def participant_inboxes(session: AsyncSession, event: Event) -> list[str]:
 
 
 def event_document(event: Event, organiser: Actor, *, with_context: bool = True) -> dict[str, Any]:
-    return build_event(event, organiser, upcoming=upcoming_of(event), with_context=with_context)
+    document = build_event(event, organiser, upcoming=upcoming_of(event), with_context=with_context)
+    return with_date_ids(document, event)
 
 
 # Sending
@@ -428,7 +432,7 @@ async def edit_event(
     organiser = await require_organiser(session, author, event)
     if event.status == CANCELLED or event.deleted_at is not None:
         raise EventError("cancelled")
-    checked = check_fields(fields, participants=await count_participants(session, event))
+    checked = check_fields(fields, participants=await busiest_count(session, event))
     before = (event.start_time, event.end_time, event.rrule, exdates_of(event))
     place_before = (event.place_name, event.street_address, event.locality, event.online_url)
     _apply(event, checked)
@@ -437,6 +441,7 @@ async def edit_event(
     _apply_image(event, image, uris)
     event.updated = utcnow()
     await refresh_occurrences(session, event)
+    await follow_dates(session, event)
     dates_changed = before != (event.start_time, event.end_time, event.rrule, exdates_of(event))
     place_changed = place_before != (
         event.place_name, event.street_address, event.locality, event.online_url

@@ -115,10 +115,14 @@ def vevent_lines(entry: FeedEntry, *, stamp: datetime) -> list[str]:
     start, end = event.start_time, event.end_time
     uid = event.uri
     if entry.occurrence is not None:
+        # One date of a series stands alone, with the date's id as its UID, rather than as a
+        # RECURRENCE-ID override: an override without its series' RRULE event in the same
+        # calendar is dropped or misplaced by several calendar apps (Google Calendar, Outlook),
+        # while a plain VEVENT shows everywhere.
         if end is not None:
             end = entry.occurrence + (end - start)
         start = entry.occurrence
-        uid = f"{event.uri}#{start.astimezone(zone).date().isoformat()}"
+        uid = f"{event.uri}/occurrences/{start.astimezone(zone).date().isoformat()}"
     lines = [
         "BEGIN:VEVENT",
         f"UID:{_text(uid)}",

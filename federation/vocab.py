@@ -106,6 +106,8 @@ EVENT_CONTEXT_TERMS: Final[dict[str, Any]] = {
     "rrule": "qc:rrule",
     "exdate": "qc:exdate",
     "categorySlug": "qc:categorySlug",
+    "occurrenceTemplate": "qc:occurrenceTemplate",
+    "superEvent": {"@id": "sc:superEvent", "@type": "@id"},
 }
 
 

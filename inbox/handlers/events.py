@@ -10,8 +10,9 @@ the dispatcher hands everything else to the post, reaction and group handlers un
   ``startTime``) is dropped with a logged reason: a worker-level 4xx, never a retry or a 500.
 - ``Announce`` of an Event (Mobilizon and Gancio relays): the embedded copy is trusted only when
   the announcer is its author; otherwise the id is fetched from its own server.
-- ``Join``/``Leave``/``Undo{Join}`` of one of our events; ``Accept``/``Reject`` of one of our
-  residents' Joins (Mobilizon's Accept object is the Join, or just its id).
+- ``Join``/``Leave``/``Undo{Join}`` of one of our events, or of one date of one of our series
+  (its id: ``<series>/occurrences/<day>``); ``Accept``/``Reject`` of one of our residents'
+  Joins (Mobilizon's Accept object is the Join, or just its id).
 - A reply to one of our events (how Mastodon comments) becomes a comment, refused when the
   organiser closed comments.
 """
@@ -19,14 +20,17 @@ the dispatcher hands everything else to the post, reaction and group handlers un
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.date_rsvps import follow_dates, split_occurrence_uri
 from commons.event_rsvps import join_event, leave_event, record_answer
 from commons.event_shapes import EventShapeError, apply_remote_fields, parse_remote_event
-from commons.occurrences import refresh_occurrences
+from commons.occurrence_shapes import is_occurrence_document
+from commons.occurrences import date_on, refresh_occurrences
 from commons.remote_posts import store_remote_post
 from federation.errors import FetchError, InvalidActivity
 from federation.parsing import parse_object
@@ -64,7 +68,15 @@ async def _organiser(ctx: InboxContext, claimed: str | None, event_uri: str) -> 
 
 
 async def store_event_document(ctx: InboxContext, data: dict[str, Any]) -> Event | None:
-    """Keep (or refresh) a remote Event; None, logged, when it cannot be used."""
+    """Keep (or refresh) a remote Event; None, logged, when it cannot be used.
+
+    One date of a series (an Event with ``superEvent``) is not kept as an event of its own:
+    the series is, and its dates are expanded here from its rule.
+    """
+    if is_occurrence_document(data):
+        log.info("date %s of the series %s not kept apart", data.get("id"),
+                 id_of(data.get("superEvent")))  # fmt: skip
+        return None
     try:
         fields = parse_remote_event(data)
     except EventShapeError as error:
@@ -95,6 +107,7 @@ async def store_event_document(ctx: InboxContext, data: dict[str, Any]) -> Event
         apply_remote_fields(event, fields)
         event.document = dict(data)
         await refresh_occurrences(session, event)
+        await follow_dates(session, event)
         return event
 
 
@@ -234,32 +247,54 @@ async def _on_comment(ctx: InboxContext, data: dict[str, Any]) -> bool:
 # Taking part
 
 
+async def _joined(
+    session: AsyncSession, uri: str | None
+) -> tuple[Event | None, datetime | None, bool]:
+    """The local event a Join or Leave is about, and the date when it names one of a series:
+    ``(event, start, known)``; ``known`` is False when ``uri`` is none of ours."""
+    event = await _local_event(session, uri)
+    if event is not None:
+        return event, None, True
+    named = split_occurrence_uri(uri)
+    if named is None:
+        return None, None, False
+    event = await _local_event(session, named[0])
+    if event is None:
+        return None, None, False
+    found = await date_on(session, event, named[1]) if event.rrule else None
+    return (event, found.start, True) if found is not None else (None, None, True)
+
+
 async def on_join(ctx: InboxContext) -> bool:
     message = first_str(ctx.activity.raw.get("participationMessage"))
+    target = ctx.activity.object_uri
     async with ctx.instance.database.transaction() as session:
-        event = await _local_event(session, ctx.activity.object_uri)
+        event, occurrence, known = await _joined(session, target)
         if event is None:
-            return False
+            if known:
+                log.info("Join of %s by %s refused: no such date", target, ctx.sender.uri)
+            return known
         try:
             await join_event(
                 session,
                 ctx.instance.uris,
                 ctx.sender,
                 event,
+                occurrence=occurrence,
                 join_uri=ctx.activity.id,
                 message=message,
             )
         except ValueError as error:
-            log.info("Join of %s by %s refused: %s", event.uri, ctx.sender.uri, error)
+            log.info("Join of %s by %s refused: %s", target, ctx.sender.uri, error)
     return True
 
 
-async def _leave(ctx: InboxContext, event_uri: str | None) -> bool:
+async def _leave(ctx: InboxContext, target: str | None) -> bool:
     async with ctx.instance.database.transaction() as session:
-        event = await _local_event(session, event_uri)
+        event, occurrence, known = await _joined(session, target)
         if event is None:
-            return False
-        await leave_event(session, ctx.instance.uris, ctx.sender, event)
+            return known
+        await leave_event(session, ctx.instance.uris, ctx.sender, event, occurrence=occurrence)
     return True
 
 

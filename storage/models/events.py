@@ -161,12 +161,26 @@ class EventOccurrence(Base):
 
 
 class Rsvp(Base):
-    """One actor taking part in an event (or one occurrence of a recurring one)."""
+    """One actor taking part in an event, or in one date of a series.
+
+    ``occurrence`` is the UTC start of that date; None for a one-off event, or for the whole
+    series (what a ``Join`` of the series itself means). Once per person and date, and once
+    for the whole.
+    """
 
     __tablename__ = "rsvps"
     __table_args__ = (
         UniqueConstraint("event_id", "actor_id", "occurrence", name="uq_rsvps_once"),
+        Index(
+            "uq_rsvps_whole",
+            "event_id",
+            "actor_id",
+            unique=True,
+            sqlite_where=text("occurrence IS NULL"),
+            postgresql_where=text("occurrence IS NULL"),
+        ),
         Index("ix_rsvps_event_state", "event_id", "state"),
+        Index("ix_rsvps_event_occurrence", "event_id", "occurrence", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

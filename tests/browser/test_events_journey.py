@@ -2,7 +2,8 @@
 
 Amina facilitates the Maison de quartier des Pâquis: she publishes a workshop that repeats every
 Saturday, at a place with its address and coordinates. Yves finds it in the agenda and takes
-part; both then see one more participant. The agenda's month view has it on every Saturday, the
+part on that Saturday; both then see one more participant on that date, and none on the series
+as a whole. The agenda's month view has it on every Saturday, the
 map lists its place, and "Ajouter à mon calendrier" gives an iCalendar file that repeats it in
 Geneva's time zone. Every step goes through labelled, keyboard-reachable controls.
 """
@@ -50,10 +51,12 @@ def field(label: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(label)}\s*\*?$")
 
 
-def participants(count: int) -> str:
-    return catalog.ngettext("%(num)s person takes part", "%(num)s people take part", count) % {
-        "num": count
-    }
+def participants(count: int, on: str = "") -> str:
+    """ "N people take part", ``on`` "this date" or "every date"."""
+    singular, plural = "%(num)s person takes part", "%(num)s people take part"
+    if on:
+        singular, plural = f"{singular} {on}", f"{plural} {on}"
+    return catalog.ngettext(singular, plural, count) % {"num": count}
 
 
 def next_saturday(today: date) -> date:
@@ -134,7 +137,7 @@ async def test_a_facilitator_publishes_a_weekly_event_a_neighbour_takes_part_and
     assert re.fullmatch(r"[0-9a-f-]{36}", uuid), event_url
     assert await page.get_by_text(COLLECTIVE).count() >= 1
     assert await page.get_by_text(STREET).count() == 1
-    assert await page.get_by_text(participants(0)).count() == 1
+    assert await page.get_by_text(participants(0, "in every date")).count() == 1
     upcoming = page.get_by_role("heading", name=fr("Next dates")).locator("xpath=..")
     assert await upcoming.get_by_role("link").count() >= 4
 
@@ -147,16 +150,18 @@ async def test_a_facilitator_publishes_a_weekly_event_a_neighbour_takes_part_and
     await neighbour.get_by_role("link", name=TITLE).first.click()
     await neighbour.wait_for_load_state()
     assert await neighbour.get_by_role("heading", name=TITLE).is_visible()
-    await press(neighbour, fr("Take part"))
+    assert "/occurrences/" in neighbour.url, neighbour.url  # the agenda links a date
+    await press(neighbour, fr("Take part on this date"))
 
-    # Then he is told he takes part, and the page counts him
+    # Then he is told he takes part, and the date's page counts him
     assert await neighbour.get_by_text(fr("You take part. See you there!")).count() == 1
-    assert await neighbour.get_by_text(participants(1)).count() == 1
+    assert await neighbour.get_by_text(participants(1, "on this date")).count() == 1
     assert await neighbour.get_by_role("button", name=fr("Unregister")).count() == 1
 
-    # And Amina sees one participant more, Yves among them
+    # And Amina sees one participant more on that date of the next ones, Yves among them
     await page.reload()
-    assert await page.get_by_text(participants(1)).count() == 1
+    assert await page.get_by_text(participants(0, "in every date")).count() == 1
+    assert await upcoming.get_by_text(participants(1)).count() == 1
     await screenshot(page, "event-page")
     organise = page.get_by_role("navigation", name=fr("Organise"))
     await organise.get_by_role("link", name=fr("Participants")).click()

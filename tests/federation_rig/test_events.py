@@ -3,7 +3,7 @@ cancellation with its short Note, and a reply that becomes a comment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,8 +60,9 @@ async def publish(s: Scene, **options: object) -> Event:
         title="Repair Café", start=START, end=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
         place_name="Maison de quartier des Pâquis", street_address="rue de Berne 50",
         postal_code="1201", locality="Genève", latitude=46.2102, longitude=6.1432,
-        category="repair_cafe", **options,  # type: ignore[arg-type]
+        category="repair_cafe",
     )  # fmt: skip
+    fields = replace(fields, **options)  # type: ignore[arg-type]
     async with s.paquis.instance.database.transaction() as session:
         return await events.create_event(
             session, s.paquis.instance.uris, s.jeanmarc, s.cafe, fields

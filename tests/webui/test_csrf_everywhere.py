@@ -167,6 +167,7 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "event_uuid": event_uuid,
         "event_id": str(remote_event.id),
         "rsvp_id": str(rsvp.id),
+        "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",
     }

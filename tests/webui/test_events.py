@@ -9,7 +9,6 @@ import httpx2
 import pytest
 from sqlalchemy import select
 
-from actors.services import create_group
 from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Event, Membership, Rsvp
@@ -32,14 +31,6 @@ def event_form(csrf: str, **changes: str) -> dict[str, str]:
     }  # fmt: skip
     form.update(changes)
     return form
-
-
-@pytest.fixture
-async def organiser(client: httpx2.AsyncClient, settings: Settings, database: Database) -> Resident:
-    jeanmarc = await log_in_as(client, settings, database, "jeanmarc")
-    async with database.transaction() as session:
-        await create_group(session, settings, "repair-cafe", "space", "jeanmarc")
-    return jeanmarc
 
 
 async def create(client: httpx2.AsyncClient, csrf: str, **changes: str) -> str:

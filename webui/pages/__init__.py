@@ -9,6 +9,7 @@ from webui.pages import (
     admin,
     agenda,
     collectives,
+    event_dates,
     events,
     map_page,
     posts,
@@ -24,6 +25,7 @@ routes: list[BaseRoute] = [
     *posts.routes,
     *timelines.routes,
     *events.routes,
+    *event_dates.routes,
     *agenda.routes,
     *map_page.routes,
 ]

@@ -464,7 +464,9 @@ async def personal_ics(request: Request) -> Response:
             )
         ).all()
     entries = [
-        FeedEntry(event, actor, _page_url(base_url, event), occurrence if event.rrule else None)
+        FeedEntry(event, actor, _occurrence_url(base_url, event, occurrence), occurrence)
+        if event.rrule and occurrence is not None
+        else FeedEntry(event, actor, _page_url(base_url, event))
         for event, actor, occurrence in rows
     ]
     return ics_response(build_calendar(entries, name=i18n.gettext("My calendar")), private=True)

@@ -104,6 +104,8 @@ def error_message(code: str, **details: Any) -> str:
         "full": _("There are no places left."),
         "external_registration": _("Registration happens on the organiser's website."),
         "not_pending": _("This request was already answered."),
+        "date_over": _("This date is over."),
+        "no_such_date": _("This date cannot be chosen on its own: take part in the whole series."),
     }
     message = messages.get(code, _("Something in the form is not right."))
     return message % details if details else message

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
-from commons import event_rsvps, events, occurrences
+from commons import date_rsvps, event_rsvps, events, occurrences
 from commons.event_shapes import DEFAULT_TIMEZONE
 from commons.event_words import describe_rule, place_line
 from commons.media import MediaError, store_image
@@ -58,7 +58,7 @@ MESSAGE_BATCH = 20
 # Finding the event
 
 
-async def _event_at(session: AsyncSession, request: Request) -> tuple[Event, Actor]:
+async def event_at(session: AsyncSession, request: Request) -> tuple[Event, Actor]:
     params = request.path_params
     if "event_id" in params:
         event = await session.get(Event, params["event_id"])
@@ -135,6 +135,8 @@ async def _comments(session: AsyncSession, event: Event) -> list[tuple[Post, Act
 async def event_context(
     session: AsyncSession, request: Request, event: Event, organiser: Actor
 ) -> dict[str, Any]:
+    """What the page of an event shows (the whole of a series; see :mod:`event_dates` for one
+    of its dates)."""
     viewer = await current_viewer(request)
     rsvp = await event_rsvps.find_rsvp(session, event, viewer.actor) if viewer else None
     position = 0
@@ -148,9 +150,7 @@ async def event_context(
         if event.rrule
         else []
     )
-    remaining = (
-        max(event.capacity - event.participant_count, 0) if event.capacity is not None else None
-    )
+    counts = await date_rsvps.date_counts(session, event, [o.start for o in upcoming])
     return {
         "event": event,
         "organiser": organiser,
@@ -161,44 +161,37 @@ async def event_context(
         "when": when_lines(event.start_time, event.end_time, event.timezone),
         "rule_words": describe_rule(event.rrule),
         "upcoming": [
-            (o, when_lines(o.start, o.end, event.timezone), occurrence_path(event, o))
+            {
+                "lines": when_lines(o.start, o.end, event.timezone),
+                "path": occurrence_path(event, o),
+                "count": counts.get(o.start, 0),
+                "remaining": date_rsvps.remaining(event, counts.get(o.start, 0)),
+            }
             for o in upcoming
         ],
         "place": place_line(event),
         "map_url": map_url(event),
         "category_label": category_labels().get(event.category or "", ""),
         "rsvp": rsvp,
+        "here": page_url(event),
+        "rsvp_action": f"{page_url(event)}/rsvp",
+        "whole_rsvp": None,
         "waitlist_position": position,
-        "remaining": remaining,
+        "participants": event.participant_count,
+        "remaining": date_rsvps.remaining(event, event.participant_count),
         "may_organise": may_organise,
         "is_cancelled": event.status == CANCELLED,
         "comments": await _comments(session, event) if event.comments_enabled else [],
         "ics_url": f"{page_url(event)}.ics" if event.is_local else None,
         "occurrence": None,
+        "date_joinable": True,
     }
 
 
 async def event_page(request: Request) -> Response:
     async with instance_of(request).database.session() as session:
-        event, organiser = await _event_at(session, request)
+        event, organiser = await event_at(session, request)
         context = await event_context(session, request, event, organiser)
-    return render(request, "events/event.html", context)
-
-
-async def occurrence_page(request: Request) -> Response:
-    """One date of a series: ``/events/{uuid}/occurrences/2026-12-05``."""
-    try:
-        day = date.fromisoformat(request.path_params["day"])
-    except ValueError:
-        raise HTTPException(404) from None
-    async with instance_of(request).database.session() as session:
-        event, organiser = await _event_at(session, request)
-        found = await occurrences.date_on(session, event, day)
-        if found is None:
-            raise HTTPException(404)
-        context = await event_context(session, request, event, organiser)
-    context["occurrence"] = found
-    context["when"] = when_lines(found.start, found.end, event.timezone)
     return render(request, "events/event.html", context)
 
 
@@ -261,10 +254,10 @@ async def edit_event(request: Request) -> Response:
     viewer = await require_viewer(request)
     instance = instance_of(request)
     async with instance.database.session() as session:
-        event, organiser = await _event_at(session, request)
+        event, organiser = await event_at(session, request)
         if not event.is_local or not await events.may_organise(session, viewer.actor, organiser):
             raise HTTPException(403, "organisers only")
-        participants = await events.count_participants(session, event)
+        participants = await date_rsvps.busiest_count(session, event)
     context: dict[str, Any] = {"event": event, "page_url": page_url(event)}
     if request.method == "GET":
         form = EventForm(values_of(event, organiser))
@@ -304,7 +297,7 @@ async def cancel_event(request: Request) -> Response:
     viewer = await require_viewer(request)
     instance = instance_of(request)
     async with instance.database.session() as session:
-        event, organiser = await _event_at(session, request)
+        event, organiser = await event_at(session, request)
         if not event.is_local or not await events.may_organise(session, viewer.actor, organiser):
             raise HTTPException(403, "organisers only")
     if request.method == "GET":
@@ -329,6 +322,11 @@ async def cancel_event(request: Request) -> Response:
 
 async def rsvp(request: Request) -> Response:
     """``action=join`` or ``action=leave``; a remote event is asked through its organiser."""
+    return await take_part(request, None)
+
+
+async def take_part(request: Request, day: date | None) -> Response:
+    """Join or leave the event, or one date of it (``day``, a local day of the series)."""
     viewer = await require_viewer(request)
     form = await read_form(request)
     action = form.get("action")
@@ -336,17 +334,24 @@ async def rsvp(request: Request) -> Response:
     instance = instance_of(request)
     _ = i18n.gettext
     async with instance.database.session() as session:
-        event, _organiser = await _event_at(session, request)
+        event, _organiser = await event_at(session, request)
+        found = await occurrences.date_on(session, event, day) if day is not None else None
+    if day is not None and found is None:
+        raise HTTPException(404)
+    occurrence = found.start if found is not None else None
+    back = page_url(event) if day is None else f"{page_url(event)}/occurrences/{day.isoformat()}"
     try:
         async with instance.database.transaction() as session:
             row = await session.get(Event, event.id)
             assert row is not None
             if action == "leave":
-                await event_rsvps.leave_event(session, instance.uris, viewer.actor, row)
+                await event_rsvps.leave_event(
+                    session, instance.uris, viewer.actor, row, occurrence=occurrence
+                )
                 text = _("You no longer take part.")
             else:
                 answer = await event_rsvps.join_event(
-                    session, instance.uris, viewer.actor, row,
+                    session, instance.uris, viewer.actor, row, occurrence=occurrence,
                     message=message if isinstance(message, str) else None,
                 )  # fmt: skip
                 text = {
@@ -358,7 +363,7 @@ async def rsvp(request: Request) -> Response:
         flash(request, error_message(error.code), "error")
     else:
         flash(request, text, "success")
-    return RedirectResponse(page_url(event), status_code=303)
+    return RedirectResponse(back, status_code=303)
 
 
 async def comment(request: Request) -> Response:
@@ -367,7 +372,7 @@ async def comment(request: Request) -> Response:
     text = form.get("text")
     instance = instance_of(request)
     async with instance.database.session() as session:
-        event, organiser = await _event_at(session, request)
+        event, organiser = await event_at(session, request)
     if not event.comments_enabled:
         raise HTTPException(403, "comments are closed")
     if isinstance(text, str) and text.strip():
@@ -385,7 +390,7 @@ async def comment(request: Request) -> Response:
 async def _organiser_only(
     session: AsyncSession, request: Request, viewer: Viewer
 ) -> tuple[Event, Actor]:
-    event, organiser = await _event_at(session, request)
+    event, organiser = await event_at(session, request)
     if not event.is_local or not await events.may_organise(session, viewer.actor, organiser):
         raise HTTPException(403, "organisers only")
     return event, organiser
@@ -401,11 +406,21 @@ async def participants_page(request: Request) -> Response:
             .where(Rsvp.event_id == event.id)
             .order_by(Rsvp.created_at, Rsvp.id)
         )
-        by_state: dict[str, list[tuple[Rsvp, Actor]]] = {}
+        by_date: dict[datetime | None, dict[str, list[tuple[Rsvp, Actor]]]] = {}
         for rsvp_row, person in rows:
+            by_state = by_date.setdefault(rsvp_row.occurrence, {})
             by_state.setdefault(rsvp_row.state, []).append((rsvp_row, person))
+    _ = i18n.gettext
+    groups = [
+        {
+            "heading": None if not event.rrule else _("Every date") if start is None
+            else " ".join(when_lines(start, None, event.timezone).values()),
+            "by_state": by_date[start],
+        }
+        for start in sorted(by_date, key=lambda start: (start is not None, start))
+    ] or [{"heading": None, "by_state": {}}]  # fmt: skip
     context = {"event": event, "organiser": organiser, "page_url": page_url(event),
-               "by_state": by_state, "errors": {}}  # fmt: skip
+               "groups": groups, "errors": {}}  # fmt: skip
     return render(request, "events/participants.html", context)
 
 
@@ -489,4 +504,4 @@ routes: list[BaseRoute] = [
           methods=["POST"], name="event_answer"),
 ]  # fmt: skip
 
-__all__ = ["event_context", "event_page", "occurrence_page", "page_url", "routes"]
+__all__ = ["event_at", "event_context", "event_page", "page_url", "routes", "take_part"]

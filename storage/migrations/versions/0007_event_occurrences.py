@@ -1,4 +1,5 @@
-"""event occurrences: every date of every event in a table, written with the event
+"""event occurrences: every date of every event in a table, written with the event; taking
+part in one date of a series
 
 Revision ID: 0007
 Revises: 0006
@@ -7,7 +8,8 @@ Create Date: 2026-11-26
 Creates ``event_occurrences`` and ``events.occurrences_until``, then writes the dates of the
 events already there, a thousand events at a time, exactly as the application writes them
 (``commons.occurrences``): one row for a one-off event, one per date for a series, up to the
-horizon for a series without end.
+horizon for a series without end. RSVPs: once per person for the whole event (duplicates kept
+from before are removed, the oldest stays), and an index to count each date's participants.
 """
 
 from collections.abc import Sequence
@@ -27,6 +29,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 1000
+WHOLE = sa.text("occurrence IS NULL")
 
 events = sa.table(
     "events",
@@ -94,6 +97,19 @@ def upgrade() -> None:
         unique=False,
     )
     write_occurrences(op.get_bind(), horizon_from(datetime.now(UTC)))
+    op.execute(
+        "DELETE FROM rsvps WHERE occurrence IS NULL AND id NOT IN (SELECT min(id) FROM rsvps"
+        " WHERE occurrence IS NULL GROUP BY event_id, actor_id)"
+    )
+    op.create_index(
+        "uq_rsvps_whole",
+        "rsvps",
+        ["event_id", "actor_id"],
+        unique=True,
+        sqlite_where=WHOLE,
+        postgresql_where=WHOLE,
+    )
+    op.create_index("ix_rsvps_event_occurrence", "rsvps", ["event_id", "occurrence", "state"])
 
 
 def write_occurrences(connection: sa.Connection, before: datetime) -> None:
@@ -140,6 +156,8 @@ def write_occurrences(connection: sa.Connection, before: datetime) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rsvps_event_occurrence", table_name="rsvps")
+    op.drop_index("uq_rsvps_whole", table_name="rsvps")
     op.drop_index("ix_event_occurrences_category", table_name="event_occurrences")
     op.drop_index("ix_event_occurrences_long", table_name="event_occurrences")
     op.drop_index("ix_event_occurrences_window", table_name="event_occurrences")
