@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Integer, String, bindparam, func, true
 
 from commons.expansion import zone_of
+from commons.occurrences import LONG_DATE
 from storage.models import Event, EventOccurrence
 
 LONGEST_EVENT = timedelta(days=31)
 """Dates that started this long before a window are not looked for (an index range)."""
-CARRY = timedelta(days=1)
+CARRY = LONG_DATE
 """Dates begun less than this before a window are looked for among all dates; earlier ones
 among the long ones only (``is_long``: longer than this)."""
 
