@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
 from webui import i18n
+from webui.card_fragments import PostCards
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -33,4 +34,5 @@ def build_templates(timezone: str) -> Jinja2Templates:
 
     environment.filters["format_datetime"] = format_datetime
     environment.globals["format_datetime"] = format_datetime
+    environment.globals["post_card"] = PostCards(environment)
     return Jinja2Templates(env=environment)
