@@ -604,6 +604,35 @@ async def test_an_avatar_with_a_description_is_stored_without_its_metadata(
     assert served.status_code == 200
 
 
+async def test_a_replaced_or_removed_avatar_leaves_nothing_behind(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given a resident who set an avatar, then chose another one
+    me = await log_in_as(client, settings, database, "amelie")
+    for alt in ("Ma première photo", "Ma nouvelle photo"):
+        response = await client.post(
+            "/settings",
+            data=profile_form(me.csrf, avatar_alt=alt),
+            files={"avatar": ("photo.jpg", photo_with_exif(), "image/jpeg")},
+        )
+        assert response.status_code == 303
+    async with database.session() as session:
+        actor = await session.get(Actor, me.actor.id)
+        kept = (await session.scalars(select(Media))).all()
+    assert actor is not None and actor.icon_url is not None
+    # Then only the new one is stored
+    assert [media.alt_text for media in kept] == ["Ma nouvelle photo"]
+    assert actor.icon_url.endswith(kept[0].key + ".jpg")
+
+    # When she removes it
+    response = await client.post(
+        "/settings", data=profile_form(me.csrf, avatar_alt="", remove_avatar="1")
+    )
+    assert response.status_code == 303
+    async with database.session() as session:
+        assert (await session.scalars(select(Media))).all() == []
+
+
 async def test_a_file_that_is_not_an_image_gets_a_french_message(
     client: httpx2.AsyncClient, settings: Settings, database: Database
 ) -> None:
