@@ -11,7 +11,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.orm import defer
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -55,6 +56,19 @@ class Viewer:
         return self.account.is_admin or self.account.is_moderator
 
 
+_VIEWER = (
+    select(Account, Actor)
+    .join(Actor, Actor.id == Account.actor_id)
+    .where(Account.id == bindparam("account_id", type_=Integer))
+    .options(
+        defer(Actor.document, raiseload=True),
+        defer(Actor.public_key_pem, raiseload=True),
+        defer(Actor.private_key_pem, raiseload=True),
+    )
+)
+"""Every page asks it: built once, and without the actor's keys and document."""
+
+
 async def current_viewer(request: Request) -> Viewer | None:
     """The viewer of this request, loaded once; None when nobody (or a suspended account) is in."""
     cached: Viewer | bool | None = getattr(request.state, "viewer", False)
@@ -65,13 +79,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     account_id = request.session.get("account_id")
     if isinstance(account_id, int):
         async with instance_of(request).database.session() as session:
-            row = (
-                await session.execute(
-                    select(Account, Actor)
-                    .join(Actor, Actor.id == Account.actor_id)
-                    .where(Account.id == account_id)
-                )
-            ).first()
+            row = (await session.execute(_VIEWER, {"account_id": account_id})).first()
         if row is not None:
             account, actor = row
             if (
