@@ -11,6 +11,7 @@ from webui.pages import (
     collectives,
     events,
     map_page,
+    places,
     posts,
     settings,
     timelines,
@@ -26,4 +27,5 @@ routes: list[BaseRoute] = [
     *events.routes,
     *agenda.routes,
     *map_page.routes,
+    *places.routes,
 ]
