@@ -18,16 +18,11 @@ from commons.attachments import MAX_ATTACHMENTS
 from commons.media import MAX_ALT_TEXT, MediaError, store_image
 from commons.mentions import resolve_mentions
 from commons.notifications import notify
+from commons.post_cards import PostCard, card_details, link_of, select_cards
 from commons.posts import delete_note, edit_note, publish_note
 from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
-from commons.timelines import (
-    PostCard,
-    card_details,
-    link_of,
-    load_thread,
-    select_cards,
-    visible_to,
-)
+from commons.threads import load_thread
+from commons.visibility import visible_to
 from quartiers.instance import Instance, instance_of
 from storage.models import Actor, Membership, Post, Reaction, utcnow
 from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
