@@ -33,6 +33,7 @@ from storage.models import (
     Actor,
     ApiToken,
     Delivery,
+    Media,
     PasswordReset,
     Post,
     utcnow,
@@ -299,9 +300,11 @@ async def _apply_image(
     url_field, alt_field = (
         ("icon_url", "icon_alt") if slot == "avatar" else ("header_url", "header_alt")
     )
+    previous: str | None = getattr(actor, url_field)
     if image.remove:
         setattr(actor, url_field, None)
         setattr(actor, alt_field, None)
+        await _forget_image(session, settings, actor, previous)
         return
     if image.data:
         try:
@@ -310,11 +313,25 @@ async def _apply_image(
             raise ProfileImageError(slot, error.code) from None
         setattr(actor, url_field, settings.base_url + media_path(media))
         setattr(actor, alt_field, media.alt_text)
+        await _forget_image(session, settings, actor, previous)
     elif getattr(actor, url_field):
         alt = image.alt.strip()
         if not alt:
             raise ProfileImageError(slot, "missing_alt")
         setattr(actor, alt_field, alt[:1000])
+
+
+async def _forget_image(
+    session: AsyncSession, settings: Settings, actor: Actor, url: str | None
+) -> None:
+    """Delete a replaced or removed profile image of ours (not one a post still shows)."""
+    prefix = f"{settings.base_url}/media/"
+    if not url or not url.startswith(prefix):
+        return
+    key = url[len(prefix) :].rpartition(".")[0]
+    await session.execute(
+        delete(Media).where(Media.key == key, Media.owner_id == actor.id, Media.post_id.is_(None))
+    )
 
 
 async def enqueue_actor_update(session: AsyncSession, settings: Settings, actor: Actor) -> Activity:

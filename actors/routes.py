@@ -1,7 +1,8 @@
 """Discovery and actors on the wire: WebFinger, host-meta, NodeInfo, actor documents, collections.
 
 Actor URLs serve ActivityPub JSON to servers and a profile page to people (content
-negotiation on `Accept`), so the id a fediverse user sees is also the page to open.
+negotiation on `Accept`, the page itself from ``webui.pages.profiles``), so the id a fediverse
+user sees is also the page to open.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,8 +28,7 @@ from actors.collections import (
     parse_page,
     upcoming_events_source,
 )
-from actors.documents import build_actor, build_actor_tombstone, webfinger_handle
-from actors.groups import load_group_profile
+from actors.documents import build_actor, build_actor_tombstone
 from actors.nodeinfo_documents import build_local_nodeinfo, count_usage
 from actors.webfinger_documents import (
     MalformedResource,
@@ -47,16 +47,12 @@ from federation.vocab import ACTIVITY_JSON, is_activitypub_media_type
 from federation.webfinger import build_host_meta_json, build_host_meta_xrd
 from outbox.collections import load_outbox
 from quartiers.instance import instance_of
-from storage.models import Actor, Post, utcnow
-from storage.models.posts import PUBLIC
-from webui.render import render
-from webui.routes import kind_labels
-from webui.session import current_viewer
+from storage.models import Actor, utcnow
+from webui.pages.profiles import profile_page
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD_JSON = "application/jrd+json"
 XRD_XML = "application/xrd+xml"
-PROFILE_POSTS = 20
 ACTOR_COLLECTIONS = ("followers", "following", "outbox")
 GROUP_COLLECTIONS = ("members", "moderators", "featured", "events")
 
@@ -147,26 +143,6 @@ async def find_served_actor(session: AsyncSession, request: Request) -> Actor:
     return actor
 
 
-async def latest_posts(session: AsyncSession, actor: Actor) -> list[tuple[Post, Actor]]:
-    """Public local posts by the actor or, for a collective, its posts (remote members' too)."""
-    rows = await session.execute(
-        select(Post, Actor)
-        .join(Actor, Post.actor_id == Actor.id)
-        .where(
-            or_(
-                Post.actor_id == actor.id,
-                Post.audience_id == actor.id,
-            ),
-            or_(Post.is_local.is_(True), Post.audience_id == actor.id),
-            Post.visibility == PUBLIC,
-            Post.deleted_at.is_(None),
-        )
-        .order_by(Post.published.desc(), Post.id.desc())
-        .limit(PROFILE_POSTS)
-    )
-    return list(rows.all())
-
-
 async def actor_document(request: Request) -> Response:
     instance = instance_of(request)
     as_activitypub = wants_activitypub(request)
@@ -176,22 +152,7 @@ async def actor_document(request: Request) -> Response:
             if actor.is_gone:
                 return activity_response(build_actor_tombstone(actor), 410)
             return activity_response(build_actor(actor, instance.settings))
-        posts = [] if actor.is_gone else await latest_posts(session, actor)
-        viewer = await current_viewer(request)
-        group_profile = (
-            await load_group_profile(session, actor, viewer.actor if viewer else None)
-            if actor.is_group and not actor.is_gone
-            else None
-        )
-    context = {
-        "actor": actor,
-        "handle": webfinger_handle(actor, instance.settings),
-        "posts": posts,
-        "kind_labels": kind_labels(),
-        "is_gone": actor.is_gone,
-        "group_profile": group_profile,
-    }
-    return render(request, "profile.html", context, 410 if actor.is_gone else 200)
+        return await profile_page(request, session, actor)
 
 
 # Collections

@@ -73,18 +73,27 @@ def bench_settings(database_url: str) -> Any:
     )
 
 
-def session_cookie(account_id: int, csrf: str) -> str:
+def session_cookie(account_id: int, password_hash: str | None, csrf: str) -> str:
     from itsdangerous import TimestampSigner
 
-    payload = b64encode(json.dumps({"account_id": account_id, "csrf": csrf}).encode())
+    from webui.session import PASSWORD_MARK, password_mark
+
+    data = {
+        "account_id": account_id,
+        "csrf": csrf,
+        PASSWORD_MARK: password_mark(SECRET, password_hash),
+    }
+    payload = b64encode(json.dumps(data).encode())
     return TimestampSigner(SECRET).sign(payload).decode()
 
 
 # --- filling the database ------------------------------------------------------------------
 
 
-async def fill(database_url: str, schema: str | None, args: argparse.Namespace) -> int:
-    """Migrate and fill; returns the account id of the resident whose home is measured."""
+async def fill(
+    database_url: str, schema: str | None, args: argparse.Namespace
+) -> tuple[int, str | None]:
+    """Migrate and fill; returns the account (id, password hash) whose home is measured."""
     from sqlalchemy import insert
 
     from actors.services import create_account, ensure_instance_actor
@@ -102,6 +111,7 @@ async def fill(database_url: str, schema: str | None, args: argparse.Namespace) 
             account = await create_account(session, settings, "lecteur", "password123")
             viewer_actor_id = account.actor_id
             account_id = account.id
+            password_hash = account.password_hash
         base = settings.base_url
         actors = []
         for n in range(args.actors):
@@ -184,7 +194,7 @@ async def fill(database_url: str, schema: str | None, args: argparse.Namespace) 
                 from sqlalchemy import text
 
                 await session.execute(text("ANALYZE"))
-        return account_id
+        return account_id, password_hash
     finally:
         await database.dispose()
 
@@ -349,9 +359,9 @@ async def run_one(
     database: str, url: str, schema: str | None, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     filled_at = time.perf_counter()
-    account_id = await fill(url, schema, args)
+    account_id, password_hash = await fill(url, schema, args)
     fill_s = time.perf_counter() - filled_at
-    cookie = session_cookie(account_id, secrets.token_urlsafe(16))
+    cookie = session_cookie(account_id, password_hash, secrets.token_urlsafe(16))
     port = free_port()
     command = [sys.executable, __file__, "--serve", url, "--port", str(port)]
     if schema:

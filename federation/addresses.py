@@ -1,10 +1,11 @@
 """The private-address guard: never fetch loopback, private or link-local hosts.
 
-The check resolves the name before the request; the HTTP client resolves it
-again when it connects, so a hostile DNS server could answer differently the
-second time (DNS rebinding). Pinning the address would need a custom transport;
-until then this guard stops the common SSRF (a URL naming an internal host or a
-literal private IP) and redirects to them, which are re-checked hop by hop.
+Every URL is checked before its request (and every redirect hop again), and
+the connection itself goes to an address that was checked: the transport of
+``federation.public_transport`` resolves the name once, keeps only public
+addresses and connects to one of those, so a hostile DNS server cannot answer
+a public address to the check and a private one to the connection (DNS
+rebinding).
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ async def check_public_host(
     """Raise PrivateAddressError when `host` is, or resolves to, a non-public address."""
     if allow_private:
         return
+    await public_addresses(host, resolver)
+
+
+async def public_addresses(host: str, resolver: Resolver | None = None) -> list[str]:
+    """The addresses of `host`, all of them public; PrivateAddressError if any is not."""
     name = host.strip().lower().rstrip(".")
     if not name:
         raise PrivateAddressError("empty host")
@@ -75,7 +81,7 @@ async def check_public_host(
     if literal is not None:
         if not is_public_address(literal):
             raise PrivateAddressError(f"{host} is not a public address")
-        return
+        return [str(literal)]
     if name == "localhost" or name.endswith(".localhost"):
         raise PrivateAddressError(f"{host} is a loopback name")
     addresses = await (resolver or resolve_host)(name)
@@ -85,6 +91,7 @@ async def check_public_host(
         address = parse_ip_literal(text.split("%")[0])
         if address is None or not is_public_address(address):
             raise PrivateAddressError(f"{host} resolves to the non-public address {text}")
+    return addresses
 
 
 async def check_public_url(url: str, allow_private: bool, resolver: Resolver | None = None) -> None:

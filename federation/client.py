@@ -19,6 +19,7 @@ from federation.errors import (
     InvalidActivity,
     ResponseTooLarge,
 )
+from federation.public_transport import PublicAddressBackend, PublicOnlyTransport
 from federation.signatures import Scheme, sign_request
 from federation.vocab import ACCEPT_ACTIVITYPUB, ACTIVITY_JSON
 
@@ -109,12 +110,21 @@ class FederationClient:
 
     @classmethod
     def create(cls, *, user_agent: str, **options: Any) -> FederationClient:
-        """A production client with its own httpx2.AsyncClient (redirects handled here)."""
+        """A production client with its own httpx2.AsyncClient (redirects handled here).
+
+        Unless private addresses are allowed, its connections go only to public addresses
+        checked when the connection opens (see ``federation.public_transport``).
+        """
         timeout = float(options.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
+        transport = None
+        if not options.get("allow_private_addresses", False):
+            backend = PublicAddressBackend(resolver=options.get("resolver"))
+            transport = PublicOnlyTransport(backend)
         http = httpx2.AsyncClient(
             timeout=httpx2.Timeout(timeout),
             follow_redirects=False,
             headers={"User-Agent": user_agent},
+            transport=transport,
         )
         return cls(http, user_agent=user_agent, **options)
 

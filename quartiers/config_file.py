@@ -105,6 +105,15 @@ session_https_only = false
 map_tiles_url = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"
 # Mention des sources des tuiles (HTML court). / Attribution of the tiles (short HTML).
 map_attribution = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+# Centre des cartes quand rien n'est encore placé (ici Genève).
+# Centre of the maps when nothing is placed yet (here Geneva).
+map_center_latitude = 46.2044
+map_center_longitude = 6.1432
+# Recherche d'adresses facultative pour placer un lieu (API de recherche de type Nominatim, par
+# ex. https://nominatim.openstreetmap.org/search) ; vide : on tape les coordonnées ou on clique
+# sur la carte. / Optional address search to place a venue (a Nominatim-style search API, e.g.
+# https://nominatim.openstreetmap.org/search); empty: type the coordinates or click on the map.
+geocoder_url = ""
 
 [mail]
 # Envoi facultatif des liens de nouveau mot de passe par e-mail (SMTP). Sans serveur (host vide),

@@ -72,6 +72,9 @@ class WebUISettings:
     map_attribution: str = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     )
+    map_center_latitude: float = 46.2044
+    map_center_longitude: float = 6.1432
+    geocoder_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,16 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             "webui.map_tiles_url must be an https:// address with {z}, {x} and {y}, "
             f"not {webui.map_tiles_url!r}"
+        )
+    if not (-90 <= webui.map_center_latitude <= 90 and -180 <= webui.map_center_longitude <= 180):
+        raise ConfigError(
+            "webui.map_center_latitude must be within -90..90 and "
+            "webui.map_center_longitude within -180..180"
+        )
+    if webui.geocoder_url and not webui.geocoder_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            "webui.geocoder_url must be empty or an http(s):// address of a Nominatim-style "
+            f"search, not {webui.geocoder_url!r}"
         )
     if len(webui.secret_key) < 32:
         raise ConfigError(

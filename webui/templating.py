@@ -11,6 +11,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
 from webui import i18n
+from webui.card_fragments import PostCards
+from webui.place_picker import place_picker
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -33,4 +35,6 @@ def build_templates(timezone: str) -> Jinja2Templates:
 
     environment.filters["format_datetime"] = format_datetime
     environment.globals["format_datetime"] = format_datetime
+    environment.globals["post_card"] = PostCards(environment)
+    environment.globals["place_picker"] = place_picker
     return Jinja2Templates(env=environment)

@@ -22,9 +22,10 @@ import pytest
 
 from quartiers.settings import Settings, load_settings
 from storage.database import Database
+from storage.models import Account
 from tests.quartiers.cli_support import free_port, run_quartiers, serving
 from tests.webui.web_support import session_cookie
-from webui.session import SESSION_COOKIE
+from webui.session import SESSION_COOKIE, session_data
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -172,9 +173,10 @@ class LiveInstance:
     def database(self) -> Database:
         return Database(self.settings().database_url)
 
-    def session_cookie(self, account_id: int, csrf: str = "browser-test") -> dict[str, str]:
-        """A logged-in session cookie for ``account_id``, for Playwright's ``add_cookies``."""
-        value = session_cookie(self.settings(), {"account_id": account_id, "csrf": csrf})
+    def session_cookie(self, account: Account, csrf: str = "browser-test") -> dict[str, str]:
+        """A logged-in session cookie for ``account``, for Playwright's ``add_cookies``."""
+        settings = self.settings()
+        value = session_cookie(settings, session_data(settings.webui.secret_key, account, csrf))
         return {"name": SESSION_COOKIE, "value": value, "url": self.base_url}
 
     @contextmanager

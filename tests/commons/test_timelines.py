@@ -7,7 +7,8 @@ import pytest
 from actors.services import create_account, create_group
 from actors.uris import Uris
 from commons.posts import publish_note
-from commons.timelines import can_see, home_timeline, load_thread
+from commons.threads import can_see, load_thread
+from commons.timelines import home_timeline
 from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Follow, Membership

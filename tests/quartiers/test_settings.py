@@ -43,6 +43,7 @@ STRING_OVERRIDES = {
     "webui.registration": "open",
     "webui.map_tiles_url": "https://tiles.geneve.example/osm/{z}/{x}/{y}.png",
     "webui.map_attribution": "Fond de carte : SITG, OpenStreetMap",
+    "webui.geocoder_url": "https://nominatim.geneve.example/search",
     "mail.host": "smtp.paquis.example",
     "mail.username": "quartier",
     "mail.password": "smtp-secret",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import OperationalError, StatementError
 
 from storage import migrate
 from storage.database import Database
@@ -121,3 +121,15 @@ async def test_reading_does_not_wait_for_an_open_write(sqlite_database: Database
 
         # Then it answers at once, without the uncommitted row
         assert seen == 0
+
+
+async def test_a_reading_session_on_sqlite_cannot_write(sqlite_database: Database) -> None:
+    # Given a session for reading, which runs without a transaction of its own
+    async with sqlite_database.session() as reader:
+        # When something is written through it by mistake
+        reader.add(DomainBlock(domain="by-mistake.example"))
+        # Then SQLite refuses, rather than commit it behind the caller's back
+        with pytest.raises(OperationalError, match="readonly"):
+            await reader.flush()
+    async with sqlite_database.session() as reader:
+        assert await reader.scalar(select(func.count()).select_from(DomainBlock)) == 0

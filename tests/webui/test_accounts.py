@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
+from actors.accounts import issue_password_reset
 from actors.invitations import create_invitation
 from actors.services import create_account
 from quartiers.app import create_app
@@ -467,6 +468,54 @@ async def test_change_password_needs_the_current_one(
         assert (await log_in(other, "amelie", new)).status_code == 303
 
 
+async def test_a_new_password_ends_the_sessions_of_other_devices(
+    settings: Settings, database: Database
+) -> None:
+    # Given a resident logged in on her phone and on the neighbourhood centre's computer
+    await resident(database, settings, "amelie")
+    async with client_for(settings, database) as phone, client_for(settings, database) as shared:
+        assert (await log_in(phone, "amelie")).status_code == 303
+        assert (await log_in(shared, "amelie")).status_code == 303
+        assert (await shared.get("/home", headers=HTML)).status_code == 200
+
+        # When she changes her password from her phone
+        new = "une toute nouvelle phrase"
+        changed = await submit(
+            phone,
+            "/settings/password",
+            {"current_password": PASSWORD, "new_password": new, "new_password_confirm": new},
+            form_page="/settings",
+        )
+        assert changed.status_code == 303
+
+        # Then the phone stays logged in, and the shared computer is logged out
+        assert (await phone.get("/home", headers=HTML)).status_code == 200
+        assert (await shared.get("/home", headers=HTML)).headers["location"].startswith("/login")
+
+
+async def test_a_reset_password_ends_every_session(settings: Settings, database: Database) -> None:
+    # Given a resident still logged in somewhere
+    account, _ = await resident(database, settings, "amelie")
+    async with client_for(settings, database) as forgotten:
+        assert (await log_in(forgotten, "amelie")).status_code == 303
+
+        # When an admin's reset link is used to choose a new password
+        async with database.transaction() as session:
+            code = await issue_password_reset(session, account.id)
+        async with client_for(settings, database) as other:
+            new = "une toute nouvelle phrase"
+            reset = await submit(
+                other,
+                f"/reset/{code}",
+                {"password": new, "password_confirm": new},
+                form_page=f"/reset/{code}",
+            )
+            assert reset.status_code == 303
+
+        # Then the forgotten session is over
+        assert (await forgotten.get("/home", headers=HTML)).headers["location"].startswith("/login")
+
+
 # ---------------------------------------------------------------------------------------------
 # Settings
 
@@ -553,6 +602,35 @@ async def test_an_avatar_with_a_description_is_stored_without_its_metadata(
     assert b"PhoneMaker" not in media.data
     served = await client.get(actor.icon_url.removeprefix("http://paquis.test"))
     assert served.status_code == 200
+
+
+async def test_a_replaced_or_removed_avatar_leaves_nothing_behind(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given a resident who set an avatar, then chose another one
+    me = await log_in_as(client, settings, database, "amelie")
+    for alt in ("Ma première photo", "Ma nouvelle photo"):
+        response = await client.post(
+            "/settings",
+            data=profile_form(me.csrf, avatar_alt=alt),
+            files={"avatar": ("photo.jpg", photo_with_exif(), "image/jpeg")},
+        )
+        assert response.status_code == 303
+    async with database.session() as session:
+        actor = await session.get(Actor, me.actor.id)
+        kept = (await session.scalars(select(Media))).all()
+    assert actor is not None and actor.icon_url is not None
+    # Then only the new one is stored
+    assert [media.alt_text for media in kept] == ["Ma nouvelle photo"]
+    assert actor.icon_url.endswith(kept[0].key + ".jpg")
+
+    # When she removes it
+    response = await client.post(
+        "/settings", data=profile_form(me.csrf, avatar_alt="", remove_avatar="1")
+    )
+    assert response.status_code == 303
+    async with database.session() as session:
+        assert (await session.scalars(select(Media))).all() == []
 
 
 async def test_a_file_that_is_not_an_image_gets_a_french_message(

@@ -14,7 +14,7 @@ from storage.database import Database
 from storage.models import Actor, Event, Membership, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED
 from tests.webui.web_support import Resident, log_in_as, resident, session_cookie
-from webui.session import SESSION_COOKIE
+from webui.session import SESSION_COOKIE, session_data
 
 HTML = {"Accept": "text/html"}
 
@@ -49,7 +49,8 @@ async def switch_to(client: httpx2.AsyncClient, settings: Settings, database: Da
 def back_to(client: httpx2.AsyncClient, settings: Settings, who: Resident) -> None:
     client.cookies.clear()
     client.cookies.set(
-        SESSION_COOKIE, session_cookie(settings, {"account_id": who.account.id, "csrf": who.csrf})
+        SESSION_COOKIE,
+        session_cookie(settings, session_data(settings.webui.secret_key, who.account, who.csrf)),
     )
 
 

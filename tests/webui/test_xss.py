@@ -25,7 +25,7 @@ from commons.posts import publish_note
 from commons.remote_posts import store_remote_post
 from federation.parsing import parse_actor, parse_object
 from federation.vocab import PUBLIC
-from storage.models import Actor, Follow, Host
+from storage.models import Account, Actor, Follow, Host
 from storage.models.follows import ACCEPTED
 from tests.browser.browser_support import (
     LiveInstance,
@@ -136,7 +136,7 @@ DOM_FINDINGS = """() => {
 @dataclass(frozen=True)
 class Stage:
     instance: LiveInstance
-    reader_account_id: int
+    reader: Account
     local_post_keys: list[str]
     remote_post_ids: list[int]
 
@@ -237,7 +237,7 @@ async def seed(instance: LiveInstance) -> Stage:
                 remote_ids.append(stored.id)
     finally:
         await database.dispose()
-    return Stage(instance, account.id, local_keys, remote_ids)
+    return Stage(instance, account, local_keys, remote_ids)
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +273,7 @@ async def visit(browser: Browser, stage: Stage, paths: list[str], *, logged_in: 
     """Open every path in one tab; fail once, listing every page with what it carries."""
     context = await new_context(browser)
     if logged_in:
-        cookie = stage.instance.session_cookie(stage.reader_account_id)
+        cookie = stage.instance.session_cookie(stage.reader)
         await context.add_cookies([cookie])  # type: ignore[list-item]
     await context.route(
         "**/*",
@@ -332,7 +332,7 @@ async def test_every_post_page_is_harmless(browser: Browser, stage: Stage) -> No
 async def test_the_payloads_really_are_on_the_pages(browser: Browser, stage: Stage) -> None:
     """Guards the test itself: the corpus was stored and shown (as harmless text or markup)."""
     context = await new_context(browser)
-    await context.add_cookies([stage.instance.session_cookie(stage.reader_account_id)])  # type: ignore[list-item]
+    await context.add_cookies([stage.instance.session_cookie(stage.reader)])  # type: ignore[list-item]
     page = await context.new_page()
     await page.goto(stage.instance.url("/home"))
     assert await page.locator(".post-body").count() >= 20

@@ -14,7 +14,7 @@ from actors.services import create_account
 from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Account, Actor
-from webui.session import SESSION_COOKIE
+from webui.session import SESSION_COOKIE, session_data
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ async def log_in_as(
     account, actor = await resident(database, settings, username, admin=admin)
     csrf = secrets.token_urlsafe(16)
     client.cookies.set(
-        SESSION_COOKIE, session_cookie(settings, {"account_id": account.id, "csrf": csrf})
+        SESSION_COOKIE,
+        session_cookie(settings, session_data(settings.webui.secret_key, account, csrf)),
     )
     return Resident(account, actor, csrf)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +20,7 @@ from storage.models.actors import GROUP
 from webui import i18n
 from webui.pages.agenda import _now, _occurrence_url, _zone, formatters
 from webui.render import render
+from webui.script_json import script_json
 
 MAP_AHEAD = timedelta(days=60)
 MAP_LIMIT = 300
@@ -42,13 +41,6 @@ def leaflet_installed(request: Request) -> bool:
 def osm_url(latitude: float, longitude: float) -> str:
     lat, lon = f"{latitude:.5f}", f"{longitude:.5f}"
     return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
-
-
-def _script_json(data: object) -> Markup:
-    """JSON safe inside <script>: no ``</script>`` nor HTML comment can close it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    escaped = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(escaped)  # noqa: S704 - escaped above for a script element
 
 
 async def map_page(request: Request) -> Response:
@@ -127,7 +119,7 @@ async def map_page(request: Request) -> Response:
         "title": i18n.gettext("Map of the neighbourhood"),
         "places": places,
         "events": events,
-        "map_json": _script_json(data),
+        "map_json": script_json(data),
         "leaflet": leaflet_installed(request),
         "feeds": {"ics": "/agenda/city.ics", "atom": "/agenda/city.atom"},
     }

@@ -28,7 +28,12 @@ from webui.pages.accounts import (
 )
 from webui.render import render
 from webui.routes import LANG_COOKIE
-from webui.session import flash, log_out, require_viewer
+from webui.session import (
+    flash,
+    keep_session_after_password_change,
+    log_out,
+    require_viewer,
+)
 
 
 async def settings_page(request: Request) -> Response:
@@ -187,7 +192,9 @@ async def change_password(request: Request) -> Response:
             changed = await account_services.change_password(
                 session, viewer.account.id, current, new_password
             )
-        if changed:
+            account = await session.get(Account, viewer.account.id)
+        if changed and account is not None:
+            keep_session_after_password_change(request, account)
             flash(request, i18n.gettext("Your new password is saved."))
             return RedirectResponse("/settings", status_code=303)
         limiter.record_failure(address, viewer.account.username)

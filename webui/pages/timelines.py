@@ -13,12 +13,12 @@ from starlette.routing import BaseRoute, Route
 from actors.follows import answer_follow_request, follow
 from commons.hashtags import is_tag, normalise_tag
 from commons.notifications import list_notifications, mark_all_read, notify
+from commons.post_cards import link_of
 from commons.search import Failure, search
 from commons.timelines import (
     TimelinePage,
     city_timeline,
     home_timeline,
-    link_of,
     local_timeline,
     parse_before,
     tag_timeline,

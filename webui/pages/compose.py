@@ -1,0 +1,209 @@
+"""Writing a post: the compose form, replies, and publishing with images and an audience."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from commons.attachments import MAX_ATTACHMENTS
+from commons.media import MAX_ALT_TEXT, MediaError, store_image
+from commons.mentions import resolve_mentions
+from commons.post_cards import PostCard, card_details
+from commons.posts import publish_note
+from commons.visibility import visible_to
+from quartiers.instance import instance_of
+from storage.models import Actor, Membership, Post
+from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
+from storage.models.posts import PUBLIC
+from webui import i18n
+from webui.csrf import read_form
+from webui.pages.posts import (
+    VISIBILITIES,
+    find_post,
+    form_text,
+    media_error_message,
+    text_errors,
+    visibility_options,
+)
+from webui.render import render
+from webui.session import Viewer, flash, require_viewer
+
+
+async def viewer_collectives(session: AsyncSession, actor_id: int) -> list[Actor]:
+    return list(
+        (
+            await session.scalars(
+                select(Actor)
+                .join(Membership, Membership.group_id == Actor.id)
+                .where(
+                    Membership.member_id == actor_id,
+                    Membership.state == MEMBERSHIP_ACCEPTED,
+                    Actor.type == GROUP,
+                )
+                .order_by(Actor.name)
+            )
+        ).all()
+    )
+
+
+async def compose_context(
+    request: Request,
+    viewer: Viewer,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    parent: PostCard | None = None,
+) -> dict[str, Any]:
+    async with instance_of(request).database.session() as session:
+        collectives = await viewer_collectives(session, viewer.actor.id)
+    return {
+        "values": values or {"visibility": PUBLIC},
+        "errors": errors or {},
+        "collectives": collectives,
+        "visibility_options": visibility_options(),
+        "parent": parent,
+        "image_slots": range(1, MAX_ATTACHMENTS + 1),
+    }
+
+
+async def _parent_card(request: Request, viewer: Viewer, key: str) -> PostCard | None:
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        found = await find_post(session, instance, key)
+        if found is None or found[0].deleted_at is not None:
+            return None
+        if not await session.scalar(
+            select(Post.id).where(Post.id == found[0].id, visible_to(viewer.actor.id))
+        ):
+            return None
+        cards = await card_details(session, [found], viewer.actor.id, instance.settings.base_url)
+    return cards[0]
+
+
+def _reply_prefill(parent: PostCard, viewer: Viewer) -> str:
+    if parent.author.id == viewer.actor.id:
+        return ""
+    handle = parent.author.username
+    if not parent.author.is_local:
+        handle = f"{handle}@{parent.author.domain}"
+    return f"@{handle} "
+
+
+async def compose_form(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    values: dict[str, str] = {"visibility": PUBLIC}
+    parent = None
+    reply_key = request.path_params.get("key") or request.query_params.get("in_reply_to")
+    if reply_key:
+        parent = await _parent_card(request, viewer, reply_key)
+        if parent is None:
+            raise HTTPException(404)
+        values.update(in_reply_to=parent.key, text=_reply_prefill(parent, viewer))
+        if parent.post.visibility != PUBLIC:
+            values["visibility"] = parent.post.visibility
+    context = await compose_context(request, viewer, values, parent=parent)
+    return render(request, "posts/compose.html", context)
+
+
+def _uploads(form: FormData) -> list[tuple[int, UploadFile, str]]:
+    found = []
+    for slot in range(1, MAX_ATTACHMENTS + 1):
+        upload = form.get(f"image{slot}")
+        if isinstance(upload, UploadFile) and upload.filename and (upload.size or 0) > 0:
+            found.append((slot, upload, form_text(form, f"alt{slot}")))
+    return found
+
+
+async def publish(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    form = await read_form(request, max_files=MAX_ATTACHMENTS)
+    _ = i18n.gettext
+    instance = instance_of(request)
+    values = {
+        name: form_text(form, name)
+        for name in ("text", "summary", "visibility", "audience", "in_reply_to")
+    }
+    values["in_reply_to"] = values["in_reply_to"] or str(request.path_params.get("key", ""))
+    values["visibility"] = values["visibility"] or PUBLIC
+    for slot in range(1, MAX_ATTACHMENTS + 1):
+        values[f"alt{slot}"] = form_text(form, f"alt{slot}")
+    errors = text_errors(values)
+    if values["visibility"] not in VISIBILITIES:
+        errors["visibility"] = _("Choose who can read this post.")
+    uploads = _uploads(form)
+    for slot, _upload, alt in uploads:
+        if not alt:
+            errors[f"alt{slot}"] = media_error_message("missing_alt")
+        elif len(alt) > MAX_ALT_TEXT:
+            errors[f"alt{slot}"] = media_error_message("alt_too_long")
+    audience: Actor | None = None
+    async with instance.database.session() as session:
+        if values["audience"]:
+            audience = next(
+                (
+                    group
+                    for group in await viewer_collectives(session, viewer.actor.id)
+                    if str(group.id) == values["audience"]
+                ),
+                None,
+            )
+            if audience is None:
+                errors["audience"] = _("You are not a member of this collective.")
+    parent: PostCard | None = None
+    if values["in_reply_to"]:
+        parent = await _parent_card(request, viewer, values["in_reply_to"])
+        if parent is None:
+            errors["text"] = _("The post you are answering is no longer available.")
+    if errors:
+        if uploads:
+            errors.setdefault("images", _("Please choose your images again."))
+        context = await compose_context(request, viewer, values, errors, parent)
+        return render(request, "posts/compose.html", context, 400)
+    mentions = await resolve_mentions(instance, values["text"])
+    raw_images = [(slot, await upload.read(), alt) for slot, upload, alt in uploads]
+    try:
+        async with instance.database.transaction() as session:
+            author = await session.get(Actor, viewer.actor.id)
+            assert author is not None
+            media = []
+            for slot, raw, alt in raw_images:
+                try:
+                    media.append(await store_image(session, author, raw, alt))
+                except MediaError as error:
+                    error.code = f"{slot}:{error.code}"
+                    raise
+            post = await publish_note(
+                session,
+                instance.uris,
+                author,
+                values["text"],
+                audience=audience,
+                visibility=values["visibility"],
+                summary=values["summary"] or None,
+                in_reply_to=parent.post.uri if parent is not None else None,
+                mentions=mentions,
+                attachments=media,
+            )
+            post_key = PostCard(post, author, instance.settings.base_url).key
+    except MediaError as error:
+        failed_slot, _sep, code = error.code.partition(":")
+        errors[f"image{failed_slot}"] = media_error_message(code)
+        errors.setdefault("images", _("Please choose your images again."))
+        context = await compose_context(request, viewer, values, errors, parent)
+        return render(request, "posts/compose.html", context, 400)
+    flash(request, _("Your post is published."))
+    return RedirectResponse(f"/posts/{post_key}", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/compose", compose_form, methods=["GET"], name="compose"),
+    Route("/compose", publish, methods=["POST"], name="publish"),
+    Route("/posts/{key}/reply", compose_form, methods=["GET"], name="reply"),
+    Route("/posts/{key}/reply", publish, methods=["POST"], name="publish_reply"),
+]
