@@ -199,7 +199,7 @@ async def seed(database: Database, total: int, *, indexes: bool) -> dict[str, in
                 await session.execute(text(f"DROP INDEX {name}"))
     # What autovacuum does to a PostgreSQL server in use (statistics, and the visibility map
     # that lets a covering index answer alone); SQLite gets its statistics.
-    async with database.engine.connect() as connection:
+    async with database.write_engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         statements = (
             ["ANALYZE"]
