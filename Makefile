@@ -31,7 +31,7 @@ run: install config.toml
 	$(BIN)/quartiers serve
 
 ## Lint, type-check and run the whole test suite
-test: check
+test: check $(LEAFLET)
 	$(BIN)/pytest
 
 check: $(STAMP)
