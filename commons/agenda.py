@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from commons.agenda_statements import (
     ITEM_COLUMNS,
@@ -264,6 +265,15 @@ async def categories_in(
     return sorted(category for category in rows if category)
 
 
+_WITHOUT_DOCUMENTS = (
+    defer(Event.document, raiseload=True),
+    defer(Actor.document, raiseload=True),
+    defer(Actor.public_key_pem, raiseload=True),
+    defer(Actor.private_key_pem, raiseload=True),
+)
+"""A feed of a thousand events reads what it shows, not the JSON documents received."""
+
+
 async def feed_events(
     session: AsyncSession,
     query: AgendaQuery,
@@ -279,6 +289,7 @@ async def feed_events(
         for event, actor in await session.execute(
             select(Event, Actor)
             .join(Actor, Actor.id == Event.actor_id)
+            .options(*_WITHOUT_DOCUMENTS)
             .where(Event.id.in_(having_dates), Event.start_time < before, *query.conditions())
             .order_by(Event.start_time, Event.id)
             .limit(limit)
@@ -288,6 +299,7 @@ async def feed_events(
     running = await session.execute(
         select(Event, Actor)
         .join(Actor, Actor.id == Event.actor_id)
+        .options(*_WITHOUT_DOCUMENTS)
         .where(*query.conditions(), Event.rrule.is_not(None), Event.occurrences_until < before)
     )
     found += [
