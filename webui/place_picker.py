@@ -16,14 +16,13 @@ from markupsafe import Markup
 
 from quartiers.instance import instance_of
 from webui import i18n
+from webui.leaflet import leaflet_installed
 from webui.script_json import script_json
 
 
 @pass_context
 def place_picker(context: Context) -> Markup | None:
     """The picker's settings as JSON for a ``<script type="application/json">``, or None."""
-    from webui.pages.map_page import leaflet_installed  # the pages import this module's users
-
     request = context.get("request")
     if request is None or not leaflet_installed(request):
         return None

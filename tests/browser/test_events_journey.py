@@ -26,7 +26,7 @@ from tests.browser.browser_support import (
     screenshot,
 )
 from webui import i18n
-from webui.pages.map_page import LEAFLET_DIR, LEAFLET_FILES
+from webui.leaflet import leaflet_files_present
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -43,7 +43,7 @@ POSTAL_CODE = "1201"
 LOCALITY = "Genève"
 LATITUDE, LONGITUDE = "46.2113", "6.1467"
 TILES = "https://tile.openstreetmap.org/**"
-LEAFLET_INSTALLED = all((LEAFLET_DIR / name).is_file() for name in LEAFLET_FILES)
+LEAFLET_INSTALLED = leaflet_files_present()
 
 
 def field(label: str) -> re.Pattern[str]:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from storage.models import Account
 from tests.browser.browser_support import new_context, prepare_instance, screenshot
 from webui import i18n
-from webui.pages.map_page import LEAFLET_DIR, LEAFLET_FILES
+from webui.leaflet import leaflet_files_present
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -38,7 +38,7 @@ FOUND = {
 }
 
 pytestmark = pytest.mark.skipif(
-    not all((LEAFLET_DIR / name).is_file() for name in LEAFLET_FILES),
+    not leaflet_files_present(),
     reason="Leaflet is not installed (make install fetches it; the map is optional)",
 )
 

@@ -13,6 +13,7 @@ import pytest
 from quartiers.settings import Settings
 from storage.database import Database
 from tests.commons.test_agenda import add_collective, add_event
+from webui import leaflet
 from webui.pages import map_page as map_pages
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -52,7 +53,7 @@ def map_data(page: str) -> dict[str, object]:
 
 @pytest.fixture
 def without_leaflet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(map_pages, "LEAFLET_DIR", tmp_path / "absent")
+    monkeypatch.setattr(leaflet, "LEAFLET_DIR", tmp_path / "absent")
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def with_leaflet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "leaflet.js").write_text("/* fake */")
     (folder / "leaflet.css").write_text("/* fake */")
-    monkeypatch.setattr(map_pages, "LEAFLET_DIR", folder)
+    monkeypatch.setattr(leaflet, "LEAFLET_DIR", folder)
 
 
 @pytest.mark.usefixtures("without_leaflet")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -18,24 +17,13 @@ from quartiers.instance import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP
 from webui import i18n
+from webui.leaflet import leaflet_installed
 from webui.pages.agenda import _now, _occurrence_url, _zone, formatters
 from webui.render import render
 from webui.script_json import script_json
 
 MAP_AHEAD = timedelta(days=60)
 MAP_LIMIT = 300
-LEAFLET_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "leaflet"
-LEAFLET_FILES = ("leaflet.js", "leaflet.css")
-
-
-def leaflet_installed(request: Request) -> bool:
-    """Whether scripts/fetch_leaflet.py put Leaflet in our static files (looked at once)."""
-    state = request.app.state
-    found: bool | None = getattr(state, "leaflet_installed", None)
-    if found is None:
-        found = all((LEAFLET_DIR / name).is_file() for name in LEAFLET_FILES)
-        state.leaflet_installed = found
-    return found
 
 
 def osm_url(latitude: float, longitude: float) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -32,100 +34,101 @@ from webui.pages.posts import safe_next, visibility_options
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
 
-
-def _timeline_context(
-    request: Request, page: TimelinePage, title: str, intro: str, **extra: Any
-) -> dict[str, Any]:
-    next_url = None
-    if page.next_before is not None:
-        next_url = f"{request.url.path}?before={page.next_before}"
-    return {"page": page, "title": title, "intro": intro, "next_url": next_url, **extra}
+PageLoader = Callable[[AsyncSession, int | None, str, int | None], Awaitable[TimelinePage]]
+"""Reads one page of a timeline: (session, reader's actor id, base URL, ``before``)."""
 
 
-def _with_compose(viewer: Viewer | None) -> dict[str, Any]:
-    if viewer is None:
-        return {}
-    return {"compose": True, "visibility_options": visibility_options()}
+async def _timeline_page(
+    request: Request,
+    viewer: Viewer | None,
+    load: PageLoader,
+    title: str,
+    intro: str,
+    empty: str,
+    *,
+    compose: bool = False,
+) -> Response:
+    """The page of a timeline: its posts, an "older posts" link, the compose box on page one."""
+    instance = instance_of(request)
+    before = parse_before(request.query_params.get("before"))
+    async with instance.database.session() as session:
+        page = await load(
+            session, viewer.actor.id if viewer else None, instance.settings.base_url, before
+        )
+    context: dict[str, Any] = {"page": page, "title": title, "intro": intro, "empty": empty}
+    context["next_url"] = (
+        f"{request.url.path}?before={page.next_before}" if page.next_before is not None else None
+    )
+    if compose and viewer is not None and before is None:
+        context.update(compose=True, visibility_options=visibility_options())
+    return render(request, "timelines/timeline.html", context)
 
 
 async def home(request: Request) -> Response:
     viewer = await require_viewer(request)
-    instance = instance_of(request)
-    before = parse_before(request.query_params.get("before"))
-    async with instance.database.session() as session:
-        page = await home_timeline(session, viewer.actor.id, instance.settings.base_url, before)
     _ = i18n.gettext
-    context = _timeline_context(
+
+    async def load(
+        session: AsyncSession, reader: int | None, base_url: str, before: int | None
+    ) -> TimelinePage:
+        return await home_timeline(session, viewer.actor.id, base_url, before)
+
+    return await _timeline_page(
         request,
-        page,
+        viewer,
+        load,
         _("My feed"),
         _("Posts of the people and collectives you follow, and your own."),
-        empty=_("Nothing here yet: follow residents and collectives to see their posts."),
-        **(_with_compose(viewer) if before is None else {}),
+        _("Nothing here yet: follow residents and collectives to see their posts."),
+        compose=True,
     )
-    return render(request, "timelines/timeline.html", context)
 
 
 async def local(request: Request) -> Response:
-    viewer = await current_viewer(request)
-    instance = instance_of(request)
-    before = parse_before(request.query_params.get("before"))
-    async with instance.database.session() as session:
-        page = await local_timeline(
-            session, viewer.actor.id if viewer else None, instance.settings.base_url, before
-        )
     _ = i18n.gettext
-    context = _timeline_context(
+    return await _timeline_page(
         request,
-        page,
+        await current_viewer(request),
+        local_timeline,
         _("Neighbourhood"),
         _("Public posts of the residents and collectives of this neighbourhood."),
-        empty=_("Nothing published yet."),
-        **(_with_compose(viewer) if before is None else {}),
+        _("Nothing published yet."),
+        compose=True,
     )
-    return render(request, "timelines/timeline.html", context)
 
 
 async def city(request: Request) -> Response:
-    viewer = await current_viewer(request)
-    instance = instance_of(request)
-    before = parse_before(request.query_params.get("before"))
-    async with instance.database.session() as session:
-        page = await city_timeline(
-            session, viewer.actor.id if viewer else None, instance.settings.base_url, before
-        )
     _ = i18n.gettext
-    context = _timeline_context(
+    return await _timeline_page(
         request,
-        page,
+        await current_viewer(request),
+        city_timeline,
         _("City"),
         _("Public posts of this neighbourhood and of the neighbouring ones in %(city)s.")
-        % {"city": instance.settings.server.city},
-        empty=_("Nothing published yet."),
+        % {"city": instance_of(request).settings.server.city},
+        _("Nothing published yet."),
     )
-    return render(request, "timelines/timeline.html", context)
 
 
 async def tag(request: Request) -> Response:
     name = normalise_tag(request.path_params["tag"])
     if not is_tag(name):
         raise HTTPException(404)
-    viewer = await current_viewer(request)
-    instance = instance_of(request)
-    before = parse_before(request.query_params.get("before"))
-    async with instance.database.session() as session:
-        page = await tag_timeline(
-            session, name, viewer.actor.id if viewer else None, instance.settings.base_url, before
-        )
     _ = i18n.gettext
-    context = _timeline_context(
+
+    async def load(
+        session: AsyncSession, reader: int | None, base_url: str, before: int | None
+    ) -> TimelinePage:
+        return await tag_timeline(session, name, reader, base_url, before)
+
+    return await _timeline_page(
         request,
-        page,
+        await current_viewer(request),
+        load,
         f"#{name}",
         _("Posts with the hashtag #%(tag)s.") % {"tag": name},
-        empty=_("No post with this hashtag yet."),
+        _("No post with this hashtag yet."),
     )
-    return render(request, "timelines/timeline.html", context)
 
 
 async def notifications(request: Request) -> Response:
