@@ -1,6 +1,7 @@
 """List every translatable message of the web UI, and those the French catalog lacks.
 
-Usage: python scripts/extract_messages.py  (exit 1 when a message has no French translation)
+Usage: python scripts/extract_messages.py  (exit 1 when a message has no French translation,
+or a plural message lacks one of its forms)
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ def missing_translations(language: str = "fr") -> list[str]:
     from webui.i18n import read_catalog
 
     catalog = read_catalog(language)
-    return sorted(m for m in extracted_messages() if not (catalog.get(m) and catalog.get(m).string))
+
+    def translated(message_id: str) -> bool:
+        message = catalog.get(message_id)
+        if message is None:
+            return False
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        return len(forms) > 0 and all(forms)
+
+    return sorted(m for m in extracted_messages() if not translated(m))
 
 
 if __name__ == "__main__":

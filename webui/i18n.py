@@ -21,12 +21,33 @@ _catalogs: dict[str, NullTranslations] = {}
 current_locale: ContextVar[str] = ContextVar("current_locale", default="fr")
 
 
+class CatalogError(ValueError):
+    """A ``.po`` file of the web UI that cannot be served as it is."""
+
+
 def read_catalog(language: str) -> Catalog:
-    """Every ``.po`` file of a language merged into one catalog (one file per area of the UI)."""
+    """Every ``.po`` file of a language merged into one catalog (one file per area of the UI).
+
+    The plural rule is the one the files declare in their ``Plural-Forms`` header, never the
+    one Babel derives from its CLDR data: CLDR changes between Babel releases (French gained a
+    third form in 2.19), while the ``msgstr[n]`` of our files follow their own header. Every
+    file must declare the same rule.
+    """
     merged = Catalog(locale=language)
+    declared: str | None = None
     for po_path in sorted((TRANSLATIONS_DIR / language / "LC_MESSAGES").glob("*.po")):
-        with po_path.open("rb") as po_file:
-            part = read_po(po_file, locale=language)
+        source = po_path.read_bytes()
+        # Babel fills in a rule of its own when the header has none: look at the file itself.
+        if b'"Plural-Forms:' not in source:
+            raise CatalogError(f"{po_path}: no Plural-Forms header")
+        part = read_po(io.BytesIO(source), locale=language)
+        rule = part.plural_forms
+        if declared is None:
+            declared = rule
+            merged = part
+            continue
+        if rule != declared:
+            raise CatalogError(f"{po_path}: Plural-Forms {rule!r} differs from {declared!r}")
         for message in part:
             if message.id and message.string:
                 merged[message.id] = message
