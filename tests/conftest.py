@@ -11,7 +11,32 @@ import pytest
 from quartiers.app import create_app
 from quartiers.settings import Settings
 from storage.database import Database
+from tests.required_parts import REQUIRE_ENV, missing_parts, required_parts
 from tests.support import POSTGRES_URL_ENV, fresh_database, make_settings, postgres_url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``QUARTIERS_TEST_REQUIRE``, stop at once when a required part is missing."""
+    try:
+        missing = missing_parts()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    if missing:
+        raise pytest.UsageError(f"{REQUIRE_ENV} requires what is missing: " + "; ".join(missing))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With ``QUARTIERS_TEST_REQUIRE``, a skipped test fails the run: nothing hides."""
+    if not required_parts():
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter is not None:
+            reporter.write_sep(
+                "=", f"{len(skipped)} skipped while {REQUIRE_ENV} is set: the run fails", red=True
+            )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
