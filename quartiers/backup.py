@@ -43,7 +43,7 @@ SQLITE_COPY = "database.sqlite3"
 POSTGRES_COPY = "database.pgdump"
 FOLDER_PREFIX = "quartiers-backup-"
 # What a person checks after a restore; every other table comes along all the same.
-COUNTED_TABLES = {"actors": "actors", "posts": "posts", "events": "events", "follows": "follows"}
+COUNTED_TABLES = ("actors", "posts", "events", "follows")
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,11 @@ class Contents:
 async def read_contents(database: Database) -> Contents:
     async with database.session() as session:
         counts = {}
-        for label, table in COUNTED_TABLES.items():
+        for table in COUNTED_TABLES:
             query = f"SELECT count(*) FROM {table}"  # noqa: S608 - names from the constant above
             if table == "actors":
                 query += " WHERE NOT (is_local AND username = :instance)"
-            counts[label] = int(await session.scalar(text(query), {"instance": INSTANCE_USERNAME}))
+            counts[table] = int(await session.scalar(text(query), {"instance": INSTANCE_USERNAME}))
     return Contents(counts)
 
 
