@@ -58,7 +58,7 @@ class Contents:
         return all(count == 0 for count in self.counts.values())
 
     def describe(self) -> str:
-        return ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        return ", ".join(f"{name}: {count}" for name, count in self.counts.items())
 
 
 async def read_contents(database: Database) -> Contents:
