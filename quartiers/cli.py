@@ -12,6 +12,7 @@ from typing import Any
 
 from quartiers import __version__, commands
 from quartiers.errors import CommandError
+from quartiers.settings import unknown_env_warnings
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -120,6 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(block_remove)
     with_config(command("list", "list blocked domains", commands.block_list, block))
 
+    backup = command(
+        "backup",
+        "write a consistent copy of the database and configuration, even while serving",
+        commands.backup,
+    )
+    backup.add_argument(
+        "--to",
+        type=Path,
+        default=None,
+        help="folder to write the backup in (default: backups/ beside the configuration)",
+    )
+    with_config(backup)
+    restore = command("restore", "bring a backup back into an empty instance", commands.restore)
+    restore.add_argument("path", type=Path, help="a folder written by `quartiers backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace the data of an instance that has some"
+    )
+    with_config(restore)
+
     demo = command("demo", "fill an empty instance with a Geneva neighbourhood", commands.demo)
     demo.add_argument(
         "--if-empty",
@@ -136,8 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     arguments = parser.parse_args(argv)
+    for warning in unknown_env_warnings():
+        print(f"quartiers: warning: {warning}", file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if arguments.handler is commands.doctor:
+        # The doctor's report is its own lines only: each failure is one of its FAIL lines.
+        logging.disable(logging.CRITICAL)
     try:
         code = asyncio.run(arguments.handler(arguments))
     except CommandError as error:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import shutil
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -14,20 +16,31 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
-from actors.accounts import MIN_PASSWORD_LENGTH
+from actors.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from quartiers import config_file
-from quartiers.errors import CommandError, explained
-from quartiers.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+from quartiers.errors import CommandError, explained, redact_url
+from quartiers.settings import (
+    DEFAULT_CONFIG_PATH,
+    LOOPBACK_HOSTS,
+    ConfigError,
+    Settings,
+    load_settings,
+)
 from storage import migrate as migrations
 from storage.database import Database
 from storage.models import DomainBlock
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def _config_path(arguments: argparse.Namespace) -> Path | None:
     path: Path | None = getattr(arguments, "config", None)
     return path
+
+
+def config_file_of(arguments: argparse.Namespace) -> Path:
+    """The configuration file a command reads: --config, $QUARTIERS_CONFIG or ./config.toml."""
+    return _config_path(arguments) or Path(
+        os.environ.get("QUARTIERS_CONFIG", str(DEFAULT_CONFIG_PATH))
+    )
 
 
 def settings_for(arguments: argparse.Namespace) -> Settings:
@@ -57,13 +70,23 @@ async def init(arguments: argparse.Namespace) -> int:
     if path.exists():
         raise CommandError(f"{path} already exists; remove it or pass --config to write another")
     domain = arguments.domain or "127.0.0.1:8000"
+    host, _, port = domain.rpartition(":")
+    bind_port = int(port) if port.isdigit() else 8000
+    wanted_port = os.environ.get("QUARTIERS_SERVER_BIND_PORT", "")
+    if wanted_port:
+        if not wanted_port.isdigit():
+            raise CommandError(
+                f"QUARTIERS_SERVER_BIND_PORT must be a whole number, not {wanted_port!r}"
+            )
+        bind_port = int(wanted_port)
+        if host in LOOPBACK_HOSTS and port.isdigit():
+            domain = f"{host}:{bind_port}"  # a development address follows its port
     scheme = arguments.scheme or ("http" if domain.split(":")[0] in LOOPBACK_HOSTS else "https")
-    port = domain.rsplit(":", 1)[1] if ":" in domain else ""
     values = config_file.ConfigValues(
         name=arguments.name or config_file.ConfigValues.name,
         domain=domain,
         scheme=scheme,
-        bind_port=int(port) if port.isdigit() else 8000,
+        bind_port=bind_port,
         database_url=arguments.db or config_file.ConfigValues.database_url,
         allow_private_addresses=domain.split(":")[0] in LOOPBACK_HOSTS,
         secret_key=config_file.random_secret(),
@@ -170,8 +193,11 @@ def _read_password(arguments: argparse.Namespace) -> str:
             raise CommandError("the two passwords differ")
     else:
         raise CommandError("no password given; use --password-stdin or run in a terminal")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    problem = password_problem(password)
+    if problem == "too_short":
         raise CommandError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if problem is not None:
+        raise CommandError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
     return password
 
 
@@ -285,3 +311,42 @@ async def doctor(arguments: argparse.Namespace) -> int:
     from quartiers.doctor import run_checks
 
     return await run_checks(_config_path(arguments))
+
+
+async def backup(arguments: argparse.Namespace) -> int:
+    from quartiers.backup import write_backup
+
+    settings = settings_for(arguments)
+    parent: Path = arguments.to or settings.config_dir / "backups"
+    folder, contents = await write_backup(settings, config_file_of(arguments), parent)
+    print(f"Backup written to {folder} ({contents})")
+    return 0
+
+
+async def restore(arguments: argparse.Namespace) -> int:
+    from quartiers.backup import read_backup, restore_backup
+
+    backup = read_backup(arguments.path)
+    config_path = config_file_of(arguments)
+    wrote_config = False
+    if not config_path.exists():
+        if backup.config_file is None:
+            raise CommandError(
+                f"{config_path} does not exist and the backup has no configuration; "
+                "write one with `quartiers init` first"
+            )
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(backup.config_file, config_path)
+        config_path.chmod(0o600)
+        wrote_config = True
+    try:
+        settings = settings_for(arguments)
+        contents = await restore_backup(backup, settings, force=arguments.force)
+    except BaseException:
+        if wrote_config:
+            config_path.unlink()
+        raise
+    if wrote_config:
+        print(f"Wrote {config_path} from the backup")
+    print(f"Restored {arguments.path} into {redact_url(settings.database_url)} ({contents})")
+    return 0

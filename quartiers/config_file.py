@@ -43,6 +43,8 @@ name = {_toml_str(values.name)}
 # Nom de domaine public, avec un port facultatif (127.0.0.1:8000 en développement).
 # Ne le changez plus une fois fédéré : il fait partie de chaque identifiant.
 # Public domain, with an optional port. Do not change it once federated: every id contains it.
+# En développement (127.0.0.1:PORT, localhost:PORT), le port suit bind_port.
+# In development (127.0.0.1:PORT, localhost:PORT), the port follows bind_port.
 domain = {_toml_str(values.domain)}
 # http ou https ; https derrière un proxy inverse en production.
 # http or https; https behind a reverse proxy in production.

@@ -6,6 +6,7 @@ expected; the command line prints that line and exits, never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -23,6 +24,13 @@ _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
 )
 
+
+# A development domain on the loopback: its port is the one the server listens on.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+ENV_PREFIX = "QUARTIERS_"
+# Read outside the settings: the config file's path, and the test suite's own switches.
+OTHER_ENV_NAMES = ("QUARTIERS_CONFIG",)
+OTHER_ENV_PREFIXES = ("QUARTIERS_TEST_",)
 
 _MAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -172,9 +180,49 @@ def load_settings(
     unknown = set(raw) - set(_SECTIONS)
     if unknown:
         raise ConfigError(f"unknown section [{sorted(unknown)[0]}] in {path}")
+    sections["server"] = _follow_bind_port(sections["server"])
     settings = Settings(config_dir=path.resolve().parent, **sections)
     validate(settings)
     return settings
+
+
+def _follow_bind_port(server: ServerSettings) -> ServerSettings:
+    """A loopback domain with a port (development) takes the bind port, so changing the port
+    moves every link and id with it. A real domain never changes: behind a reverse proxy, the
+    public port is the proxy's."""
+    host, separator, port = server.domain.rpartition(":")
+    if not separator or not port.isdigit() or host.lower() not in LOOPBACK_HOSTS:
+        return server
+    if not 0 < server.bind_port < 65536:
+        return server  # validate() names the wrong bind port
+    return replace(server, domain=f"{host}:{server.bind_port}")
+
+
+def setting_env_names() -> list[str]:
+    """Every ``QUARTIERS_<SECTION>_<KEY>`` variable the settings read."""
+    return [
+        f"{ENV_PREFIX}{name.upper()}_{spec.name.upper()}"
+        for name, cls in _SECTIONS.items()
+        for spec in fields(cls)
+    ]
+
+
+def unknown_env_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per ``QUARTIERS_*`` variable nothing reads, naming the nearest real one."""
+    env = os.environ if environ is None else environ
+    known = setting_env_names()
+    messages = []
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in known or name in OTHER_ENV_NAMES:
+            continue
+        if name.startswith(OTHER_ENV_PREFIXES):
+            continue
+        # Compared without the prefix they all share, which would make every name look close.
+        candidates = {real[len(ENV_PREFIX) :]: real for real in [*known, *OTHER_ENV_NAMES]}
+        nearest = difflib.get_close_matches(name[len(ENV_PREFIX) :], candidates, n=1, cutoff=0.6)
+        hint = f"; did you mean {candidates[nearest[0]]}?" if nearest else ""
+        messages.append(f"{name} is not a setting and is ignored{hint}")
+    return messages
 
 
 def _build_section(name: str, cls: type[Any], table: dict[str, Any], env: Mapping[str, str]) -> Any:

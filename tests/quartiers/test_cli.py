@@ -31,6 +31,8 @@ COMMANDS = {
     "block": "block or unblock remote domains",
     "demo": "fill an empty instance with a Geneva neighbourhood",
     "doctor": "check the configuration, database, keys and public URL",
+    "backup": "write a consistent copy of the database and configuration, even while serving",
+    "restore": "bring a backup back into an empty instance",
 }
 PASSWORD = "correct horse battery\n"
 DATABASE = Path("data") / "quartiers.db"
@@ -311,3 +313,50 @@ def test_serve_answers_the_home_page_in_french(instance: Path) -> None:
     assert "Quartier des Pâquis" in response.text
     assert "Collectifs" in response.text
     assert response.headers["content-language"] == "fr"
+
+
+def test_an_unknown_variable_is_one_warning_and_the_command_goes_on(instance: Path) -> None:
+    # When a command runs with a misspelt setting in its environment
+    result = run_quartiers(
+        instance, "token", "create", "alice", env=quartiers_env(QUARTIERS_SERVER_BIND_PROT="9000")
+    )
+
+    # Then it warns once, naming the real key, and does its work
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "quartiers: warning: QUARTIERS_SERVER_BIND_PROT is not a setting and is ignored; "
+        "did you mean QUARTIERS_SERVER_BIND_PORT?"
+    ]
+    assert len(result.stdout.strip()) >= 32
+
+
+def test_doctor_prints_only_its_own_lines(instance: Path) -> None:
+    # Given the instance serving on a free port (its address follows the port)
+    port = free_port()
+    with serving(instance, port, "--no-workers"):
+        # When the doctor runs, its HTTP client and database drivers busy
+        result = run_quartiers(
+            instance, "doctor", env=quartiers_env(QUARTIERS_SERVER_BIND_PORT=str(port))
+        )
+
+    # Then every line is one of its checks or its verdict, and no library logs anything
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert [line[:6] for line in lines[:-1]] == ["[ok  ]"] * 5, result.stdout
+    assert f"http://127.0.0.1:{port}/.well-known/nodeinfo answers" in lines[-2]
+    assert lines[-1] == "All checks passed."
+    assert result.returncode == 0
+
+
+def test_a_password_over_the_limit_is_one_line(instance: Path) -> None:
+    # When an account is created with a password longer than 1024 characters
+    result = run_quartiers(
+        instance, "account", "create", "longpass", "--password-stdin", stdin="x" * 1025 + "\n"
+    )
+
+    # Then it is refused in one line, and no account is made
+    assert_one_line_error(result, "at most 1024 characters")
+    assert (
+        query_sqlite(instance / DATABASE, "SELECT 1 FROM accounts WHERE username = ?", "longpass")
+        == []
+    )

@@ -17,6 +17,8 @@ from quartiers.settings import (
     Settings,
     WebUISettings,
     load_settings,
+    setting_env_names,
+    unknown_env_warnings,
 )
 from tests.support import TEST_SECRET
 
@@ -281,3 +283,62 @@ def test_base_url_and_host_follow_the_domain() -> None:
     # Then ids use the port, handles do not
     assert settings.base_url == "https://paquis.example:8443"
     assert settings.host == "paquis.example"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_loopback_domain_follows_the_bind_port(tmp_path: Path, host: str) -> None:
+    # Given a development config at HOST:8000
+    config = render_config(ConfigValues(domain=f"{host}:8000", secret_key=TEST_SECRET))
+    path = write_config(tmp_path, config)
+
+    # When the bind port is changed the documented way
+    settings = load_settings(path, environ={"QUARTIERS_SERVER_BIND_PORT": "8123"})
+
+    # Then the public address moves with it
+    assert settings.server.bind_port == 8123
+    assert settings.server.domain == f"{host}:8123"
+    assert settings.base_url == f"http://{host}:8123"
+
+
+@pytest.mark.parametrize("domain", ["paquis.example", "paquis.example:8443"])
+def test_a_real_domain_keeps_its_address_whatever_the_bind_port(
+    tmp_path: Path, domain: str
+) -> None:
+    # Given a public domain, served behind a reverse proxy
+    config = render_config(ConfigValues(domain=domain, scheme="https", secret_key=TEST_SECRET))
+
+    # When the server listens on another port
+    settings = load_settings(
+        write_config(tmp_path, config), environ={"QUARTIERS_SERVER_BIND_PORT": "9000"}
+    )
+
+    # Then the public address is the proxy's, unchanged
+    assert settings.server.bind_port == 9000
+    assert settings.base_url == f"https://{domain}"
+
+
+def test_an_unknown_variable_is_one_warning_naming_the_nearest_setting() -> None:
+    # Given a misspelt setting, an unrelated QUARTIERS_ name, and the names read elsewhere
+    environ = {
+        "QUARTIERS_SERVER_BIND_PROT": "9000",
+        "QUARTIERS_DATABSE_URL": "sqlite+aiosqlite:///x.db",
+        "QUARTIERS_FLAVOUR": "vanilla",
+        "QUARTIERS_CONFIG": "config.toml",
+        "QUARTIERS_TEST_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1/test",
+        "QUARTIERS_SERVER_DOMAIN": "paquis.example",
+        "PATH": "/usr/bin",
+    }
+
+    # When the environment is checked
+    warnings = unknown_env_warnings(environ)
+
+    # Then each unknown name gets one sentence, with the nearest real key when there is one
+    assert warnings == [
+        "QUARTIERS_DATABSE_URL is not a setting and is ignored; "
+        "did you mean QUARTIERS_DATABASE_URL?",
+        "QUARTIERS_FLAVOUR is not a setting and is ignored",
+        "QUARTIERS_SERVER_BIND_PROT is not a setting and is ignored; "
+        "did you mean QUARTIERS_SERVER_BIND_PORT?",
+    ]
+    # And every real setting is known
+    assert unknown_env_warnings(dict.fromkeys(setting_env_names(), "x")) == []
