@@ -53,7 +53,6 @@ def build_templates(timezone: str) -> Jinja2Templates:
     environment.filters["format_datetime"] = format_datetime
     environment.globals["format_datetime"] = format_datetime
     environment.globals["ngettext"] = counted_ngettext
-    environment.globals["format_count"] = formats.format_count
     environment.globals["post_card"] = PostCards(environment)
     environment.globals["place_picker"] = place_picker
     return Jinja2Templates(env=environment)
