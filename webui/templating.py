@@ -1,20 +1,36 @@
-"""The Jinja2 environment: autoescaped, translated per request, dates in the reader's locale."""
+"""The Jinja2 environment: autoescaped, translated per request, dates and numbers in the reader's
+locale (see :mod:`webui.formats`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as babel_format_datetime
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
-from webui import i18n
+from webui import formats, i18n
 from webui.card_fragments import PostCards
 from webui.place_picker import place_picker
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@pass_context
+def counted_ngettext(
+    context: Context, singular: str, plural: str, number: int, **variables: Any
+) -> str:
+    """Jinja's ``ngettext`` (new style), with ``num`` in the digits of the reader's language."""
+    variables.setdefault("num", formats.format_count(number))
+    text = i18n.ngettext(singular, plural, number)
+    if context.eval_ctx.autoescape:
+        # The message comes from our own catalogs; the values are escaped by the %.
+        return Markup(text) % variables  # noqa: S704
+    return text % variables
 
 
 def build_templates(timezone: str) -> Jinja2Templates:
@@ -29,12 +45,14 @@ def build_templates(timezone: str) -> Jinja2Templates:
     zone = ZoneInfo(timezone)
 
     def format_datetime(moment: datetime, form: str = "medium") -> str:
-        return babel_format_datetime(
-            moment.astimezone(zone), form, locale=i18n.current_locale.get()
-        )
+        """``5 déc. 2026, 15:04`` ("short", "medium"), with the weekday for "full"."""
+        if form == "full":
+            return formats.format_full_moment(moment, zone)
+        return formats.format_moment(moment, zone)
 
     environment.filters["format_datetime"] = format_datetime
     environment.globals["format_datetime"] = format_datetime
+    environment.globals["ngettext"] = counted_ngettext
     environment.globals["post_card"] = PostCards(environment)
     environment.globals["place_picker"] = place_picker
     return Jinja2Templates(env=environment)

@@ -12,7 +12,10 @@ from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Event, Membership
 
-SATURDAY = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # 10:00 in Geneva
+# A fixed Saturday long past, in December (no daylight-saving change near it, so the local
+# hours and the wording stay put): nothing these tests check depends on today, which
+# tests/test_clock_ahead.py proves by running them a year ahead, and a past date cannot come due.
+SATURDAY = datetime(2020, 12, 5, 9, 0, tzinfo=UTC)  # 10:00 in Geneva
 
 
 @dataclass
@@ -28,7 +31,7 @@ def repair_cafe(**changes: object) -> events.EventFields:
     fields = events.EventFields(
         title="Repair Café",
         start=SATURDAY,
-        end=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
+        end=datetime(2020, 12, 5, 15, 0, tzinfo=UTC),
         description="On répare **ensemble**.",
         place_name="Maison de quartier des Pâquis",
         street_address="rue de Berne 50",

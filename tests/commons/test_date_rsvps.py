@@ -13,16 +13,8 @@ from commons import date_rsvps, event_rsvps, events
 from storage.database import Database
 from storage.models import Event, Rsvp
 from storage.models.events import RSVP_ACCEPTED, RSVP_WAITLIST
+from tests.clock import next_week_saturday
 from tests.commons.event_support import Quartier, create
-
-
-def next_week_saturday() -> datetime:
-    """10:00 in Geneva on the Saturday of next week (dates to come, whenever this runs)."""
-    today = datetime.now(ZoneInfo("Europe/Zurich")).replace(
-        hour=10, minute=0, second=0, microsecond=0
-    )
-    return (today + timedelta(days=(5 - today.weekday()) % 7 + 7)).astimezone(UTC)
-
 
 SATURDAY = next_week_saturday()
 NEXT = SATURDAY + timedelta(weeks=1)

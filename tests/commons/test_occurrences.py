@@ -70,12 +70,12 @@ async def test_a_bounded_series_has_every_date_but_its_exceptions(
     # When a series of four Saturdays is published, without the second one
     event = await create(
         database, quartier, quartier.jeanmarc, rrule="FREQ=WEEKLY;COUNT=4",
-        exdates=(date(2026, 12, 12),),
+        exdates=(date(2020, 12, 12),),
     )  # fmt: skip
 
     # Then three dates are written, at 10:00 in Geneva, complete
     dates = await dates_of(database, event)
-    assert local_days(dates) == [date(2026, 12, 5), date(2026, 12, 19), date(2026, 12, 26)]
+    assert local_days(dates) == [date(2020, 12, 5), date(2020, 12, 19), date(2020, 12, 26)]
     assert {start.astimezone(GENEVA).hour for start, _ in dates} == {10}
     assert all(end == start + timedelta(hours=6) for start, end in dates)
     assert (await reloaded(database, event)).occurrences_until is None
@@ -107,14 +107,14 @@ async def test_editing_the_rule_the_exceptions_or_the_start_rewrites_the_dates(
 
     # When the rule becomes two dates only
     await edit(database, quartier, event, rrule="FREQ=WEEKLY;COUNT=2")
-    assert local_days(await dates_of(database, event)) == [date(2026, 12, 5), date(2026, 12, 12)]
+    assert local_days(await dates_of(database, event)) == [date(2020, 12, 5), date(2020, 12, 12)]
 
     # When an exception is added
-    await edit(database, quartier, event, exdates=(date(2026, 12, 12),))
-    assert local_days(await dates_of(database, event)) == [date(2026, 12, 5)]
+    await edit(database, quartier, event, exdates=(date(2020, 12, 12),))
+    assert local_days(await dates_of(database, event)) == [date(2020, 12, 5)]
 
     # When the series starts a week later, in the afternoon
-    later = datetime(2026, 12, 12, 13, 0, tzinfo=UTC)
+    later = datetime(2020, 12, 12, 13, 0, tzinfo=UTC)
     await edit(database, quartier, event, start=later, end=later + timedelta(hours=2), exdates=())
     assert await dates_of(database, event) == [
         (later, later + timedelta(hours=2)),
@@ -124,7 +124,7 @@ async def test_editing_the_rule_the_exceptions_or_the_start_rewrites_the_dates(
 
 async def test_postponing_moves_the_date(database: Database, quartier: Quartier) -> None:
     event = await create(database, quartier, quartier.jeanmarc)
-    later = datetime(2026, 12, 19, 9, 0, tzinfo=UTC)
+    later = datetime(2020, 12, 19, 9, 0, tzinfo=UTC)
     async with database.transaction() as session:
         row = await session.get(Event, event.id)
         assert row is not None

@@ -91,7 +91,7 @@ async def test_redirect_to_a_private_address_is_refused() -> None:
 
 async def test_too_many_redirects() -> None:
     loop = {ACTOR: httpx2.Response(302, headers={"Location": ACTOR})}
-    with pytest.raises(BadResponse):
+    with pytest.raises(BadResponse, match="redirects from"):
         await mock_client(loop).fetch_json(ACTOR)
 
 

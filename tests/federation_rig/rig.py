@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
@@ -60,6 +60,13 @@ class Node:
 class Rig:
     nodes: dict[str, Node]
     client: httpx2.AsyncClient
+    # Every request between the instances, as (method, address without its fragment).
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def gets_of(self, address: str) -> int:
+        """How many GETs of ``address`` (its fragment aside) any instance made so far."""
+        wanted = address.split("#", 1)[0]
+        return sum(1 for method, url in self.requests if method == "GET" and url == wanted)
 
     def __getitem__(self, host: str) -> Node:
         return self.nodes[host]
@@ -83,8 +90,13 @@ class HostRouter(httpx2.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self.transports: dict[str, httpx2.ASGITransport] = {}
+        self.requests: list[tuple[str, str]] = []
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        address = (
+            f"{request.url.scheme}://{request.url.netloc.decode()}{request.url.raw_path.decode()}"
+        )
+        self.requests.append((request.method, address))
         transport = self.transports.get(request.url.netloc.decode())
         if transport is None:
             raise httpx2.ConnectError(f"no instance at {request.url.host}", request=request)
@@ -123,4 +135,4 @@ async def federation_rig(
                 DeliveryWorker(database, instance.federation),
             )
             router.transports[host] = httpx2.ASGITransport(app=app)
-        yield Rig(nodes, client)
+        yield Rig(nodes, client, router.requests)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from commons import date_rsvps, event_rsvps
 from storage.models import Actor, Event, Rsvp
 from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING
-from tests.commons.test_date_rsvps import next_week_saturday
+from tests.clock import next_week_saturday
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.test_events import event_on, publish, scene, settle
 

@@ -13,11 +13,15 @@ from commons import event_rsvps, events
 from commons.posts import publish_note
 from storage.models import Actor, Delivery, Event, InboxItem, Post, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
+from storage.models.posts import PUBLIC as PUBLIC_POST
 from storage.models.queue import QUEUED
 from tests.federation_rig.rig import Node, Rig, federation_rig
 from tests.federation_rig.steps import follow_remote
 
-START = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+# A fixed Saturday long past, in December (no daylight-saving change near it, so the local
+# hours and the wording stay put): nothing these tests check depends on today, which
+# tests/test_clock_ahead.py proves by running them a year ahead, and a past date cannot come due.
+START = datetime(2020, 12, 5, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -57,7 +61,7 @@ async def scene(rig: Rig) -> Scene:
 
 async def publish(s: Scene, **options: object) -> Event:
     fields = events.EventFields(
-        title="Repair Café", start=START, end=datetime(2026, 12, 5, 15, 0, tzinfo=UTC),
+        title="Repair Café", start=START, end=datetime(2020, 12, 5, 15, 0, tzinfo=UTC),
         place_name="Maison de quartier des Pâquis", street_address="rue de Berne 50",
         postal_code="1201", locality="Genève", latitude=46.2102, longitude=6.1432,
         category="repair_cafe",
@@ -178,14 +182,14 @@ async def test_a_change_and_a_cancellation_reach_everyone_with_a_short_note(
             row = await session.get(Event, event.id)
             assert row is not None
             await events.postpone_event(session, s.paquis.instance.uris, s.jeanmarc, row,
-                                        datetime(2026, 12, 12, 9, 0, tzinfo=UTC), None)  # fmt: skip
+                                        datetime(2020, 12, 12, 9, 0, tzinfo=UTC), None)  # fmt: skip
         await settle(rig)
         # Then the new date is everywhere, with a Note Mastodon users can read
         for node in (s.jonction, s.servette):
             copy = await event_on(node, event.uri)
-            assert copy is not None and copy.start_time == datetime(2026, 12, 12, 9, tzinfo=UTC)
+            assert copy is not None and copy.start_time == datetime(2020, 12, 12, 9, tzinfo=UTC)
             [note] = await notes_of(node, s.cafe.uri)
-            assert "reporté au samedi 12 décembre 2026, 10:00–16:00" in note.content_html
+            assert "reporté au samedi 12 décembre 2020, 10:00–16:00" in note.content_html
             assert event.uri in note.content_html
 
         # When it is cancelled
@@ -218,3 +222,11 @@ async def test_a_reply_from_elsewhere_becomes_a_comment(tmp_path: Path, database
         async with s.paquis.instance.database.session() as session:
             comment = await session.scalar(select(Post).where(Post.in_reply_to_uri == event.uri))
         assert comment is not None and "grille-pain" in comment.content_html
+        assert comment.visibility == PUBLIC_POST and comment.actor_id != s.jeanmarc.id
+        # And the event's page shows it among its comments, as the only one, with its author
+        page = await rig.client.get(event.uri, headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        comments = page.text.split('id="comments"', 1)[1]
+        assert comments.count('<article class="post"') == 1
+        assert "grille-pain" in comments and "nadia" in comments
+        assert "Pas encore de commentaire" not in comments

@@ -17,9 +17,10 @@ from commons.posts import publish_note
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
-from storage.models import Activity, Actor, Follow, Membership, Post, utcnow
+from storage.models import Activity, Actor, Follow, InboxItem, Membership, Post, utcnow
 from storage.models.actors import MEMBERSHIP_ACCEPTED, MEMBERSHIP_PENDING
 from storage.models.follows import ACCEPTED
+from storage.models.queue import DONE
 from tests.federation_rig.rig import Node, Rig, federation_rig
 from tests.federation_rig.steps import follow_remote
 
@@ -263,10 +264,14 @@ async def test_remote_resident_joins_is_accepted_and_leaves(
         accepts = await activities_of(paquis, cafe, "Accept")
         assert [a["object"]["type"] for a in accepts] == ["Join"]
         assert accepts[0]["object"]["actor"] == leo.uri and accepts[0]["to"] == [leo.uri]
+        # And servette.test received that Accept, signed by the collective, and handled it
         async with servette.instance.database.session() as session:
-            assert await session.scalar(
-                select(Activity.id).where(Activity.uri == accepts[0]["object"]["id"])
+            received = await session.scalar(
+                select(InboxItem).where(InboxItem.activity_uri == accepts[0]["id"])
             )
+        assert received is not None, "servette.test never received the Accept(Join)"
+        assert received.activity_type == "Accept" and received.actor_uri == cafe.uri
+        assert received.state == DONE
 
         # When he leaves, the membership is gone
         await send_join(servette, leo, cafe.uri, kind="Leave")

@@ -67,6 +67,7 @@ async def test_rotated_key_is_refetched_once(tmp_path: Path, database_kind: str)
         assert cached is not None and cached.public_key_pem == nadia.public_key_pem
 
         # When she rotates her key and follows another collective
+        fetched_before = rig.gets_of(nadia.public_key_id)
         await rotate_key(jonction, nadia.id)
         await follow_remote(jonction, nadia, fablab.uri)
         await rig.drain()
@@ -79,6 +80,8 @@ async def test_rotated_key_is_refetched_once(tmp_path: Path, database_kind: str)
             rotated = await session.get(Actor, nadia.id)
         assert rotated is not None and fresh is not None
         assert fresh.public_key_pem == rotated.public_key_pem != nadia.public_key_pem
+        # And it fetched her key document exactly once for it
+        assert rig.gets_of(nadia.public_key_id) - fetched_before == 1
 
 
 async def test_update_of_actor_refreshes_the_copy(tmp_path: Path, database_kind: str) -> None:

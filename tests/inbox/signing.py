@@ -132,6 +132,12 @@ class InboxHarness:
     instance: Instance
     client: httpx2.AsyncClient
     remote_actors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Every request the harness carried, as (method, address): see ``key_fetches``.
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def key_fetches(self, username: str) -> int:
+        """How many times paquis.test fetched ``username``'s actor document (and key) so far."""
+        return self.requests.count(("GET", actor_uri(username)))
 
     @property
     def shared_inbox(self) -> str:
@@ -187,7 +193,7 @@ async def inbox_harness(
         app = create_app(settings, database=database, http_client=client, run_workers=False)
         async with database.transaction() as session:
             await ensure_instance_actor(session, settings)
-        harness = InboxHarness(app.state.instance, client)
+        harness = InboxHarness(app.state.instance, client, requests=router.requests)
         router.transports[LOCAL_HOST] = httpx2.ASGITransport(
             app=app, raise_app_exceptions=raise_app_exceptions
         )

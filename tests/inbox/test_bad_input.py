@@ -85,16 +85,21 @@ async def test_unsigned_is_401(tmp_path: Path, database_kind: str) -> None:
 
 async def test_signed_by_another_key_is_401(tmp_path: Path, database_kind: str) -> None:
     async with inbox_harness(tmp_path, database_kind) as inbox:
-        # Given alice's activity signed with a key that is not hers, under her key id
+        # Given alice, whose key paquis.test has cached from a genuine activity of hers
         inbox.add_remote("alice")
+        genuine = await inbox.post_signed(build_note_activity("alice", "0"), signer="alice")
+        assert genuine.status_code == 202 and await inbox.inbox_rows() == 1
+        fetched = inbox.key_fetches("alice")
+        # And her activity signed with a key that is not hers, under her key id
         forged = generate_rsa_keypair()
         # When it is posted
         response = await inbox.post_signed(
             build_note_activity("alice", "1"), signer="alice", key_pair=forged
         )
-        # Then 401 (after one refetch of her key) and nothing stored
+        # Then 401 after exactly one refetch of her key, and nothing more stored
         assert response.status_code == 401
-        assert await inbox.inbox_rows() == 0
+        assert inbox.key_fetches("alice") - fetched == 1
+        assert await inbox.inbox_rows() == 1
 
 
 async def test_date_outside_the_window_is_401(tmp_path: Path) -> None:

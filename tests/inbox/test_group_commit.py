@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from inbox.store import GroupCommit
 from storage.database import Database
@@ -50,8 +50,26 @@ async def test_rows_queued_at_every_turn_through_several_batches_are_all_written
 
 
 async def test_concurrent_rows_share_batches(database: Database) -> None:
+    # Given a writer, and a count of the transactions the database commits
     writer = GroupCommit(database, writers=1)
-    results = await asyncio.gather(
-        *(writer.insert(row(f"http://remote.test/{i % 50}")) for i in range(100))
-    )
+    commits: list[object] = []
+    engine = database.write_engine.sync_engine
+
+    def count_commit(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", count_commit)
+    try:
+        # When a hundred requests arrive together, each id twice
+        results = await asyncio.gather(
+            *(writer.insert(row(f"http://remote.test/{i % 50}")) for i in range(100))
+        )
+    finally:
+        event.remove(engine, "commit", count_commit)
+
+    # Then they were written in one transaction, each id once, duplicates told apart
+    assert len(commits) == 1
     assert sum(results) == 50
+    async with database.session() as session:
+        count = await session.scalar(select(func.count()).select_from(InboxItem))
+    assert count == 50

@@ -55,10 +55,25 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 
 
 def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port that the kernel will not give anyone else for a while, but that our
+    server can bind.
+
+    Binding a probe and closing it would free the port for the next ``bind(0)`` of any process
+    before our server binds it. Instead the port is left in TIME_WAIT (a connection to it is
+    accepted, and the server side closes first): the kernel keeps it out of the ports it hands
+    out for about a minute, while a server that binds with SO_REUSEADDR, as uvicorn and
+    asyncio do on Unix, still takes it at once. (The trick of Yelp's ephemeral-port-reserve.)
+    """
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = listener.getsockname()
+        with closing(socket.create_connection(address)):
+            accepted, _ = listener.accept()
+            accepted.close()
+    port: int = address[1]
+    return port
 
 
 def query_sqlite(database: Path, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:

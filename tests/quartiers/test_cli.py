@@ -193,7 +193,12 @@ def test_token_create_prints_a_token_kept_only_as_a_hash(instance: Path) -> None
     assert stored == [("cli",)]
 
 
-def test_block_add_list_remove(instance: Path) -> None:
+def test_block_add_list_remove(tmp_path: Path) -> None:
+    # Given an instance of its own, so that the whole list is this test's to check
+    instance = tmp_path
+    assert run_quartiers(instance, "init", "--domain", "127.0.0.1:8713").returncode == 0
+    assert run_quartiers(instance, "block", "list").stderr.strip() == "No blocked domain."
+
     # When a domain is blocked, with a reason
     added = run_quartiers(instance, "block", "add", "Spam.Example.", "--reason", "spam")
     assert added.returncode == 0, added.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError, StatementError
 
 from storage import migrate
@@ -90,37 +90,77 @@ async def test_two_processes_writing_to_one_sqlite_file_both_commit(tmp_path: Pa
     # Given two Database objects on one file, as `quartiers serve` and a CLI command have
     url = f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite'}"
     first, second = Database(url), Database(url)
+    first_holds_the_lock, second_has_a_connection = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    def announce_checkout(*_: object) -> None:
+        second_has_a_connection.set()
+
+    # (the second's BEGIN IMMEDIATE follows its checkout without giving the loop a turn)
+    pool = second.write_engine.sync_engine.pool
+    event.listen(pool, "checkout", announce_checkout)
     try:
         await migrate.upgrade(first)
 
-        # When each reads then writes while the other's transaction is open
-        await asyncio.gather(
-            read_then_write(first, "one.example", 0.1),
-            read_then_write(second, "two.example", 0.1),
-        )
+        # When the second begins its transaction while the first holds the write lock, and
+        # the first writes and commits only after that
+        async def first_writer() -> None:
+            async with first.transaction() as session:
+                await session.scalar(select(func.count()).select_from(DomainBlock))
+                first_holds_the_lock.set()
+                await second_has_a_connection.wait()
+                session.add(DomainBlock(domain="one.example"))
+            order.append("first committed")
+
+        async def second_writer() -> None:
+            await first_holds_the_lock.wait()
+            async with second.transaction() as session:
+                await session.scalar(select(func.count()).select_from(DomainBlock))
+                order.append("second began")
+                session.add(DomainBlock(domain="two.example"))
+
+        await asyncio.gather(first_writer(), second_writer())
 
         # Then the second waited for the first instead of failing, and both rows are there
+        assert order == ["first committed", "second began"]
         async with second.session() as session:
             count = await session.scalar(select(func.count()).select_from(DomainBlock))
         assert count == 2
     finally:
+        event.remove(pool, "checkout", announce_checkout)
         await first.dispose()
         await second.dispose()
 
 
 async def test_reading_does_not_wait_for_an_open_write(sqlite_database: Database) -> None:
-    # Given a write transaction holding the write lock
-    async with sqlite_database.transaction() as writer:
-        writer.add(DomainBlock(domain="pending.example"))
-        await writer.flush()
+    # Given a write transaction holding the write lock until a reader has answered
+    order: list[str] = []
+    lock_held, reader_answered = asyncio.Event(), asyncio.Event()
 
-        # When another session reads meanwhile
-        async with asyncio.timeout(2):
-            async with sqlite_database.session() as reader:
-                seen = await reader.scalar(select(func.count()).select_from(DomainBlock))
+    async def write() -> None:
+        async with sqlite_database.transaction() as writer:
+            writer.add(DomainBlock(domain="pending.example"))
+            await writer.flush()
+            lock_held.set()
+            await reader_answered.wait()
+        order.append("write committed")
 
-        # Then it answers at once, without the uncommitted row
-        assert seen == 0
+    # When another session reads meanwhile
+    async def read() -> int | None:
+        await lock_held.wait()
+        async with sqlite_database.session() as reader:
+            seen = await reader.scalar(select(func.count()).select_from(DomainBlock))
+        order.append("read answered")
+        reader_answered.set()
+        return seen
+
+    # (a reader that waited for the writer would wait forever: the guard turns that into a
+    # failure instead of a hung run; it measures nothing)
+    _, seen = await asyncio.wait_for(asyncio.gather(write(), read()), timeout=120)
+
+    # Then the read answered while the write was still open, without the uncommitted row
+    assert order == ["read answered", "write committed"]
+    assert seen == 0
 
 
 async def test_a_reading_session_on_sqlite_cannot_write(sqlite_database: Database) -> None:

@@ -152,7 +152,7 @@ async def test_upgrading_writes_the_dates_of_the_events_already_there(
             }
     _, one_off_dates = found["http://p.test/events/one-off"]
     assert one_off_dates == [
-        (datetime(2026, 12, 5, 9, tzinfo=UTC), datetime(2026, 12, 5, 15, tzinfo=UTC), False)
+        (datetime(2020, 12, 5, 9, tzinfo=UTC), datetime(2020, 12, 5, 15, tzinfo=UTC), False)
     ]
     bounded, bounded_dates = found["http://p.test/events/bounded"]
     assert [start.day for start, _, _ in bounded_dates] == [5, 19]  # the 12th is an exception
@@ -165,7 +165,7 @@ async def test_upgrading_writes_the_dates_of_the_events_already_there(
         (d.start, d.end) for d in expected.dates
     ]
     assert all(is_long for _, _, is_long in festival_dates)  # three days long each year
-    assert festival_dates[0][0] == datetime(2026, 6, 5, 16, tzinfo=UTC)
+    assert festival_dates[0][0] == datetime(2020, 6, 5, 16, tzinfo=UTC)
     assert festival_dates[1][0] - festival_dates[0][0] == timedelta(days=365)
     assert found["http://p.test/events/gone"][1] == []
 
@@ -177,16 +177,16 @@ EVENT_COLUMNS = (
 )
 EVENT_ROWS = [
     EVENT_COLUMNS + "(1, 'http://p.test/events/one-off', 2, true, 'Repair Café', '',"
-    " '2026-12-05 09:00:00', '2026-12-05 15:00:00', 'Europe/Zurich', NULL, NULL, 'free', true,"
-    " 'confirmed', 0, '2026-11-01 00:00:00', NULL)",
+    " '2020-12-05 09:00:00', '2020-12-05 15:00:00', 'Europe/Zurich', NULL, NULL, 'free', true,"
+    " 'confirmed', 0, '2020-11-01 00:00:00', NULL)",
     EVENT_COLUMNS + "(2, 'http://p.test/events/bounded', 2, true, 'Atelier', '',"
-    " '2026-12-05 09:00:00', '2026-12-05 11:00:00', 'Europe/Zurich', 'FREQ=WEEKLY;COUNT=3',"
-    " '{\"dates\": [\"2026-12-12\"]}', 'free', true, 'confirmed', 0, '2026-11-01 00:00:00',"
+    " '2020-12-05 09:00:00', '2020-12-05 11:00:00', 'Europe/Zurich', 'FREQ=WEEKLY;COUNT=3',"
+    " '{\"dates\": [\"2020-12-12\"]}', 'free', true, 'confirmed', 0, '2020-11-01 00:00:00',"
     " NULL)",
     EVENT_COLUMNS + "(3, 'http://p.test/events/festival', 2, true, 'Fête', '',"
-    " '2026-06-05 16:00:00', '2026-06-08 22:00:00', 'Europe/Zurich', 'FREQ=YEARLY', NULL, 'free',"
-    " true, 'confirmed', 0, '2026-05-01 00:00:00', NULL)",
+    " '2020-06-05 16:00:00', '2020-06-08 22:00:00', 'Europe/Zurich', 'FREQ=YEARLY', NULL, 'free',"
+    " true, 'confirmed', 0, '2020-05-01 00:00:00', NULL)",
     EVENT_COLUMNS + "(4, 'http://p.test/events/gone', 2, true, 'Effacé', '',"
-    " '2026-12-06 09:00:00', NULL, 'Europe/Zurich', NULL, NULL, 'free', true, 'confirmed', 0,"
-    " '2026-11-01 00:00:00', '2026-11-02 00:00:00')",
+    " '2020-12-06 09:00:00', NULL, 'Europe/Zurich', NULL, NULL, 'free', true, 'confirmed', 0,"
+    " '2020-11-01 00:00:00', '2020-11-02 00:00:00')",
 ]

@@ -4,6 +4,7 @@ participants page; friendly French errors that keep what was typed; CSRF on ever
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import httpx2
 import pytest
@@ -13,17 +14,30 @@ from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Event, Membership, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED
+from tests.clock import GENEVA, form_value, local_day, next_week_saturday
 from tests.webui.web_support import Resident, log_in_as, resident, session_cookie
 from webui.session import SESSION_COOKIE, session_data
 
 HTML = {"Accept": "text/html"}
+# The Saturday of next week, 10:00–16:00 in Geneva, and the one after: dates to come whenever
+# this runs.
+START = next_week_saturday()
+NEXT = START + timedelta(weeks=1)
+FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre")  # fmt: skip
+
+
+def french_saturday(moment: datetime) -> str:
+    """``Samedi 12 décembre 2026``: how the French page names that Saturday."""
+    day = moment.astimezone(GENEVA).date()
+    return f"Samedi {day.day} {FRENCH_MONTHS[day.month - 1]} {day.year}"
 
 
 def event_form(csrf: str, **changes: str) -> dict[str, str]:
     form = {
         "csrf_token": csrf, "organiser": "repair-cafe", "title": "Repair Café",
-        "description": "On répare **ensemble**.", "start": "2026-12-05T10:00",
-        "end": "2026-12-05T16:00", "timezone": "Europe/Zurich", "category": "repair_cafe",
+        "description": "On répare **ensemble**.", "start": form_value(START),
+        "end": form_value(START + timedelta(hours=6)), "timezone": "Europe/Zurich", "category": "repair_cafe",
         "place_name": "Maison de quartier des Pâquis", "street_address": "rue de Berne 50",
         "postal_code": "1201", "locality": "Genève", "latitude": "46.2102",
         "longitude": "6,1432", "join_mode": "free", "capacity": "", "repeat": "weekly",
@@ -68,20 +82,21 @@ async def test_create_a_weekly_event_with_its_place(
     assert response.status_code == 200
     text = response.text
     assert "Repair Café" in text and "<strong>ensemble</strong>" in text
-    assert "Samedi 5 décembre 2026" in text and "10:00" in text
+    assert french_saturday(START) in text and "10:00" in text
     assert "Maison de quartier des Pâquis, rue de Berne 50, 1201 Genève" in text
     assert "openstreetmap.org/?mlat=46.2102&amp;mlon=6.1432" in text
     assert "Chaque samedi" in text and "Prochaines dates" in text
-    assert f"{path}/occurrences/2026-12-12" in text
+    assert f"{path}/occurrences/{local_day(NEXT)}" in text
     assert f'href="{path}.ics"' in text and "Ajouter à mon calendrier" in text
     async with database.session() as session:
         event = await session.scalar(select(Event))
     assert event is not None and event.rrule == "FREQ=WEEKLY;BYDAY=SA"
 
     # And one date of the series has its own page; a date outside it does not
-    occurrence = await client.get(f"{path}/occurrences/2026-12-12", headers=HTML)
-    assert occurrence.status_code == 200 and "Samedi 12 décembre 2026" in occurrence.text
-    assert (await client.get(f"{path}/occurrences/2026-12-13", headers=HTML)).status_code == 404
+    occurrence = await client.get(f"{path}/occurrences/{local_day(NEXT)}", headers=HTML)
+    assert occurrence.status_code == 200 and french_saturday(NEXT) in occurrence.text
+    sunday = local_day(NEXT + timedelta(days=1))
+    assert (await client.get(f"{path}/occurrences/{sunday}", headers=HTML)).status_code == 404
 
     # And servers get the Event
     document = (await client.get(path, headers={"Accept": "application/activity+json"})).json()
@@ -91,7 +106,7 @@ async def test_create_a_weekly_event_with_its_place(
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"end": "2026-12-05T09:00"}, "La fin doit venir après le début."),
+        ({"end": form_value(START - timedelta(hours=1))}, "La fin doit venir après le début."),
         ({"repeat": "custom", "rrule": "FREQ=WEEKLY;BYDAY=XX"}, "Cette règle de répétition"),
         ({"repeat": "custom", "rrule": "FREQ=HOURLY"}, "se répète chaque jour, chaque semaine"),
         ({"latitude": "146.2"}, "Donnez les deux coordonnées"),
@@ -129,7 +144,8 @@ async def test_edit_rsvp_capacity_and_cancel(
     assert refused.status_code == 400 and "de 1 à 100000" in refused.text
     # When it is postponed, it is saved
     saved = await client.post(f"{path}/edit", data=event_form(
-        organiser.csrf, repeat="", capacity="3", start="2026-12-12T10:00", end="2026-12-12T16:00"))  # fmt: skip
+        organiser.csrf, repeat="", capacity="3", start=form_value(NEXT),
+        end=form_value(NEXT + timedelta(hours=6))))  # fmt: skip
     assert saved.status_code == 303
     # When it is cancelled after confirmation
     confirm = await client.get(f"{path}/cancel", headers=HTML)

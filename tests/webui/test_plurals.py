@@ -63,8 +63,8 @@ def test_plural_message_at_every_count(
 def test_a_french_count_of_two_reads_french() -> None:
     i18n.load_catalogs()
     french = i18n.translations("fr")
-    assert french.ngettext("%(num)d like", "%(num)d likes", 2) % {"num": 2} == "2 j’aime"
-    assert french.ngettext("%(num)d boost", "%(num)d boosts", 2) % {"num": 2} == "2 partages"
+    assert french.ngettext("%(num)s like", "%(num)s likes", 2) % {"num": 2} == "2 j’aime"
+    assert french.ngettext("%(num)s boost", "%(num)s boosts", 2) % {"num": 2} == "2 partages"
 
 
 def test_a_file_without_its_plural_rule_is_refused(

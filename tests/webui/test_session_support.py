@@ -20,6 +20,11 @@ async def test_logged_in_viewer_sees_their_menu(
 async def test_a_form_post_without_its_token_is_refused(
     client: httpx2.AsyncClient, settings: Settings, database: Database
 ) -> None:
+    # Given amelie, logged in
     await log_in_as(client, settings, database, "amelie")
+    # When a form posts to /logout without her CSRF token
     response = await client.post("/logout", data={}, headers={"Accept": "text/html"})
-    assert response.status_code in (403, 404, 405)
+    # Then it is refused for its token, and she is still logged in
+    assert response.status_code == 403
+    page = await client.get("/", headers={"Accept": "text/html"})
+    assert 'action="/logout"' in page.text and "/@amelie" in page.text

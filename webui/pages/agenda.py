@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
@@ -32,7 +31,7 @@ from quartiers.instance import instance_of
 from storage.models import Account, Actor, Event, Rsvp
 from storage.models.actors import GROUP
 from storage.models.events import RSVP_ACCEPTED
-from webui import i18n
+from webui import formats, i18n
 from webui.csrf import read_form
 from webui.pages.agenda_view import AgendaPrinter
 from webui.pages.event_forms import category_labels
@@ -93,8 +92,6 @@ def _window(view: str, day: date, zone: ZoneInfo) -> tuple[Window, date, date]:
 
 
 def formatters(zone: ZoneInfo, base_url: str) -> dict[str, Callable[..., str]]:
-    locale = i18n.current_locale.get()
-
     clocks: dict[tuple[int, int], str] = {}
     titles: dict[date, str] = {}
 
@@ -102,31 +99,33 @@ def formatters(zone: ZoneInfo, base_url: str) -> dict[str, Callable[..., str]]:
         local = moment.astimezone(zone)
         key = (local.hour, local.minute)
         if key not in clocks:
-            clocks[key] = str(format_time(local, "short", locale=locale))
+            clocks[key] = formats.format_clock(local, zone)
         return clocks[key]
 
     def day_title(day: date) -> str:
         if day not in titles:
-            titles[day] = str(format_date(day, "full", locale=locale))
+            titles[day] = formats.format_day(day)
         return titles[day]
-
-    def day_short(day: date) -> str:
-        return str(format_date(day, "EEE d", locale=locale))
 
     def link(item: AgendaItem) -> str:
         return item.link(base_url)
 
-    return {"clock": clock, "day_title": day_title, "day_short": day_short, "link": link}
+    return {
+        "clock": clock,
+        "day_title": day_title,
+        "day_short": formats.format_short_day,
+        "link": link,
+    }
 
 
 def _period_title(view: str, window: Window) -> str:
-    locale = i18n.current_locale.get()
-    _ = i18n.gettext
     if view == "month":
-        return str(format_date(window.first, "LLLL yyyy", locale=locale)).capitalize()
+        return formats.format_month(window.first)
     if view == "week":
-        return _("Week of %(day)s") % {"day": format_date(window.first, "long", locale=locale)}
-    return str(format_date(window.first, "full", locale=locale)).capitalize()
+        return i18n.gettext("Week of %(day)s") % {
+            "day": formats.format_day(window.first, with_weekday=False)
+        }
+    return formats.sentence_start(formats.format_day(window.first))
 
 
 def _month_grid(days: list[AgendaDay]) -> list[list[AgendaDay | None]]:
@@ -365,14 +364,12 @@ def _atom_endpoint(kind: str) -> Callable[[Request], Any]:
 
 
 def _summariser(zone: ZoneInfo, upcoming: dict[int, Occurrence]) -> Callable[[FeedEntry], str]:
-    locale = i18n.current_locale.get()
     _ = i18n.gettext
 
     def summarise(entry: FeedEntry) -> str:
         event = entry.event
         next_date = upcoming.get(event.id)
-        moment = (next_date.start if next_date else event.start_time).astimezone(zone)
-        when = f"{format_date(moment, 'full', locale=locale)}, {format_time(moment, 'short', locale=locale)}"
+        when = formats.format_full_moment(next_date.start if next_date else event.start_time, zone)
         parts = [when, location_text(event), entry.organiser.name or entry.organiser.username]
         if event.status == "cancelled":
             parts.insert(0, _("Cancelled"))

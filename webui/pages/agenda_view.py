@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from commons.agenda import AgendaDay, AgendaItem
 from webui import i18n
+from webui.formats import count_text, sentence_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +93,14 @@ class AgendaPrinter:
         for day in days:
             hidden = day.hidden
             more = (
-                i18n.ngettext(
-                    "See all (%(num)s more event)", "See all (%(num)s more events)", hidden
-                )
-                % {"num": hidden}
+                count_text("See all (%(num)s more event)", "See all (%(num)s more events)", hidden)
                 if hidden > 0
                 else ""
             )
             shown.append(
                 ShownDay(
                     anchor=f"day-{day.day.isoformat()}",
-                    title=self.day_title(day.day).capitalize(),
+                    title=sentence_start(self.day_title(day.day)),
                     items=[self.item(item) for item in day.items],
                     more_href=self.day_href(day.day) if hidden > 0 else None,
                     more_label=more,
@@ -118,8 +116,7 @@ class AgendaPrinter:
                 else GridCell(
                     number=cell.day.day,
                     href=self.day_href(cell.day) if cell.total else None,
-                    count=i18n.ngettext("%(num)s event", "%(num)s events", cell.total)
-                    % {"num": cell.total}
+                    count=count_text("%(num)s event", "%(num)s events", cell.total)
                     if cell.total
                     else "",
                 )

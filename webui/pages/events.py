@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
@@ -23,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from actors.documents import webfinger_handle
 from commons import date_rsvps, event_rsvps, events, occurrences
 from commons.event_shapes import DEFAULT_TIMEZONE
-from commons.event_words import describe_rule, place_line
+from commons.feeds import location_text
 from commons.media import MediaError, store_image
 from commons.mentions import mention_key
 from commons.posts import publish_note
@@ -37,7 +36,7 @@ from storage.models.events import (
     RSVP_WAITLIST,
 )
 from storage.models.posts import MENTIONED, PUBLIC
-from webui import i18n
+from webui import formats, i18n
 from webui.csrf import read_form
 from webui.pages.event_forms import (
     EventForm,
@@ -48,6 +47,7 @@ from webui.pages.event_forms import (
     read_event_form,
     values_of,
 )
+from webui.recurrence_words import describe_rule
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
 
@@ -83,22 +83,15 @@ def page_url(event: Event) -> str:
 
 def when_lines(start: datetime, end: datetime | None, timezone: str) -> dict[str, str]:
     """Dates in the reader's language, in the event's zone (and Zurich's when it differs)."""
-    locale = i18n.current_locale.get()
     zone = ZoneInfo(timezone)
     local = start.astimezone(zone)
-    day = format_date(local.date(), "full", locale=locale)
-    hours = format_time(local, "short", locale=locale)
-    if end is not None:
-        local_end = end.astimezone(zone)
-        if local_end.date() == local.date():
-            hours += " – " + format_time(local_end, "short", locale=locale)
-        else:
-            hours += " – " + format_date(local_end.date(), "full", locale=locale)
-            hours += " " + format_time(local_end, "short", locale=locale)
-    lines = {"day": day[:1].upper() + day[1:], "hours": hours}
+    if end is None or end.astimezone(zone).date() == local.date():
+        hours = formats.format_hours(start, end, zone)
+    else:
+        hours = formats.format_clock(start, zone) + " – " + formats.format_full_moment(end, zone)
+    lines = {"day": formats.sentence_start(formats.format_day(local.date())), "hours": hours}
     if timezone != DEFAULT_TIMEZONE:
-        zurich = start.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
-        lines["zurich"] = format_time(zurich, "short", locale=locale)
+        lines["zurich"] = formats.format_clock(start, ZoneInfo(DEFAULT_TIMEZONE))
     return lines
 
 
@@ -169,7 +162,7 @@ async def event_context(
             }
             for o in upcoming
         ],
-        "place": place_line(event),
+        "place": location_text(event),
         "map_url": map_url(event),
         "category_label": category_labels().get(event.category or "", ""),
         "rsvp": rsvp,

@@ -17,8 +17,9 @@ from quartiers.instance import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP
 from webui import i18n
+from webui.formats import format_full_moment, sentence_start
 from webui.leaflet import leaflet_installed
-from webui.pages.agenda import _now, _occurrence_url, _zone, formatters
+from webui.pages.agenda import _now, _occurrence_url, _zone
 from webui.render import render
 from webui.script_json import script_json
 
@@ -35,7 +36,6 @@ async def map_page(request: Request) -> Response:
     instance = instance_of(request)
     settings = instance.settings
     zone, now = _zone(request), _now()
-    shown = formatters(zone, settings.base_url)
     async with instance.database.session() as session:
         pairs = await agenda.feed_events(
             session, AgendaQuery(located=True), after=now, before=now + MAP_AHEAD, limit=MAP_LIMIT
@@ -61,7 +61,6 @@ async def map_page(request: Request) -> Response:
         upcoming = next_dates.get(event.id)
         if upcoming is None or event.latitude is None or event.longitude is None:
             continue
-        local = upcoming.start.astimezone(zone).date()
         events.append(
             {
                 "kind": "event",
@@ -70,7 +69,7 @@ async def map_page(request: Request) -> Response:
                 "lon": event.longitude,
                 "url": _occurrence_url(settings.base_url, event, upcoming.start),
                 "address": location_text(event),
-                "when": f"{shown['day_title'](local)}, {shown['clock'](upcoming.start)}",
+                "when": sentence_start(format_full_moment(upcoming.start, zone)),
                 "cancelled": event.status == "cancelled",
                 "organiser": actor.name or actor.username,
                 "osm": osm_url(event.latitude, event.longitude),
