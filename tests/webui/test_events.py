@@ -14,7 +14,7 @@ from storage.database import Database
 from storage.models import Actor, Event, Membership, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED
 from tests.webui.web_support import Resident, log_in_as, resident, session_cookie
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE
 
 HTML = {"Accept": "text/html"}
 
@@ -50,7 +50,7 @@ def back_to(client: httpx2.AsyncClient, settings: Settings, who: Resident) -> No
     client.cookies.clear()
     client.cookies.set(
         SESSION_COOKIE,
-        session_cookie(settings, session_data(settings.webui.secret_key, who.account, who.csrf)),
+        session_cookie(settings, who.session),
     )
 
 
