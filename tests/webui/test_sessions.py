@@ -160,3 +160,33 @@ async def test_a_session_unused_for_thirty_days_has_ended(
         # When the browser comes back with the same cookie
         # Then the session is over
         assert not await is_logged_in(mine)
+
+
+async def test_a_resident_sees_her_sessions_and_ends_the_others(
+    settings: Settings, database: Database
+) -> None:
+    # Given a resident logged in on her computer and on a phone she lent
+    await resident(database, settings, "amelie")
+    async with client_for(settings, database) as mine, client_for(settings, database) as lent:
+        assert (await log_in(mine, "amelie")).status_code == 303
+        lent.headers["User-Agent"] = "Phone of a neighbour"
+        assert (await log_in(lent, "amelie")).status_code == 303
+
+        # When she opens the list of her sessions
+        page = await mine.get("/settings/sessions", headers=HTML)
+
+        # Then both are there, hers marked
+        assert page.status_code == 200
+        assert "Phone of a neighbour" in page.text and "ce navigateur" in page.text
+
+        # When she ends every other session
+        ended = await submit(
+            mine, "/settings/sessions/end", {"session": "others"}, form_page="/settings/sessions"
+        )
+
+        # Then the phone is logged out, her computer is not
+        assert ended.status_code == 303
+        assert not await is_logged_in(lent)
+        assert await is_logged_in(mine)
+        async with database.session() as session:
+            assert await session.scalar(select(func.count()).select_from(WebSession)) == 1
