@@ -184,3 +184,15 @@ async def test_other_requests_are_served_while_an_image_is_being_processed(
     published = await publishing
     assert published.status_code == 303
     assert await media_rows(database) == 1
+
+
+async def test_a_form_without_files_is_capped_at_its_text(client: httpx2.AsyncClient) -> None:
+    # Given a login form stuffed with 5 MB of text
+    stuffed = {"username": "amelie", "password": "x" * (5 * MEGABYTE)}
+
+    # When it is posted
+    response = await client.post("/login", data=stuffed, headers=HTML)
+
+    # Then it is refused for its size, with the page that says so
+    assert response.status_code == 413
+    assert "trop gros" in response.text
