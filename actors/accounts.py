@@ -20,6 +20,7 @@ from actors.invitations import use_invitation
 from actors.passwords import hash_password, verify_password
 from actors.services import create_account, find_account
 from actors.uris import Uris, is_valid_username, normalise_username
+from actors.web_sessions import end_sessions
 from commons.markdown import render_markdown
 from commons.media import MediaError, media_path, store_image
 from commons.occurrences import remove_events_of
@@ -218,6 +219,7 @@ async def reset_password(session: AsyncSession, code: str, new_password: str) ->
     if account is None:
         return None
     account.password_hash = hash_password(new_password)
+    await end_sessions(session, account.id)
     await session.flush()
     return account
 
@@ -225,12 +227,14 @@ async def reset_password(session: AsyncSession, code: str, new_password: str) ->
 async def change_password(
     session: AsyncSession, account_id: int, current: str, new_password: str
 ) -> bool:
+    """A new password ends every session of the account (the page opens a new one for itself)."""
     account = await session.get(Account, account_id)
     if account is None or not account.password_hash:
         return False
     if not await _verify(account.password_hash, current):
         return False
     account.password_hash = hash_password(new_password)
+    await end_sessions(session, account.id)
     await session.flush()
     return True
 
@@ -360,6 +364,7 @@ async def delete_account(session: AsyncSession, settings: Settings, account: Acc
     actor.is_gone = True
     actor.updated_at = now
     account.is_suspended = True
+    await end_sessions(session, account.id)
     await session.execute(
         update(Post)
         .where(Post.actor_id == actor.id, Post.deleted_at.is_(None))
@@ -468,6 +473,8 @@ async def set_suspended(session: AsyncSession, account_id: int, suspended: bool)
     if not suspended and actor is not None and actor.is_gone:
         raise AccountError("account_gone")
     account.is_suspended = suspended
+    if suspended:
+        await end_sessions(session, account.id)
     await session.flush()
     return account
 

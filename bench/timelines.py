@@ -73,16 +73,12 @@ def bench_settings(database_url: str) -> Any:
     )
 
 
-def session_cookie(account_id: int, password_hash: str | None, csrf: str) -> str:
+def session_cookie(session_token: str, csrf: str) -> str:
     from itsdangerous import TimestampSigner
 
-    from webui.session import PASSWORD_MARK, password_mark
+    from webui.session import SESSION_TOKEN
 
-    data = {
-        "account_id": account_id,
-        "csrf": csrf,
-        PASSWORD_MARK: password_mark(SECRET, password_hash),
-    }
+    data = {SESSION_TOKEN: session_token, "csrf": csrf}
     payload = b64encode(json.dumps(data).encode())
     return TimestampSigner(SECRET).sign(payload).decode()
 
@@ -90,13 +86,12 @@ def session_cookie(account_id: int, password_hash: str | None, csrf: str) -> str
 # --- filling the database ------------------------------------------------------------------
 
 
-async def fill(
-    database_url: str, schema: str | None, args: argparse.Namespace
-) -> tuple[int, str | None]:
-    """Migrate and fill; returns the account (id, password hash) whose home is measured."""
+async def fill(database_url: str, schema: str | None, args: argparse.Namespace) -> str:
+    """Migrate and fill; returns the session token of the resident whose home is measured."""
     from sqlalchemy import insert
 
     from actors.services import create_account, ensure_instance_actor
+    from actors.web_sessions import open_session
     from storage import migrate
     from storage.database import Database
     from storage.models import Actor, Follow, Post
@@ -110,8 +105,7 @@ async def fill(
             await ensure_instance_actor(session, settings)
             account = await create_account(session, settings, "lecteur", "password123")
             viewer_actor_id = account.actor_id
-            account_id = account.id
-            password_hash = account.password_hash
+            session_token = await open_session(session, account.id, "bench")
         base = settings.base_url
         actors = []
         for n in range(args.actors):
@@ -194,7 +188,7 @@ async def fill(
                 from sqlalchemy import text
 
                 await session.execute(text("ANALYZE"))
-        return account_id, password_hash
+        return session_token
     finally:
         await database.dispose()
 
@@ -359,9 +353,9 @@ async def run_one(
     database: str, url: str, schema: str | None, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     filled_at = time.perf_counter()
-    account_id, password_hash = await fill(url, schema, args)
+    session_token = await fill(url, schema, args)
     fill_s = time.perf_counter() - filled_at
-    cookie = session_cookie(account_id, password_hash, secrets.token_urlsafe(16))
+    cookie = session_cookie(session_token, secrets.token_urlsafe(16))
     port = free_port()
     command = [sys.executable, __file__, "--serve", url, "--port", str(port)]
     if schema:

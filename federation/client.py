@@ -204,7 +204,8 @@ class FederationClient:
         final_url, body, headers = await self.fetch_bytes(url, signer, accept)
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: JSON nested too deeply to decode, sent to make us fail loudly.
             raise InvalidActivity(f"{final_url} did not return JSON") from exc
         if not isinstance(data, dict):
             raise InvalidActivity(f"{final_url} did not return a JSON object")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from starlette.requests import Request
 
@@ -14,6 +12,7 @@ from federation.errors import InvalidActivity, SignatureError
 from federation.parsing import ParsedActivity, parse_activity
 from federation.signatures import signature_key_id, verify_request
 from federation.vocab import host_of, id_of, same_origin
+from quartiers import bodies
 
 MAX_URI_LENGTH = 2048
 
@@ -35,24 +34,17 @@ class Received:
 
 
 async def read_capped_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Refusal(413, f"body larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refusal(413, f"body larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await bodies.read_capped_body(request, limit)
+    except bodies.BodyTooLarge as error:
+        raise Refusal(413, str(error)) from None
 
 
 def parse_body(body: bytes) -> ParsedActivity:
     try:
-        document: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise Refusal(400, "body is not JSON") from None
+        document = bodies.parse_json_body(body)
+    except bodies.BodyNotJSON as error:
+        raise Refusal(400, str(error)) from None
     try:
         activity = parse_activity(document)
     except InvalidActivity as error:

@@ -6,7 +6,6 @@ service as the web pages; the answer is 201 with the new activity's id in ``Loca
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from actors.services import token_digest
 from commons.posts import delete_note, edit_note, publish_note
 from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
 from federation.vocab import PUBLIC_ALIASES, first_str, id_of, ids_of
+from quartiers import bodies
 from quartiers.instance import Instance, instance_of
 from storage.models import Account, Activity, Actor, ApiToken, Follow, Post, Reaction, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
@@ -70,13 +70,13 @@ async def _authenticated_owner(request: Request, instance: Instance) -> Actor:
 
 
 async def _read_document(request: Request, instance: Instance) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > instance.settings.federation.max_body_bytes:
-        raise ClientError(413, "body too large")
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ClientError(400, "body is not JSON") from None
+        body = await bodies.read_capped_body(request, instance.settings.federation.max_body_bytes)
+        document = bodies.parse_json_body(body)
+    except bodies.BodyTooLarge as error:
+        raise ClientError(413, str(error)) from None
+    except bodies.BodyNotJSON as error:
+        raise ClientError(400, str(error)) from None
     if not isinstance(document, dict) or not isinstance(document.get("type"), str):
         raise ClientError(400, "expected a JSON object with a type")
     return document

@@ -100,7 +100,7 @@ def create_app(
                 session_cookie=SESSION_COOKIE,
                 max_age=SESSION_MAX_AGE,
                 same_site="lax",
-                https_only=settings.webui.session_https_only,
+                https_only=settings.secure_cookies,
             ),
             Middleware(ViewerMiddleware),
             *(
@@ -115,6 +115,7 @@ def create_app(
             403: web_errors.http_error,
             405: web_errors.http_error,
             400: web_errors.http_error,
+            413: web_errors.http_error,
             500: web_errors.server_error,
         },
         lifespan=lifespan,

@@ -99,9 +99,9 @@ secret_key = {_toml_str(values.secret_key)}
 # Inscriptions : open (ouvertes), approval (sur validation), invitation (sur invitation).
 # Sign-up: open, approval (an admin approves), invitation (by invitation link).
 registration = {_toml_str(values.registration)}
-# Cookie de session seulement en HTTPS (à activer en production).
-# Session cookie over HTTPS only (turn on in production).
-session_https_only = false
+# Cookies seulement en HTTPS (Secure) : par défaut oui si server.scheme = "https", sinon non.
+# Cookies over HTTPS only (Secure): by default yes when server.scheme = "https", otherwise no.
+# session_https_only = true
 # Tuiles de la carte (/map), le seul serveur tiers que la page appelle ; {{z}}/{{x}}/{{y}} requis.
 # Map tiles (/map), the only third-party server the page calls; {{z}}/{{x}}/{{y}} required.
 map_tiles_url = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"

@@ -75,7 +75,8 @@ class FederationSettings:
 class WebUISettings:
     secret_key: str = ""
     registration: str = "invitation"
-    session_https_only: bool = False
+    session_https_only: bool | None = None
+    """None (not written): derived from ``server.scheme``; see :attr:`Settings.secure_cookies`."""
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -113,6 +114,12 @@ class Settings:
     @property
     def base_url(self) -> str:
         return f"{self.server.scheme}://{self.server.domain}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` on an https instance unless ``webui.session_https_only`` says."""
+        explicit = self.webui.session_https_only
+        return self.server.scheme == "https" if explicit is None else explicit
 
     @property
     def host(self) -> str:
@@ -243,7 +250,7 @@ def _build_section(name: str, cls: type[Any], table: dict[str, Any], env: Mappin
 
 def _coerce(label: str, value: Any, default: Any) -> Any:
     """Turn a TOML or environment value into the type of the default, or say what is expected."""
-    if isinstance(default, bool):
+    if isinstance(default, bool) or default is None:  # None: an optional switch
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in {"true", "1", "yes", "on"}:

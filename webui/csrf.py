@@ -16,6 +16,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from quartiers.bodies import BodyTooLarge, capped_request
+from webui.uploads import form_body_limit
+
 CSRF_FIELD = "csrf_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
@@ -29,8 +32,17 @@ def csrf_token(request: Request) -> str:
 
 
 async def read_form(request: Request, *, max_files: int = 8) -> FormData:
-    """The submitted form, once its CSRF token is checked (403 otherwise)."""
-    form = await request.form(max_files=max_files, max_fields=200)
+    """The submitted form, once its CSRF token is checked (403 otherwise).
+
+    The body is capped while it is read (413 past ``form_body_limit(max_files)``, or past the
+    text fields' cap for a form that cannot carry files).
+    """
+    is_multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    try:
+        capped = capped_request(request, form_body_limit(max_files if is_multipart else 0))
+        form = await capped.form(max_files=max_files, max_fields=200)
+    except BodyTooLarge as error:
+        raise HTTPException(413, str(error)) from None
     sent = form.get(CSRF_FIELD)
     expected = request.session.get("csrf")
     if (

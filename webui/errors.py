@@ -32,6 +32,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
         404: (_("Page not found"), _("This page does not exist, or no longer does.")),
         403: (_("Not allowed"), _("You are not allowed to do this.")),
         405: (_("Not allowed"), _("This address does not accept this request.")),
+        413: (
+            _("Too large"),
+            _("What you sent is too large: each image may weigh 8 MB at most. Please try again."),
+        ),
     }
     title, message = titles.get(
         exc.status_code, (_("Something is wrong with this request"), str(exc.detail))

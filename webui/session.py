@@ -1,43 +1,39 @@
 """Who is looking at a page: the signed session cookie, the logged-in account, flash messages.
 
-A session remembers a keyed digest of the password it was opened with (the cookie is signed, not
-encrypted, so never the hash itself): changing or resetting the password ends every other
-session, on every device, while the one that changed it goes on.
+The cookie (signed by Starlette's SessionMiddleware) carries a random token naming a row of
+``web_sessions`` (see :mod:`actors.web_sessions`): deleting the row ends the session, even in a
+copy of the cookie. Logging out, a new password and a suspension delete rows.
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import defer
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from actors import web_sessions
 from quartiers.instance import instance_of
-from storage.models import Account, Actor
+from storage.database import Database
+from storage.models import Account, Actor, WebSession
 
 SESSION_COOKIE = "quartiers_session"
-SESSION_MAX_AGE = 30 * 24 * 3600
-PASSWORD_MARK = "opened_with"  # noqa: S105 (the session key that holds password_mark())
+SESSION_MAX_AGE = web_sessions.SESSION_IDLE_DAYS * 24 * 3600
+SESSION_TOKEN = "session"  # noqa: S105 (the cookie key that holds the session's token)
 
 
-def password_mark(secret_key: str, password_hash: str | None) -> str:
-    """What a session keeps of the password it was opened with."""
-    digest = hmac.new(secret_key.encode(), (password_hash or "").encode(), "sha256")
-    return digest.hexdigest()[:32]
-
-
-def session_data(secret_key: str, account: Account, csrf: str) -> dict[str, object]:
-    """A new session for ``account``."""
-    return {
-        "account_id": account.id,
-        "csrf": csrf,
-        PASSWORD_MARK: password_mark(secret_key, account.password_hash),
-    }
+async def open_session_data(
+    database: Database, account: Account, *, csrf: str | None = None, user_agent: str = ""
+) -> dict[str, object]:
+    """A new server-side session for ``account``; returns what its cookie holds."""
+    async with database.transaction() as session:
+        token = await web_sessions.open_session(session, account.id, user_agent)
+    return {SESSION_TOKEN: token, "csrf": csrf or secrets.token_urlsafe(32)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +42,7 @@ class Viewer:
 
     account: Account
     actor: Actor
+    session_id: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -57,9 +54,13 @@ class Viewer:
 
 
 _VIEWER = (
-    select(Account, Actor)
+    select(Account, Actor, WebSession)
+    .join(Account, Account.id == WebSession.account_id)
     .join(Actor, Actor.id == Account.actor_id)
-    .where(Account.id == bindparam("account_id", type_=Integer))
+    .where(
+        WebSession.id == bindparam("session_id", type_=String),
+        WebSession.last_seen_at >= bindparam("oldest_alive"),
+    )
     .options(
         defer(Actor.document, raiseload=True),
         defer(Actor.public_key_pem, raiseload=True),
@@ -76,30 +77,32 @@ async def current_viewer(request: Request) -> Viewer | None:
         assert cached is None or isinstance(cached, Viewer)
         return cached
     viewer: Viewer | None = None
-    account_id = request.session.get("account_id")
-    if isinstance(account_id, int):
-        async with instance_of(request).database.session() as session:
-            row = (await session.execute(_VIEWER, {"account_id": account_id})).first()
-        if row is not None:
-            account, actor = row
-            if (
-                not account.is_suspended
-                and account.is_approved
-                and not actor.is_gone
-                and _same_password(request, account)
-            ):
-                viewer = Viewer(account, actor)
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        viewer = await _load_viewer(request, web_sessions.session_id(token))
         if viewer is None:
-            request.session.pop("account_id", None)
+            request.session.pop(SESSION_TOKEN, None)
     request.state.viewer = viewer
     return viewer
 
 
-def _same_password(request: Request, account: Account) -> bool:
-    secret_key = instance_of(request).settings.webui.secret_key
-    kept = request.session.get(PASSWORD_MARK)
-    expected = password_mark(secret_key, account.password_hash)
-    return isinstance(kept, str) and hmac.compare_digest(kept, expected)
+async def _load_viewer(request: Request, session_id: str) -> Viewer | None:
+    database = instance_of(request).database
+    parameters: dict[str, str | datetime] = {
+        "session_id": session_id,
+        "oldest_alive": web_sessions.oldest_alive(),
+    }
+    async with database.session() as session:
+        row = (await session.execute(_VIEWER, parameters)).first()
+    if row is None:
+        return None
+    account, actor, web_session = row
+    if account.is_suspended or not account.is_approved or actor.is_gone:
+        return None
+    if web_sessions.needs_touch(web_session):
+        async with database.transaction() as session:
+            await web_sessions.touch_session(session, web_session.id)
+    return Viewer(account, actor, session_id)
 
 
 async def require_viewer(request: Request) -> Viewer:
@@ -123,22 +126,28 @@ async def require_moderator(request: Request) -> Viewer:
     return viewer
 
 
-def log_in(request: Request, account: Account) -> None:
-    """Start a fresh session (a new CSRF token too, against session fixation)."""
+async def log_in(request: Request, account: Account) -> None:
+    """Open a new session (a new CSRF token too, against session fixation)."""
+    await end_this_session(request)
     request.session.clear()
-    secret_key = instance_of(request).settings.webui.secret_key
-    request.session.update(session_data(secret_key, account, secrets.token_urlsafe(32)))
+    user_agent = request.headers.get("user-agent", "")
+    data = await open_session_data(instance_of(request).database, account, user_agent=user_agent)
+    request.session.update(data)
     request.state.viewer = False  # loaded again on next use
 
 
-def keep_session_after_password_change(request: Request, account: Account) -> None:
-    """The session that changed the password stays open; every other one has ended."""
-    secret_key = instance_of(request).settings.webui.secret_key
-    request.session[PASSWORD_MARK] = password_mark(secret_key, account.password_hash)
+async def end_this_session(request: Request) -> None:
+    """End the session of this cookie on the server (any copy of it stops working)."""
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        async with instance_of(request).database.transaction() as session:
+            await web_sessions.end_session(session, token)
 
 
-def log_out(request: Request) -> None:
+async def log_out(request: Request) -> None:
+    await end_this_session(request)
     request.session.clear()
+    request.state.viewer = None
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:
@@ -160,6 +169,6 @@ class ViewerMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("session", {}).get("account_id") is not None:
+        if scope["type"] == "http" and scope.get("session", {}).get(SESSION_TOKEN) is not None:
             await current_viewer(Request(scope))
         await self.app(scope, receive, send)

@@ -10,6 +10,7 @@ from storage.models.hosts import DomainBlock, Host
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.posts import Post, Reaction
 from storage.models.queue import Delivery, InboxItem
+from storage.models.sessions import WebSession
 
 __all__ = [
     "Account",
@@ -34,5 +35,6 @@ __all__ = [
     "PostTag",
     "Reaction",
     "Rsvp",
+    "WebSession",
     "utcnow",
 ]

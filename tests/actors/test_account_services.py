@@ -13,7 +13,7 @@ from sqlalchemy import select
 from actors import accounts, passwords
 from actors.accounts import AccountError
 from actors.invitations import create_invitation, find_usable_invitation, use_invitation
-from actors.login_limits import Limit, LoginLimiter, minutes_to_wait
+from actors.login_limits import Limit, WindowLimiter, minutes_to_wait
 from actors.mail import build_message, send_message
 from actors.services import create_account
 from quartiers.settings import MailSettings, Settings
@@ -34,12 +34,12 @@ class Clock:
 
 
 # ---------------------------------------------------------------------------------------------
-# Login limiter
+# The window limiter (reset mails)
 
 
 def test_the_limiter_refuses_after_five_failures_and_forgets_after_the_window() -> None:
     clock = Clock()
-    limiter = LoginLimiter(clock=clock)
+    limiter = WindowLimiter(clock=clock)
     for _ in range(5):
         assert limiter.retry_after("192.0.2.1", "amelie") == 0
         limiter.record_failure("192.0.2.1", "amelie")
@@ -53,7 +53,7 @@ def test_the_limiter_refuses_after_five_failures_and_forgets_after_the_window() 
 
 def test_the_window_slides() -> None:
     clock = Clock()
-    limiter = LoginLimiter(per_username=Limit(2, 60), clock=clock)
+    limiter = WindowLimiter(per_username=Limit(2, 60), clock=clock)
     limiter.record_failure("a", "amelie")
     clock.now += 30
     limiter.record_failure("a", "amelie")
@@ -63,14 +63,14 @@ def test_the_window_slides() -> None:
 
 
 def test_an_address_has_its_own_larger_limit() -> None:
-    limiter = LoginLimiter(per_address=Limit(3, 60), clock=Clock())
+    limiter = WindowLimiter(per_address=Limit(3, 60), clock=Clock())
     for name in ("a", "b", "c"):
         limiter.record_failure("192.0.2.1", name)
     assert limiter.retry_after("192.0.2.1", "d") > 0
 
 
 def test_a_success_resets_the_username_only() -> None:
-    limiter = LoginLimiter(per_address=Limit(6, 60), clock=Clock())
+    limiter = WindowLimiter(per_address=Limit(6, 60), clock=Clock())
     for _ in range(5):
         limiter.record_failure("192.0.2.1", "amelie")
     limiter.record_success("amelie")

@@ -25,7 +25,7 @@ from storage.database import Database
 from storage.models import Account
 from tests.quartiers.cli_support import free_port, run_quartiers, serving
 from tests.webui.web_support import session_cookie
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE, open_session_data
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -173,10 +173,15 @@ class LiveInstance:
     def database(self) -> Database:
         return Database(self.settings().database_url)
 
-    def session_cookie(self, account: Account, csrf: str = "browser-test") -> dict[str, str]:
+    async def session_cookie(self, account: Account, csrf: str = "browser-test") -> dict[str, str]:
         """A logged-in session cookie for ``account``, for Playwright's ``add_cookies``."""
         settings = self.settings()
-        value = session_cookie(settings, session_data(settings.webui.secret_key, account, csrf))
+        database = self.database()
+        try:
+            data = await open_session_data(database, account, csrf=csrf)
+        finally:
+            await database.dispose()
+        value = session_cookie(settings, data)
         return {"name": SESSION_COOKIE, "value": value, "url": self.base_url}
 
     @contextmanager

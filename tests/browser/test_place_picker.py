@@ -88,11 +88,12 @@ async def test_a_click_or_a_found_address_places_the_venue(
             account = await session.scalar(select(Account).where(Account.username == "amina"))
         await database.dispose()
         assert account is not None
+        cookie = await instance.session_cookie(account)
 
         with instance.serving():
             context = await new_context(browser)
             await context.route(TILES, lambda route: route.abort())
-            await context.add_cookies([instance.session_cookie(account)])  # type: ignore[list-item]
+            await context.add_cookies([cookie])  # type: ignore[list-item]
             page = await context.new_page()
             await page.goto(instance.url("/events/new"))
             latitude = page.locator("#field-latitude")

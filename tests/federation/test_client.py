@@ -118,6 +118,7 @@ async def test_response_size_is_capped(declared: bool) -> None:
         (httpx2.Response(500), BadResponse),
         (httpx2.Response(200, text="<html>"), InvalidActivity),
         (httpx2.Response(200, json=["not", "an", "object"]), InvalidActivity),
+        (httpx2.Response(200, content=b"[" * 100_000 + b"]" * 100_000), InvalidActivity),
     ],
 )
 async def test_bad_answers(response: httpx2.Response, error: type[Exception]) -> None:

@@ -64,6 +64,8 @@ def override_for(section: str, key: str, default: object) -> tuple[str, object]:
     """An environment string for a setting and the typed value it must load as."""
     if isinstance(default, bool):
         return ("off" if default else "yes"), not default
+    if default is None:  # an optional switch, derived from other settings when absent
+        return "yes", True
     if isinstance(default, int):
         return str(default + 7), default + 7
     if isinstance(default, float):
@@ -112,9 +114,10 @@ def test_every_setting_is_documented_in_the_file(tmp_path: Path) -> None:
 
     # Then every setting the dataclasses know is present in the file, so none is undocumented
     text = render_config(ConfigValues())
-    for section, key, _default in every_setting():
+    for section, key, default in every_setting():
         assert f"[{section}]" in text
-        assert f"\n{key} = " in text, f"{section}.{key} is missing from config.example.toml"
+        documented = f"\n{key} = " in text or (default is None and f"\n# {key} = " in text)
+        assert documented, f"{section}.{key} is missing from config.example.toml"
     assert settings.webui.secret_key == TEST_SECRET
 
 
@@ -132,7 +135,7 @@ def test_every_setting_can_be_overridden_by_the_environment(
     # Then the environment wins, with the setting's own type
     loaded = getattr(getattr(settings, section), key)
     assert loaded == expected
-    assert type(loaded) is type(default)
+    assert type(loaded) is type(expected)
 
 
 @pytest.mark.parametrize(
@@ -342,3 +345,27 @@ def test_an_unknown_variable_is_one_warning_naming_the_nearest_setting() -> None
     ]
     # And every real setting is known
     assert unknown_env_warnings(dict.fromkeys(setting_env_names(), "x")) == []
+
+
+@pytest.mark.parametrize(
+    ("scheme", "written", "secure"),
+    [
+        ("https", None, True),
+        ("http", None, False),
+        ("https", "false", False),
+        ("http", "true", True),
+    ],
+)
+def test_cookies_are_secure_on_https_unless_the_file_says_otherwise(
+    tmp_path: Path, scheme: str, written: str | None, secure: bool
+) -> None:
+    # Given the file `quartiers init --scheme …` writes, with session_https_only maybe set
+    text = render_config(ConfigValues(secret_key=TEST_SECRET, scheme=scheme))
+    if written is not None:
+        text = text.replace("# session_https_only = true", f"session_https_only = {written}")
+
+    # When it is loaded
+    settings = load_settings(write_config(tmp_path, text), environ={})
+
+    # Then cookies are Secure on https by default, and an explicit value wins
+    assert settings.secure_cookies is secure

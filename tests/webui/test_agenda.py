@@ -14,7 +14,7 @@ from storage.database import Database
 from storage.models import Account, Rsvp
 from tests.commons.test_agenda import add_collective, add_event, geneva, neighbourhood
 from tests.webui.web_support import log_in_as, session_cookie
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE
 
 HTML = {"Accept": "text/html", "Accept-Language": "fr"}
 
@@ -248,7 +248,7 @@ async def test_my_calendar_at_a_secret_address(
     # When she asks for a new address (with her CSRF token)
     client.cookies.set(
         SESSION_COOKIE,
-        session_cookie(settings, session_data(settings.webui.secret_key, me.account, me.csrf)),
+        session_cookie(settings, me.session),
     )
     rotated = await client.post("/calendar/rotate", data={"csrf_token": me.csrf})
 

@@ -15,7 +15,7 @@ from storage.models import Actor, Membership
 from storage.models.actors import MEMBERSHIP_ACCEPTED, MEMBERSHIP_PENDING
 from tests.actors.actor_support import use_session_keys
 from tests.webui.web_support import Resident, log_in_as, session_cookie
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE
 
 HTML = {"Accept": "text/html"}
 SPACE_FORM = {
@@ -52,7 +52,7 @@ def switch_to(client: httpx2.AsyncClient, settings: Settings, who: Resident) -> 
     client.cookies.clear()
     client.cookies.set(
         SESSION_COOKIE,
-        session_cookie(settings, session_data(settings.webui.secret_key, who.account, who.csrf)),
+        session_cookie(settings, who.session),
     )
 
 

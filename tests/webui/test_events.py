@@ -16,7 +16,7 @@ from storage.models import Actor, Event, Membership, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED
 from tests.clock import GENEVA, form_value, local_day, next_week_saturday
 from tests.webui.web_support import Resident, log_in_as, resident, session_cookie
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE
 
 HTML = {"Accept": "text/html"}
 # The Saturday of next week, 10:00–16:00 in Geneva, and the one after: dates to come whenever
@@ -64,7 +64,7 @@ def back_to(client: httpx2.AsyncClient, settings: Settings, who: Resident) -> No
     client.cookies.clear()
     client.cookies.set(
         SESSION_COOKIE,
-        session_cookie(settings, session_data(settings.webui.secret_key, who.account, who.csrf)),
+        session_cookie(settings, who.session),
     )
 
 

@@ -29,7 +29,7 @@ from storage.models import (
 from tests.actors.actor_support import use_session_keys
 from tests.webui.web_support import Resident, session_cookie
 from tests.webui.web_support import log_in_as as create_and_log_in
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE
 
 HTML = {"Accept": "text/html"}
 
@@ -62,7 +62,7 @@ def switch_to(client: httpx2.AsyncClient, settings: Settings, who: Resident) -> 
     client.cookies.clear()
     client.cookies.set(
         SESSION_COOKIE,
-        session_cookie(settings, session_data(settings.webui.secret_key, who.account, who.csrf)),
+        session_cookie(settings, who.session),
     )
 
 

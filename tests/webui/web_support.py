@@ -14,7 +14,7 @@ from actors.services import create_account
 from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Account, Actor
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE, open_session_data
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Resident:
     account: Account
     actor: Actor
     csrf: str
+    session: dict[str, object]
+    """What the session cookie holds (a server-side session is open for it)."""
 
 
 def session_cookie(settings: Settings, data: dict[str, object]) -> str:
@@ -56,8 +58,6 @@ async def log_in_as(
     """Create ``username`` and give ``client`` a session for it; returns its CSRF token too."""
     account, actor = await resident(database, settings, username, admin=admin)
     csrf = secrets.token_urlsafe(16)
-    client.cookies.set(
-        SESSION_COOKIE,
-        session_cookie(settings, session_data(settings.webui.secret_key, account, csrf)),
-    )
-    return Resident(account, actor, csrf)
+    data = await open_session_data(database, account, csrf=csrf)
+    client.cookies.set(SESSION_COOKIE, session_cookie(settings, data))
+    return Resident(account, actor, csrf, data)

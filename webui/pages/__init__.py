@@ -15,6 +15,7 @@ from webui.pages import (
     map_page,
     places,
     posts,
+    sessions,
     settings,
     timelines,
 )
@@ -22,6 +23,7 @@ from webui.pages import (
 routes: list[BaseRoute] = [
     *accounts.routes,
     *settings.routes,
+    *sessions.routes,
     *admin.routes,
     *collectives.routes,
     *compose.routes,

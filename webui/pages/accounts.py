@@ -16,13 +16,21 @@ from starlette.routing import BaseRoute, Route
 from actors import accounts as account_services
 from actors.accounts import AccountError
 from actors.invitations import find_usable_invitation
-from actors.login_limits import Limit, LoginLimiter, minutes_to_wait
+from actors.login_limits import (
+    Limit,
+    LoginAttempt,
+    LoginThrottle,
+    WindowLimiter,
+    minutes_to_wait,
+    seconds_to_wait,
+)
 from actors.mail import build_message, send_message
 from quartiers.instance import instance_of
 from quartiers.settings import Settings
 from storage.models import Account
 from webui import i18n
 from webui.csrf import read_form
+from webui.devices import login_attempt, remember_device
 from webui.render import render
 from webui.session import current_viewer, flash, log_in, log_out
 
@@ -46,20 +54,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def login_limiter(request: Request) -> LoginLimiter:
-    """One limiter per application (so per instance, and per test)."""
+def login_limiter(request: Request) -> LoginThrottle:
+    """One throttle per application (so per instance, and per test)."""
     state = request.app.state
     if getattr(state, "login_limiter", None) is None:
-        state.login_limiter = LoginLimiter()
-    limiter: LoginLimiter = state.login_limiter
+        state.login_limiter = LoginThrottle()
+    limiter: LoginThrottle = state.login_limiter
     return limiter
 
 
-def mail_limiter(request: Request) -> LoginLimiter:
+def mail_limiter(request: Request) -> WindowLimiter:
     state = request.app.state
     if getattr(state, "mail_limiter", None) is None:
-        state.mail_limiter = LoginLimiter(per_username=Limit(3, 3600), per_address=Limit(10, 3600))
-    limiter: LoginLimiter = state.mail_limiter
+        state.mail_limiter = WindowLimiter(per_username=Limit(3, 3600), per_address=Limit(10, 3600))
+    limiter: WindowLimiter = state.mail_limiter
     return limiter
 
 
@@ -90,12 +98,20 @@ def error_message(code: str) -> str:
 
 
 def too_many_attempts(request: Request, seconds: float) -> Response:
-    minutes = minutes_to_wait(seconds)
-    message = i18n.ngettext(
-        "Too many attempts. Please try again in %(num)d minute.",
-        "Too many attempts. Please try again in %(num)d minutes.",
-        minutes,
-    ) % {"num": minutes}
+    if seconds < 60:
+        count = seconds_to_wait(seconds)
+        message = i18n.ngettext(
+            "Too many attempts. Please try again in %(num)d second.",
+            "Too many attempts. Please try again in %(num)d seconds.",
+            count,
+        ) % {"num": count}
+    else:
+        count = minutes_to_wait(seconds)
+        message = i18n.ngettext(
+            "Too many attempts. Please try again in %(num)d minute.",
+            "Too many attempts. Please try again in %(num)d minutes.",
+            count,
+        ) % {"num": count}
     context = {"title": i18n.gettext("Too many attempts"), "message": message}
     response = render(request, "error.html", context, 429)
     response.headers["Retry-After"] = str(int(seconds) + 1)
@@ -211,7 +227,7 @@ async def _signup_submit(request: Request, form: FormData, code: str) -> Respons
         return await _signup_page(request, code, values, errors, status_code=400)
     if not account.is_approved:
         return RedirectResponse("/signup/pending", status_code=303)
-    log_in(request, account)
+    await log_in(request, account)
     flash(
         request,
         i18n.gettext("Welcome to %(instance)s! You can add a picture and a few words about you.")
@@ -243,14 +259,14 @@ async def login(request: Request) -> Response:
             request, values, i18n.gettext("Please give your name and password."), 400
         )
     limiter = login_limiter(request)
-    address = client_address(request)
-    if wait := limiter.retry_after(address, username):
+    attempt = login_attempt(request, username)
+    if wait := limiter.retry_after(attempt):
         return too_many_attempts(request, wait)
     async with instance_of(request).database.session() as session:
         result = await account_services.authenticate(session, username, password)
     match result.outcome:
         case "wrong":
-            limiter.record_failure(address, username)
+            limiter.record_failure(attempt)
             message = i18n.gettext("This name and password do not match. Please try again.")
             return _login_page(request, values, message, 400)
         case "suspended":
@@ -266,10 +282,12 @@ async def login(request: Request) -> Response:
             )
             return _login_page(request, values, message, 403)
     assert result.account is not None
-    limiter.record_success(username)
-    log_in(request, result.account)
+    limiter.record_success(attempt)
+    await log_in(request, result.account)
     flash(request, i18n.gettext("Hello %(name)s, you are logged in.") % {"name": username})
-    return RedirectResponse(values["next"], status_code=303)
+    response = RedirectResponse(values["next"], status_code=303)
+    remember_device(request, response, username)
+    return response
 
 
 def _login_page(
@@ -286,7 +304,7 @@ def _login_page(
 
 async def logout(request: Request) -> Response:
     await read_form(request)
-    log_out(request)
+    await log_out(request)
     flash(request, i18n.gettext("You are logged out. See you soon!"))
     return RedirectResponse("/", status_code=303)
 
@@ -365,7 +383,8 @@ async def reset(request: Request) -> Response:
         account = await account_services.reset_password(session, code, password)
     if account is None:
         return _reset_page(request, code, False, {})
-    login_limiter(request).record_success(account.username)
+    address = client_address(request)
+    login_limiter(request).record_success(LoginAttempt(address, account.username))
     flash(request, i18n.gettext("Your new password is saved. You can log in with it now."))
     return RedirectResponse("/login", status_code=303)
 

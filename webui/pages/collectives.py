@@ -39,6 +39,7 @@ from webui.csrf import read_form
 from webui.render import render
 from webui.routes import kind_labels
 from webui.session import Viewer, current_viewer, flash, require_viewer
+from webui.uploads import read_upload
 
 MAX_HOURS_LINES = 14
 MAX_LINE = 120
@@ -168,7 +169,7 @@ async def read_collective_form(form: FormData, *, is_new: bool) -> CollectiveFor
             errors["longitude"] = _("Give a longitude between -180 and 180, for example 6.1432.")
     upload = form.get("avatar")
     if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read()
+        data = await read_upload(upload)
         if data:
             result.avatar = data
             if not values["avatar_alt"]:

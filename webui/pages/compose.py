@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from commons.attachments import MAX_ATTACHMENTS
-from commons.media import MAX_ALT_TEXT, MediaError, store_image
+from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, store_image
 from commons.mentions import resolve_mentions
 from commons.post_cards import PostCard, card_details
 from commons.posts import publish_note
@@ -34,6 +34,7 @@ from webui.pages.posts import (
 )
 from webui.render import render
 from webui.session import Viewer, flash, require_viewer
+from webui.uploads import read_upload
 
 
 async def viewer_collectives(session: AsyncSession, actor_id: int) -> list[Actor]:
@@ -166,18 +167,18 @@ async def publish(request: Request) -> Response:
         context = await compose_context(request, viewer, values, errors, parent)
         return render(request, "posts/compose.html", context, 400)
     mentions = await resolve_mentions(instance, values["text"])
-    raw_images = [(slot, await upload.read(), alt) for slot, upload, alt in uploads]
     try:
+        images = []  # decoded off the event loop, before the transaction opens
+        for slot, upload, alt in uploads:
+            try:
+                images.append((await clean_image_off_loop(await read_upload(upload)), alt))
+            except MediaError as error:
+                error.code = f"{slot}:{error.code}"
+                raise
         async with instance.database.transaction() as session:
             author = await session.get(Actor, viewer.actor.id)
             assert author is not None
-            media = []
-            for slot, raw, alt in raw_images:
-                try:
-                    media.append(await store_image(session, author, raw, alt))
-                except MediaError as error:
-                    error.code = f"{slot}:{error.code}"
-                    raise
+            media = [await store_image(session, author, image, alt) for image, alt in images]
             post = await publish_note(
                 session,
                 instance.uris,

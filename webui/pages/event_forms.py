@@ -20,6 +20,7 @@ from commons.events import EventFields
 from storage.models import Actor, Event
 from storage.models.events import JOIN_MODES
 from webui import i18n
+from webui.uploads import read_upload
 
 TIMEZONES = ("Europe/Zurich", "Europe/Paris", "Europe/London", "UTC")
 TEXT_FIELDS = (
@@ -274,7 +275,7 @@ async def read_event_form(form: FormData) -> EventForm:
         errors["exdates"] = error_message("bad_exdates")
     upload = form.get("image")
     if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read()
+        data = await read_upload(upload)
         if data:
             result.image = data
             if not values["image_alt"]:

@@ -11,15 +11,15 @@ from starlette.routing import BaseRoute, Route
 
 from actors import accounts as account_services
 from actors.accounts import ImageChange, ProfileChange, ProfileImageError
-from commons.media import MAX_ALT_TEXT, MAX_UPLOAD_BYTES
+from commons.media import MAX_ALT_TEXT
 from quartiers.instance import instance_of
 from storage.models import Account, Actor
 from webui import i18n
 from webui.csrf import read_form
+from webui.devices import login_attempt
 from webui.pages.accounts import (
     EMAIL_RE,
     MAX_EMAIL,
-    client_address,
     error_message,
     login_limiter,
     raw_field,
@@ -28,12 +28,8 @@ from webui.pages.accounts import (
 )
 from webui.render import render
 from webui.routes import LANG_COOKIE
-from webui.session import (
-    flash,
-    keep_session_after_password_change,
-    log_out,
-    require_viewer,
-)
+from webui.session import flash, log_in, log_out, require_viewer
+from webui.uploads import read_upload
 
 
 async def settings_page(request: Request) -> Response:
@@ -82,7 +78,7 @@ async def _upload(form: FormData, name: str) -> bytes | None:
     value = form.get(name)
     if not isinstance(value, UploadFile):
         return None
-    data = await value.read(MAX_UPLOAD_BYTES + 1)
+    data = await read_upload(value)
     return data or None
 
 
@@ -184,20 +180,20 @@ async def change_password(request: Request) -> Response:
         field = "new_password_confirm" if problem == "mismatch" else "new_password"
         errors[field] = error_message(problem)
     limiter = login_limiter(request)
-    address = client_address(request)
-    if wait := limiter.retry_after(address, viewer.account.username):
+    attempt = login_attempt(request, viewer.account.username)
+    if wait := limiter.retry_after(attempt):
         return too_many_attempts(request, wait)
     if not errors:
         async with instance_of(request).database.transaction() as session:
             changed = await account_services.change_password(
                 session, viewer.account.id, current, new_password
             )
-            account = await session.get(Account, viewer.account.id)
-        if changed and account is not None:
-            keep_session_after_password_change(request, account)
+        if changed:
+            # Every session ended, copies of this cookie included; this browser gets a new one.
+            await log_in(request, viewer.account)
             flash(request, i18n.gettext("Your new password is saved."))
             return RedirectResponse("/settings", status_code=303)
-        limiter.record_failure(address, viewer.account.username)
+        limiter.record_failure(attempt)
         errors["current_password"] = error_message("wrong_password")
     return _settings_page(
         request, profile_values(viewer.actor), {}, viewer.account, 400, password_errors=errors
@@ -211,8 +207,8 @@ async def delete_account(request: Request) -> Response:
     form = await read_form(request)
     password = raw_field(form, "password")
     limiter = login_limiter(request)
-    address = client_address(request)
-    if wait := limiter.retry_after(address, viewer.account.username):
+    attempt = login_attempt(request, viewer.account.username)
+    if wait := limiter.retry_after(attempt):
         return too_many_attempts(request, wait)
     instance = instance_of(request)
     error = ""
@@ -226,10 +222,10 @@ async def delete_account(request: Request) -> Response:
             await account_services.delete_account(session, instance.settings, result.account)
     if error:
         if error == "wrong_password":
-            limiter.record_failure(address, viewer.account.username)
+            limiter.record_failure(attempt)
         errors = {"password": error_message(error)}
         return render(request, "accounts/delete.html", {"errors": errors}, 400)
-    log_out(request)
+    await log_out(request)
     flash(request, i18n.gettext("Your account is deleted. Thank you for your time with us."))
     return RedirectResponse("/", status_code=303)
 

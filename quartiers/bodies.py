@@ -1,0 +1,101 @@
+"""Request bodies read with a cap: the inbox, the client-to-server outbox and the web forms.
+
+A body is refused as soon as it passes its cap *while it is read*, so a client that sends
+800 MB costs us the cap and no more: JSON bodies are kept in memory up to the cap, form
+uploads are spooled to temporary files by the multipart parser, never beyond the cap either.
+A declared ``Content-Length`` over the cap is refused before anything is read.
+
+JSON is parsed here too, with a bound on nesting: a hundred thousand nested arrays must be a
+400 with a reason, not a ``RecursionError`` in whatever walks the document next.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import Message
+
+MAX_JSON_DEPTH = 32
+"""Far deeper than any ActivityPub document we know (Mastodon, Lemmy, Mobilizon stay under 8)."""
+
+
+class BodyTooLarge(Exception):
+    """The body passed its cap; ``str()`` is the reason to answer with a 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"body larger than {limit} bytes")
+        self.limit = limit
+
+
+class BodyNotJSON(Exception):
+    """The body is not a JSON document we take; ``str()`` is the reason to answer with a 400."""
+
+
+def _check_declared_length(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+
+
+async def read_capped_body(request: Request, limit: int) -> bytes:
+    """The whole body, or BodyTooLarge as soon as more than ``limit`` bytes have arrived."""
+    _check_declared_length(request, limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        if len(body) + len(chunk) > limit:
+            raise BodyTooLarge(limit)
+        body += chunk
+    return bytes(body)
+
+
+def capped_request(request: Request, limit: int) -> Request:
+    """The same request, whose body stream raises BodyTooLarge past ``limit`` bytes.
+
+    For readers that consume the stream themselves, like Starlette's form parser.
+    """
+    _check_declared_length(request, limit)
+    receive = request.receive
+    received = 0
+
+    async def capped_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return Request(request.scope, capped_receive)
+
+
+def parse_json_body(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The JSON document in ``body``; BodyNotJSON when it is not JSON or nested too deeply."""
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        raise BodyNotJSON(f"JSON nested deeper than {max_depth} levels") from None
+    except (ValueError, UnicodeDecodeError):
+        raise BodyNotJSON("body is not JSON") from None
+    if _depth_exceeds(document, max_depth):
+        raise BodyNotJSON(f"JSON nested deeper than {max_depth} levels")
+    return document
+
+
+def _depth_exceeds(document: Any, max_depth: int) -> bool:
+    """Whether lists and objects nest more than ``max_depth`` levels (walked without recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

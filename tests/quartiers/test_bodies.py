@@ -1,0 +1,152 @@
+"""Request bodies are capped while they are read, and JSON nested too deeply is a 400.
+
+Memory is measured in this process (tracemalloc) while a body far over the cap goes through the
+real application: the cap, not the body, bounds what the server holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx2
+import pytest
+
+from actors.services import create_account, create_api_token
+from quartiers.settings import Settings
+from storage.database import Database
+
+ACTIVITY_JSON = "application/activity+json"
+MEGABYTE = 1024 * 1024
+HUGE = 200 * MEGABYTE
+NESTED = b"[" * 100_000 + b"]" * 100_000
+
+
+async def endless_json(total: int) -> AsyncIterator[bytes]:
+    """A JSON string of ``total`` bytes, sent in 64 KB chunks without a Content-Length."""
+    chunk = b"a" * (64 * 1024)
+    yield b'{"type": "Note", "content": "'
+    for _ in range(total // len(chunk)):
+        yield chunk
+    yield b'"}'
+
+
+async def peak_memory_while(send: Callable[[], Awaitable[httpx2.Response]]) -> tuple[
+    httpx2.Response, int
+]:  # fmt: skip
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        response = await send()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return response, peak
+
+
+async def token_for(settings: Settings, database: Database, username: str) -> str:
+    async with database.transaction() as session:
+        await create_account(session, settings, username, "correct horse battery")
+        return await create_api_token(session, username)
+
+
+async def test_a_huge_inbox_body_is_refused_at_the_cap_with_flat_memory(
+    client: httpx2.AsyncClient, settings: Settings
+) -> None:
+    # Given a sender streaming 200 MB to the shared inbox (cap: 1 MB), without Content-Length
+    # When it is posted
+    response, peak = await peak_memory_while(
+        lambda: client.post(
+            "/inbox", content=endless_json(HUGE), headers={"Content-Type": ACTIVITY_JSON}
+        )
+    )
+
+    # Then it is a 413 with its reason, and the server held about the cap, not the body
+    assert response.status_code == 413
+    assert response.json() == {"error": f"body larger than {MEGABYTE} bytes"}
+    assert settings.federation.max_body_bytes == MEGABYTE
+    assert peak < 8 * MEGABYTE, f"peak {peak / MEGABYTE:.1f} MB"
+
+
+async def test_a_declared_length_over_the_cap_is_refused_before_reading(
+    client: httpx2.AsyncClient,
+) -> None:
+    # Given a POST that announces 800 MB but sends only a little
+    headers = {"Content-Type": ACTIVITY_JSON, "Content-Length": str(800 * MEGABYTE)}
+
+    # When it reaches the inbox
+    response = await client.post("/inbox", content=b"{}", headers=headers)
+
+    # Then it is refused from its header alone
+    assert response.status_code == 413
+
+
+async def test_a_huge_client_to_server_body_is_refused_at_the_cap_with_flat_memory(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given a resident's script streaming 200 MB to her outbox
+    token = await token_for(settings, database, "amelie")
+    headers = {"Content-Type": ACTIVITY_JSON, "Authorization": f"Bearer {token}"}
+
+    # When it is posted
+    response, peak = await peak_memory_while(
+        lambda: client.post("/@amelie/outbox", content=endless_json(HUGE), headers=headers)
+    )
+
+    # Then it is a 413 with its reason in JSON, and memory stayed near the cap
+    assert response.status_code == 413
+    assert response.json() == {"error": f"body larger than {MEGABYTE} bytes"}
+    assert peak < 8 * MEGABYTE, f"peak {peak / MEGABYTE:.1f} MB"
+
+
+async def test_deeply_nested_json_in_the_inbox_is_a_400_and_one_log_line(
+    client: httpx2.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given 100,000 nested arrays from nobody in particular (200 KB, under the cap)
+    caplog.set_level(logging.DEBUG)
+
+    # When they are posted to the shared inbox, unsigned
+    response = await client.post("/inbox", content=NESTED, headers={"Content-Type": ACTIVITY_JSON})
+
+    # Then it is a 400 that says why, logged as one line without a traceback
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["error"]
+    ours = [r for r in caplog.records if r.name.startswith(("inbox", "webui", "quartiers"))]
+    assert len(ours) == 1 and ours[0].exc_info is None
+    assert all(record.levelno < logging.ERROR for record in caplog.records)
+
+
+async def test_json_nested_past_the_bound_but_under_the_recursion_limit_is_a_400(
+    client: httpx2.AsyncClient,
+) -> None:
+    # Given an activity whose object nests 500 lists deep (json.loads would accept it)
+    body = b'{"type": "Create", "id": "https://a.example/1", "object": ' + (
+        b"[" * 500 + b"]" * 500 + b"}"
+    )
+
+    # When it is posted
+    response = await client.post("/inbox", content=body, headers={"Content-Type": ACTIVITY_JSON})
+
+    # Then it is refused before any handler walks it
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["error"]
+
+
+async def test_deeply_nested_json_to_the_outbox_is_a_400(
+    client: httpx2.AsyncClient,
+    settings: Settings,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a resident's script sending 100,000 nested arrays to her outbox
+    token = await token_for(settings, database, "amelie")
+    headers = {"Content-Type": ACTIVITY_JSON, "Authorization": f"Bearer {token}"}
+
+    # When it is posted
+    response = await client.post("/@amelie/outbox", content=NESTED, headers=headers)
+
+    # Then it is a 400 with its reason, and nothing is logged as an error
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["error"]
+    assert all(record.levelno < logging.ERROR for record in caplog.records)
