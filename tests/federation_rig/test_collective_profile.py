@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from storage.models import Account, Activity, Actor
+from storage.models import Activity, Actor
 from tests.federation_rig.rig import Node, federation_rig
-from tests.federation_rig.steps import follow_remote
+from tests.federation_rig.steps import browser_of, follow_remote
 from tests.federation_rig.test_groups import add_mastodon, mastodon_follower
-from tests.webui.web_support import session_cookie
-from webui.session import SESSION_COOKIE, session_data
 
 PROFILE_FORM = {
     "display_name": "Repair Café des Pâquis",
@@ -28,17 +25,6 @@ PROFILE_FORM = {
     "join_mode": "approval",
     "members_only_posting": "1",
 }
-
-
-async def browser_of(node: Node, username: str) -> tuple[dict[str, str], str]:
-    """The cookie header and CSRF token of a logged-in resident of ``node``."""
-    async with node.instance.database.session() as session:
-        account = await session.scalar(select(Account).where(Account.username == username))
-    assert account is not None
-    csrf = secrets.token_urlsafe(16)
-    secret = node.settings.webui.secret_key
-    cookie = session_cookie(node.settings, session_data(secret, account, csrf))
-    return {"Cookie": f"{SESSION_COOKIE}={cookie}"}, csrf
 
 
 async def updates_of(node: Node, actor: Actor) -> int:
