@@ -148,3 +148,28 @@ async def test_a_mention_that_is_not_public_tells_nobody_who_runs_the_collective
         assert await notifications_of(s.paquis, "fanny") == []
         async with s.paquis.instance.database.session() as session:
             assert await session.scalar(select(Event.id)) is None
+
+
+async def test_a_residents_public_mention_here_tells_who_runs_the_collective(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, hosts=PAQUIS_JONCTION) as rig:
+        s = await scene(rig)
+        bob = await s.paquis.actor("http://paquis.test/@bob")
+        assert bob is not None
+        # When bob, a member here, mentions the collective in a public post, then in a post
+        # for his followers only
+        async with s.paquis.instance.database.transaction() as session:
+            author = await session.get(Actor, bob.id)
+            assert author is not None
+            uris = s.paquis.instance.uris
+            public = await publish_note(session, uris, author, "Merci @repair-cafe !")
+            await publish_note(
+                session, uris, author, "Entre nous, @repair-cafe", visibility="followers"
+            )
+        await rig.drain()
+
+        # Then the admin and the facilitator hear of the public one only
+        expected = [Told("collective_mention", bob.uri, public.id, s.cafe.id)]
+        assert await notifications_of(s.paquis, "jeanmarc") == expected
+        assert await notifications_of(s.paquis, "fanny") == expected
