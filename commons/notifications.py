@@ -46,8 +46,8 @@ async def notify(
     if from_actor_id is not None and from_actor_id == recipient_id:
         return None
     recipient = await session.get(Actor, recipient_id)
-    if recipient is None or not recipient.is_local:
-        return None
+    if recipient is None or not recipient.is_local or recipient.is_group:
+        return None  # nobody reads a collective's own notifications: those who run it are told
     duplicate = await session.scalar(
         select(Notification.id).where(
             Notification.recipient_id == recipient_id,
