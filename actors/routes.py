@@ -35,6 +35,7 @@ from actors.webfinger_documents import (
     build_actor_webfinger,
     find_resource_actor,
     read_resource,
+    resource_parameter,
 )
 from commons.events import event_document
 from federation.nodeinfo import (
@@ -75,7 +76,8 @@ def wants_activitypub(request: Request) -> bool:
 async def webfinger(request: Request) -> Response:
     instance = instance_of(request)
     try:
-        resource = read_resource(request.query_params.get("resource"), instance.settings)
+        given = resource_parameter(request.query_params.getlist("resource"))
+        resource = read_resource(given, instance.settings)
     except MalformedResource as error:
         return JSONResponse({"error": str(error)}, status_code=400, headers=CORS)
     actor = None

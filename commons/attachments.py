@@ -1,4 +1,5 @@
-"""Images of posts: ours (uploaded, with required alt text) and remote ones (URL and alt only)."""
+"""Attachments of posts: ours (uploaded images, with required alt text) and remote ones (URL
+and description only: images, sounds, videos and other files)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from commons.media import MAX_ALT_TEXT, media_path
+from federation.media_links import kind_of_attachment
 from federation.parsing import ParsedAttachment
 from storage.models import Media
 
@@ -35,6 +37,12 @@ def media_url(media: Media, base_url: str) -> str:
 
 def is_image(media: Media) -> bool:
     return media.content_type.startswith("image/")
+
+
+def player_of(media: Media) -> str | None:
+    """``audio`` or ``video`` when a page can play the attachment in place."""
+    main = media.content_type.split("/", 1)[0]
+    return main if main in ("audio", "video") else None
 
 
 def build_attachment(media: Media, base_url: str) -> dict[str, Any]:
@@ -70,7 +78,7 @@ async def store_remote_attachments(
         if item.url and item.url.startswith(("https://", "http://")) and len(item.url) <= 2048
     ]
     for item in kept[:MAX_REMOTE_ATTACHMENTS]:
-        content_type = item.media_type or ("image/*" if item.type == "Image" else "")
+        content_type = kind_of_attachment(item)
         session.add(
             Media(
                 key=secrets.token_urlsafe(16),

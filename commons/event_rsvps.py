@@ -8,7 +8,8 @@ moves up and receives the ``Accept``. An event on approval waits for the organis
 
 For a series, a Join of one of its dates (its id, see :mod:`commons.occurrence_shapes`) takes
 part on that date only, with that date's places and waiting list; a Join of the series takes
-part on every date (see :mod:`commons.date_rsvps` for how they count together).
+part on every date (see :mod:`commons.date_rsvps` for how they count together). The organisers
+hear of every join, request, wait, leave and move up (:mod:`commons.event_notices`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.uris import Uris
 from commons.date_rsvps import dates_with_waiters, has_room, remote_occurrence_uri
+from commons.event_notices import notify_new_rsvp, notify_organisers
 from commons.events import EventError, require_organiser
 from commons.rsvp_wire import answer_remote, refresh_counts
 from outbox.activities import build_activity
@@ -78,6 +80,7 @@ async def _promote_waiting(session: AsyncSession, uris: Uris, event: Event) -> l
                 break
             rsvp.state = RSVP_ACCEPTED
             await session.flush()
+            await notify_organisers(session, event, rsvp.actor_id, "event_promoted", occurrence)
             if occurrence is not None:
                 changed.append(occurrence)
             person = await session.get(Actor, rsvp.actor_id)
@@ -149,6 +152,7 @@ async def join_event(
     else:
         rsvp.state = RSVP_WAITLIST
     await session.flush()
+    await notify_new_rsvp(session, event, person.id, rsvp.state, occurrence)
     if rsvp.state == RSVP_ACCEPTED:
         await answer_remote(session, uris, event, rsvp, person, "Accept")
         await refresh_counts(session, uris, event, occurrence)
@@ -208,6 +212,7 @@ async def leave_event(
             session, person, leave, to_followers=False, inboxes=[organiser.inbox_uri]
         )
         return True
+    await notify_organisers(session, event, person.id, "event_left", occurrence)
     if was_accepted:
         changed = {*await _promote_waiting(session, uris, event)}
         if occurrence is not None:

@@ -2,9 +2,8 @@
 
 An event is organised by a resident (for themself) or by a collective (by its admins and
 facilitators). Every change goes to the organiser's followers and to remote participants as
-``Create``/``Update``/``Delete`` of the Event. Mastodon ignores ``Update`` of an Event, so a
-change of date or place, and a cancellation, are also told in a short public Note that links
-the event and mentions nobody.
+``Create``/``Update``/``Delete`` of the Event. Some changes are also told in a short public
+Note that links the event and mentions nobody (see :func:`needs_notice` for which, and why).
 """
 
 from __future__ import annotations
@@ -342,15 +341,48 @@ async def send_event(
     return activity
 
 
-def change_text(event: Event, *, dates_changed: bool, place_changed: bool) -> str:
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """What a participant plans by: when the event (for a series, its next date) begins, and
+    where. Compared before and after a change to decide whether a Note is needed."""
+
+    start: datetime
+    place: tuple[str | None, ...]
+
+
+def moment_of(event: Event) -> Moment:
+    upcoming = upcoming_of(event, count=1) if event.rrule else []
+    start = upcoming[0].start if upcoming else event.start_time
+    place = (event.place_name, event.street_address, event.locality, event.online_url)
+    return Moment(start, place)
+
+
+def needs_notice(before: Moment, after: Moment, *, cancelled: bool = False) -> bool:
+    """Whether a change is also told in a short public Note, beside the ``Update`` of the Event.
+
+    Mastodon shows an Event as its name, summary and link. Before 4.5.0 it ignored every
+    ``Update`` of an Event, and servers that old still federate; since 4.5.0 (#36322) the
+    Update is applied, but as a quiet edit of a post people have already scrolled past (only
+    those who boosted it are told). Our servers and Mobilizon apply the Update and show the
+    event as it is now. So the Note is kept only where a missed change costs someone a trip:
+    a cancellation, a new start (postponed or brought forward; for a series, its next date),
+    a new place or link. A new title, description, end time, capacity or image, or later dates
+    of a series that leave the next one where it was, go by ``Update`` alone, rather than
+    adding a post to every follower's timeline for each of them.
+    """
+    return cancelled or before.start != after.start or before.place != after.place
+
+
+def change_text(event: Event, before: Moment, after: Moment) -> str:
     """``Changement : Repair Café reporté au samedi 12 décembre 2026, 10:00–16:00 — <url>``."""
     url = event.url or event.uri
     if event.status == CANCELLED:
         return f"Annulé : {event.title}, {_when(event).lower()} — <{url}>"
     pieces = []
-    if dates_changed:
-        pieces.append(f"reporté au {_when(event)[:1].lower()}{_when(event)[1:]}")
-    if place_changed:
+    if before.start != after.start:
+        moved = "reporté au" if after.start > before.start else "avancé au"
+        pieces.append(f"{moved} {_when(event)[:1].lower()}{_when(event)[1:]}")
+    if before.place != after.place:
         pieces.append(f"nouveau lieu : {place_line(event)}")
     return f"Changement : {event.title} {', '.join(pieces)} — <{url}>"
 
@@ -366,7 +398,7 @@ def _when(event: Event) -> str:
 async def announce_change(
     session: AsyncSession, uris: Uris, organiser: Actor, event: Event, text: str
 ) -> Post:
-    """The short Note Mastodon users see (it ignores ``Update`` of an Event)."""
+    """The short Note every server shows as a new post (see :func:`needs_notice`)."""
     return await publish_note(
         session,
         uris,
@@ -428,13 +460,13 @@ async def edit_event(
     image: Media | None = None,
     remove_image: bool = False,
 ) -> Event:
-    """Change an event; a new date or place is also told in a short Note."""
+    """Change an event; a new start or place is also told in a short Note (see
+    :func:`needs_notice`)."""
     organiser = await require_organiser(session, author, event)
     if event.status == CANCELLED or event.deleted_at is not None:
         raise EventError("cancelled")
     checked = check_fields(fields, participants=await busiest_count(session, event))
-    before = (event.start_time, event.end_time, event.rrule, exdates_of(event))
-    place_before = (event.place_name, event.street_address, event.locality, event.online_url)
+    before = moment_of(event)
     _apply(event, checked)
     if remove_image:
         event.image_url = event.image_alt = None
@@ -442,14 +474,10 @@ async def edit_event(
     event.updated = utcnow()
     await refresh_occurrences(session, event)
     await follow_dates(session, event)
-    dates_changed = before != (event.start_time, event.end_time, event.rrule, exdates_of(event))
-    place_changed = place_before != (
-        event.place_name, event.street_address, event.locality, event.online_url
-    )  # fmt: skip
+    after = moment_of(event)
     await send_event(session, uris, organiser, event, "Update")
-    if dates_changed or place_changed:
-        text = change_text(event, dates_changed=dates_changed, place_changed=place_changed)
-        await announce_change(session, uris, organiser, event, text)
+    if needs_notice(before, after):
+        await announce_change(session, uris, organiser, event, change_text(event, before, after))
     return event
 
 
@@ -474,12 +502,13 @@ async def cancel_event(session: AsyncSession, uris: Uris, author: Actor, event: 
     organiser = await require_organiser(session, author, event)
     if event.status == CANCELLED:
         return event
+    moment = moment_of(event)
     event.status = CANCELLED
     event.updated = utcnow()
     await session.flush()
     await send_event(session, uris, organiser, event, "Update")
-    text = change_text(event, dates_changed=False, place_changed=False)
-    await announce_change(session, uris, organiser, event, text)
+    if needs_notice(moment, moment, cancelled=True):
+        await announce_change(session, uris, organiser, event, change_text(event, moment, moment))
     return event
 
 

@@ -1,5 +1,8 @@
 """Notifications: who followed, replied, mentioned, liked or boosted a resident, and what is new.
 
+Facilitators also hear of what concerns their collective (:mod:`commons.collective_notices`)
+and organisers of who comes to their events (:mod:`commons.event_notices`).
+
 ``notify`` is called inside the transaction of whatever caused it (an inbox handler, a local
 service), so a notification exists exactly when its cause does.
 """
@@ -8,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from storage.models import Actor, Notification, Post, PostMention, utcnow
+from commons.date_rsvps import occurrence_uri
+from storage.models import Actor, Event, Notification, Post, PostMention, utcnow
 from storage.models.community import NOTIFICATION_KINDS
 from storage.models.posts import MENTIONED
 
@@ -27,23 +34,29 @@ async def notify(
     from_actor_id: int | None,
     post_id: int | None = None,
     group_id: int | None = None,
+    *,
+    event_id: int | None = None,
+    occurrence: datetime | None = None,
 ) -> Notification | None:
-    """Tell a local actor; nobody is told of their own doing, nor twice of the same thing."""
+    """Tell a local actor; nobody is told of their own doing, nor twice of the same thing
+    (the same kind, from the same person, about the same post, collective, event and date,
+    while the first is unread)."""
     if kind not in NOTIFICATION_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if from_actor_id is not None and from_actor_id == recipient_id:
         return None
     recipient = await session.get(Actor, recipient_id)
-    if recipient is None or not recipient.is_local:
-        return None
+    if recipient is None or not recipient.is_local or recipient.is_group:
+        return None  # nobody reads a collective's own notifications: those who run it are told
     duplicate = await session.scalar(
         select(Notification.id).where(
             Notification.recipient_id == recipient_id,
             Notification.kind == kind,
             Notification.from_actor_id == from_actor_id,
-            Notification.post_id == post_id
-            if post_id is not None
-            else Notification.post_id.is_(None),
+            _same(Notification.post_id, post_id),
+            _same(Notification.group_id, group_id),
+            _same(Notification.event_id, event_id),
+            _same(Notification.occurrence, occurrence),
             Notification.read_at.is_(None),
         )
     )
@@ -55,11 +68,17 @@ async def notify(
         from_actor_id=from_actor_id,
         post_id=post_id,
         group_id=group_id,
+        event_id=event_id,
+        occurrence=occurrence,
         created_at=utcnow(),
     )
     session.add(notification)
     await session.flush()
     return notification
+
+
+def _same(column: InstrumentedAttribute[Any], value: object) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +87,20 @@ class NotificationView:
     from_actor: Actor | None
     post: Post | None
     group: Actor | None
+    event: Event | None = None
 
     @property
     def is_unread(self) -> bool:
         return self.notification.read_at is None
+
+    @property
+    def event_path(self) -> str | None:
+        """The page of the event (of its date, when the notification names one): ours only."""
+        if self.event is None or not self.event.is_local:
+            return None
+        occurrence = self.notification.occurrence
+        uri = occurrence_uri(self.event, occurrence) if occurrence else self.event.uri
+        return urlsplit(uri).path
 
 
 async def list_notifications(
@@ -80,10 +109,11 @@ async def list_notifications(
     sender = aliased(Actor)
     group = aliased(Actor)
     query = (
-        select(Notification, sender, Post, group)
+        select(Notification, sender, Post, group, Event)
         .outerjoin(sender, sender.id == Notification.from_actor_id)
         .outerjoin(Post, Post.id == Notification.post_id)
         .outerjoin(group, group.id == Notification.group_id)
+        .outerjoin(Event, Event.id == Notification.event_id)
         .where(Notification.recipient_id == recipient_id)
         .order_by(Notification.id.desc())
         .limit(limit)
@@ -91,7 +121,7 @@ async def list_notifications(
     if before is not None:
         query = query.where(Notification.id < before)
     rows = await session.execute(query)
-    return [NotificationView(n, a, p, g) for n, a, p, g in rows]
+    return [NotificationView(n, a, p, g, e) for n, a, p, g, e in rows]
 
 
 async def unread_count(session: AsyncSession, recipient_id: int) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from commons.attachments import attachments_of, is_image, media_url
+from commons.attachments import attachments_of, is_image, media_url, player_of
 from commons.markdown import sanitize_html
 from storage.models import Actor, Media, Post, Reaction
 
@@ -84,9 +84,16 @@ class PostCard:
     def images(self) -> list[tuple[str, str]]:
         return [(media_url(m, self.base_url), m.alt_text) for m in self.attachments if is_image(m)]
 
+    def players(self) -> list[tuple[str, str, str]]:
+        """``(audio|video, url, description)`` of the sounds and videos played in place."""
+        found = [(player_of(m), media_url(m, self.base_url), m.alt_text) for m in self.attachments]
+        return [(kind, url, alt) for kind, url, alt in found if kind is not None]
+
     def documents(self) -> list[tuple[str, str]]:
         return [
-            (media_url(m, self.base_url), m.alt_text) for m in self.attachments if not is_image(m)
+            (media_url(m, self.base_url), m.alt_text)
+            for m in self.attachments
+            if not is_image(m) and player_of(m) is None
         ]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.groups import ensure_may_post
 from actors.uris import Uris
 from commons.attachments import attach_media, build_attachment
+from commons.collective_notices import notify_collectives
 from commons.hashtags import build_hashtag, link_hashtags, replace_post_tags
 from commons.markdown import render_markdown, sanitize_html
 from commons.mentions import build_mention, known_mentions, link_mentions, replace_post_mentions
@@ -109,6 +110,7 @@ async def _notify_locals(
     for actor in mentioned:
         if actor.is_local and actor.id != replied_to:
             await notify(session, actor.id, "mention", author.id, post.id)
+    await notify_collectives(session, post)
 
 
 async def publish_note(

@@ -1,4 +1,9 @@
-"""Remote posts: what we keep of a Note (or Article, Page…) received from another server."""
+"""Remote posts: what we keep of a Note (or Article, Page…) received from another server.
+
+Media objects (PeerTube's ``Video``, Funkwhale's ``Audio``, a shared ``Document`` or ``Image``)
+are posts too: their title is shown like an article's, and the file they are (their ``url``
+links, see :mod:`federation.media_links`) is kept as an attachment when they carry none.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ from commons.attachments import store_remote_attachments
 from commons.hashtags import replace_post_tags
 from commons.markdown import sanitize_html
 from commons.mentions import replace_post_mentions
+from federation.media_links import MEDIA_OBJECT_TYPES, parse_media_links
 from federation.parsing import ParsedObject
 from federation.vocab import is_public
 from storage.models import Actor, Post, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
 
-POST_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Video", "Image"})
+POST_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", *MEDIA_OBJECT_TYPES})
+TITLED_TYPES = frozenset({"Page", "Article", "Event", *MEDIA_OBJECT_TYPES})
 
 
 def visibility_of(obj: ParsedObject, author: Actor) -> str:
@@ -52,7 +59,7 @@ async def store_remote_post(
         session.add(post)
     language, content = _language_and_content(obj)
     body = content
-    if obj.type in ("Page", "Article", "Event") and obj.name:
+    if obj.type in TITLED_TYPES and obj.name:
         body = f"<p><strong>{sanitize_html(obj.name)}</strong></p>{content}"
     post.type = obj.type
     post.url = (
@@ -70,7 +77,8 @@ async def store_remote_post(
         post.updated = obj.updated
     await session.flush()
     await replace_post_tags(session, post.id, obj.hashtags)
-    await store_remote_attachments(session, post.id, author.id, obj.attachments)
+    attachments = obj.attachments or parse_media_links(obj)
+    await store_remote_attachments(session, post.id, author.id, attachments)
     mentioned = obj.mention_uris
     known = (
         (await session.scalars(select(Actor.id).where(Actor.uri.in_(mentioned)))).all()

@@ -26,9 +26,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.collective_notices import notify_collectives
 from commons.date_rsvps import follow_dates, split_occurrence_uri
 from commons.event_rsvps import join_event, leave_event, record_answer
 from commons.event_shapes import EventShapeError, apply_remote_fields, parse_remote_event
+from commons.notifications import notify_reply_and_mentions
 from commons.occurrence_shapes import is_occurrence_document
 from commons.occurrences import date_on, refresh_occurrences
 from commons.remote_posts import store_remote_post
@@ -218,7 +220,8 @@ async def on_delete(ctx: InboxContext) -> bool:
 
 
 async def _on_comment(ctx: InboxContext, data: dict[str, Any]) -> bool:
-    """A reply to one of our events: a comment when they are open, dropped when closed."""
+    """A reply to one of our events: a comment when they are open, dropped when closed; the
+    people it mentions and, for a collective's event, those who run it, are told."""
     in_reply_to = id_of(data.get("inReplyTo"))
     if not in_reply_to:
         return False
@@ -240,7 +243,9 @@ async def _on_comment(ctx: InboxContext, data: dict[str, Any]) -> bool:
         return True
     async with ctx.instance.database.transaction() as session:
         if await session.scalar(select(Post.id).where(Post.uri == obj.id)) is None:
-            await store_remote_post(session, obj, ctx.sender, None)
+            post = await store_remote_post(session, obj, ctx.sender, None)
+            await notify_reply_and_mentions(session, post)
+            await notify_collectives(session, post)
     return True
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import groups
+from commons.collective_notices import notify_collectives
+from commons.notifications import notify_reply_and_mentions
 from commons.remote_posts import store_remote_post
 from federation.parsing import ParsedObject
 from federation.vocab import id_of, is_public
@@ -101,17 +103,23 @@ async def addressed_local_group(ctx: InboxContext, obj: ParsedObject) -> Actor |
 
 
 async def on_create_in_group(ctx: InboxContext, obj: ParsedObject, group: Actor) -> None:
-    """Keep a member's post in the collective and announce it; a stranger's stays ordinary."""
+    """Keep a member's post in the collective and announce it; a stranger's stays ordinary.
+
+    Either way, the people it mentions or answers hear of it, and so do the facilitators of
+    the collectives it mentions or answers (a reply to the collective's event lands here, since
+    Mastodon addresses a reply to the event's ``attributedTo``)."""
     assert obj.id is not None
     async with ctx.instance.database.transaction() as session:
         if await session.scalar(select(Post.id).where(Post.uri == obj.id)) is not None:
             return
         if not await groups.may_post(session, group, ctx.sender):
             log.info("post %s by %s to %s: not a member", obj.id, ctx.sender.uri, group.uri)
-            await store_remote_post(session, obj, ctx.sender, None)
-            return
-        await store_remote_post(session, obj, ctx.sender, group)
-        await redistribute(session, ctx.instance.uris, group, ctx.activity.raw)
+            post = await store_remote_post(session, obj, ctx.sender, None)
+        else:
+            post = await store_remote_post(session, obj, ctx.sender, group)
+            await redistribute(session, ctx.instance.uris, group, ctx.activity.raw)
+        await notify_reply_and_mentions(session, post)
+        await notify_collectives(session, post)
 
 
 async def redistribute_change(ctx: InboxContext, session: AsyncSession, post: Post) -> None:

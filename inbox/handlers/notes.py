@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 
 from actors.neighbours import note_if_neighbour
+from commons.collective_notices import notify_collectives
 from commons.markdown import sanitize_html
 from commons.notifications import notify_reply_and_mentions
 from commons.remote_posts import POST_TYPES, store_remote_post
@@ -67,6 +68,7 @@ async def on_create(ctx: InboxContext) -> None:
         post = await store_remote_post(session, obj, ctx.sender, audience)
         await note_if_neighbour(session, ctx.sender)
         await notify_reply_and_mentions(session, post)
+        await notify_collectives(session, post)
 
 
 async def on_update(ctx: InboxContext) -> None:

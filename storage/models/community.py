@@ -17,6 +17,16 @@ NOTIFICATION_KINDS = (
     "like",
     "boost",
     "join_request",
+    "collective_mention",
+    "collective_reply",
+    "event_joined",
+    "event_waiting",
+    "event_requested",
+    "event_left",
+    "event_promoted",
+)
+EVENT_NOTIFICATION_KINDS = frozenset(
+    {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}
 )
 
 
@@ -58,5 +68,7 @@ class Notification(Base):
     from_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()

@@ -77,6 +77,8 @@ async def test_an_address_without_acct_scheme_and_in_capitals_is_found(
         "http://jonction.test/@alice",
         "http://paquis.test/@nobody",
         "mailto:alice@paquis.test",
+        "urn:example:alice",
+        "https://paquis.test/@alice/outbox",
     ],
 )
 async def test_unknown_names_and_foreign_hosts_are_not_found(
@@ -88,14 +90,43 @@ async def test_unknown_names_and_foreign_hosts_are_not_found(
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-@pytest.mark.parametrize(
-    "query", ["", "?resource=", "?resource=alice", "?resource=acct:@x", "?resource=http://"]
-)
+MALFORMED = [
+    ("", "missing"),
+    ("?resource=", "missing"),
+    ("?resource=%20%20", "missing"),
+    ("?resource=acct:alice@paquis.test&resource=acct:bob@paquis.test", "more than once"),
+    ("?resource=alice", "account address"),
+    ("?resource=acct:", "nothing after the scheme"),
+    ("?resource=mailto:", "nothing after the scheme"),
+    ("?resource=acct:@paquis.test", "account address"),
+    ("?resource=acct:alice@", "account address"),
+    ("?resource=@paquis.test", "account address"),
+    ("?resource=acct:alice@paquis.test/inbox", "account address"),
+    ("?resource=acct:alice@paquis.test%23x", "account address"),
+    ("?resource=acct:ali%20ce@paquis.test", "RFC 3986"),
+    ("?resource=acct:am%C3%A9lie@paquis.test", "RFC 3986"),
+    ("?resource=acct:alice%zz@paquis.test", "RFC 3986"),
+    ("?resource=%3Cscript%3E@paquis.test", "RFC 3986"),
+    ("?resource=http://", "not a URI"),
+    ("?resource=https:///@alice", "not a URI"),
+    ("?resource=http://paquis.test:99999/@alice", "not a URI"),
+    ("?resource=http://paquis.test:port/@alice", "not a URI"),
+    ("?resource=http://%5B::1/@alice", "not a URI"),
+]
+
+
+@pytest.mark.parametrize(("query", "reason"), MALFORMED)
 async def test_a_missing_or_malformed_resource_is_a_bad_request(
-    client: httpx2.AsyncClient, query: str
+    client: httpx2.AsyncClient, database: Database, settings: Settings, query: str, reason: str
 ) -> None:
+    # Given a neighbourhood whose accounts exist
+    await seed_neighbourhood(database, settings)
+    # When WebFinger is asked with no resource, twice, or with one that is no URI (RFC 7033 §4.2)
     response = await client.get(WEBFINGER + query)
-    assert response.status_code == 400
+    # Then it is a bad request that says why, readable from a browser script
+    assert response.status_code == 400, query
+    assert reason in response.json()["error"]
+    assert response.headers["access-control-allow-origin"] == "*"
 
 
 async def test_host_meta_points_to_webfinger_in_xml_and_json(client: httpx2.AsyncClient) -> None:

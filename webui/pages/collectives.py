@@ -20,10 +20,14 @@ from starlette.routing import BaseRoute, Route
 
 from actors import groups
 from actors.errors import InvalidUsername, NameTaken
+from actors.group_profiles import (
+    CollectiveProfile,
+    apply_collective_profile,
+    update_collective_profile,
+)
 from actors.services import create_group
 from actors.uris import is_valid_username, normalise_username
-from commons.markdown import render_markdown
-from commons.media import MediaError, media_path, store_image
+from commons.media import MediaError
 from quartiers.instance import instance_of
 from storage.models import Actor, Invitation, Membership
 from storage.models.actors import (
@@ -177,33 +181,24 @@ async def read_collective_form(form: FormData, *, is_new: bool) -> CollectiveFor
     return result
 
 
-def apply_collective_form(group: Actor, form: CollectiveForm) -> None:
+def profile_of(form: CollectiveForm) -> CollectiveProfile:
     values = form.values
-    group.name = values["display_name"]
-    group.group_kind = values["kind"]
-    group.summary_source = values["description"]
-    group.summary = render_markdown(values["description"]) if values["description"] else ""
-    group.place_name = values["place_name"] or None
-    group.street_address = values["street_address"] or None
-    group.postal_code = values["postal_code"] or None
-    group.locality = values["locality"] or None
-    group.latitude = form.latitude
-    group.longitude = form.longitude
-    group.opening_hours = values["opening_hours"] or None
-    group.join_mode = values["join_mode"]
-    group.members_only_posting = bool(values["members_only_posting"])
-
-
-async def store_avatar(
-    session: AsyncSession, request: Request, group: Actor, form: CollectiveForm
-) -> None:
-    if form.avatar is None:
-        if form.values["avatar_alt"] and group.icon_url:
-            group.icon_alt = form.values["avatar_alt"]
-        return
-    media = await store_image(session, group, form.avatar, form.values["avatar_alt"])
-    group.icon_url = instance_of(request).settings.base_url + media_path(media)
-    group.icon_alt = media.alt_text
+    return CollectiveProfile(
+        display_name=values["display_name"],
+        kind=values["kind"],
+        description=values["description"],
+        join_mode=values["join_mode"],
+        members_only_posting=bool(values["members_only_posting"]),
+        place_name=values["place_name"],
+        street_address=values["street_address"],
+        postal_code=values["postal_code"],
+        locality=values["locality"],
+        latitude=form.latitude,
+        longitude=form.longitude,
+        opening_hours=values["opening_hours"],
+        avatar=form.avatar,
+        avatar_alt=values["avatar_alt"],
+    )
 
 
 def form_context(form: CollectiveForm) -> dict[str, Any]:
@@ -252,8 +247,7 @@ async def new_collective(request: Request) -> Response:
                     form.values["kind"],
                     viewer.account.username,
                 )
-                apply_collective_form(group, form)
-                await store_avatar(session, request, group, form)
+                await apply_collective_profile(session, instance.settings, group, profile_of(form))
                 url = group.url or group.uri
         except NameTaken:
             form.errors["name"] = _("This name is already taken here.")
@@ -406,8 +400,11 @@ async def edit_collective(request: Request) -> Response:
             async with instance.database.transaction() as session:
                 row = await session.get(Actor, group.id)
                 assert row is not None
-                apply_collective_form(row, form)
-                await store_avatar(session, request, row, form)
+                await update_collective_profile(
+                    session, instance.settings, viewer.actor, row, profile_of(form)
+                )
+        except groups.NotAllowed:
+            raise HTTPException(403, "facilitators and admins only") from None
         except MediaError as error:
             form.errors["avatar"] = media_error_message(error.code)
     if form.errors:
