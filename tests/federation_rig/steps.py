@@ -13,7 +13,7 @@ from actors.follows import follow, unfollow
 from storage.models import Account, Actor, Notification
 from tests.federation_rig.rig import Node
 from tests.webui.web_support import session_cookie
-from webui.session import SESSION_COOKIE, session_data
+from webui.session import SESSION_COOKIE, open_session_data
 
 
 async def _remote(node: Node, uri: str) -> Actor:
@@ -40,8 +40,8 @@ async def browser_of(node: Node, username: str) -> tuple[dict[str, str], str]:
         account = await session.scalar(select(Account).where(Account.username == username))
     assert account is not None
     csrf = secrets.token_urlsafe(16)
-    secret = node.settings.webui.secret_key
-    cookie = session_cookie(node.settings, session_data(secret, account, csrf))
+    data = await open_session_data(node.instance.database, account, csrf=csrf)
+    cookie = session_cookie(node.settings, data)
     return {"Cookie": f"{SESSION_COOKIE}={cookie}"}, csrf
 
 

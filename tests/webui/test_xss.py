@@ -273,7 +273,7 @@ async def visit(browser: Browser, stage: Stage, paths: list[str], *, logged_in: 
     """Open every path in one tab; fail once, listing every page with what it carries."""
     context = await new_context(browser)
     if logged_in:
-        cookie = stage.instance.session_cookie(stage.reader)
+        cookie = await stage.instance.session_cookie(stage.reader)
         await context.add_cookies([cookie])  # type: ignore[list-item]
     await context.route(
         "**/*",
@@ -332,7 +332,7 @@ async def test_every_post_page_is_harmless(browser: Browser, stage: Stage) -> No
 async def test_the_payloads_really_are_on_the_pages(browser: Browser, stage: Stage) -> None:
     """Guards the test itself: the corpus was stored and shown (as harmless text or markup)."""
     context = await new_context(browser)
-    await context.add_cookies([stage.instance.session_cookie(stage.reader)])  # type: ignore[list-item]
+    await context.add_cookies([await stage.instance.session_cookie(stage.reader)])  # type: ignore[list-item]
     page = await context.new_page()
     await page.goto(stage.instance.url("/home"))
     assert await page.locator(".post-body").count() >= 20
