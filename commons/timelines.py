@@ -28,10 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.attachments import attachments_of
-from commons.post_cards import ANNOUNCE, LIKE, PostCard, select_cards
+from commons.post_cards import PostCard, select_cards
 from commons.visibility import ViewerId, followed_by, member_of, visible_to
 from storage.models import Actor, Host, Media, Post, PostTag, Reaction
-from storage.models.posts import PUBLIC
+from storage.models.posts import ANNOUNCE, LIKE, PUBLIC
 
 PAGE_SIZE = 20
 
