@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -92,15 +92,6 @@ async def list_notifications(
         query = query.where(Notification.id < before)
     rows = await session.execute(query)
     return [NotificationView(n, a, p, g) for n, a, p, g in rows]
-
-
-async def unread_count(session: AsyncSession, recipient_id: int) -> int:
-    count = await session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.recipient_id == recipient_id, Notification.read_at.is_(None)
-        )
-    )
-    return int(count or 0)
 
 
 async def mark_all_read(session: AsyncSession, recipient_id: int) -> None:

@@ -208,20 +208,6 @@ async def tag_timeline(
     return await _prepared_page(session, "tag", viewer_id, base_url, before, limit, tag=tag)
 
 
-async def actor_timeline(
-    session: AsyncSession,
-    actor_id: int,
-    viewer_id: int | None,
-    base_url: str,
-    before: int | None = None,
-    limit: int = PAGE_SIZE,
-) -> TimelinePage:
-    """What one actor wrote, or, for a collective, what was addressed to it too."""
-    return await _prepared_page(
-        session, "actor", viewer_id, base_url, before, limit, actor_id=actor_id
-    )
-
-
 def parse_before(value: str | None) -> int | None:
     """``?before=`` as a row id; anything else means the first page (never an error)."""
     if value is None or not value.isdigit() or len(value) > 18:
