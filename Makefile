@@ -49,6 +49,7 @@ check: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/pytest -q tests/test_layers.py tests/storage/test_migration_imports.py
 
 ## Write requirements/lock.txt anew from the newest releases that pyproject.toml allows
 lock:

@@ -369,10 +369,6 @@ async def remove_member(session: AsyncSession, group: Actor, acting: Actor, memb
     await session.execute(delete(Membership).where(Membership.id == membership.id))
 
 
-async def may_manage(session: AsyncSession, group: Actor, acting: Actor) -> bool:
-    return is_moderator(await find_membership(session, group, acting))
-
-
 @dataclass(frozen=True, slots=True)
 class GroupProfile:
     """What a collective's page shows besides the actor: its size and the viewer's place in it."""

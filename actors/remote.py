@@ -20,13 +20,12 @@ from actors.uris import INSTANCE_USERNAME
 from federation.client import FederationClient, Signer
 from federation.errors import FetchError, InvalidActivity
 from federation.parsing import ParsedActor, parse_actor
-from federation.vocab import same_origin
+from federation.vocab import ACTOR_TYPES, same_origin
 from storage.database import Database
 from storage.models import Actor, utcnow
 
 log = logging.getLogger(__name__)
 
-ACTOR_TYPES = frozenset({"Person", "Group", "Application", "Service", "Organization"})
 REFRESH_AFTER = timedelta(days=1)
 KEY_CACHE_SIZE = 4096
 

@@ -12,7 +12,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -519,11 +519,3 @@ async def delete_event(session: AsyncSession, uris: Uris, author: Actor, event: 
     await refresh_occurrences(session, event)
     await send_event(session, uris, organiser, event, "Delete")
     return event
-
-
-async def find_event(session: AsyncSession, uri: str) -> Event | None:
-    return await session.scalar(select(Event).where(Event.uri == uri))
-
-
-def horizon(now: datetime, days: int = 400) -> datetime:
-    return now + timedelta(days=days)

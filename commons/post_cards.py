@@ -16,9 +16,7 @@ from sqlalchemy.orm import defer
 from commons.attachments import attachments_of, is_image, media_url, player_of
 from commons.markdown import sanitize_html
 from storage.models import Actor, Media, Post, Reaction
-
-LIKE = "like"
-ANNOUNCE = "announce"
+from storage.models.posts import ANNOUNCE, LIKE
 
 
 def is_http_url(value: str | None) -> bool:

@@ -10,9 +10,8 @@ from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Post, Reaction
-
-LIKE = "like"
-ANNOUNCE = "announce"
+from storage.models.posts import ANNOUNCE as ANNOUNCE
+from storage.models.posts import LIKE as LIKE
 
 
 async def react(session: AsyncSession, uris: Uris, actor: Actor, post: Post, kind: str) -> Reaction:

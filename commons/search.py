@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.neighbours import note_if_neighbour
-from actors.remote import ACTOR_TYPES, store_remote_actor
+from actors.remote import store_remote_actor
 from commons.mentions import MENTION_RE, mention_key
 from commons.post_cards import PostCard, card_details, select_cards
 from commons.remote_posts import POST_TYPES, store_remote_post
 from commons.visibility import visible_to
 from federation.errors import FederationError
 from federation.parsing import parse_object
-from federation.vocab import first_str, same_origin
+from federation.vocab import ACTOR_TYPES, first_str, same_origin
 from federation.webfinger import resolve_actor_via_webfinger
 from quartiers.instance import Instance
 from storage.models import Actor, Post

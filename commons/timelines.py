@@ -28,10 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.attachments import attachments_of
-from commons.post_cards import ANNOUNCE, LIKE, PostCard, select_cards
+from commons.post_cards import PostCard, select_cards
 from commons.visibility import ViewerId, followed_by, member_of, visible_to
 from storage.models import Actor, Host, Media, Post, PostTag, Reaction
-from storage.models.posts import PUBLIC
+from storage.models.posts import ANNOUNCE, LIKE, PUBLIC
 
 PAGE_SIZE = 20
 
@@ -206,20 +206,6 @@ async def tag_timeline(
     limit: int = PAGE_SIZE,
 ) -> TimelinePage:
     return await _prepared_page(session, "tag", viewer_id, base_url, before, limit, tag=tag)
-
-
-async def actor_timeline(
-    session: AsyncSession,
-    actor_id: int,
-    viewer_id: int | None,
-    base_url: str,
-    before: int | None = None,
-    limit: int = PAGE_SIZE,
-) -> TimelinePage:
-    """What one actor wrote, or, for a collective, what was addressed to it too."""
-    return await _prepared_page(
-        session, "actor", viewer_id, base_url, before, limit, actor_id=actor_id
-    )
 
 
 def parse_before(value: str | None) -> int | None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from federation.vocab import first_str
+from federation.vocab import ACTOR_TYPES, first_str
 from inbox.context import InboxContext
 from inbox.handlers import actors, events, following, groups, notes, reactions
-
-ACTOR_TYPES = frozenset({"Person", "Group", "Application", "Service", "Organization"})
 
 
 def _object_type(ctx: InboxContext) -> str | None:

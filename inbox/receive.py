@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -11,7 +10,7 @@ from actors.remote import KnownKey, RemoteActors
 from federation.errors import InvalidActivity, SignatureError
 from federation.parsing import ParsedActivity, parse_activity
 from federation.signatures import signature_key_id, verify_request
-from federation.vocab import host_of, id_of, same_origin
+from federation.vocab import host_of, same_origin
 from quartiers import bodies
 
 MAX_URI_LENGTH = 2048
@@ -24,13 +23,6 @@ class Refusal(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    activity: ParsedActivity
-    body: bytes
-    key: KnownKey
 
 
 async def read_capped_body(request: Request, limit: int) -> bytes:
@@ -123,7 +115,3 @@ def _check(
 
 def sender_host(activity: ParsedActivity) -> str:
     return host_of(activity.actor_uri) or ""
-
-
-def embedded_object_id(activity: ParsedActivity) -> str | None:
-    return id_of(activity.object) if activity.object is not None else activity.object_uri

@@ -48,19 +48,6 @@ class Attempt:
     released: bool = False
 
 
-class PersistentSchemes:
-    """Which signature scheme each host takes: in memory, saved to ``hosts`` with outcomes."""
-
-    def __init__(self) -> None:
-        self.schemes: dict[str, Scheme] = {}
-
-    def get(self, host: str) -> Scheme | None:
-        return self.schemes.get(host)
-
-    def set(self, host: str, scheme: Scheme) -> None:
-        self.schemes[host] = scheme
-
-
 class DeliveryWorker:
     def __init__(
         self,

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from actors.uris import INSTANCE_USERNAME
 from quartiers import __version__
 from quartiers.errors import CommandError, explained, redact_url
+from quartiers.progress import Progress
 from quartiers.settings import Settings
 from storage import migrate as migrations
 from storage.database import Database
@@ -334,7 +335,9 @@ async def restore_backup(backup: Backup, settings: Settings, *, force: bool) -> 
     database = Database(url)
     try:
         async with explained(url):
-            await migrations.upgrade(database)  # a backup from an older version catches up
+            await migrations.upgrade(
+                database, progress=Progress
+            )  # a backup from an older version catches up
             contents = await read_contents(database)
     finally:
         await database.dispose()

@@ -19,6 +19,7 @@ from actors import services as actor_services
 from actors.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from quartiers import config_file
 from quartiers.errors import CommandError, explained, redact_url
+from quartiers.progress import Progress
 from quartiers.settings import (
     DEFAULT_CONFIG_PATH,
     LOOPBACK_HOSTS,
@@ -122,7 +123,7 @@ async def migrate(arguments: argparse.Namespace) -> int:
     database = Database(settings.database_url)
     async with explained(settings.database_url):
         before = await migrations.current_revision(database)
-        await migrations.upgrade(database)
+        await migrations.upgrade(database, progress=Progress)
         async with database.transaction() as session:
             await actor_services.ensure_instance_actor(session, settings)
         after = await migrations.current_revision(database)

@@ -12,6 +12,7 @@ from actors.services import create_account, create_group, find_local_actor
 from actors.uris import Uris
 from commons.events import EventFields, create_event
 from commons.posts import publish_note
+from quartiers.progress import Progress
 from quartiers.settings import Settings
 from storage.database import Database
 
@@ -150,7 +151,7 @@ def _next_saturday(now: datetime) -> datetime:
     return now + timedelta(days=(5 - now.weekday()) % 7 or 7)
 
 
-async def _demo_events(session: AsyncSession, settings: Settings, uris: Uris) -> int:
+async def _demo_events(session: AsyncSession, settings: Settings, uris: Uris) -> None:
     zone = ZoneInfo(settings.server.timezone)
     saturday = _next_saturday(datetime.now(zone)).date()
     for item in EVENTS:
@@ -168,32 +169,40 @@ async def _demo_events(session: AsyncSession, settings: Settings, uris: Uris) ->
             join_mode=item.join_mode, rrule=item.rrule,
         )  # fmt: skip
         await create_event(session, uris, author, organiser, fields)
-    return len(EVENTS)
 
 
 async def fill_demo_neighbourhood(settings: Settings, database: Database) -> str:
     uris = Uris(settings.base_url)
-    async with database.transaction() as session:
-        for resident in RESIDENTS:
-            await create_account(
-                session, settings, resident.username, None, display_name=resident.name
-            )
-        for collective in COLLECTIVES:
-            await create_group(
-                session,
-                settings,
-                collective.username,
-                collective.kind,
-                collective.owner,
-                display_name=collective.name,
-                summary=collective.summary,
-            )
-        for username, text in POSTS:
-            author = await find_local_actor(session, username)
-            assert author is not None
-            await publish_note(session, uris, author, text)
-        event_count = await _demo_events(session, settings, uris)
+    total = len(RESIDENTS) + len(COLLECTIVES) + len(POSTS) + len(EVENTS)
+    with Progress("demo neighbourhood", total, unit="items") as progress:
+        async with database.transaction() as session:
+            await _fill(session, settings, uris, progress)
     return (
         f"Demo neighbourhood ready: {len(RESIDENTS)} residents, {len(COLLECTIVES)} collectives, "
-        f"{len(POSTS)} posts, {event_count} events."
+        f"{len(POSTS)} posts, {len(EVENTS)} events."
     )
+
+
+async def _fill(session: AsyncSession, settings: Settings, uris: Uris, progress: Progress) -> None:
+    """Residents, collectives, posts, events: each kind is one batch of the progress."""
+    for resident in RESIDENTS:
+        await create_account(session, settings, resident.username, None, display_name=resident.name)
+    progress.advance(len(RESIDENTS))
+    for collective in COLLECTIVES:
+        await create_group(
+            session,
+            settings,
+            collective.username,
+            collective.kind,
+            collective.owner,
+            display_name=collective.name,
+            summary=collective.summary,
+        )
+    progress.advance(len(COLLECTIVES))
+    for username, text in POSTS:
+        author = await find_local_actor(session, username)
+        assert author is not None
+        await publish_note(session, uris, author, text)
+    progress.advance(len(POSTS))
+    await _demo_events(session, settings, uris)
+    progress.advance(len(EVENTS))

@@ -361,8 +361,3 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             f"mail.sender must be an address like quartier@paquis.example, not {mail.sender!r}"
         )
-
-
-def with_overrides(settings: Settings, **sections: Any) -> Settings:
-    """A copy with some sections replaced by keyword (``server=…``); used by tests and the rig."""
-    return replace(settings, **sections)

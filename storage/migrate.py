@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -17,16 +19,32 @@ from storage.database import Database
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+class Advancing(Protocol):
+    def advance(self, count: int = 1) -> None: ...
+    def finish(self) -> None: ...
+
+
+ProgressFactory = Callable[[str, int], Advancing]
+"""``(label, total)`` → something advanced per batch; a long migration finds it in
+``config.attributes["progress"]`` (a migration imports nothing of the application)."""
+
+
+def alembic_config(
+    connection: Connection | None = None, progress: ProgressFactory | None = None
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         config.attributes["connection"] = connection
+    if progress is not None:
+        config.attributes["progress"] = progress
     return config
 
 
-async def upgrade(database: Database, revision: str = "head") -> None:
-    """Upgrade the schema.
+async def upgrade(
+    database: Database, revision: str = "head", *, progress: ProgressFactory | None = None
+) -> None:
+    """Upgrade the schema; a long backfill reports its batches to ``progress`` if given.
 
     On SQLite, altering a table means copying it and dropping the old one; with foreign keys on,
     that drop would cascade-delete every row pointing at it. So SQLite migrations run on their
@@ -39,7 +57,9 @@ async def upgrade(database: Database, revision: str = "head") -> None:
     )
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+            await connection.run_sync(
+                lambda sync: command.upgrade(alembic_config(sync, progress), revision)
+            )
             if database.is_sqlite:
                 problems = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
                 if problems:

@@ -13,12 +13,10 @@ from federation.parsing import parse_object
 from federation.vocab import first_str, id_of, same_origin
 from inbox.context import InboxContext
 from storage.models import Post, Reaction, utcnow
+from storage.models.posts import ANNOUNCE, LIKE
 from storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
-
-LIKE = "like"
-ANNOUNCE = "announce"
 
 
 async def _known_post_id(ctx: InboxContext, uri: str) -> int | None:

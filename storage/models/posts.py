@@ -13,6 +13,10 @@ from storage.models.base import Base, utcnow
 PUBLIC = "public"
 FOLLOWERS = "followers"
 MENTIONED = "mentioned"
+LIKE = "like"
+"""``reactions.kind`` of a Like."""
+ANNOUNCE = "announce"
+"""``reactions.kind`` of an Announce (a boost)."""
 
 
 class Post(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
@@ -168,6 +169,36 @@ async def test_upgrading_writes_the_dates_of_the_events_already_there(
     assert festival_dates[0][0] == datetime(2020, 6, 5, 16, tzinfo=UTC)
     assert festival_dates[1][0] - festival_dates[0][0] == timedelta(days=365)
     assert found["http://p.test/events/gone"][1] == []
+
+
+async def test_the_backfill_of_dates_reports_each_batch_it_writes(
+    database_kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Off a terminal, migration 0007 logs one line per batch of events (a thousand a batch)."""
+    import io
+    import logging
+
+    from sqlalchemy import text
+
+    from quartiers.progress import Progress
+    from tests.support import fresh_database_at
+
+    caplog.set_level(logging.INFO, logger="quartiers.progress")
+    async with fresh_database_at(database_kind, tmp_path, "0006") as database:
+        # Given a database at 0006 with three events and one deleted
+        async with database.write_engine.begin() as connection:
+            for statement in (*FIRST_SCHEMA_ROWS[:2], *EVENT_ROWS):
+                await connection.execute(text(statement))
+
+        # When it is upgraded with a progress that writes to a log
+        await migrate.upgrade(
+            database, progress=lambda label, total: Progress(label, total, stream=io.StringIO())
+        )
+
+    # Then the one batch is one line, counting the events not deleted
+    assert [r.getMessage() for r in caplog.records if r.name == "quartiers.progress"] == [
+        "events given their dates: 3/3 (100%)"
+    ]
 
 
 EVENT_COLUMNS = (

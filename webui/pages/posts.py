@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from actors.documents import webfinger_handle
 from commons.mentions import resolve_mentions
 from commons.notifications import notify
-from commons.post_cards import PostCard, card_details, link_of, select_cards
+from commons.post_cards import PostCard, link_of
 from commons.posts import delete_note, edit_note
 from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
 from commons.threads import load_thread
@@ -285,30 +285,6 @@ async def any_post_page(request: Request) -> Response:
         card = PostCard(post, author, instance.settings.base_url)
         return RedirectResponse(card.page_url, status_code=301)
     return await thread_page(request, post, author)
-
-
-async def card_for(request: Request, key: str) -> PostCard | None:
-    """One card, for pages of other areas that show a single post."""
-    instance = instance_of(request)
-    viewer = await current_viewer(request)
-    async with instance.database.session() as session:
-        found = await find_post(session, instance, key)
-        if found is None:
-            return None
-        rows = (
-            await session.execute(
-                select_cards().where(
-                    Post.id == found[0].id, visible_to(viewer.actor.id if viewer else None)
-                )
-            )
-        ).all()
-        cards = await card_details(
-            session,
-            [(p, a) for p, a in rows],
-            viewer.actor.id if viewer else None,
-            instance.settings.base_url,
-        )
-    return cards[0] if cards else None
 
 
 routes: list[BaseRoute] = [

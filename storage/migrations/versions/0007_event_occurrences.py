@@ -6,22 +6,22 @@ Revises: 0006
 Create Date: 2026-11-26
 
 Creates ``event_occurrences`` and ``events.occurrences_until``, then writes the dates of the
-events already there, a thousand events at a time, exactly as the application writes them
-(``commons.occurrences``): one row for a one-off event, one per date for a series, up to the
+events already there, a thousand events at a time, exactly as the application wrote them on
+the day of this revision: one row for a one-off event, one per date for a series, up to the
 horizon for a series without end. RSVPs: once per person for the whole event (duplicates kept
 from before are removed, the oldest stays), and an index to count each date's participants.
 """
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
-
-from commons.expansion import exdate_dates, expand_until
-from commons.occurrences import horizon_from, is_long
-from storage.models.base import JSONType, UTCDateTime
+from dateutil.rrule import rrule, rrulestr
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -30,6 +30,32 @@ depends_on: str | Sequence[str] | None = None
 
 BATCH = 1000
 WHOLE = sa.text("occurrence IS NULL")
+HORIZON = timedelta(days=731)
+LONG_DATE = timedelta(days=1)
+MAX_ROWS_PER_EVENT = 5_000
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Frozen: a timezone-aware UTC datetime on both databases (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 events = sa.table(
     "events",
@@ -96,7 +122,7 @@ def upgrade() -> None:
         ["category", "start_time", "end_time", "is_long", "is_local", "actor_id"],
         unique=False,
     )
-    write_occurrences(op.get_bind(), horizon_from(datetime.now(UTC)))
+    write_occurrences(op.get_bind(), datetime.now(UTC) + HORIZON)
     op.execute(
         "DELETE FROM rsvps WHERE occurrence IS NULL AND id NOT IN (SELECT min(id) FROM rsvps"
         " WHERE occurrence IS NULL GROUP BY event_id, actor_id)"
@@ -114,6 +140,26 @@ def upgrade() -> None:
 
 def write_occurrences(connection: sa.Connection, before: datetime) -> None:
     """The dates of every event not deleted, by batches of ``BATCH`` events in id order."""
+    alive = events.c.deleted_at.is_(None)
+    total = connection.execute(sa.select(sa.func.count()).select_from(events).where(alive))
+    progress = _progress("events given their dates", total.scalar_one())
+    try:
+        _write_batches(connection, before, progress)
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+def _progress(label: str, total: int) -> Any:
+    """What ``quartiers migrate`` handed in to show progress (nothing when there is no work)."""
+    config = op.get_context().config
+    factory: Callable[[str, int], Any] | None = (
+        config.attributes.get("progress") if config is not None else None
+    )
+    return factory(label, total) if factory is not None and total else None
+
+
+def _write_batches(connection: sa.Connection, before: datetime, progress: Any) -> None:
     last = 0
     while True:
         batch = connection.execute(
@@ -137,7 +183,7 @@ def write_occurrences(connection: sa.Connection, before: datetime) -> None:
             )
             rows.extend(
                 {"event_id": event.id, "start_time": found.start, "end_time": found.end,
-                 "is_long": is_long(found), "actor_id": event.actor_id,
+                 "is_long": found.end is not None and found.end - found.start > LONG_DATE, "actor_id": event.actor_id,
                  "is_local": event.is_local, "category": event.category}
                 for found in expansion.dates
             )  # fmt: skip
@@ -153,6 +199,84 @@ def write_occurrences(connection: sa.Connection, before: datetime) -> None:
                 bounds,
             )
         last = batch[-1].id
+        if progress is not None:
+            progress.advance(len(batch))
+
+
+# Frozen copy of the series expansion (commons/expansion.py, commons/recurrence.py at 0007)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    dates: tuple[Occurrence, ...]
+    until: datetime | None
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo("Europe/Zurich")
+
+
+def exdate_dates(value: Any) -> tuple[date, ...]:
+    """Exception dates as stored (``{"dates": ["2026-04-04", …]}`` or a bare list), leniently."""
+    raw = value.get("dates", ()) if isinstance(value, dict) else value
+    if not isinstance(raw, list | tuple):
+        return ()
+    found: list[date] = []
+    for entry in raw:
+        try:
+            found.append(date.fromisoformat(str(entry)[:10]))
+        except ValueError:
+            continue
+    return tuple(found)
+
+
+def parse_rule(text: str, local_start: datetime) -> rrule | None:
+    """The rule (with or without ``RRULE:``, any case, spaces ignored), or None if unreadable."""
+    rule = text.strip().replace(" ", "").upper().removeprefix("RRULE:")
+    try:
+        parsed = rrulestr(f"RRULE:{rule}", dtstart=local_start.replace(tzinfo=None))
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    return parsed if isinstance(parsed, rrule) else None
+
+
+def expand_until(
+    rule: str | None,
+    start: datetime,
+    end: datetime | None,
+    timezone: str,
+    exdates: tuple[date, ...],
+    before: datetime,
+) -> Expansion:
+    """The dates starting before ``before`` (at most ``MAX_ROWS_PER_EVENT``), and where they stop."""
+    if not rule:
+        return Expansion((Occurrence(start, end),), None)
+    zone = zone_of(timezone)
+    parsed = parse_rule(rule, start.astimezone(zone))
+    if parsed is None:
+        return Expansion((), None)
+    duration = end - start if end is not None else None
+    skipped = set(exdates)
+    found: list[Occurrence] = []
+    for naive in parsed:
+        if naive.date() in skipped:
+            continue
+        moment = naive.replace(tzinfo=zone).astimezone(UTC)
+        if moment >= before:
+            return Expansion(tuple(found), before)
+        if len(found) >= MAX_ROWS_PER_EVENT:
+            return Expansion(tuple(found), moment)
+        found.append(Occurrence(moment, moment + duration if duration is not None else None))
+    return Expansion(tuple(found), None)
 
 
 def downgrade() -> None:
