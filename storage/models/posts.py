@@ -57,3 +57,17 @@ class Reaction(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostRecipient(Base):
+    """An actor a post names in its ``to``, ``cc``, ``bto`` or ``bcc``: one who may read it."""
+
+    __tablename__ = "post_recipients"
+    __table_args__ = (Index("ix_post_recipients_actor", "actor_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -14,7 +14,6 @@ from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
 from commons.mentions import resolve_mentions
-from commons.notifications import notify
 from commons.post_cards import PostCard, card_details, link_of, select_cards
 from commons.posts import delete_note, edit_note
 from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
@@ -227,10 +226,6 @@ async def _toggle(request: Request, kind: str) -> Response:
             await undo_reaction(session, instance.uris, actor, existing)
         else:
             await react(session, instance.uris, actor, post, kind)
-            if author.is_local:
-                await notify(
-                    session, author.id, "like" if kind == LIKE else "boost", actor.id, post.id
-                )
     card = PostCard(post, author, instance.settings.base_url)
     return RedirectResponse(safe_next(form.get("next"), card.page_url), status_code=303)
 
