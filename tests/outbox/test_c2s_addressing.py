@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from storage.models import Actor, InboxItem, PostRecipient
+from storage.models import Actor, InboxItem, Post, PostRecipient
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
 from tests.federation_rig.rig import Rig, federation_rig
 from tests.federation_rig.steps import follow_remote
@@ -68,6 +68,12 @@ async def test_a_note_to_one_person_reaches_that_person_alone(
         await rig.drain()
         assert await has_post(jonction, post.uri)
         assert not await has_post(servette, post.uri)
+        # Where nadia may read it, and her neighbours may not
+        async with jonction.instance.database.session() as session:
+            copy = await session.scalar(select(Post).where(Post.uri == post.uri))
+        assert copy is not None
+        assert await sees(jonction, nadia, copy)
+        assert not await sees(jonction, await jonction.resident("ines"), copy)
         # And nobody else may read it: not her followers, not an anonymous GET
         assert not await sees(paquis, bob, post)
         assert (await get_as(rig.client, post.uri)).status_code == 404
