@@ -25,6 +25,7 @@ MARKDOWN = "text/markdown"
 MAX_NAME = 500
 MAX_SUMMARY = 5000
 MAX_SOURCE = 50_000
+MAX_RECIPIENTS = 100
 
 
 def main_type(document: dict[str, Any], known: tuple[str, ...]) -> str | None:
@@ -168,6 +169,8 @@ def read_post(activity: dict[str, Any], obj: dict[str, Any]) -> ClientPost:
         attachments=[a for a in parsed.attachments if a.url],
         tags=parsed.tags,
     )
+    if len(post.addressing.everyone) > MAX_RECIPIENTS:
+        raise ClientError(400, f"a post names {MAX_RECIPIENTS} recipients at most")
     if not (post.text.html or post.text.markdown or post.name or post.attachments):
         raise ClientError(400, "a post needs content, a source, a name or an attachment")
     return post
