@@ -70,18 +70,26 @@ def build_activity_tombstone(activity: Activity, deleted_at: datetime) -> dict[s
 
 
 async def activity_document(request: Request) -> Response:
-    """The activity as it was sent; a Create or Update of a deleted post is gone with it."""
+    """The activity as it was sent; a Create or Update of a deleted post is gone with it. One
+    that is not public is there for its sender's C2S token alone."""
     instance = instance_of(request)
     uri = f"{instance.uris.base}/activities/{request.path_params['activity_id']}"
     async with instance.database.session() as session:
         activity = await session.scalar(select(Activity).where(Activity.uri == uri))
-        if activity is None or not activity.is_public:
+        if activity is None:
             raise HTTPException(404)
+        sender = None if activity.is_public else await session.get(Actor, activity.actor_id)
         deleted_at = None
         if activity.type in OBJECT_CARRYING_TYPES and activity.object_uri:
             deleted_at = await session.scalar(
                 select(Post.deleted_at).where(Post.uri == activity.object_uri)
             )
+    if not activity.is_public:
+        try:
+            if sender is None or not await is_author_reading(request, instance, sender):
+                raise HTTPException(404)
+        except ClientError as error:
+            return JSONResponse({"error": error.reason}, status_code=error.status)
     if deleted_at is not None:
         return activity_response(build_activity_tombstone(activity, deleted_at), 410)
     document: dict[str, Any] = json.loads(activity.payload)

@@ -28,6 +28,10 @@ async def test_the_owner_reads_their_own_posts_and_others_get_404(
                  "source": {"content": "Entre *nous*", "mediaType": "text/markdown"}},
             ),
         )  # fmt: skip
+        create = await post_outbox(
+            rig.client, paquis, "amelie", token,
+            {"type": "Note", "content": "Rien que moi"},
+        )  # fmt: skip
         # When its author GETs it with her token
         mine = await get_as(rig.client, post.uri, token)
         # Then she reads it, with its source
@@ -37,6 +41,11 @@ async def test_the_owner_reads_their_own_posts_and_others_get_404(
         assert (await get_as(rig.client, post.uri)).status_code == 404
         assert (await get_as(rig.client, post.uri, bob_token)).status_code == 404
         assert (await get_as(rig.client, post.uri, "nope")).status_code == 401
+        # And the same for the activity named in Location
+        activity = create.headers["location"]
+        assert (await get_as(rig.client, activity, token)).json()["type"] == "Create"
+        assert (await get_as(rig.client, activity)).status_code == 404
+        assert (await get_as(rig.client, activity, bob_token)).status_code == 404
 
 
 async def test_the_inbox_is_a_paged_collection_for_its_owner(
