@@ -67,6 +67,8 @@ async def _update(instance: Instance, person: Actor, acting: Actor, obj: dict[st
         event = await find_event(session, uri)
         if event is None or event.deleted_at is not None:
             raise ClientError(404, f"nothing of yours to update at {uri}")
+        if event.actor_id != acting.id:
+            raise ClientError(403, "only its organiser may change an event, from its outbox")
         return await update_event(instance, person, session, event, obj)
 
 
@@ -79,7 +81,7 @@ async def _delete(instance: Instance, person: Actor, acting: Actor, uri: str) ->
         if event is None or event.deleted_at is not None:
             raise ClientError(404, f"nothing of yours to delete at {uri}")
         if event.actor_id != acting.id:
-            raise ClientError(403, "only its organiser may delete an event")
+            raise ClientError(403, "only its organiser may delete an event, from its outbox")
         await delete_event(session, instance.uris, person, event)
         return await newest_activity_uri(session, acting, "Delete", event.uri)
 

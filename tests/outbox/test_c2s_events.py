@@ -135,6 +135,14 @@ async def test_a_facilitator_creates_and_updates_a_collective_event(
         assert placeless.status_code == 400 and "missing_place" in placeless.json()["error"]
         assert (await _event(paquis, uri)).online_url == "https://visio.example/cafe"
 
+        # When jeanmarc sends the collective's Update from his own outbox
+        wrong_outbox = await post_outbox(
+            rig.client, paquis, "jeanmarc", token,
+            {"type": "Update", "object": {"id": uri, "name": "Autre"}},
+        )  # fmt: skip
+        # Then it is refused: an event changes from its organiser's outbox
+        assert wrong_outbox.status_code == 403 and "outbox" in wrong_outbox.json()["error"]
+
         # When lea becomes a facilitator, she may post for it too
         async with paquis.instance.database.transaction() as session:
             await change_role(session, cafe, jeanmarc, lea.id, "facilitator")
@@ -142,6 +150,16 @@ async def test_a_facilitator_creates_and_updates_a_collective_event(
         later["name"] = "Repair Café d'hiver"
         allowed = await post_outbox(rig.client, paquis, "repair-cafe", lea_token, later)
         assert allowed.status_code == 201, allowed.text
+
+        # When the first event is deleted through the collective's outbox
+        deleted = await post_outbox(
+            rig.client, paquis, "repair-cafe", token, {"type": "Delete", "object": uri}
+        )
+        await rig.drain()
+        # Then it is gone here and on jonction.test
+        assert deleted.status_code == 201
+        assert (await _event(paquis, uri)).deleted_at is not None
+        assert (await _event(jonction, uri)).deleted_at is not None
 
 
 async def test_an_event_that_cannot_be_read_is_refused_with_a_reason(
