@@ -26,6 +26,7 @@ MAX_NAME = 500
 MAX_SUMMARY = 5000
 MAX_SOURCE = 50_000
 MAX_RECIPIENTS = 100
+_ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
 
 
 def main_type(document: dict[str, Any], known: tuple[str, ...]) -> str | None:
@@ -45,9 +46,6 @@ def as_activity(document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         wrapped.update({name: document[name] for name in _ADDRESSING if name in document})
         return "Create", wrapped
     return kind, document
-
-
-_ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
 
 
 def embedded_object(activity: dict[str, Any], kind: str) -> dict[str, Any]:
