@@ -28,7 +28,7 @@ def addressing(
 
 
 def _local_extras(post: Post) -> dict[str, Any]:
-    """What ``publish_post`` keeps of a local post beside its columns: addressing, name, tags,
+    """What ``publish_post`` keeps of a local post beside its columns: addressing, tags,
     attachments (and, for posts written before addressing was kept, the cc of a reply)."""
     if not post.is_local or not isinstance(post.document, dict):
         return {}
@@ -96,9 +96,9 @@ def build_note(
         note["audience"] = audience.uri
     if post.updated:
         note["updated"] = _iso(post.updated)
+    if post.name:
+        note["name"] = post.name
     extras = _local_extras(post)
-    if isinstance(extras.get("name"), str):
-        note["name"] = extras["name"]
     if extras.get("tag"):
         note["tag"] = list(extras["tag"])
     if extras.get("attachment"):

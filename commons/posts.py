@@ -104,11 +104,8 @@ async def _apply_draft(
     post.summary = draft.summary or None
     post.is_sensitive = bool(draft.summary)
     post.language = draft.language
+    post.name = draft.name or None
     extras["tag"] = _tags(uris, draft)
-    if draft.name:
-        extras["name"] = draft.name
-    else:
-        extras.pop("name", None)
     post.document = dict(extras)
     await session.flush()
     await replace_post_tags(session, post.id, draft.hashtags)
@@ -259,14 +256,13 @@ async def _current_draft(session: AsyncSession, post: Post) -> PostDraft:
     hashtags = [
         str(t["name"]).lstrip("#") for t in tags if t.get("type") == "Hashtag" and t.get("name")
     ]
-    name = extras.get("name")
     return PostDraft(
         post.content_html,
         hashtags,
         mentioned,
         post.source,
         post.type,
-        name if isinstance(name, str) else None,
+        post.name,
         post.summary,
         post.language,
     )

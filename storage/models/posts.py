@@ -34,6 +34,9 @@ class Post(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     source: Mapped[str | None] = mapped_column(Text)
     content_html: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str | None] = mapped_column(Text)
+    """The title of one of ours (an Article's, a Page's, a Note's); a remote one has it in its
+    content."""
     summary: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
     visibility: Mapped[str] = mapped_column(String(16), default=PUBLIC)

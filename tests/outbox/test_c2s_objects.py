@@ -84,6 +84,8 @@ async def test_notes_articles_and_pages_keep_what_the_client_sent(
             document = (await get_as(rig.client, post.uri)).json()
             assert document["type"] == kind and document["name"] == f"Notre {kind}"
             assert document["summary"] == "En bref"
+            page = await rig.client.get(post.uri, headers={"Accept": "text/html"})
+            assert f"<strong>Notre {kind}</strong>" in page.text
             await rig.drain()
             async with jonction.instance.database.session() as session:
                 copy = await session.scalar(select(Post).where(Post.uri == post.uri))

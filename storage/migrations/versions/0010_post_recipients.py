@@ -1,4 +1,5 @@
-"""post recipients: the actors a post names in to, cc, bto or bcc may read it
+"""post recipients and names: the actors a post names in to, cc, bto or bcc may read it;
+a post of ours may have a title
 
 Revision ID: 0010
 Revises: 0007
@@ -7,6 +8,7 @@ Create Date: 2026-12-02
 A post's addressing is its author's (ActivityPub §6): the web UI fills it from the three
 visibilities, a client sends it as it wants. The actors named in it may read the post, as the
 mentioned ones already could; posts written before keep their mentions as their named readers.
+An Article, a Page or a Note sent by a client keeps its ``name``.
 """
 
 from collections.abc import Sequence
@@ -30,8 +32,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("post_id", "actor_id"),
     )
     op.create_index("ix_post_recipients_actor", "post_recipients", ["actor_id"])
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("name", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.drop_column("name")
     op.drop_index("ix_post_recipients_actor", table_name="post_recipients")
     op.drop_table("post_recipients")
