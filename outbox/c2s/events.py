@@ -9,11 +9,9 @@ sent into the event as we serve it (``null`` removes one, §6.3.1) and reads the
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
-import nh3
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.event_shapes import EventShapeError, RemoteEventFields, parse_remote_event
@@ -25,6 +23,7 @@ from commons.events import (
     event_document,
     require_organiser,
 )
+from commons.markdown import html_to_text
 from commons.recurrence import RecurrenceError
 from outbox.c2s.errors import ClientError
 from outbox.c2s.objects import read_text
@@ -33,11 +32,6 @@ from quartiers.instance import Instance
 from storage.models import Actor, Event
 
 PLACEHOLDER_ID = "https://client.invalid/event"
-
-
-def _plain_text(content_html: str) -> str:
-    paragraphs = content_html.replace("</p>", "\n\n").replace("<br>", "\n")
-    return html.unescape(nh3.clean(paragraphs, tags=set())).strip()
 
 
 def _exdates(values: list[str]) -> tuple[date, ...]:
@@ -93,7 +87,7 @@ def fields_from(document: dict[str, Any], *, keep_description: str | None = None
     if text.markdown is not None:
         fields.description = text.markdown
     elif text.html:
-        fields.description = _plain_text(text.html)
+        fields.description = html_to_text(text.html)
         fields.description_html = text.html
     return fields
 

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
+from commons.markdown import html_to_text
 from commons.mentions import resolve_mentions
 from commons.post_cards import PostCard, card_details, link_of, select_cards
 from commons.posts import delete_note, edit_note
@@ -138,7 +139,8 @@ async def _own_local_post(request: Request, viewer: Viewer) -> tuple[Post, Actor
 async def edit_form(request: Request) -> Response:
     viewer = await require_viewer(request)
     post, author = await _own_local_post(request, viewer)
-    values = {"text": post.source or "", "summary": post.summary or ""}
+    text = post.source if post.source is not None else html_to_text(post.content_html)
+    values = {"text": text, "summary": post.summary or ""}
     card = PostCard(post, author, instance_of(request).settings.base_url)
     return render(request, "posts/edit.html", {"card": card, "values": values, "errors": {}})
 
