@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.uris import Uris
+from commons.notifications import notify
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Follow, utcnow
@@ -13,7 +14,8 @@ from storage.models.follows import ACCEPTED, PENDING
 
 
 async def follow(session: AsyncSession, uris: Uris, follower: Actor, target: Actor) -> Follow:
-    """Follow ``target``; a local one answers at once, a remote one through its inbox."""
+    """Follow ``target``; a local one answers at once (and a resident hears of it), a remote one
+    through its inbox."""
     existing = await session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
     )
@@ -27,6 +29,9 @@ async def follow(session: AsyncSession, uris: Uris, follower: Actor, target: Act
             row.state = ACCEPTED
             row.accepted_at = utcnow()
         await session.flush()
+        if not target.is_group:
+            kind = "follow" if row.state == ACCEPTED else "follow_request"
+            await notify(session, target.id, kind, follower.id)
         return row
     await session.flush()
     await enqueue_activity(

@@ -30,7 +30,7 @@ from commons.event_shapes import (
     exdates_of,
 )
 from commons.event_words import french_when, place_line
-from commons.markdown import render_markdown
+from commons.markdown import render_markdown, sanitize_html
 from commons.media import media_path
 from commons.occurrence_shapes import with_date_ids
 from commons.occurrences import refresh_occurrences
@@ -103,6 +103,8 @@ class EventFields:
     comments_enabled: bool = True
     rrule: str | None = None
     exdates: Sequence[date] = field(default_factory=tuple)
+    description_html: str | None = None
+    """Sanitized HTML a client sent (C2S); ``description`` is then its plain text."""
 
 
 def new_event_uri(uris: Uris) -> str:
@@ -227,7 +229,10 @@ def check_fields(fields: EventFields, *, participants: int = 0) -> EventFields:
 def _apply(event: Event, fields: EventFields) -> None:
     event.title = fields.title
     event.description_source = fields.description
-    event.description_html = render_markdown(fields.description) if fields.description else ""
+    if fields.description_html is not None:
+        event.description_html = sanitize_html(fields.description_html)
+    else:
+        event.description_html = render_markdown(fields.description) if fields.description else ""
     event.start_time = fields.start
     event.end_time = fields.end
     event.timezone = fields.timezone
@@ -519,3 +524,7 @@ async def delete_event(session: AsyncSession, uris: Uris, author: Actor, event: 
     await refresh_occurrences(session, event)
     await send_event(session, uris, organiser, event, "Delete")
     return event
+
+
+async def find_event(session: AsyncSession, uri: str) -> Event | None:
+    return await session.scalar(select(Event).where(Event.uri == uri))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -52,3 +54,10 @@ def sanitize_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def html_to_text(content_html: str) -> str:
+    """The words of some HTML, paragraphs kept apart: the starting point to edit, in Markdown,
+    a text a client sent as HTML."""
+    paragraphs = content_html.replace("</p>", "\n\n").replace("<br>", "\n")
+    return html.unescape(nh3.clean(paragraphs, tags=set())).strip()

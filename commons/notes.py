@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from commons.addressing import stored_addressing
 from federation.vocab import PUBLIC, build_context
 from storage.models import Actor, Post
 from storage.models.posts import FOLLOWERS, MENTIONED
@@ -27,7 +28,8 @@ def addressing(
 
 
 def _local_extras(post: Post) -> dict[str, Any]:
-    """What ``publish_note`` keeps of a local post beside its columns: tags, attachments, cc."""
+    """What ``publish_post`` keeps of a local post beside its columns: addressing, tags,
+    attachments (and, for posts written before addressing was kept, the cc of a reply)."""
     if not post.is_local or not isinstance(post.document, dict):
         return {}
     return post.document
@@ -43,7 +45,13 @@ def mentioned_uris(post: Post) -> list[str]:
 def note_addressing(
     post: Post, author: Actor, audience: Actor | None
 ) -> tuple[list[str], list[str]]:
-    """``addressing`` plus the mentioned actors (the only ones in ``to`` when mentioned-only)."""
+    """``to`` and ``cc`` as the author addressed the post (``bto``/``bcc`` never leave us).
+
+    A post written before its addressing was kept: ``addressing`` plus the mentioned actors
+    (the only ones in ``to`` when mentioned-only)."""
+    kept = stored_addressing(post)
+    if kept is not None:
+        return kept.visible_fields()
     to, cc = addressing(author, post.visibility, audience)
     mentioned = mentioned_uris(post)
     if post.visibility == MENTIONED:
@@ -53,14 +61,19 @@ def note_addressing(
 
 
 def build_note(
-    post: Post, author: Actor, audience: Actor | None, *, with_context: bool = True
+    post: Post,
+    author: Actor,
+    audience: Actor | None,
+    *,
+    with_context: bool = True,
+    for_author: bool = False,
 ) -> dict[str, Any]:
+    """The post as AS2; its Markdown ``source`` only for its author (the C2S reader)."""
     to, cc = note_addressing(post, author, audience)
     note: dict[str, Any] = {
         "id": post.uri,
         "type": post.type,
         "attributedTo": author.uri,
-        "content": post.content_html,
         "published": _iso(post.published),
         "url": post.url or post.uri,
         "to": to,
@@ -69,9 +82,11 @@ def build_note(
     }
     if with_context:
         note = {"@context": build_context(), **note}
-    if post.language:
-        note["contentMap"] = {post.language: post.content_html}
-    if post.source is not None:
+    if post.content_html:
+        note["content"] = post.content_html
+        if post.language:
+            note["contentMap"] = {post.language: post.content_html}
+    if for_author and post.source is not None:
         note["source"] = {"content": post.source, "mediaType": "text/markdown"}
     if post.summary:
         note["summary"] = post.summary
@@ -81,6 +96,8 @@ def build_note(
         note["audience"] = audience.uri
     if post.updated:
         note["updated"] = _iso(post.updated)
+    if post.name:
+        note["name"] = post.name
     extras = _local_extras(post)
     if extras.get("tag"):
         note["tag"] = list(extras["tag"])

@@ -68,8 +68,12 @@ class PostCard:
 
     @property
     def content(self) -> Markup:
-        """Sanitized again at render: never trust what the database holds."""
-        return sanitized(self.post.content_html)
+        """Sanitized again at render: never trust what the database holds. A title of ours
+        comes first, as a remote Article's does."""
+        body = sanitized(self.post.content_html)
+        if self.post.is_local and self.post.name:
+            return Markup("<p><strong>{}</strong></p>").format(self.post.name) + body
+        return body
 
     @property
     def summary_text(self) -> str:

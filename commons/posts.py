@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import EllipsisType
 from typing import Any
 
@@ -12,16 +12,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.groups import ensure_may_post
 from actors.uris import Uris
-from commons.attachments import attach_media, build_attachment
-from commons.collective_notices import notify_collectives
+from commons.addressing import (
+    Addressing,
+    addressing_for,
+    named_actors,
+    replace_post_recipients,
+    visibility_of,
+)
+from commons.attachments import (
+    attach_media,
+    attachments_of,
+    build_attachment,
+    store_remote_attachments,
+)
 from commons.hashtags import build_hashtag, link_hashtags, replace_post_tags
 from commons.markdown import render_markdown, sanitize_html
 from commons.mentions import build_mention, known_mentions, link_mentions, replace_post_mentions
-from commons.notes import addressing, build_note, build_tombstone, note_addressing
-from commons.notifications import notify
-from outbox.activities import build_activity
-from outbox.enqueue import enqueue_activity
-from outbox.redistribution import redistribute_local
+from commons.notes import addressing, build_note, build_tombstone
+from commons.post_delivery import addressing_of, notify_named, send_post_activity
+from federation.parsing import ParsedAttachment
 from storage.models import Actor, Media, Post, utcnow
 from storage.models.posts import MENTIONED, PUBLIC
 
@@ -61,56 +70,116 @@ async def _parent(session: AsyncSession, in_reply_to: str | None) -> tuple[Post,
     return (row[0], row[1]) if row is not None else None
 
 
-def _extras(
-    uris: Uris,
-    rendered: RenderedPost,
-    attachments: Sequence[dict[str, Any]],
-    parent_author: Actor | None,
-) -> dict[str, Any]:
-    """Kept in ``posts.document`` for a local post, read back by ``build_note``."""
-    extras: dict[str, Any] = {
-        "tag": [build_mention(a) for a in rendered.mentioned]
-        + [build_hashtag(t, uris.base) for t in rendered.hashtags],
-    }
-    if attachments:
-        extras["attachment"] = list(attachments)
-    if parent_author is not None:
-        extras["cc"] = [parent_author.uri]
-    return extras
+@dataclass(frozen=True, slots=True)
+class PostDraft:
+    """What a post says, ready to store: sanitized HTML with its tags, and its Markdown source
+    when it was written in Markdown."""
+
+    content_html: str
+    hashtags: list[str] = field(default_factory=list)
+    mentioned: list[Actor] = field(default_factory=list)
+    source: str | None = None
+    type: str = "Note"
+    name: str | None = None
+    summary: str | None = None
+    language: str | None = "fr"
+
+    @classmethod
+    def of(cls, rendered: RenderedPost, markdown: str, **fields: Any) -> PostDraft:
+        return cls(rendered.html, rendered.hashtags, rendered.mentioned, markdown, **fields)
 
 
-def _recipient_inboxes(
-    post: Post, mentioned: Sequence[Actor], audience: Actor | None, parent_author: Actor | None
-) -> list[str]:
-    """Remote inboxes beyond the followers: mentioned actors, the replied-to author, the group."""
-    inboxes = [a.delivery_inbox for a in mentioned if not a.is_local and not a.is_gone]
-    if post.visibility != MENTIONED and parent_author is not None and not parent_author.is_local:
-        inboxes.append(parent_author.delivery_inbox)
-    if audience is not None and not audience.is_local:
-        inboxes.append(audience.delivery_inbox)
-    return inboxes
+def _tags(uris: Uris, draft: PostDraft) -> list[dict[str, Any]]:
+    return [build_mention(a) for a in draft.mentioned] + [
+        build_hashtag(t, uris.base) for t in draft.hashtags
+    ]
 
 
-async def _notify_locals(
-    session: AsyncSession,
-    post: Post,
-    author: Actor,
-    mentioned: Sequence[Actor],
-    parent_author: Actor | None,
+async def _apply_draft(
+    session: AsyncSession, uris: Uris, post: Post, draft: PostDraft, extras: dict[str, Any]
 ) -> None:
-    mentioned_ids = {a.id for a in mentioned}
-    replied_to = None
-    if (
-        parent_author is not None
-        and parent_author.is_local
-        and (post.visibility != MENTIONED or parent_author.id in mentioned_ids)
-    ):
-        replied_to = parent_author.id
-        await notify(session, parent_author.id, "reply", author.id, post.id)
-    for actor in mentioned:
-        if actor.is_local and actor.id != replied_to:
-            await notify(session, actor.id, "mention", author.id, post.id)
-    await notify_collectives(session, post)
+    post.type = draft.type
+    post.content_html = draft.content_html
+    post.source = draft.source
+    post.summary = draft.summary or None
+    post.is_sensitive = bool(draft.summary)
+    post.language = draft.language
+    post.name = draft.name or None
+    extras["tag"] = _tags(uris, draft)
+    post.document = dict(extras)
+    await session.flush()
+    await replace_post_tags(session, post.id, draft.hashtags)
+    await replace_post_mentions(session, post.id, [a.id for a in draft.mentioned])
+
+
+async def _set_attachments(
+    session: AsyncSession,
+    uris: Uris,
+    post: Post,
+    media: Sequence[Media],
+    linked: Sequence[ParsedAttachment] | None,
+) -> None:
+    """Uploaded files (``media``) and files a client links to by URL (``linked``; None keeps
+    the linked ones there are)."""
+    await attach_media(session, post.id, media)
+    if linked is not None:
+        await store_remote_attachments(session, post.id, post.actor_id, linked)
+    rows = (await attachments_of(session, [post.id])).get(post.id, [])
+    extras = dict(post.document or {})
+    extras["attachment"] = [build_attachment(m, uris.base) for m in rows]
+    if not extras["attachment"]:
+        extras.pop("attachment")
+    post.document = extras
+    await session.flush()
+
+
+async def publish_post(
+    session: AsyncSession,
+    uris: Uris,
+    author: Actor,
+    draft: PostDraft,
+    *,
+    addressing: Addressing | None = None,
+    visibility: str = PUBLIC,
+    audience: Actor | None = None,
+    in_reply_to: str | None = None,
+    inboxes: Sequence[str] = (),
+    attachments: Sequence[Media] = (),
+    linked_attachments: Sequence[ParsedAttachment] = (),
+) -> Post:
+    """Write a local post and queue its ``Create`` for everyone its addressing names.
+
+    ``addressing`` is the client's; without it, ``visibility`` fills it the web UI's way
+    (:func:`commons.addressing.addressing_for`). ``inboxes`` are reached besides.
+    """
+    await ensure_may_post(session, audience, author)
+    parent = await _parent(session, in_reply_to)
+    parent_author = parent[1] if parent is not None else None
+    if addressing is None:
+        addressing = addressing_for(visibility, author, audience, draft.mentioned, parent_author)
+    uri = uris.new_post()
+    post = Post(
+        uri=uri,
+        actor_id=author.id,
+        audience_id=audience.id if audience else None,
+        is_local=True,
+        url=uri,
+        visibility=visibility_of(addressing, author),
+        in_reply_to_uri=in_reply_to,
+        published=utcnow(),
+    )
+    session.add(post)
+    await session.flush()
+    await _apply_draft(session, uris, post, draft, {"addressing": addressing.as_document()})
+    await _set_attachments(session, uris, post, attachments, linked_attachments)
+    named = await named_actors(session, addressing, author)
+    await replace_post_recipients(session, post.id, [a.id for a in named])
+    note = build_note(post, author, audience, with_context=False)
+    await send_post_activity(
+        session, uris, author, "Create", note, addressing, named, audience, inboxes=inboxes
+    )
+    await notify_named(session, post, author, named, parent_author, audience)
+    return post
 
 
 async def publish_note(
@@ -128,57 +197,100 @@ async def publish_note(
     mentions: Mapping[str, Actor] | None = None,
     attachments: Sequence[Media] = (),
 ) -> Post:
-    """Write a local post and its ``Create``, queued for every follower's inbox.
-
-    Mentions are linked and tagged (``mentions`` adds actors resolved beforehand by WebFinger),
-    hashtags too; a mentioned-only post goes to the mentioned actors alone. A reply goes to the
-    author of the post it answers as well, and tells them if they are one of ours.
-    """
-    await ensure_may_post(session, audience, author)
-    uri = uris.new_post()
+    """A post written in Markdown (the web UI, events, the demo): mentions are linked and tagged
+    (``mentions`` adds actors resolved beforehand by WebFinger), hashtags too."""
     rendered = await render_post(session, uris, author, markdown, mentions)
-    parent = await _parent(session, in_reply_to)
-    parent_author = parent[1] if parent is not None else None
-    post = Post(
-        uri=uri,
-        type="Note",
-        actor_id=author.id,
-        audience_id=audience.id if audience else None,
-        is_local=True,
-        url=uri,
-        source=markdown,
-        content_html=rendered.html,
-        summary=summary or None,
-        is_sensitive=bool(summary),
-        language=language,
-        visibility=visibility,
-        in_reply_to_uri=in_reply_to,
-        published=utcnow(),
-        document=_extras(
-            uris,
-            rendered,
-            [build_attachment(m, uris.base) for m in attachments],
-            parent_author if parent_author is not None and parent_author.id != author.id else None,
-        ),
-    )
-    session.add(post)
-    await session.flush()
-    await replace_post_tags(session, post.id, rendered.hashtags)
-    await replace_post_mentions(session, post.id, [a.id for a in rendered.mentioned])
-    await attach_media(session, post.id, attachments)
-    note = build_note(post, author, audience, with_context=False)
-    to, cc = note_addressing(post, author, audience)
-    extra = list(inboxes or [])
-    extra += _recipient_inboxes(post, rendered.mentioned, audience, parent_author)
-    sent = await enqueue_activity(
+    draft = PostDraft.of(rendered, markdown, summary=summary, language=language)
+    return await publish_post(
         session,
+        uris,
         author,
-        build_activity(uris, "Create", author, note, to, cc),
-        to_followers=visibility != MENTIONED,
-        inboxes=extra,
+        draft,
+        visibility=visibility,
+        audience=audience,
+        in_reply_to=in_reply_to,
+        inboxes=inboxes or (),
+        attachments=attachments,
     )
-    await redistribute_local(session, uris, audience, sent)
-    await _notify_locals(session, post, author, rendered.mentioned, parent_author)
+
+
+@dataclass(frozen=True, slots=True)
+class PostChanges:
+    """What an edit replaces (ActivityPub §6.3.1): ``...`` keeps a property, ``None`` removes it.
+
+    ``content`` replaces the text with its tags; ``linked_attachments`` the files linked by URL
+    (uploaded ones stay); ``addressing`` adds recipients (an edit never takes readers away)."""
+
+    content: PostDraft | EllipsisType = ...
+    summary: str | EllipsisType | None = ...
+    name: str | EllipsisType | None = ...
+    linked_attachments: Sequence[ParsedAttachment] | EllipsisType | None = ...
+    added_recipients: Sequence[Actor] = ()
+
+
+def _changed_draft(post: Post, changes: PostChanges, current: PostDraft) -> PostDraft:
+    draft = current if isinstance(changes.content, EllipsisType) else changes.content
+    summary = current.summary if isinstance(changes.summary, EllipsisType) else changes.summary
+    name = current.name if isinstance(changes.name, EllipsisType) else changes.name
+    return PostDraft(
+        draft.content_html,
+        draft.hashtags,
+        draft.mentioned,
+        draft.source,
+        post.type,
+        name,
+        summary,
+        draft.language if draft is not current else post.language,
+    )
+
+
+async def _current_draft(session: AsyncSession, post: Post) -> PostDraft:
+    extras = post.document if isinstance(post.document, dict) else {}
+    tags = [t for t in extras.get("tag") or [] if isinstance(t, dict)]
+    mentioned_uris = [t["href"] for t in tags if t.get("type") == "Mention" and t.get("href")]
+    mentioned = (
+        list(await session.scalars(select(Actor).where(Actor.uri.in_(mentioned_uris))))
+        if mentioned_uris
+        else []
+    )
+    hashtags = [
+        str(t["name"]).lstrip("#") for t in tags if t.get("type") == "Hashtag" and t.get("name")
+    ]
+    return PostDraft(
+        post.content_html,
+        hashtags,
+        mentioned,
+        post.source,
+        post.type,
+        post.name,
+        post.summary,
+        post.language,
+    )
+
+
+async def edit_post(
+    session: AsyncSession, uris: Uris, author: Actor, post: Post, changes: PostChanges
+) -> Post:
+    """Change a local post as asked and send its ``Update`` to the people it was sent to."""
+    audience = await session.get(Actor, post.audience_id) if post.audience_id else None
+    addressing = addressing_of(post, author, audience)
+    if changes.added_recipients:
+        new = [a.uri for a in changes.added_recipients if a.id != author.id]
+        addressing = (
+            addressing.adding(to=new) if post.visibility == MENTIONED else addressing.adding(cc=new)
+        )
+    draft = _changed_draft(post, changes, await _current_draft(session, post))
+    extras = dict(post.document or {}) if isinstance(post.document, dict) else {}
+    extras["addressing"] = addressing.as_document()
+    await _apply_draft(session, uris, post, draft, extras)
+    if not isinstance(changes.linked_attachments, EllipsisType):
+        await _set_attachments(session, uris, post, (), changes.linked_attachments or ())
+    post.updated = utcnow()
+    await session.flush()
+    named = await named_actors(session, addressing, author)
+    await replace_post_recipients(session, post.id, [a.id for a in named])
+    note = build_note(post, author, audience, with_context=False)
+    await send_post_activity(session, uris, author, "Update", note, addressing, named, audience)
     return post
 
 
@@ -192,66 +304,44 @@ async def edit_note(
     summary: str | EllipsisType | None = ...,
     mentions: Mapping[str, Actor] | None = None,
 ) -> Post:
-    """Change a local post's text (and content warning, when given); send its ``Update``."""
+    """Change a local post's Markdown text (and content warning, when given); the newly
+    mentioned are added to its recipients, as the web UI addressed them."""
     rendered = await render_post(session, uris, author, markdown, mentions)
-    parent = await _parent(session, post.in_reply_to_uri)
-    parent_author = parent[1] if parent is not None else None
-    previous = post.document if isinstance(post.document, dict) else {}
-    post.source = markdown
-    post.content_html = rendered.html
-    if not isinstance(summary, EllipsisType):
-        post.summary = summary or None
-        post.is_sensitive = bool(summary)
-    post.document = _extras(
-        uris,
-        rendered,
-        list(previous.get("attachment") or []),
-        parent_author if parent_author is not None and parent_author.id != author.id else None,
-    )
-    post.updated = utcnow()
-    await session.flush()
-    await replace_post_tags(session, post.id, rendered.hashtags)
-    await replace_post_mentions(session, post.id, [a.id for a in rendered.mentioned])
-    audience = await session.get(Actor, post.audience_id) if post.audience_id else None
-    note = build_note(post, author, audience, with_context=False)
-    to, cc = note_addressing(post, author, audience)
-    sent = await enqueue_activity(
+    draft = PostDraft.of(rendered, markdown, language=post.language)
+    return await edit_post(
         session,
+        uris,
         author,
-        build_activity(uris, "Update", author, note, to, cc),
-        to_followers=post.visibility != MENTIONED,
-        inboxes=_recipient_inboxes(post, rendered.mentioned, audience, parent_author),
+        post,
+        PostChanges(content=draft, summary=summary, added_recipients=rendered.mentioned),
     )
-    await redistribute_local(session, uris, audience, sent)
-    return post
 
 
 async def delete_note(session: AsyncSession, uris: Uris, author: Actor, post: Post) -> Post:
     """Keep the row as a tombstone and tell everyone who had the post."""
     audience = await session.get(Actor, post.audience_id) if post.audience_id else None
-    to, cc = note_addressing(post, author, audience)
-    mentioned = (
-        await session.scalars(
-            select(Actor).where(Actor.uri.in_(to + cc), Actor.is_local.is_(False))
-        )
-    ).all()
-    parent = await _parent(session, post.in_reply_to_uri)
+    addressing = addressing_of(post, author, audience)
+    named = await named_actors(session, addressing, author)
     post.deleted_at = utcnow()
     post.content_html = ""
     post.source = None
     await session.flush()
     tombstone = build_tombstone(post)
-    sent = await enqueue_activity(
-        session,
-        author,
-        build_activity(uris, "Delete", author, tombstone, to, cc),
-        to_followers=post.visibility != MENTIONED,
-        inboxes=_recipient_inboxes(
-            post, mentioned, audience, parent[1] if parent is not None else None
-        ),
+    await send_post_activity(
+        session, uris, author, "Delete", tombstone, addressing, named, audience
     )
-    await redistribute_local(session, uris, audience, sent)
     return post
 
 
-__all__ = ["RenderedPost", "addressing", "delete_note", "edit_note", "publish_note", "render_post"]
+__all__ = [
+    "PostChanges",
+    "PostDraft",
+    "RenderedPost",
+    "addressing",
+    "delete_note",
+    "edit_note",
+    "edit_post",
+    "publish_note",
+    "publish_post",
+    "render_post",
+]

@@ -6,16 +6,25 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.uris import Uris
+from commons.notifications import notify
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Post, Reaction
 from storage.models.posts import ANNOUNCE as ANNOUNCE
 from storage.models.posts import LIKE as LIKE
+from storage.models.posts import PUBLIC as PUBLIC_VISIBILITY
+
+
+class NotBoostable(ValueError):
+    """Only a public post may be boosted: a boost would show it to everyone."""
 
 
 async def react(session: AsyncSession, uris: Uris, actor: Actor, post: Post, kind: str) -> Reaction:
-    """Like or boost ``post``; its author hears of it, and a boost goes to our followers too."""
+    """Like or boost ``post``; its author hears of it (a notification when they are one of
+    ours), and a boost goes to our followers too."""
+    if kind == ANNOUNCE and post.visibility != PUBLIC_VISIBILITY:
+        raise NotBoostable(post.uri)
     existing = await session.scalar(
         select(Reaction).where(
             Reaction.kind == kind, Reaction.actor_id == actor.id, Reaction.post_id == post.id
@@ -38,6 +47,8 @@ async def react(session: AsyncSession, uris: Uris, actor: Actor, post: Post, kin
     await session.flush()
     inboxes = [] if author.is_local else [author.inbox_uri]
     await enqueue_activity(session, actor, activity, to_followers=kind == ANNOUNCE, inboxes=inboxes)
+    if author.is_local:
+        await notify(session, author.id, "like" if kind == LIKE else "boost", actor.id, post.id)
     return reaction
 
 

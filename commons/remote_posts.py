@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.addressing import replace_post_recipients
 from commons.attachments import store_remote_attachments
 from commons.hashtags import replace_post_tags
 from commons.markdown import sanitize_html
@@ -86,4 +87,16 @@ async def store_remote_post(
         else []
     )
     await replace_post_mentions(session, post.id, known)
+    await replace_post_recipients(session, post.id, await _local_recipients(session, obj))
     return post
+
+
+async def _local_recipients(session: AsyncSession, obj: ParsedObject) -> list[int]:
+    """Our residents the post is addressed to by name: they may read it, mentioned or not."""
+    named = [uri for uri in dict.fromkeys([*obj.to, *obj.cc]) if not is_public(uri)]
+    if not named:
+        return []
+    found = await session.scalars(
+        select(Actor.id).where(Actor.uri.in_(named), Actor.is_local.is_(True))
+    )
+    return list(found)

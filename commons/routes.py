@@ -2,7 +2,8 @@
 
 Mastodon dereferences the id of an object announced by a Group (and of any activity it
 cannot trust embedded), so every id we emit answers a GET. Only public ones for now:
-followers-only posts need the requester's signature, which comes with secure mode.
+followers-only posts need the requester's signature, which comes with secure mode. A post's
+author reads any of their posts back with their C2S bearer token, Markdown source included.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import iso
 from actors.routes import activity_response, wants_activitypub
 from commons.notes import build_note, build_tombstone
 from federation.vocab import build_context
+from outbox.c2s.auth import is_author_reading
+from outbox.c2s.errors import ClientError
 from outbox.collections import OBJECT_CARRYING_TYPES
 from quartiers.instance import instance_of
 from storage.models import Activity, Actor, Post
@@ -45,11 +48,15 @@ async def post_document(request: Request) -> Response:
         audience = await session.get(Actor, post.audience_id) if post.audience_id else None
     if not wants_activitypub(request):
         return await thread_page(request, post, author, audience)
-    if post.visibility != PUBLIC:
+    try:
+        is_author = await is_author_reading(request, instance, author)
+    except ClientError as error:
+        return JSONResponse({"error": error.reason}, status_code=error.status)
+    if post.visibility != PUBLIC and not is_author:
         raise HTTPException(404)
     if post.deleted_at is not None:
         return activity_response(build_tombstone(post), 410)
-    return activity_response(build_note(post, author, audience))
+    return activity_response(build_note(post, author, audience, for_author=is_author))
 
 
 def build_activity_tombstone(activity: Activity, deleted_at: datetime) -> dict[str, Any]:
@@ -63,18 +70,26 @@ def build_activity_tombstone(activity: Activity, deleted_at: datetime) -> dict[s
 
 
 async def activity_document(request: Request) -> Response:
-    """The activity as it was sent; a Create or Update of a deleted post is gone with it."""
+    """The activity as it was sent; a Create or Update of a deleted post is gone with it. One
+    that is not public is there for its sender's C2S token alone."""
     instance = instance_of(request)
     uri = f"{instance.uris.base}/activities/{request.path_params['activity_id']}"
     async with instance.database.session() as session:
         activity = await session.scalar(select(Activity).where(Activity.uri == uri))
-        if activity is None or not activity.is_public:
+        if activity is None:
             raise HTTPException(404)
+        sender = None if activity.is_public else await session.get(Actor, activity.actor_id)
         deleted_at = None
         if activity.type in OBJECT_CARRYING_TYPES and activity.object_uri:
             deleted_at = await session.scalar(
                 select(Post.deleted_at).where(Post.uri == activity.object_uri)
             )
+    if not activity.is_public:
+        try:
+            if sender is None or not await is_author_reading(request, instance, sender):
+                raise HTTPException(404)
+        except ClientError as error:
+            return JSONResponse({"error": error.reason}, status_code=error.status)
     if deleted_at is not None:
         return activity_response(build_activity_tombstone(activity, deleted_at), 410)
     document: dict[str, Any] = json.loads(activity.payload)

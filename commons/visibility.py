@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
-from storage.models import Follow, Membership, Post, PostMention
+from storage.models import Follow, Membership, Post, PostMention, PostRecipient
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.follows import ACCEPTED
 from storage.models.posts import FOLLOWERS, PUBLIC
@@ -26,8 +26,8 @@ def member_of(viewer_id: ViewerId) -> Select[int]:
 
 
 def visible_to(viewer_id: ViewerId | None) -> ColumnElement[bool]:
-    """Public posts to anyone; followers-only ones to accepted followers; mentioned-only ones
-    to the mentioned; anything to its author and, when addressed to a collective, its members."""
+    """Public posts to anyone; followers-only ones to accepted followers; any post to the actors
+    it names (addressed or mentioned), to its author and, when in a collective, its members."""
     if viewer_id is None:
         return Post.visibility == PUBLIC
     return or_(
@@ -36,4 +36,5 @@ def visible_to(viewer_id: ViewerId | None) -> ColumnElement[bool]:
         and_(Post.visibility == FOLLOWERS, Post.actor_id.in_(followed_by(viewer_id))),
         Post.audience_id.in_(member_of(viewer_id)),
         exists().where(PostMention.post_id == Post.id, PostMention.actor_id == viewer_id),
+        exists().where(PostRecipient.post_id == Post.id, PostRecipient.actor_id == viewer_id),
     )

@@ -37,7 +37,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         # The capped body reader of every route lives in the CLI package; it moves down with
         # the routes' plumbing (`endpoints`) or into `federation`.
         ("inbox.receive", "quartiers.bodies"),
-        ("outbox.c2s", "quartiers.bodies"),
+        ("outbox.c2s.routes", "quartiers.bodies"),
         ("webui.csrf", "quartiers.bodies"),
         # Settings are read from the CLI package; they move to `config` (the bottom).
         ("actors.accounts", "quartiers.settings"),
@@ -61,7 +61,11 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("inbox.context", "quartiers.instance"),
         ("inbox.routes", "quartiers.instance"),
         ("inbox.worker", "quartiers.instance"),
-        ("outbox.c2s", "quartiers.instance"),
+        ("outbox.c2s.actions", "quartiers.instance"),
+        ("outbox.c2s.auth", "quartiers.instance"),
+        ("outbox.c2s.events", "quartiers.instance"),
+        ("outbox.c2s.posts", "quartiers.instance"),
+        ("outbox.c2s.routes", "quartiers.instance"),
         ("webui.pages.accounts", "quartiers.instance"),
         ("webui.devices", "quartiers.instance"),
         ("webui.pages.sessions", "quartiers.instance"),
@@ -101,9 +105,10 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("commons.events", "outbox.activities"),
         ("commons.events", "outbox.enqueue"),
         ("commons.events", "outbox.recipients"),
-        ("commons.posts", "outbox.activities"),
-        ("commons.posts", "outbox.enqueue"),
-        ("commons.posts", "outbox.redistribution"),
+        ("commons.post_delivery", "outbox.activities"),
+        ("commons.post_delivery", "outbox.enqueue"),
+        ("commons.post_delivery", "outbox.recipients"),
+        ("commons.post_delivery", "outbox.redistribution"),
         ("commons.reactions", "outbox.activities"),
         ("commons.reactions", "outbox.enqueue"),
         ("commons.rsvp_wire", "outbox.activities"),
@@ -112,6 +117,8 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         # Routes in domain packages serve the outbox collection; they move to `endpoints/`.
         ("actors.routes", "outbox.collections"),
         ("commons.routes", "outbox.collections"),
+        ("commons.routes", "outbox.c2s.auth"),
+        ("commons.routes", "outbox.c2s.errors"),
     }
 )
 

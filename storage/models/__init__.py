@@ -8,7 +8,7 @@ from storage.models.events import Event, EventOccurrence, Rsvp
 from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
 from storage.models.media import Media, PostMention, PostTag
-from storage.models.posts import Post, Reaction
+from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
 from storage.models.sessions import WebSession
 
@@ -32,6 +32,7 @@ __all__ = [
     "PasswordReset",
     "Post",
     "PostMention",
+    "PostRecipient",
     "PostTag",
     "Reaction",
     "Rsvp",

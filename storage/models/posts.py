@@ -38,6 +38,9 @@ class Post(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     source: Mapped[str | None] = mapped_column(Text)
     content_html: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str | None] = mapped_column(Text)
+    """The title of one of ours (an Article's, a Page's, a Note's); a remote one has it in its
+    content."""
     summary: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
     visibility: Mapped[str] = mapped_column(String(16), default=PUBLIC)
@@ -61,3 +64,17 @@ class Reaction(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostRecipient(Base):
+    """An actor a post names in its ``to``, ``cc``, ``bto`` or ``bcc``: one who may read it."""
+
+    __tablename__ = "post_recipients"
+    __table_args__ = (Index("ix_post_recipients_actor", "actor_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )

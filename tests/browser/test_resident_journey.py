@@ -82,9 +82,11 @@ def publish_by_c2s(instance: LiveInstance, username: str, audience: str | None, 
         "type": "Note",
         "content": text,
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [instance.url(f"/@{username}/followers")],
     }
     if audience is not None:
-        note["audience"] = note["cc"] = instance.url(f"/@{audience}")
+        note["audience"] = instance.url(f"/@{audience}")
+        note["cc"] = [instance.url(f"/@{username}/followers"), note["audience"]]
     response = httpx2.post(
         instance.url(f"/@{username}/outbox"),
         content=json.dumps(note),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from actors.services import ensure_instance_actor
 from commons.remote_posts import store_remote_post
 from federation.parsing import parse_object
+from federation.vocab import PUBLIC
 from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import (
@@ -27,7 +28,7 @@ from storage.models import (
     Reaction,
 )
 from tests.actors.actor_support import use_session_keys
-from tests.webui.web_support import Resident, session_cookie
+from tests.webui.web_support import Resident, resident, session_cookie
 from tests.webui.web_support import log_in_as as create_and_log_in
 from webui.session import SESSION_COOKIE
 
@@ -184,10 +185,21 @@ async def test_image_with_alt_is_attached_and_missing_alt_keeps_the_text(
 async def test_visibility_choices_are_kept_and_checked(
     client: httpx2.AsyncClient, settings: Settings, database: Database
 ) -> None:
+    _account, bob = await resident(database, settings, "bob")
     amelie = await log_in_as(client, settings, database, "amelie")
-    response = await compose(client, amelie, "Entre nous", visibility="followers")
-    assert response.status_code == 303
-    assert (await latest_post(database, amelie.actor.id)).visibility == "followers"
+    followers = amelie.actor.followers_uri
+    # Each visibility is a way of filling the addressing, as a client of the API would
+    for visibility, text, to, cc in (
+        ("public", "Pour tous", [PUBLIC], [followers]),
+        ("followers", "Entre nous", [followers], []),
+        ("mentioned", "@bob rien que toi", [bob.uri], []),
+    ):
+        response = await compose(client, amelie, text, visibility=visibility)
+        assert response.status_code == 303
+        post = await latest_post(database, amelie.actor.id)
+        assert post.visibility == visibility
+        assert post.document is not None
+        assert post.document["addressing"] == {"to": to, "cc": cc, "bto": [], "bcc": []}
     bad = await compose(client, amelie, "Texte gardé", visibility="everyone")
     assert bad.status_code == 400 and "Texte gardé" in bad.text
 

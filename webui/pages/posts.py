@@ -13,8 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
+from commons.markdown import html_to_text
 from commons.mentions import resolve_mentions
-from commons.notifications import notify
 from commons.post_cards import PostCard, link_of
 from commons.posts import delete_note, edit_note
 from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
@@ -139,7 +139,8 @@ async def _own_local_post(request: Request, viewer: Viewer) -> tuple[Post, Actor
 async def edit_form(request: Request) -> Response:
     viewer = await require_viewer(request)
     post, author = await _own_local_post(request, viewer)
-    values = {"text": post.source or "", "summary": post.summary or ""}
+    text = post.source if post.source is not None else html_to_text(post.content_html)
+    values = {"text": text, "summary": post.summary or ""}
     card = PostCard(post, author, instance_of(request).settings.base_url)
     return render(request, "posts/edit.html", {"card": card, "values": values, "errors": {}})
 
@@ -227,10 +228,6 @@ async def _toggle(request: Request, kind: str) -> Response:
             await undo_reaction(session, instance.uris, actor, existing)
         else:
             await react(session, instance.uris, actor, post, kind)
-            if author.is_local:
-                await notify(
-                    session, author.id, "like" if kind == LIKE else "boost", actor.id, post.id
-                )
     card = PostCard(post, author, instance.settings.base_url)
     return RedirectResponse(safe_next(form.get("next"), card.page_url), status_code=303)
 

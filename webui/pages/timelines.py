@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from actors.follows import answer_follow_request, follow
 from commons.hashtags import is_tag, normalise_tag
-from commons.notifications import list_notifications, mark_all_read, notify
+from commons.notifications import list_notifications, mark_all_read
 from commons.post_cards import link_of
 from commons.search import Failure, search
 from commons.timelines import (
@@ -239,9 +239,6 @@ async def follow_from_search(request: Request) -> Response:
             flash(request, _("You cannot follow yourself."), "error")
             return RedirectResponse(back, status_code=303)
         row = await follow(session, instance.uris, follower, target)
-        if target.is_local and not target.is_group:
-            kind = "follow" if row.state == ACCEPTED else "follow_request"
-            await notify(session, target.id, kind, follower.id)
         pending = row.state != ACCEPTED
         name = target.name or target.username
     if pending:
