@@ -48,7 +48,7 @@ def small_png(path: Path) -> Path:
 async def log_in(page: Page, instance: LiveInstance, username: str, password: str) -> None:
     await page.goto(instance.url("/"))
     await page.get_by_role("navigation").get_by_role("link", name=fr("Log in")).click()
-    await page.get_by_label(fr("Your name")).fill(username)
+    await page.get_by_label(field(fr("Account name"))).fill(username)
     await page.get_by_label(field(fr("Password"))).fill(password)
     await page.get_by_label(field(fr("Password"))).press("Enter")
     await page.wait_for_load_state()

@@ -30,6 +30,7 @@ from storage.models import Actor, Follow
 from storage.models.follows import ACCEPTED
 from webui import i18n
 from webui.csrf import read_form
+from webui.pages.event_cards import event_card
 from webui.pages.posts import safe_next, visibility_options
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
@@ -217,6 +218,7 @@ async def search_page(request: Request) -> Response:
         "message": message,
         "following": following,
         "link_of": link_of,
+        "event_cards": [event_card(entry) for entry in result.events] if result else [],
     }
     return render(request, "timelines/search.html", context)
 
