@@ -160,10 +160,12 @@ async def test_no_main_page_is_wider_than_the_screen(
         assert response is not None and response.status == 200, (name, path)
         await page.wait_for_load_state("load")
 
-        # Then the document is no wider than the window
-        width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        if width[0] > width[1]:
-            too_wide.append(f"{name}: {width[0]} px in {width[1]} px")
+        # Then the document is no wider than the screen (a phone would zoom out to show it all,
+        # so the window's own width is not the measure)
+        screen = 390 if phone else 1280
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        if width > screen:
+            too_wide.append(f"{name}: {width} px on a {screen} px screen")
         await screenshot(page, f"ux-{name}-{size_of(phone)}")
         await context.close()
     assert not too_wide, too_wide
