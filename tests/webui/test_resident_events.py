@@ -210,6 +210,20 @@ async def test_following_a_neighbour_from_their_profile(
     again = (await client.get("/@lucie", headers=HTML)).text
     assert "Vous suivez" in again and 'action="/search/follow"' not in again
 
+    # When he stops following her from there
+    assert ">Ne plus suivre<" in again
+    response = await client.post(
+        "/search/unfollow",
+        data={"csrf_token": karim.csrf, "actor_id": actor_id[1], "next": "/@lucie"},
+    )
+
+    # Then he follows her no more, and the Follow button is back
+    assert response.status_code == 303 and response.headers["location"] == "/@lucie"
+    async with database.session() as session:
+        assert await session.scalar(select(Follow.id).where(
+            Follow.follower_id == karim.actor.id)) is None  # fmt: skip
+    assert 'action="/search/follow"' in (await client.get("/@lucie", headers=HTML)).text
+
 
 async def test_the_menu_counts_unread_notifications(
     client: httpx2.AsyncClient, settings: Settings, database: Database
