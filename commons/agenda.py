@@ -85,6 +85,7 @@ def _item(row: Any, start: datetime, end: datetime | None) -> AgendaItem:
         is_series=row.rrule is not None,
         organiser_name=row.name or row.username,
         organiser_handle=f"{row.username}@{row.domain}",
+        rule=row.rrule,
     )
 
 

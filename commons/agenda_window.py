@@ -131,6 +131,7 @@ class AgendaItem:
     is_series: bool
     organiser_name: str
     organiser_handle: str
+    rule: str | None = None
 
     @property
     def is_cancelled(self) -> bool:

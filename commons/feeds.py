@@ -10,6 +10,7 @@ times carry the organiser's TZID, and a series keeps its RRULE and EXDATE so the
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,6 +29,7 @@ PRODID = "-//Quartiers Collaboratifs//Agenda//FR"
 FOLD_OCTETS = 75
 VTIMEZONE_FROM = date(2000, 1, 1)
 VTIMEZONE_UNTIL = date(2038, 1, 1)
+BREAKS = re.compile(r"</p>|<br\s*/?>|</li>|</h[1-6]>|</blockquote>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +43,13 @@ class FeedEntry:
 
 
 def plain_text(event: Event) -> str:
-    """The description as plain text: the Markdown source of ours, the HTML of others stripped."""
-    if event.description_source:
-        return event.description_source.strip()
-    text = nh3.clean(event.description_html.replace("</p>", "</p>\n"), tags=set())
-    return html.unescape(text).strip()
+    """The description as plain text for calendar apps: the rendered HTML (of our Markdown or
+    of another server) without its tags, a paragraph or a list item a line."""
+    if not event.description_html:
+        return (event.description_source or "").strip()
+    marked = BREAKS.sub("\n", event.description_html.replace("<li>", "<li>• "))
+    text = html.unescape(nh3.clean(marked, tags=set()))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def location_text(event: Event) -> str:

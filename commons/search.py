@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -19,16 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.neighbours import note_if_neighbour
 from actors.remote import store_remote_actor
+from commons.agenda import first_dates
 from commons.mentions import MENTION_RE, mention_key
 from commons.post_cards import PostCard, card_details, select_cards
+from commons.recurrence import Occurrence
 from commons.remote_posts import POST_TYPES, store_remote_post
+from commons.upcoming import AHEAD, UpcomingEvent
 from commons.visibility import visible_to
 from federation.errors import FederationError
 from federation.parsing import parse_object
 from federation.vocab import ACTOR_TYPES, first_str, same_origin
 from federation.webfinger import resolve_actor_via_webfinger
 from quartiers.instance import Instance
-from storage.models import Actor, Post
+from storage.models import Actor, Event, Post
 from storage.models.posts import PUBLIC
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class SearchResult:
     kind: str = "text"
     actors: list[Actor] = field(default_factory=list)
     cards: list[PostCard] = field(default_factory=list)
+    events: list[UpcomingEvent] = field(default_factory=list)
     failure: Failure | None = None
 
 
@@ -103,6 +108,38 @@ async def search_text(
         )
     ).all()
     return list(actors), cards
+
+
+async def search_events(session: AsyncSession, words: str, now: datetime) -> list[UpcomingEvent]:
+    """Events (not deleted) whose title, description or place contains ``words``: the coming
+    ones first, each at its next date, then the past ones, latest first."""
+    pattern = _like_pattern(words.lower())
+    rows = (
+        await session.execute(
+            select(Event, Actor)
+            .join(Actor, Actor.id == Event.actor_id)
+            .where(
+                Event.deleted_at.is_(None),
+                Actor.is_gone.is_(False),
+                or_(
+                    func.lower(Event.title).like(pattern, escape="\\"),
+                    func.lower(Event.description_html).like(pattern, escape="\\"),
+                    func.lower(Event.place_name).like(pattern, escape="\\"),
+                ),
+            )
+            .order_by(Event.start_time.desc())
+            .limit(RESULTS * 2)
+        )
+    ).all()
+    upcoming = await first_dates(session, [event for event, _ in rows], now, now + AHEAD)
+    coming = [UpcomingEvent(e, a, upcoming[e.id]) for e, a in rows if e.id in upcoming]
+    coming.sort(key=lambda entry: entry.next.start)
+    past = [
+        UpcomingEvent(e, a, Occurrence(e.start_time, e.end_time))
+        for e, a in rows
+        if e.id not in upcoming
+    ]
+    return (coming + past)[:RESULTS]
 
 
 async def _store_actor_document(instance: Instance, actor_url: str) -> Actor | None:
@@ -252,4 +289,5 @@ async def search(instance: Instance, query: str, viewer_id: int | None) -> Searc
             result.actors, result.cards = await search_text(
                 session, query, viewer_id, instance.settings.base_url
             )
+            result.events = await search_events(session, query, datetime.now(UTC))
     return result

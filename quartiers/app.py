@@ -33,6 +33,7 @@ from webui.pages import routes as page_routes
 from webui.routes import routes as web_routes
 from webui.session import SESSION_COOKIE, SESSION_MAX_AGE, ViewerMiddleware
 from webui.templating import build_templates
+from webui.unread import UnreadCountMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "webui" / "static"
 
@@ -103,6 +104,7 @@ def create_app(
                 https_only=settings.secure_cookies,
             ),
             Middleware(ViewerMiddleware),
+            Middleware(UnreadCountMiddleware),
             *(
                 [Middleware(SecureModeMiddleware, instance=instance)]
                 if settings.federation.secure_mode

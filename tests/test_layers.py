@@ -68,6 +68,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("outbox.c2s.routes", "quartiers.instance"),
         ("webui.pages.accounts", "quartiers.instance"),
         ("webui.devices", "quartiers.instance"),
+        ("webui.unread", "quartiers.instance"),
         ("webui.pages.sessions", "quartiers.instance"),
         ("webui.pages.admin", "quartiers.instance"),
         ("webui.pages.agenda", "quartiers.instance"),

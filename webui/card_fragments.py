@@ -48,6 +48,7 @@ def card_version(card: PostCard) -> tuple[Any, ...]:
         author.domain,
         author.url,
         author.uri,
+        author.icon_url,
         tuple((media.id, media.alt_text, media.content_type) for media in card.attachments),
     )
 

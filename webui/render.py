@@ -29,6 +29,7 @@ def render(
         "instance_name": settings.server.name,
         "instance_handle": f"instance@{settings.server.domain}",
         "city": settings.server.city,
+        "unread_count": getattr(request.state, "unread_count", 0),
         **context,
     }
     response = templates.TemplateResponse(request, template, full_context, status_code=status_code)

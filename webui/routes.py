@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -9,15 +10,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from commons.agenda import AgendaQuery
 from commons.timelines import local_timeline
+from commons.upcoming import upcoming_events
 from quartiers.instance import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP
 from webui import i18n
+from webui.pages.event_cards import event_card
 from webui.render import render
 
 LANG_COOKIE = "lang"
 PREVIEW_SIZE = 10
+UPCOMING_SIZE = 5
 
 
 def kind_labels() -> dict[str, str]:
@@ -43,7 +48,11 @@ async def index(request: Request) -> Response:
             instance.settings.base_url,
             limit=PREVIEW_SIZE,
         )
+        upcoming = await upcoming_events(
+            session, AgendaQuery(local_only=True), datetime.now(UTC), limit=UPCOMING_SIZE
+        )
     context: dict[str, Any] = {
+        "event_cards": [event_card(entry) for entry in upcoming],
         "collectives": collectives,
         "cards": page.cards,
         "kind_labels": kind_labels(),

@@ -96,6 +96,8 @@ async def test_a_click_or_a_found_address_places_the_venue(
             await context.add_cookies([cookie])  # type: ignore[list-item]
             page = await context.new_page()
             await page.goto(instance.url("/events/new"))
+            more = fr("More options: repetition, places, online link, time zone, map")
+            await page.locator("summary", has_text=more).click()
             latitude = page.locator("#field-latitude")
             longitude = page.locator("#field-longitude")
 

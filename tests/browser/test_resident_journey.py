@@ -48,7 +48,7 @@ def small_png(path: Path) -> Path:
 async def log_in(page: Page, instance: LiveInstance, username: str, password: str) -> None:
     await page.goto(instance.url("/"))
     await page.get_by_role("navigation").get_by_role("link", name=fr("Log in")).click()
-    await page.get_by_label(fr("Your name")).fill(username)
+    await page.get_by_label(field(fr("Account name"))).fill(username)
     await page.get_by_label(field(fr("Password"))).fill(password)
     await page.get_by_label(field(fr("Password"))).press("Enter")
     await page.wait_for_load_state()
@@ -143,10 +143,7 @@ async def test_a_new_resident_joins_posts_follows_another_quartier_and_replies(
     # When she writes a post with a photo and its description
     await page.goto(paquis.url("/compose"))
     await page.get_by_label(fr("Your message")).fill("Premières tomates au jardin #pâquis")
-    more = page.locator("summary", has_text=fr("More options: content warning, audience, images"))
-    await more.focus()
-    await page.keyboard.press("Enter")
-    image_label = fr("Image %(number)d") % {"number": 1}
+    image_label = fr("Add a photo (optional)")
     await page.get_by_label(field(image_label)).set_input_files(small_png(tmp_path / "tomates.png"))
     alt_label = fr("Description of image %(number)d (required with the image)") % {"number": 1}
     await page.get_by_label(alt_label).fill(ALT_TEXT)

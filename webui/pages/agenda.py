@@ -26,14 +26,17 @@ from starlette.routing import BaseRoute, Route
 from commons import agenda
 from commons.agenda import AgendaDay, AgendaItem, AgendaQuery, Window
 from commons.feeds import AtomFeed, FeedEntry, build_atom, build_calendar, location_text
+from commons.occurrences import date_on
 from commons.recurrence import Occurrence
+from commons.upcoming import JoinedDate, joined_dates
 from quartiers.instance import instance_of
 from storage.models import Account, Actor, Event, Rsvp
 from storage.models.actors import GROUP
-from storage.models.events import RSVP_ACCEPTED
+from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
 from webui import formats, i18n
 from webui.csrf import read_form
-from webui.pages.agenda_view import AgendaPrinter
+from webui.pages.agenda_view import AgendaPrinter, first_of_each_series
+from webui.pages.event_cards import event_card
 from webui.pages.event_forms import category_labels
 from webui.render import render
 from webui.session import flash, require_viewer
@@ -41,6 +44,7 @@ from webui.session import flash, require_viewer
 VIEWS = ("day", "week", "month")
 PER_DAY = {"day": None, "week": 6, "month": 3}
 LIST_LENGTH = 40
+MY_EVENTS = 50
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=366)
 FEED_LIMIT = 1000
@@ -221,6 +225,7 @@ async def _agenda_page(request: Request, kind: str) -> Response:
                 days, later = await agenda.upcoming_days(
                     session, scope.query, moment, zone, limit=LIST_LENGTH
                 )
+                days = first_of_each_series(days)
                 more = _url(scope.path, filters, **{"from": later}) if later else None
             context |= {
                 "days": days,
@@ -259,7 +264,7 @@ async def _agenda_page(request: Request, kind: str) -> Response:
                             day_title=shown["day_title"], link=shown["link"])  # fmt: skip
     context["days"] = printer.days(context["days"])
     if context["grid"] is not None:
-        context["grid"] = printer.grid(context["grid"])
+        context["grid"] = printer.grid(context["grid"], today)
     context["category_labels"] = category_labels()
     return render(request, "agenda/index.html", context)
 
@@ -398,6 +403,32 @@ async def event_ics(request: Request) -> Response:
     return ics_response(body, filename=f"{uuid[:64]}.ics")
 
 
+async def occurrence_ics(request: Request) -> Response:
+    """One date of a series, for "add to my calendar" on that date's page: that date only."""
+    instance = instance_of(request)
+    base_url = instance.settings.base_url
+    uuid = request.path_params["uuid"]
+    try:
+        day = date.fromisoformat(request.path_params["day"])
+    except ValueError:
+        raise HTTPException(404, "no such date") from None
+    async with instance.database.session() as session:
+        row = (
+            await session.execute(
+                select(Event, Actor)
+                .join(Actor, Actor.id == Event.actor_id)
+                .where(Event.uri == f"{base_url}/events/{uuid}", Event.deleted_at.is_(None))
+            )
+        ).first()
+        found = await date_on(session, row[0], day) if row is not None and row[0].rrule else None
+    if row is None or found is None:
+        raise HTTPException(404, "no such date")
+    event, actor = row
+    entry = FeedEntry(event, actor, _occurrence_url(base_url, event, found.start), found.start)
+    body = build_calendar([entry], name=event.title)
+    return ics_response(body, filename=f"{uuid[:64]}-{day.isoformat()}.ics")
+
+
 # My calendar: the events I joined, at a secret address
 
 
@@ -415,12 +446,24 @@ async def my_calendar(request: Request) -> Response:
             assert account is not None
             account.calendar_token = token = _new_token()
     feed_url = f"{instance.settings.base_url}/calendar/{token}.ics"
+    async with instance.database.session() as session:
+        joined = await joined_dates(session, viewer.actor.id, _now(), limit=MY_EVENTS)
     context = {
+        "event_cards": [event_card(entry, _joined_note(entry)) for entry in joined],
         "feed_url": feed_url,
         "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
-        "title": i18n.gettext("My calendar"),
+        "title": i18n.gettext("My events"),
     }
     return render(request, "agenda/calendar.html", context)
+
+
+def _joined_note(entry: JoinedDate) -> str:
+    _ = i18n.gettext
+    if entry.state == RSVP_PENDING:
+        return _("Waiting for the organiser's answer")
+    if entry.state == RSVP_WAITLIST:
+        return _("On the waiting list")
+    return _("You take part in every date") if entry.whole_series else _("You take part")
 
 
 async def rotate_calendar_token(request: Request) -> Response:
@@ -483,6 +526,7 @@ routes: list[BaseRoute] = [
     Route("/agenda/collective/{name}.atom", _atom_endpoint("collective"), name="collective_atom"),
     Route("/agenda/collective/{name}", collective_agenda, name="collective_agenda"),
     Route("/events/{uuid}.ics", event_ics, name="event_ics"),
+    Route("/events/{uuid}/occurrences/{day}/calendar.ics", occurrence_ics, name="occurrence_ics"),
     Route("/calendar", my_calendar, name="my_calendar"),
     Route("/calendar/rotate", rotate_calendar_token, methods=["POST"], name="rotate_calendar"),
     Route("/calendar/{token}.ics", personal_ics, name="personal_calendar"),

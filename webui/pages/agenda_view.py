@@ -13,8 +13,11 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from commons.agenda import AgendaDay, AgendaItem
+from commons.event_words import describe_rule
 from webui import i18n
 from webui.formats import count_text, sentence_start
+
+GRID_TITLES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +40,22 @@ class ShownDay:
 
 
 @dataclass(frozen=True, slots=True)
+class GridEntry:
+    title: str
+    href: str
+    is_cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
 class GridCell:
+    """A day of the month grid: its first titles, and "+N" for the rest (on the day's page)."""
+
     number: int
     href: str | None
     count: str
+    entries: list[GridEntry]
+    more: int
+    is_today: bool
 
 
 class AgendaPrinter:
@@ -76,7 +91,7 @@ class AgendaPrinter:
                 meta += ", "
             meta += item.locality or ""
         if item.is_series:
-            meta += " · " + self.repeats
+            meta += " · " + (describe_rule(item.rule) or self.repeats)
         if not item.is_local:
             meta += " · " + item.organiser_handle.split("@")[1]
         return ShownItem(
@@ -108,19 +123,42 @@ class AgendaPrinter:
             )
         return shown
 
-    def grid(self, weeks: Sequence[Sequence[AgendaDay | None]]) -> list[list[GridCell | None]]:
+    def grid(
+        self, weeks: Sequence[Sequence[AgendaDay | None]], today: date
+    ) -> list[list[GridCell | None]]:
         return [
-            [
-                None
-                if cell is None
-                else GridCell(
-                    number=cell.day.day,
-                    href=self.day_href(cell.day) if cell.total else None,
-                    count=count_text("%(num)s event", "%(num)s events", cell.total)
-                    if cell.total
-                    else "",
-                )
-                for cell in week
-            ]
-            for week in weeks
+            [None if cell is None else self.cell(cell, today) for cell in week] for week in weeks
         ]
+
+    def cell(self, day: AgendaDay, today: date) -> GridCell:
+        entries = [
+            GridEntry(item.title, self.link(item), item.is_cancelled)
+            for item in day.items[:GRID_TITLES]
+        ]
+        return GridCell(
+            number=day.day.day,
+            href=self.day_href(day.day) if day.total else None,
+            count=count_text("%(num)s event", "%(num)s events", day.total) if day.total else "",
+            entries=entries,
+            more=max(day.total - len(entries), 0),
+            is_today=day.day == today,
+        )
+
+
+def first_of_each_series(days: Sequence[AgendaDay]) -> list[AgendaDay]:
+    """A list of upcoming dates with each series once, at its first date there (the series'
+    page lists the others); days left empty are dropped."""
+    seen: set[int] = set()
+    kept = []
+    for day in days:
+        items = []
+        for item in day.items:
+            if item.is_series:
+                if item.event_id in seen:
+                    continue
+                seen.add(item.event_id)
+            items.append(item)
+        if items:
+            day.items, day.total = items, len(items)
+            kept.append(day)
+    return kept

@@ -13,13 +13,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from commons.attachments import MAX_ATTACHMENTS
-from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, store_image
+from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, media_path, store_image
 from commons.mentions import resolve_mentions
 from commons.post_cards import PostCard, card_details
 from commons.posts import publish_note
 from commons.visibility import visible_to
 from quartiers.instance import instance_of
-from storage.models import Actor, Membership, Post
+from storage.models import Actor, Media, Membership, Post
 from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
 from storage.models.posts import PUBLIC
 from webui import i18n
@@ -121,6 +121,61 @@ def _uploads(form: FormData) -> list[tuple[int, UploadFile, str]]:
     return found
 
 
+async def _kept_images(
+    session: AsyncSession, owner: Actor, form: FormData, skip: set[int]
+) -> dict[int, Media]:
+    """Images sent with a form that came back refused, kept so nobody chooses them again:
+    the viewer's own, not yet in a post, by the key the form carried."""
+    keys = {
+        slot: key
+        for slot in range(1, MAX_ATTACHMENTS + 1)
+        if slot not in skip and (key := form_text(form, f"kept{slot}"))
+    }
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(Media).where(
+            Media.key.in_(keys.values()),
+            Media.owner_id == owner.id,
+            Media.post_id.is_(None),
+            Media.data.is_not(None),
+        )
+    )
+    by_key = {media.key: media for media in rows}
+    return {slot: by_key[key] for slot, key in keys.items() if key in by_key}
+
+
+async def _keep_uploads(
+    request: Request,
+    viewer: Viewer,
+    uploads: list[tuple[int, UploadFile, str]],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Store the images of a refused form (without their description yet) so the form comes
+    back with them; an image that cannot be read gets its reason beside its field instead."""
+    kept: dict[str, str] = {}
+    images = []  # decoded off the event loop, before the transaction opens
+    for slot, upload, alt in uploads:
+        try:
+            images.append((slot, await clean_image_off_loop(await read_upload(upload)), alt))
+        except MediaError as error:
+            errors[f"image{slot}"] = media_error_message(error.code)
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        owner = await session.get(Actor, viewer.actor.id)
+        assert owner is not None
+        for slot, image, alt in images:
+            media = await store_image(session, owner, image, alt, require_alt=False)
+            kept |= _kept_values({slot: media})
+    return kept
+
+
+def _kept_values(kept: dict[int, Media]) -> dict[str, str]:
+    return {f"kept{slot}": media.key for slot, media in kept.items()} | {
+        f"kept_src{slot}": media_path(media) for slot, media in kept.items()
+    }
+
+
 async def publish(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await read_form(request, max_files=MAX_ATTACHMENTS)
@@ -138,13 +193,9 @@ async def publish(request: Request) -> Response:
     if values["visibility"] not in VISIBILITIES:
         errors["visibility"] = _("Choose who can read this post.")
     uploads = _uploads(form)
-    for slot, _upload, alt in uploads:
-        if not alt:
-            errors[f"alt{slot}"] = media_error_message("missing_alt")
-        elif len(alt) > MAX_ALT_TEXT:
-            errors[f"alt{slot}"] = media_error_message("alt_too_long")
     audience: Actor | None = None
     async with instance.database.session() as session:
+        kept = await _kept_images(session, viewer.actor, form, {slot for slot, _u, _a in uploads})
         if values["audience"]:
             audience = next(
                 (
@@ -156,29 +207,43 @@ async def publish(request: Request) -> Response:
             )
             if audience is None:
                 errors["audience"] = _("You are not a member of this collective.")
+    for slot in sorted({slot for slot, _u, _a in uploads} | set(kept)):
+        alt = values[f"alt{slot}"]
+        if not alt:
+            errors[f"alt{slot}"] = media_error_message("missing_alt")
+        elif len(alt) > MAX_ALT_TEXT:
+            errors[f"alt{slot}"] = media_error_message("alt_too_long")
     parent: PostCard | None = None
     if values["in_reply_to"]:
         parent = await _parent_card(request, viewer, values["in_reply_to"])
         if parent is None:
             errors["text"] = _("The post you are answering is no longer available.")
     if errors:
-        if uploads:
-            errors.setdefault("images", _("Please choose your images again."))
+        values |= _kept_values(kept) | await _keep_uploads(request, viewer, uploads, errors)
         context = await compose_context(request, viewer, values, errors, parent)
         return render(request, "posts/compose.html", context, 400)
     mentions = await resolve_mentions(instance, values["text"])
     try:
-        images = []  # decoded off the event loop, before the transaction opens
+        images = {}  # decoded off the event loop, before the transaction opens
         for slot, upload, alt in uploads:
             try:
-                images.append((await clean_image_off_loop(await read_upload(upload)), alt))
+                images[slot] = (await clean_image_off_loop(await read_upload(upload)), alt)
             except MediaError as error:
                 error.code = f"{slot}:{error.code}"
                 raise
         async with instance.database.transaction() as session:
             author = await session.get(Actor, viewer.actor.id)
             assert author is not None
-            media = [await store_image(session, author, image, alt) for image, alt in images]
+            media = []
+            for slot in range(1, MAX_ATTACHMENTS + 1):
+                if slot in images:
+                    image, alt = images[slot]
+                    media.append(await store_image(session, author, image, alt))
+                elif slot in kept:
+                    row = await session.get(Media, kept[slot].id)
+                    assert row is not None
+                    row.alt_text = values[f"alt{slot}"]
+                    media.append(row)
             post = await publish_note(
                 session,
                 instance.uris,
@@ -196,6 +261,7 @@ async def publish(request: Request) -> Response:
         failed_slot, _sep, code = error.code.partition(":")
         errors[f"image{failed_slot}"] = media_error_message(code)
         errors.setdefault("images", _("Please choose your images again."))
+        values |= _kept_values(kept)
         context = await compose_context(request, viewer, values, errors, parent)
         return render(request, "posts/compose.html", context, 400)
     flash(request, _("Your post is published."))

@@ -64,6 +64,9 @@ async def occurrence_page(request: Request) -> Response:
         "date_joinable": event.is_local
         or date_rsvps.remote_occurrence_uri(event, found.start) is not None,
         "date_over": (found.end or found.start) < utcnow(),
+        "ics_url": f"{page_url(event)}/occurrences/{day.isoformat()}/calendar.ics"
+        if event.is_local
+        else None,
     }
     return render(request, "events/event.html", context)
 

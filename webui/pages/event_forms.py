@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.datastructures import FormData, UploadFile
 
 from commons.event_shapes import CATEGORIES, DEFAULT_TIMEZONE
-from commons.events import EventFields
+from commons.events import MAX_CAPACITY, MAX_TITLE, EventFields
 from storage.models import Actor, Event
-from storage.models.events import JOIN_MODES
+from storage.models.events import JOIN_EXTERNAL, JOIN_MODES
 from webui import i18n
 from webui.uploads import read_upload
 
@@ -241,6 +241,29 @@ def _rule(repeat: str, custom: str, start: datetime) -> str | None:
     return None
 
 
+def _check_at_once(result: EventForm, start: datetime | None, end: datetime | None) -> None:
+    """What the services would refuse one at a time, found together so the page shows every
+    problem at once (the services still check everything)."""
+    values = result.values
+    if not values["title"]:
+        result.refuse("missing_title")
+    elif len(values["title"]) > MAX_TITLE:
+        result.refuse("title_too_long")
+    online_url = values["online_url"]
+    if online_url and not online_url.startswith(("https://", "http://")):
+        result.refuse("bad_link")
+    if not (values["place_name"] or values["street_address"] or online_url):
+        result.refuse("missing_place")
+    if start is not None and end is not None and end <= start:
+        result.refuse("end_before_start")
+    if values["join_mode"] == JOIN_EXTERNAL and not values["external_registration_url"].startswith(
+        ("https://", "http://")
+    ):
+        result.refuse("missing_registration_link")
+    if values["capacity"].isdigit() and not 1 <= int(values["capacity"]) <= MAX_CAPACITY:
+        result.refuse("bad_capacity")
+
+
 async def read_event_form(form: FormData) -> EventForm:
     """What was typed, and EventFields when it can be read (the services check the rest)."""
     values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS}
@@ -280,6 +303,7 @@ async def read_event_form(form: FormData) -> EventForm:
             result.image = data
             if not values["image_alt"]:
                 errors["image_alt"] = error_message("missing_alt")
+    _check_at_once(result, start, end)
     if values["category"] not in CATEGORIES:
         result.refuse("invalid_category")
     if values["join_mode"] not in JOIN_MODES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -9,14 +11,18 @@ from starlette.responses import Response
 
 from actors.documents import webfinger_handle
 from actors.groups import load_group_profile
+from commons.agenda import AgendaQuery
+from commons.upcoming import upcoming_events
 from quartiers.instance import instance_of
-from storage.models import Actor, Post
+from storage.models import Actor, Follow, Post
 from storage.models.posts import PUBLIC
+from webui.pages.event_cards import event_card
 from webui.render import render
 from webui.routes import kind_labels
 from webui.session import current_viewer
 
 PROFILE_POSTS = 20
+PROFILE_EVENTS = 4
 
 
 async def latest_posts(session: AsyncSession, actor: Actor) -> list[tuple[Post, Actor]]:
@@ -49,7 +55,27 @@ async def profile_page(request: Request, session: AsyncSession, actor: Actor) ->
         if actor.is_group and not actor.is_gone
         else None
     )
+    upcoming = (
+        await upcoming_events(
+            session, AgendaQuery(actor_id=actor.id), datetime.now(UTC), limit=PROFILE_EVENTS
+        )
+        if not actor.is_gone
+        else []
+    )
+    follow_state = None
+    if viewer is not None and viewer.actor.id != actor.id and not actor.is_gone:
+        follow_state = await session.scalar(
+            select(Follow.state).where(
+                Follow.follower_id == viewer.actor.id, Follow.followed_id == actor.id
+            )
+        )
     context = {
+        "event_cards": [event_card(entry) for entry in upcoming],
+        "may_follow": viewer is not None
+        and viewer.actor.id != actor.id
+        and actor.type != "Application"
+        and follow_state is None,
+        "follow_state": follow_state,
         "actor": actor,
         "handle": webfinger_handle(actor, instance.settings),
         "posts": posts,

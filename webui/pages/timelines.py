@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from actors.follows import answer_follow_request, follow
+from actors.follows import answer_follow_request, follow, unfollow
 from commons.hashtags import is_tag, normalise_tag
 from commons.notifications import list_notifications, mark_all_read
 from commons.post_cards import link_of
@@ -30,6 +30,7 @@ from storage.models import Actor, Follow
 from storage.models.follows import ACCEPTED
 from webui import i18n
 from webui.csrf import read_form
+from webui.pages.event_cards import event_card
 from webui.pages.posts import safe_next, visibility_options
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
@@ -217,6 +218,7 @@ async def search_page(request: Request) -> Response:
         "message": message,
         "following": following,
         "link_of": link_of,
+        "event_cards": [event_card(entry) for entry in result.events] if result else [],
     }
     return render(request, "timelines/search.html", context)
 
@@ -248,6 +250,26 @@ async def follow_from_search(request: Request) -> Response:
     return RedirectResponse(back, status_code=303)
 
 
+async def unfollow_from_profile(request: Request) -> Response:
+    """Stop following someone (or withdraw the request), from their profile."""
+    viewer = await require_viewer(request)
+    form = await read_form(request)
+    instance = instance_of(request)
+    actor_id = form.get("actor_id")
+    back = safe_next(form.get("next"), "/search")
+    if not isinstance(actor_id, str) or not actor_id.isdigit():
+        raise HTTPException(400, "actor_id is required")
+    async with instance.database.transaction() as session:
+        target = await session.get(Actor, int(actor_id))
+        follower = await session.get(Actor, viewer.actor.id)
+        if target is None or follower is None:
+            raise HTTPException(404)
+        await unfollow(session, instance.uris, follower, target)
+        name = target.name or target.username
+    flash(request, i18n.gettext("You no longer follow %(name)s.") % {"name": name})
+    return RedirectResponse(back, status_code=303)
+
+
 routes: list[BaseRoute] = [
     Route("/home", home, methods=["GET"], name="home"),
     Route("/local", local, methods=["GET"], name="local"),
@@ -263,4 +285,5 @@ routes: list[BaseRoute] = [
     ),
     Route("/search", search_page, methods=["GET"], name="search"),
     Route("/search/follow", follow_from_search, methods=["POST"], name="follow_from_search"),
+    Route("/search/unfollow", unfollow_from_profile, methods=["POST"], name="unfollow"),
 ]

@@ -40,6 +40,13 @@
   } else {
     map.setView(settings.center, 13);
   }
+  // Inside a closed <details> the map has no size yet: measure it again when it opens.
+  var disclosure = box.closest("details");
+  if (disclosure) {
+    disclosure.addEventListener("toggle", function () {
+      if (disclosure.open) { map.invalidateSize(); }
+    });
+  }
   map.on("click", function (event) {
     place(event.latlng.lat, event.latlng.lng);
     if (results) { results.textContent = settings.messages.placed; }
