@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fanout import POSTGRES_URL_ENV, bench_database
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from actors.services import ensure_instance_actor
 from federation.client import FederationClient
@@ -67,8 +67,21 @@ class Run:
     items: int
     handled_per_s: float
     ms_per_item: float
+    statements_per_item: float
     ceiling_per_s: float
     share_of_ceiling: float
+
+
+class StatementCounter:
+    """Counts the SQL statements (each a round trip to the database) the engines run."""
+
+    def __init__(self, database: Database) -> None:
+        self.count = 0
+        for engine in {database.engine, database.write_engine}:
+            event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args: Any) -> None:
+        self.count += 1
 
 
 async def insert_items(database: Database, bench: Any, count: int, tag: str) -> None:
@@ -156,6 +169,7 @@ async def run(kind: str, postgres: str | None, items: int, profile: cProfile.Pro
             ceiling_s = await drain(QueueOnly(instance), database)
 
             await insert_items(database, bench, items, "real")
+            counter = StatementCounter(database)
             if profile is not None:
                 profile.enable()
             handled_s = await drain(InboxWorker(instance), database)
@@ -168,6 +182,7 @@ async def run(kind: str, postgres: str | None, items: int, profile: cProfile.Pro
         items=items,
         handled_per_s=round(items / handled_s, 1),
         ms_per_item=round(1000 * handled_s / items, 2),
+        statements_per_item=round(counter.count / items, 1),
         ceiling_per_s=round(items / ceiling_s, 1),
         share_of_ceiling=round(ceiling_s / handled_s, 3),
     )
@@ -187,13 +202,14 @@ def main() -> None:
         profile.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(25)
     print(f"inbox handling: {args.items} Create(Note) from {ACTORS} actors, production worker")
-    header = ["database", "handled/s", "ms/item", "queue alone/s (ceiling)", "share"]
+    header = ["database", "handled/s", "ms/item", "SQL/item", "queue alone/s (ceiling)", "share"]
     print("  ".join(header))
     for r in runs:
         cells = [
             r.database,
             f"{r.handled_per_s:.1f}",
             f"{r.ms_per_item:.2f}",
+            f"{r.statements_per_item:.1f}",
             f"{r.ceiling_per_s:.1f}",
             f"{r.share_of_ceiling:.3f}",
         ]

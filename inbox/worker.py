@@ -24,10 +24,10 @@ from federation.parsing import parse_activity
 from inbox.context import InboxContext
 from inbox.dispatch import dispatch
 from quartiers.instance import Instance
-from storage.claims import claim_due, record_outcomes
+from storage.claims import claim_due
 from storage.models import InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
-from storage.pipeline import ClaimLoop, HeldRows
+from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ class InboxWorker(ClaimLoop):
         self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)
         self._origin_load: Counter[str] = Counter()
         self._busy_senders: set[str] = set()
+        self._items: dict[int, InboxItem] = {}
+        self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
+            instance.database, InboxItem, self._recorded
+        )
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim what is due, handle it, record each outcome; returns how many were handled.
@@ -65,6 +69,7 @@ class InboxWorker(ClaimLoop):
         """
         groups = await self._claim(now or utcnow(), self.batch_size)
         await asyncio.gather(*(self._handle_in_order(items) for items in groups))
+        await self._recorder.flush()
         return sum(len(items) for items in groups)
 
     async def _claim(self, now: datetime, limit: int) -> list[list[InboxItem]]:
@@ -94,6 +99,7 @@ class InboxWorker(ClaimLoop):
         for item in claim.rows:
             groups.setdefault(item.actor_uri, []).append(item)
             self._origin_load[item.origin] += 1
+            self._items[item.id] = item
         self._busy_senders.update(groups)
         self._held.hold(claim.rows)
         return list(groups.values())
@@ -118,27 +124,24 @@ class InboxWorker(ClaimLoop):
         return kept
 
     async def _handle_in_order(self, items: list[InboxItem]) -> None:
-        """One sender's items, in the order they arrived."""
+        """One sender's items, in the order they arrived; their outcomes go to the recorder."""
         try:
             for item in items:
                 async with self._handling:
                     await self._process(item)
-                self._release(item)
-        except Exception:
-            # The outcome could not be written: stop renewing, another claim takes them again.
-            log.exception("inbox items of %s were not recorded", items[0].actor_uri)
-            for item in items:
-                if item.id in self._held.tokens:
-                    self._release(item)
         finally:
             self._busy_senders.discard(items[0].actor_uri)
-            self.room_freed()
 
-    def _release(self, item: InboxItem) -> None:
-        self._held.drop([item.id])
-        self._origin_load[item.origin] -= 1
-        if self._origin_load[item.origin] <= 0:
-            del self._origin_load[item.origin]
+    def _recorded(self, item_ids: list[int]) -> None:
+        self._held.drop(item_ids)
+        for item_id in item_ids:
+            item = self._items.pop(item_id, None)
+            if item is None:
+                continue
+            self._origin_load[item.origin] -= 1
+            if self._origin_load[item.origin] <= 0:
+                del self._origin_load[item.origin]
+        self.room_freed()
 
     async def _process(self, item: InboxItem) -> None:
         error: str | None = None
@@ -164,8 +167,7 @@ class InboxWorker(ClaimLoop):
             outcome.update(state=FAILED, processed_at=now)
         else:
             outcome.update(next_attempt_at=now + timedelta(seconds=30 * 4**attempts))
-        async with self.instance.database.transaction() as session:
-            await record_outcomes(session, InboxItem, [outcome])
+        self._recorder.add(outcome)
 
     async def _apply(self, item: InboxItem) -> None:
         try:
@@ -189,17 +191,17 @@ class InboxWorker(ClaimLoop):
             self.spawn(self._handle_in_order(items), name=f"inbox-{items[0].id}")
         return sum(len(items) for items in groups)
 
-    async def finish(self) -> None:
-        try:
-            await self._held.release_all()
-        except Exception:
-            log.exception("releasing the inbox items still held failed")
-
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
         loop_stop = asyncio.Event()
         renewer = asyncio.create_task(self._held.keep_renewed(loop_stop), name="inbox-leases")
+        recorder = asyncio.create_task(self._recorder.run(loop_stop), name="inbox-recorder")
         try:
             await self.run_loop(stop, idle_seconds)
         finally:
             loop_stop.set()
+            await asyncio.gather(recorder, return_exceptions=True)
             await asyncio.gather(renewer, return_exceptions=True)
+            try:
+                await self._held.release_all()
+            except Exception:
+                log.exception("releasing the inbox items still held failed")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import timedelta
 from typing import Any, Generic
 
-from storage.claims import QueueRow, release, renew_leases
+from storage.claims import QueueRow, record_outcomes, release, renew_leases
 from storage.database import Database
 from storage.models import utcnow
 
@@ -143,3 +143,62 @@ class ClaimLoop:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
             await self.finish()
+
+
+class OutcomeRecorder(Generic[QueueRow]):
+    """Group commit of outcomes: whatever finished while the last write ran goes in the next.
+
+    Outcomes are the mappings ``storage.claims.record_outcomes`` takes (one set of columns).
+    ``on_recorded`` is told the ids written, once their transaction has committed.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        model: type[QueueRow],
+        on_recorded: Callable[[list[int]], None],
+    ) -> None:
+        self.database = database
+        self.model: type[QueueRow] = model
+        self.on_recorded = on_recorded
+        self._pending: list[dict[str, Any]] = []
+        self._added = asyncio.Event()
+
+    def add(self, outcome: dict[str, Any]) -> None:
+        self._pending.append(outcome)
+        self._added.set()
+
+    async def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await record_outcomes(session, self.model, batch)
+        except BaseException:
+            self._pending[:0] = batch
+            raise
+        self.on_recorded([outcome["id"] for outcome in batch])
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Write outcomes as they come until ``stop`` is set and nothing is left."""
+        while True:
+            if not self._pending:
+                if stop.is_set():
+                    return
+                self._added.clear()
+                added = asyncio.ensure_future(self._added.wait())
+                stopped = asyncio.ensure_future(stop.wait())
+                try:
+                    await asyncio.wait({added, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    added.cancel()
+                    stopped.cancel()
+                continue
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("recording %s outcomes failed", self.model.__name__)
+                if stop.is_set():
+                    return
+                await asyncio.sleep(1.0)
