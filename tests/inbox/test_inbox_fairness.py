@@ -44,11 +44,13 @@ class SlowServer:
         self.release = asyncio.Event()
         self.received: list[str] = []
         self.waiting = 0
+        self.most_waiting = 0
 
     def app(self) -> Starlette:
         async def anything(request: Request) -> Response:
             self.received.append(str(request.url))
             self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
             try:
                 await self.release.wait()
             finally:
@@ -114,12 +116,12 @@ async def post_from_other_origin(inbox: InboxHarness, username: str, document: o
     assert response.status_code == 202, response.text
 
 
-def announce(number: int) -> dict[str, Any]:
+def announce(number: int, sender: str = "alice") -> dict[str, Any]:
     return {
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{actor_uri('alice')}/announces/{number}",
+        "id": f"{actor_uri(sender)}/announces/{number}",
         "type": "Announce",
-        "actor": actor_uri("alice"),
+        "actor": actor_uri(sender),
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
         "object": f"http://{SLOW_HOST}/notes/{number}",
     }
@@ -237,3 +239,70 @@ async def _resident(inbox: InboxHarness, username: str) -> str:
         actor = await session.get(Actor, account.actor_id)
         assert actor is not None
         return actor.uri
+
+
+SENDERS = ("alice", "bruno", "chloe", "dario")
+
+
+async def slow_announces_from_four_senders(inbox: InboxHarness) -> None:
+    for number, sender in enumerate(SENDERS):
+        inbox.add_remote(sender)
+        response = await inbox.post_signed(announce(number, sender), signer=sender)
+        assert response.status_code == 202
+
+
+async def step_while_slow_holds(inbox: InboxHarness, slow: SlowServer, holding: int) -> int:
+    """One worker step; the slow server answers once ``holding`` fetches wait (and a few more
+    turns of the loop have passed, for any other to arrive)."""
+    step = asyncio.create_task(InboxWorker(inbox.instance).run_once())
+
+    async def held() -> bool:
+        return slow.waiting == holding
+
+    await wait_until(held, f"{holding} fetches waiting")
+    for _ in range(50):
+        await asyncio.sleep(0)
+    slow.release.set()
+    return await asyncio.wait_for(step, SETTLE_TIMEOUT)
+
+
+async def test_inbox_workers_bounds_the_items_handled_at_once(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind, inbox_workers=2) as inbox,
+        slow_and_other_origins(inbox) as (slow, _others),
+    ):
+        # Given four senders of one origin, each announcing an object on a slow server, and
+        # inbox_workers = 2
+        await slow_announces_from_four_senders(inbox)
+
+        # When the worker takes one step
+        handled = await step_while_slow_holds(inbox, slow, 2)
+
+        # Then all four were handled, never more than two at once
+        assert handled == 4
+        assert slow.most_waiting == 2
+        assert await states(inbox) == {"Announce": DONE}
+
+
+async def test_per_origin_concurrency_bounds_the_items_of_one_origin(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind, per_origin_concurrency=2) as inbox,
+        slow_and_other_origins(inbox) as (slow, _others),
+    ):
+        # Given four senders of one origin, each announcing an object on a slow server, and
+        # per_origin_concurrency = 2
+        await slow_announces_from_four_senders(inbox)
+
+        # When the worker takes one step
+        handled = await step_while_slow_holds(inbox, slow, 2)
+
+        # Then it took two items of that origin, and left the two others queued
+        assert handled == 2
+        assert slow.most_waiting == 2
+        async with inbox.instance.database.session() as session:
+            left = (await session.scalars(select(InboxItem.state))).all()
+        assert sorted(left) == [DONE, DONE, QUEUED, QUEUED]
