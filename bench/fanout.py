@@ -318,7 +318,7 @@ async def deliver_all(worker: DeliveryWorker, database: Database) -> None:
                 )
             if not queued:
                 return
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
     finally:
         stop.set()
         await running
