@@ -1,7 +1,8 @@
 """Fan-out: a collective with 10,000 followers on 1,000 hosts publishes one post.
 
 Measures the publish transaction (1,000 delivery rows after sharedInbox dedup) and the time until
-the production DeliveryWorker has recorded every row delivered, POSTing signed requests over real
+the production DeliveryWorker (its continuous pipeline, as `quartiers worker` runs it) has
+recorded every row delivered, POSTing signed requests over real
 HTTP/1.1 sockets to a loopback sink (a separate uvicorn process that answers 202 and counts
 (host, activity id) pairs). Beside it, the floor: 1,000 draft-cavage signatures of the same body.
 
@@ -46,7 +47,7 @@ from storage import migrate
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Follow, utcnow
 from storage.models.follows import ACCEPTED
-from storage.models.queue import DELIVERED
+from storage.models.queue import DELIVERED, QUEUED
 
 FOLLOWERS = 10_000
 HOSTS = 1_000
@@ -62,9 +63,15 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 # --- the sink: a separate process ---------------------------------------------------------------
 
 
-def sink_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """Answers 202 to every POST and counts (Host, activity id); ``GET /stats`` tells the counts."""
+def sink_app(
+    slow_hosts: dict[str, float] | None = None,
+) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """Answers 202 to every POST and counts (Host, activity id); ``GET /stats`` tells the counts.
+
+    A POST whose ``Host`` is in ``slow_hosts`` is answered after that many seconds.
+    """
     counts: dict[tuple[str, str], int] = {}
+    delays = slow_hosts or {}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -81,6 +88,8 @@ def sink_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
         if scope["method"] == "POST":
             host = dict(scope["headers"]).get(b"host", b"").decode()
             key = (host, str(json.loads(body)["id"]))
+            if host in delays:
+                await asyncio.sleep(delays[host])
             counts[key] = counts.get(key, 0) + 1
             status, payload = 202, b""
         else:
@@ -98,10 +107,18 @@ def sink_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     return app
 
 
-def run_sink(port: int) -> None:
+def run_sink(port: int, slow: list[str] | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(sink_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    slow_hosts = {host: float(seconds) for host, seconds in (s.split("=") for s in slow or [])}
+    uvicorn.run(
+        sink_app(slow_hosts),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
 
 
 def free_port() -> int:
@@ -111,11 +128,15 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def sink_process() -> AsyncIterator[int]:
+async def sink_process(slow_hosts: dict[str, float] | None = None) -> AsyncIterator[int]:
+    """The sink in a process of its own (``HOST=SECONDS`` pairs for the slow hosts)."""
     port = free_port()
-    process = await asyncio.create_subprocess_exec(sys.executable, __file__, "--sink", str(port))
+    slow = [f"--sink-slow={host}={seconds}" for host, seconds in (slow_hosts or {}).items()]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--sink", str(port), *slow
+    )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         async with httpx2.AsyncClient() as client:
             while True:
                 try:
@@ -285,9 +306,22 @@ def signing_floor(private_key_pem: str, key_id: str, body: bytes) -> float:
     return time.perf_counter() - start
 
 
-async def deliver_all(worker: DeliveryWorker) -> None:
-    while await worker.run_once():
-        pass
+async def deliver_all(worker: DeliveryWorker, database: Database) -> None:
+    """Run the worker as production does (its continuous pipeline) until no row is queued."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    try:
+        while not running.done():
+            async with database.session() as session:
+                queued = await session.scalar(
+                    select(func.count(Delivery.id)).where(Delivery.state == QUEUED)
+                )
+            if not queued:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
 
 
 async def run(
@@ -337,7 +371,7 @@ async def run(
             if profile is not None:
                 profile.enable()
             started = time.perf_counter()
-            await asyncio.wait_for(deliver_all(worker), timeout=LOOP_TIMEOUT)
+            await asyncio.wait_for(deliver_all(worker, database), timeout=LOOP_TIMEOUT)
             deliver_all_s = time.perf_counter() - started
             if profile is not None:
                 profile.disable()
@@ -401,9 +435,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help="delivery_batch_size (default: settings)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the delivery phase")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sink-slow", action="append", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
-        run_sink(args.sink)
+        run_sink(args.sink, args.sink_slow)
         return
     postgres = args.postgres or os.environ.get(POSTGRES_URL_ENV) or None
     kinds = ["sqlite"] + (["postgresql"] if postgres else [])

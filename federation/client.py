@@ -217,12 +217,14 @@ class FederationClient:
         return (await self.fetch_document(url, signer, accept)).data
 
     async def _post_once(
-        self, inbox_url: str, body: bytes, signer: Signer, scheme: Scheme
+        self, inbox_url: str, body: bytes, signer: Signer, scheme: Scheme, seconds: float
     ) -> PostResult:
         headers = self._headers(
             "POST", inbox_url, body, signer, scheme, {"Content-Type": ACTIVITY_JSON}
         )
-        async with self.http.stream("POST", inbox_url, headers=headers, content=body) as response:
+        async with self.http.stream(
+            "POST", inbox_url, headers=headers, content=body, timeout=httpx2.Timeout(seconds)
+        ) as response:
             # Read (and drop) a bounded answer so the connection can be reused for the next POST.
             read = 0
             async for chunk in response.aiter_bytes():
@@ -231,22 +233,26 @@ class FederationClient:
                     break
             return PostResult(response.status_code, dict(response.headers), scheme)
 
-    async def post_activity(self, inbox_url: str, body: bytes, signer: Signer) -> PostResult:
+    async def post_activity(
+        self, inbox_url: str, body: bytes, signer: Signer, *, timeout_seconds: float | None = None
+    ) -> PostResult:
         """POST a signed activity, double-knocking on 401.
 
         Sign with the scheme the host accepted last (draft-cavage by default, as
         Mastodon does); on 401 retry once with the other scheme. The scheme of a
         2xx answer is remembered for the host. HTTP statuses are returned, never
-        raised; no-status failures raise FetchError subclasses.
+        raised; no-status failures raise FetchError subclasses. ``timeout_seconds``
+        (the client's own timeout by default) bounds the whole delivery, both knocks.
         """
         host = host_key(inbox_url)
         first = self.scheme_memory.get(host) or Scheme.CAVAGE
+        timeout = timeout_seconds or self.timeout_seconds
         try:
-            with anyio.fail_after(self.timeout_seconds):
+            with anyio.fail_after(timeout):
                 await self._guard(inbox_url)
-                result = await self._post_once(inbox_url, body, signer, first)
+                result = await self._post_once(inbox_url, body, signer, first, timeout)
                 if result.status == 401:
-                    second = await self._post_once(inbox_url, body, signer, first.other)
+                    second = await self._post_once(inbox_url, body, signer, first.other, timeout)
                     result = PostResult(second.status, second.headers, second.scheme_used, True)
         except TimeoutError as exc:
             raise FetchTimeout(f"POST {inbox_url} timed out") from exc

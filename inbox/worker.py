@@ -1,14 +1,23 @@
-"""The inbox worker: claims received activities and applies them, one at a time, in order."""
+"""The inbox worker: claims received activities and applies them, concurrently and fairly.
+
+Several items are handled at once (``inbox_workers``), each origin (the sender's server) holds
+at most ``per_origin_concurrency`` of them, and a sender's own activities are applied one after
+the other, in the order they arrived (a Follow before its Undo, a Create before its Update).
+A slow or hostile origin thus delays only its own items: the others are claimed past it. Every
+remote fetch a handler makes is bounded by ``fetch_timeout_seconds`` (the federation client).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
+import socket
+import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
@@ -18,37 +27,121 @@ from quartiers.instance import Instance
 from storage.claims import claim_due
 from storage.models import InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
+from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 
 
-class InboxWorker:
-    def __init__(self, instance: Instance, batch_size: int = 32) -> None:
+class InboxWorker(ClaimLoop):
+    def __init__(
+        self,
+        instance: Instance,
+        batch_size: int = 32,
+        *,
+        concurrency: int | None = None,
+        per_origin: int | None = None,
+        lease: timedelta | None = None,
+    ) -> None:
+        super().__init__()
+        federation = instance.settings.federation
         self.instance = instance
         self.batch_size = batch_size
+        self.concurrency = concurrency or federation.inbox_workers
+        self.per_origin = per_origin or federation.per_origin_concurrency
+        self.lease = lease or timedelta(seconds=federation.lease_seconds)
+        self.capacity = max(self.batch_size, self.concurrency)
+        self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._handling = asyncio.Semaphore(self.concurrency)
+        self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)
+        self._origin_load: Counter[str] = Counter()
+        self._busy_senders: set[str] = set()
+        self._items: dict[int, InboxItem] = {}
+        self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
+            instance.database, InboxItem, self._recorded
+        )
 
     async def run_once(self, now: datetime | None = None) -> int:
-        moment = now or utcnow()
+        """Claim what is due, handle it, record each outcome; returns how many were handled.
+
+        One step, for tests and tools that drive the queue by hand.
+        """
+        groups = await self._claim(now or utcnow(), self.batch_size)
+        await asyncio.gather(*(self._handle_in_order(items) for items in groups))
+        await self._recorder.flush()
+        return sum(len(items) for items in groups)
+
+    async def _claim(self, now: datetime, limit: int) -> list[list[InboxItem]]:
+        """Claim due items past the busy senders and full origins; group them by sender."""
+        full = [origin for origin, load in self._origin_load.items() if load >= self.per_origin]
+        extra: list[ColumnElement[bool]] = []
+        if full:
+            extra.append(InboxItem.origin.not_in(full))
+        if self._busy_senders:
+            extra.append(InboxItem.actor_uri.not_in(sorted(self._busy_senders)))
         database = self.instance.database
+        if database.is_sqlite and not await self._anything_due(now, extra):
+            # SQLite has one writer: an idle worker looks first, without taking the lock.
+            return []
         async with database.transaction() as session:
-            ids = await claim_due(
-                session, InboxItem, now=moment, lease=LEASE, limit=self.batch_size
+            claim = await claim_due(
+                session,
+                InboxItem,
+                now=now,
+                lease=self.lease,
+                limit=limit,
+                extra=extra,
+                worker_id=self.worker_id,
+                keep=self._within_origin_bounds,
             )
-            if not ids:
-                return 0
-            items = list(
-                (
-                    await session.scalars(
-                        select(InboxItem).where(InboxItem.id.in_(ids)).order_by(InboxItem.id)
-                    )
-                ).all()
-            )
+        groups: dict[str, list[InboxItem]] = {}
+        for item in claim.rows:
+            groups.setdefault(item.actor_uri, []).append(item)
+            self._origin_load[item.origin] += 1
+            self._items[item.id] = item
+        self._busy_senders.update(groups)
+        self._held.hold(claim.rows)
+        return list(groups.values())
+
+    async def _anything_due(self, now: datetime, extra: list[ColumnElement[bool]]) -> bool:
+        due = select(InboxItem.id).where(
+            InboxItem.state == QUEUED,
+            InboxItem.next_attempt_at <= now,
+            or_(InboxItem.locked_until.is_(None), InboxItem.locked_until < now),
+            *extra,
+        )
+        async with self.instance.database.session() as session:
+            return await session.scalar(due.limit(1)) is not None
+
+    def _within_origin_bounds(self, items: list[InboxItem]) -> list[InboxItem]:
+        taken: Counter[str] = Counter()
+        kept: list[InboxItem] = []
         for item in items:
-            await self._process(item)
-        return len(items)
+            if self._origin_load[item.origin] + taken[item.origin] < self.per_origin:
+                taken[item.origin] += 1
+                kept.append(item)
+        return kept
+
+    async def _handle_in_order(self, items: list[InboxItem]) -> None:
+        """One sender's items, in the order they arrived; their outcomes go to the recorder."""
+        try:
+            for item in items:
+                async with self._handling:
+                    await self._process(item)
+        finally:
+            self._busy_senders.discard(items[0].actor_uri)
+
+    def _recorded(self, item_ids: list[int]) -> None:
+        self._held.drop(item_ids)
+        for item_id in item_ids:
+            item = self._items.pop(item_id, None)
+            if item is None:
+                continue
+            self._origin_load[item.origin] -= 1
+            if self._origin_load[item.origin] <= 0:
+                del self._origin_load[item.origin]
+        self.room_freed()
 
     async def _process(self, item: InboxItem) -> None:
         error: str | None = None
@@ -58,19 +151,23 @@ class InboxWorker:
             log.exception("inbox item %s (%s) failed", item.id, item.activity_uri)
             error = f"{type(failure).__name__}: {failure}"[:1000]
         attempts = item.attempts + 1
-        values: dict[str, object] = {"attempts": attempts, "locked_until": None}
+        now = utcnow()
+        outcome: dict[str, object] = {
+            "id": item.id,
+            "claim_token": item.claim_token,
+            "attempts": attempts,
+            "last_error": error,
+            "state": QUEUED,
+            "processed_at": None,
+            "next_attempt_at": item.next_attempt_at,
+        }
         if error is None:
-            values.update(state=DONE, processed_at=utcnow(), last_error=None)
+            outcome.update(state=DONE, processed_at=now)
         elif attempts >= MAX_ATTEMPTS:
-            values.update(state=FAILED, processed_at=utcnow(), last_error=error)
+            outcome.update(state=FAILED, processed_at=now)
         else:
-            values.update(
-                state=QUEUED,
-                last_error=error,
-                next_attempt_at=utcnow() + timedelta(seconds=30 * 4**attempts),
-            )
-        async with self.instance.database.transaction() as session:
-            await session.execute(update(InboxItem).where(InboxItem.id == item.id).values(**values))
+            outcome.update(next_attempt_at=now + timedelta(seconds=30 * 4**attempts))
+        self._recorder.add(outcome)
 
     async def _apply(self, item: InboxItem) -> None:
         try:
@@ -83,13 +180,28 @@ class InboxWorker:
             raise LookupError(f"sender {activity.actor_uri} cannot be resolved")
         await dispatch(InboxContext(self.instance, activity, sender, item.recipient_id))
 
+    # --- the continuous pipeline -------------------------------------------------------------
+
+    def held_count(self) -> int:
+        return len(self._held)
+
+    async def claim_more(self, room: int) -> int:
+        groups = await self._claim(utcnow(), room)
+        for items in groups:
+            self.spawn(self._handle_in_order(items), name=f"inbox-{items[0].id}")
+        return sum(len(items) for items in groups)
+
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
-        while not stop.is_set():
+        loop_stop = asyncio.Event()
+        renewer = asyncio.create_task(self._held.keep_renewed(loop_stop), name="inbox-leases")
+        recorder = asyncio.create_task(self._recorder.run(loop_stop), name="inbox-recorder")
+        try:
+            await self.run_loop(stop, idle_seconds)
+        finally:
+            loop_stop.set()
+            await asyncio.gather(recorder, return_exceptions=True)
+            await asyncio.gather(renewer, return_exceptions=True)
             try:
-                done = await self.run_once()
+                await self._held.release_all()
             except Exception:
-                log.exception("inbox batch failed; retrying shortly")
-                done = 0
-            if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                log.exception("releasing the inbox items still held failed")

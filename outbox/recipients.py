@@ -36,13 +36,18 @@ def host_of_inbox(inbox_uri: str) -> str:
     return (urlsplit(inbox_uri).hostname or "").lower()
 
 
+def authority_of_inbox(inbox_uri: str) -> str:
+    """Host and port, as written: two servers on one host name are two delivery hosts."""
+    return urlsplit(inbox_uri).netloc.rpartition("@")[2].lower()
+
+
 async def deliverable(session: AsyncSession, inboxes: Iterable[str]) -> list[tuple[str, str]]:
-    """``(inbox, host)`` pairs without duplicates and without blocked domains."""
+    """``(inbox, authority)`` pairs without duplicates and without blocked domains."""
     unique = list(dict.fromkeys(inbox for inbox in inboxes if inbox))
     blocked = frozenset((await session.scalars(select(DomainBlock.domain))).all())
     pairs: list[tuple[str, str]] = []
     for inbox in unique:
         host = host_of_inbox(inbox)
         if host and not is_blocked_host(host, blocked):
-            pairs.append((inbox, host))
+            pairs.append((inbox, authority_of_inbox(inbox)))
     return pairs

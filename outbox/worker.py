@@ -1,18 +1,22 @@
 """Delivery workers: claim due rows, sign and POST, classify each outcome, record it.
 
-The queue is the database. Concurrency is bounded per process and per host; a host that has
-failed for a day is parked and probed now and then with a single row.
+The queue is the database. A worker runs a continuous pipeline: every claimed row is sent by
+its own task, and more rows are claimed as soon as some are recorded, so a slow host holds
+only its own rows, never a batch. Concurrency is bounded per process (``delivery_workers``) and
+per host (``per_host_concurrency``: a host at its bound is left out of the next claims). Leases
+are renewed while a POST is in flight and outcomes are written behind the claim's token
+(``storage.claims``). A host that has failed for a day is parked and probed now and then with
+a single row.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import socket
 import uuid
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,20 +28,19 @@ from federation.delivery_policy import (
     DeliveryKind,
     DeliveryOutcome,
     classify_delivery,
-    host_should_park,
-    next_probe_at,
 )
 from federation.errors import FetchError
 from federation.signatures import Scheme
-from storage.claims import claim_due
+from outbox.host_health import record_host_health
+from storage.claims import DEFAULT_LEASE, claim_due, record_outcomes
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Host, utcnow
 from storage.models.queue import DELIVERED, GAVE_UP, QUEUED
-from storage.upsert import insert_ignoring_duplicates
+from storage.pipeline import ClaimLoop, HeldRows
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+LEASE = DEFAULT_LEASE
 
 
 @dataclass(slots=True)
@@ -45,10 +48,9 @@ class Attempt:
     delivery: Delivery
     result: PostResult | None = None
     error: str | None = None
-    released: bool = False
 
 
-class DeliveryWorker:
+class DeliveryWorker(ClaimLoop):
     def __init__(
         self,
         database: Database,
@@ -57,16 +59,25 @@ class DeliveryWorker:
         concurrency: int = 16,
         per_host: int = 4,
         batch_size: int = 64,
+        timeout_seconds: float | None = None,
+        lease: timedelta = LEASE,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__()
         self.database = database
         self.client = client
         self.batch_size = batch_size
+        self.per_host = per_host
+        # Rows held beyond the POSTs in flight keep the senders busy while a claim runs.
+        self.capacity = concurrency + batch_size
+        self.timeout_seconds = timeout_seconds
+        self.lease = lease
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
-        self._global = asyncio.Semaphore(concurrency)
-        self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_host)
-        )
+        self._sending = asyncio.Semaphore(concurrency)
+        self._held: HeldRows[Delivery] = HeldRows(database, Delivery, lease)
+        self._host_load: Counter[str] = Counter()
+        self._finished: list[Attempt] = []
+        self._some_finished = asyncio.Event()
         self._rng = rng or random.Random()
         self._signers: dict[int, Signer] = {}
         self._payloads: dict[int, bytes] = {}
@@ -89,47 +100,85 @@ class DeliveryWorker:
         self._schemes_loaded = True
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Claim one batch, deliver it, record every outcome. Returns how many were attempted."""
-        await self._load_schemes()
+        """Claim one batch, deliver it, record every outcome. Returns how many were attempted.
+
+        One step of the pipeline, for tests and tools that drive the queue by hand.
+        """
         moment = now or utcnow()
+        attempts = await self._claim(moment, self.batch_size)
+        if not attempts:
+            return 0
+        await asyncio.gather(*(self._send(attempt) for attempt in attempts))
+        try:
+            await self._record(attempts, now or utcnow())
+        finally:
+            self._forget(attempts)
+        return len(attempts)
+
+    def _forget(self, attempts: list[Attempt]) -> None:
+        for attempt in attempts:
+            self._host_load[attempt.delivery.host] -= 1
+            if self._host_load[attempt.delivery.host] <= 0:
+                del self._host_load[attempt.delivery.host]
+        self._held.drop(attempt.delivery.id for attempt in attempts)
+
+    async def _claim(self, now: datetime, limit: int) -> list[Attempt]:
+        await self._load_schemes()
+        full = [host for host, load in self._host_load.items() if load >= self.per_host]
+        if self.database.is_sqlite and not await self._anything_due(now, full):
+            # SQLite has one writer: an idle worker looks first, without taking the lock.
+            return []
         async with self.database.transaction() as session:
-            parked = select(Host.host).where(Host.parked_until > moment)
-            ids = await claim_due(
-                session,
-                Delivery,
-                now=moment,
-                lease=LEASE,
-                limit=self.batch_size,
-                extra=[Delivery.host.not_in(parked)],
-                worker_id=self.worker_id,
-            )
-            if not ids:
-                return 0
-            deliveries = list(
-                (await session.scalars(select(Delivery).where(Delivery.id.in_(ids)))).all()
-            )
             probing = set(
                 (
                     await session.scalars(
                         select(Host.host).where(
-                            Host.host.in_({d.host for d in deliveries}),
-                            Host.parked_until.is_not(None),
+                            Host.parked_until.is_not(None), Host.parked_until <= now
                         )
                     )
                 ).all()
             )
-            await self._load_material(session, deliveries)
-        attempts = [Attempt(delivery) for delivery in deliveries]
-        probed: set[str] = set()
-        for attempt in attempts:
-            host = attempt.delivery.host
-            if host in probing:
-                if host in probed:
-                    attempt.released = True
-                probed.add(host)
-        await asyncio.gather(*(self._attempt(a) for a in attempts if not a.released))
-        await self._record(attempts, now or utcnow())
-        return sum(1 for a in attempts if not a.released)
+            parked = select(Host.host).where(Host.parked_until > now)
+            extra = [Delivery.host.not_in(parked)]
+            if full:
+                extra.append(Delivery.host.not_in(full))
+            claim = await claim_due(
+                session,
+                Delivery,
+                now=now,
+                lease=self.lease,
+                limit=limit,
+                extra=extra,
+                worker_id=self.worker_id,
+                keep=lambda rows: self._within_host_bounds(rows, probing),
+            )
+            await self._load_material(session, claim.rows)
+        for delivery in claim.rows:
+            self._host_load[delivery.host] += 1
+        self._held.hold(claim.rows)
+        return [Attempt(delivery) for delivery in claim.rows]
+
+    async def _anything_due(self, now: datetime, full: list[str]) -> bool:
+        due = select(Delivery.id).where(
+            Delivery.state == QUEUED,
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+        )
+        if full:
+            due = due.where(Delivery.host.not_in(full))
+        async with self.database.session() as session:
+            return await session.scalar(due.limit(1)) is not None
+
+    def _within_host_bounds(self, rows: list[Delivery], probing: set[str]) -> list[Delivery]:
+        """At most ``per_host`` rows of a host held at once; one for a parked host's probe."""
+        taken: Counter[str] = Counter()
+        kept: list[Delivery] = []
+        for delivery in rows:
+            bound = 1 if delivery.host in probing else self.per_host
+            if self._host_load[delivery.host] + taken[delivery.host] < bound:
+                taken[delivery.host] += 1
+                kept.append(delivery)
+        return kept
 
     async def _load_material(self, session: AsyncSession, deliveries: list[Delivery]) -> None:
         if len(self._payloads) > 4096:
@@ -140,7 +189,7 @@ class DeliveryWorker:
                 select(Activity.id, Activity.payload).where(Activity.id.in_(activity_ids))
             ):
                 self._payloads[activity_id] = payload.encode()
-        # Keys are read again for every batch: a rotated key must sign from the next batch on.
+        # Keys are read again for every claim: a rotated key must sign from the next claim on.
         sender_ids = {d.sender_id for d in deliveries}
         if sender_ids:
             for actor_id, key_id, pem in await session.execute(
@@ -151,21 +200,89 @@ class DeliveryWorker:
                 if pem:
                     self._signers[actor_id] = Signer(key_id, pem)
 
-    async def _attempt(self, attempt: Attempt) -> None:
+    async def _send(self, attempt: Attempt) -> None:
         delivery = attempt.delivery
         signer = self._signers.get(delivery.sender_id)
         body = self._payloads.get(delivery.activity_id)
         if signer is None or body is None:
             attempt.error = "sender key or activity missing"
             return
-        async with self._global, self._per_host[delivery.host]:
+        async with self._sending:
             try:
-                attempt.result = await self.client.post_activity(delivery.inbox_uri, body, signer)
+                attempt.result = await self.client.post_activity(
+                    delivery.inbox_uri, body, signer, timeout_seconds=self.timeout_seconds
+                )
             except FetchError as error:
                 attempt.error = f"{type(error).__name__}: {error}"
             except Exception as error:
                 log.exception("delivery %s to %s failed", delivery.id, delivery.inbox_uri)
                 attempt.error = f"{type(error).__name__}: {error}"
+
+    # --- the continuous pipeline -------------------------------------------------------------
+
+    def held_count(self) -> int:
+        return len(self._held)
+
+    async def claim_more(self, room: int) -> int:
+        attempts = await self._claim(utcnow(), room)
+        for attempt in attempts:
+            self.spawn(self._send_and_queue(attempt), name=f"delivery-{attempt.delivery.id}")
+        return len(attempts)
+
+    async def _send_and_queue(self, attempt: Attempt) -> None:
+        await self._send(attempt)
+        self._finished.append(attempt)
+        self._some_finished.set()
+
+    async def _record_finished(self, stop: asyncio.Event) -> None:
+        """Group commit: whatever has finished while the last write ran goes in the next one."""
+        while True:
+            if not self._finished:
+                if stop.is_set():
+                    return
+                self._some_finished.clear()
+                waiting = asyncio.ensure_future(self._some_finished.wait())
+                stopped = asyncio.ensure_future(stop.wait())
+                try:
+                    await asyncio.wait({waiting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiting.cancel()
+                    stopped.cancel()
+                continue
+            batch, self._finished = self._finished, []
+            try:
+                await self._record(batch, utcnow())
+            except Exception:
+                log.exception("recording %s deliveries failed; retrying shortly", len(batch))
+                if stop.is_set():
+                    return
+                self._finished[:0] = batch
+                await asyncio.sleep(1.0)
+                continue
+            self._forget(batch)
+            self.room_freed()
+
+    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        await self._load_schemes_safely()
+        loop_stop = asyncio.Event()
+        renewer = asyncio.create_task(self._held.keep_renewed(loop_stop), name="delivery-leases")
+        recorder = asyncio.create_task(self._record_finished(loop_stop), name="delivery-recorder")
+        try:
+            await self.run_loop(stop, idle_seconds)
+        finally:
+            loop_stop.set()
+            await asyncio.gather(recorder, return_exceptions=True)
+            await asyncio.gather(renewer, return_exceptions=True)
+            try:
+                await self._held.release_all()
+            except Exception:
+                log.exception("releasing the deliveries still held failed")
+
+    async def _load_schemes_safely(self) -> None:
+        try:
+            await self._load_schemes()
+        except Exception:
+            log.exception("reading the signature schemes of hosts failed")
 
     async def _record(self, attempts: list[Attempt], now: datetime) -> None:
         rows: list[dict[str, object]] = []
@@ -174,9 +291,6 @@ class DeliveryWorker:
         gone_inboxes: list[str] = []
         for attempt in attempts:
             delivery = attempt.delivery
-            if attempt.released:
-                rows.append({"id": delivery.id, "locked_until": None, "locked_by": None})
-                continue
             first = delivery.first_attempt_at or now
             status = attempt.result.status if attempt.result else None
             outcome = classify_delivery(
@@ -197,72 +311,14 @@ class DeliveryWorker:
                 gone_inboxes.append(delivery.inbox_uri)
             log.debug("delivery %s to %s: %s", delivery.id, delivery.inbox_uri, outcome.reason)
         async with self.database.transaction() as session:
-            await session.execute(update(Delivery), rows)
+            await record_outcomes(session, Delivery, rows)
             if gone_inboxes:
                 await session.execute(
                     update(Actor)
                     .where(Actor.is_local.is_(False), Actor.inbox_uri.in_(gone_inboxes))
                     .values(is_gone=True)
                 )
-            await self._record_hosts(session, host_ok, host_failed - set(host_ok), now)
-
-    async def _record_hosts(
-        self, session: AsyncSession, ok: dict[str, Scheme], failed: set[str], now: datetime
-    ) -> None:
-        names = sorted(set(ok) | failed)
-        if not names:
-            return
-        # Concurrent workers may meet a new host at once: insert without clashing, then lock
-        # the rows in one order so that two recording transactions never deadlock.
-        await insert_ignoring_duplicates(
-            session, Host, [{"host": name, "consecutive_failures": 0} for name in names], ["host"]
-        )
-        hosts = (
-            await session.scalars(
-                select(Host).where(Host.host.in_(names)).order_by(Host.host).with_for_update()
-            )
-        ).all()
-        for host in hosts:
-            name = host.host
-            if name in ok:
-                if host.parked_until is not None:
-                    # The probe went through: the host's other rows go now, not at their
-                    # backoff (rows claimed by a worker are left to it: no lock is awaited).
-                    await session.execute(
-                        update(Delivery)
-                        .where(
-                            Delivery.host == name,
-                            Delivery.state == QUEUED,
-                            Delivery.next_attempt_at > now,
-                            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-                        )
-                        .values(next_attempt_at=now)
-                    )
-                host.signature_scheme = ok[name].value
-                host.consecutive_failures = 0
-                host.first_failure_at = None
-                host.parked_until = None
-                host.last_success_at = now
-                continue
-            host.consecutive_failures = (host.consecutive_failures or 0) + 1
-            host.first_failure_at = host.first_failure_at or now
-            if host.parked_until is not None or host_should_park(
-                host.consecutive_failures, host.first_failure_at, now
-            ):
-                probes = max(host.consecutive_failures - 1, 0)
-                host.parked_until = next_probe_at(min(probes, 5), now, self._rng)
-                log.warning("host %s parked until %s", name, host.parked_until)
-
-    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception:
-                log.exception("delivery batch failed; retrying shortly")
-                done = 0
-            if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+            await record_host_health(session, host_ok, host_failed - set(host_ok), now, self._rng)
 
 
 def _row_for(
@@ -273,21 +329,23 @@ def _row_for(
     first: datetime,
     now: datetime,
 ) -> dict[str, object]:
-    row: dict[str, object] = {
+    """The row's new columns (the same keys for every outcome: one statement writes many)."""
+    delivered = outcome.kind is DeliveryKind.DELIVERED
+    last_error = None if delivered else (error[:1000] if error else outcome.reason)
+    if delivered:
+        state, next_attempt_at, finished_at = DELIVERED, delivery.next_attempt_at, now
+    elif outcome.kind is DeliveryKind.RETRY:
+        state, next_attempt_at, finished_at = QUEUED, outcome.retry_at or now, None
+    else:
+        state, next_attempt_at, finished_at = GAVE_UP, delivery.next_attempt_at, now
+    return {
         "id": delivery.id,
+        "claim_token": delivery.claim_token,
+        "state": state,
         "attempts": delivery.attempts + 1,
         "first_attempt_at": first,
         "last_status": status,
-        "last_error": None if outcome.kind is DeliveryKind.DELIVERED else outcome.reason,
-        "locked_until": None,
-        "locked_by": None,
+        "last_error": last_error,
+        "next_attempt_at": next_attempt_at,
+        "finished_at": finished_at,
     }
-    if outcome.kind is DeliveryKind.DELIVERED:
-        row.update(state=DELIVERED, finished_at=now)
-    elif outcome.kind is DeliveryKind.RETRY:
-        row.update(state=QUEUED, next_attempt_at=outcome.retry_at or now)
-    else:
-        row.update(state=GAVE_UP, finished_at=now)
-    if error and outcome.kind is not DeliveryKind.DELIVERED:
-        row["last_error"] = error[:1000]
-    return row

@@ -88,6 +88,15 @@ delivery_workers = 16
 per_host_concurrency = 4
 # Livraisons réclamées à la fois par un worker. / Deliveries a worker claims at once.
 delivery_batch_size = 64
+# Activités reçues traitées simultanément par processus, et au plus par serveur d'origine.
+# Received activities handled at once per process, and at most per origin server.
+inbox_workers = 16
+per_origin_concurrency = 4
+# Bail d'une ligne réclamée (renouvelé tant que le travail dure), en secondes : après un arrêt
+# brutal d'un worker, ses lignes sont reprises par un autre au bout de ce délai.
+# Lease of a claimed row (renewed while the work lasts), in seconds: after a worker dies, its
+# rows are taken by another one after this delay.
+lease_seconds = 60.0
 # Mode sécurisé : exiger des GET signés pour lire nos objets.
 # Secure mode: require signed GETs to read our objects.
 secure_mode = false

@@ -68,6 +68,9 @@ class FederationSettings:
     delivery_workers: int = 16
     per_host_concurrency: int = 4
     delivery_batch_size: int = 64
+    inbox_workers: int = 16
+    per_origin_concurrency: int = 4
+    lease_seconds: float = 60.0
     secure_mode: bool = False
 
 
@@ -321,11 +324,13 @@ def validate(settings: Settings) -> None:
         "delivery_workers",
         "per_host_concurrency",
         "delivery_batch_size",
+        "inbox_workers",
+        "per_origin_concurrency",
         "signature_max_age_seconds",
     ):
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")
-    for key in ("fetch_timeout_seconds", "delivery_timeout_seconds"):
+    for key in ("fetch_timeout_seconds", "delivery_timeout_seconds", "lease_seconds"):
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")
     if webui.registration not in REGISTRATION_MODES:

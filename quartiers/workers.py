@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from commons.occurrence_worker import OccurrenceWorker
 from federation.client import FederationClient
@@ -38,6 +39,8 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
         concurrency=federation.delivery_workers,
         per_host=federation.per_host_concurrency,
         batch_size=federation.delivery_batch_size,
+        timeout_seconds=federation.delivery_timeout_seconds,
+        lease=timedelta(seconds=federation.lease_seconds),
     )
 
 

@@ -1,51 +1,154 @@
-"""Claiming due queue rows under a lease: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
+"""Claiming due queue rows under a lease, renewing it, and recording outcomes behind a fence.
 
-A claimed row carries ``locked_until``; a worker that dies leaves it to be claimed again once the
-lease has expired, so a crash loses nothing. On SQLite the single writing connection makes the
-claim atomic by itself.
+A claim locks due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single writing
+connection makes it atomic by itself) and stamps them with ``locked_until`` and a fresh
+``claim_token``. The holder renews the lease while its work is in flight; a worker that dies
+stops renewing, and its rows are claimed again once the short lease has run out, so a crash
+loses nothing and waits about a minute, not more.
+
+The token is a fencing token: an outcome is written ``WHERE claim_token = <the claim's token>``.
+A worker whose lease lapsed (paused, cut off from the database) and whose rows were taken by
+another finds its token gone and writes nothing, so it can never put a delivered row back.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, InboxItem
 from storage.models.queue import QUEUED
 
-QueueModel = type[Delivery] | type[InboxItem]
+QueueRow = TypeVar("QueueRow", Delivery, InboxItem)
+
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim(Generic[QueueRow]):
+    token: str
+    rows: list[QueueRow]
 
 
 async def claim_due(
     session: AsyncSession,
-    model: QueueModel,
+    model: type[QueueRow],
     *,
     now: datetime,
     lease: timedelta,
     limit: int,
-    extra: list[ColumnElement[bool]] | None = None,
+    extra: Sequence[ColumnElement[bool]] = (),
     worker_id: str | None = None,
-) -> list[int]:
-    """Lock up to ``limit`` due rows of ``model`` for ``lease``; returns their ids."""
+    keep: Callable[[list[QueueRow]], list[QueueRow]] | None = None,
+) -> Claim[QueueRow]:
+    """Lock up to ``limit`` due rows of ``model`` for ``lease``, oldest first.
+
+    ``keep`` chooses among the rows found (a per-host or per-origin cap); the others are left
+    unclaimed for another worker or a later claim. The rows returned carry the claim's token.
+    """
+    token = uuid.uuid4().hex
+    if limit <= 0:
+        return Claim(token, [])
     due = (
-        select(model.id)
+        select(model)
         .where(
             model.state == QUEUED,
             model.next_attempt_at <= now,
             or_(model.locked_until.is_(None), model.locked_until < now),
-            *(extra or []),
+            *extra,
         )
         .order_by(model.next_attempt_at, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list((await session.scalars(due)).all())
-    if ids:
-        values: dict[str, Any] = {"locked_until": now + lease}
-        if worker_id is not None and model is Delivery:
-            values["locked_by"] = worker_id
-        await session.execute(update(model).where(model.id.in_(ids)).values(**values))
-    return ids
+    found = list((await session.scalars(due)).all())
+    rows = keep(found) if keep is not None else found
+    if rows:
+        values: dict[str, Any] = {
+            "locked_until": now + lease,
+            "locked_by": worker_id,
+            "claim_token": token,
+        }
+        await session.execute(
+            update(model)
+            .where(model.id.in_([row.id for row in rows]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        for row in rows:
+            row.locked_until = values["locked_until"]
+            row.locked_by = worker_id
+            row.claim_token = token
+    return Claim(token, rows)
+
+
+async def renew_leases(
+    session: AsyncSession,
+    model: type[QueueRow],
+    held: Mapping[int, str],
+    until: datetime,
+) -> set[int]:
+    """Extend the lease of the rows ``held`` (id → claim token); returns the ids still held.
+
+    An id missing from the answer was taken by another claim after its lease ran out.
+    """
+    if not held:
+        return set()
+    by_token: dict[str, list[int]] = {}
+    for row_id, token in held.items():
+        by_token.setdefault(token, []).append(row_id)
+    mine = or_(
+        *(and_(model.claim_token == token, model.id.in_(ids)) for token, ids in by_token.items())
+    )
+    result = await session.execute(
+        update(model)
+        .where(mine)
+        .values(locked_until=until)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars().all())
+
+
+async def record_outcomes(
+    session: AsyncSession, model: type[QueueRow], outcomes: Iterable[Mapping[str, Any]]
+) -> None:
+    """Write each outcome (``id``, ``claim_token`` and the new column values) to its row, only
+    while that claim still holds it; the lease and the token are cleared with it.
+
+    Every mapping must name the same columns (one statement, executed for many rows).
+    """
+    rows = [dict(outcome) for outcome in outcomes]
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    columns = sorted(set(rows[0]) - {"id", "claim_token"})
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.claim_token == bindparam("b_token"))
+        .values(
+            {name: bindparam(f"b_{name}") for name in columns}
+            | {"locked_until": None, "locked_by": None, "claim_token": None}
+        )
+    )
+    parameters = [
+        {"b_id": row["id"], "b_token": row["claim_token"]}
+        | {f"b_{name}": row[name] for name in columns}
+        for row in rows
+    ]
+    await session.execute(statement, parameters)
+
+
+async def release(session: AsyncSession, model: type[QueueRow], held: Mapping[int, str]) -> None:
+    """Give rows back unattempted (a worker stopping): due again at once for anyone."""
+    if not held:
+        return
+    await record_outcomes(
+        session, model, [{"id": row_id, "claim_token": token} for row_id, token in held.items()]
+    )

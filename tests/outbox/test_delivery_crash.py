@@ -39,7 +39,7 @@ async def test_rows_claimed_by_a_dead_worker_are_delivered_once_after_the_lease(
         claimed = await claim_due(
             session, Delivery, now=start, lease=LEASE, limit=64, worker_id="dead:0"
         )
-    assert len(claimed) == len(INBOXES)
+    assert len(claimed.rows) == len(INBOXES)
 
     # Then, until the lease expires, another worker claims none of them
     remote = RemoteInboxes()

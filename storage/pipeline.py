@@ -1,0 +1,204 @@
+"""What both queue workers share: the rows a worker holds, their lease kept alive, and a
+continuous claim loop that takes more work as soon as some finishes.
+
+A worker never waits for a whole batch: each claimed row is worked on by its own task, and
+the loop claims again whenever a row is recorded and room is free. The rows held are renewed
+every third of the lease, so a long delivery or a slow handler keeps its claim, and a worker
+that dies loses its rows to another one lease later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine, Iterable
+from datetime import timedelta
+from typing import Any, Generic
+
+from storage.claims import QueueRow, record_outcomes, release, renew_leases
+from storage.database import Database
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 5.0
+
+
+class HeldRows(Generic[QueueRow]):
+    """The rows one worker holds (id → claim token), and the renewal of their lease."""
+
+    def __init__(self, database: Database, model: type[QueueRow], lease: timedelta) -> None:
+        self.database = database
+        self.model: type[QueueRow] = model
+        self.lease = lease
+        self.tokens: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def hold(self, rows: Iterable[QueueRow]) -> None:
+        for row in rows:
+            assert row.claim_token is not None
+            self.tokens[row.id] = row.claim_token
+
+    def drop(self, row_ids: Iterable[int]) -> None:
+        for row_id in row_ids:
+            self.tokens.pop(row_id, None)
+
+    async def renew(self) -> set[int]:
+        """Extend every held lease; returns the ids lost to another claim (and forgets them)."""
+        held = dict(self.tokens)
+        if not held:
+            return set()
+        async with self.database.transaction() as session:
+            kept = await renew_leases(session, self.model, held, utcnow() + self.lease)
+        # Rows recorded meanwhile left with their token: only those still held were lost.
+        lost = {row_id for row_id in set(held) - kept if row_id in self.tokens}
+        if lost:
+            log.warning("%s rows %s were claimed by another worker", self.model.__name__, lost)
+        return lost
+
+    async def keep_renewed(self, stop: asyncio.Event) -> None:
+        period = self.lease.total_seconds() / 3
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=period)
+            if stop.is_set():
+                return
+            try:
+                await self.renew()
+            except Exception:
+                log.exception("renewing the leases of %s failed", self.model.__name__)
+
+    async def release_all(self) -> None:
+        """Give back what is still held (a stopping worker): due again at once for anyone."""
+        held = dict(self.tokens)
+        if held:
+            async with self.database.transaction() as session:
+                await release(session, self.model, held)
+        self.tokens.clear()
+
+
+class ClaimLoop:
+    """Claims whenever there is room, runs each piece of work as a task, stops cleanly.
+
+    Subclasses implement :meth:`claim_more`, which claims up to ``room`` rows and starts their
+    work with :meth:`spawn`, and call :meth:`room_freed` when a row is finished.
+    """
+
+    capacity: int
+    batch_size: int
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Event()
+
+    def held_count(self) -> int:
+        raise NotImplementedError
+
+    async def claim_more(self, room: int) -> int:
+        raise NotImplementedError
+
+    async def finish(self) -> None:
+        """Called once the loop has stopped and its tasks are done or cancelled."""
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def room_freed(self) -> None:
+        self._room.set()
+
+    async def run_loop(self, stop: asyncio.Event, idle_seconds: float) -> None:
+        try:
+            while not stop.is_set():
+                self._room.clear()
+                room = self.capacity - self.held_count()
+                wanted = min(room, self.batch_size)
+                claimed = 0
+                if wanted > 0:
+                    try:
+                        claimed = await self.claim_more(wanted)
+                    except Exception:
+                        log.exception("claiming work failed; retrying shortly")
+                if wanted > 0 and claimed == wanted:
+                    continue
+                room_freed = asyncio.ensure_future(self._room.wait())
+                stopped = asyncio.ensure_future(stop.wait())
+                try:
+                    await asyncio.wait(
+                        {room_freed, stopped},
+                        timeout=idle_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    room_freed.cancel()
+                    stopped.cancel()
+        finally:
+            if self._tasks:
+                _done, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+            await self.finish()
+
+
+class OutcomeRecorder(Generic[QueueRow]):
+    """Group commit of outcomes: whatever finished while the last write ran goes in the next.
+
+    Outcomes are the mappings ``storage.claims.record_outcomes`` takes (one set of columns).
+    ``on_recorded`` is told the ids written, once their transaction has committed.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        model: type[QueueRow],
+        on_recorded: Callable[[list[int]], None],
+    ) -> None:
+        self.database = database
+        self.model: type[QueueRow] = model
+        self.on_recorded = on_recorded
+        self._pending: list[dict[str, Any]] = []
+        self._added = asyncio.Event()
+
+    def add(self, outcome: dict[str, Any]) -> None:
+        self._pending.append(outcome)
+        self._added.set()
+
+    async def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await record_outcomes(session, self.model, batch)
+        except BaseException:
+            self._pending[:0] = batch
+            raise
+        self.on_recorded([outcome["id"] for outcome in batch])
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Write outcomes as they come until ``stop`` is set and nothing is left."""
+        while True:
+            if not self._pending:
+                if stop.is_set():
+                    return
+                self._added.clear()
+                added = asyncio.ensure_future(self._added.wait())
+                stopped = asyncio.ensure_future(stop.wait())
+                try:
+                    await asyncio.wait({added, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    added.cancel()
+                    stopped.cancel()
+                continue
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("recording %s outcomes failed", self.model.__name__)
+                if stop.is_set():
+                    return
+                await asyncio.sleep(1.0)

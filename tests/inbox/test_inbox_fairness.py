@@ -1,0 +1,308 @@
+"""A slow or hostile origin delays only its own items: the inbox worker handles items
+concurrently, fairly between origins, in order for each sender, and time-boxes remote fetches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from actors.services import create_account
+from federation.signatures import Scheme, sign_request
+from inbox.worker import InboxWorker
+from storage.models import Actor, Follow, InboxItem
+from storage.models.queue import DONE, QUEUED
+from tests.federation_rig.rig import HostRouter
+from tests.inbox.signing import (
+    ACTIVITY_JSON,
+    InboxHarness,
+    actor_uri,
+    fixed_key,
+    inbox_harness,
+)
+
+OTHER_HOST = "lemmy.test"
+SLOW_HOST = "slow.test"
+ANNOUNCES = 12
+SETTLE_TIMEOUT = 60.0
+
+
+class SlowServer:
+    """Answers every GET with 404, but only once ``release`` is set; counts what it got."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.received: list[str] = []
+        self.waiting = 0
+        self.most_waiting = 0
+
+    def app(self) -> Starlette:
+        async def anything(request: Request) -> Response:
+            self.received.append(str(request.url))
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+            try:
+                await self.release.wait()
+            finally:
+                self.waiting -= 1
+            return JSONResponse({"error": "not here"}, status_code=404)
+
+        return Starlette(routes=[Route("/{path:path}", anything)])
+
+
+def other_actor(username: str) -> dict[str, Any]:
+    uri = f"http://{OTHER_HOST}/u/{username}"
+    return {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": uri,
+        "type": "Person",
+        "preferredUsername": username,
+        "inbox": f"{uri}/inbox",
+        "publicKey": {
+            "id": f"{uri}#main-key",
+            "owner": uri,
+            "publicKeyPem": fixed_key(f"{OTHER_HOST}/{username}").public_pem,
+        },
+    }
+
+
+def other_origin_app(actors: dict[str, dict[str, Any]]) -> Starlette:
+    async def actor(request: Request) -> Response:
+        return JSONResponse(actors[request.path_params["username"]], media_type=ACTIVITY_JSON)
+
+    return Starlette(routes=[Route("/u/{username}", actor)])
+
+
+def router_of(inbox: InboxHarness) -> HostRouter:
+    transport = inbox.client._transport  # the harness's router, shared with the instance
+    assert isinstance(transport, HostRouter)
+    return transport
+
+
+@asynccontextmanager
+async def slow_and_other_origins(
+    inbox: InboxHarness,
+) -> AsyncIterator[tuple[SlowServer, dict[str, dict[str, Any]]]]:
+    slow = SlowServer()
+    others: dict[str, dict[str, Any]] = {}
+    router = router_of(inbox)
+    router.transports[SLOW_HOST] = httpx2.ASGITransport(app=slow.app())
+    router.transports[OTHER_HOST] = httpx2.ASGITransport(app=other_origin_app(others))
+    try:
+        yield slow, others
+    finally:
+        slow.release.set()
+
+
+async def post_from_other_origin(inbox: InboxHarness, username: str, document: object) -> None:
+    body = json.dumps(document).encode()
+    base = {"Content-Type": ACTIVITY_JSON}
+    key = fixed_key(f"{OTHER_HOST}/{username}")
+    key_id = f"http://{OTHER_HOST}/u/{username}#main-key"
+    headers = base | sign_request(
+        "POST", inbox.shared_inbox, base, body, key_id, key.private_pem, Scheme.CAVAGE
+    )
+    response = await inbox.post(body, headers)
+    assert response.status_code == 202, response.text
+
+
+def announce(number: int, sender: str = "alice") -> dict[str, Any]:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor_uri(sender)}/announces/{number}",
+        "type": "Announce",
+        "actor": actor_uri(sender),
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": f"http://{SLOW_HOST}/notes/{number}",
+    }
+
+
+async def states(inbox: InboxHarness) -> dict[str, str]:
+    async with inbox.instance.database.session() as session:
+        rows = await session.execute(select(InboxItem.activity_type, InboxItem.state))
+        found: dict[str, str] = {}
+        for kind, state in rows:
+            found.setdefault(kind, state)
+            if state != DONE:
+                found[kind] = state
+        return found
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll ``condition`` until true; the bound only keeps a broken run from hanging."""
+    try:
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            while not await condition():  # noqa: ASYNC110 (the state is in the database)
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"never true: {what}") from None
+
+
+async def test_a_follow_is_handled_while_a_slow_origin_blocks_its_own_announces(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (slow, others),
+    ):
+        # Given twelve signed Announces from mastodon.test, each of an object on a server
+        # that does not answer, then one Follow of a resident from another origin
+        inbox.add_remote("alice")
+        resident = await _resident(inbox, "jeanmarc")
+        for number in range(ANNOUNCES):
+            response = await inbox.post_signed(announce(number), signer="alice")
+            assert response.status_code == 202
+        others["bob"] = other_actor("bob")
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"http://{OTHER_HOST}/u/bob/follows/1",
+            "type": "Follow",
+            "actor": f"http://{OTHER_HOST}/u/bob",
+            "object": resident,
+        }
+        await post_from_other_origin(inbox, "bob", follow)
+
+        # When the inbox worker runs as it does in production
+        stop = asyncio.Event()
+        worker = InboxWorker(inbox.instance)
+        running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+        try:
+
+            async def follow_done_while_slow_holds() -> bool:
+                return slow.waiting > 0 and (await states(inbox)).get("Follow") == DONE
+
+            await wait_until(follow_done_while_slow_holds, "the Follow handled")
+
+            # Then the Follow is handled and its Follow row written, while the slow server
+            # still holds the Announces, one at a time (one sender's items go in order)
+            assert (await states(inbox))["Announce"] == QUEUED
+            assert slow.waiting == 1
+            assert len(slow.received) == 1
+            async with inbox.instance.database.session() as session:
+                follower = await session.scalar(
+                    select(Actor.id).where(Actor.uri == f"http://{OTHER_HOST}/u/bob")
+                )
+                assert follower is not None
+                assert await session.scalar(select(Follow).where(Follow.follower_id == follower))
+
+            # When the slow server finally answers
+            slow.release.set()
+
+            async def all_done() -> bool:
+                return set((await states(inbox)).values()) == {DONE}
+
+            await wait_until(all_done, "every item handled")
+        finally:
+            stop.set()
+            await running
+
+        # Then each Announce's object was fetched once, in the order they arrived
+        assert slow.received == [f"http://{SLOW_HOST}/notes/{n}" for n in range(ANNOUNCES)]
+
+
+async def test_a_remote_fetch_inside_a_handler_stops_at_fetch_timeout_seconds(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind, fetch_timeout_seconds=0.2) as inbox,
+        slow_and_other_origins(inbox) as (slow, _others),
+    ):
+        # Given an Announce of an object on a server that never answers
+        inbox.add_remote("alice")
+        response = await inbox.post_signed(announce(1), signer="alice")
+        assert response.status_code == 202
+
+        # When the worker handles it (guarded, so a fetch that is not time-boxed fails here)
+        handled = await asyncio.wait_for(InboxWorker(inbox.instance).run_once(), SETTLE_TIMEOUT)
+
+        # Then the fetch was made, gave up at the configured timeout, and the item is done
+        # while the server is still holding the request
+        assert handled == 1
+        assert slow.received == [f"http://{SLOW_HOST}/notes/1"]
+        assert not slow.release.is_set()
+        assert await states(inbox) == {"Announce": DONE}
+
+
+async def _resident(inbox: InboxHarness, username: str) -> str:
+    async with inbox.instance.database.transaction() as session:
+        account = await create_account(session, inbox.instance.settings, username, "password123")
+        actor = await session.get(Actor, account.actor_id)
+        assert actor is not None
+        return actor.uri
+
+
+SENDERS = ("alice", "bruno", "chloe", "dario")
+
+
+async def slow_announces_from_four_senders(inbox: InboxHarness) -> None:
+    for number, sender in enumerate(SENDERS):
+        inbox.add_remote(sender)
+        response = await inbox.post_signed(announce(number, sender), signer=sender)
+        assert response.status_code == 202
+
+
+async def step_while_slow_holds(inbox: InboxHarness, slow: SlowServer, holding: int) -> int:
+    """One worker step; the slow server answers once ``holding`` fetches wait (and a few more
+    turns of the loop have passed, for any other to arrive)."""
+    step = asyncio.create_task(InboxWorker(inbox.instance).run_once())
+
+    async def held() -> bool:
+        return slow.waiting == holding
+
+    await wait_until(held, f"{holding} fetches waiting")
+    for _ in range(50):
+        await asyncio.sleep(0)
+    slow.release.set()
+    return await asyncio.wait_for(step, SETTLE_TIMEOUT)
+
+
+async def test_inbox_workers_bounds_the_items_handled_at_once(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind, inbox_workers=2) as inbox,
+        slow_and_other_origins(inbox) as (slow, _others),
+    ):
+        # Given four senders of one origin, each announcing an object on a slow server, and
+        # inbox_workers = 2
+        await slow_announces_from_four_senders(inbox)
+
+        # When the worker takes one step
+        handled = await step_while_slow_holds(inbox, slow, 2)
+
+        # Then all four were handled, never more than two at once
+        assert handled == 4
+        assert slow.most_waiting == 2
+        assert await states(inbox) == {"Announce": DONE}
+
+
+async def test_per_origin_concurrency_bounds_the_items_of_one_origin(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind, per_origin_concurrency=2) as inbox,
+        slow_and_other_origins(inbox) as (slow, _others),
+    ):
+        # Given four senders of one origin, each announcing an object on a slow server, and
+        # per_origin_concurrency = 2
+        await slow_announces_from_four_senders(inbox)
+
+        # When the worker takes one step
+        handled = await step_while_slow_holds(inbox, slow, 2)
+
+        # Then it took two items of that origin, and left the two others queued
+        assert handled == 2
+        assert slow.most_waiting == 2
+        async with inbox.instance.database.session() as session:
+            left = (await session.scalars(select(InboxItem.state))).all()
+        assert sorted(left) == [DONE, DONE, QUEUED, QUEUED]
