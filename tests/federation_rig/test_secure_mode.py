@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.federation_rig.rig import federation_rig
+import pytest
+
+from federation.errors import BadResponse
+from federation.keys import generate_rsa_keypair
+from federation.signatures import Scheme, sign_request
+from storage.models import DomainBlock
+from tests.federation_rig.rig import Node, Rig, federation_rig
 from tests.federation_rig.steps import follow_remote
 
 AP = {"Accept": "application/activity+json"}
+SECURE = ("paquis.test",)
+HOSTS = ("paquis.test", "jonction.test")
 
 
-async def test_secure_mode_requires_signed_gets(tmp_path: Path, monkeypatch: object) -> None:
-    async with federation_rig(
-        tmp_path, hosts=("paquis.test", "jonction.test"), secure=("paquis.test",)
-    ) as rig:
+async def test_secure_mode_requires_signed_gets(tmp_path: Path) -> None:
+    async with federation_rig(tmp_path, hosts=HOSTS, secure=SECURE) as rig:
         paquis, jonction = rig["paquis.test"], rig["jonction.test"]
         await paquis.resident("jeanmarc")
         cafe = await paquis.collective("repair-cafe", "jeanmarc")
@@ -34,3 +41,75 @@ async def test_secure_mode_requires_signed_gets(tmp_path: Path, monkeypatch: obj
         await rig.drain()
         state = await jonction.actor(cafe.uri)
         assert state is not None and state.name
+
+
+async def signed_get(
+    rig: Rig,
+    node: Node,
+    url: str,
+    *,
+    private_pem: str | None = None,
+    signed_url: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """GET ``url`` under the key id of ``node``'s instance actor; returns the status.
+
+    ``private_pem`` signs with another key, ``signed_url`` signs another address, ``now`` signs
+    at another moment: each is how a forged or replayed signature looks.
+    """
+    signer = await node.instance.remote_actors.signer()
+    headers = sign_request(
+        "GET",
+        signed_url or url,
+        AP,
+        None,
+        signer.key_id,
+        private_pem or signer.private_key_pem,
+        Scheme.CAVAGE,
+        now=now,
+    )
+    response = await rig.client.get(url, headers={**AP, **headers})
+    return response.status_code
+
+
+async def test_secure_mode_refuses_a_forged_or_replayed_signature(tmp_path: Path) -> None:
+    async with federation_rig(tmp_path, hosts=HOSTS, secure=SECURE) as rig:
+        paquis, jonction = rig["paquis.test"], rig["jonction.test"]
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("repair-cafe", "jeanmarc")
+        # Given jonction's own signature opens the collective's document
+        assert await signed_get(rig, jonction, cafe.uri) == 200
+        # When the GET is signed under jonction's key id with a key that is not jonction's,
+        # or carries a signature made for another address, or one made two days ago
+        forged = generate_rsa_keypair().private_pem
+        other = "http://paquis.test/@jeanmarc"
+        old = datetime.now(UTC) - timedelta(days=2)
+        # Then each is refused
+        assert await signed_get(rig, jonction, cafe.uri, private_pem=forged) == 401
+        assert await signed_get(rig, jonction, cafe.uri, signed_url=other) == 401
+        assert await signed_get(rig, jonction, cafe.uri, now=old) == 401
+        # And so is a GET under paquis's own instance key id, signed with another key
+        assert await signed_get(rig, rig["paquis.test"], cafe.uri, private_pem=forged) == 401
+
+
+async def test_secure_mode_refuses_a_blocked_domain_even_when_signed(tmp_path: Path) -> None:
+    async with federation_rig(tmp_path, hosts=HOSTS, secure=SECURE) as rig:
+        paquis, jonction = rig["paquis.test"], rig["jonction.test"]
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("repair-cafe", "jeanmarc")
+        assert jonction.instance.federation is not None
+        signer = await jonction.instance.remote_actors.signer()
+        # Given paquis blocks jonction.test
+        async with paquis.instance.database.transaction() as session:
+            session.add(DomainBlock(domain="jonction.test", reason="harcèlement"))
+        paquis.instance.blocks.invalidate()
+        # When jonction fetches the collective with a valid signature
+        with pytest.raises(BadResponse) as refused:
+            await jonction.instance.federation.fetch_document(cafe.uri, signer)
+        # Then it is refused, and jonction cannot resolve it
+        assert refused.value.status == 401
+        assert await jonction.instance.remote_actors.actor(cafe.uri) is None
+        assert await signed_get(rig, jonction, cafe.uri) == 401
+        # While the collective's page for people stays open
+        page = await rig.client.get(cafe.uri, headers={"Accept": "text/html"})
+        assert page.status_code == 200
