@@ -56,7 +56,9 @@ async def test_an_actor_on_another_origin_is_not_cached_when_resolved(
         # Given mastodon.test serves, at eve's address, an actor whose id is on another server
         eve = mastodon.add_actor("eve")
         elsewhere = "http://elsewhere.test/users/eve"
-        mastodon.documents["/users/eve"] = {**mastodon.documents["/users/eve"], "id": elsewhere}  # type: ignore[dict-item]
+        document = mastodon.documents["/users/eve"]
+        assert isinstance(document, dict)
+        document.update(id=elsewhere, publicKey={**document["publicKey"], "owner": elsewhere})
         # When paquis resolves eve (as when someone here follows or mentions her)
         resolved = await world.instance.remote_actors.actor(eve)
         # Then nothing is resolved and nothing is cached under either id
