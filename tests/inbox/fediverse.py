@@ -120,8 +120,12 @@ class Fediverse:
         *,
         key_id: str | None = None,
         key_pair: KeyPair | None = None,
+        streamed: bool = False,
     ) -> httpx2.Response:
-        """POST ``document`` to the shared inbox, signed with the key of ``actor_uri``."""
+        """POST ``document`` to the shared inbox, signed with the key of ``actor_uri``.
+
+        ``streamed`` sends the body in chunks, without a Content-Length.
+        """
         host = actor_uri.split("/")[2]
         username = actor_uri.rsplit("/", 1)[-1]
         pair = key_pair or self.servers[host].key_pair(username)
@@ -136,7 +140,15 @@ class Fediverse:
             pair.private_pem,
             Scheme.CAVAGE,
         )
-        return await self.client.post(self.shared_inbox, content=body, headers={**base, **added})
+        headers = {**base, **added}
+        if not streamed:
+            return await self.client.post(self.shared_inbox, content=body, headers=headers)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 100):
+                yield body[start : start + 100]
+
+        return await self.client.post(self.shared_inbox, content=chunks(), headers=headers)
 
     async def handle(self) -> int:
         """Run the inbox worker until nothing is due; returns the items handled."""
@@ -173,11 +185,13 @@ async def fediverse(
     tmp_path: Path,
     database_kind: str = "sqlite",
     hosts: tuple[str, ...] = ("mastodon.test", "mobilizon.test"),
+    **federation: Any,
 ) -> AsyncIterator[Fediverse]:
-    """paquis.test (a real app, workers stepped by hand) and scripted servers at ``hosts``."""
+    """paquis.test (a real app, workers stepped by hand) and scripted servers at ``hosts``;
+    ``federation`` overrides settings of paquis.test (``max_body_bytes=…``)."""
     async with AsyncExitStack() as stack:
         database = await stack.enter_async_context(fresh_database(database_kind, tmp_path, "fedi"))
-        settings = make_settings(LOCAL_HOST, database_url=database.url)
+        settings = make_settings(LOCAL_HOST, database_url=database.url, **federation)
         router = HostRouter()
         client = httpx2.AsyncClient(transport=router)
         stack.push_async_callback(client.aclose)
