@@ -113,3 +113,31 @@ async def test_secure_mode_refuses_a_blocked_domain_even_when_signed(tmp_path: P
         # While the collective's page for people stays open
         page = await rig.client.get(cafe.uri, headers={"Accept": "text/html"})
         assert page.status_code == 200
+
+
+async def test_secure_mode_keeps_discovery_open_and_checks_every_ap_read(tmp_path: Path) -> None:
+    async with federation_rig(tmp_path, hosts=HOSTS, secure=SECURE) as rig:
+        paquis, jonction = rig["paquis.test"], rig["jonction.test"]
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("repair-cafe", "jeanmarc")
+        # NodeInfo and static files are read without a signature
+        for path in ("/nodeinfo/2.1", "/static/quartiers.css"):
+            response = await rig.client.get(f"http://paquis.test{path}", headers=AP)
+            assert response.status_code == 200, path
+        # An unsigned HEAD is refused like a GET, saying why; a POST is left to the inbox
+        head = await rig.client.head(cafe.uri, headers=AP)
+        assert head.status_code == 401
+        unsigned = await rig.client.get(cafe.uri, headers=AP)
+        assert "requires signed requests" in unsigned.json()["error"]
+        # A signed GET of a collection page (a query string) is read
+        page = f"{cafe.uri}/followers?page=1"
+        assert await signed_get(rig, jonction, page) == 200
+        # While a signature made for another page of it is refused, saying why
+        signer = await jonction.instance.remote_actors.signer()
+        other_page = f"{cafe.uri}/followers?page=2"
+        headers = sign_request(
+            "GET", other_page, AP, None, signer.key_id, signer.private_key_pem, Scheme.CAVAGE
+        )
+        replayed = await rig.client.get(page, headers={**AP, **headers})
+        assert replayed.status_code == 401
+        assert "signature does not verify" in replayed.json()["error"]
