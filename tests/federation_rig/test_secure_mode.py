@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from federation.errors import BadResponse
@@ -51,11 +52,14 @@ async def signed_get(
     private_pem: str | None = None,
     signed_url: str | None = None,
     now: datetime | None = None,
-) -> int:
+    scheme: Scheme = Scheme.CAVAGE,
+    key_id: str | None = None,
+) -> httpx2.Response:
     """GET ``url`` under the key id of ``node``'s instance actor; returns the status.
 
     ``private_pem`` signs with another key, ``signed_url`` signs another address, ``now`` signs
-    at another moment: each is how a forged or replayed signature looks.
+    at another moment, ``key_id`` names another key: each is how a forged or replayed signature
+    looks.
     """
     signer = await node.instance.remote_actors.signer()
     headers = sign_request(
@@ -63,13 +67,12 @@ async def signed_get(
         signed_url or url,
         AP,
         None,
-        signer.key_id,
+        key_id or signer.key_id,
         private_pem or signer.private_key_pem,
-        Scheme.CAVAGE,
+        scheme,
         now=now,
     )
-    response = await rig.client.get(url, headers={**AP, **headers})
-    return response.status_code
+    return await rig.client.get(url, headers={**AP, **headers})
 
 
 async def test_secure_mode_refuses_a_forged_or_replayed_signature(tmp_path: Path) -> None:
@@ -77,19 +80,29 @@ async def test_secure_mode_refuses_a_forged_or_replayed_signature(tmp_path: Path
         paquis, jonction = rig["paquis.test"], rig["jonction.test"]
         await paquis.resident("jeanmarc")
         cafe = await paquis.collective("repair-cafe", "jeanmarc")
-        # Given jonction's own signature opens the collective's document
-        assert await signed_get(rig, jonction, cafe.uri) == 200
+        # Given jonction's own signature opens the collective's document, with either scheme
+        assert (await signed_get(rig, jonction, cafe.uri)).status_code == 200
+        rfc9421 = await signed_get(rig, jonction, cafe.uri, scheme=Scheme.RFC9421)
+        assert rfc9421.status_code == 200
         # When the GET is signed under jonction's key id with a key that is not jonction's,
         # or carries a signature made for another address, or one made two days ago
         forged = generate_rsa_keypair().private_pem
         other = "http://paquis.test/@jeanmarc"
         old = datetime.now(UTC) - timedelta(days=2)
         # Then each is refused
-        assert await signed_get(rig, jonction, cafe.uri, private_pem=forged) == 401
-        assert await signed_get(rig, jonction, cafe.uri, signed_url=other) == 401
-        assert await signed_get(rig, jonction, cafe.uri, now=old) == 401
+        assert (await signed_get(rig, jonction, cafe.uri, private_pem=forged)).status_code == 401
+        assert (await signed_get(rig, jonction, cafe.uri, signed_url=other)).status_code == 401
+        assert (await signed_get(rig, jonction, cafe.uri, now=old)).status_code == 401
         # And so is a GET under paquis's own instance key id, signed with another key
-        assert await signed_get(rig, rig["paquis.test"], cafe.uri, private_pem=forged) == 401
+        assert (
+            await signed_get(rig, rig["paquis.test"], cafe.uri, private_pem=forged)
+        ).status_code == 401
+        # And one under a key id nobody serves, saying why
+        unknown = await signed_get(
+            rig, jonction, cafe.uri, key_id="http://jonction.test/nobody#key"
+        )
+        assert unknown.status_code == 401
+        assert "cannot get the signing key" in unknown.json()["error"]
 
 
 async def test_secure_mode_refuses_a_blocked_domain_even_when_signed(tmp_path: Path) -> None:
@@ -109,7 +122,8 @@ async def test_secure_mode_refuses_a_blocked_domain_even_when_signed(tmp_path: P
         # Then it is refused, and jonction cannot resolve it
         assert refused.value.status == 401
         assert await jonction.instance.remote_actors.actor(cafe.uri) is None
-        assert await signed_get(rig, jonction, cafe.uri) == 401
+        blocked = await signed_get(rig, jonction, cafe.uri)
+        assert blocked.status_code == 401 and blocked.json()["error"] == "blocked"
         # While the collective's page for people stays open
         page = await rig.client.get(cafe.uri, headers={"Accept": "text/html"})
         assert page.status_code == 200
@@ -131,7 +145,7 @@ async def test_secure_mode_keeps_discovery_open_and_checks_every_ap_read(tmp_pat
         assert "requires signed requests" in unsigned.json()["error"]
         # A signed GET of a collection page (a query string) is read
         page = f"{cafe.uri}/followers?page=1"
-        assert await signed_get(rig, jonction, page) == 200
+        assert (await signed_get(rig, jonction, page)).status_code == 200
         # While a signature made for another page of it is refused, saying why
         signer = await jonction.instance.remote_actors.signer()
         other_page = f"{cafe.uri}/followers?page=2"
