@@ -63,14 +63,24 @@ async def test_a_post_is_created_once_changed_by_its_author_then_deleted(
         assert post is not None and "Lundi" in post.content_html
         assert post.updated is not None and post.updated > edited_at
 
-        # When she deletes it (as Mastodon does, with a Tombstone)
-        tombstone = {"id": first["id"], "type": "Tombstone"}
-        await world.post_as(alice, activity("Delete", alice, tombstone, 6))
+        # When she deletes it by its id, while another post of hers is known
+        other = note(alice, 2, "Donne un canapé")
+        await world.post_as(alice, activity("Create", alice, other, 8))
+        await world.post_as(alice, activity("Delete", alice, first["id"], 6))
         await world.handle()
         # Then its words and document are gone, the row kept as a tombstone
         post = await world.post(first["id"])
         assert post is not None and post.deleted_at is not None
         assert post.content_html == "" and post.source is None and post.document is None
+        # And her other post is untouched, until she deletes it too (with a Tombstone, as
+        # Mastodon does)
+        kept = await world.post(other["id"])
+        assert kept is not None and kept.deleted_at is None and "canapé" in kept.content_html
+        tombstone = {"id": other["id"], "type": "Tombstone"}
+        await world.post_as(alice, activity("Delete", alice, tombstone, 9))
+        await world.handle()
+        kept = await world.post(other["id"])
+        assert kept is not None and kept.deleted_at is not None
 
         # And a later Update does not bring it back
         await world.post_as(
