@@ -53,6 +53,16 @@ async def test_a_post_is_created_once_changed_by_its_author_then_deleted(
         assert post is not None and "dimanche" in post.content_html
         assert post.updated == edited_at
 
+        # When she sends an Update of it naming bob as its author, or naming it by its id only
+        claimed = {**first, "content": "<p>Signé Bob</p>", "attributedTo": bob}
+        await world.post_as(alice, activity("Update", alice, claimed, 10))
+        await world.post_as(alice, activity("Update", alice, first["id"], 11))
+        await world.handle()
+        # Then neither changes it, and both are handled without error
+        post = await world.post(first["id"])
+        assert post is not None and "dimanche" in post.content_html
+        assert {item.last_error for item in await world.inbox_items()} == {None}
+
         # When she edits it without saying when
         await world.post_as(
             alice, activity("Update", alice, {**first, "content": "<p>Lundi</p>"}, 5)
@@ -76,6 +86,12 @@ async def test_a_post_is_created_once_changed_by_its_author_then_deleted(
         # Mastodon does)
         kept = await world.post(other["id"])
         assert kept is not None and kept.deleted_at is None and "canapé" in kept.content_html
+        # and can still be edited
+        edited_other = {**other, "content": "<p>Donne un fauteuil</p>"}
+        await world.post_as(alice, activity("Update", alice, edited_other, 12))
+        await world.handle()
+        kept = await world.post(other["id"])
+        assert kept is not None and "fauteuil" in kept.content_html
         tombstone = {"id": other["id"], "type": "Tombstone"}
         await world.post_as(alice, activity("Delete", alice, tombstone, 9))
         await world.handle()
