@@ -155,3 +155,29 @@ async def test_secure_mode_keeps_discovery_open_and_checks_every_ap_read(tmp_pat
         replayed = await rig.client.get(page, headers={**AP, **headers})
         assert replayed.status_code == 401
         assert "signature does not verify" in replayed.json()["error"]
+
+
+async def test_secure_mode_leaves_inbox_posts_to_the_inbox(tmp_path: Path) -> None:
+    async with federation_rig(tmp_path, hosts=HOSTS, secure=SECURE) as rig:
+        paquis, jonction = rig["paquis.test"], rig["jonction.test"]
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("repair-cafe", "jeanmarc")
+        nadia = await jonction.resident("nadia")
+        assert nadia.private_key_pem is not None
+        # Given paquis blocks jonction.test, whose inbox POSTs the inbox drops with a 202
+        async with paquis.instance.database.transaction() as session:
+            session.add(DomainBlock(domain="jonction.test", reason="harcèlement"))
+        paquis.instance.blocks.invalidate()
+        # When nadia's signed Follow is posted with an ActivityPub Accept header
+        body = (
+            '{"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",'
+            f' "id": "{nadia.uri}/follows/1", "actor": "{nadia.uri}", "object": "{cafe.uri}"}}'
+        ).encode()
+        inbox = "http://paquis.test/inbox"
+        base = {**AP, "Content-Type": "application/activity+json"}
+        headers = sign_request(
+            "POST", inbox, base, body, nadia.public_key_id, nadia.private_key_pem, Scheme.CAVAGE
+        )
+        response = await rig.client.post(inbox, content=body, headers={**base, **headers})
+        # Then the inbox answers it (202, dropped), not secure mode (which would say 401)
+        assert response.status_code == 202
