@@ -8,7 +8,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 RUN_STAMP := $(VENV)/.run-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 
-.PHONY: run test check install install-test lock upgrade-check clean
+.PHONY: run test check install install-test lock upgrade-check mutate mutation-score clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,20 @@ check: $(TEST_STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest -q tests/test_layers.py tests/storage/test_migration_imports.py
 
+## Mutation testing of the federation boundary (federation/, inbox/, remote actors, secure mode)
+## against the tests that exercise it, on SQLite; MUTANTS narrows it: make mutate MUTANTS='inbox.receive*'
+MUTANTS ?=
+MUTATE_JOBS ?= 2
+mutate: $(TEST_STAMP)
+	@# mutmut runs the tests from mutants/, where ../shared is one level further up
+	@test -e shared || ! test -d ../shared || ln -s ../shared shared
+	env -u QUARTIERS_TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
+	$(BIN)/python scripts/mutation_score.py
+
+## The score per module of the last `make mutate`
+mutation-score:
+	$(BIN)/python scripts/mutation_score.py
+
 ## Write requirements/lock.txt anew from the newest releases that pyproject.toml allows
 lock:
 	rm -rf .venv-lock
@@ -74,4 +88,4 @@ upgrade-check:
 	.venv-latest/bin/pytest
 
 clean:
-	rm -rf $(VENV) .venv-latest .venv-lock data config.toml artifacts
+	rm -rf $(VENV) .venv-latest .venv-lock data config.toml artifacts mutants
