@@ -100,8 +100,10 @@ async def test_pages_speak_only_the_readers_language(
     start = next_week_saturday()
     headers = {**HTML, "Accept-Language": language}
     pages = [
+        "/",
         "/home",
         "/local",
+        "/agenda",
         event_path,
         f"{event_path}/occurrences/{local_day(start)}",
         f"/agenda?view=month&date={local_day(start)}",

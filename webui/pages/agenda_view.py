@@ -13,9 +13,9 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from commons.agenda import AgendaDay, AgendaItem
-from commons.event_words import describe_rule
 from webui import i18n
 from webui.formats import count_text, sentence_start
+from webui.recurrence_words import describe_rule
 
 GRID_TITLES = 2
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from commons.event_words import describe_rule
 from commons.feeds import location_text
 from commons.upcoming import UpcomingEvent
 from webui import i18n
 from webui.pages.events import occurrence_path, page_url, when_lines
+from webui.recurrence_words import describe_rule
 
 
 @dataclass(frozen=True, slots=True)
