@@ -9,32 +9,14 @@ facilitator may not be one of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.date_rsvps import split_occurrence_uri
-from commons.notifications import notify
-from storage.models import Actor, Event, Membership, Post, PostMention
-from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
+from commons.notifications import notify, running_members
+from storage.models import Actor, Event, Post, PostMention
+from storage.models.actors import GROUP
 from storage.models.posts import PUBLIC
-
-RUNNING_ROLES = ("admin", "facilitator")
-
-
-async def running_members(session: AsyncSession, group_id: int) -> Sequence[int]:
-    """The ids of the accepted facilitators and admins of a collective."""
-    found = await session.scalars(
-        select(Membership.member_id)
-        .where(
-            Membership.group_id == group_id,
-            Membership.role.in_(RUNNING_ROLES),
-            Membership.state == MEMBERSHIP_ACCEPTED,
-        )
-        .order_by(Membership.member_id)
-    )
-    return list(found)
 
 
 async def _mentioned_collectives(session: AsyncSession, post: Post) -> list[int]:

@@ -15,8 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.collective_notices import running_members
-from commons.notifications import notify
+from commons.notifications import notify, running_members
 from storage.models import Actor, Event
 from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
 

@@ -20,11 +20,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from commons.date_rsvps import occurrence_uri
-from storage.models import Actor, Event, Notification, Post, PostMention, utcnow
+from storage.models import Actor, Event, Membership, Notification, Post, PostMention, utcnow
+from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.community import NOTIFICATION_KINDS
 from storage.models.posts import MENTIONED
 
 PAGE_SIZE = 30
+
+
+RUNNING_ROLES = ("admin", "facilitator")
+# What is done to a collective's own posts reaches the people who run it; mentions of it and
+# replies to it reach them as collective_mention and collective_reply (commons.collective_notices).
+RELAYED_TO_RUNNERS = frozenset({"like", "boost"})
+
+
+async def running_members(session: AsyncSession, group_id: int) -> Sequence[int]:
+    """The ids of the accepted facilitators and admins of a collective."""
+    found = await session.scalars(
+        select(Membership.member_id)
+        .where(
+            Membership.group_id == group_id,
+            Membership.role.in_(RUNNING_ROLES),
+            Membership.state == MEMBERSHIP_ACCEPTED,
+        )
+        .order_by(Membership.member_id)
+    )
+    return list(found)
 
 
 async def notify(
@@ -46,8 +67,13 @@ async def notify(
     if from_actor_id is not None and from_actor_id == recipient_id:
         return None
     recipient = await session.get(Actor, recipient_id)
-    if recipient is None or not recipient.is_local or recipient.is_group:
-        return None  # nobody reads a collective's own notifications: those who run it are told
+    if recipient is None or not recipient.is_local:
+        return None
+    if recipient.is_group:  # nobody reads a collective's own notifications
+        if kind in RELAYED_TO_RUNNERS:
+            for member_id in await running_members(session, recipient_id):
+                await notify(session, member_id, kind, from_actor_id, post_id, recipient_id)
+        return None
     duplicate = await session.scalar(
         select(Notification.id).where(
             Notification.recipient_id == recipient_id,

@@ -78,7 +78,7 @@ async def cookie_of(instance: LiveInstance, username: str) -> dict[str, str]:
         account = await session.scalar(select(Account).where(Account.username == username))
     await database.dispose()
     assert account is not None
-    return instance.session_cookie(account)
+    return await instance.session_cookie(account)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -26,7 +26,7 @@ async def test_note_follow_like_update_delete_through_the_outbox(
         tmp_path, database_kind, hosts=("paquis.test", "jonction.test")
     ) as rig:
         paquis, jonction = rig["paquis.test"], rig["jonction.test"]
-        await paquis.resident("jeanmarc")
+        jeanmarc = await paquis.resident("jeanmarc")
         cafe = await paquis.collective("repair-cafe", "jeanmarc")
         nadia = await jonction.resident("nadia")
         token = await token_for(jonction, "nadia")
@@ -57,15 +57,25 @@ async def test_note_follow_like_update_delete_through_the_outbox(
             rig.client, jonction, "nadia", token, {"type": "Like", "object": news.uri}
         )
         await rig.drain()
-        # Then the like reached paquis.test and the collective was told
+        # Then the like reached paquis.test, and jeanmarc, who runs the collective, was told
         assert liked.status_code == 201
         async with paquis.instance.database.session() as session:
             reaction = await session.scalar(select(Reaction).where(Reaction.post_id == news.id))
             assert reaction is not None and reaction.uri == liked.headers["location"]
-            told = await session.scalar(
-                select(Notification.kind).where(Notification.recipient_id == cafe.id)
+            told = (
+                await session.execute(
+                    select(Notification.kind, Notification.post_id, Notification.group_id).where(
+                        Notification.recipient_id == jeanmarc.id
+                    )
+                )
+            ).all()
+            assert [tuple(row) for row in told] == [("like", news.id, cafe.id)]
+            assert (
+                await session.scalar(
+                    select(Notification.id).where(Notification.recipient_id == cafe.id)
+                )
+                is None
             )
-            assert told == "like"
 
         # When she posts a bare Note written in Markdown
         response = await post_outbox(
