@@ -6,8 +6,8 @@ import html
 from datetime import datetime
 from typing import Any
 
+from config.settings import Settings
 from federation.vocab import build_context
-from quartiers.settings import Settings
 from storage.models import Actor
 from storage.models.actors import GROUP
 

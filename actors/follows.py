@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.uris import Uris
 from commons.notifications import notify
+from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Follow, utcnow

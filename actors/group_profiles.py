@@ -16,7 +16,7 @@ from actors import groups
 from actors.accounts import enqueue_actor_update
 from commons.markdown import render_markdown
 from commons.media import media_path, store_image
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.models import Activity, Actor, utcnow
 
 

@@ -10,7 +10,7 @@ from email.utils import make_msgid
 
 import anyio.to_thread
 
-from quartiers.settings import Settings
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 20.0

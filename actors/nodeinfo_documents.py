@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import quartiers
+import config
+from config.settings import Settings
 from federation.nodeinfo import NodeInfoVersion, build_nodeinfo
-from quartiers.settings import Settings
 from storage.models import Actor, Post
 from storage.models.actors import PERSON
 
@@ -75,7 +75,7 @@ def build_local_nodeinfo(
     return build_nodeinfo(
         version,
         software_name=SOFTWARE_NAME,
-        software_version=quartiers.__version__,
+        software_version=config.__version__,
         repository=None,
         homepage=None,
         total_users=usage.total_users,

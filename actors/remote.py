@@ -10,17 +10,20 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 from urllib.parse import urldefrag, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.uris import INSTANCE_USERNAME
+from config.uris import INSTANCE_USERNAME
 from federation.client import FederationClient, Signer
-from federation.errors import FetchError, InvalidActivity
+from federation.errors import FederationError, FetchError, InvalidActivity
 from federation.parsing import ParsedActor, parse_actor
 from federation.vocab import ACTOR_TYPES, same_origin
+from federation.webfinger import resolve_actor_via_webfinger
+from storage.blocks import DomainBlocks
 from storage.database import Database
 from storage.models import Actor, utcnow
 
@@ -41,10 +44,33 @@ class KnownKey:
     is_gone: bool
 
 
+class HandleNotResolved(Exception):
+    """A ``user@host`` handle that gives no actor: why, in one word the callers explain."""
+
+    def __init__(self, reason: Literal["blocked", "unreachable", "not_found"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class RemoteActors:
-    def __init__(self, database: Database, client: FederationClient | None) -> None:
+    """The door to other servers' actors: their keys, their documents, their handles.
+
+    Every fetch is signed by the instance actor, refused for blocked domains, and checked
+    (same origin, a key owned by the actor) before anything is stored.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        client: FederationClient | None,
+        *,
+        blocks: DomainBlocks | None = None,
+        url_scheme: str = "https",
+    ) -> None:
         self.database = database
         self.client = client
+        self.blocks = blocks or DomainBlocks(database)
+        self.url_scheme = url_scheme
         self._keys: OrderedDict[str, KnownKey] = OrderedDict()
         self._signer: Signer | None = None
 
@@ -139,6 +165,31 @@ class RemoteActors:
                 actor = await store_remote_actor(session, parsed)
         self.forget(actor.uri)
         return actor
+
+    async def by_handle(self, username: str, host: str) -> Actor:
+        """The remote actor ``username@host``, found by WebFinger and stored (the one place a
+        handle is resolved). Raises :class:`HandleNotResolved`."""
+        if await self.blocks.is_blocked(host.split(":", 1)[0]):
+            raise HandleNotResolved("blocked")
+        if self.client is None:
+            raise HandleNotResolved("unreachable")
+        try:
+            resolved = await resolve_actor_via_webfinger(
+                self.client, f"{username}@{host}", await self.signer(), url_scheme=self.url_scheme
+            )
+        except FederationError as error:
+            log.info("handle %s@%s not resolved: %s", username, host, error)
+            raise HandleNotResolved("not_found") from error
+        try:
+            async with self.database.transaction() as session:
+                return await store_remote_actor(session, resolved.actor)
+        except IntegrityError:
+            # Resolved at the same time by another request, which stored it first.
+            async with self.database.session() as session:
+                actor = await session.scalar(select(Actor).where(Actor.uri == resolved.actor.id))
+            if actor is None:
+                raise HandleNotResolved("not_found") from None
+            return actor
 
 
 async def store_remote_actor(session: AsyncSession, parsed: ParsedActor) -> Actor:

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.errors import InvalidGroupKind, InvalidUsername, NameTaken, UnknownAccount
 from actors.passwords import hash_password
-from actors.uris import INSTANCE_USERNAME, Uris, is_valid_username, normalise_username
+from config.settings import Settings
+from config.uris import INSTANCE_USERNAME, Uris, is_valid_username, normalise_username
 from federation.keys import generate_rsa_keypair
-from quartiers.settings import Settings
 from storage.models import Account, Actor, ApiToken, Membership
 from storage.models.actors import APPLICATION, GROUP, GROUP_KINDS, PERSON
 

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.settings import Settings
 from federation.errors import WebFingerError
 from federation.vocab import same_origin
 from federation.webfinger import build_webfinger, parse_acct
-from quartiers.settings import Settings
 from storage.models import Actor
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)

@@ -67,7 +67,7 @@ WINDOW_INDEXES = ("ix_events_one_off_window", "ix_events_series_start")
 SERVER = """
 import sys, time, uvicorn
 from quartiers.app import create_app
-from quartiers.settings import Settings, ServerSettings, DatabaseSettings, WebUISettings
+from config.settings import Settings, ServerSettings, DatabaseSettings, WebUISettings
 from storage.database import Database
 
 url, schema, port = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])

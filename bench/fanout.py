@@ -32,17 +32,17 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons.posts import publish_note
-from federation.client import FederationClient
-from federation.signatures import Scheme, sign_request
-from outbox.worker import DeliveryWorker
-from quartiers.settings import (
+from config.settings import (
     DatabaseSettings,
     FederationSettings,
     ServerSettings,
     Settings,
 )
+from config.uris import Uris
+from federation.client import FederationClient
+from federation.signatures import Scheme, sign_request
+from outbox.worker import DeliveryWorker
 from storage import migrate
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Follow, utcnow

@@ -114,7 +114,7 @@ def serve(port: int, database_url: str, schema: str | None, profile: str | None)
 
 
 def bench_settings(database_url: str) -> Any:
-    from quartiers.settings import DatabaseSettings, ServerSettings, Settings, WebUISettings
+    from config.settings import DatabaseSettings, ServerSettings, Settings, WebUISettings
 
     return Settings(
         server=ServerSettings(name="Bench", domain=HOST_HEADER, scheme="http"),

@@ -34,7 +34,7 @@ from sqlalchemy import event, func, insert, select
 from actors.services import ensure_instance_actor
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
-from quartiers.instance import Instance
+from instance.runtime import Instance
 from storage.database import Database
 from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import QUEUED

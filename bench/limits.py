@@ -90,8 +90,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
 
     from actors.services import create_account, create_api_token, ensure_instance_actor
     from commons.media import clean_image
+    from config.settings import DatabaseSettings, Settings, WebUISettings
     from quartiers.app import create_app
-    from quartiers.settings import DatabaseSettings, Settings, WebUISettings
     from storage import migrate
     from storage.database import Database
     from webui.session import SESSION_COOKIE, open_session_data

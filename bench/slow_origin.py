@@ -35,17 +35,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from actors.services import create_account, ensure_instance_actor
-from federation.keys import KeyPair, generate_rsa_keypair
-from federation.signatures import Scheme, sign_request
-from inbox.worker import InboxWorker
-from quartiers.app import create_app
-from quartiers.settings import (
+from config.settings import (
     DatabaseSettings,
     FederationSettings,
     ServerSettings,
     Settings,
     WebUISettings,
 )
+from federation.keys import KeyPair, generate_rsa_keypair
+from federation.signatures import Scheme, sign_request
+from inbox.worker import InboxWorker
+from quartiers.app import create_app
 from storage.database import Database
 from storage.models import Actor, InboxItem
 from storage.models.queue import DONE

@@ -57,7 +57,7 @@ TIMINGS_PATH = "/__bench_timings"
 
 
 def bench_settings(database_url: str) -> Any:
-    from quartiers.settings import (
+    from config.settings import (
         DatabaseSettings,
         FederationSettings,
         ServerSettings,

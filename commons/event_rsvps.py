@@ -19,11 +19,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.uris import Uris
 from commons.date_rsvps import dates_with_waiters, has_room, remote_occurrence_uri
 from commons.event_notices import notify_new_rsvp, notify_organisers
 from commons.events import EventError, require_organiser
 from commons.rsvp_wire import answer_remote, refresh_counts
+from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Event, Rsvp, utcnow

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.groups import MODERATOR_ROLES
-from actors.uris import Uris
 from commons.date_rsvps import busiest_count, follow_dates
 from commons.event_shapes import (
     CATEGORIES,
@@ -36,6 +35,7 @@ from commons.occurrence_shapes import with_date_ids
 from commons.occurrences import refresh_occurrences
 from commons.posts import publish_note
 from commons.recurrence import Occurrence, next_occurrences, validate_rule
+from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity

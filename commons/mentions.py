@@ -13,14 +13,10 @@ from collections.abc import Iterable, Mapping
 
 from markupsafe import escape
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.remote import store_remote_actor
+from actors.remote import HandleNotResolved, RemoteActors
 from commons.hashtags import map_text_nodes
-from federation.errors import FederationError
-from federation.webfinger import resolve_actor_via_webfinger
-from quartiers.instance import Instance
 from storage.models import Actor, PostMention
 
 log = logging.getLogger(__name__)
@@ -68,36 +64,20 @@ async def known_mentions(session: AsyncSession, text: str, local_domain: str) ->
     return found
 
 
-async def resolve_mentions(instance: Instance, text: str) -> dict[str, Actor]:
+async def resolve_mentions(
+    remote_actors: RemoteActors, local_domain: str, text: str
+) -> dict[str, Actor]:
     """Every mention of ``text`` that can be resolved, WebFinger first for unknown remote ones."""
-    local_domain = instance.settings.server.domain
-    async with instance.database.session() as session:
+    async with remote_actors.database.session() as session:
         found = await known_mentions(session, text, local_domain)
-    client = instance.federation
     for username, host in find_mentions(text):
         key = mention_key(username, host)
-        if key in found or host is None or _is_local_host(host, local_domain) or client is None:
-            continue
-        if await instance.blocks.is_blocked(host.split(":", 1)[0]):
+        if key in found or host is None or _is_local_host(host, local_domain):
             continue
         try:
-            resolved = await resolve_actor_via_webfinger(
-                client,
-                f"{username}@{host}",
-                await instance.remote_actors.signer(),
-                url_scheme=instance.settings.server.scheme,
-            )
-        except FederationError as error:
-            log.info("mention @%s@%s not resolved: %s", username, host, error)
+            found[key] = await remote_actors.by_handle(username, host)
+        except HandleNotResolved:
             continue
-        try:
-            async with instance.database.transaction() as session:
-                found[key] = await store_remote_actor(session, resolved.actor)
-        except IntegrityError:
-            async with instance.database.session() as session:
-                actor = await session.scalar(select(Actor).where(Actor.uri == resolved.actor.id))
-            if actor is not None:
-                found[key] = actor
     return found
 
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.uris import Uris
 from commons.addressing import Addressing, stored_addressing
 from commons.collective_notices import notify_collectives
 from commons.notes import note_addressing
 from commons.notifications import notify
+from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from outbox.recipients import actor_inboxes

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.groups import ensure_may_post
-from actors.uris import Uris
 from commons.addressing import (
     Addressing,
     addressing_for,
@@ -30,6 +29,7 @@ from commons.markdown import render_markdown, sanitize_html
 from commons.mentions import build_mention, known_mentions, link_mentions, replace_post_mentions
 from commons.notes import addressing, build_note, build_tombstone
 from commons.post_delivery import addressing_of, notify_named, send_post_activity
+from config.uris import Uris
 from federation.parsing import ParsedAttachment
 from storage.models import Actor, Media, Post, utcnow
 from storage.models.posts import MENTIONED, PUBLIC

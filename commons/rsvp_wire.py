@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.uris import Uris
 from commons.date_rsvps import count_taking_part, local_day, occurrence_uri
 from commons.events import count_participants, event_document, participant_inboxes
 from commons.occurrence_shapes import build_occurrence
 from commons.occurrences import date_on
+from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity, serialize

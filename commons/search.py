@@ -15,23 +15,21 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.neighbours import note_if_neighbour
-from actors.remote import store_remote_actor
+from actors.remote import HandleNotResolved, RemoteActors
 from commons.agenda import first_dates
-from commons.mentions import MENTION_RE, mention_key
+from commons.mentions import MENTION_RE
 from commons.post_cards import PostCard, card_details, select_cards
 from commons.recurrence import Occurrence
 from commons.remote_posts import POST_TYPES, store_remote_post
 from commons.upcoming import AHEAD, UpcomingEvent
 from commons.visibility import visible_to
+from config.settings import Settings
 from federation.errors import FederationError
 from federation.parsing import parse_object
 from federation.vocab import ACTOR_TYPES, first_str, same_origin
-from federation.webfinger import resolve_actor_via_webfinger
-from quartiers.instance import Instance
 from storage.models import Actor, Event, Post
 from storage.models.posts import PUBLIC
 
@@ -142,22 +140,26 @@ async def search_events(session: AsyncSession, words: str, now: datetime) -> lis
     return (coming + past)[:RESULTS]
 
 
-async def _store_actor_document(instance: Instance, actor_url: str) -> Actor | None:
-    actor = await instance.remote_actors.fetch_actor(actor_url)
+async def _store_actor_document(
+    remote_actors: RemoteActors, settings: Settings, actor_url: str
+) -> Actor | None:
+    actor = await remote_actors.fetch_actor(actor_url)
     if actor is not None:
-        async with instance.database.transaction() as session:
+        async with remote_actors.database.transaction() as session:
             await note_if_neighbour(session, actor)
     return actor
 
 
-async def find_handle(instance: Instance, query: str) -> tuple[Actor | None, Failure | None]:
+async def find_handle(
+    remote_actors: RemoteActors, settings: Settings, query: str
+) -> tuple[Actor | None, Failure | None]:
     match = HANDLE_RE.match(query.removeprefix("@"))
     if match is None:
         return None, Failure.unsupported
     username, host = match.group(1).lower(), (match.group(2) or "").lower() or None
-    domain = instance.settings.server.domain
-    local = host is None or host in (domain, instance.settings.host)
-    async with instance.database.session() as session:
+    domain = settings.server.domain
+    local = host is None or host in (domain, settings.host)
+    async with remote_actors.database.session() as session:
         condition = Actor.is_local.is_(True) if local else (Actor.domain == host) & ~Actor.is_local
         known = await session.scalar(
             select(Actor).where(func.lower(Actor.username) == username, condition).limit(1)
@@ -165,40 +167,21 @@ async def find_handle(instance: Instance, query: str) -> tuple[Actor | None, Fai
     if known is not None or local:
         return known, None if known is not None else Failure.not_found
     assert host is not None
-    if await instance.blocks.is_blocked(host.split(":", 1)[0]):
-        return None, Failure.blocked
-    client = instance.federation
-    if client is None:
-        return None, Failure.unreachable
     try:
-        resolved = await resolve_actor_via_webfinger(
-            client,
-            f"{username}@{host}",
-            await instance.remote_actors.signer(),
-            url_scheme=instance.settings.server.scheme,
-        )
-    except FederationError as error:
-        log.info("search for %s failed: %s", mention_key(username, host), error)
-        return None, Failure.not_found
-    try:
-        async with instance.database.transaction() as session:
-            actor = await store_remote_actor(session, resolved.actor)
-            await note_if_neighbour(session, actor)
-    except IntegrityError:
-        async with instance.database.session() as session:
-            actor_or_none = await session.scalar(
-                select(Actor).where(Actor.uri == resolved.actor.id)
-            )
-        return actor_or_none, None if actor_or_none is not None else Failure.not_found
+        actor = await remote_actors.by_handle(username, host)
+    except HandleNotResolved as refusal:
+        return None, Failure(refusal.reason)
+    async with remote_actors.database.transaction() as session:
+        await note_if_neighbour(session, actor)
     return actor, None
 
 
 async def find_url(
-    instance: Instance, url: str, viewer_id: int | None
+    remote_actors: RemoteActors, settings: Settings, url: str, viewer_id: int | None
 ) -> tuple[Actor | None, PostCard | None, Failure | None]:
     """An actor or a post at ``url``: ours from the database, others fetched and stored."""
-    base = instance.settings.base_url
-    async with instance.database.session() as session:
+    base = settings.base_url
+    async with remote_actors.database.session() as session:
         actor = await session.scalar(
             select(Actor).where(or_(Actor.uri == url, Actor.url == url)).limit(1)
         )
@@ -215,19 +198,19 @@ async def find_url(
         host = ""
     if not host:
         return None, None, Failure.unsupported
-    if await instance.blocks.is_blocked(host):
+    if await remote_actors.blocks.is_blocked(host):
         return None, None, Failure.blocked
-    client = instance.federation
+    client = remote_actors.client
     if client is None:
         return None, None, Failure.unreachable
     try:
-        document = await client.fetch_document(url, await instance.remote_actors.signer())
+        document = await client.fetch_document(url, await remote_actors.signer())
     except (FederationError, ValueError) as error:
         log.info("search for %s failed: %s", url, error)
         return None, None, Failure.unreachable
     kind = first_str(document.data.get("type"))
     if kind in ACTOR_TYPES:
-        actor = await _store_actor_document(instance, document.url)
+        actor = await _store_actor_document(remote_actors, settings, document.url)
         return actor, None, None if actor is not None else Failure.not_found
     if kind not in POST_TYPES:
         return None, None, Failure.unsupported
@@ -237,14 +220,14 @@ async def find_url(
         return None, None, Failure.unsupported
     if obj.id is None or not same_origin(obj.id, document.url) or not obj.attributed_to:
         return None, None, Failure.not_found
-    author = await instance.remote_actors.actor(obj.attributed_to)
+    author = await remote_actors.actor(obj.attributed_to)
     if author is None or not same_origin(author.uri, obj.id):
         return None, None, Failure.not_found
-    async with instance.database.transaction() as session:
+    async with remote_actors.database.transaction() as session:
         stored = await store_remote_post(session, obj, author)
         await note_if_neighbour(session, author)
         post_id = stored.id
-    async with instance.database.session() as session:
+    async with remote_actors.database.session() as session:
         card = await _known_post(session, None, viewer_id, base, post_id=post_id)
     return None, card, None if card is not None else Failure.not_found
 
@@ -269,25 +252,27 @@ async def _known_post(
     return cards[0]
 
 
-async def search(instance: Instance, query: str, viewer_id: int | None) -> SearchResult:
+async def search(
+    remote_actors: RemoteActors, settings: Settings, query: str, viewer_id: int | None
+) -> SearchResult:
     query = " ".join(query.split())
     result = SearchResult(query, classify(query))
     if len(query) > MAX_QUERY:
         result.failure = Failure.too_long
         return result
     if result.kind == "url":
-        actor, card, result.failure = await find_url(instance, query, viewer_id)
+        actor, card, result.failure = await find_url(remote_actors, settings, query, viewer_id)
         result.actors = [actor] if actor is not None else []
         result.cards = [card] if card is not None else []
     elif result.kind == "handle":
-        actor, result.failure = await find_handle(instance, query)
+        actor, result.failure = await find_handle(remote_actors, settings, query)
         result.actors = [actor] if actor is not None else []
     elif len(query) < MIN_WORDS:
         result.failure = Failure.too_short
     else:
-        async with instance.database.session() as session:
+        async with remote_actors.database.session() as session:
             result.actors, result.cards = await search_text(
-                session, query, viewer_id, instance.settings.base_url
+                session, query, viewer_id, settings.base_url
             )
             result.events = await search_events(session, query, datetime.now(UTC))
     return result

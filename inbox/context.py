@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from federation.parsing import ParsedActivity
-from quartiers.instance import Instance
+from instance.runtime import Instance
 from storage.models import Actor
 
 

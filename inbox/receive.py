@@ -7,11 +7,11 @@ from datetime import timedelta
 from starlette.requests import Request
 
 from actors.remote import KnownKey, RemoteActors
+from federation import bodies
 from federation.errors import InvalidActivity, SignatureError
 from federation.parsing import ParsedActivity, parse_activity
 from federation.signatures import signature_key_id, verify_request
 from federation.vocab import host_of, same_origin
-from quartiers import bodies
 
 MAX_URI_LENGTH = 2048
 

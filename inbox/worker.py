@@ -23,7 +23,7 @@ from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
 from inbox.context import InboxContext
 from inbox.dispatch import dispatch
-from quartiers.instance import Instance
+from instance.runtime import Instance
 from storage.claims import claim_due
 from storage.models import InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.uris import Uris
+from config.uris import Uris
 from federation.vocab import build_context
 from storage.models import Actor, utcnow
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.blocks import is_blocked_host
+from storage.blocks import is_blocked_host
 from storage.models import Actor, DomainBlock, Follow
 from storage.models.follows import ACCEPTED
 

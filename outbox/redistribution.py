@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.uris import Uris
+from config.uris import Uris
 from federation.vocab import PUBLIC, ids_of, is_public
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity

@@ -1,3 +1,5 @@
 """Quartiers Collaboratifs: a federated ActivityPub server for city neighbourhoods."""
 
-__version__ = "0.1.0"
+from config import __version__
+
+__all__ = ["__version__"]

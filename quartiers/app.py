@@ -13,16 +13,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from actors.routes import routes as actor_routes
-from actors.secure_mode import SecureModeMiddleware
-from commons.event_routes import routes as event_routes
-from commons.media_routes import routes as media_routes
-from commons.routes import routes as object_routes
+from config.settings import Settings
+from endpoints.actors import routes as actor_routes
+from endpoints.c2s import routes as c2s_routes
+from endpoints.events import routes as event_routes
+from endpoints.faces import HtmlFaces
+from endpoints.inbox import routes as inbox_routes
+from endpoints.media import routes as media_routes
+from endpoints.objects import routes as object_routes
+from endpoints.secure_mode import SecureModeMiddleware
 from federation.client import FederationClient
-from inbox.routes import routes as inbox_routes
-from outbox.c2s import routes as c2s_routes
-from quartiers.instance import Instance
-from quartiers.settings import Settings
+from instance.runtime import Instance
 from quartiers.workers import build_federation_client, running_workers
 from storage.database import Database
 from webui import errors as web_errors
@@ -30,6 +31,10 @@ from webui import i18n
 from webui.csrf import SameOriginMiddleware
 from webui.middleware import LanguageMiddleware
 from webui.pages import routes as page_routes
+from webui.pages.event_dates import occurrence_page
+from webui.pages.events import event_page
+from webui.pages.posts import thread_page
+from webui.pages.profiles import profile_page
 from webui.routes import routes as web_routes
 from webui.session import SESSION_COOKIE, SESSION_MAX_AGE, ViewerMiddleware
 from webui.templating import build_templates
@@ -123,5 +128,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.instance = instance
+    # The resources with two faces: the JSON from endpoints/, the page people see from webui/.
+    app.state.html_faces = HtmlFaces(
+        actor=profile_page, post=thread_page, event=event_page, date=occurrence_page
+    )
     app.state.templates = build_templates(settings.server.timezone)
     return app

@@ -29,11 +29,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from actors.uris import INSTANCE_USERNAME
+from config.settings import Settings
+from config.uris import INSTANCE_USERNAME
 from quartiers import __version__
 from quartiers.errors import CommandError, explained, redact_url
 from quartiers.progress import Progress
-from quartiers.settings import Settings
 from storage import migrate as migrations
 from storage.database import Database
 

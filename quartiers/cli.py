@@ -10,9 +10,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from config.settings import unknown_env_warnings
 from quartiers import __version__, commands
 from quartiers.errors import CommandError
-from quartiers.settings import unknown_env_warnings
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 

@@ -17,16 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
 from actors.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
-from quartiers import config_file
-from quartiers.errors import CommandError, explained, redact_url
-from quartiers.progress import Progress
-from quartiers.settings import (
+from config import template as config_file
+from config.settings import (
     DEFAULT_CONFIG_PATH,
     LOOPBACK_HOSTS,
     ConfigError,
     Settings,
     load_settings,
 )
+from quartiers.errors import CommandError, explained, redact_url
+from quartiers.progress import Progress
 from storage import migrate as migrations
 from storage.database import Database
 from storage.models import DomainBlock

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.services import create_account, create_group, find_local_actor
-from actors.uris import Uris
 from commons.events import EventFields, create_event
 from commons.posts import publish_note
+from config.settings import Settings
+from config.uris import Uris
 from quartiers.progress import Progress
-from quartiers.settings import Settings
 from storage.database import Database
 
 

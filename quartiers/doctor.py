@@ -9,11 +9,11 @@ import httpx2
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from actors.services import find_local_actor
-from actors.uris import INSTANCE_USERNAME
+from config.settings import ConfigError, Settings, load_settings
+from config.uris import INSTANCE_USERNAME
 from federation.errors import InvalidSignature
 from federation.keys import load_private_key, public_pem_of
 from quartiers.errors import redact_url
-from quartiers.settings import ConfigError, Settings, load_settings
 from storage import migrate as migrations
 from storage.database import Database
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError
 
 from actors.errors import ActorError
-from quartiers.settings import ConfigError
+from config.settings import ConfigError
 
 
 class CommandError(Exception):

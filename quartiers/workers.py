@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from commons.occurrence_worker import OccurrenceWorker
+from config.settings import Settings
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
+from instance.runtime import Instance
 from outbox.worker import DeliveryWorker
-from quartiers.instance import Instance
-from quartiers.settings import Settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)

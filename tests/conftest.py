@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from config.settings import Settings
 from quartiers.app import create_app
-from quartiers.settings import Settings
 from storage.database import Database
 from tests.required_parts import REQUIRE_ENV, missing_parts, required_parts
 from tests.support import POSTGRES_URL_ENV, fresh_database, make_settings, postgres_url

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from quartiers.settings import (
+from config.settings import (
     DatabaseSettings,
     FederationSettings,
     ServerSettings,

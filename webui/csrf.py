@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from quartiers.bodies import BodyTooLarge, capped_request
+from federation.bodies import BodyTooLarge, capped_request
 from webui.uploads import form_body_limit
 
 CSRF_FIELD = "csrf_token"

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from actors.login_limits import LoginAttempt
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 
 DEVICE_COOKIE = "quartiers_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600

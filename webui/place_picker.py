@@ -14,7 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from webui import i18n
 from webui.leaflet import leaflet_installed
 from webui.script_json import script_json

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from webui import i18n
 from webui.csrf import csrf_token
 from webui.session import pop_flashes

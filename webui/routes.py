@@ -13,7 +13,7 @@ from starlette.routing import Route
 from commons.agenda import AgendaQuery
 from commons.timelines import local_timeline
 from commons.upcoming import upcoming_events
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP
 from webui import i18n

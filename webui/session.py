@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from actors import web_sessions
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.database import Database
 from storage.models import Account, Actor, WebSession
 

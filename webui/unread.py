@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commons.notifications import unread_count
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from webui.session import Viewer
 
 SKIPPED_PREFIXES = ("/static/", "/media/", "/inbox", "/.well-known/", "/nodeinfo")

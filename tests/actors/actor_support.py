@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from actors.services import create_account, create_group, ensure_instance_actor
+from config.settings import Settings
 from federation.keys import KeyPair
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Follow, utcnow
 from storage.models.actors import PERSON

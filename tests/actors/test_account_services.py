@@ -16,7 +16,7 @@ from actors.invitations import create_invitation, find_usable_invitation, use_in
 from actors.login_limits import Limit, WindowLimiter, minutes_to_wait
 from actors.mail import build_message, send_message
 from actors.services import create_account
-from quartiers.settings import MailSettings, Settings
+from config.settings import MailSettings, Settings
 from storage.database import Database
 from storage.models import Account, PasswordReset, utcnow
 from webui.pages.accounts import safe_next

@@ -8,9 +8,9 @@ import httpx2
 import pytest
 from sqlalchemy import update
 
+from config.settings import Settings
 from federation.parsing import parse_actor
 from federation.vocab import build_context
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor
 from tests.actors.actor_support import AP_ACCEPT, HTML_ACCEPT, LD_ACCEPT, seed_neighbourhood

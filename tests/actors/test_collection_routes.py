@@ -7,9 +7,9 @@ from typing import Any
 import httpx2
 import pytest
 
-from actors.uris import Uris
 from commons.posts import delete_note, publish_note
-from quartiers.settings import Settings
+from config.settings import Settings
+from config.uris import Uris
 from storage.database import Database
 from storage.models import Membership
 from storage.models.follows import PENDING

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import groups
 from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons.posts import publish_note
-from quartiers.settings import Settings
+from config.settings import Settings
+from config.uris import Uris
 from storage.database import Database
 from storage.models import Activity, Actor, Membership, Notification, Post
 from storage.models.actors import MEMBERSHIP_ACCEPTED, MEMBERSHIP_PENDING

@@ -14,10 +14,10 @@ from sqlalchemy import update
 
 import quartiers
 from actors.services import create_account
-from actors.uris import Uris
 from commons.posts import delete_note, publish_note
+from config.settings import Settings
+from config.uris import Uris
 from quartiers.app import create_app
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, utcnow
 from tests.actors.actor_support import seed_neighbourhood

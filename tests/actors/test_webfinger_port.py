@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from tests.actors.actor_support import AP_ACCEPT, seed_neighbourhood
 from tests.support import make_settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from config.settings import Settings
 from federation.webfinger import PROFILE_PAGE_REL, lrdd_template, parse_webfinger, parse_xrd
-from quartiers.settings import Settings
 from storage.database import Database
 from tests.actors.actor_support import seed_neighbourhood
 

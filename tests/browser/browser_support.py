@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from quartiers.settings import Settings, load_settings
+from config.settings import Settings, load_settings
 from storage.database import Database
 from storage.models import Account
 from tests.quartiers.cli_support import free_port, run_quartiers, serving

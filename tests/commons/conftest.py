@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from tests.commons.event_support import Quartier, make_quartier
 

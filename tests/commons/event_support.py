@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons import events
-from quartiers.settings import Settings
+from config.settings import Settings
+from config.uris import Uris
 from storage.database import Database
 from storage.models import Actor, Event, Membership
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from actors.services import create_account
 from commons.media import MediaError, clean_image, media_path, store_image
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Actor
 

@@ -6,10 +6,10 @@ import httpx2
 import pytest
 from sqlalchemy import select
 
-from actors.uris import Uris
 from commons.posts import delete_note, publish_note
+from config.settings import Settings
+from config.uris import Uris
 from federation.parsing import parse_activity, parse_object
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Activity, Post
 from tests.actors.actor_support import (

@@ -18,7 +18,7 @@ from commons.expansion import exdate_dates, expand_until
 from commons.occurrence_worker import OccurrenceWorker
 from commons.recurrence import Occurrence, RecurrenceError, validate_rule
 from commons.recurrence import occurrences as rule_dates
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Account, Event, EventOccurrence
 from tests.commons.event_support import SATURDAY, Quartier, create, repair_cafe

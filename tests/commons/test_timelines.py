@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons.posts import publish_note
 from commons.threads import can_see, load_thread
 from commons.timelines import home_timeline
-from quartiers.settings import Settings
+from config.settings import Settings
+from config.uris import Uris
 from storage.database import Database
 from storage.models import Actor, Follow, Membership
 from tests.actors.actor_support import use_session_keys

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from actors.services import create_account, create_group, ensure_instance_actor
+from config.settings import Settings
 from inbox.worker import InboxWorker
+from instance.runtime import Instance
 from outbox.worker import DeliveryWorker
 from quartiers.app import create_app
-from quartiers.instance import Instance
-from quartiers.settings import Settings
 from storage.models import Actor
 from tests.support import fresh_database, make_settings
 

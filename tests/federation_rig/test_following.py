@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from actors.follows import answer_follow_request
-from actors.uris import Uris
 from commons.posts import delete_note, publish_note
+from config.uris import Uris
 from storage.models import Actor, Follow, Post
 from storage.models.follows import ACCEPTED, PENDING
 from tests.federation_rig.rig import Node, federation_rig

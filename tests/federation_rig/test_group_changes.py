@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from actors.uris import Uris
 from commons.posts import delete_note, edit_note, publish_note
+from config.uris import Uris
 from storage.models import Actor, Post
 from tests.federation_rig.rig import federation_rig
 from tests.federation_rig.steps import follow_remote

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from actors import groups
-from actors.uris import Uris
 from commons.posts import publish_note
+from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity

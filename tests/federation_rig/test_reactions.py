@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actors.uris import Uris
 from commons.posts import edit_note, publish_note
+from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import select
 
-from actors.uris import Uris
 from commons.posts import publish_note
+from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity

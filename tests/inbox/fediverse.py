@@ -27,8 +27,8 @@ from federation.keys import KeyPair
 from federation.signatures import Scheme, sign_request
 from federation.vocab import PUBLIC
 from inbox.worker import InboxWorker
+from instance.runtime import Instance
 from quartiers.app import create_app
-from quartiers.instance import Instance
 from storage.models import Actor, Event, InboxItem, Post
 from tests.federation_rig.rig import HostRouter
 from tests.inbox.signing import ACTIVITY_JSON, encode, fixed_key

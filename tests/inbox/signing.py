@@ -26,8 +26,8 @@ from starlette.routing import Route
 from actors.services import ensure_instance_actor
 from federation.keys import KeyPair, generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
+from instance.runtime import Instance
 from quartiers.app import create_app
-from quartiers.instance import Instance
 from storage.models import InboxItem
 from tests.federation_rig.rig import HostRouter
 from tests.support import fresh_database, make_settings

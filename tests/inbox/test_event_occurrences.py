@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import EventOccurrence
 from tests.inbox.test_event_payloads import deliver, stored

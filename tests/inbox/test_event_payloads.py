@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons import events
+from config.settings import Settings
+from config.uris import Uris
 from federation.parsing import parse_activity
 from inbox.context import InboxContext
 from inbox.dispatch import dispatch
-from quartiers.instance import Instance
-from quartiers.settings import Settings
+from instance.runtime import Instance
 from storage.database import Database
 from storage.models import Actor, Event, Post, utcnow
 from tests.support import SHARED

@@ -22,7 +22,7 @@ from federation.keys import generate_rsa_keypair
 from federation.parsing import parse_activity, parse_document
 from inbox.context import InboxContext
 from inbox.dispatch import dispatch
-from quartiers.instance import Instance
+from instance.runtime import Instance
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Follow, Post, Reaction
 from storage.models.follows import ACCEPTED

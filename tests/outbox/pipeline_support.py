@@ -12,8 +12,8 @@ from typing import Any
 import httpx2
 
 from federation.client import FederationClient
+from instance.runtime import Instance
 from outbox.worker import DeliveryWorker
-from quartiers.instance import Instance
 from quartiers.workers import delivery_worker
 from storage.database import Database
 from tests.support import make_settings

@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from actors.services import create_account, create_api_token
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 
 ACTIVITY_JSON = "application/activity+json"

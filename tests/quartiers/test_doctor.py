@@ -12,11 +12,11 @@ import uvicorn
 from sqlalchemy import update
 
 from actors.services import ensure_instance_actor
-from actors.uris import INSTANCE_USERNAME
+from config.settings import Settings, load_settings
+from config.template import ConfigValues, render_config
+from config.uris import INSTANCE_USERNAME
 from quartiers.app import create_app
-from quartiers.config_file import ConfigValues, render_config
 from quartiers.doctor import run_checks
-from quartiers.settings import Settings, load_settings
 from storage import migrate
 from storage.database import Database
 from storage.models import Actor

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from quartiers.config_file import ConfigValues, render_config
-from quartiers.settings import (
+from config.settings import (
     ConfigError,
     DatabaseSettings,
     FederationSettings,
@@ -20,6 +19,7 @@ from quartiers.settings import (
     setting_env_names,
     unknown_env_warnings,
 )
+from config.template import ConfigValues, render_config
 from tests.support import TEST_SECRET
 
 REPOSITORY = Path(__file__).resolve().parents[2]

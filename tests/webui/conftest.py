@@ -6,7 +6,7 @@ import httpx2
 import pytest
 
 from actors.services import create_group
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from tests.webui.web_support import Resident, log_in_as
 

@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 from actors.accounts import issue_password_reset
 from actors.invitations import create_invitation
 from actors.services import create_account
+from config.settings import MailSettings, Settings
 from quartiers.app import create_app
-from quartiers.settings import MailSettings, Settings
 from storage.database import Database
 from storage.models import Account, Activity, Actor, Delivery, Invitation, Media, Post, utcnow
 from tests.actors.actor_support import use_session_keys

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from actors.services import create_account
-from quartiers.instance import Instance
-from quartiers.settings import Settings
+from config.settings import Settings
+from instance.runtime import Instance
 from storage.database import Database
 from storage.models import (
     Account,

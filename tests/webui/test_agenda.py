@@ -9,7 +9,7 @@ import httpx2
 from icalendar import Calendar
 from sqlalchemy import select
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Account, Rsvp
 from tests.commons.test_agenda import add_collective, add_event, geneva, neighbourhood

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from actors.services import create_group
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Membership
 from storage.models.actors import MEMBERSHIP_ACCEPTED, MEMBERSHIP_PENDING

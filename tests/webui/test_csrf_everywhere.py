@@ -26,10 +26,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from actors.accounts import issue_password_reset
 from actors.invitations import create_invitation
 from actors.services import create_group
-from actors.uris import Uris
 from commons.posts import publish_note
+from config.settings import Settings
+from config.uris import Uris
 from quartiers.app import create_app
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Account, Actor, Base, Event, Follow, Membership, Rsvp, utcnow
 from storage.models.actors import MEMBERSHIP_PENDING

@@ -12,7 +12,7 @@ import httpx2
 from icalendar import Calendar
 from sqlalchemy import select
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Account
 from tests.webui.test_events import HTML, back_to, create, switch_to

@@ -10,7 +10,7 @@ import httpx2
 import pytest
 from sqlalchemy import select
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Event, Membership, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED

@@ -8,8 +8,8 @@ import random
 import httpx2
 import pytest
 
+from config.settings import Settings
 from outbox.worker import DeliveryWorker
-from quartiers.settings import Settings
 from storage.database import Database
 from tests.actors.actor_support import use_session_keys
 from tests.outbox.outbox_support import RemoteInboxes, deliveries, enqueue, host_row

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from config.settings import Settings
 from quartiers.demo import COLLECTIVES, fill_demo_neighbourhood
-from quartiers.settings import Settings
 from storage.database import Database
 
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}

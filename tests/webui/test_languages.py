@@ -17,10 +17,10 @@ from babel.dates import get_day_names, get_month_names
 from sqlalchemy import select
 
 from actors.services import create_group
-from actors.uris import Uris
 from commons.notifications import notify
 from commons.posts import publish_note
-from quartiers.settings import Settings
+from config.settings import Settings
+from config.uris import Uris
 from storage.database import Database
 from storage.models import Actor
 from tests.clock import GENEVA, form_value, local_day, next_week_saturday

@@ -11,8 +11,8 @@ import pytest
 from starlette.applications import Starlette
 
 from actors.login_limits import GrowingDelay, LoginThrottle
+from config.settings import Settings
 from quartiers.app import create_app
-from quartiers.settings import Settings
 from storage.database import Database
 from tests.actors.actor_support import use_session_keys
 from tests.webui.test_accounts import HTML, PASSWORD, log_in, submit

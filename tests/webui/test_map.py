@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from tests.commons.test_agenda import add_collective, add_event
 from webui import leaflet

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import httpx2
 
+from config.settings import Settings
 from quartiers.app import create_app
-from quartiers.settings import Settings
 from storage.database import Database
 from tests.webui.web_support import log_in_as
 

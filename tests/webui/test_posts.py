@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from actors.services import ensure_instance_actor
 from commons.remote_posts import store_remote_post
+from config.settings import Settings
 from federation.parsing import parse_object
 from federation.vocab import PUBLIC
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import (
     Activity,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from actors.services import create_group
 from commons.notifications import notify
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Follow
 from tests.webui.test_events import HTML, back_to, create, switch_to

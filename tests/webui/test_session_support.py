@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx2
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from tests.webui.web_support import log_in_as
 

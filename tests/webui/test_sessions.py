@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from actors.accounts import set_suspended
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import WebSession, utcnow
 from tests.actors.actor_support import use_session_keys

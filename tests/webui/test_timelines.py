@@ -6,11 +6,11 @@ import httpx2
 import pytest
 from sqlalchemy import func, select
 
-from actors.uris import Uris
 from commons.posts import publish_note
 from commons.remote_posts import store_remote_post
+from config.settings import Settings
+from config.uris import Uris
 from federation.parsing import parse_object
-from quartiers.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Follow, Host, Post
 from tests.actors.actor_support import use_session_keys

@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from commons.media import IMAGE_WORKERS, MAX_PIXELS, MediaError, clean_image
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Media
 from tests.webui.web_support import Resident, log_in_as

@@ -20,9 +20,9 @@ import pytest_asyncio
 from actors.accounts import ProfileChange, update_profile
 from actors.remote import store_remote_actor
 from actors.services import create_account, create_group
-from actors.uris import Uris
 from commons.posts import publish_note
 from commons.remote_posts import store_remote_post
+from config.uris import Uris
 from federation.parsing import parse_actor, parse_object
 from federation.vocab import PUBLIC
 from storage.models import Account, Actor, Follow, Host

@@ -11,7 +11,7 @@ import httpx2
 from itsdangerous import TimestampSigner
 
 from actors.services import create_account
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Account, Actor
 from webui.session import SESSION_COOKIE, open_session_data

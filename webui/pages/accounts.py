@@ -25,8 +25,8 @@ from actors.login_limits import (
     seconds_to_wait,
 )
 from actors.mail import build_message, send_message
-from quartiers.instance import instance_of
-from quartiers.settings import Settings
+from config.settings import Settings
+from instance.runtime import instance_of
 from storage.models import Account
 from webui import i18n
 from webui.csrf import read_form

@@ -21,7 +21,7 @@ from actors import accounts as account_services
 from actors import invitations as invitation_services
 from actors.accounts import AccountError
 from actors.invitations import MAX_USES_LIMIT, is_usable
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Account, Actor, Delivery, DomainBlock, Host, InboxItem, utcnow
 from webui import i18n
 from webui.csrf import read_form

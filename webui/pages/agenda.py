@@ -29,7 +29,7 @@ from commons.feeds import AtomFeed, FeedEntry, build_atom, build_calendar, locat
 from commons.occurrences import date_on
 from commons.recurrence import Occurrence
 from commons.upcoming import JoinedDate, joined_dates
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Account, Actor, Event, Rsvp
 from storage.models.actors import GROUP
 from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST

@@ -26,9 +26,9 @@ from actors.group_profiles import (
     update_collective_profile,
 )
 from actors.services import create_group
-from actors.uris import is_valid_username, normalise_username
 from commons.media import MediaError
-from quartiers.instance import instance_of
+from config.uris import is_valid_username, normalise_username
+from instance.runtime import instance_of
 from storage.models import Actor, Invitation, Membership
 from storage.models.actors import (
     GROUP,

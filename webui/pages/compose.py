@@ -18,7 +18,7 @@ from commons.mentions import resolve_mentions
 from commons.post_cards import PostCard, card_details
 from commons.posts import publish_note
 from commons.visibility import visible_to
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor, Media, Membership, Post
 from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
 from storage.models.posts import PUBLIC
@@ -222,7 +222,9 @@ async def publish(request: Request) -> Response:
         values |= _kept_values(kept) | await _keep_uploads(request, viewer, uploads, errors)
         context = await compose_context(request, viewer, values, errors, parent)
         return render(request, "posts/compose.html", context, 400)
-    mentions = await resolve_mentions(instance, values["text"])
+    mentions = await resolve_mentions(
+        instance.remote_actors, instance.settings.server.domain, values["text"]
+    )
     try:
         images = {}  # decoded off the event loop, before the transaction opens
         for slot, upload, alt in uploads:

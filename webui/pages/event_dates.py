@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from commons import date_rsvps, event_rsvps, occurrences
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import utcnow
 from storage.models.events import RSVP_ACCEPTED, RSVP_WAITLIST
 from webui.pages.events import event_at, event_context, page_url, take_part, when_lines

@@ -27,7 +27,7 @@ from commons.media import MediaError, store_image
 from commons.mentions import mention_key
 from commons.posts import publish_note
 from commons.recurrence import Occurrence, RecurrenceError
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor, Event, Post, Rsvp, utcnow
 from storage.models.events import (
     CANCELLED,

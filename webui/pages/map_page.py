@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from commons import agenda
 from commons.agenda import AgendaQuery
 from commons.feeds import location_text
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP
 from webui import i18n

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from commons.geocoding import GeocoderUnavailable, search_places
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from webui import i18n
 from webui.session import require_viewer
 

@@ -20,7 +20,7 @@ from commons.posts import delete_note, edit_note
 from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
 from commons.threads import load_thread
 from commons.visibility import visible_to
-from quartiers.instance import Instance, instance_of
+from instance.runtime import Instance, instance_of
 from storage.models import Actor, Post, Reaction, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
 from webui import i18n
@@ -157,7 +157,9 @@ async def edit(request: Request) -> Response:
     if errors:
         context = {"card": card, "values": values, "errors": errors}
         return render(request, "posts/edit.html", context, 400)
-    mentions = await resolve_mentions(instance, values["text"])
+    mentions = await resolve_mentions(
+        instance.remote_actors, instance.settings.server.domain, values["text"]
+    )
     async with instance.database.transaction() as session:
         row = await session.get(Post, post.id)
         writer = await session.get(Actor, author.id)

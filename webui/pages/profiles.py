@@ -13,7 +13,7 @@ from actors.documents import webfinger_handle
 from actors.groups import load_group_profile
 from commons.agenda import AgendaQuery
 from commons.upcoming import upcoming_events
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor, Follow, Post
 from storage.models.posts import PUBLIC
 from webui.pages.event_cards import event_card

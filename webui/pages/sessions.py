@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import web_sessions
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from webui import i18n
 from webui.csrf import read_form
 from webui.render import render

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from actors import accounts as account_services
 from actors.accounts import ImageChange, ProfileChange, ProfileImageError
 from commons.media import MAX_ALT_TEXT
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Account, Actor
 from webui import i18n
 from webui.csrf import read_form

@@ -25,7 +25,7 @@ from commons.timelines import (
     parse_before,
     tag_timeline,
 )
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor, Follow
 from storage.models.follows import ACCEPTED
 from webui import i18n
@@ -196,7 +196,10 @@ async def search_page(request: Request) -> Response:
     result = None
     message = None
     if query.strip():
-        result = await search(instance_of(request), query, viewer.actor.id if viewer else None)
+        instance = instance_of(request)
+        result = await search(
+            instance.remote_actors, instance.settings, query, viewer.actor.id if viewer else None
+        )
         if result.failure is not None:
             message = failure_messages()[result.failure]
     following: set[int] = set()

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from inbox.receive import Refusal, is_self_delete, parse_body, read_capped_body, sender_host, verify
 from inbox.store import store_inbox_item
-from quartiers.instance import Instance, instance_of
+from instance.runtime import Instance, instance_of
 from storage.models import Actor
 
 log = logging.getLogger(__name__)

@@ -12,23 +12,23 @@ from actors.follows import follow, unfollow
 from commons.events import delete_event, find_event
 from commons.reactions import ANNOUNCE, LIKE, NotBoostable, react, undo_reaction
 from commons.threads import can_see
-from outbox.c2s.errors import ClientError
-from outbox.c2s.events import create_event_from, update_event
-from outbox.c2s.objects import (
+from endpoints.c2s.errors import ClientError
+from endpoints.c2s.events import create_event_from, update_event
+from endpoints.c2s.objects import (
     EVENT_TYPE,
     embedded_object,
     main_type,
     object_id,
     read_post_update,
 )
-from outbox.c2s.posts import (
+from endpoints.c2s.posts import (
     create_post,
     delete_post,
     newest_activity_uri,
     own_post,
     update_post,
 )
-from quartiers.instance import Instance
+from instance.runtime import Instance
 from storage.models import Actor, Follow, Post, Reaction
 
 

@@ -17,16 +17,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.routes import activity_response, wants_activitypub
 from commons.date_rsvps import count_taking_part
 from commons.event_shapes import build_event_tombstone
 from commons.events import event_document
 from commons.occurrence_shapes import build_occurrence
 from commons.occurrences import date_on
-from quartiers.instance import instance_of
+from endpoints.actors import activity_response
+from endpoints.faces import html_faces, wants_activitypub
+from instance.runtime import instance_of
 from storage.models import Actor, Event
-from webui.pages.event_dates import occurrence_page
-from webui.pages.events import event_page
 
 
 async def _local_event(session: AsyncSession, request: Request) -> tuple[Event, Actor]:
@@ -40,7 +39,7 @@ async def _local_event(session: AsyncSession, request: Request) -> tuple[Event, 
 
 async def event_resource(request: Request) -> Response:
     if not wants_activitypub(request):
-        return await event_page(request)
+        return await html_faces(request).event(request)
     async with instance_of(request).database.session() as session:
         event, organiser = await _local_event(session, request)
     if event.deleted_at is not None:
@@ -50,7 +49,7 @@ async def event_resource(request: Request) -> Response:
 
 async def occurrence_resource(request: Request) -> Response:
     if not wants_activitypub(request):
-        return await occurrence_page(request)
+        return await html_faces(request).date(request)
     try:
         day = date.fromisoformat(request.path_params["day"])
     except ValueError:

@@ -25,10 +25,10 @@ from commons.events import (
 )
 from commons.markdown import html_to_text
 from commons.recurrence import RecurrenceError
-from outbox.c2s.errors import ClientError
-from outbox.c2s.objects import read_text
-from outbox.c2s.posts import newest_activity_uri
-from quartiers.instance import Instance
+from endpoints.c2s.errors import ClientError
+from endpoints.c2s.objects import read_text
+from endpoints.c2s.posts import newest_activity_uri
+from instance.runtime import Instance
 from storage.models import Actor, Event
 
 PLACEHOLDER_ID = "https://client.invalid/event"

@@ -38,18 +38,18 @@ from actors.webfinger_documents import (
     resource_parameter,
 )
 from commons.events import event_document
+from endpoints.faces import html_faces, wants_activitypub
+from endpoints.outbox import load_outbox
 from federation.nodeinfo import (
     SUPPORTED_VERSIONS,
     NodeInfoVersion,
     build_nodeinfo_links,
     nodeinfo_rel,
 )
-from federation.vocab import ACTIVITY_JSON, is_activitypub_media_type
+from federation.vocab import ACTIVITY_JSON
 from federation.webfinger import build_host_meta_json, build_host_meta_xrd
-from outbox.collections import load_outbox
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Actor, utcnow
-from webui.pages.profiles import profile_page
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD_JSON = "application/jrd+json"
@@ -64,10 +64,6 @@ class ActivityJSONResponse(JSONResponse):
 
 def activity_response(document: dict[str, Any], status_code: int = 200) -> Response:
     return ActivityJSONResponse(document, status_code=status_code, headers={"Vary": "Accept"})
-
-
-def wants_activitypub(request: Request) -> bool:
-    return is_activitypub_media_type(request.headers.get("accept"))
 
 
 # Discovery
@@ -154,7 +150,7 @@ async def actor_document(request: Request) -> Response:
             if actor.is_gone:
                 return activity_response(build_actor_tombstone(actor), 410)
             return activity_response(build_actor(actor, instance.settings))
-        return await profile_page(request, session, actor)
+        return await html_faces(request).actor(request, session, actor)
 
 
 # Collections

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Media
 
 

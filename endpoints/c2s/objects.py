@@ -13,9 +13,9 @@ from typing import Any
 
 from commons.addressing import Addressing
 from commons.markdown import sanitize_html
+from endpoints.c2s.errors import ClientError
 from federation.parsing import ParsedAttachment, ParsedTag, parse_object
 from federation.vocab import first_str, id_of, ids_of, types_of
-from outbox.c2s.errors import ClientError
 
 POST_TYPES = ("Note", "Article", "Page")
 EVENT_TYPE = "Event"

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.groups import NotAllowed
 from commons.hashtags import normalise_tag
 from commons.posts import PostChanges, PostDraft, delete_note, edit_post, publish_post, render_post
+from endpoints.c2s.errors import ClientError
+from endpoints.c2s.objects import ClientPost, ClientText, PostUpdate, read_post
 from federation.vocab import is_public
-from outbox.c2s.errors import ClientError
-from outbox.c2s.objects import ClientPost, ClientText, PostUpdate, read_post
-from quartiers.instance import Instance
+from instance.runtime import Instance
 from storage.models import Activity, Actor, Post
 
 log = logging.getLogger(__name__)

@@ -19,16 +19,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import iso
-from actors.routes import activity_response, wants_activitypub
 from commons.notes import build_note, build_tombstone
+from endpoints.actors import activity_response
+from endpoints.c2s.auth import is_author_reading
+from endpoints.c2s.errors import ClientError
+from endpoints.faces import html_faces, wants_activitypub
+from endpoints.outbox import OBJECT_CARRYING_TYPES
 from federation.vocab import build_context
-from outbox.c2s.auth import is_author_reading
-from outbox.c2s.errors import ClientError
-from outbox.collections import OBJECT_CARRYING_TYPES
-from quartiers.instance import instance_of
+from instance.runtime import instance_of
 from storage.models import Activity, Actor, Post
 from storage.models.posts import PUBLIC
-from webui.pages.posts import thread_page
 
 
 async def post_document(request: Request) -> Response:
@@ -47,7 +47,7 @@ async def post_document(request: Request) -> Response:
         post, author = row
         audience = await session.get(Actor, post.audience_id) if post.audience_id else None
     if not wants_activitypub(request):
-        return await thread_page(request, post, author, audience)
+        return await html_faces(request).post(request, post, author, audience)
     try:
         is_author = await is_author_reading(request, instance, author)
     except ClientError as error:

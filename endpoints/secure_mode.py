@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from federation.errors import SignatureError
 from federation.signatures import signature_key_id, verify_request
 from federation.vocab import host_of, is_activitypub_media_type
-from quartiers.instance import Instance
+from instance.runtime import Instance
 
 OPEN_PREFIXES = ("/.well-known/", "/nodeinfo/", "/static/")
 OPEN_PATHS = frozenset({"/actor"})

@@ -6,6 +6,6 @@ bearer token, and read back their own objects and inbox.
 through the services the web pages use; ``reading`` serves the owner's own documents.
 """
 
-from outbox.c2s.routes import routes
+from endpoints.c2s.routes import routes
 
 __all__ = ["routes"]

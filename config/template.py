@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from quartiers.settings import DEFAULT_SQLITE_URL
+from config.settings import DEFAULT_SQLITE_URL
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.collections import InvalidPage, load_collection, parse_page
-from actors.routes import activity_response
+from endpoints.actors import activity_response
+from endpoints.c2s.actions import perform
+from endpoints.c2s.auth import outbox_client
+from endpoints.c2s.errors import ClientError
+from endpoints.c2s.objects import as_activity
+from endpoints.c2s.reading import inbox_source
+from federation import bodies
 from federation.vocab import is_activitypub_media_type
-from outbox.c2s.actions import perform
-from outbox.c2s.auth import outbox_client
-from outbox.c2s.errors import ClientError
-from outbox.c2s.objects import as_activity
-from outbox.c2s.reading import inbox_source
-from quartiers import bodies
-from quartiers.instance import Instance, instance_of
+from instance.runtime import Instance, instance_of
 
 LENIENT_MEDIA_TYPES = frozenset({"application/json"})
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from actors.blocks import DomainBlocks
 from actors.remote import RemoteActors
-from actors.uris import Uris
+from config.settings import Settings
+from config.uris import Uris
 from federation.client import FederationClient
-from quartiers.settings import Settings
+from storage.blocks import DomainBlocks
 from storage.database import Database
 
 
@@ -25,8 +25,13 @@ class Instance:
 
     def __post_init__(self) -> None:
         self.uris = Uris(self.settings.base_url)
-        self.remote_actors = RemoteActors(self.database, self.federation)
         self.blocks = DomainBlocks(self.database)
+        self.remote_actors = RemoteActors(
+            self.database,
+            self.federation,
+            blocks=self.blocks,
+            url_scheme=self.settings.server.scheme,
+        )
 
 
 def instance_of(request: Request) -> Instance:

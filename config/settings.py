@@ -131,7 +131,7 @@ class Settings:
 
     @property
     def user_agent(self) -> str:
-        from quartiers import __version__
+        from config import __version__
 
         return self.federation.user_agent or (
             f"QuartiersCollaboratifs/{__version__} (+{self.base_url}/)"

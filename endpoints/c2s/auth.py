@@ -9,8 +9,8 @@ from starlette.requests import Request
 
 from actors.groups import find_membership, is_moderator
 from actors.services import token_digest
-from outbox.c2s.errors import ClientError
-from quartiers.instance import Instance
+from endpoints.c2s.errors import ClientError
+from instance.runtime import Instance
 from storage.models import Account, Actor, ApiToken, utcnow
 
 
