@@ -20,9 +20,9 @@ from actors.invitations import use_invitation
 from actors.passwords import hash_password, verify_password
 from actors.services import create_account, find_account
 from actors.web_sessions import end_sessions
+from commons.events.dates import remove_events_of
 from commons.markdown import render_markdown
 from commons.media import MediaError, media_path, store_image
-from commons.occurrences import remove_events_of
 from config.settings import Settings
 from config.uris import Uris, is_valid_username, normalise_username
 from federation.vocab import PUBLIC

@@ -3,7 +3,7 @@
 Seeds 50,000 events (20 remote hosts × 10 organisers, plus 5 local collectives; spread over
 2026; about 5 % weekly series, most of them bounded by COUNT or UNTIL) into a fresh SQLite file
 (or a PostgreSQL schema with --postgres URL), writes their dates with the function every event
-write goes through (``commons.occurrences.refresh_occurrences``), serves
+write goes through (``commons.events.dates.refresh_occurrences``), serves
 ``quartiers.app.create_app`` with uvicorn (one process, on 127.0.0.1), and measures the server
 time (``Server-Timing``, added by a small ASGI wrapper of the bench, from request to response
 start) of ``GET /agenda/city?view=month``, one request at a time (what a request costs) and
@@ -43,9 +43,9 @@ from sqlalchemy import insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from commons.agenda import AgendaQuery, feed_events  # noqa: E402
-from commons.feeds import FeedEntry, build_calendar  # noqa: E402
-from commons.occurrences import refresh_occurrences  # noqa: E402
+from commons.agenda.feeds import FeedEntry, build_calendar  # noqa: E402
+from commons.agenda.queries import AgendaQuery, feed_events  # noqa: E402
+from commons.events.dates import refresh_occurrences  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Actor, Event  # noqa: E402
@@ -281,7 +281,7 @@ async def measured(
 
 
 async def month_counts(database: Database) -> tuple[int, int]:
-    from commons.agenda import Window, agenda_days
+    from commons.agenda.queries import Window, agenda_days
 
     async with database.session() as session:
         days = await agenda_days(session, AgendaQuery(), Window(MONTH, 30, GENEVA), per_day=3)

@@ -32,7 +32,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from actors.services import create_account, create_group
-from commons.posts import publish_note
+from commons.posts.services import publish_note
 from config.settings import (
     DatabaseSettings,
     FederationSettings,

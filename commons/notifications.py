@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from commons.date_rsvps import occurrence_uri
+from commons.events.date_rsvps import occurrence_uri
 from storage.models import Actor, Event, Membership, Notification, Post, PostMention, utcnow
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.community import NOTIFICATION_KINDS
@@ -30,7 +30,7 @@ PAGE_SIZE = 30
 
 RUNNING_ROLES = ("admin", "facilitator")
 # What is done to a collective's own posts reaches the people who run it; mentions of it and
-# replies to it reach them as collective_mention and collective_reply (commons.collective_notices).
+# replies to it reach them as collective_mention and collective_reply (commons.posts.notices).
 RELAYED_TO_RUNNERS = frozenset({"like", "boost"})
 
 

@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.neighbours import note_if_neighbour
 from actors.remote import HandleNotResolved, RemoteActors
-from commons.agenda import first_dates
-from commons.mentions import MENTION_RE
-from commons.post_cards import PostCard, card_details, select_cards
-from commons.recurrence import Occurrence
-from commons.remote_posts import POST_TYPES, store_remote_post
-from commons.upcoming import AHEAD, UpcomingEvent
-from commons.visibility import visible_to
+from commons.agenda.queries import first_dates
+from commons.agenda.upcoming import AHEAD, UpcomingEvent
+from commons.events.recurrence import Occurrence
+from commons.posts.cards import PostCard, card_details, select_cards
+from commons.posts.mentions import MENTION_RE
+from commons.posts.remote import POST_TYPES, store_remote_post
+from commons.posts.visibility import visible_to
 from config.settings import Settings
 from federation.errors import FederationError
 from federation.parsing import parse_object

@@ -37,7 +37,7 @@ from actors.webfinger_documents import (
     read_resource,
     resource_parameter,
 )
-from commons.events import event_document
+from commons.events.services import event_document
 from endpoints.faces import html_faces, wants_activitypub
 from endpoints.outbox import load_outbox
 from federation.nodeinfo import (

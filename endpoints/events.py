@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from commons.date_rsvps import count_taking_part
-from commons.event_shapes import build_event_tombstone
-from commons.events import event_document
-from commons.occurrence_shapes import build_occurrence
-from commons.occurrences import date_on
+from commons.events.date_rsvps import count_taking_part
+from commons.events.date_wire import build_occurrence
+from commons.events.dates import date_on
+from commons.events.services import event_document
+from commons.events.wire import build_event_tombstone
 from endpoints.actors import activity_response
 from endpoints.faces import html_faces, wants_activitypub
 from instance.runtime import instance_of

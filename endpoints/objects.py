@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import iso
-from commons.notes import build_note, build_tombstone
+from commons.posts.wire import build_note, build_tombstone
 from endpoints.actors import activity_response
 from endpoints.c2s.auth import is_author_reading
 from endpoints.c2s.errors import ClientError

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.services import create_account, create_group, find_local_actor
-from commons.events import EventFields, create_event
-from commons.posts import publish_note
+from commons.events.services import EventFields, create_event
+from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from quartiers.progress import Progress

@@ -9,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from commons.occurrence_worker import OccurrenceWorker
+from commons.events.worker import OccurrenceWorker
 from config.settings import Settings
 from federation.client import FederationClient
 from inbox.worker import InboxWorker

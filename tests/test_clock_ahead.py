@@ -25,10 +25,10 @@ SAMPLE = [
     "tests/webui/test_languages.py::test_an_english_page_in_english_forms",
     "tests/webui/test_languages.py::test_a_french_page_in_french_forms",
     # places and waiting lists per date of a series of next week
-    "tests/commons/test_date_rsvps.py",
+    "tests/commons/events/test_date_rsvps.py",
     # fixed Saturdays long past: dates written, and taken from other servers
-    "tests/commons/test_occurrences.py::test_a_bounded_series_has_every_date_but_its_exceptions",
-    "tests/commons/test_occurrences.py::test_an_open_ended_series_is_written_up_to_the_horizon",
+    "tests/commons/events/test_occurrences.py::test_a_bounded_series_has_every_date_but_its_exceptions",
+    "tests/commons/events/test_occurrences.py::test_an_open_ended_series_is_written_up_to_the_horizon",
     "tests/inbox/test_event_occurrences.py",
 ]
 # Two hours, as a guard against a hung child only: the sample takes a few minutes.

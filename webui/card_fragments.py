@@ -22,7 +22,7 @@ from jinja2 import Environment, Template, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from commons.post_cards import PostCard
+from commons.posts.cards import PostCard
 from webui import i18n
 
 CARD_TEMPLATE = "partials/post_card.html"

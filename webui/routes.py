@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from commons.agenda import AgendaQuery
-from commons.timelines import local_timeline
-from commons.upcoming import upcoming_events
+from commons.agenda.queries import AgendaQuery
+from commons.agenda.upcoming import upcoming_events
+from commons.posts.timelines import local_timeline
 from instance.runtime import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import follow, unfollow
-from commons.events import delete_event, find_event
-from commons.reactions import ANNOUNCE, LIKE, NotBoostable, react, undo_reaction
-from commons.threads import can_see
+from commons.events.services import delete_event, find_event
+from commons.posts.reactions import ANNOUNCE, LIKE, NotBoostable, react, undo_reaction
+from commons.posts.threads import can_see
 from endpoints.c2s.errors import ClientError
 from endpoints.c2s.events import create_event_from, update_event
 from endpoints.c2s.objects import (

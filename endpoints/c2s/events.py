@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.event_shapes import EventShapeError, RemoteEventFields, parse_remote_event
-from commons.events import (
+from commons.events.recurrence import RecurrenceError
+from commons.events.services import (
     EventError,
     EventFields,
     create_event,
@@ -23,8 +23,8 @@ from commons.events import (
     event_document,
     require_organiser,
 )
+from commons.events.wire import EventShapeError, RemoteEventFields, parse_remote_event
 from commons.markdown import html_to_text
-from commons.recurrence import RecurrenceError
 from endpoints.c2s.errors import ClientError
 from endpoints.c2s.objects import read_text
 from endpoints.c2s.posts import newest_activity_uri

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from types import EllipsisType
 from typing import Any
 
-from commons.addressing import Addressing
 from commons.markdown import sanitize_html
+from commons.posts.addressing import Addressing
 from endpoints.c2s.errors import ClientError
 from federation.parsing import ParsedAttachment, ParsedTag, parse_object
 from federation.vocab import first_str, id_of, ids_of, types_of

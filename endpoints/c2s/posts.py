@@ -11,8 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.groups import NotAllowed
-from commons.hashtags import normalise_tag
-from commons.posts import PostChanges, PostDraft, delete_note, edit_post, publish_post, render_post
+from commons.posts.hashtags import normalise_tag
+from commons.posts.services import (
+    PostChanges,
+    PostDraft,
+    delete_note,
+    edit_post,
+    publish_post,
+    render_post,
+)
 from endpoints.c2s.errors import ClientError
 from endpoints.c2s.objects import ClientPost, ClientText, PostUpdate, read_post
 from federation.vocab import is_public

@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from actors.collections import CollectionSource
-from commons.notes import build_note
-from commons.visibility import followed_by
+from commons.posts.visibility import followed_by
+from commons.posts.wire import build_note
 from storage.models import Activity, Actor, InboxItem, Post
 
 NOT_FOR_FOLLOWERS = ("Follow", "Like", "Accept", "Reject", "Join", "Leave", "Add", "Remove")

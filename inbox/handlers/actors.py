@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import delete, select, update
 
 from actors.remote import store_remote_actor
-from commons.occurrences import remove_events_of
+from commons.events.dates import remove_events_of
 from federation.errors import InvalidActivity
 from federation.parsing import parse_actor
 from inbox.context import InboxContext

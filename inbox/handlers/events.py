@@ -26,14 +26,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.collective_notices import notify_collectives
-from commons.date_rsvps import follow_dates, split_occurrence_uri
-from commons.event_rsvps import join_event, leave_event, record_answer
-from commons.event_shapes import EventShapeError, apply_remote_fields, parse_remote_event
+from commons.events.date_rsvps import follow_dates, split_occurrence_uri
+from commons.events.date_wire import is_occurrence_document
+from commons.events.dates import date_on, refresh_occurrences
+from commons.events.rsvps import join_event, leave_event, record_answer
+from commons.events.wire import EventShapeError, apply_remote_fields, parse_remote_event
 from commons.notifications import notify_reply_and_mentions
-from commons.occurrence_shapes import is_occurrence_document
-from commons.occurrences import date_on, refresh_occurrences
-from commons.remote_posts import store_remote_post
+from commons.posts.notices import notify_collectives
+from commons.posts.remote import store_remote_post
 from federation.errors import FetchError, InvalidActivity
 from federation.parsing import parse_object
 from federation.vocab import as_list, first_str, id_of, same_origin

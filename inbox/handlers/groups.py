@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import groups
-from commons.collective_notices import notify_collectives
 from commons.notifications import notify_reply_and_mentions
-from commons.remote_posts import store_remote_post
+from commons.posts.notices import notify_collectives
+from commons.posts.remote import store_remote_post
 from federation.parsing import ParsedObject
 from federation.vocab import id_of, is_public
 from inbox.context import InboxContext

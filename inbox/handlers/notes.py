@@ -7,10 +7,10 @@ import logging
 from sqlalchemy import select
 
 from actors.neighbours import note_if_neighbour
-from commons.collective_notices import notify_collectives
 from commons.markdown import sanitize_html
 from commons.notifications import notify_reply_and_mentions
-from commons.remote_posts import POST_TYPES, store_remote_post
+from commons.posts.notices import notify_collectives
+from commons.posts.remote import POST_TYPES, store_remote_post
 from federation.errors import InvalidActivity
 from federation.parsing import ParsedObject, parse_object
 from federation.vocab import id_of, same_origin

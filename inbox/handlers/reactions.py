@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import delete, select
 
 from commons.notifications import notify
-from commons.remote_posts import POST_TYPES, store_remote_post
+from commons.posts.remote import POST_TYPES, store_remote_post
 from federation.errors import BadResponse, FetchError, InvalidActivity
 from federation.parsing import parse_object
 from federation.vocab import first_str, id_of, same_origin

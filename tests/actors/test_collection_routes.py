@@ -7,7 +7,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from commons.posts import delete_note, publish_note
+from commons.posts.services import delete_note, publish_note
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database
@@ -176,7 +176,7 @@ async def test_upcoming_events_leave_out_a_series_whose_rule_has_run_out(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from commons import events
+    from commons.events import services as events
 
     # Given a collective with a past event, a cancelled one, a weekly series that ended, a
     # weekly series without end (both begun ten weeks ago) and an event in three days

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import groups
 from actors.services import create_account, create_group
-from commons.posts import publish_note
+from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database

@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 import quartiers
 from actors.services import create_account
-from commons.posts import delete_note, publish_note
+from commons.posts.services import delete_note, publish_note
 from config.settings import Settings
 from config.uris import Uris
 from quartiers.app import create_app

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from actors.services import create_account, create_group
-from commons import events
+from commons.events import services as events
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from commons import events
-from commons.posts import publish_note
+from commons.events import services as events
+from commons.posts.services import publish_note
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Event, Membership, Post
-from tests.commons.test_date_rsvps import next_week_saturday
+from tests.commons.events.test_date_rsvps import next_week_saturday
 from tests.federation_rig.rig import Node, Rig, federation_rig
 from tests.federation_rig.steps import Told, browser_of, notifications_of
 

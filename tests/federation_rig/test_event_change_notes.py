@@ -8,11 +8,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from commons import events
-from commons.event_shapes import exdates_of
+from commons.events import services as events
+from commons.events.wire import exdates_of
 from storage.models import Event
 from storage.models.events import CANCELLED
-from tests.commons.test_date_rsvps import next_week_saturday
+from tests.commons.events.test_date_rsvps import next_week_saturday
 from tests.federation_rig.rig import federation_rig
 from tests.federation_rig.test_events import Scene, event_on, notes_of, publish, scene, settle
 

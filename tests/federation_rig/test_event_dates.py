@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from commons import date_rsvps, event_rsvps
+from commons.events import date_rsvps
+from commons.events import rsvps as event_rsvps
 from storage.models import Actor, Event, Rsvp
 from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING
 from tests.clock import next_week_saturday

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from commons import event_rsvps, events
-from commons.posts import publish_note
+from commons.events import rsvps as event_rsvps
+from commons.events import services as events
+from commons.posts.services import publish_note
 from storage.models import Actor, Delivery, Event, InboxItem, Post, Rsvp
 from storage.models.events import CANCELLED, RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
 from storage.models.posts import PUBLIC as PUBLIC_POST

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from actors.follows import answer_follow_request
-from commons.posts import delete_note, publish_note
+from commons.posts.services import delete_note, publish_note
 from config.uris import Uris
 from storage.models import Actor, Follow, Post
 from storage.models.follows import ACCEPTED, PENDING

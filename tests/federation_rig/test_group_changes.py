@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commons.posts import delete_note, edit_note, publish_note
+from commons.posts.services import delete_note, edit_note, publish_note
 from config.uris import Uris
 from storage.models import Actor, Post
 from tests.federation_rig.rig import federation_rig

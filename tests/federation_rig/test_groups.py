@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from actors import groups
-from commons.posts import publish_note
+from commons.posts.services import publish_note
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity

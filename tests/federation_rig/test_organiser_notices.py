@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from commons import event_rsvps, events
+from commons.events import rsvps as event_rsvps
+from commons.events import services as events
 from storage.models import Actor, Event, Membership
 from storage.models.events import RSVP_ACCEPTED, RSVP_WAITLIST
-from tests.commons.test_date_rsvps import next_week_saturday
+from tests.commons.events.test_date_rsvps import next_week_saturday
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import Told, browser_of, follow_remote, notifications_of
 from tests.federation_rig.test_events import join, leave, rsvp_on, scene, settle

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commons.posts import edit_note, publish_note
+from commons.posts.services import edit_note, publish_note
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import select
 
-from commons.posts import publish_note
+from commons.posts.services import publish_note
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from actors.services import create_account, create_group
-from commons import events
+from commons.events import services as events
 from config.settings import Settings
 from config.uris import Uris
 from federation.parsing import parse_activity

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from actors.groups import join
 from actors.services import create_api_token
-from commons.threads import can_see
+from commons.posts.threads import can_see
 from federation.vocab import PUBLIC
 from storage.models import Activity, Actor, Delivery, Post
 from tests.federation_rig.rig import Node

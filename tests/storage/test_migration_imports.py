@@ -59,7 +59,7 @@ def test_no_migration_imports_application_code() -> None:
 def test_the_check_sees_an_application_import() -> None:
     # Given sources that import the application in each way Python allows
     sources = [
-        "from commons.expansion import expand_until",
+        "from commons.events.expansion import expand_until",
         "import storage.models.base",
         "def f():\n    from quartiers import progress\n",
         "from . import sibling",

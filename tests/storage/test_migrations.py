@@ -120,7 +120,7 @@ async def test_upgrading_writes_the_dates_of_the_events_already_there(
 
     from sqlalchemy import text
 
-    from commons.occurrences import HORIZON, expansion_of
+    from commons.events.dates import HORIZON, expansion_of
     from storage.models import Event, EventOccurrence
     from tests.support import fresh_database_at
 

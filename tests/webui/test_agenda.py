@@ -12,7 +12,7 @@ from sqlalchemy import select
 from config.settings import Settings
 from storage.database import Database
 from storage.models import Account, Rsvp
-from tests.commons.test_agenda import add_collective, add_event, geneva, neighbourhood
+from tests.commons.agenda.test_agenda import add_collective, add_event, geneva, neighbourhood
 from tests.webui.web_support import log_in_as, session_cookie
 from webui.session import SESSION_COOKIE
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from jinja2 import Environment
 
-from commons.post_cards import PostCard
+from commons.posts.cards import PostCard
 from storage.models import Account, Actor, Media, Post
 from webui import i18n
 from webui.card_fragments import PostCards

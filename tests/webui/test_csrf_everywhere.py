@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from actors.accounts import issue_password_reset
 from actors.invitations import create_invitation
 from actors.services import create_group
-from commons.posts import publish_note
+from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from quartiers.app import create_app

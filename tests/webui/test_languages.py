@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from actors.services import create_group
 from commons.notifications import notify
-from commons.posts import publish_note
+from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database

@@ -12,7 +12,7 @@ import pytest
 
 from config.settings import Settings
 from storage.database import Database
-from tests.commons.test_agenda import add_collective, add_event
+from tests.commons.agenda.test_agenda import add_collective, add_event
 from webui import leaflet
 from webui.pages import map_page as map_pages
 

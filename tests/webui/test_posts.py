@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from actors.services import ensure_instance_actor
-from commons.remote_posts import store_remote_post
+from commons.posts.remote import store_remote_post
 from config.settings import Settings
 from federation.parsing import parse_object
 from federation.vocab import PUBLIC

@@ -6,8 +6,8 @@ import httpx2
 import pytest
 from sqlalchemy import func, select
 
-from commons.posts import publish_note
-from commons.remote_posts import store_remote_post
+from commons.posts.remote import store_remote_post
+from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from federation.parsing import parse_object

@@ -20,8 +20,8 @@ import pytest_asyncio
 from actors.accounts import ProfileChange, update_profile
 from actors.remote import store_remote_actor
 from actors.services import create_account, create_group
-from commons.posts import publish_note
-from commons.remote_posts import store_remote_post
+from commons.posts.remote import store_remote_post
+from commons.posts.services import publish_note
 from config.uris import Uris
 from federation.parsing import parse_actor, parse_object
 from federation.vocab import PUBLIC

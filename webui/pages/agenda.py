@@ -23,12 +23,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from commons import agenda
-from commons.agenda import AgendaDay, AgendaItem, AgendaQuery, Window
-from commons.feeds import AtomFeed, FeedEntry, build_atom, build_calendar, location_text
-from commons.occurrences import date_on
-from commons.recurrence import Occurrence
-from commons.upcoming import JoinedDate, joined_dates
+from commons.agenda import queries as agenda
+from commons.agenda.feeds import AtomFeed, FeedEntry, build_atom, build_calendar, location_text
+from commons.agenda.queries import AgendaDay, AgendaItem, AgendaQuery, Window
+from commons.agenda.upcoming import JoinedDate, joined_dates
+from commons.events.dates import date_on
+from commons.events.recurrence import Occurrence
 from instance.runtime import instance_of
 from storage.models import Account, Actor, Event, Rsvp
 from storage.models.actors import GROUP

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from commons.agenda import AgendaDay, AgendaItem
+from commons.agenda.queries import AgendaDay, AgendaItem
 from webui import i18n
 from webui.formats import count_text, sentence_start
 from webui.recurrence_words import describe_rule

@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from commons.attachments import MAX_ATTACHMENTS
 from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, media_path, store_image
-from commons.mentions import resolve_mentions
-from commons.post_cards import PostCard, card_details
-from commons.posts import publish_note
-from commons.visibility import visible_to
+from commons.posts.attachments import MAX_ATTACHMENTS
+from commons.posts.cards import PostCard, card_details
+from commons.posts.mentions import resolve_mentions
+from commons.posts.services import publish_note
+from commons.posts.visibility import visible_to
 from instance.runtime import instance_of
 from storage.models import Actor, Media, Membership, Post
 from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED

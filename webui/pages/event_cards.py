@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from commons.feeds import location_text
-from commons.upcoming import UpcomingEvent
+from commons.agenda.feeds import location_text
+from commons.agenda.upcoming import UpcomingEvent
 from webui import i18n
 from webui.pages.events import occurrence_path, page_url, when_lines
 from webui.recurrence_words import describe_rule

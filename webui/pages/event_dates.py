@@ -15,7 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from commons import date_rsvps, event_rsvps, occurrences
+from commons.events import date_rsvps
+from commons.events import dates as occurrences
+from commons.events import rsvps as event_rsvps
 from instance.runtime import instance_of
 from storage.models import utcnow
 from storage.models.events import RSVP_ACCEPTED, RSVP_WAITLIST

@@ -1,4 +1,4 @@
-"""The event form: what a person typed, read back into :class:`commons.events.EventFields`,
+"""The event form: what a person typed, read back into :class:`commons.events.services.EventFields`,
 and every refusal as a French (or English) sentence next to the field it concerns.
 
 What was typed is always kept in ``values`` so a refused form comes back filled in.
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import FormData, UploadFile
 
-from commons.event_shapes import CATEGORIES, DEFAULT_TIMEZONE
-from commons.events import MAX_CAPACITY, MAX_TITLE, EventFields
+from commons.events.services import MAX_CAPACITY, MAX_TITLE, EventFields
+from commons.events.wire import CATEGORIES, DEFAULT_TIMEZONE
 from storage.models import Actor, Event
 from storage.models.events import JOIN_EXTERNAL, JOIN_MODES
 from webui import i18n

@@ -20,13 +20,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
-from commons import date_rsvps, event_rsvps, events, occurrences
-from commons.event_shapes import DEFAULT_TIMEZONE
-from commons.feeds import location_text
+from commons.agenda.feeds import location_text
+from commons.events import date_rsvps
+from commons.events import dates as occurrences
+from commons.events import rsvps as event_rsvps
+from commons.events import services as events
+from commons.events.recurrence import Occurrence, RecurrenceError
+from commons.events.wire import DEFAULT_TIMEZONE
 from commons.media import MediaError, store_image
-from commons.mentions import mention_key
-from commons.posts import publish_note
-from commons.recurrence import Occurrence, RecurrenceError
+from commons.posts.mentions import mention_key
+from commons.posts.services import publish_note
 from instance.runtime import instance_of
 from storage.models import Actor, Event, Post, Rsvp, utcnow
 from storage.models.events import (

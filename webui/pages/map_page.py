@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from commons import agenda
-from commons.agenda import AgendaQuery
-from commons.feeds import location_text
+from commons.agenda import queries as agenda
+from commons.agenda.feeds import location_text
+from commons.agenda.queries import AgendaQuery
 from instance.runtime import instance_of
 from storage.models import Actor
 from storage.models.actors import GROUP

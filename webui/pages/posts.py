@@ -14,12 +14,12 @@ from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
 from commons.markdown import html_to_text
-from commons.mentions import resolve_mentions
-from commons.post_cards import PostCard, link_of
-from commons.posts import delete_note, edit_note
-from commons.reactions import ANNOUNCE, LIKE, react, undo_reaction
-from commons.threads import load_thread
-from commons.visibility import visible_to
+from commons.posts.cards import PostCard, link_of
+from commons.posts.mentions import resolve_mentions
+from commons.posts.reactions import ANNOUNCE, LIKE, react, undo_reaction
+from commons.posts.services import delete_note, edit_note
+from commons.posts.threads import load_thread
+from commons.posts.visibility import visible_to
 from instance.runtime import Instance, instance_of
 from storage.models import Actor, Post, Reaction, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC

@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from actors.documents import webfinger_handle
 from actors.groups import load_group_profile
-from commons.agenda import AgendaQuery
-from commons.upcoming import upcoming_events
+from commons.agenda.queries import AgendaQuery
+from commons.agenda.upcoming import upcoming_events
 from instance.runtime import instance_of
 from storage.models import Actor, Follow, Post
 from storage.models.posts import PUBLIC

@@ -13,11 +13,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.follows import answer_follow_request, follow, unfollow
-from commons.hashtags import is_tag, normalise_tag
 from commons.notifications import list_notifications, mark_all_read
-from commons.post_cards import link_of
-from commons.search import Failure, search
-from commons.timelines import (
+from commons.posts.cards import link_of
+from commons.posts.hashtags import is_tag, normalise_tag
+from commons.posts.timelines import (
     TimelinePage,
     city_timeline,
     home_timeline,
@@ -25,6 +24,7 @@ from commons.timelines import (
     parse_before,
     tag_timeline,
 )
+from commons.search import Failure, search
 from instance.runtime import instance_of
 from storage.models import Actor, Follow
 from storage.models.follows import ACCEPTED

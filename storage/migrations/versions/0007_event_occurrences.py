@@ -203,7 +203,7 @@ def _write_batches(connection: sa.Connection, before: datetime, progress: Any) -
             progress.advance(len(batch))
 
 
-# Frozen copy of the series expansion (commons/expansion.py, commons/recurrence.py at 0007)
+# Frozen copy of the series expansion (commons/events/expansion.py, commons/events/recurrence.py at 0007)
 
 
 @dataclass(frozen=True, slots=True)

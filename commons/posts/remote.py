@@ -1,0 +1,102 @@
+"""Remote posts: what we keep of a Note (or Article, Page…) received from another server.
+
+Media objects (PeerTube's ``Video``, Funkwhale's ``Audio``, a shared ``Document`` or ``Image``)
+are posts too: their title is shown like an article's, and the file they are (their ``url``
+links, see :mod:`federation.media_links`) is kept as an attachment when they carry none.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commons.markdown import sanitize_html
+from commons.posts.addressing import replace_post_recipients
+from commons.posts.attachments import store_remote_attachments
+from commons.posts.hashtags import replace_post_tags
+from commons.posts.mentions import replace_post_mentions
+from federation.media_links import MEDIA_OBJECT_TYPES, parse_media_links
+from federation.parsing import ParsedObject
+from federation.vocab import is_public
+from storage.models import Actor, Post, utcnow
+from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
+
+POST_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", *MEDIA_OBJECT_TYPES})
+TITLED_TYPES = frozenset({"Page", "Article", "Event", *MEDIA_OBJECT_TYPES})
+
+
+def visibility_of(obj: ParsedObject, author: Actor) -> str:
+    addressed = [*obj.to, *obj.cc]
+    if any(is_public(uri) for uri in addressed):
+        return PUBLIC
+    if author.followers_uri and author.followers_uri in addressed:
+        return FOLLOWERS
+    return MENTIONED
+
+
+def _language_and_content(obj: ParsedObject) -> tuple[str | None, str]:
+    if obj.content:
+        language = next(iter(obj.content_map), None) if obj.content_map else None
+        return language, obj.content
+    for language in ("fr", "en"):
+        if language in obj.content_map:
+            return language, obj.content_map[language]
+    if obj.content_map:
+        language, content = next(iter(obj.content_map.items()))
+        return language, content
+    return None, ""
+
+
+async def store_remote_post(
+    session: AsyncSession, obj: ParsedObject, author: Actor, audience: Actor | None = None
+) -> Post:
+    """Insert or refresh a remote post; its HTML is sanitized before it is stored."""
+    assert obj.id is not None
+    post = await session.scalar(select(Post).where(Post.uri == obj.id))
+    if post is None:
+        post = Post(
+            uri=obj.id, actor_id=author.id, is_local=False, published=obj.published or utcnow()
+        )
+        session.add(post)
+    language, content = _language_and_content(obj)
+    body = content
+    if obj.type in TITLED_TYPES and obj.name:
+        body = f"<p><strong>{sanitize_html(obj.name)}</strong></p>{content}"
+    post.type = obj.type
+    post.url = (
+        obj.url if obj.url and obj.url.lower().startswith(("https://", "http://")) else obj.id
+    )
+    post.content_html = sanitize_html(body)
+    post.summary = sanitize_html(obj.summary) if obj.summary and obj.sensitive else None
+    post.is_sensitive = obj.sensitive
+    post.language = (language or "")[:8] or None
+    post.visibility = visibility_of(obj, author)
+    post.in_reply_to_uri = obj.in_reply_to
+    post.audience_id = audience.id if audience is not None else post.audience_id
+    post.document = dict(obj.raw)
+    if obj.updated:
+        post.updated = obj.updated
+    await session.flush()
+    await replace_post_tags(session, post.id, obj.hashtags)
+    attachments = obj.attachments or parse_media_links(obj)
+    await store_remote_attachments(session, post.id, author.id, attachments)
+    mentioned = obj.mention_uris
+    known = (
+        (await session.scalars(select(Actor.id).where(Actor.uri.in_(mentioned)))).all()
+        if mentioned
+        else []
+    )
+    await replace_post_mentions(session, post.id, known)
+    await replace_post_recipients(session, post.id, await _local_recipients(session, obj))
+    return post
+
+
+async def _local_recipients(session: AsyncSession, obj: ParsedObject) -> list[int]:
+    """Our residents the post is addressed to by name: they may read it, mentioned or not."""
+    named = [uri for uri in dict.fromkeys([*obj.to, *obj.cc]) if not is_public(uri)]
+    if not named:
+        return []
+    found = await session.scalars(
+        select(Actor.id).where(Actor.uri.in_(named), Actor.is_local.is_(True))
+    )
+    return list(found)
