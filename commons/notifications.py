@@ -1,7 +1,7 @@
 """Notifications: who followed, replied, mentioned, liked or boosted a resident, and what is new.
 
-Facilitators also hear of what concerns their collective (:mod:`commons.collective_notices`)
-and organisers of who comes to their events (:mod:`commons.event_notices`).
+Facilitators also hear of what concerns their collective (:mod:`commons.posts.notices`)
+and organisers of who comes to their events (:mod:`commons.events.notices`).
 
 ``notify`` is called inside the transaction of whatever caused it (an inbox handler, a local
 service), so a notification exists exactly when its cause does.

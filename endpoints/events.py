@@ -2,7 +2,7 @@
 a series at /events/{uuid}/occurrences/{day}.
 
 Servers get the AS2 ``Event`` (a ``Tombstone`` with 410 once deleted), for a date the Event of
-that date (see :mod:`commons.occurrence_shapes`); people get the page. Mastodon fetches an
+that date (see :mod:`commons.events.date_wire`); people get the page. Mastodon fetches an
 announced event's id with a signed GET, so every event id answers.
 """
 

@@ -4,7 +4,7 @@ Every sentence is a message of the catalogs, with its count chosen by ``ngettext
 2 weeks" takes the plural form of each language), and weekday names, lists and dates come from
 Babel: adding a language means adding its catalog. A weekday alone has one message per day
 ("Every Saturday"), because many languages agree the word for "every" with the day's gender.
-(The French summary sent to other servers is written by :mod:`commons.event_words`.)
+(The French summary sent to other servers is written by :mod:`commons.events.words`.)
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ occurrences.
 
 A city month holds thousands of dates, so a view asks for at most ``per_day`` items a day: the
 first dates of each local day and the day's count come from SQL (see
-:mod:`commons.agenda_statements`), and only those are read in full with their event and
+:mod:`commons.agenda.statements`), and only those are read in full with their event and
 organiser. One-off events and series are alike: each date is a row. A window that reaches past where the rows of a
 series stop (``events.occurrences_until``, about two years ahead) expands that series in Python
 from there on.

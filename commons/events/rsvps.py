@@ -6,10 +6,10 @@ whose object is that Join; ``Leave{object: event}`` ends it. A free event accept
 places remain, then puts people on a waiting list: when someone leaves, the first one waiting
 moves up and receives the ``Accept``. An event on approval waits for the organiser.
 
-For a series, a Join of one of its dates (its id, see :mod:`commons.occurrence_shapes`) takes
+For a series, a Join of one of its dates (its id, see :mod:`commons.events.date_wire`) takes
 part on that date only, with that date's places and waiting list; a Join of the series takes
-part on every date (see :mod:`commons.date_rsvps` for how they count together). The organisers
-hear of every join, request, wait, leave and move up (:mod:`commons.event_notices`).
+part on every date (see :mod:`commons.events.date_rsvps` for how they count together). The organisers
+hear of every join, request, wait, leave and move up (:mod:`commons.events.notices`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Every timeline is one query ordered by ``posts.id`` (the order we learnt of the 
 ``id < before``: the primary key index serves the order and the limit, so a page costs the same
 on the first page and the thousandth. The statements are built once, with bound parameters, and
 bring the reader's likes and boosts with the posts; a second query fetches attachments, only
-for the posts that have some. Cards are in ``commons.post_cards``, threads in
-``commons.threads``, who may see what in ``commons.visibility``.
+for the posts that have some. Cards are in ``commons.posts.cards``, threads in
+``commons.posts.threads``, who may see what in ``commons.posts.visibility``.
 """
 
 from __future__ import annotations

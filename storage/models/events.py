@@ -38,7 +38,7 @@ class Event(Base):
     """An event; times are stored in UTC with the organiser's time zone beside them.
 
     A recurring event keeps its rule (RFC 5545 RRULE) and exceptions; its dates are written out
-    in ``event_occurrences`` (see :mod:`commons.occurrences`). ``occurrences_until`` is None when
+    in ``event_occurrences`` (see :mod:`commons.events.dates`). ``occurrences_until`` is None when
     that table holds all of them, else the moment before which it holds every one.
     """
 
