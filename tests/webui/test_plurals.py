@@ -113,7 +113,10 @@ def test_counts_take_their_languages_form(language: str, forms: dict[int, str]) 
 def test_arabic_series_and_places_follow_the_count() -> None:
     i18n.load_catalogs()
     arabic = i18n.translations("ar")
-    weeks = [arabic.ngettext("Every week", "Every %(num)s weeks", n) % {"num": n} for n in (1, 2, 3, 11, 100)]
+    weeks = [
+        arabic.ngettext("Every week", "Every %(num)s weeks", n) % {"num": n}
+        for n in (1, 2, 3, 11, 100)
+    ]
     assert weeks == ["كل أسبوع", "كل أسبوعين", "كل 3 أسابيع", "كل 11 أسبوعًا", "كل 100 أسبوع"]
     places = arabic.ngettext("%(num)s place left", "%(num)s places left", 0)
     assert places == "لم يبقَ أي مكان"

@@ -40,9 +40,7 @@ def test_the_languages_of_geneva_are_supported() -> None:
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_every_supported_language_has_a_complete_catalog(
-    messages: set[str], language: str
-) -> None:
+def test_every_supported_language_has_a_complete_catalog(messages: set[str], language: str) -> None:
     # Given the messages extracted from webui's code and templates
     assert "Latest news" in messages
     extractor = load_extractor()
