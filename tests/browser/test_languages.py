@@ -66,11 +66,12 @@ async def cookie_of(instance: LiveInstance, username: str) -> dict[str, str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def hood(paquis: LiveInstance) -> Neighbourhood:
-    """Amira runs the shared garden "jardin" and its weekly Saturday; Samir is a neighbour."""
+    """Amira runs the shared garden "jardin" and its weekly Saturday; Samir is a neighbour; Léa
+    is the admin."""
     paquis.create_account("amira", name="Amira")
     paquis.create_account("samir", name="Samir")
     paquis.create_group("jardin", "space", "amira", "Jardin partagé des Pâquis")
-    cookies = {name: await cookie_of(paquis, name) for name in ("amira", "samir")}
+    cookies = {name: await cookie_of(paquis, name) for name in ("amira", "samir", "lea")}
     result = Neighbourhood(paquis, cookies)
     first = next_saturday()
     jar = {cookies["amira"]["name"]: cookies["amira"]["value"]}
@@ -129,6 +130,10 @@ RESIDENT_PAGES = {
     "my-feed": "/home", "compose": "/compose", "new-event": "/events/new",
     "settings": "/settings", "notifications": "/notifications", "my-events": "/calendar",
 }  # fmt: skip
+ADMIN_PAGES = {
+    "admin": "/admin", "admin-accounts": "/admin/accounts", "admin-domains": "/admin/domains",
+    "admin-health": "/admin/health", "admin-invitations": "/admin/invitations",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=SIZES)
@@ -137,6 +142,7 @@ async def test_arabic_pages_read_right_to_left_and_fit_the_screen(
 ) -> None:
     pages = [(name, path, None) for name, path in VISITOR_PAGES.items()]
     pages += [(name, path, "amira") for name, path in RESIDENT_PAGES.items()]
+    pages += [(name, path, "lea") for name, path in ADMIN_PAGES.items()]
     pages += [("event", hood.series_path, "samir")]
     problems = []
     for name, path, who in pages:
