@@ -1,7 +1,10 @@
-"""List every translatable message of the web UI, and those the French catalog lacks.
+"""List the translatable messages of the web UI that a language's catalog lacks.
 
-Usage: python scripts/extract_messages.py  (exit 1 when a message has no French translation,
-or a plural message lacks one of its forms)
+Usage: python scripts/extract_messages.py [LANGUAGE ...]
+With no language, every language the web UI supports is checked (English needs no catalog: its
+words are the message ids). For each language it prints a line of counts, then the messages
+without a translation (or with an empty plural form), one a line after the language's code.
+Exit 1 when a language has no catalog or lacks a message.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ def extracted_messages() -> set[str]:
     return messages
 
 
-def missing_translations(language: str = "fr") -> list[str]:
+def missing_translations(language: str = "fr", messages: set[str] | None = None) -> list[str]:
+    """The messages that every ``.po`` file of ``language`` together leaves untranslated."""
     sys.path.insert(0, str(ROOT))
     from webui.i18n import read_catalog
 
@@ -38,11 +42,36 @@ def missing_translations(language: str = "fr") -> list[str]:
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
         return len(forms) > 0 and all(forms)
 
-    return sorted(m for m in extracted_messages() if not translated(m))
+    wanted = extracted_messages() if messages is None else messages
+    return sorted(m for m in wanted if not translated(m))
+
+
+def languages_to_check() -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from webui.i18n import SOURCE_LANGUAGE, SUPPORTED
+
+    return [language for language in SUPPORTED if language != SOURCE_LANGUAGE]
+
+
+def report(languages: list[str]) -> int:
+    """Print each language's counts and missing messages; the number of problems found."""
+    sys.path.insert(0, str(ROOT))
+    from webui.i18n import has_catalog
+
+    messages = extracted_messages()
+    problems = 0
+    for language in languages:
+        if not has_catalog(language):
+            print(f"{language}: no catalog in webui/translations/{language}/LC_MESSAGES")
+            problems += 1
+            continue
+        missing = missing_translations(language, messages)
+        print(f"{language}: {len(messages) - len(missing)} of {len(messages)} translated")
+        for message in missing:
+            print(f"{language}\t{message!r}")
+        problems += len(missing)
+    return problems
 
 
 if __name__ == "__main__":
-    missing = missing_translations()
-    for message in missing:
-        print(message)
-    sys.exit(1 if missing else 0)
+    sys.exit(1 if report(sys.argv[1:] or languages_to_check()) else 0)

@@ -1,6 +1,9 @@
-"""Translations: English message ids, a French catalog (the default language), per-request locale.
+"""Translations: English message ids, one catalog per language (French is the default),
+per-request locale.
 
-The ``.po`` catalogs are compiled in memory at start-up, so there is no build step to forget.
+The ``.po`` catalogs are compiled in memory at start-up, so there is no build step to forget. A
+language is offered only when its catalog folder is there (English needs none: its words are the
+message ids).
 """
 
 from __future__ import annotations
@@ -8,17 +11,32 @@ from __future__ import annotations
 import io
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Literal
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-SUPPORTED = ("fr", "en")
+# The languages of Geneva's residents, in the order the language picker lists them.
+SUPPORTED = ("fr", "en", "de", "it", "es", "pt", "ar")
+DEFAULT_LANGUAGE = "fr"
+SOURCE_LANGUAGE = "en"
+# Each language named in itself, so a reader finds their own whatever the page's language.
+LANGUAGE_NAMES = {
+    "fr": "Français",
+    "en": "English",
+    "de": "Deutsch",
+    "it": "Italiano",
+    "es": "Español",
+    "pt": "Português",
+    "ar": "العربية",
+}
+RIGHT_TO_LEFT = frozenset({"ar"})
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 _catalogs: dict[str, NullTranslations] = {}
-current_locale: ContextVar[str] = ContextVar("current_locale", default="fr")
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LANGUAGE)
 
 
 class CatalogError(ValueError):
@@ -54,22 +72,54 @@ def read_catalog(language: str) -> Catalog:
     return merged
 
 
+def has_catalog(language: str) -> bool:
+    """Whether the language's ``.po`` files are there (always for the language of the ids)."""
+    if language == SOURCE_LANGUAGE:
+        return True
+    return any((TRANSLATIONS_DIR / language / "LC_MESSAGES").glob("*.po"))
+
+
 def load_catalogs() -> None:
+    loaded: dict[str, NullTranslations] = {}
     for language in SUPPORTED:
+        if not has_catalog(language):
+            continue
         catalog = read_catalog(language)
         if not len(catalog):
-            _catalogs[language] = NullTranslations()
+            loaded[language] = NullTranslations()
             continue
         compiled = io.BytesIO()
         write_mo(compiled, catalog)
         compiled.seek(0)
-        _catalogs[language] = Translations(compiled)
+        loaded[language] = Translations(compiled)
+    _catalogs.clear()
+    _catalogs.update(loaded)
 
 
 def translations(language: str) -> NullTranslations:
     if not _catalogs:
         load_catalogs()
-    return _catalogs.get(language) or _catalogs["fr"]
+    return _catalogs.get(language) or _catalogs[DEFAULT_LANGUAGE]
+
+
+def available_languages() -> tuple[str, ...]:
+    """The supported languages that have their catalog, in the picker's order."""
+    if not _catalogs:
+        load_catalogs()
+    return tuple(language for language in SUPPORTED if language in _catalogs)
+
+
+def is_available(language: str) -> bool:
+    return language in available_languages()
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """``(code, name in itself)`` for each language a reader can choose."""
+    return [(language, LANGUAGE_NAMES[language]) for language in available_languages()]
+
+
+def text_direction(language: str) -> Literal["rtl", "ltr"]:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
 def gettext(message: str) -> str:
@@ -100,7 +150,7 @@ def negotiate_language(accept_language: str | None, default: str = "fr") -> str:
             ranked.append((-quality, position, tag))
     for _, _, tag in sorted(ranked):
         primary = tag.split("-", 1)[0]
-        if primary in SUPPORTED:
+        if is_available(primary):
             return primary
         if tag == "*":
             return default

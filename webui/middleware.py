@@ -21,6 +21,10 @@ class LanguageMiddleware:
         language = _cookie_language(headers.get("cookie", "")) or i18n.negotiate_language(
             headers.get("accept-language"), self.default_language
         )
+        # What the layout needs to know of the language: its direction and the picker's choices.
+        state = scope.setdefault("state", {})
+        state["text_direction"] = i18n.text_direction(language)
+        state["language_choices"] = i18n.language_choices()
         token = i18n.current_locale.set(language)
         try:
             await self.app(scope, receive, send)
@@ -31,6 +35,6 @@ class LanguageMiddleware:
 def _cookie_language(cookie_header: str) -> str | None:
     for part in cookie_header.split(";"):
         name, _, value = part.strip().partition("=")
-        if name == "lang" and value in i18n.SUPPORTED:
+        if name == "lang" and i18n.is_available(value):
             return value
     return None

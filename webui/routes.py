@@ -66,7 +66,7 @@ async def switch_language(request: Request) -> Response:
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/"
     response = RedirectResponse(target, status_code=303)
-    if language in i18n.SUPPORTED:
+    if i18n.is_available(language):
         response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
     return response
 

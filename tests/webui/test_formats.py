@@ -54,6 +54,7 @@ def reading() -> Iterator[Callable[[str], None]]:
         ("fr", "samedi 2 mars 2030", "Mars 2030", "10:00", "10:00 – 16:00", "2 mars 2030, 10:00", "12 345"),
         ("en", "Saturday, March 2, 2030", "March 2030", "10:00 AM", "10:00 AM – 4:00 PM", "Mar 2, 2030, 10:00 AM", "12,345"),
         ("de", "Samstag, 2. März 2030", "März 2030", "10:00", "10:00–16:00 Uhr", "2. März 2030, 10:00", "12.345"),
+        ("ar", "السبت، 2 مارس 2030", "مارس 2030", "10:00 ص", "10:00 ص – 4:00 م", "2 مارس 2030، 10:00 ص", "12,345"),
     ],
 )  # fmt: skip
 def test_dates_and_numbers_follow_the_readers_language(
@@ -66,7 +67,7 @@ def test_dates_and_numbers_follow_the_readers_language(
     moment: str,
     count: str,
 ) -> None:
-    # Given a reader of that language (German has no catalog: Babel's data is enough)
+    # Given a reader of that language (the forms are Babel's data, whatever the catalogs)
     reading(language)
 
     # Then every form is that language's, in Geneva's time
@@ -137,6 +138,50 @@ def test_series_rules_in_words(
     # Then each reads its own sentence, with the plural form its count takes
     assert in_english == english
     assert in_french == french
+
+
+@pytest.mark.parametrize(
+    ("rule", "german", "arabic"),
+    [
+        ("FREQ=WEEKLY;BYDAY=SA", "Jeden Samstag", "كل يوم سبت"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=SA", "Alle 2 Wochen am Samstag", "كل أسبوعين: السبت"),
+        ("FREQ=WEEKLY;BYDAY=MO,TH", "Jede Woche am Montag und Donnerstag", "كل أسبوع: الاثنين والخميس"),
+        ("FREQ=DAILY;INTERVAL=3", "Alle 3 Tage", "كل 3 أيام"),
+        ("FREQ=WEEKLY;INTERVAL=11", "Alle 11 Wochen", "كل 11 أسبوعًا"),
+        ("FREQ=MONTHLY;BYDAY=1SA", "Jeden Monat am ersten Samstag", "كل شهر، يوم السبت الأول"),
+        ("FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR", "Alle 2 Monate am letzten Freitag", "كل شهرين، يوم الجمعة الأخير"),
+        ("FREQ=MONTHLY;BYMONTHDAY=15", "Jeden Monat am 15.", "كل شهر، في اليوم 15"),
+        ("FREQ=YEARLY;INTERVAL=2", "Alle 2 Jahre", "كل سنتين"),
+        ("FREQ=WEEKLY;BYDAY=SA;COUNT=1", "Jeden Samstag, einmal", "كل يوم سبت، مرة واحدة"),
+        ("FREQ=WEEKLY;BYDAY=SA;COUNT=4", "Jeden Samstag, 4 Mal", "كل يوم سبت، 4 مرات"),
+        ("FREQ=DAILY;UNTIL=20301219T000000Z", "Jeden Tag, bis Donnerstag, 19. Dezember 2030",
+         "كل يوم، حتى الخميس، 19 ديسمبر 2030"),
+        ("FREQ=HOURLY", "Wiederkehrende Veranstaltung", "فعالية متكررة"),
+    ],
+)  # fmt: skip
+def test_series_rules_in_german_and_arabic(
+    reading: Callable[[str], None], rule: str, german: str, arabic: str
+) -> None:
+    # When the rule is put in words for a German and an Arabic reader
+    reading("de")
+    in_german = describe_rule(rule)
+    reading("ar")
+    in_arabic = describe_rule(rule)
+
+    # Then each reads its own sentence, Arabic with its dual and its forms for 3 to 10 and 11 on
+    assert in_german == german
+    assert in_arabic == arabic
+
+
+def test_counts_and_lists_in_german_and_arabic(reading: Callable[[str], None]) -> None:
+    reading("de")
+    assert format_list_of(["Montag", "Donnerstag"]) == "Montag und Donnerstag"
+    assert count_text("%(num)s event", "%(num)s events", 1500) == "1.500 Veranstaltungen"
+    reading("ar")
+    assert format_list_of(["الاثنين", "الخميس"]) == "الاثنين والخميس"
+    assert count_text("%(num)s event", "%(num)s events", 2) == "فعاليتان"
+    assert count_text("%(num)s event", "%(num)s events", 7) == "7 فعاليات"
+    assert count_text("%(num)s event", "%(num)s events", 1500) == "1,500 فعالية"
 
 
 def test_no_rule_has_no_words() -> None:

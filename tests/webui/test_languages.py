@@ -25,11 +25,17 @@ from storage.database import Database
 from storage.models import Actor
 from tests.clock import GENEVA, form_value, local_day, next_week_saturday
 from tests.webui.web_support import Resident, log_in_as, resident
+from webui import i18n
 
 HTML = {"Accept": "text/html"}
-LANGUAGES = ("fr", "en")
+LANGUAGES = i18n.available_languages()
 # How a series sentence of each language begins (see webui/recurrence_words.py and its catalog).
-SERIES_WORDS = {"fr": ("Chaque", "Toutes les", "Tous les"), "en": ("Every",)}
+SERIES_WORDS = {
+    "fr": ("Chaque", "Toutes les", "Tous les"),
+    "en": ("Every",),
+    "de": ("Jeden", "Jede", "Jedes"),
+    "ar": ("كل",),
+}
 
 
 def words_of(language: str) -> set[str]:
@@ -57,7 +63,7 @@ def foreign_words(text: str, reader: str) -> list[str]:
     for other in LANGUAGES:
         if other == reader:
             continue
-        for word in sorted(words_of(other) - own) + list(SERIES_WORDS[other]):
+        for word in sorted(words_of(other) - own) + list(SERIES_WORDS.get(other, ())):
             if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE):
                 found.append(word)
     return found
@@ -166,3 +172,43 @@ async def test_a_french_page_in_french_forms(
     assert "10:00 – 16:00" in event
     assert "Chaque samedi" in event
     assert "1 500 places restantes" in event
+
+
+async def test_a_german_page_in_german_forms(
+    client: httpx2.AsyncClient, quartier: tuple[Resident, str]
+) -> None:
+    # Given the same series, read in German
+    _, event_path = quartier
+    german = {**HTML, "Accept-Language": "de-CH, de;q=0.9"}
+
+    # When its page is read
+    response = await client.get(event_path, headers=german)
+    event = visible_text(response.text)
+
+    # Then the day, the hours, the rule and the places are German, left to right
+    assert response.headers["Content-Language"] == "de"
+    assert '<html lang="de">' in response.text
+    assert re.search(r"Samstag, \d{1,2}\. \w+ \d{4}", event)
+    assert "10:00–16:00 Uhr" in event
+    assert "Jeden Samstag" in event
+    assert "1.500 Plätze frei" in event
+
+
+async def test_an_arabic_page_reads_right_to_left_in_arabic_forms(
+    client: httpx2.AsyncClient, quartier: tuple[Resident, str]
+) -> None:
+    # Given the same series, read in Arabic
+    _, event_path = quartier
+    arabic = {**HTML, "Accept-Language": "ar"}
+
+    # When its page is read
+    response = await client.get(event_path, headers=arabic)
+    event = visible_text(response.text)
+
+    # Then the page runs right to left, and the day, the hours, the rule and the places are
+    # Arabic (1 500 takes the form of the hundreds)
+    assert '<html lang="ar" dir="rtl">' in response.text
+    assert re.search(r"السبت، \d{1,2} \w+ \d{4}", event)
+    assert "10:00 ص – 4:00 م" in event
+    assert "كل يوم سبت" in event
+    assert "بقي 1,500 مكان" in event

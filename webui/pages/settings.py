@@ -69,7 +69,7 @@ def _settings_page(
         "preferences": preference_values
         or {"language": account.language, "email": account.email or ""},
         "mail_configured": settings.mail.is_configured,
-        "languages": [("fr", "Français"), ("en", "English")],
+        "languages": i18n.language_choices(),
     }
     return render(request, "accounts/settings.html", context, status_code)
 
@@ -140,7 +140,7 @@ async def save_preferences(request: Request) -> Response:
     form = await read_form(request)
     language = text_field(form, "language")
     email = text_field(form, "email")
-    if language not in i18n.SUPPORTED:
+    if not i18n.is_available(language):
         language = viewer.account.language
     if email and (len(email) > MAX_EMAIL or not EMAIL_RE.match(email)):
         return _settings_page(
