@@ -19,7 +19,8 @@ from typing import Any
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/quartiers.db"
 REGISTRATION_MODES = ("open", "approval", "invitation")
-LANGUAGES = ("fr", "en")
+# The languages of Geneva's residents the web UI speaks, in the order its picker lists them.
+LANGUAGES = ("fr", "en", "de", "it", "es", "pt", "ar")
 _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
 )

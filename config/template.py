@@ -52,7 +52,7 @@ scheme = {_toml_str(values.scheme)}
 # Adresse et port d'écoute du serveur web. / Address and port the web server listens on.
 bind_host = {_toml_str(values.bind_host)}
 bind_port = {values.bind_port}
-# Langue par défaut (fr ou en). / Default language (fr or en).
+# Langue par défaut (fr, en, de, it, es, pt, ar). / Default language (same choice).
 default_language = "fr"
 # Fuseau horaire des dates affichées. / Time zone for displayed dates.
 timezone = "Europe/Zurich"

@@ -18,8 +18,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from config.settings import LANGUAGES
+
 # The languages of Geneva's residents, in the order the language picker lists them.
-SUPPORTED = ("fr", "en", "de", "it", "es", "pt", "ar")
+SUPPORTED = LANGUAGES
 DEFAULT_LANGUAGE = "fr"
 SOURCE_LANGUAGE = "en"
 # Each language named in itself, so a reader finds their own whatever the page's language.

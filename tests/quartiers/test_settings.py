@@ -149,7 +149,7 @@ def test_every_setting_can_be_overridden_by_the_environment(
         ({"QUARTIERS_SERVER_BIND_PORT": "0"}, "server.bind_port"),
         ({"QUARTIERS_SERVER_BIND_PORT": "eighty"}, "server.bind_port"),
         ({"QUARTIERS_SERVER_TIMEZONE": "Mars/Olympus_Mons"}, "server.timezone"),
-        ({"QUARTIERS_SERVER_DEFAULT_LANGUAGE": "de"}, "server.default_language"),
+        ({"QUARTIERS_SERVER_DEFAULT_LANGUAGE": "tlh"}, "server.default_language"),
         ({"QUARTIERS_SERVER_NAME": "  "}, "server.name"),
         ({"QUARTIERS_DATABASE_URL": "mysql://root@localhost/quartiers"}, "database.url"),
         ({"QUARTIERS_DATABASE_URL": "sqlite:///quartiers.db"}, "database.url"),

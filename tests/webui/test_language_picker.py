@@ -11,7 +11,7 @@ import httpx2
 import pytest
 from sqlalchemy import select
 
-from quartiers.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 from storage.models import Account
 from tests.webui.web_support import log_in_as
