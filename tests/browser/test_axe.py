@@ -186,6 +186,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "admin-accounts": ("ines", "/admin/accounts"),
     "admin-domains": ("ines", "/admin/domains"),
     "admin-health": ("ines", "/admin/health"),
+    "admin-look": ("ines", "/admin/look"),
 }
 
 

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from webui.pages import (
     accounts,
     admin,
+    admin_look,
     agenda,
     collectives,
     compose,
@@ -25,6 +26,7 @@ routes: list[BaseRoute] = [
     *settings.routes,
     *sessions.routes,
     *admin.routes,
+    *admin_look.routes,
     *collectives.routes,
     *compose.routes,
     *posts.routes,
