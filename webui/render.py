@@ -12,6 +12,7 @@ from quartiers.instance import instance_of
 from webui import i18n
 from webui.csrf import csrf_token
 from webui.look import current_look
+from webui.pages.easy_read import easy_read_on
 from webui.session import pop_flashes
 
 
@@ -32,6 +33,7 @@ def render(
         "city": settings.server.city,
         "unread_count": getattr(request.state, "unread_count", 0),
         "look": current_look(request),
+        "falc_mode": easy_read_on(request),
         **context,
     }
     response = templates.TemplateResponse(request, template, full_context, status_code=status_code)

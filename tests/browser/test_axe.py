@@ -5,7 +5,8 @@ injected into each page and run with the WCAG 2.1 A and AA rules: no page may ha
 violation. Each page is also kept as a screenshot,
 ``artifacts/screenshots/<page>-<desktop|phone>-<lang>.png``, and axe's findings as
 ``artifacts/axe/<page>-<desktop|phone>-<lang>.json``; on a phone no page is wider than the
-screen (the administration pages included, with their menu).
+screen (the administration pages included, with their menu). The pages that have an easy-to-read
+form are checked with it too (``<page>-falc``).
 """
 
 from __future__ import annotations
@@ -188,6 +189,10 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "admin-health": ("ines", "/admin/health"),
     "admin-look": ("ines", "/admin/look"),
 }
+# The pages that have an easy-to-read form, opened with it (cookie ``falc=1``).
+EASY_READ = ["home", "agenda", "event", "collective", "login", "signup"]
+EASY_SUFFIX = "-falc"
+PAGES |= {name + EASY_SUFFIX: PAGES[name] for name in EASY_READ}
 
 
 def require_axe() -> None:
@@ -203,6 +208,9 @@ async def open_page(
     await context.route(TILES, lambda route: route.abort())
     instance = garden.instance
     await context.add_cookies([{"name": "lang", "value": lang, "url": instance.base_url}])
+    if name.endswith(EASY_SUFFIX):
+        await context.add_cookies([{"name": "falc", "value": "1", "url": instance.base_url}])
+        name = name.removesuffix(EASY_SUFFIX)
     if who is not None:
         await context.add_cookies([garden.cookies[who]])  # type: ignore[list-item]
     page = await context.new_page()
