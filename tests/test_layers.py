@@ -71,6 +71,8 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("webui.unread", "quartiers.instance"),
         ("webui.pages.sessions", "quartiers.instance"),
         ("webui.pages.admin", "quartiers.instance"),
+        ("webui.pages.admin_look", "quartiers.instance"),
+        ("webui.look", "quartiers.instance"),
         ("webui.pages.agenda", "quartiers.instance"),
         ("webui.pages.collectives", "quartiers.instance"),
         ("webui.pages.compose", "quartiers.instance"),
