@@ -22,15 +22,21 @@ $(TEST_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	touch $(RUN_STAMP) $(TEST_STAMP)
 
 LEAFLET := webui/static/vendor/leaflet/leaflet.js
+AXE := tests/browser/vendor/axe-core/axe.min.js
 
 install: $(RUN_STAMP) $(LEAFLET)
-install-test: $(TEST_STAMP) $(LEAFLET)
+install-test: $(TEST_STAMP) $(LEAFLET) $(AXE)
 
 # The map's Leaflet, from the npm registry, checked against its published checksum.
 # Optional for serving: the map page works without it, so a failed download does not stop
 # `make run`. CI asks for it strictly (QUARTIERS_TEST_REQUIRE names it).
 $(LEAFLET): | $(RUN_STAMP)
 	-$(BIN)/python scripts/fetch_leaflet.py
+
+# axe-core for the browser tests' accessibility run, from the npm registry, checked against its
+# published checksum; never committed. Without it that run skips; CI asks for it strictly.
+$(AXE): | $(RUN_STAMP)
+	-$(BIN)/python scripts/fetch_axe.py
 
 config.toml: | $(RUN_STAMP)
 	$(BIN)/quartiers init --domain 127.0.0.1:8000
@@ -42,7 +48,7 @@ run: install config.toml
 	$(BIN)/quartiers serve
 
 ## Lint, type-check and run the whole test suite
-test: check $(LEAFLET)
+test: check $(LEAFLET) $(AXE)
 	$(BIN)/pytest
 
 check: $(TEST_STAMP)

@@ -29,6 +29,7 @@ from storage.database import Database
 from webui import errors as web_errors
 from webui import i18n
 from webui.csrf import SameOriginMiddleware
+from webui.look import LookMiddleware
 from webui.middleware import LanguageMiddleware
 from webui.pages import routes as page_routes
 from webui.pages.event_dates import occurrence_page
@@ -110,6 +111,7 @@ def create_app(
             ),
             Middleware(ViewerMiddleware),
             Middleware(UnreadCountMiddleware),
+            Middleware(LookMiddleware),
             *(
                 [Middleware(SecureModeMiddleware, instance=instance)]
                 if settings.federation.secure_mode

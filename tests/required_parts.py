@@ -1,8 +1,8 @@
 """What a run must have, so that a green run cannot hide a third of the suite.
 
-Without PostgreSQL, Chromium, Leaflet or the shared test data (``../shared``), the tests that
-need them skip, saying why: that suits a resident trying ``make test`` on a laptop. CI sets
-``QUARTIERS_TEST_REQUIRE`` to the parts it must have (``postgresql,chromium,leaflet,shared``,
+Without PostgreSQL, Chromium, Leaflet, axe-core or the shared test data (``../shared``), the
+tests that need them skip, saying why: that suits a resident trying ``make test`` on a laptop. CI sets
+``QUARTIERS_TEST_REQUIRE`` to the parts it must have (``postgresql,chromium,leaflet,axe,shared``,
 or ``all``): the run then stops at once when one is missing, and fails if any test skipped.
 """
 
@@ -35,6 +35,12 @@ def _leaflet() -> str | None:
     return None
 
 
+def _axe() -> str | None:
+    if not (ROOT / "tests" / "browser" / "vendor" / "axe-core" / "axe.min.js").is_file():
+        return "axe-core is not installed (python scripts/fetch_axe.py --strict)"
+    return None
+
+
 def _shared() -> str | None:
     if not (SHARED / "fixtures").is_dir() or not (SHARED / "vectors").is_dir():
         return f"the shared test data is not at {SHARED}"
@@ -51,6 +57,7 @@ PARTS: dict[str, Callable[[], str | None]] = {
     "postgresql": _postgresql,
     "chromium": _chromium,
     "leaflet": _leaflet,
+    "axe": _axe,
     "shared": _shared,
 }
 

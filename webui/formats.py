@@ -47,6 +47,11 @@ def format_count(number: int) -> str:
     return str(format_decimal(number, locale=reader_locale()))
 
 
+def format_ratio(value: float) -> str:
+    """A ratio with one decimal: ``1,8`` in French, ``1.8`` in English."""
+    return str(format_decimal(value, format="0.0", locale=reader_locale()))
+
+
 def count_text(singular: str, plural: str, number: int) -> str:
     """A plural message (``%(num)s``) with the form and the digits of the reader's language."""
     return i18n.ngettext(singular, plural, number) % {"num": format_count(number)}

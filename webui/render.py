@@ -11,6 +11,8 @@ from starlette.templating import Jinja2Templates
 from instance.runtime import instance_of
 from webui import i18n
 from webui.csrf import csrf_token
+from webui.easy_read import easy_read_on
+from webui.look import current_look
 from webui.session import pop_flashes
 
 
@@ -30,6 +32,8 @@ def render(
         "instance_handle": f"instance@{settings.server.domain}",
         "city": settings.server.city,
         "unread_count": getattr(request.state, "unread_count", 0),
+        "look": current_look(request),
+        "falc_mode": easy_read_on(request),
         **context,
     }
     response = templates.TemplateResponse(request, template, full_context, status_code=status_code)

@@ -7,6 +7,7 @@ from storage.models.community import Invitation, Notification, PasswordReset
 from storage.models.events import Event, EventOccurrence, Rsvp
 from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
+from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
@@ -25,6 +26,7 @@ __all__ = [
     "Follow",
     "Host",
     "InboxItem",
+    "InstanceLook",
     "Invitation",
     "Media",
     "Membership",

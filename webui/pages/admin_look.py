@@ -1,0 +1,130 @@
+"""Pages: administration — the neighbourhood's look (accent colour and logo), for admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors.services import ensure_instance_actor
+from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, store_image
+from instance.runtime import instance_of
+from storage.models import InstanceLook, Media
+from webui import formats, i18n
+from webui.csrf import read_form
+from webui.look import (
+    DEFAULT_ACCENT,
+    LOOK_ID,
+    PRESETS,
+    Look,
+    accent_problem,
+    load_look,
+    remember,
+    worst_contrast,
+)
+from webui.pages.accounts import text_field
+from webui.pages.collectives import media_error_message
+from webui.render import render
+from webui.session import flash, require_admin
+from webui.uploads import read_upload
+
+CUSTOM = "custom"
+
+
+def _accent_message(code: str, colour: str) -> str:
+    _ = i18n.gettext
+    if code == "low_contrast":
+        return _(
+            "This colour is too pale for text to stay readable on it and with it (contrast "
+            "%(ratio)s:1, 4.5:1 needed). Choose a darker one."
+        ) % {"ratio": formats.format_ratio(worst_contrast(colour))}
+    return _("Choose a colour, for example #a3401c.")
+
+
+def _page(
+    request: Request, look: Look, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> Response:
+    context = {
+        "values": values,
+        "errors": errors,
+        "presets": list(PRESETS.items()),
+        "look": look,
+        "custom": CUSTOM,
+    }
+    return render(request, "admin/look.html", context, status)
+
+
+def _values_of(look: Look) -> dict[str, Any]:
+    preset = look.accent if look.accent in PRESETS else CUSTOM
+    return {"accent": preset, "custom_accent": look.accent, "logo_alt": look.logo_alt}
+
+
+async def look_page(request: Request) -> Response:
+    await require_admin(request)
+    if request.method == "POST":
+        return await _save(request)
+    async with instance_of(request).database.session() as session:
+        look = await load_look(session)
+    return _page(request, look, _values_of(look), {})
+
+
+async def _save(request: Request) -> Response:
+    await require_admin(request)
+    form = await read_form(request, max_files=1)
+    values: dict[str, Any] = {
+        "accent": text_field(form, "accent") or DEFAULT_ACCENT,
+        "custom_accent": text_field(form, "custom_accent").lower(),
+        "logo_alt": text_field(form, "logo_alt"),
+    }
+    accent = values["custom_accent"] if values["accent"] == CUSTOM else values["accent"].lower()
+    errors: dict[str, str] = {}
+    if values["accent"] != CUSTOM and accent not in PRESETS:
+        errors["accent"] = _accent_message("not_a_colour", accent)
+    elif problem := accent_problem(accent):
+        errors["custom_accent"] = _accent_message(problem, accent)
+    upload = form.get("logo")
+    raw = await read_upload(upload) if isinstance(upload, UploadFile) else b""
+    removing = form.get("remove_logo") == "1"
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        before = await load_look(session)
+    keeps_logo = before.logo_url is not None and not removing
+    if (raw or keeps_logo) and not values["logo_alt"]:
+        errors["logo_alt"] = media_error_message("missing_alt")
+    elif len(values["logo_alt"]) > MAX_ALT_TEXT:
+        errors["logo_alt"] = media_error_message("alt_too_long")
+    image = None
+    if raw and not errors:
+        try:
+            image = await clean_image_off_loop(raw)
+        except MediaError as error:
+            errors["logo"] = media_error_message(error.code)
+    if errors:
+        return _page(request, before, values, errors, 400)
+    async with instance.database.transaction() as session:
+        row = await session.get(InstanceLook, LOOK_ID)
+        if row is None:
+            row = InstanceLook(id=LOOK_ID, accent=accent)
+            session.add(row)
+        row.accent = accent
+        if image is not None:
+            owner = await ensure_instance_actor(session, instance.settings)
+            row.logo_media_id = (await store_image(session, owner, image, values["logo_alt"])).id
+        elif removing:
+            row.logo_media_id = None
+        elif row.logo_media_id is not None:
+            logo = await session.get(Media, row.logo_media_id)
+            if logo is not None:
+                logo.alt_text = values["logo_alt"]
+        await session.flush()
+        remember(request.app, await load_look(session))
+    flash(request, i18n.gettext("The neighbourhood's look is saved."))
+    return RedirectResponse("/admin/look", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/look", look_page, methods=["GET", "POST"], name="admin_look"),
+]
