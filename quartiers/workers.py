@@ -12,6 +12,7 @@ from datetime import timedelta
 from commons.occurrence_worker import OccurrenceWorker
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
+from outbox.signing import signing_processes
 from outbox.worker import DeliveryWorker
 from quartiers.instance import Instance
 from quartiers.settings import Settings
@@ -41,6 +42,7 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
         batch_size=federation.delivery_batch_size,
         timeout_seconds=federation.delivery_timeout_seconds,
         lease=timedelta(seconds=federation.lease_seconds),
+        signing_processes=signing_processes(federation.signing_processes),
     )
 
 
