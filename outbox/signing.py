@@ -13,9 +13,13 @@ import asyncio
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
-from federation.client import Signer
 from federation.signatures import Scheme, sign_request
+
+if TYPE_CHECKING:
+    # Only a type here: the signing processes import this module, not the HTTP client.
+    from federation.client import Signer
 
 
 def _sign(
