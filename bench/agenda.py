@@ -25,13 +25,11 @@ import os
 import random
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 import httpx2
 from sqlalchemy import insert, select, text
+from support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -94,13 +93,6 @@ async def timed(scope, receive, send):
 uvicorn.run(timed, host="127.0.0.1", port=port, log_level="warning", access_log=False,
             lifespan="on")
 """
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def actor_row(username: str, domain: str, is_local: bool) -> dict[str, Any]:

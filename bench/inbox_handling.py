@@ -15,21 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import importlib.util
 import json
-import os
 import pstats
-import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# bench/inbox.py would shadow the inbox package: the repository root goes first.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from fanout import POSTGRES_URL_ENV, bench_database
+from signed_creates import build_create, receiving_settings
 from sqlalchemy import event, func, insert, select
+from support import add_postgres_argument, bench_database, database_kinds, report
 
 from actors.services import ensure_instance_actor
 from federation.client import FederationClient
@@ -41,17 +36,6 @@ from storage.models.queue import QUEUED
 
 ACTORS = 50
 LOOP_TIMEOUT = 600.0
-
-
-def load_inbox_bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_inbox", Path(__file__).resolve().parent / "inbox.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_inbox"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class QueueOnly(InboxWorker):
@@ -84,13 +68,13 @@ class StatementCounter:
         self.count += 1
 
 
-async def insert_items(database: Database, bench: Any, count: int, tag: str) -> None:
+async def insert_items(database: Database, count: int, tag: str) -> None:
     actors = [f"https://remote{n % 5}.example/users/u{n}" for n in range(ACTORS)]
     now = utcnow()
     rows = []
     for serial in range(count):
         actor = actors[serial % ACTORS]
-        payload = bench.build_create(actor, serial, tag).decode()
+        payload = build_create(actor, serial, tag).decode()
         rows.append(
             {
                 "activity_uri": json.loads(payload)["id"],
@@ -157,18 +141,17 @@ async def drain(worker: InboxWorker, database: Database) -> float:
 
 
 async def run(kind: str, postgres: str | None, items: int, profile: cProfile.Profile | None) -> Run:
-    bench = load_inbox_bench()
     async with bench_database(kind, postgres) as database:
-        settings = bench.bench_settings(database.url)
+        settings = receiving_settings(database.url)
         await seed_actors(database, settings)
         client = FederationClient.create(user_agent="bench", allow_private_addresses=True)
         instance = Instance(settings=settings, database=database, federation=client)
         try:
             # The ceiling: the queue alone (claim, record) with a handler that does nothing.
-            await insert_items(database, bench, items, "ceiling")
+            await insert_items(database, items, "ceiling")
             ceiling_s = await drain(QueueOnly(instance), database)
 
-            await insert_items(database, bench, items, "real")
+            await insert_items(database, items, "real")
             counter = StatementCounter(database)
             if profile is not None:
                 profile.enable()
@@ -188,37 +171,30 @@ async def run(kind: str, postgres: str | None, items: int, profile: cProfile.Pro
     )
 
 
+COLUMNS = [
+    ("database", "database"),
+    ("handled_per_s", "handled/s"),
+    ("ms_per_item", "ms/item"),
+    ("statements_per_item", "SQL/item"),
+    ("ceiling_per_s", "queue alone/s (ceiling)"),
+    ("share_of_ceiling", "share"),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--postgres", help=f"PostgreSQL URL (default: ${POSTGRES_URL_ENV})")
+    add_postgres_argument(parser)
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the handling phase")
     args = parser.parse_args()
-    postgres = args.postgres or os.environ.get(POSTGRES_URL_ENV) or None
-    kinds = ["sqlite"] + (["postgresql"] if postgres else [])
+    kinds, postgres = database_kinds(args.postgres)
     profile = cProfile.Profile() if args.profile else None
     runs = [asyncio.run(run(kind, postgres, args.items, profile)) for kind in kinds]
     if profile is not None and args.profile:
         profile.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(25)
-    print(f"inbox handling: {args.items} Create(Note) from {ACTORS} actors, production worker")
-    header = ["database", "handled/s", "ms/item", "SQL/item", "queue alone/s (ceiling)", "share"]
-    print("  ".join(header))
-    for r in runs:
-        cells = [
-            r.database,
-            f"{r.handled_per_s:.1f}",
-            f"{r.ms_per_item:.2f}",
-            f"{r.statements_per_item:.1f}",
-            f"{r.ceiling_per_s:.1f}",
-            f"{r.share_of_ceiling:.3f}",
-        ]
-        print("  ".join(c.rjust(len(h)) for c, h in zip(cells, header, strict=True)))
-    figures = [asdict(r) for r in runs]
-    summary: dict[str, Any] = {"bench": "inbox_handling", **figures[0]}
-    if len(figures) > 1:
-        summary["runs"] = figures
-    print(json.dumps(summary, ensure_ascii=False))
+    title = f"inbox handling: {args.items} Create(Note) from {ACTORS} actors, production worker"
+    report("inbox_handling", title, runs, COLUMNS)
 
 
 if __name__ == "__main__":

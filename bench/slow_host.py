@@ -1,7 +1,7 @@
 """A slow host among fast ones: one post to 400 fast inboxes and 20 on a host answering in 5 s.
 
 Runs the production DeliveryWorker (its continuous pipeline, default settings) over real HTTP to
-the loopback sink of ``bench/fanout.py`` and measures the time until the 400 fast rows are
+the loopback sink of ``bench/sink.py`` and measures the time until the 400 fast rows are
 recorded delivered. The ceiling, measured in the same run: the same 400 fast inboxes without
 the slow host. Goal: within 1.2 × the ceiling (the slow host delays only its own rows).
 
@@ -12,27 +12,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import httpx2
-from fanout import (
-    POSTGRES_URL_ENV,
-    LoopbackTransport,
-    bench_database,
-    bench_settings,
-    sink_counts,
-    sink_process,
-)
+from fanout import bench_settings
+from sink import LoopbackTransport, sink_counts, sink_process
 from sqlalchemy import func, select
+from support import add_postgres_argument, bench_database, database_kinds, report
 
 from actors.services import create_account
 from federation.client import FederationClient
+from instance.runtime import Instance
 from outbox.enqueue import enqueue_activity
-from outbox.worker import DeliveryWorker
+from quartiers.workers import delivery_worker
 from storage.database import Database
 from storage.models import Actor, Delivery
 from storage.models.queue import DELIVERED
@@ -95,17 +88,11 @@ async def one_run(database: Database, port: int, inboxes: list[str], username: s
         }
         await enqueue_activity(session, sender, document, to_followers=False, inboxes=inboxes)
     already = await fast_ones_delivered(database)
-    federation = settings.federation
     http = httpx2.AsyncClient(transport=LoopbackTransport(port), follow_redirects=False)
     client = FederationClient(http, user_agent="bench", allow_private_addresses=True)
-    worker = DeliveryWorker(
-        database,
-        client,
-        concurrency=federation.delivery_workers,
-        per_host=federation.per_host_concurrency,
-        batch_size=federation.delivery_batch_size,
-        timeout_seconds=federation.delivery_timeout_seconds,
-    )
+    worker = delivery_worker(Instance(settings=settings, database=database, federation=client))
+    # As in production, the signing processes run before the activity is sent.
+    await worker.start_signing()
     stop = asyncio.Event()
     started = time.perf_counter()
     running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
@@ -143,39 +130,29 @@ async def run(kind: str, postgres: str | None, slow_seconds: float) -> Run:
     )
 
 
-def print_table(runs: list[Run]) -> None:
-    print(
-        f"a slow host: {FAST} fast inboxes + {SLOW} on a host answering slowly; "
-        f"goal: fast ones within {GOAL_RATIO} × the time without the slow host"
-    )
-    header = ["database", "ceiling s", "with slow host s", "ratio", "fast POSTs", "dup"]
-    print("  ".join(header))
-    for run_ in runs:
-        cells = [
-            run_.database,
-            f"{run_.ceiling_s:.3f}",
-            f"{run_.with_slow_host_s:.3f}",
-            f"{run_.ratio:.2f}",
-            str(run_.fast_posts),
-            str(run_.duplicates),
-        ]
-        print("  ".join(cell.rjust(len(title)) for cell, title in zip(cells, header, strict=True)))
+COLUMNS = [
+    ("database", "database"),
+    ("ceiling_s", "without slow host s (ceiling)"),
+    ("with_slow_host_s", "with slow host s"),
+    ("ratio", "ratio"),
+    ("goal_ratio", "goal"),
+    ("fast_posts", "fast POSTs"),
+    ("duplicates", "dup"),
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--postgres", help=f"PostgreSQL URL (default: ${POSTGRES_URL_ENV})")
+    add_postgres_argument(parser)
     parser.add_argument("--slow-seconds", type=float, default=5.0)
     args = parser.parse_args()
-    postgres = args.postgres or os.environ.get(POSTGRES_URL_ENV) or None
-    kinds = ["sqlite"] + (["postgresql"] if postgres else [])
+    kinds, postgres = database_kinds(args.postgres)
     runs = [asyncio.run(run(kind, postgres, args.slow_seconds)) for kind in kinds]
-    print_table(runs)
-    figures = [asdict(r) for r in runs]
-    summary: dict[str, Any] = {"bench": "slow_host", **figures[0]}
-    if len(figures) > 1:
-        summary["runs"] = figures
-    print(json.dumps(summary, ensure_ascii=False))
+    title = (
+        f"a slow host: {FAST} fast inboxes + {SLOW} on a host answering in {args.slow_seconds:g} s;"
+        f" goal: the fast ones within {GOAL_RATIO} × the time without the slow host"
+    )
+    report("slow_host", title, runs, COLUMNS)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx2
-from fanout import POSTGRES_URL_ENV, bench_database
 from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from support import add_postgres_argument, bench_database, database_kinds, report
 
 from actors.services import create_account, ensure_instance_actor
 from config.settings import (
@@ -233,33 +232,27 @@ async def run(kind: str, postgres: str | None, slow_seconds: float) -> Run:
     )
 
 
+COLUMNS = [
+    ("database", "database"),
+    ("follow_alone_s", "Follow alone s (ceiling)"),
+    ("follow_after_slow_s", "Follow after slow ones s"),
+    ("goal_s", "goal s"),
+    ("announces_done_when_follow_done", "slow done"),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--postgres", help=f"PostgreSQL URL (default: ${POSTGRES_URL_ENV})")
+    add_postgres_argument(parser)
     parser.add_argument("--slow-seconds", type=float, default=10.0)
     args = parser.parse_args()
-    postgres = args.postgres or os.environ.get(POSTGRES_URL_ENV) or None
-    kinds = ["sqlite"] + (["postgresql"] if postgres else [])
+    kinds, postgres = database_kinds(args.postgres)
     runs = [asyncio.run(run(kind, postgres, args.slow_seconds)) for kind in kinds]
-    print(
+    title = (
         f"a slow origin: {ANNOUNCES} Announces of objects on a server answering in "
         f"{args.slow_seconds:g} s, then a Follow from another origin; goal ≤ {GOAL_SECONDS} s"
     )
-    header = ["database", "Follow alone s (ceiling)", "Follow after slow ones s", "slow done"]
-    print("  ".join(header))
-    for r in runs:
-        cells = [
-            r.database,
-            f"{r.follow_alone_s:.3f}",
-            f"{r.follow_after_slow_s:.3f}",
-            str(r.announces_done_when_follow_done),
-        ]
-        print("  ".join(c.rjust(len(h)) for c, h in zip(cells, header, strict=True)))
-    figures = [asdict(r) for r in runs]
-    summary: dict[str, Any] = {"bench": "slow_origin", **figures[0]}
-    if len(figures) > 1:
-        summary["runs"] = figures
-    print(json.dumps(summary, ensure_ascii=False))
+    report("slow_origin", title, runs, COLUMNS)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+
+from support import free_port
 
 POLL_INTERVAL_S = 0.02
 START_TIMEOUT_S = 30.0
@@ -57,13 +58,6 @@ class Sample:
     rss_mb_rest: float
     rss_mb_after: float
     request_ms_median: float
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def clean_env() -> dict[str, str]:

@@ -28,17 +28,17 @@ import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from base64 import b64encode
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -237,13 +237,6 @@ def serve(database_url: str, schema: str | None, port: int) -> None:
         access_log=False,
         lifespan="on",
     )
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:

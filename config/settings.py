@@ -69,6 +69,8 @@ class FederationSettings:
     delivery_workers: int = 16
     per_host_concurrency: int = 4
     delivery_batch_size: int = 64
+    # Processes signing deliveries beside the event loop; 0: one per core.
+    signing_processes: int = 0
     inbox_workers: int = 16
     per_origin_concurrency: int = 4
     lease_seconds: float = 60.0
@@ -331,6 +333,8 @@ def validate(settings: Settings) -> None:
     ):
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")
+    if federation.signing_processes < 0:
+        raise ConfigError("federation.signing_processes must be 0 (one per core) or more")
     for key in ("fetch_timeout_seconds", "delivery_timeout_seconds", "lease_seconds"):
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")

@@ -36,6 +36,20 @@ class Signer:
     private_key_pem: str
 
 
+class RequestSigning(Protocol):
+    """Signs a request elsewhere (another process) and returns the headers to add."""
+
+    async def __call__(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        signer: Signer,
+        scheme: Scheme,
+    ) -> dict[str, str]: ...
+
+
 class SchemeMemory(Protocol):
     """Which signature scheme a host accepted last (storage provides a persistent one)."""
 
@@ -217,11 +231,20 @@ class FederationClient:
         return (await self.fetch_document(url, signer, accept)).data
 
     async def _post_once(
-        self, inbox_url: str, body: bytes, signer: Signer, scheme: Scheme, seconds: float
+        self,
+        inbox_url: str,
+        body: bytes,
+        signer: Signer,
+        scheme: Scheme,
+        seconds: float,
+        signing: RequestSigning | None,
     ) -> PostResult:
-        headers = self._headers(
-            "POST", inbox_url, body, signer, scheme, {"Content-Type": ACTIVITY_JSON}
-        )
+        base = {"Content-Type": ACTIVITY_JSON}
+        if signing is None:
+            headers = self._headers("POST", inbox_url, body, signer, scheme, base)
+        else:
+            headers = {"User-Agent": self.user_agent, **base}
+            headers.update(await signing("POST", inbox_url, headers, body, signer, scheme))
         async with self.http.stream(
             "POST", inbox_url, headers=headers, content=body, timeout=httpx2.Timeout(seconds)
         ) as response:
@@ -234,7 +257,13 @@ class FederationClient:
             return PostResult(response.status_code, dict(response.headers), scheme)
 
     async def post_activity(
-        self, inbox_url: str, body: bytes, signer: Signer, *, timeout_seconds: float | None = None
+        self,
+        inbox_url: str,
+        body: bytes,
+        signer: Signer,
+        *,
+        timeout_seconds: float | None = None,
+        signing: RequestSigning | None = None,
     ) -> PostResult:
         """POST a signed activity, double-knocking on 401.
 
@@ -243,6 +272,7 @@ class FederationClient:
         2xx answer is remembered for the host. HTTP statuses are returned, never
         raised; no-status failures raise FetchError subclasses. ``timeout_seconds``
         (the client's own timeout by default) bounds the whole delivery, both knocks.
+        ``signing`` signs elsewhere (a process pool) instead of on the event loop.
         """
         host = host_key(inbox_url)
         first = self.scheme_memory.get(host) or Scheme.CAVAGE
@@ -250,9 +280,11 @@ class FederationClient:
         try:
             with anyio.fail_after(timeout):
                 await self._guard(inbox_url)
-                result = await self._post_once(inbox_url, body, signer, first, timeout)
+                result = await self._post_once(inbox_url, body, signer, first, timeout, signing)
                 if result.status == 401:
-                    second = await self._post_once(inbox_url, body, signer, first.other, timeout)
+                    second = await self._post_once(
+                        inbox_url, body, signer, first.other, timeout, signing
+                    )
                     result = PostResult(second.status, second.headers, second.scheme_used, True)
         except TimeoutError as exc:
             raise FetchTimeout(f"POST {inbox_url} timed out") from exc
@@ -271,6 +303,7 @@ __all__ = [
     "FetchedDocument",
     "InMemorySchemeMemory",
     "PostResult",
+    "RequestSigning",
     "SchemeMemory",
     "Signer",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,46 @@ from storage.models.queue import QUEUED
 from storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
+
+# A healthy host's row is written again at least this often (its last success stays fresh,
+# and a failure another worker counted meanwhile is reset).
+HEALTHY_REWRITE = timedelta(seconds=60)
+
+
+class HealthyHosts:
+    """The hosts a worker last wrote healthy (no failure, not parked, with their scheme).
+
+    A post to a thousand servers is a thousand successes, most of them to hosts already known
+    healthy: writing their row again each time costs a transaction's worth of statements for
+    nothing. A host is written again when its scheme changes, when it fails, and at least every
+    ``HEALTHY_REWRITE``.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[str, tuple[Scheme, datetime]] = {}
+
+    def to_write(self, ok: dict[str, Scheme], now: datetime) -> dict[str, Scheme]:
+        """The successes worth writing: hosts not known healthy with this scheme lately."""
+        fresh = now - HEALTHY_REWRITE
+        return {
+            host: scheme
+            for host, scheme in ok.items()
+            if (known := self._written.get(host)) is None or known[0] != scheme or known[1] < fresh
+        }
+
+    def forget(self, hosts: set[str]) -> None:
+        """Hosts whose next success must be written (a parked host probed)."""
+        for host in hosts:
+            self._written.pop(host, None)
+
+    def written(self, ok: dict[str, Scheme], failed: set[str], now: datetime) -> None:
+        """Remember what a committed transaction wrote."""
+        if len(self._written) > 100_000:
+            self._written.clear()
+        for host, scheme in ok.items():
+            self._written[host] = (scheme, now)
+        for host in failed:
+            self._written.pop(host, None)
 
 
 async def record_host_health(

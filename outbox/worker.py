@@ -31,7 +31,8 @@ from federation.delivery_policy import (
 )
 from federation.errors import FetchError
 from federation.signatures import Scheme
-from outbox.host_health import record_host_health
+from outbox.host_health import HealthyHosts, record_host_health
+from outbox.signing import SigningPool
 from storage.claims import DEFAULT_LEASE, claim_due, record_outcomes
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Host, utcnow
@@ -41,6 +42,8 @@ from storage.pipeline import ClaimLoop, HeldRows
 log = logging.getLogger(__name__)
 
 LEASE = DEFAULT_LEASE
+# Outcomes finishing within this delay of each other are written by one transaction.
+RECORD_LINGER_SECONDS = 0.01
 
 
 @dataclass(slots=True)
@@ -62,6 +65,7 @@ class DeliveryWorker(ClaimLoop):
         timeout_seconds: float | None = None,
         lease: timedelta = LEASE,
         rng: random.Random | None = None,
+        signing_processes: int | None = None,
     ) -> None:
         super().__init__()
         self.database = database
@@ -70,6 +74,8 @@ class DeliveryWorker(ClaimLoop):
         self.per_host = per_host
         # Rows held beyond the POSTs in flight keep the senders busy while a claim runs.
         self.capacity = concurrency + batch_size
+        # While rows are held, claim a quarter of a batch at least: not a claim per outcome.
+        self.min_claim = max(1, batch_size // 4)
         self.timeout_seconds = timeout_seconds
         self.lease = lease
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
@@ -82,6 +88,12 @@ class DeliveryWorker(ClaimLoop):
         self._signers: dict[int, Signer] = {}
         self._payloads: dict[int, bytes] = {}
         self._schemes_loaded = False
+        self._healthy = HealthyHosts()
+        # None: sign on the event loop.
+        self.signing_processes = signing_processes
+        self._signing: SigningPool | None = None
+        # After a claim that found rows, more are likely due: claim without looking first.
+        self._found_some = False
 
     async def _load_schemes(self) -> None:
         if self._schemes_loaded:
@@ -125,7 +137,11 @@ class DeliveryWorker(ClaimLoop):
     async def _claim(self, now: datetime, limit: int) -> list[Attempt]:
         await self._load_schemes()
         full = [host for host, load in self._host_load.items() if load >= self.per_host]
-        if self.database.is_sqlite and not await self._anything_due(now, full):
+        if (
+            self.database.is_sqlite
+            and not self._found_some
+            and not await self._anything_due(now, full)
+        ):
             # SQLite has one writer: an idle worker looks first, without taking the lock.
             return []
         async with self.database.transaction() as session:
@@ -138,6 +154,7 @@ class DeliveryWorker(ClaimLoop):
                     )
                 ).all()
             )
+            self._healthy.forget(probing)
             parked = select(Host.host).where(Host.parked_until > now)
             extra = [Delivery.host.not_in(parked)]
             if full:
@@ -153,6 +170,7 @@ class DeliveryWorker(ClaimLoop):
                 keep=lambda rows: self._within_host_bounds(rows, probing),
             )
             await self._load_material(session, claim.rows)
+        self._found_some = bool(claim.rows)
         for delivery in claim.rows:
             self._host_load[delivery.host] += 1
         self._held.hold(claim.rows)
@@ -210,13 +228,41 @@ class DeliveryWorker(ClaimLoop):
         async with self._sending:
             try:
                 attempt.result = await self.client.post_activity(
-                    delivery.inbox_uri, body, signer, timeout_seconds=self.timeout_seconds
+                    delivery.inbox_uri,
+                    body,
+                    signer,
+                    timeout_seconds=self.timeout_seconds,
+                    signing=self._signing,
                 )
             except FetchError as error:
                 attempt.error = f"{type(error).__name__}: {error}"
             except Exception as error:
                 log.exception("delivery %s to %s failed", delivery.id, delivery.inbox_uri)
                 attempt.error = f"{type(error).__name__}: {error}"
+
+    async def start_signing(self) -> set[int]:
+        """Start the signing processes before the first claim (a POST's timeout is the remote
+        server's, not the time a process takes to start); returns their process ids.
+
+        ``run_forever`` starts them; a worker driven by hand (``run_once``) signs on its loop.
+        """
+        if self._signing is None and self.signing_processes:
+            pool = SigningPool(self.signing_processes)
+            try:
+                processes = await pool.start()
+            except Exception:
+                log.exception("starting the signing processes failed; signing on the loop")
+                await asyncio.to_thread(pool.close)
+                return set()
+            self._signing = pool
+            return processes
+        return set()
+
+    async def close_signing(self) -> None:
+        """Stop the signing processes (they start again if the worker signs again)."""
+        pool, self._signing = self._signing, None
+        if pool is not None:
+            await asyncio.to_thread(pool.close)
 
     # --- the continuous pipeline -------------------------------------------------------------
 
@@ -249,6 +295,8 @@ class DeliveryWorker(ClaimLoop):
                     waiting.cancel()
                     stopped.cancel()
                 continue
+            if len(self._finished) < self.batch_size and not stop.is_set():
+                await asyncio.sleep(RECORD_LINGER_SECONDS)
             batch, self._finished = self._finished, []
             try:
                 await self._record(batch, utcnow())
@@ -264,6 +312,7 @@ class DeliveryWorker(ClaimLoop):
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
         await self._load_schemes_safely()
+        await self.start_signing()
         loop_stop = asyncio.Event()
         renewer = asyncio.create_task(self._held.keep_renewed(loop_stop), name="delivery-leases")
         recorder = asyncio.create_task(self._record_finished(loop_stop), name="delivery-recorder")
@@ -277,6 +326,7 @@ class DeliveryWorker(ClaimLoop):
                 await self._held.release_all()
             except Exception:
                 log.exception("releasing the deliveries still held failed")
+            await self.close_signing()
 
     async def _load_schemes_safely(self) -> None:
         try:
@@ -310,6 +360,8 @@ class DeliveryWorker(ClaimLoop):
             if outcome.kind is DeliveryKind.GONE:
                 gone_inboxes.append(delivery.inbox_uri)
             log.debug("delivery %s to %s: %s", delivery.id, delivery.inbox_uri, outcome.reason)
+        host_failed -= set(host_ok)
+        host_ok = self._healthy.to_write(host_ok, now)
         async with self.database.transaction() as session:
             await record_outcomes(session, Delivery, rows)
             if gone_inboxes:
@@ -318,7 +370,8 @@ class DeliveryWorker(ClaimLoop):
                     .where(Actor.is_local.is_(False), Actor.inbox_uri.in_(gone_inboxes))
                     .values(is_gone=True)
                 )
-            await record_host_health(session, host_ok, host_failed - set(host_ok), now, self._rng)
+            await record_host_health(session, host_ok, host_failed, now, self._rng)
+        self._healthy.written(host_ok, host_failed, now)
 
 
 def _row_for(

@@ -14,6 +14,7 @@ from config.settings import Settings
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
+from outbox.signing import signing_processes
 from outbox.worker import DeliveryWorker
 from storage.database import Database
 
@@ -41,6 +42,7 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
         batch_size=federation.delivery_batch_size,
         timeout_seconds=federation.delivery_timeout_seconds,
         lease=timedelta(seconds=federation.lease_seconds),
+        signing_processes=signing_processes(federation.signing_processes),
     )
 
 

@@ -23,6 +23,8 @@ from storage.models import utcnow
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 5.0
+# How long a loop with little room waits for more before claiming a small batch.
+CLAIM_LINGER_SECONDS = 0.02
 
 
 class HeldRows(Generic[QueueRow]):
@@ -89,6 +91,8 @@ class ClaimLoop:
 
     capacity: int
     batch_size: int
+    # While some rows are held, wait for this much room before claiming again.
+    min_claim: int = 1
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
@@ -112,11 +116,19 @@ class ClaimLoop:
         self._room.set()
 
     async def run_loop(self, stop: asyncio.Event, idle_seconds: float) -> None:
+        lingered = False
         try:
             while not stop.is_set():
                 self._room.clear()
                 room = self.capacity - self.held_count()
                 wanted = min(room, self.batch_size)
+                if 0 < wanted < self.min_claim and self.held_count() > 0 and not lingered:
+                    # Little room: let a few more rows finish, then claim them together.
+                    lingered = True
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=CLAIM_LINGER_SECONDS)
+                    continue
+                lingered = False
                 claimed = 0
                 if wanted > 0:
                     try:

@@ -4,13 +4,17 @@ configuration (concurrency, per host, batch, timeout, lease) is honoured."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from datetime import timedelta
 
+import httpx2
+
+from federation.signatures import verify_request
 from storage.database import Database
 from storage.models import utcnow
 from storage.models.queue import DELIVERED, QUEUED
-from tests.outbox.outbox_support import create_sender, deliveries, enqueue
+from tests.outbox.outbox_support import RemoteInboxes, create_sender, deliveries, enqueue
 from tests.outbox.pipeline_support import HeldInboxes, configured_worker, wait_until
 
 SLOW = "slow.test"
@@ -237,3 +241,47 @@ async def test_the_lease_is_renewed_while_a_delivery_is_in_flight(database: Data
         stop.set()
         await running
     assert remote.received == [("http://held.test/inbox", activity_id)]
+
+
+async def test_signing_processes_sign_deliveries_beside_the_event_loop(
+    database: Database,
+) -> None:
+    # Given rows for three hosts, each checking the signature with the sender's public key,
+    # and signing_processes = 1
+    sender = await create_sender(database)
+    await enqueue(database, sender, [f"http://h{n}.test/inbox" for n in range(3)])
+    verified: list[str] = []
+
+    def check(request: httpx2.Request) -> httpx2.Response:
+        signature = verify_request(
+            "POST",
+            request.url.raw_path.decode(),
+            request.url.netloc.decode(),
+            request.headers.multi_items(),
+            request.content,
+            sender.public_key_pem,
+            url_scheme="http",
+        )
+        verified.append(signature.key_id)
+        return httpx2.Response(202)
+
+    remote = RemoteInboxes(answer=check)
+    worker = configured_worker(database, remote.client(), signing_processes=1)
+
+    # When the worker starts its signing processes and runs as in production
+    processes = await worker.start_signing()
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    try:
+
+        async def all_delivered() -> bool:
+            return {row.state for row in await deliveries(database)} == {DELIVERED}
+
+        await wait_until(all_delivered, "the three rows delivered")
+    finally:
+        stop.set()
+        await running
+
+    # Then one process other than this one signed, and every signature verified
+    assert len(processes) == 1 and os.getpid() not in processes
+    assert verified == [sender.public_key_id] * 3
