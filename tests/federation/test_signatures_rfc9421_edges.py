@@ -56,9 +56,15 @@ def test_derived_components_of_a_request(uri: str, name: str, value: str) -> Non
 
 
 def test_a_query_parameter_is_percent_encoded() -> None:
-    message = _request("https://jonction.test/a?q=un%20caf%C3%A9&x=1")
+    message = _request("https://jonction.test/a?q=un%20caf%C3%A9/x&x=1")
     component = Component("@query-param", (("name", "q"),))
-    assert _line(message, component) == '"@query-param";name="q": un%20caf%C3%A9'
+    assert _line(message, component) == '"@query-param";name="q": un%20caf%C3%A9%2Fx'
+
+
+def test_a_query_parameter_may_be_blank() -> None:
+    message = _request("https://jonction.test/a?q=&x=1")
+    component = Component("@query-param", (("name", "q"),))
+    assert _line(message, component) == '"@query-param";name="q": '
 
 
 @pytest.mark.parametrize(

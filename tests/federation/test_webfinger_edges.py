@@ -183,6 +183,21 @@ def test_a_host_meta_without_a_template_has_no_lrdd() -> None:
     assert lrdd_template(parsed) is None
 
 
+def test_the_lrdd_template_is_the_first_lrdd_link_that_has_one() -> None:
+    # Given a template on another relation, then an lrdd link without one, then the right one
+    parsed = ParsedWebFinger(
+        None,
+        (),
+        (
+            WebFingerLink("alternate", None, None, "https://x/other?r={uri}"),
+            WebFingerLink("lrdd", None, "https://x/"),
+            WebFingerLink("lrdd", None, None, "https://x/wf?r={uri}"),
+        ),
+    )
+    # Then the template of the lrdd link that has one is used
+    assert lrdd_template(parsed) == "https://x/wf?r={uri}"
+
+
 def test_the_webfinger_address_quotes_the_account() -> None:
     assert webfinger_url("@Lé+b@paquis.test:8443", "http") == (
         "http://paquis.test:8443/.well-known/webfinger?resource=acct:L%C3%A9%2Bb@paquis.test:8443"
