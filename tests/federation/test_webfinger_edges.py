@@ -292,17 +292,18 @@ async def test_an_actor_on_a_port_resolves_under_its_port() -> None:
     assert resolved.actor.id == actor
 
 
-async def test_the_default_port_is_not_part_of_the_account() -> None:
-    # Given an actor whose id names the default https port explicitly
-    actor = "https://paquis.test:443/users/lea"
+@pytest.mark.parametrize(("scheme", "port"), [("https", 443), ("http", 80)])
+async def test_the_default_port_is_not_part_of_the_account(scheme: str, port: int) -> None:
+    # Given an actor whose id names the default port of its scheme explicitly
+    actor = f"{scheme}://Paquis.test:{port}/users/lea"
     client = mock_client(
         {
-            _finger("paquis.test", "lea"): _jrd("lea@paquis.test", actor),
-            "https://paquis.test/users/lea": _actor(actor),
+            _finger("paquis.test", "lea", scheme): _jrd("lea@paquis.test", actor),
+            f"{scheme}://paquis.test/users/lea": _actor(actor),
         }
     )
     # When lea@paquis.test is resolved
-    resolved = await resolve_actor_via_webfinger(client, "lea@paquis.test")
+    resolved = await resolve_actor_via_webfinger(client, "lea@paquis.test", url_scheme=scheme)
     # Then no second lookup was needed under a port
     assert resolved.acct == "lea@paquis.test"
 
