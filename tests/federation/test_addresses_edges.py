@@ -137,3 +137,11 @@ async def test_a_public_url_passes_and_a_private_one_does_not() -> None:
 
     # Then both host names were resolved through the given resolver
     assert asked == ["paquis.test", "lan.test"]
+
+
+async def test_a_name_that_cannot_be_resolved_says_which() -> None:
+    # Given a name the system resolver refuses at once (an empty label)
+    # When it is resolved
+    # Then the failure names it
+    with pytest.raises(ConnectionFailed, match=r"^cannot resolve a\.\.b: "):
+        await resolve_host("a..b")
