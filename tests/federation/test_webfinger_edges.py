@@ -324,3 +324,19 @@ async def test_an_actor_under_another_name_is_resolved_back_under_that_name() ->
     # Then the account is the one the actor's server confirms
     assert resolved.acct == "leonie@paquis.test"
     assert resolved.actor.id == actor
+
+
+async def test_a_redirected_lookup_uses_the_same_scheme() -> None:
+    # Given a development network over http, where lea's account is answered under another name
+    actor = "http://jonction.test/users/lea"
+    client = mock_client(
+        {
+            _finger("paquis.test", "lea", "http"): _jrd("lea@jonction.test", actor),
+            _finger("jonction.test", "lea", "http"): _jrd("lea@jonction.test", actor),
+            actor: _actor(actor),
+        }
+    )
+    # When lea@paquis.test is resolved over http
+    resolved = await resolve_actor_via_webfinger(client, "lea@paquis.test", url_scheme="http")
+    # Then the second lookup went over http too, and confirmed the account
+    assert resolved.acct == "lea@jonction.test"
