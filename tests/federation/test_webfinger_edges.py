@@ -8,7 +8,9 @@ from typing import Any
 import httpx2
 import pytest
 
+from federation.client import Signer
 from federation.errors import WebFingerError
+from federation.keys import KeyPair
 from federation.webfinger import (
     PROFILE_PAGE_REL,
     ParsedWebFinger,
@@ -340,3 +342,30 @@ async def test_a_redirected_lookup_uses_the_same_scheme() -> None:
     resolved = await resolve_actor_via_webfinger(client, "lea@paquis.test", url_scheme="http")
     # Then the second lookup went over http too, and confirmed the account
     assert resolved.acct == "lea@jonction.test"
+
+
+async def test_a_self_link_to_another_address_on_the_same_server_is_followed(
+    rsa_keys: KeyPair,
+) -> None:
+    # Given lea's self link pointing at a profile address whose actor has another id on the
+    # same server, under the name leonie, whose own account points back at that id
+    profile = "https://paquis.test/@lea"
+    actor = "https://paquis.test/users/leonie"
+    seen: list[httpx2.Request] = []
+    client = mock_client({})
+    client.http = mock_http(
+        {
+            _finger("paquis.test", "lea"): _jrd("lea@paquis.test", profile),
+            _finger("paquis.test", "leonie"): _jrd("leonie@paquis.test", actor),
+            profile: _actor(actor, "leonie"),
+        },
+        seen,
+    )
+    # When lea@paquis.test is resolved with the instance's signer
+    signer = Signer("https://jonction.test/actor#main-key", rsa_keys.private_pem)
+    resolved = await resolve_actor_via_webfinger(client, "lea@paquis.test", signer)
+    # Then the actor is taken under the account that points back at it
+    assert (resolved.acct, resolved.actor.id) == ("leonie@paquis.test", actor)
+    # And the actor was fetched with a signed GET (servers in secure mode require it)
+    (fetch,) = [r for r in seen if str(r.url) == profile]
+    assert "signature" in fetch.headers
