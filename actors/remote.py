@@ -107,6 +107,7 @@ class RemoteActors:
         if not refresh:
             known = self._keys.get(key_id)
             if known is not None:
+                self._keys.move_to_end(key_id)
                 return known
             async with self.database.session() as session:
                 actor = await session.scalar(select(Actor).where(Actor.public_key_id == key_id))

@@ -161,7 +161,7 @@ def parse_xrd(text: str) -> ParsedWebFinger:
     except ElementTree.ParseError as exc:
         raise WebFingerError("not an XRD document") from exc
     ns = {"x": XRD_NAMESPACE}
-    subject = root.findtext("x:Subject", default=None, namespaces=ns)
+    subject = root.findtext("x:Subject", namespaces=ns)
     links = tuple(
         WebFingerLink(
             rel=link.get("rel", ""),
@@ -221,7 +221,7 @@ class ResolvedActor:
 
 def _acct_host_of(uri: str) -> str:
     parts = urlsplit(uri)
-    host = (parts.hostname or "").lower()
+    host = parts.hostname or ""  # urlsplit gives it lower-cased
     # Mastodon drops the port; keeping a non-default one lets development setups resolve.
     default = {"http": 80, "https": 443}.get(parts.scheme)
     return f"{host}:{parts.port}" if parts.port and parts.port != default else host

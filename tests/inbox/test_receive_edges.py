@@ -1,0 +1,128 @@
+"""Receiving a POST at its edges: rotated keys, addresses of the longest length, signed queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from federation.keys import generate_rsa_keypair
+from federation.signatures import Scheme, sign_request
+from storage.models import InboxItem
+from tests.inbox.fediverse import ACTIVITY_JSON, activity, encode, fediverse, note
+from tests.inbox.signing import fixed_key
+
+
+async def test_a_rotated_key_is_fetched_again_once_and_kept(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        # Given paquis knows alice's key (she posted once)
+        first = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
+        assert first.status_code == 202
+        assert mastodon.fetched.count("/users/alice") == 1
+        # And her server now publishes a new key under the same key id
+        rotated = fixed_key("mastodon.test/alice/rotated")
+        document = mastodon.documents["/users/alice"]
+        assert isinstance(document, dict)
+        document["publicKey"] = {**document["publicKey"], "publicKeyPem": rotated.public_pem}
+
+        # When she posts signed with the new key
+        second = await world.post_as(
+            alice, activity("Create", alice, note(alice, 2), 2), key_pair=rotated
+        )
+
+        # Then it is taken after one more fetch of her document, and the new key is kept
+        assert second.status_code == 202, second.text
+        assert mastodon.fetched.count("/users/alice") == 2
+        known = await world.actor(alice)
+        assert known is not None and known.public_key_pem == rotated.public_pem
+        assert await world.count(InboxItem) == 2
+        # And the next post with the new key needs no fetch at all
+        third = await world.post_as(
+            alice, activity("Create", alice, note(alice, 3), 3), key_pair=rotated
+        )
+        assert third.status_code == 202
+        assert mastodon.fetched.count("/users/alice") == 2
+
+
+async def test_a_rotated_key_that_still_does_not_verify_is_refused_with_why(
+    tmp_path: Path,
+) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
+        # Given her server publishes a new key
+        document = mastodon.documents["/users/alice"]
+        assert isinstance(document, dict)
+        rotated = fixed_key("mastodon.test/alice/rotated")
+        document["publicKey"] = {**document["publicKey"], "publicKeyPem": rotated.public_pem}
+
+        # When a POST under her key id is signed with a third key
+        response = await world.post_as(
+            alice, activity("Create", alice, note(alice, 2), 2), key_pair=generate_rsa_keypair()
+        )
+
+        # Then it is refused, saying the signature does not verify and why
+        assert response.status_code == 401
+        assert response.json()["error"].startswith("signature does not verify: ")
+        assert await world.count(InboxItem) == 1
+
+
+async def test_ids_of_the_longest_length_are_taken(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        # Given an activity whose id is exactly 2,048 characters long
+        longest = activity("Create", alice, note(alice, 1), 1)
+        prefix = f"{alice}/activities/"
+        longest["id"] = prefix + "a" * (2048 - len(prefix))
+        assert len(longest["id"]) == 2048
+
+        # When it is posted
+        response = await world.post_as(alice, longest)
+
+        # Then it is taken
+        assert response.status_code == 202, response.text
+
+
+async def test_an_actor_address_over_the_longest_length_is_refused(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        # Given an activity whose actor address is 2,049 characters long
+        long_actor = f"{alice}/" + "b" * (2048 - len(alice))
+        assert len(long_actor) == 2049
+        document = activity("Create", alice, note(alice, 1), 1)
+        document["actor"] = long_actor
+
+        # When it is posted
+        response = await world.post_as(alice, document)
+
+        # Then it is refused for its length, before any key is looked for
+        assert response.status_code == 400
+        assert response.json()["error"] == "an id longer than 2048 characters"
+
+
+async def test_a_signature_covers_the_query_of_the_inbox_address(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        body = encode(activity("Create", alice, note(alice, 1), 1))
+        pair = mastodon.key_pair("alice")
+        base = {"Content-Type": ACTIVITY_JSON}
+        address = f"{world.shared_inbox}?from=mastodon"
+
+        def signed(url: str) -> dict[str, str]:
+            added = sign_request(
+                "POST", url, base, body, f"{alice}#main-key", pair.private_pem, Scheme.CAVAGE
+            )
+            return {**base, **added}
+
+        # Given a POST to the inbox with a query, signed for the inbox without it
+        # When it is posted
+        response = await world.client.post(
+            address, content=body, headers=signed(world.shared_inbox)
+        )
+        # Then it is refused
+        assert response.status_code == 401
+        # While the same POST signed for the address with its query is taken
+        response = await world.client.post(address, content=body, headers=signed(address))
+        assert response.status_code == 202, response.text

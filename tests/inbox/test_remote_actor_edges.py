@@ -1,0 +1,113 @@
+"""Remote actors at their edges: the keys kept in memory, copies never fetched, long names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import update
+
+from actors.remote import KEY_CACHE_SIZE
+from storage.models import Actor
+from tests.inbox.fediverse import fediverse
+from tests.inbox.signing import fixed_key
+
+
+async def test_a_refreshed_actor_replaces_the_key_kept_in_memory(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        actors = world.instance.remote_actors
+        key_id = f"{alice}#main-key"
+        # Given alice's key is known and kept in memory
+        before = await actors.key(key_id)
+        assert before is not None and before.actor_uri == alice
+        # And her server now publishes another key under the same id
+        rotated = fixed_key("mastodon.test/alice/rotated")
+        document = mastodon.documents["/users/alice"]
+        assert isinstance(document, dict)
+        document["publicKey"] = {**document["publicKey"], "publicKeyPem": rotated.public_pem}
+
+        # When her actor is read afresh (as a profile refresh does)
+        await actors.actor(alice, refresh=True)
+        reads = mastodon.fetched.count("/users/alice")
+
+        # Then the key asked next is the new one, read from the database, not fetched
+        after = await actors.key(key_id)
+        assert after is not None and after.public_key_pem == rotated.public_pem
+        assert mastodon.fetched.count("/users/alice") == reads
+
+
+async def test_the_keys_kept_in_memory_are_bounded_and_the_least_used_go_first(
+    tmp_path: Path,
+) -> None:
+    async with fediverse(tmp_path) as world:
+        actors = world.instance.remote_actors
+        mastodon = world["mastodon.test"]
+        alice, bob = mastodon.add_actor("alice"), mastodon.add_actor("bob")
+        # Given alice's then bob's keys are kept, and alice's is used again
+        await actors.key(f"{alice}#main-key")
+        await actors.key(f"{bob}#main-key")
+        await actors.key(f"{alice}#main-key")
+        # When as many other keys as the memory holds, less one, are kept after them
+        for number in range(KEY_CACHE_SIZE - 1):
+            actors._remember(
+                Actor(
+                    id=10_000 + number,
+                    uri=f"http://relay.test/users/{number}",
+                    public_key_id=f"http://relay.test/users/{number}#key",
+                    public_key_pem="PEM",
+                    is_gone=False,
+                )
+            )
+        # Then bob's key, the least recently used, left memory and alice's stayed
+        assert len(actors._keys) == KEY_CACHE_SIZE
+        assert f"{bob}#main-key" not in actors._keys
+        assert f"{alice}#main-key" in actors._keys
+
+
+async def test_a_copy_that_was_never_fetched_is_fetched(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice", name="Alice")
+        actors = world.instance.remote_actors
+        await actors.actor(alice)
+        # Given paquis's copy of alice has no fetch date (as after an import)
+        async with world.instance.database.transaction() as session:
+            await session.execute(update(Actor).where(Actor.uri == alice).values(fetched_at=None))
+        mastodon.add_actor("alice", name="Alice B.")
+
+        # When she is resolved
+        actor = await actors.actor(alice)
+
+        # Then she is read again from her server
+        assert actor is not None and actor.name == "Alice B."
+        assert mastodon.fetched.count("/users/alice") == 2
+
+
+async def test_long_names_are_cut_to_what_the_columns_hold(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        # Given an actor with a 300-character username and name
+        alice = mastodon.add_actor("alice", preferredUsername="u" * 300, name="N" * 300)
+
+        # When it is resolved
+        actor = await world.instance.remote_actors.actor(alice)
+
+        # Then both are kept cut to 255 characters
+        assert actor is not None
+        assert (actor.username, actor.name) == ("u" * 255, "N" * 255)
+
+
+async def test_a_local_actor_is_never_fetched(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        actors = world.instance.remote_actors
+        # Given the instance actor of paquis
+        signer = await actors.signer()
+        uri = signer.key_id.split("#")[0]
+
+        # When it is resolved, even afresh
+        actor = await actors.actor(uri, refresh=True)
+
+        # Then the local copy is answered
+        assert actor is not None and actor.is_local
+        assert await actors.signer() is signer
