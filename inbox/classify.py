@@ -188,42 +188,32 @@ async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         return Target(ObjectKind.REPLY_TO_OUR_EVENT, note=note, event=event)
     if note.type not in POST_TYPES:
         return nothing(f"a {note.type} is no post")
-    group = await _addressed_group(session, note)
-    if group is not None:
-        return Target(ObjectKind.POST_TO_OUR_GROUP, note=note, actor=group)
-    return Target(ObjectKind.REMOTE_NOTE, note=note, audience=await _remote_audience(session, note))
+    local, remote = await _groups_named(session, note)
+    if local is not None:
+        return Target(ObjectKind.POST_TO_OUR_GROUP, note=note, actor=local)
+    return Target(ObjectKind.REMOTE_NOTE, note=note, audience=remote)
 
 
-async def _addressed_group(session: AsyncSession, note: ParsedObject) -> Actor | None:
-    """The collective of ours a public post is addressed to or mentions, if any."""
-    if not any(is_public(uri) for uri in [*note.to, *note.cc]):
-        return None
-    candidates = [*note.audience, *note.to, *note.cc, *note.mention_uris]
+async def _groups_named(
+    session: AsyncSession, note: ParsedObject
+) -> tuple[Actor | None, Actor | None]:
+    """In one query: the collective of ours a public post is addressed to or mentions, and
+    the remote collective it is addressed to (its audience), when it names them."""
+    addressed = [*note.audience, *note.to, *note.cc]
+    public = any(is_public(uri) for uri in [*note.to, *note.cc])
+    candidates = [*addressed, *note.mention_uris] if public else addressed
     if not candidates:
-        return None
-    return await session.scalar(
-        select(Actor)
-        .where(
-            Actor.uri.in_(candidates),
-            Actor.is_local.is_(True),
-            Actor.type == GROUP,
-            Actor.is_gone.is_(False),
-        )
-        .order_by(Actor.id)
-        .limit(1)
+        return None, None
+    groups = await session.scalars(
+        select(Actor).where(Actor.uri.in_(candidates), Actor.type == GROUP).order_by(Actor.id)
     )
-
-
-async def _remote_audience(session: AsyncSession, note: ParsedObject) -> Actor | None:
-    """The remote collective a post is addressed to, if it names one we know."""
-    candidates = [*note.audience, *note.to, *note.cc]
-    if not candidates:
-        return None
-    return await session.scalar(
-        select(Actor)
-        .where(Actor.uri.in_(candidates), Actor.type == GROUP, Actor.is_local.is_(False))
-        .limit(1)
-    )
+    local = remote = None
+    for group in groups:
+        if group.is_local and not group.is_gone and public and local is None:
+            local = group
+        elif not group.is_local and group.uri in addressed and remote is None:
+            remote = group
+    return local, remote
 
 
 async def _updated(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> Target:

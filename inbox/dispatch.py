@@ -1,11 +1,14 @@
 """From a received activity to the one handler that applies it, in one transaction.
 
-1. :func:`inbox.fetches.fetch_ahead` reads from other servers what the activity needs (an
+1. :func:`prepare` (:func:`inbox.fetches.fetch_ahead`) reads from other servers what the activity needs (an
    organiser, a relayed event, a boosted post), before any transaction opens;
 2. one transaction opens; :func:`inbox.classify.classify` resolves once what the object is to
    us (our event, our date, our group, a remote note, an actor…);
 3. the table :data:`inbox.registry.HANDLERS` gives the handler of (activity type, object kind),
    which checks and applies in that same transaction, through the owning package's services.
+
+The worker runs the items of several senders in one transaction, each in a savepoint of its
+own (:mod:`inbox.batches`): one commit for many items, and one item's failure undoes only it.
 
 An activity type we do not act on, or a pair nobody handles, is ignored with its reason
 (logged): accepted, never retried, never an error.
@@ -15,9 +18,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from inbox.classify import classify
 from inbox.context import InboxContext
-from inbox.fetches import fetch_ahead
+from inbox.fetches import Fetched, fetch_ahead
 from inbox.handlers import actors, events, following, groups, notes, reactions
 from inbox.kinds import ObjectKind
 from inbox.registry import HANDLERS, Handler
@@ -48,16 +53,30 @@ def handler_for(activity_type: str, kind: ObjectKind) -> Handler | None:
 
 
 async def dispatch(ctx: InboxContext) -> None:
+    """Apply one received activity in a transaction of its own."""
+    fetched = await prepare(ctx)
+    if fetched is None:
+        return
+    async with ctx.instance.database.transaction() as session:
+        await apply(session, ctx, fetched)
+
+
+async def prepare(ctx: InboxContext) -> Fetched | None:
+    """What must be had before the transaction; None for a type we do not act on (logged)."""
     activity = ctx.activity
     if activity.type not in ACCEPTED_TYPES:
         log.info("%s %s ignored: not an activity we act on", activity.type, activity.id)
+        return None
+    return await fetch_ahead(ctx)
+
+
+async def apply(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> None:
+    """Classify, look the handler up, and let it check and apply, all in ``session``."""
+    activity = ctx.activity
+    target = await classify(session, ctx, fetched)
+    handler = handler_for(activity.type, target.kind)
+    if handler is None:
+        reason = target.reason or f"nothing to do for {target.kind}"
+        log.info("%s %s by %s ignored: %s", activity.type, activity.id, ctx.sender.uri, reason)
         return
-    fetched = await fetch_ahead(ctx)
-    async with ctx.instance.database.transaction() as session:
-        target = await classify(session, ctx, fetched)
-        handler = handler_for(activity.type, target.kind)
-        if handler is None:
-            reason = target.reason or f"nothing to do for {target.kind}"
-            log.info("%s %s by %s ignored: %s", activity.type, activity.id, ctx.sender.uri, reason)
-            return
-        await handler(ctx, session, target)
+    await handler(ctx, session, target)

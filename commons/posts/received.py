@@ -37,7 +37,7 @@ async def receive_post(
     assert obj.id is not None
     if await session.scalar(select(Post.id).where(Post.uri == obj.id)) is not None:
         return None
-    post = await store_remote_post(session, obj, author, audience)
+    post = await store_remote_post(session, obj, author, audience, new=True)
     if neighbour:
         await note_if_neighbour(session, author)
     await notify_reply_and_mentions(session, post)
