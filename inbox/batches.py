@@ -81,8 +81,8 @@ class BatchedApply:
             for pending in batch:
                 await self._write([pending])
             return
-        for (_ctx, _fetched, future), error in zip(batch, errors, strict=True):
-            if error is None:
+        for (_ctx, _fetched, future), outcome in zip(batch, errors, strict=True):
+            if outcome is None:
                 future.set_result(None)
             else:
-                future.set_exception(error)
+                future.set_exception(outcome)
