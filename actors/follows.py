@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +13,11 @@ from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Follow, utcnow
 from storage.models.follows import ACCEPTED, PENDING
+
+
+def accepts_at_once(target: Actor) -> bool:
+    """A collective accepts every follower at once; a resident may choose to approve by hand."""
+    return target.is_group or not target.manually_approves_followers
 
 
 async def follow(session: AsyncSession, uris: Uris, follower: Actor, target: Actor) -> Follow:
@@ -25,7 +32,7 @@ async def follow(session: AsyncSession, uris: Uris, follower: Actor, target: Act
     row = Follow(uri=activity["id"], follower_id=follower.id, followed_id=target.id, state=PENDING)
     session.add(row)
     if target.is_local:
-        if target.is_group or not target.manually_approves_followers:
+        if accepts_at_once(target):
             row.state = ACCEPTED
             row.accepted_at = utcnow()
         await session.flush()
@@ -79,3 +86,37 @@ async def answer_follow_request(
     await enqueue_activity(
         session, followed, answer, to_followers=False, inboxes=[follower.inbox_uri]
     )
+
+
+async def receive_follow(
+    session: AsyncSession,
+    uris: Uris,
+    follower: Actor,
+    target: Actor,
+    *,
+    follow_uri: str | None,
+    original: dict[str, Any],
+) -> Follow:
+    """A remote ``Follow`` of one of ours: accepted at once (an ``Accept`` goes back) unless
+    the resident approves followers by hand; a resident hears of it either way."""
+    row = await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == target.id)
+    )
+    if row is None:
+        row = Follow(uri=follow_uri, follower_id=follower.id, followed_id=target.id, state=PENDING)
+        session.add(row)
+    else:
+        row.uri = follow_uri or row.uri
+    if accepts_at_once(target) or row.state == ACCEPTED:
+        row.state = ACCEPTED
+        row.accepted_at = row.accepted_at or utcnow()
+        await session.flush()
+        accept = build_activity(uris, "Accept", target, original, [follower.uri], [])
+        await enqueue_activity(
+            session, target, accept, to_followers=False, inboxes=[follower.inbox_uri]
+        )
+    if not target.is_group:
+        await session.flush()
+        kind = "follow" if row.state == ACCEPTED else "follow_request"
+        await notify(session, target.id, kind, follower.id)
+    return row

@@ -1,68 +1,82 @@
-"""From an activity's type (and its object's) to the one handler that applies it."""
+"""From a received activity to the one handler that applies it, in one transaction.
+
+1. :func:`prepare` (:func:`inbox.fetches.fetch_ahead`) reads from other servers what the activity needs (an
+   organiser, a relayed event, a boosted post), before any transaction opens;
+2. one transaction opens; :func:`inbox.classify.classify` resolves once what the object is to
+   us (our event, our date, our group, a remote note, an actor…);
+3. the table :data:`inbox.registry.HANDLERS` gives the handler of (activity type, object kind),
+   which checks and applies in that same transaction, through the owning package's services.
+
+The worker runs the items of several senders in one transaction, each in a savepoint of its
+own (:mod:`inbox.batches`): one commit for many items, and one item's failure undoes only it.
+
+An activity type we do not act on, or a pair nobody handles, is ignored with its reason
+(logged): accepted, never retried, never an error.
+"""
 
 from __future__ import annotations
 
-from federation.vocab import ACTOR_TYPES, first_str
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inbox.classify import classify
 from inbox.context import InboxContext
+from inbox.fetches import Fetched, fetch_ahead
 from inbox.handlers import actors, events, following, groups, notes, reactions
+from inbox.kinds import ObjectKind
+from inbox.registry import HANDLERS, Handler
+
+log = logging.getLogger(__name__)
+
+HANDLER_MODULES = (actors, events, following, groups, notes, reactions)
+
+ACCEPTED_TYPES = frozenset(
+    {
+        "Follow",
+        "Accept",
+        "Reject",
+        "Undo",
+        "Create",
+        "Update",
+        "Delete",
+        "Like",
+        "Announce",
+        "Join",
+        "Leave",
+    }
+)
 
 
-def _object_type(ctx: InboxContext) -> str | None:
-    obj = ctx.activity.object
-    return first_str(obj.get("type")) if obj is not None else None
+def handler_for(activity_type: str, kind: ObjectKind) -> Handler | None:
+    return HANDLERS.get((activity_type, kind))
 
 
 async def dispatch(ctx: InboxContext) -> None:
-    """Unknown activity types are accepted and ignored."""
+    """Apply one received activity in a transaction of its own."""
+    fetched = await prepare(ctx)
+    if fetched is None:
+        return
+    async with ctx.instance.database.transaction() as session:
+        await apply(session, ctx, fetched)
+
+
+async def prepare(ctx: InboxContext) -> Fetched | None:
+    """What must be had before the transaction; None for a type we do not act on (logged)."""
     activity = ctx.activity
-    match activity.type:
-        case "Follow":
-            await following.on_follow(ctx)
-        case "Accept":
-            if not await events.on_accept(ctx):
-                await following.on_accept(ctx)
-        case "Reject":
-            if not await events.on_reject(ctx):
-                await following.on_reject(ctx)
-        case "Undo":
-            match _object_type(ctx):
-                case "Follow":
-                    await following.on_undo_follow(ctx)
-                case "Join":
-                    if not await events.on_undo_join(ctx):
-                        await groups.on_undo_join(ctx)
-                case "Like" | "Announce" | "EmojiReact":
-                    await reactions.on_undo_reaction(ctx)
-                case None:
-                    await reactions.on_undo_reaction(ctx)
-                    await following.on_undo_follow(ctx)
-        case "Create":
-            if not await events.on_create(ctx):
-                await notes.on_create(ctx)
-        case "Update":
-            if _object_type(ctx) in ACTOR_TYPES:
-                await actors.on_update_actor(ctx)
-            elif not await events.on_update(ctx):
-                await notes.on_update(ctx)
-        case "Delete":
-            if activity.object_uri == ctx.sender.uri:
-                await actors.on_delete_actor(ctx)
-            elif not await events.on_delete(ctx):
-                await notes.on_delete(ctx)
-        case "Like":
-            await reactions.on_like(ctx)
-        case "Announce":
-            if not await events.on_announce(ctx):
-                await reactions.on_announce(ctx)
-        case "Join":
-            if await groups.targets_local_group(ctx):
-                await groups.on_join(ctx)
-            else:
-                await events.on_join(ctx)
-        case "Leave":
-            if await groups.targets_local_group(ctx):
-                await groups.on_leave(ctx)
-            else:
-                await events.on_leave(ctx)
-        case _:
-            return
+    if activity.type not in ACCEPTED_TYPES:
+        log.info("%s %s ignored: not an activity we act on", activity.type, activity.id)
+        return None
+    return await fetch_ahead(ctx)
+
+
+async def apply(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> None:
+    """Classify, look the handler up, and let it check and apply, all in ``session``."""
+    activity = ctx.activity
+    target = await classify(session, ctx, fetched)
+    handler = handler_for(activity.type, target.kind)
+    if handler is None:
+        reason = target.reason or f"nothing to do for {target.kind}"
+        log.info("%s %s by %s ignored: %s", activity.type, activity.id, ctx.sender.uri, reason)
+        return
+    await handler(ctx, session, target)

@@ -21,8 +21,9 @@ from sqlalchemy import ColumnElement, or_, select
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
+from inbox.batches import BatchedApply
 from inbox.context import InboxContext
-from inbox.dispatch import dispatch
+from inbox.dispatch import prepare
 from instance.runtime import Instance
 from storage.claims import claim_due
 from storage.models import InboxItem, utcnow
@@ -58,6 +59,7 @@ class InboxWorker(ClaimLoop):
         self._origin_load: Counter[str] = Counter()
         self._busy_senders: set[str] = set()
         self._items: dict[int, InboxItem] = {}
+        self._applier = BatchedApply(instance.database, 1 if instance.database.is_sqlite else 4)
         self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
             instance.database, InboxItem, self._recorded
         )
@@ -178,7 +180,10 @@ class InboxWorker(ClaimLoop):
         sender = await self.instance.remote_actors.actor(activity.actor_uri)
         if sender is None:
             raise LookupError(f"sender {activity.actor_uri} cannot be resolved")
-        await dispatch(InboxContext(self.instance, activity, sender, item.recipient_id))
+        ctx = InboxContext(self.instance, activity, sender, item.recipient_id)
+        fetched = await prepare(ctx)
+        if fetched is not None:
+            await self._applier.apply(ctx, fetched)
 
     # --- the continuous pipeline -------------------------------------------------------------
 

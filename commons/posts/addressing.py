@@ -125,9 +125,11 @@ async def named_actors(session: AsyncSession, addressing: Addressing, author: Ac
 
 
 async def replace_post_recipients(
-    session: AsyncSession, post_id: int, actor_ids: Iterable[int]
+    session: AsyncSession, post_id: int, actor_ids: Iterable[int], *, new: bool = False
 ) -> None:
-    await session.execute(delete(PostRecipient).where(PostRecipient.post_id == post_id))
+    """``new``: the post was just inserted, it has no rows yet to remove."""
+    if not new:
+        await session.execute(delete(PostRecipient).where(PostRecipient.post_id == post_id))
     session.add_all(
         PostRecipient(post_id=post_id, actor_id=actor_id) for actor_id in dict.fromkeys(actor_ids)
     )

@@ -66,12 +66,19 @@ async def attach_media(session: AsyncSession, post_id: int, media: Sequence[Medi
 
 
 async def store_remote_attachments(
-    session: AsyncSession, post_id: int, owner_id: int, attachments: Iterable[ParsedAttachment]
+    session: AsyncSession,
+    post_id: int,
+    owner_id: int,
+    attachments: Iterable[ParsedAttachment],
+    *,
+    new: bool = False,
 ) -> None:
-    """Keep the URL and alt text of a remote post's attachments (never the file)."""
-    await session.execute(
-        delete(Media).where(Media.post_id == post_id, Media.remote_url.is_not(None))
-    )
+    """Keep the URL and alt text of a remote post's attachments (never the file); ``new``:
+    the post was just inserted, it has none yet to replace."""
+    if not new:
+        await session.execute(
+            delete(Media).where(Media.post_id == post_id, Media.remote_url.is_not(None))
+        )
     kept = [
         item
         for item in attachments

@@ -74,9 +74,12 @@ def build_hashtag(tag: str, base_url: str) -> dict[str, str]:
     return {"type": "Hashtag", "href": base_url + tag_path(tag), "name": f"#{tag}"}
 
 
-async def replace_post_tags(session: AsyncSession, post_id: int, tags: Iterable[str]) -> None:
-    """The ``post_tags`` rows of a post become exactly ``tags``."""
-    await session.execute(delete(PostTag).where(PostTag.post_id == post_id))
+async def replace_post_tags(
+    session: AsyncSession, post_id: int, tags: Iterable[str], *, new: bool = False
+) -> None:
+    """The ``post_tags`` rows of a post become exactly ``tags`` (``new``: it has none yet)."""
+    if not new:
+        await session.execute(delete(PostTag).where(PostTag.post_id == post_id))
     unique = list(dict.fromkeys(t for t in (normalise_tag(t) for t in tags) if is_tag(t)))
     session.add_all(PostTag(post_id=post_id, tag=tag) for tag in unique[:50])
     await session.flush()

@@ -106,9 +106,11 @@ def build_mention(actor: Actor) -> dict[str, str]:
 
 
 async def replace_post_mentions(
-    session: AsyncSession, post_id: int, actor_ids: Iterable[int]
+    session: AsyncSession, post_id: int, actor_ids: Iterable[int], *, new: bool = False
 ) -> None:
-    await session.execute(delete(PostMention).where(PostMention.post_id == post_id))
+    """``new``: the post was just inserted, it has no rows yet to remove."""
+    if not new:
+        await session.execute(delete(PostMention).where(PostMention.post_id == post_id))
     session.add_all(
         PostMention(post_id=post_id, actor_id=actor_id) for actor_id in dict.fromkeys(actor_ids)
     )

@@ -48,11 +48,19 @@ def _language_and_content(obj: ParsedObject) -> tuple[str | None, str]:
 
 
 async def store_remote_post(
-    session: AsyncSession, obj: ParsedObject, author: Actor, audience: Actor | None = None
+    session: AsyncSession,
+    obj: ParsedObject,
+    author: Actor,
+    audience: Actor | None = None,
+    *,
+    new: bool = False,
 ) -> Post:
-    """Insert or refresh a remote post; its HTML is sanitized before it is stored."""
+    """Insert or refresh a remote post; its HTML is sanitized before it is stored.
+
+    ``new``: the caller checked, in this transaction, that no post has this id.
+    """
     assert obj.id is not None
-    post = await session.scalar(select(Post).where(Post.uri == obj.id))
+    post = None if new else await session.scalar(select(Post).where(Post.uri == obj.id))
     if post is None:
         post = Post(
             uri=obj.id, actor_id=author.id, is_local=False, published=obj.published or utcnow()
@@ -77,17 +85,18 @@ async def store_remote_post(
     if obj.updated:
         post.updated = obj.updated
     await session.flush()
-    await replace_post_tags(session, post.id, obj.hashtags)
+    await replace_post_tags(session, post.id, obj.hashtags, new=new)
     attachments = obj.attachments or parse_media_links(obj)
-    await store_remote_attachments(session, post.id, author.id, attachments)
+    await store_remote_attachments(session, post.id, author.id, attachments, new=new)
     mentioned = obj.mention_uris
     known = (
         (await session.scalars(select(Actor.id).where(Actor.uri.in_(mentioned)))).all()
         if mentioned
         else []
     )
-    await replace_post_mentions(session, post.id, known)
-    await replace_post_recipients(session, post.id, await _local_recipients(session, obj))
+    await replace_post_mentions(session, post.id, known, new=new)
+    recipients = await _local_recipients(session, obj)
+    await replace_post_recipients(session, post.id, recipients, new=new)
     return post
 
 

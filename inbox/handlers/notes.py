@@ -1,103 +1,83 @@
-"""Create, Update and Delete of posts."""
+"""Create, Update and Delete of posts, and posts addressed to our collectives.
+
+A ``Create`` of a post whose ``audience``, ``to`` or ``cc`` names one of our Groups, or that
+mentions it (how Mastodon users post into a group), becomes a post in the collective when its
+author may post there, and the collective announces it to its followers (see
+:mod:`outbox.redistribution`). The author's later Update and Delete are announced the same way.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.neighbours import note_if_neighbour
-from commons.markdown import sanitize_html
-from commons.notifications import notify_reply_and_mentions
-from commons.posts.notices import notify_collectives
-from commons.posts.remote import POST_TYPES, store_remote_post
-from federation.errors import InvalidActivity
-from federation.parsing import ParsedObject, parse_object
-from federation.vocab import id_of, same_origin
+from actors.groups import may_post
+from commons.posts.received import authored_by, erase_post, receive_post, receive_post_change
 from inbox.context import InboxContext
-from inbox.handlers import groups
-from storage.models import Actor, Post, utcnow
+from inbox.kinds import ObjectKind, Target
+from inbox.registry import handles
+from outbox.redistribution import redistribute
+from storage.models import Actor, Post
 
 log = logging.getLogger(__name__)
 
 
-def _embedded_object(ctx: InboxContext) -> ParsedObject | None:
-    if ctx.activity.object is None:
-        return None
-    try:
-        return parse_object(ctx.activity.object)
-    except InvalidActivity as error:
-        log.info("unusable object in %s: %s", ctx.activity.id, error)
-        return None
-
-
-def _authored_by_sender(obj: ParsedObject, ctx: InboxContext) -> bool:
-    """Only an object's author may create or change it, and it must live on their server."""
-    author = obj.attributed_to or ctx.sender.uri
-    return author == ctx.sender.uri and same_origin(obj.id, ctx.sender.uri)
-
-
-async def _audience(ctx: InboxContext, obj: ParsedObject) -> Actor | None:
-    candidates = [*obj.audience, *obj.to, *obj.cc]
-    if not candidates:
-        return None
-    async with ctx.instance.database.session() as session:
-        return await session.scalar(
-            select(Actor)
-            .where(Actor.uri.in_(candidates), Actor.type == "Group", Actor.is_local.is_(False))
-            .limit(1)
-        )
-
-
-async def on_create(ctx: InboxContext) -> None:
-    obj = _embedded_object(ctx)
-    if obj is None or obj.id is None or obj.type not in POST_TYPES:
+@handles("Create", ObjectKind.REMOTE_NOTE)
+async def on_create(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    assert target.note is not None
+    if not authored_by(target.note, ctx.sender):
+        log.info("Create of %s by %s refused: not its author", target.note.id, ctx.sender.uri)
         return
-    if not _authored_by_sender(obj, ctx):
-        log.info("Create of %s by %s refused: not its author", obj.id, ctx.sender.uri)
-        return
-    group = await groups.addressed_local_group(ctx, obj)
-    if group is not None:
-        await groups.on_create_in_group(ctx, obj, group)
-        return
-    audience = await _audience(ctx, obj)
-    async with ctx.instance.database.transaction() as session:
-        existing = await session.scalar(select(Post.id).where(Post.uri == obj.id))
-        if existing is not None:
-            return
-        post = await store_remote_post(session, obj, ctx.sender, audience)
-        await note_if_neighbour(session, ctx.sender)
-        await notify_reply_and_mentions(session, post)
-        await notify_collectives(session, post)
+    await receive_post(session, target.note, ctx.sender, target.audience, neighbour=True)
 
 
-async def on_update(ctx: InboxContext) -> None:
-    obj = _embedded_object(ctx)
-    if obj is None or obj.id is None or not _authored_by_sender(obj, ctx):
+@handles("Create", ObjectKind.POST_TO_OUR_GROUP)
+async def on_create_in_group(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """Keep a member's post in the collective and announce it; a stranger's stays ordinary.
+
+    Either way, the people it mentions or answers hear of it, and so do the facilitators of
+    the collectives it mentions or answers (a reply to the collective's event lands here, since
+    Mastodon addresses a reply to the event's ``attributedTo``)."""
+    note, group = target.note, target.actor
+    assert note is not None and group is not None
+    if not authored_by(note, ctx.sender):
+        log.info("Create of %s by %s refused: not its author", note.id, ctx.sender.uri)
         return
-    async with ctx.instance.database.transaction() as session:
-        post = await session.scalar(
-            select(Post).where(Post.uri == obj.id, Post.actor_id == ctx.sender.id)
-        )
-        if post is None or post.deleted_at is not None:
-            return
-        await store_remote_post(session, obj, ctx.sender)
-        post.updated = obj.updated or utcnow()
-        await groups.redistribute_change(ctx, session, post)
+    if not await may_post(session, group, ctx.sender):
+        log.info("post %s by %s to %s: not a member", note.id, ctx.sender.uri, group.uri)
+        await receive_post(session, note, ctx.sender, None)
+    elif await receive_post(session, note, ctx.sender, group) is not None:
+        await redistribute(session, ctx.instance.uris, group, ctx.activity.raw)
 
 
-async def on_delete(ctx: InboxContext) -> None:
-    target = ctx.activity.object_uri or id_of(ctx.activity.object)
-    if not target:
+@handles("Update", ObjectKind.KNOWN_POST)
+async def on_update(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    note, post = target.note, target.post
+    assert note is not None and post is not None
+    if not authored_by(note, ctx.sender):
+        log.info("Update of %s by %s refused: not its author", note.id, ctx.sender.uri)
         return
-    async with ctx.instance.database.transaction() as session:
-        post = await session.scalar(
-            select(Post).where(Post.uri == target, Post.actor_id == ctx.sender.id)
-        )
-        if post is None or post.deleted_at is not None:
-            return
-        post.deleted_at = utcnow()
-        post.content_html = sanitize_html("")
-        post.source = None
-        post.document = None
-        await groups.redistribute_change(ctx, session, post)
+    if await receive_post_change(session, note, ctx.sender, post):
+        await _redistribute_change(ctx, session, post)
+
+
+@handles("Delete", ObjectKind.KNOWN_POST)
+async def on_delete(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    post = target.post
+    assert post is not None
+    if post.actor_id != ctx.sender.id:
+        log.info("Delete of %s by %s refused: not its author", post.uri, ctx.sender.uri)
+        return
+    if erase_post(post):
+        await _redistribute_change(ctx, session, post)
+
+
+async def _redistribute_change(ctx: InboxContext, session: AsyncSession, post: Post) -> None:
+    """The author of a post in one of our collectives changed or deleted it: pass it on."""
+    if post.audience_id is None:
+        return
+    group = await session.get(Actor, post.audience_id)
+    if group is None or not group.is_local or not group.is_group:
+        return
+    await redistribute(session, ctx.instance.uris, group, ctx.activity.raw)

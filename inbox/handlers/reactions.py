@@ -1,152 +1,108 @@
-"""Like, Announce (boost) and their Undo."""
+"""Like, Announce (boost) and their Undo, and what collectives redistribute (FEP-1b12).
+
+A boosted post we do not have, and the object of a redistributed activity, were read from
+their own servers before the transaction (:mod:`inbox.fetches`); nothing here waits on the
+network.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.notifications import notify
-from commons.posts.remote import POST_TYPES, store_remote_post
-from federation.errors import BadResponse, FetchError, InvalidActivity
-from federation.parsing import parse_object
-from federation.vocab import first_str, id_of, same_origin
+from commons.posts.received import erase_post
+from commons.posts.remote import store_remote_post
+from federation.vocab import first_str
 from inbox.context import InboxContext
-from storage.models import Post, Reaction, utcnow
+from inbox.handlers.following import undo_follow
+from inbox.kinds import ObjectKind, Target
+from inbox.registry import handles
+from storage.models import Post, Reaction
 from storage.models.posts import ANNOUNCE, LIKE
 from storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
 
-async def _known_post_id(ctx: InboxContext, uri: str) -> int | None:
-    async with ctx.instance.database.session() as session:
-        return await session.scalar(
-            select(Post.id).where(Post.uri == uri, Post.deleted_at.is_(None))
-        )
-
-
-async def _fetch_post(ctx: InboxContext, uri: str, *, refresh: bool = False) -> int | None:
-    """A boosted post we do not have: fetch it from its own server, never trust a copy.
-
-    When a collective (a Group) boosts a post addressed to it, the post belongs to the
-    collective: it is stored with the collective as its audience, so its followers see it.
-    """
-    client = ctx.instance.federation
-    if client is None:
-        return None
-    try:
-        document = await client.fetch_document(uri, await ctx.instance.remote_actors.signer())
-        obj = parse_object(document.data)
-    except (FetchError, InvalidActivity) as error:
-        log.info("cannot fetch boosted object %s: %s", uri, error)
-        return None
-    if obj.id is None or obj.type not in POST_TYPES or not same_origin(obj.id, document.url):
-        return None
-    if not obj.attributed_to:
-        return None
-    author = await ctx.instance.remote_actors.actor(obj.attributed_to)
-    if author is None or not same_origin(author.uri, obj.id):
-        return None
-    group = ctx.sender if ctx.sender.is_group else None
-    addressed = {*obj.audience, *obj.to, *obj.cc}
-    audience = group if group is not None and group.uri in addressed else None
-    async with ctx.instance.database.transaction() as session:
-        existing = await session.scalar(select(Post).where(Post.uri == obj.id))
-        if existing is not None and not refresh:
-            return existing.id
-        post = await store_remote_post(session, obj, author, audience)
-        return post.id
-
-
-async def _react(ctx: InboxContext, kind: str, post_id: int) -> None:
+async def _react(ctx: InboxContext, session: AsyncSession, kind: str, post: Post) -> None:
     """One reaction of a kind per actor and post: a second Like under a new id changes nothing."""
-    async with ctx.instance.database.transaction() as session:
-        existing = await session.scalar(
-            select(Reaction.id).where(
-                Reaction.kind == kind,
-                Reaction.actor_id == ctx.sender.id,
-                Reaction.post_id == post_id,
-            )
+    existing = await session.scalar(
+        select(Reaction.id).where(
+            Reaction.kind == kind, Reaction.actor_id == ctx.sender.id, Reaction.post_id == post.id
         )
-        if existing is not None:
-            return
-        await insert_ignoring_duplicates(
-            session,
-            Reaction,
-            [{"uri": ctx.activity.id, "kind": kind, "actor_id": ctx.sender.id, "post_id": post_id}],
-            ["uri"],
+    )
+    if existing is not None:
+        return
+    await insert_ignoring_duplicates(
+        session,
+        Reaction,
+        [{"uri": ctx.activity.id, "kind": kind, "actor_id": ctx.sender.id, "post_id": post.id}],
+        ["uri"],
+    )
+    if post.is_local:
+        await notify(
+            session, post.actor_id, "like" if kind == LIKE else "boost", ctx.sender.id, post.id
         )
-        author_id = await session.scalar(
-            select(Post.actor_id).where(Post.id == post_id, Post.is_local.is_(True))
-        )
-        if author_id is not None:
-            await notify(
-                session, author_id, "like" if kind == LIKE else "boost", ctx.sender.id, post_id
-            )
 
 
-async def on_like(ctx: InboxContext) -> None:
-    uri = ctx.activity.object_uri
-    post_id = await _known_post_id(ctx, uri) if uri else None
-    if post_id is not None:
-        await _react(ctx, LIKE, post_id)
+@handles("Like", ObjectKind.KNOWN_POST)
+async def on_like(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    assert target.post is not None
+    await _react(ctx, session, LIKE, target.post)
 
 
-async def on_announce(ctx: InboxContext) -> None:
-    """A boost of a post, or (from a collective, FEP-1b12) the redistribution of an activity."""
-    inner = ctx.activity.object
-    inner_type = first_str(inner.get("type")) if inner is not None else None
-    if inner is not None and inner_type in REDISTRIBUTED:
-        await _on_redistributed(ctx, inner_type, id_of(inner.get("object")))
-        return
-    uri = ctx.activity.object_uri
-    if not uri:
-        return
-    post_id = await _known_post_id(ctx, uri) or await _fetch_post(ctx, uri)
-    if post_id is not None:
-        await _react(ctx, ANNOUNCE, post_id)
+@handles("Announce", ObjectKind.KNOWN_POST)
+async def on_boost(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    assert target.post is not None
+    await _react(ctx, session, ANNOUNCE, target.post)
 
 
-REDISTRIBUTED = frozenset({"Create", "Update", "Delete"})
+@handles("Announce", ObjectKind.REMOTE_NOTE)
+async def on_boost_of_new_post(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """A boost of a post we did not have: kept as its own server serves it, then boosted."""
+    post = await _keep_fetched(session, target)
+    await _react(ctx, session, ANNOUNCE, post)
 
 
-async def _on_redistributed(ctx: InboxContext, inner_type: str | None, uri: str | None) -> None:
-    """``Announce{Create|Update|Delete}`` by a collective: the embedded activity is signed by
-    nobody we can check, so the object is fetched again from its own server."""
-    if not uri or not ctx.sender.is_group:
-        return
-    if inner_type == "Create":
-        if await _known_post_id(ctx, uri) is None:
-            await _fetch_post(ctx, uri)
-        return
-    if await _known_post_id(ctx, uri) is None:
-        return
-    if inner_type == "Update":
-        await _fetch_post(ctx, uri, refresh=True)
-        return
-    client = ctx.instance.federation
-    if client is None:
-        return
-    try:
-        await client.fetch_document(uri, await ctx.instance.remote_actors.signer())
-    except BadResponse as gone:
-        if gone.status in (404, 410):
-            async with ctx.instance.database.transaction() as session:
-                post = await session.scalar(select(Post).where(Post.uri == uri))
-                if post is not None and post.deleted_at is None:
-                    post.deleted_at = utcnow()
-                    post.content_html = ""
-                    post.document = None
-    except (FetchError, InvalidActivity) as error:
-        log.info("cannot check deleted object %s: %s", uri, error)
+async def _keep_fetched(session: AsyncSession, target: Target, *, refresh: bool = False) -> Post:
+    note, author = target.note, target.actor
+    assert note is not None and note.id is not None and author is not None
+    existing = await session.scalar(select(Post).where(Post.uri == note.id))
+    if existing is not None and not refresh:
+        return existing
+    return await store_remote_post(session, note, author, target.audience)
 
 
-async def on_undo_reaction(ctx: InboxContext) -> None:
+@handles("Announce", ObjectKind.REDISTRIBUTED)
+async def on_redistributed(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """``Announce{Create|Update|Delete}`` by a collective, as its object's server answered."""
+    inner = ctx.activity.object or {}
+    match first_str(inner.get("type")):
+        case "Create" | "Update" as inner_type if target.note is not None:
+            if inner_type == "Create" and target.post is not None:
+                return
+            if inner_type == "Update" and target.post is None:
+                return
+            await _keep_fetched(session, target, refresh=inner_type == "Update")
+        case "Delete" if target.gone and target.post is not None:
+            erase_post(target.post)
+
+
+@handles("Undo", ObjectKind.REACTION)
+async def on_undo_reaction(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
     reaction_uri = ctx.activity.object_uri
     if not reaction_uri:
         return
-    async with ctx.instance.database.transaction() as session:
-        await session.execute(
-            delete(Reaction).where(Reaction.uri == reaction_uri, Reaction.actor_id == ctx.sender.id)
-        )
+    await session.execute(
+        delete(Reaction).where(Reaction.uri == reaction_uri, Reaction.actor_id == ctx.sender.id)
+    )
+
+
+@handles("Undo", ObjectKind.REFERENCE)
+async def on_undo_by_id(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """An Undo naming only an id: the sender's reaction or follow under that id."""
+    await on_undo_reaction(ctx, session, target)
+    await undo_follow(ctx, session, None)

@@ -1,0 +1,88 @@
+"""Applying received activities by group commit: one transaction for many items.
+
+Items that are ready (their remote documents fetched) queue here; one writer opens a
+transaction, applies each queued item in a savepoint of its own, and commits them together. An
+item that fails rolls back its savepoint only and reports its error to its caller (who records
+a retry); if the commit itself fails, each item is applied again alone. A sender's items never
+share a batch: the worker hands over one item per sender at a time, in order.
+
+One commit per batch instead of one per item is what lets the worker keep up with a busy
+inbox: SQLite has one writer, PostgreSQL pays a flush per commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from inbox.context import InboxContext
+from inbox.dispatch import apply
+from inbox.fetches import Fetched
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 64
+Pending = tuple[InboxContext, Fetched, "asyncio.Future[None]"]
+
+
+class BatchedApply:
+    """At most ``writers`` transactions at a time, each applying up to ``MAX_BATCH`` items."""
+
+    def __init__(self, database: Database, writers: int) -> None:
+        self.database = database
+        self.writers = writers
+        self._pending: list[Pending] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def apply(self, ctx: InboxContext, fetched: Fetched) -> None:
+        """Returns once the item is committed; raises what its handler raised."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((ctx, fetched, future))
+        if len(self._tasks) < self.writers:
+            task = asyncio.create_task(self._drain())
+            self._tasks.add(task)
+        await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                try:
+                    await self._write(batch)
+                finally:
+                    for _ctx, _fetched, future in batch:
+                        if not future.done():
+                            future.set_exception(RuntimeError("the batch was interrupted"))
+        finally:
+            # Leave the writer set before yielding to the loop again: an item queued after the
+            # last check must find no writer here and start one, or it would wait forever.
+            current = asyncio.current_task()
+            if current is not None:
+                self._tasks.discard(current)
+
+    async def _write(self, batch: list[Pending]) -> None:
+        errors: list[Exception | None] = []
+        try:
+            async with self.database.transaction() as session:
+                for ctx, fetched, _future in batch:
+                    try:
+                        async with session.begin_nested():
+                            await apply(session, ctx, fetched)
+                    except Exception as error:
+                        errors.append(error)
+                    else:
+                        errors.append(None)
+        except Exception as failure:
+            if len(batch) == 1:
+                batch[0][2].set_exception(failure)
+                return
+            log.warning("inbox batch of %s failed to commit; applying one by one", len(batch))
+            for pending in batch:
+                await self._write([pending])
+            return
+        for (_ctx, _fetched, future), outcome in zip(batch, errors, strict=True):
+            if outcome is None:
+                future.set_result(None)
+            else:
+                future.set_exception(outcome)

@@ -1,0 +1,282 @@
+"""Resolving once what a received activity is about: its object's kind and the rows it names.
+
+Runs inside the item's transaction, after :mod:`inbox.fetches` (which needs no transaction).
+The embedded object is parsed here and only here; the handlers are given the result.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commons.events.date_rsvps import split_occurrence_uri
+from commons.events.dates import date_on
+from commons.events.received import RemoteEvent
+from commons.posts.remote import POST_TYPES
+from federation.errors import InvalidActivity
+from federation.parsing import ParsedObject, parse_object
+from federation.vocab import ACTOR_TYPES, as_list, first_str, id_of, is_public, same_origin
+from inbox.context import InboxContext
+from inbox.fetches import REDISTRIBUTED, Fetched, is_event
+from inbox.kinds import ObjectKind, Target, nothing
+from storage.models import Actor, Event, Follow, Post, Rsvp
+from storage.models.actors import GROUP
+
+REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
+
+
+async def classify(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> Target:
+    activity = ctx.activity
+    match activity.type:
+        case "Follow":
+            actor = await _local_actor(session, activity.object_uri)
+            if actor is None:
+                return nothing(f"no actor of ours is {activity.object_uri}")
+            return Target(ObjectKind.OUR_ACTOR, actor=actor)
+        case "Accept" | "Reject":
+            return await _answered(session, ctx)
+        case "Undo":
+            return await _undone(session, ctx)
+        case "Create":
+            return await _created(session, ctx, fetched)
+        case "Update":
+            return await _updated(session, ctx, fetched)
+        case "Delete":
+            return await _deleted(session, ctx)
+        case "Like":
+            post = await _live_post(session, activity.object_uri)
+            return Target(ObjectKind.KNOWN_POST, post=post) if post else nothing("unknown post")
+        case "Announce":
+            return await _announced(session, ctx, fetched)
+        case "Join" | "Leave":
+            return await _joined(session, activity.object_uri, groups_first=True)
+    return nothing(f"{activity.type} is not an activity we act on")
+
+
+# Reading the object
+
+
+def _parsed(ctx: InboxContext) -> ParsedObject | str:
+    if ctx.activity.object is None:
+        return "no embedded object"
+    try:
+        obj = parse_object(ctx.activity.object)
+    except InvalidActivity as error:
+        return f"unusable object: {error}"
+    return obj if obj.id is not None else "an object without id"
+
+
+def _event_target(event: RemoteEvent | str | None) -> Target:
+    if isinstance(event, RemoteEvent):
+        return Target(ObjectKind.REMOTE_EVENT, remote_event=event)
+    return nothing(event or "an event we cannot use")
+
+
+# Rows of ours
+
+
+async def _local_actor(session: AsyncSession, uri: str | None) -> Actor | None:
+    if not uri:
+        return None
+    return await session.scalar(select(Actor).where(Actor.uri == uri, Actor.is_local.is_(True)))
+
+
+async def _local_group(session: AsyncSession, uri: str | None) -> Actor | None:
+    if not uri:
+        return None
+    return await session.scalar(
+        select(Actor).where(
+            Actor.uri == uri,
+            Actor.is_local.is_(True),
+            Actor.type == GROUP,
+            Actor.is_gone.is_(False),
+        )
+    )
+
+
+async def _local_event(session: AsyncSession, uri: str | None) -> Event | None:
+    if not uri:
+        return None
+    return await session.scalar(
+        select(Event).where(Event.uri == uri, Event.is_local.is_(True), Event.deleted_at.is_(None))
+    )
+
+
+async def _live_post(session: AsyncSession, uri: str | None) -> Post | None:
+    if not uri:
+        return None
+    return await session.scalar(select(Post).where(Post.uri == uri, Post.deleted_at.is_(None)))
+
+
+async def _joined(session: AsyncSession, uri: str | None, *, groups_first: bool) -> Target:
+    """What a Join, Leave or Undo{Join} names: our collective, our event, or a date of ours."""
+    if groups_first and (group := await _local_group(session, uri)) is not None:
+        return Target(ObjectKind.OUR_GROUP, actor=group, uri=uri)
+    event = await _local_event(session, uri)
+    if event is not None:
+        return Target(ObjectKind.OUR_EVENT, event=event, uri=uri)
+    named = split_occurrence_uri(uri)
+    series = await _local_event(session, named[0]) if named is not None else None
+    if named is not None and series is not None:
+        found = await date_on(session, series, named[1]) if series.rrule else None
+        return Target(ObjectKind.OUR_DATE, event=series, uri=uri,
+                      date=found.start if found is not None else None)  # fmt: skip
+    if not groups_first and (group := await _local_group(session, uri)) is not None:
+        return Target(ObjectKind.OUR_GROUP, actor=group, uri=uri)
+    return nothing(f"{uri} is none of our collectives, events or dates")
+
+
+# By activity
+
+
+async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:
+    """An Accept or Reject of a Join one of ours sent to an event, or of one of our Follows."""
+    activity = ctx.activity
+    obj, answered = activity.object, activity.object_uri
+    answers_a_join = obj is None or "Join" in as_list(obj.get("type"))
+    if answers_a_join and answered and await _our_join(session, answered):
+        return Target(ObjectKind.OUR_JOIN, uri=answered)
+    follow = None
+    if answered:
+        follow = await session.scalar(
+            select(Follow).where(Follow.uri == answered, Follow.followed_id == ctx.sender.id)
+        )
+    if follow is None and obj is not None:
+        follower = await _local_actor(session, id_of(obj.get("actor")))
+        if follower is not None:
+            follow = await session.scalar(
+                select(Follow).where(
+                    Follow.follower_id == follower.id, Follow.followed_id == ctx.sender.id
+                )
+            )
+    if follow is None:
+        return nothing("no Join or Follow of ours is answered")
+    return Target(ObjectKind.OUR_FOLLOW, follow=follow)
+
+
+async def _our_join(session: AsyncSession, uri: str) -> bool:
+    return await session.scalar(select(Rsvp.id).where(Rsvp.uri == uri)) is not None
+
+
+async def _undone(session: AsyncSession, ctx: InboxContext) -> Target:
+    inner = ctx.activity.object
+    inner_type = first_str(inner.get("type")) if inner is not None else None
+    if inner_type == "Follow":
+        return Target(ObjectKind.FOLLOW, uri=id_of((inner or {}).get("object")))
+    if inner_type == "Join":
+        return await _joined(session, id_of((inner or {}).get("object")), groups_first=False)
+    if inner_type in REACTION_TYPES:
+        return Target(ObjectKind.REACTION)
+    if inner_type is None:
+        return Target(ObjectKind.REFERENCE)
+    return nothing(f"an Undo of {inner_type}")
+
+
+async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> Target:
+    data = ctx.activity.object
+    if data is None:
+        return nothing("no embedded object")
+    if is_event(data):
+        if not same_origin(id_of(data.get("id")), ctx.sender.uri):
+            return nothing("an event of another server")
+        return _event_target(fetched.event)
+    note = _parsed(ctx)
+    if isinstance(note, str):
+        return nothing(note)
+    event = await _local_event(session, id_of(data.get("inReplyTo")))
+    if event is not None:
+        return Target(ObjectKind.REPLY_TO_OUR_EVENT, note=note, event=event)
+    if note.type not in POST_TYPES:
+        return nothing(f"a {note.type} is no post")
+    local, remote = await _groups_named(session, note)
+    if local is not None:
+        return Target(ObjectKind.POST_TO_OUR_GROUP, note=note, actor=local)
+    return Target(ObjectKind.REMOTE_NOTE, note=note, audience=remote)
+
+
+async def _groups_named(
+    session: AsyncSession, note: ParsedObject
+) -> tuple[Actor | None, Actor | None]:
+    """In one query: the collective of ours a public post is addressed to or mentions, and
+    the remote collective it is addressed to (its audience), when it names them."""
+    addressed = [*note.audience, *note.to, *note.cc]
+    public = any(is_public(uri) for uri in [*note.to, *note.cc])
+    candidates = [*addressed, *note.mention_uris] if public else addressed
+    if not candidates:
+        return None, None
+    groups = await session.scalars(
+        select(Actor).where(Actor.uri.in_(candidates), Actor.type == GROUP).order_by(Actor.id)
+    )
+    local = remote = None
+    for group in groups:
+        if group.is_local and not group.is_gone and public and local is None:
+            local = group
+        elif not group.is_local and group.uri in addressed and remote is None:
+            remote = group
+    return local, remote
+
+
+async def _updated(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> Target:
+    data = ctx.activity.object
+    if data is None:
+        return nothing("no embedded object")
+    if first_str(data.get("type")) in ACTOR_TYPES:
+        return Target(ObjectKind.ACTOR)
+    if is_event(data):
+        if not same_origin(id_of(data.get("id")), ctx.sender.uri):
+            return nothing("an event of another server")
+        return _event_target(fetched.event)
+    note = _parsed(ctx)
+    if isinstance(note, str):
+        return nothing(note)
+    post = await session.scalar(select(Post).where(Post.uri == note.id))
+    if post is None:
+        return nothing("unknown post")
+    return Target(ObjectKind.KNOWN_POST, note=note, post=post)
+
+
+async def _deleted(session: AsyncSession, ctx: InboxContext) -> Target:
+    activity = ctx.activity
+    if activity.object_uri == ctx.sender.uri:
+        return Target(ObjectKind.THE_SENDER)
+    if activity.object_uri:
+        event = await session.scalar(select(Event).where(Event.uri == activity.object_uri))
+        if event is not None:
+            return Target(ObjectKind.KNOWN_EVENT, event=event)
+    uri = activity.object_uri or id_of(activity.object)
+    post = await session.scalar(select(Post).where(Post.uri == uri)) if uri else None
+    if post is None:
+        return nothing("unknown object")
+    return Target(ObjectKind.KNOWN_POST, post=post)
+
+
+async def _announced(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> Target:
+    if fetched.event is not None:
+        return _event_target(fetched.event)
+    obj = ctx.activity.object
+    inner_type = first_str(obj.get("type")) if obj is not None else None
+    if obj is not None and inner_type in REDISTRIBUTED:
+        if not ctx.sender.is_group:
+            return nothing("only a collective redistributes")
+        uri = id_of(obj.get("object"))
+        post = await session.scalar(select(Post).where(Post.uri == uri)) if uri else None
+        found = fetched.post
+        return Target(
+            ObjectKind.REDISTRIBUTED,
+            uri=uri,
+            post=post,
+            note=found.note if found else None,
+            actor=found.author if found else None,
+            audience=found.audience if found else None,
+            gone=fetched.gone,
+        )
+    if fetched.known == "event" and obj is None:
+        return nothing("an event we already keep")
+    post = await _live_post(session, ctx.activity.object_uri)
+    if post is not None:
+        return Target(ObjectKind.KNOWN_POST, post=post)
+    if fetched.post is not None:
+        found = fetched.post
+        return Target(ObjectKind.REMOTE_NOTE, note=found.note, actor=found.author,
+                      audience=found.audience)  # fmt: skip
+    return nothing("a boosted object we cannot have")

@@ -1,0 +1,59 @@
+"""What a received activity is about, to us: the object kinds the dispatch table is keyed by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from commons.events.received import RemoteEvent
+from federation.parsing import ParsedObject
+from storage.models import Actor, Event, Follow, Post
+
+
+class ObjectKind(StrEnum):
+    OUR_ACTOR = "our actor"  # a resident, a collective or the instance, as followed
+    OUR_GROUP = "our group"  # one of our collectives, as joined or left
+    OUR_EVENT = "our event"
+    OUR_DATE = "our date"  # one date of one of our series
+    OUR_FOLLOW = "our follow"  # a Follow one of ours sent, as accepted or rejected
+    OUR_JOIN = "our join"  # a Join one of ours sent to an event, as accepted or rejected
+    REPLY_TO_OUR_EVENT = "a reply to our event"  # a comment
+    POST_TO_OUR_GROUP = "a post to our group"
+    REMOTE_NOTE = "a remote note"  # any post type of another server
+    REMOTE_EVENT = "a remote event"
+    KNOWN_POST = "a known post"
+    KNOWN_EVENT = "a known event"
+    ACTOR = "an actor"  # a profile, as updated
+    THE_SENDER = "the sender"  # an account, as deleted by itself
+    FOLLOW = "a follow"  # as undone
+    REACTION = "a reaction"  # a Like, a boost or an emoji, as undone
+    REFERENCE = "a bare id"  # an Undo naming only the id of what it undoes
+    REDISTRIBUTED = "a redistributed activity"  # Announce{Create|Update|Delete} (FEP-1b12)
+    NOTHING = "nothing we know"
+
+
+@dataclass(slots=True)
+class Target:
+    """The object of an activity, resolved once: its kind and the rows or documents it names.
+
+    ``reason`` says why an activity resolved to nothing is ignored.
+    """
+
+    kind: ObjectKind
+    reason: str | None = None
+    note: ParsedObject | None = None
+    post: Post | None = None
+    event: Event | None = None
+    date: datetime | None = None
+    actor: Actor | None = None  # our actor or group; a fetched post's author
+    audience: Actor | None = None  # the collective a post belongs to
+    follow: Follow | None = None
+    remote_event: RemoteEvent | None = None
+    uri: str | None = None  # the id an Undo, Announce or Join names
+    refresh: bool = False  # a fetched post replaces the stored one
+    gone: bool = False  # the fetched object answered 404 or 410
+
+
+def nothing(reason: str) -> Target:
+    return Target(ObjectKind.NOTHING, reason=reason)
