@@ -112,7 +112,11 @@ async def test_deeply_nested_json_in_the_inbox_is_a_400_and_one_log_line(
     # Then it is a 400 that says why, logged as one line without a traceback
     assert response.status_code == 400
     assert "nested deeper than" in response.json()["error"]
-    ours = [r for r in caplog.records if r.name.startswith(("inbox", "endpoints", "federation", "webui", "quartiers"))]
+    ours = [
+        r
+        for r in caplog.records
+        if r.name.startswith(("inbox", "endpoints", "federation", "webui", "quartiers"))
+    ]
     assert len(ours) == 1 and ours[0].exc_info is None
     assert all(record.levelno < logging.ERROR for record in caplog.records)
 
