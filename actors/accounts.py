@@ -15,7 +15,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.documents import build_actor
-from actors.errors import InvalidUsername, NameTaken
 from actors.invitations import use_invitation
 from actors.passwords import hash_password, verify_password
 from actors.services import create_account, find_account
@@ -23,6 +22,7 @@ from actors.web_sessions import end_sessions
 from commons.events.dates import remove_events_of
 from commons.markdown import render_markdown
 from commons.media import MediaError, media_path, store_image
+from config.errors import Conflict, ErrorCode, Gone, NotAllowed, NotFound
 from config.settings import Settings
 from config.uris import Uris, is_valid_username, normalise_username
 from federation.vocab import PUBLIC
@@ -51,34 +51,22 @@ Outcome = Literal["ok", "wrong", "suspended", "pending"]
 ImageSlot = Literal["avatar", "header"]
 
 
-class AccountError(Exception):
-    """A refused account action; ``code`` names the reason for the page to translate."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class ProfileImageError(AccountError):
-    def __init__(self, slot: ImageSlot, code: str) -> None:
-        super().__init__(code)
-        self.slot = slot
-
-
-def password_problem(password: str, confirmation: str | None = None) -> str | None:
+def password_problem(password: str, confirmation: str | None = None) -> ErrorCode | None:
     """``too_short``, ``too_long`` or ``mismatch``; None when the new password is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "too_short"
+        return ErrorCode.PASSWORD_TOO_SHORT
     if len(password) > MAX_PASSWORD_LENGTH:
-        return "too_long"
+        return ErrorCode.TOO_LONG
     if confirmation is not None and confirmation != password:
-        return "mismatch"
+        return ErrorCode.PASSWORD_MISMATCH
     return None
 
 
-def username_problem(username: str) -> str | None:
+def username_problem(username: str) -> ErrorCode | None:
     """``invalid_username`` or None; whether it is taken is known only when creating."""
-    return None if is_valid_username(normalise_username(username)) else "invalid_username"
+    if is_valid_username(normalise_username(username)):
+        return None
+    return ErrorCode.INVALID_USERNAME
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,18 +129,13 @@ async def sign_up(
 
     A valid invitation admits the person at once in every mode (and counts one use); without
     one, ``invitation`` mode refuses (``invitation_needed``) and ``approval`` mode keeps the
-    account waiting for an admin. Raises AccountError: ``invalid_username``, ``name_taken``.
+    account waiting for an admin. Raises InvalidUsername or NameTaken.
     """
     mode = settings.webui.registration
     invited = bool(invite_code) and await use_invitation(session, invite_code)
     if mode == "invitation" and not invited:
-        raise AccountError("invitation_needed")
-    try:
-        account = await create_account(session, settings, username, password)
-    except InvalidUsername:
-        raise AccountError("invalid_username") from None
-    except NameTaken:
-        raise AccountError("name_taken") from None
+        raise NotAllowed(ErrorCode.INVITATION_NEEDED, "username")
+    account = await create_account(session, settings, username, password)
     account.is_approved = invited or mode == "open"
     account.signup_reason = reason.strip()[:MAX_SIGNUP_REASON] or None
     account.email = email.strip() or None
@@ -314,14 +297,15 @@ async def _apply_image(
         try:
             media = await store_image(session, actor, image.data, image.alt)
         except MediaError as error:
-            raise ProfileImageError(slot, error.code) from None
+            about_alt = error.code in (ErrorCode.MISSING_ALT, ErrorCode.ALT_TOO_LONG)
+            raise MediaError(error.code, f"{slot}_alt" if about_alt else slot) from None
         setattr(actor, url_field, settings.base_url + media_path(media))
         setattr(actor, alt_field, media.alt_text)
         await _forget_image(session, settings, actor, previous)
     elif getattr(actor, url_field):
         alt = image.alt.strip()
         if not alt:
-            raise ProfileImageError(slot, "missing_alt")
+            raise MediaError(ErrorCode.MISSING_ALT, f"{slot}_alt")
         setattr(actor, alt_field, alt[:1000])
 
 
@@ -463,15 +447,16 @@ async def is_last_admin(session: AsyncSession, account_id: int) -> bool:
 
 
 async def set_suspended(session: AsyncSession, account_id: int, suspended: bool) -> Account:
-    """Raises AccountError: ``unknown_account``, ``last_admin`` (nobody would be left to admin)."""
+    """Raises NotFound ``unknown_account``, Conflict ``last_admin`` (nobody would be left to
+    admin) or Gone ``account_gone`` (deleted by its owner, it cannot be restored)."""
     account = await session.get(Account, account_id)
     if account is None:
-        raise AccountError("unknown_account")
+        raise NotFound(ErrorCode.UNKNOWN_ACCOUNT)
     if suspended and await is_last_admin(session, account.id):
-        raise AccountError("last_admin")
+        raise Conflict(ErrorCode.LAST_ADMIN)
     actor = await session.get(Actor, account.actor_id)
     if not suspended and actor is not None and actor.is_gone:
-        raise AccountError("account_gone")
+        raise Gone(ErrorCode.ACCOUNT_GONE)
     account.is_suspended = suspended
     if suspended:
         await end_sessions(session, account.id)
@@ -482,12 +467,12 @@ async def set_suspended(session: AsyncSession, account_id: int, suspended: bool)
 async def set_roles(
     session: AsyncSession, account_id: int, *, is_admin: bool, is_moderator: bool
 ) -> Account:
-    """Raises AccountError: ``unknown_account``, ``last_admin``."""
+    """Raises NotFound ``unknown_account`` or Conflict ``last_admin``."""
     account = await session.get(Account, account_id)
     if account is None:
-        raise AccountError("unknown_account")
+        raise NotFound(ErrorCode.UNKNOWN_ACCOUNT)
     if not is_admin and await is_last_admin(session, account.id):
-        raise AccountError("last_admin")
+        raise Conflict(ErrorCode.LAST_ADMIN)
     account.is_admin = is_admin
     account.is_moderator = is_moderator
     await session.flush()

@@ -35,6 +35,7 @@ from commons.events.words import french_when, place_line
 from commons.markdown import render_markdown, sanitize_html
 from commons.media import media_path
 from commons.posts.services import publish_note
+from config.errors import ErrorCode, Gone, Invalid, NotAllowed
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
@@ -58,26 +59,11 @@ MAX_CAPACITY = 100_000
 PLACE_LIMITS = {"place_name": 255, "street_address": 255, "postal_code": 32, "locality": 255}
 
 
-class EventError(ValueError):
-    """An event that cannot be written as asked; ``code`` names the reason for the page.
-
-    Codes: ``missing_title``, ``title_too_long``, ``description_too_long``, ``end_before_start``,
-    ``invalid_timezone``, ``missing_place`` (neither a place nor a link), ``bad_coordinates``,
-    ``bad_link``, ``invalid_category``, ``invalid_join_mode``, ``missing_registration_link``,
-    ``bad_capacity``, ``capacity_below_participants``, ``cancelled``. Rules raise
-    :class:`commons.events.recurrence.RecurrenceError`, a ValueError with its own codes.
-    """
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class NotOrganiser(EventError):
+class NotOrganiser(NotAllowed):
     """The person may not act for this organiser (not a facilitator or admin of the collective)."""
 
     def __init__(self) -> None:
-        super().__init__("not_allowed")
+        super().__init__(ErrorCode.NOT_ALLOWED)
 
 
 @dataclass
@@ -167,50 +153,51 @@ def _clean(value: str | None, limit: int) -> str | None:
 
 
 def check_fields(fields: EventFields, *, participants: int = 0) -> EventFields:
-    """The fields, trimmed and checked; EventError or RecurrenceError (both ValueErrors)."""
+    """The fields, trimmed and checked; :class:`Invalid` (a RecurrenceError for the rule) names
+    the field it concerns."""
     title = fields.title.strip()
     if not title:
-        raise EventError("missing_title")
+        raise Invalid(ErrorCode.MISSING_TITLE, "title")
     if len(title) > MAX_TITLE:
-        raise EventError("title_too_long")
+        raise Invalid(ErrorCode.TITLE_TOO_LONG, "title")
     if len(fields.description) > MAX_DESCRIPTION:
-        raise EventError("description_too_long")
+        raise Invalid(ErrorCode.DESCRIPTION_TOO_LONG, "description")
     try:
         ZoneInfo(fields.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise EventError("invalid_timezone") from None
+        raise Invalid(ErrorCode.INVALID_TIMEZONE, "timezone") from None
     if fields.start.tzinfo is None or (fields.end is not None and fields.end.tzinfo is None):
-        raise EventError("invalid_timezone")
+        raise Invalid(ErrorCode.INVALID_TIMEZONE, "timezone")
     if fields.end is not None and fields.end <= fields.start:
-        raise EventError("end_before_start")
+        raise Invalid(ErrorCode.END_BEFORE_START, "end")
     places = {name: _clean(getattr(fields, name), limit) for name, limit in PLACE_LIMITS.items()}
     online_url = _clean(fields.online_url, 2048)
     if online_url is not None and not online_url.startswith(("https://", "http://")):
-        raise EventError("bad_link")
+        raise Invalid(ErrorCode.BAD_LINK, "online_url")
     if not (places["place_name"] or places["street_address"] or online_url):
-        raise EventError("missing_place")
+        raise Invalid(ErrorCode.MISSING_PLACE, "place_name")
     latitude, longitude = fields.latitude, fields.longitude
     if (latitude is None) != (longitude is None):
-        raise EventError("bad_coordinates")
+        raise Invalid(ErrorCode.BAD_COORDINATES, "latitude")
     if latitude is not None and longitude is not None and not (
         math.isfinite(latitude) and math.isfinite(longitude)
         and -90 <= latitude <= 90 and -180 <= longitude <= 180
     ):  # fmt: skip
-        raise EventError("bad_coordinates")
+        raise Invalid(ErrorCode.BAD_COORDINATES, "latitude")
     if fields.category is not None and fields.category not in CATEGORIES:
-        raise EventError("invalid_category")
+        raise Invalid(ErrorCode.INVALID_CATEGORY, "category")
     if fields.join_mode not in JOIN_MODES:
-        raise EventError("invalid_join_mode")
+        raise Invalid(ErrorCode.INVALID_JOIN_MODE, "join_mode")
     registration = _clean(fields.external_registration_url, 2048)
     if fields.join_mode == JOIN_EXTERNAL and (
         registration is None or not registration.startswith(("https://", "http://"))
     ):
-        raise EventError("missing_registration_link")
+        raise Invalid(ErrorCode.MISSING_REGISTRATION_LINK, "external_registration_url")
     if fields.capacity is not None:
         if fields.capacity < 1 or fields.capacity > MAX_CAPACITY:
-            raise EventError("bad_capacity")
+            raise Invalid(ErrorCode.BAD_CAPACITY, "capacity")
         if fields.capacity < participants:
-            raise EventError("capacity_below_participants")
+            raise Invalid(ErrorCode.CAPACITY_BELOW_PARTICIPANTS, "capacity", count=participants)
     rule = validate_rule(fields.rrule, fields.start, fields.timezone) if fields.rrule else None
     return replace(
         fields,
@@ -469,7 +456,7 @@ async def edit_event(
     :func:`needs_notice`)."""
     organiser = await require_organiser(session, author, event)
     if event.status == CANCELLED or event.deleted_at is not None:
-        raise EventError("cancelled")
+        raise Gone(ErrorCode.CANCELLED)
     checked = check_fields(fields, participants=await busiest_count(session, event))
     before = moment_of(event)
     _apply(event, checked)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from commons.events.recurrence import Occurrence, RecurrenceError, validate_rule
 from commons.events.words import build_summary, place_line
 from commons.markdown import sanitize_html
+from config.errors import ErrorCode, Invalid
 from federation.vocab import PUBLIC, as_list, build_event_context, first_str, id_of
 from storage.models import Actor, Event
 from storage.models.events import (
@@ -64,12 +65,8 @@ FROM_WIRE_JOIN_MODES = {
 MAX_TITLE = 500
 
 
-class EventShapeError(ValueError):
+class EventShapeError(Invalid):
     """A remote event we cannot keep; ``code`` names the reason (logged by the inbox)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 # What we emit
@@ -378,14 +375,14 @@ def parse_remote_event(doc: object) -> RemoteEventFields:
     impossible rule) is dropped, with its name in ``dropped``.
     """
     if not isinstance(doc, dict) or "Event" not in as_list(doc.get("type")):
-        raise EventShapeError("not_an_event")
+        raise EventShapeError(ErrorCode.NOT_AN_EVENT)
     uri = doc.get("id")
     if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
-        raise EventShapeError("missing_id")
+        raise EventShapeError(ErrorCode.MISSING_ID)
     given_zone = _zone(doc.get("timezone"))
     start = _moment(doc.get("startTime"), given_zone)
     if start is None:
-        raise EventShapeError("missing_start")
+        raise EventShapeError(ErrorCode.MISSING_START, "start")
     timezone = str(given_zone.key) if given_zone else _zone_for_offset(doc.get("startTime"), start)
     end = _moment(doc.get("endTime"), given_zone)
     dropped: list[str] = []
