@@ -79,7 +79,7 @@ async def test_an_impossible_rule_is_refused(
     with pytest.raises(RecurrenceError) as refused:
         await create(database, quartier, quartier.jeanmarc, rrule=rule)
     assert refused.value.code == code
-    assert isinstance(refused.value, ValueError)
+    assert isinstance(refused.value, Invalid) and refused.value.field == "rrule"
 
 
 async def test_a_weekly_series_says_its_rule_and_next_dates(
