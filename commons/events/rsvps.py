@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.date_rsvps import dates_with_waiters, has_room, remote_occurrence_uri
 from commons.events.notices import notify_new_rsvp, notify_organisers
+from commons.events.organisers import require_organiser
 from commons.events.rsvp_wire import answer_remote, refresh_counts
-from commons.events.services import require_organiser
 from config.errors import Conflict, ErrorCode
 from config.uris import Uris
 from outbox.activities import build_activity
