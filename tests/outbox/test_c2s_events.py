@@ -81,7 +81,7 @@ async def test_a_facilitator_creates_and_updates_a_collective_event(
         refused = await post_outbox(rig.client, paquis, "repair-cafe", lea_token, _repair_cafe())
         # Then she is told why not
         assert refused.status_code == 403
-        assert refused.json()["error"] == "not allowed: not_allowed"
+        assert "facilitator" in refused.json()["error"]
 
         # When the admin posts it with his own token
         response = await post_outbox(rig.client, paquis, "repair-cafe", token, _repair_cafe())
