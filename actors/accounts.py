@@ -1,4 +1,7 @@
-"""Residents' accounts: sign-up, log-in, passwords, profile, deletion, and what admins do to them."""
+"""Residents' accounts: sign-up, log-in, passwords and deletion.
+
+The profile is changed in :mod:`actors.profiles`, what admins do to accounts is in
+:mod:`actors.moderation`; their names are importable from here as well."""
 
 from __future__ import annotations
 
@@ -11,18 +14,28 @@ from functools import cache
 from typing import Literal
 
 import anyio.to_thread
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.documents import build_actor
-from actors.errors import InvalidUsername, NameTaken
 from actors.invitations import use_invitation
+from actors.moderation import approve_account as approve_account
+from actors.moderation import is_last_admin as is_last_admin
+from actors.moderation import pending_accounts as pending_accounts
+from actors.moderation import refuse_account as refuse_account
+from actors.moderation import search_accounts as search_accounts
+from actors.moderation import set_roles as set_roles
+from actors.moderation import set_suspended as set_suspended
 from actors.passwords import hash_password, verify_password
+from actors.profiles import MAX_BIO as MAX_BIO
+from actors.profiles import MAX_DISPLAY_NAME as MAX_DISPLAY_NAME
+from actors.profiles import ImageChange as ImageChange
+from actors.profiles import ProfileChange as ProfileChange
+from actors.profiles import enqueue_actor_update as enqueue_actor_update
+from actors.profiles import update_profile as update_profile
 from actors.services import create_account, find_account
 from actors.web_sessions import end_sessions
 from commons.events.dates import remove_events_of
-from commons.markdown import render_markdown
-from commons.media import MediaError, media_path, store_image
+from config.errors import ErrorCode, NotAllowed
 from config.settings import Settings
 from config.uris import Uris, is_valid_username, normalise_username
 from federation.vocab import PUBLIC
@@ -34,7 +47,6 @@ from storage.models import (
     Actor,
     ApiToken,
     Delivery,
-    Media,
     PasswordReset,
     Post,
     utcnow,
@@ -43,42 +55,27 @@ from storage.models import (
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 RESET_VALID_FOR = timedelta(hours=24)
-MAX_DISPLAY_NAME = 100
-MAX_BIO = 5000
 MAX_SIGNUP_REASON = 2000
 
 Outcome = Literal["ok", "wrong", "suspended", "pending"]
-ImageSlot = Literal["avatar", "header"]
 
 
-class AccountError(Exception):
-    """A refused account action; ``code`` names the reason for the page to translate."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class ProfileImageError(AccountError):
-    def __init__(self, slot: ImageSlot, code: str) -> None:
-        super().__init__(code)
-        self.slot = slot
-
-
-def password_problem(password: str, confirmation: str | None = None) -> str | None:
+def password_problem(password: str, confirmation: str | None = None) -> ErrorCode | None:
     """``too_short``, ``too_long`` or ``mismatch``; None when the new password is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "too_short"
+        return ErrorCode.PASSWORD_TOO_SHORT
     if len(password) > MAX_PASSWORD_LENGTH:
-        return "too_long"
+        return ErrorCode.TOO_LONG
     if confirmation is not None and confirmation != password:
-        return "mismatch"
+        return ErrorCode.PASSWORD_MISMATCH
     return None
 
 
-def username_problem(username: str) -> str | None:
+def username_problem(username: str) -> ErrorCode | None:
     """``invalid_username`` or None; whether it is taken is known only when creating."""
-    return None if is_valid_username(normalise_username(username)) else "invalid_username"
+    if is_valid_username(normalise_username(username)):
+        return None
+    return ErrorCode.INVALID_USERNAME
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,18 +138,13 @@ async def sign_up(
 
     A valid invitation admits the person at once in every mode (and counts one use); without
     one, ``invitation`` mode refuses (``invitation_needed``) and ``approval`` mode keeps the
-    account waiting for an admin. Raises AccountError: ``invalid_username``, ``name_taken``.
+    account waiting for an admin. Raises InvalidUsername or NameTaken.
     """
     mode = settings.webui.registration
     invited = bool(invite_code) and await use_invitation(session, invite_code)
     if mode == "invitation" and not invited:
-        raise AccountError("invitation_needed")
-    try:
-        account = await create_account(session, settings, username, password)
-    except InvalidUsername:
-        raise AccountError("invalid_username") from None
-    except NameTaken:
-        raise AccountError("name_taken") from None
+        raise NotAllowed(ErrorCode.INVITATION_NEEDED, "username")
+    account = await create_account(session, settings, username, password)
     account.is_approved = invited or mode == "open"
     account.signup_reason = reason.strip()[:MAX_SIGNUP_REASON] or None
     account.email = email.strip() or None
@@ -259,94 +251,6 @@ async def accounts_with_email(session: AsyncSession, email: str) -> Sequence[Acc
 
 
 # ---------------------------------------------------------------------------------------------
-# Profile
-
-
-@dataclass(frozen=True, slots=True)
-class ImageChange:
-    """What the form says about one image: a new file, a new description, or removal."""
-
-    data: bytes | None = None
-    alt: str = ""
-    remove: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileChange:
-    name: str
-    bio: str
-    manually_approves_followers: bool
-    avatar: ImageChange = ImageChange()
-    header: ImageChange = ImageChange()
-
-
-async def update_profile(
-    session: AsyncSession, settings: Settings, actor: Actor, change: ProfileChange
-) -> Activity:
-    """Apply the change and queue an ``Update`` of the actor to its followers.
-
-    Raises ProfileImageError (a MediaError code, for the avatar or the header).
-    """
-    actor.name = change.name.strip()[:MAX_DISPLAY_NAME] or actor.username
-    actor.summary_source = change.bio
-    actor.summary = render_markdown(change.bio) if change.bio.strip() else ""
-    actor.manually_approves_followers = change.manually_approves_followers
-    await _apply_image(session, settings, actor, "avatar", change.avatar)
-    await _apply_image(session, settings, actor, "header", change.header)
-    actor.updated_at = utcnow()
-    await session.flush()
-    return await enqueue_actor_update(session, settings, actor)
-
-
-async def _apply_image(
-    session: AsyncSession, settings: Settings, actor: Actor, slot: ImageSlot, image: ImageChange
-) -> None:
-    url_field, alt_field = (
-        ("icon_url", "icon_alt") if slot == "avatar" else ("header_url", "header_alt")
-    )
-    previous: str | None = getattr(actor, url_field)
-    if image.remove:
-        setattr(actor, url_field, None)
-        setattr(actor, alt_field, None)
-        await _forget_image(session, settings, actor, previous)
-        return
-    if image.data:
-        try:
-            media = await store_image(session, actor, image.data, image.alt)
-        except MediaError as error:
-            raise ProfileImageError(slot, error.code) from None
-        setattr(actor, url_field, settings.base_url + media_path(media))
-        setattr(actor, alt_field, media.alt_text)
-        await _forget_image(session, settings, actor, previous)
-    elif getattr(actor, url_field):
-        alt = image.alt.strip()
-        if not alt:
-            raise ProfileImageError(slot, "missing_alt")
-        setattr(actor, alt_field, alt[:1000])
-
-
-async def _forget_image(
-    session: AsyncSession, settings: Settings, actor: Actor, url: str | None
-) -> None:
-    """Delete a replaced or removed profile image of ours (not one a post still shows)."""
-    prefix = f"{settings.base_url}/media/"
-    if not url or not url.startswith(prefix):
-        return
-    key = url[len(prefix) :].rpartition(".")[0]
-    await session.execute(
-        delete(Media).where(Media.key == key, Media.owner_id == actor.id, Media.post_id.is_(None))
-    )
-
-
-async def enqueue_actor_update(session: AsyncSession, settings: Settings, actor: Actor) -> Activity:
-    uris = Uris(settings.base_url)
-    document = build_actor(actor, settings)
-    followers = actor.followers_uri or f"{actor.uri}/followers"
-    activity = build_activity(uris, "Update", actor, document, [PUBLIC], [followers])
-    return await enqueue_activity(session, actor, activity)
-
-
-# ---------------------------------------------------------------------------------------------
 # Leaving
 
 
@@ -384,111 +288,3 @@ async def delete_account(session: AsyncSession, settings: Settings, account: Acc
     document = build_activity(uris, "Delete", actor, actor.uri, [PUBLIC], [followers])
     await session.flush()
     return await enqueue_activity(session, actor, document, inboxes=known_inboxes)
-
-
-# ---------------------------------------------------------------------------------------------
-# Administration
-
-
-async def pending_accounts(session: AsyncSession) -> Sequence[tuple[Account, Actor]]:
-    rows = await session.execute(
-        select(Account, Actor)
-        .join(Actor, Actor.id == Account.actor_id)
-        .where(Account.is_approved.is_(False), Actor.is_gone.is_(False))
-        .order_by(Account.created_at)
-    )
-    return [(account, actor) for account, actor in rows]
-
-
-async def approve_account(session: AsyncSession, account_id: int) -> Account | None:
-    account = await session.get(Account, account_id)
-    if account is None or account.is_approved:
-        return None
-    account.is_approved = True
-    await session.flush()
-    return account
-
-
-async def refuse_account(session: AsyncSession, account_id: int) -> str | None:
-    """Delete a sign-up request that was never approved (nothing of it has federated)."""
-    account = await session.get(Account, account_id)
-    if account is None or account.is_approved:
-        return None
-    username = account.username
-    actor_id = account.actor_id
-    await session.delete(account)
-    await session.flush()
-    await session.execute(delete(Actor).where(Actor.id == actor_id))
-    return username
-
-
-async def search_accounts(
-    session: AsyncSession, query: str = "", limit: int = 50
-) -> Sequence[tuple[Account, Actor]]:
-    statement = (
-        select(Account, Actor)
-        .join(Actor, Actor.id == Account.actor_id)
-        .where(Account.is_approved.is_(True))
-        .order_by(Account.username)
-        .limit(limit)
-    )
-    text = query.strip().lstrip("@").lower()[:100]
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(
-                Account.username.like(pattern, escape="\\"),
-                func.lower(Actor.name).like(pattern, escape="\\"),
-            )
-        )
-    return [(account, actor) for account, actor in await session.execute(statement)]
-
-
-async def _active_admin_ids(session: AsyncSession) -> set[int]:
-    """Locked on PostgreSQL, so two admins demoting each other cannot both pass the guard."""
-    rows = await session.scalars(
-        select(Account.id)
-        .where(
-            Account.is_admin.is_(True),
-            Account.is_suspended.is_(False),
-            Account.is_approved.is_(True),
-        )
-        .with_for_update()
-    )
-    return set(rows.all())
-
-
-async def is_last_admin(session: AsyncSession, account_id: int) -> bool:
-    return await _active_admin_ids(session) == {account_id}
-
-
-async def set_suspended(session: AsyncSession, account_id: int, suspended: bool) -> Account:
-    """Raises AccountError: ``unknown_account``, ``last_admin`` (nobody would be left to admin)."""
-    account = await session.get(Account, account_id)
-    if account is None:
-        raise AccountError("unknown_account")
-    if suspended and await is_last_admin(session, account.id):
-        raise AccountError("last_admin")
-    actor = await session.get(Actor, account.actor_id)
-    if not suspended and actor is not None and actor.is_gone:
-        raise AccountError("account_gone")
-    account.is_suspended = suspended
-    if suspended:
-        await end_sessions(session, account.id)
-    await session.flush()
-    return account
-
-
-async def set_roles(
-    session: AsyncSession, account_id: int, *, is_admin: bool, is_moderator: bool
-) -> Account:
-    """Raises AccountError: ``unknown_account``, ``last_admin``."""
-    account = await session.get(Account, account_id)
-    if account is None:
-        raise AccountError("unknown_account")
-    if not is_admin and await is_last_admin(session, account.id):
-        raise AccountError("last_admin")
-    account.is_admin = is_admin
-    account.is_moderator = is_moderator
-    await session.flush()
-    return account

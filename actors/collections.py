@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.errors import ErrorCode, Invalid
 from federation.vocab import AS_NAMESPACE
 from storage.models import Actor, Event, EventOccurrence, Follow, Membership
 from storage.models.actors import MEMBERSHIP_ACCEPTED
@@ -25,8 +26,11 @@ PAGE_SIZE = 20
 MODERATOR_ROLES = ("admin", "facilitator")
 
 
-class InvalidPage(ValueError):
+class InvalidPage(Invalid):
     """The `page` query parameter is not a whole number from 1."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(ErrorCode.INVALID_PAGE, "page", page=raw)
 
 
 def parse_page(raw: str | None) -> int | None:

@@ -1,28 +1,25 @@
-"""What can go wrong when creating or changing actors; each message is one line for a person."""
+"""What can go wrong when creating or changing actors, as kinds of :mod:`config.errors`."""
+
+from __future__ import annotations
+
+from config.errors import Conflict, ErrorCode, Invalid, NotFound
 
 
-class ActorError(Exception):
-    """Base of the actor errors; ``str()`` is the message to show."""
-
-
-class InvalidUsername(ActorError):
+class InvalidUsername(Invalid):
     def __init__(self, username: str) -> None:
-        super().__init__(
-            f"{username!r} is not a valid name: use 1 to 30 lowercase letters, digits, "
-            "'_', '-' or '.', starting and ending with a letter, digit or '_'"
-        )
+        super().__init__(ErrorCode.INVALID_USERNAME, "username", name=username)
 
 
-class NameTaken(ActorError):
+class NameTaken(Conflict):
     def __init__(self, username: str) -> None:
-        super().__init__(f"the name {username!r} is already taken on this instance")
+        super().__init__(ErrorCode.NAME_TAKEN, "username", name=username)
 
 
-class UnknownAccount(ActorError):
+class UnknownAccount(NotFound):
     def __init__(self, username: str) -> None:
-        super().__init__(f"no account named {username!r} on this instance")
+        super().__init__(ErrorCode.UNKNOWN_ACCOUNT, "username", name=username)
 
 
-class InvalidGroupKind(ActorError):
+class InvalidGroupKind(Invalid):
     def __init__(self, kind: str) -> None:
-        super().__init__(f"a collective is a project, a space or an assembly, not {kind!r}")
+        super().__init__(ErrorCode.INVALID_GROUP_KIND, "kind", kind=kind)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config import errors as config_errors
+from config.errors import Conflict, ErrorCode, Invalid, NotFound
 from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
@@ -33,36 +35,35 @@ MODERATOR_ROLES = (ADMIN, FACILITATOR)
 INVITATION_MAX_USES = 25
 
 
-class MembershipError(Exception):
-    """A membership action that cannot happen; ``code`` names the reason for the page."""
-
-    code = "membership"
-
-
-class NotAllowed(MembershipError):
+class NotAllowed(config_errors.NotAllowed):
     """The acting person's role does not allow this action."""
 
-    code = "not_allowed"
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.NOT_ALLOWED)
 
 
-class LastAdmin(MembershipError):
+class LastAdmin(Conflict):
     """A collective keeps at least one admin."""
 
-    code = "last_admin"
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.LAST_ADMIN)
 
 
-class InvitationRequired(MembershipError):
+class InvitationRequired(config_errors.NotAllowed):
     """The collective admits by invitation and no valid code was given."""
 
-    code = "invitation_required"
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.INVITATION_REQUIRED, "invitation")
 
 
-class NotAMember(MembershipError):
-    code = "not_a_member"
+class NotAMember(NotFound):
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.NOT_A_MEMBER)
 
 
-class InvalidRole(MembershipError):
-    code = "invalid_role"
+class InvalidRole(Invalid):
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.INVALID_ROLE, "role")
 
 
 @dataclass(frozen=True, slots=True)

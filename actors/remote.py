@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.errors import ErrorCode, NotFound
 from config.uris import INSTANCE_USERNAME
 from federation.client import FederationClient, Signer
 from federation.errors import FederationError, FetchError, InvalidActivity
@@ -44,11 +45,11 @@ class KnownKey:
     is_gone: bool
 
 
-class HandleNotResolved(Exception):
+class HandleNotResolved(NotFound):
     """A ``user@host`` handle that gives no actor: why, in one word the callers explain."""
 
     def __init__(self, reason: Literal["blocked", "unreachable", "not_found"]) -> None:
-        super().__init__(reason)
+        super().__init__(ErrorCode(reason), "handle")
         self.reason = reason
 
 

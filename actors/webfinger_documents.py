@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.errors import ErrorCode, Invalid
 from config.settings import Settings
 from federation.errors import WebFingerError
 from federation.vocab import same_origin
@@ -21,8 +22,16 @@ _URI_TEXT = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2
 """The characters RFC 3986 allows in a URI, each ``%`` opening a two-digit escape."""
 
 
-class MalformedResource(ValueError):
-    """The `resource` parameter is missing or is neither an account nor a URI (400)."""
+class MalformedResource(Invalid):
+    """The `resource` parameter is missing or is neither an account nor a URI (400); ``str()``
+    is the reason the answer gives."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(ErrorCode.MALFORMED_RESOURCE, "resource", reason=reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 def resource_parameter(values: list[str]) -> str:

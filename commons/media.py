@@ -21,6 +21,7 @@ from typing import TypeVar
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config.errors import ErrorCode, Invalid
 from storage.models import Actor, Media
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -32,12 +33,8 @@ FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
 
-class MediaError(ValueError):
-    """An upload we refuse; ``code`` names the reason for the page to translate."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class MediaError(Invalid):
+    """An upload we refuse; ``field`` is the form's slot when the caller knows it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +70,7 @@ IMAGE_WORKERS = ImageWorkers(2)
 async def clean_image_off_loop(raw: bytes) -> CleanImage:
     """:func:`clean_image` on the image workers; the event loop goes on serving meanwhile."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise MediaError("too_large")
+        raise MediaError(ErrorCode.TOO_LARGE)
     return await IMAGE_WORKERS.run(clean_image, raw)
 
 
@@ -84,14 +81,14 @@ def clean_image(raw: bytes) -> CleanImage:
     pixel count comes from the header, before anything is decoded.
     """
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise MediaError("too_large")
+        raise MediaError(ErrorCode.TOO_LARGE)
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             image_format = probe.format or ""
             if image_format not in FORMATS:
-                raise MediaError("unsupported_type")
+                raise MediaError(ErrorCode.UNSUPPORTED_TYPE)
             if probe.width * probe.height > MAX_PIXELS:
-                raise MediaError("too_many_pixels")
+                raise MediaError(ErrorCode.TOO_MANY_PIXELS)
             if image_format == "JPEG":
                 probe.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale when it can
             probe.load()
@@ -106,7 +103,7 @@ def clean_image(raw: bytes) -> CleanImage:
                 image.save(output, image_format)
             width, height = image.size
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-        raise MediaError("not_an_image") from None
+        raise MediaError(ErrorCode.NOT_AN_IMAGE) from None
     return CleanImage(output.getvalue(), FORMATS[image_format], width, height)
 
 
@@ -122,9 +119,9 @@ async def store_image(
     (``missing_alt`` otherwise)."""
     alt = alt_text.strip()
     if require_alt and not alt:
-        raise MediaError("missing_alt")
+        raise MediaError(ErrorCode.MISSING_ALT)
     if len(alt) > MAX_ALT_TEXT:
-        raise MediaError("alt_too_long")
+        raise MediaError(ErrorCode.ALT_TOO_LONG)
     image = raw if isinstance(raw, CleanImage) else await clean_image_off_loop(raw)
     media = Media(
         key=secrets.token_urlsafe(16),

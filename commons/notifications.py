@@ -29,9 +29,11 @@ PAGE_SIZE = 30
 
 
 RUNNING_ROLES = ("admin", "facilitator")
-# What is done to a collective's own posts reaches the people who run it; mentions of it and
-# replies to it reach them as collective_mention and collective_reply (commons.posts.notices).
-RELAYED_TO_RUNNERS = frozenset({"like", "boost"})
+# Who is told, by kind, of what reaches a collective (an actor nobody logs in as): the people
+# who run it (its accepted facilitators and admins) for these kinds, nobody for the others.
+# Likes and boosts of its posts come as they are; mentions of it and replies to it come from
+# commons.posts.notices, which keeps public posts only, as collective_mention/collective_reply.
+RELAYED_TO_RUNNERS = frozenset({"like", "boost", "collective_mention", "collective_reply"})
 
 
 async def running_members(session: AsyncSession, group_id: int) -> Sequence[int]:

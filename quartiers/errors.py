@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError
 
-from actors.errors import ActorError
+from config.errors import DomainError
 from config.settings import ConfigError
+from webui.error_messages import english
 
 
 class CommandError(Exception):
@@ -23,6 +24,12 @@ def redact_url(url: str) -> str:
         return "(unparsable URL)"
 
 
+def refusal_line(error: DomainError) -> str:
+    """One line for a refused action: the value it concerns, then the catalog's sentence."""
+    given = [f"{name} {value!r}" for name, value in error.details.items()]
+    return f"{', '.join(given)}: {english(error)}" if given else english(error)
+
+
 @asynccontextmanager
 async def explained(database_url: str | None = None) -> AsyncIterator[None]:
     """Re-raise the failures a person can fix as :class:`CommandError`."""
@@ -30,8 +37,8 @@ async def explained(database_url: str | None = None) -> AsyncIterator[None]:
         yield
     except ConfigError as error:
         raise CommandError(f"configuration: {error}") from None
-    except ActorError as error:
-        raise CommandError(str(error)) from None
+    except DomainError as error:
+        raise CommandError(refusal_line(error)) from None
     except (DBAPIError, InterfaceError, OSError) as error:
         where = f" at {redact_url(database_url)}" if database_url else ""
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]

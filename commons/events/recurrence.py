@@ -13,16 +13,17 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from config.errors import ErrorCode, Invalid
+
 MAX_OCCURRENCES = 500
 ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
-class RecurrenceError(ValueError):
-    """A rule we cannot use; ``code`` names the reason for the page to translate."""
+class RecurrenceError(Invalid):
+    """A rule we cannot use; it concerns the form's ``rrule`` field."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    def __init__(self, code: ErrorCode) -> None:
+        super().__init__(code, "rrule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,9 @@ def parse_rule(rule: str, local_start: datetime) -> rrule:
     try:
         parsed = rrulestr(f"RRULE:{rule}", dtstart=local_start.replace(tzinfo=None))
     except (ValueError, TypeError, KeyError, IndexError):
-        raise RecurrenceError("invalid_rule") from None
+        raise RecurrenceError(ErrorCode.INVALID_RULE) from None
     if not isinstance(parsed, rrule):
-        raise RecurrenceError("invalid_rule")
+        raise RecurrenceError(ErrorCode.INVALID_RULE)
     return parsed
 
 
@@ -52,12 +53,12 @@ def validate_rule(text: str, start: datetime, timezone: str) -> str:
     ``no_occurrence`` (it never happens) or ``too_frequent`` (more often than daily)."""
     rule = normalise_rule(text)
     if not rule:
-        raise RecurrenceError("invalid_rule")
+        raise RecurrenceError(ErrorCode.INVALID_RULE)
     parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
-        raise RecurrenceError("unsupported_frequency")
+        raise RecurrenceError(ErrorCode.UNSUPPORTED_FREQUENCY)
     if "INTERVAL" in parts and (not parts["INTERVAL"].isdigit() or int(parts["INTERVAL"]) < 1):
-        raise RecurrenceError("invalid_rule")
+        raise RecurrenceError(ErrorCode.INVALID_RULE)
     local_start = start.astimezone(ZoneInfo(timezone))
     parsed = parse_rule(rule, local_start)
     first_two = []
@@ -66,9 +67,9 @@ def validate_rule(text: str, start: datetime, timezone: str) -> str:
         if len(first_two) == 2:
             break
     if not first_two:
-        raise RecurrenceError("no_occurrence")
+        raise RecurrenceError(ErrorCode.NO_OCCURRENCE)
     if len(first_two) == 2 and first_two[1] - first_two[0] < timedelta(hours=23):
-        raise RecurrenceError("too_frequent")
+        raise RecurrenceError(ErrorCode.TOO_FREQUENT)
     return rule
 
 

@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.date_rsvps import dates_with_waiters, has_room, remote_occurrence_uri
 from commons.events.notices import notify_new_rsvp, notify_organisers
+from commons.events.organisers import require_organiser
 from commons.events.rsvp_wire import answer_remote, refresh_counts
-from commons.events.services import EventError, require_organiser
+from config.errors import Conflict, ErrorCode
 from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
@@ -38,6 +39,11 @@ from storage.models.events import (
 )
 
 ACTIVE_STATES = (RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST)
+
+
+class JoinRefused(Conflict, ValueError):
+    """A Join the event's state refuses: cancelled, registration elsewhere, a date over or not
+    one of its own. Also a ValueError, which the inbox's Join handler catches to drop the Join."""
 
 
 def _of(occurrence: datetime | None) -> ColumnElement[bool]:
@@ -102,21 +108,21 @@ async def join_event(
     """Take part (in one date of a series when ``occurrence`` is its start): accepted, pending
     approval, or waiting; a remote event is asked by ``Join``.
 
-    Raises EventError ``cancelled``, ``external_registration``, ``date_over`` or
+    Raises :class:`JoinRefused` ``cancelled``, ``external_registration``, ``date_over`` or
     ``no_such_date`` (a date of an event that is no series, or whose remote server does not
     name its dates).
     """
     if event.deleted_at is not None or event.status == CANCELLED:
-        raise EventError("cancelled")
+        raise JoinRefused(ErrorCode.CANCELLED)
     if event.join_mode == JOIN_EXTERNAL:
-        raise EventError("external_registration")
+        raise JoinRefused(ErrorCode.EXTERNAL_REGISTRATION)
     if occurrence is not None:
         if not event.rrule or (
             not event.is_local and remote_occurrence_uri(event, occurrence) is None
         ):
-            raise EventError("no_such_date")
+            raise JoinRefused(ErrorCode.NO_SUCH_DATE)
         if occurrence < utcnow():
-            raise EventError("date_over")
+            raise JoinRefused(ErrorCode.DATE_OVER)
         whole = await find_rsvp(session, event, person)
         if whole is not None and whole.state == RSVP_ACCEPTED:  # already comes on every date
             if event.is_local and join_uri:
@@ -164,7 +170,7 @@ def _object_of(event: Event, occurrence: datetime | None) -> str:
         return event.uri
     found = remote_occurrence_uri(event, occurrence)
     if found is None:
-        raise EventError("no_such_date")
+        raise JoinRefused(ErrorCode.NO_SUCH_DATE)
     return found
 
 
@@ -234,12 +240,12 @@ async def answer_participation(
 ) -> Rsvp:
     """The organiser accepts or refuses a request (or someone waiting), for a date or all.
 
-    Raises NotOrganiser, or EventError ``not_pending`` or ``full``.
+    Raises NotOrganiser, or Conflict ``not_pending`` or ``full``.
     """
     await require_organiser(session, author, event)
     rsvp = await session.get(Rsvp, rsvp_id)
     if rsvp is None or rsvp.event_id != event.id or rsvp.state not in (RSVP_PENDING, RSVP_WAITLIST):
-        raise EventError("not_pending")
+        raise Conflict(ErrorCode.NOT_PENDING)
     person = await session.get(Actor, rsvp.actor_id)
     assert person is not None
     if not accept:
@@ -247,7 +253,7 @@ async def answer_participation(
         await answer_remote(session, uris, event, rsvp, person, "Reject")
         return rsvp
     if not await has_room(session, event, rsvp.occurrence):
-        raise EventError("full")
+        raise Conflict(ErrorCode.FULL)
     rsvp.state = RSVP_ACCEPTED
     await answer_remote(session, uris, event, rsvp, person, "Accept")
     await refresh_counts(session, uris, event, rsvp.occurrence)

@@ -4,278 +4,52 @@ An event is organised by a resident (for themself) or by a collective (by its ad
 facilitators). Every change goes to the organiser's followers and to remote participants as
 ``Create``/``Update``/``Delete`` of the Event. Some changes are also told in a short public
 Note that links the event and mentions nobody (see :func:`needs_notice` for which, and why).
+
+What a person types is checked in :mod:`commons.events.fields`, who may organise is decided in
+:mod:`commons.events.organisers`; their names are importable from here as well.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.groups import MODERATOR_ROLES
 from commons.events.date_rsvps import busiest_count, follow_dates
 from commons.events.date_wire import with_date_ids
 from commons.events.dates import refresh_occurrences
-from commons.events.recurrence import Occurrence, next_occurrences, validate_rule
-from commons.events.wire import (
-    CATEGORIES,
-    DEFAULT_TIMEZONE,
-    build_event,
-    build_event_tombstone,
-    exdates_of,
-)
+from commons.events.fields import MAX_CAPACITY as MAX_CAPACITY
+from commons.events.fields import MAX_TITLE as MAX_TITLE
+from commons.events.fields import EventFields as EventFields
+from commons.events.fields import apply_fields, check_fields
+from commons.events.fields import fields_of as fields_of
+from commons.events.organisers import NotOrganiser as NotOrganiser
+from commons.events.organisers import may_organise as may_organise
+from commons.events.organisers import organisers_for as organisers_for
+from commons.events.organisers import require_organiser as require_organiser
+from commons.events.recurrence import Occurrence, next_occurrences
+from commons.events.wire import build_event, build_event_tombstone, exdates_of
 from commons.events.words import french_when, place_line
-from commons.markdown import render_markdown, sanitize_html
 from commons.media import media_path
 from commons.posts.services import publish_note
+from config.errors import ErrorCode, Gone
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from outbox.recipients import actor_inboxes
-from storage.models import Actor, Event, Media, Membership, Post, Rsvp, utcnow
-from storage.models.actors import MEMBERSHIP_ACCEPTED
-from storage.models.events import (
-    CANCELLED,
-    CONFIRMED,
-    JOIN_EXTERNAL,
-    JOIN_MODES,
-    RSVP_ACCEPTED,
-    RSVP_PENDING,
-    RSVP_WAITLIST,
-)
-
-MAX_TITLE = 200
-MAX_DESCRIPTION = 20_000
-MAX_CAPACITY = 100_000
-PLACE_LIMITS = {"place_name": 255, "street_address": 255, "postal_code": 32, "locality": 255}
-
-
-class EventError(ValueError):
-    """An event that cannot be written as asked; ``code`` names the reason for the page.
-
-    Codes: ``missing_title``, ``title_too_long``, ``description_too_long``, ``end_before_start``,
-    ``invalid_timezone``, ``missing_place`` (neither a place nor a link), ``bad_coordinates``,
-    ``bad_link``, ``invalid_category``, ``invalid_join_mode``, ``missing_registration_link``,
-    ``bad_capacity``, ``capacity_below_participants``, ``cancelled``. Rules raise
-    :class:`commons.events.recurrence.RecurrenceError`, a ValueError with its own codes.
-    """
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class NotOrganiser(EventError):
-    """The person may not act for this organiser (not a facilitator or admin of the collective)."""
-
-    def __init__(self) -> None:
-        super().__init__("not_allowed")
-
-
-@dataclass
-class EventFields:
-    """What a person types to describe an event (times are aware datetimes)."""
-
-    title: str
-    start: datetime
-    end: datetime | None = None
-    description: str = ""
-    timezone: str = DEFAULT_TIMEZONE
-    place_name: str | None = None
-    street_address: str | None = None
-    postal_code: str | None = None
-    locality: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    online_url: str | None = None
-    category: str | None = None
-    capacity: int | None = None
-    join_mode: str = "free"
-    external_registration_url: str | None = None
-    comments_enabled: bool = True
-    rrule: str | None = None
-    exdates: Sequence[date] = field(default_factory=tuple)
-    description_html: str | None = None
-    """Sanitized HTML a client sent (C2S); ``description`` is then its plain text."""
+from storage.models import Actor, Event, Media, Post, Rsvp, utcnow
+from storage.models.events import CANCELLED, CONFIRMED, RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
 
 
 def new_event_uri(uris: Uris) -> str:
     return f"{uris.base}/events/{uuid.uuid4()}"
-
-
-# Who may organise
-
-
-async def may_organise(session: AsyncSession, person: Actor, organiser: Actor) -> bool:
-    """A resident organises for themself; a collective through its admins and facilitators."""
-    if person.id == organiser.id:
-        return True
-    if not organiser.is_local or not organiser.is_group:
-        return False
-    role = await session.scalar(
-        select(Membership.role).where(
-            Membership.group_id == organiser.id,
-            Membership.member_id == person.id,
-            Membership.state == MEMBERSHIP_ACCEPTED,
-        )
-    )
-    return role in MODERATOR_ROLES
-
-
-async def organisers_for(session: AsyncSession, person: Actor) -> list[Actor]:
-    """Whom a resident may organise for: themself, then the collectives they facilitate."""
-    collectives = await session.scalars(
-        select(Actor)
-        .join(Membership, Membership.group_id == Actor.id)
-        .where(
-            Membership.member_id == person.id,
-            Membership.state == MEMBERSHIP_ACCEPTED,
-            Membership.role.in_(MODERATOR_ROLES),
-            Actor.is_local.is_(True),
-            Actor.is_gone.is_(False),
-        )
-        .order_by(Actor.name)
-    )
-    return [person, *collectives]
-
-
-async def require_organiser(session: AsyncSession, person: Actor, event: Event) -> Actor:
-    organiser = await session.get(Actor, event.actor_id)
-    if (
-        organiser is None
-        or not event.is_local
-        or not await may_organise(session, person, organiser)
-    ):
-        raise NotOrganiser()
-    return organiser
-
-
-# Checking what was typed
-
-
-def _clean(value: str | None, limit: int) -> str | None:
-    text = (value or "").strip()
-    return text[:limit] if text else None
-
-
-def check_fields(fields: EventFields, *, participants: int = 0) -> EventFields:
-    """The fields, trimmed and checked; EventError or RecurrenceError (both ValueErrors)."""
-    title = fields.title.strip()
-    if not title:
-        raise EventError("missing_title")
-    if len(title) > MAX_TITLE:
-        raise EventError("title_too_long")
-    if len(fields.description) > MAX_DESCRIPTION:
-        raise EventError("description_too_long")
-    try:
-        ZoneInfo(fields.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise EventError("invalid_timezone") from None
-    if fields.start.tzinfo is None or (fields.end is not None and fields.end.tzinfo is None):
-        raise EventError("invalid_timezone")
-    if fields.end is not None and fields.end <= fields.start:
-        raise EventError("end_before_start")
-    places = {name: _clean(getattr(fields, name), limit) for name, limit in PLACE_LIMITS.items()}
-    online_url = _clean(fields.online_url, 2048)
-    if online_url is not None and not online_url.startswith(("https://", "http://")):
-        raise EventError("bad_link")
-    if not (places["place_name"] or places["street_address"] or online_url):
-        raise EventError("missing_place")
-    latitude, longitude = fields.latitude, fields.longitude
-    if (latitude is None) != (longitude is None):
-        raise EventError("bad_coordinates")
-    if latitude is not None and longitude is not None and not (
-        math.isfinite(latitude) and math.isfinite(longitude)
-        and -90 <= latitude <= 90 and -180 <= longitude <= 180
-    ):  # fmt: skip
-        raise EventError("bad_coordinates")
-    if fields.category is not None and fields.category not in CATEGORIES:
-        raise EventError("invalid_category")
-    if fields.join_mode not in JOIN_MODES:
-        raise EventError("invalid_join_mode")
-    registration = _clean(fields.external_registration_url, 2048)
-    if fields.join_mode == JOIN_EXTERNAL and (
-        registration is None or not registration.startswith(("https://", "http://"))
-    ):
-        raise EventError("missing_registration_link")
-    if fields.capacity is not None:
-        if fields.capacity < 1 or fields.capacity > MAX_CAPACITY:
-            raise EventError("bad_capacity")
-        if fields.capacity < participants:
-            raise EventError("capacity_below_participants")
-    rule = validate_rule(fields.rrule, fields.start, fields.timezone) if fields.rrule else None
-    return replace(
-        fields,
-        title=title,
-        online_url=online_url,
-        external_registration_url=registration if fields.join_mode == JOIN_EXTERNAL else None,
-        rrule=rule,
-        exdates=tuple(sorted(set(fields.exdates))) if rule else (),
-        place_name=places["place_name"],
-        street_address=places["street_address"],
-        postal_code=places["postal_code"],
-        locality=places["locality"],
-    )
-
-
-def _apply(event: Event, fields: EventFields) -> None:
-    event.title = fields.title
-    event.description_source = fields.description
-    if fields.description_html is not None:
-        event.description_html = sanitize_html(fields.description_html)
-    else:
-        event.description_html = render_markdown(fields.description) if fields.description else ""
-    event.start_time = fields.start
-    event.end_time = fields.end
-    event.timezone = fields.timezone
-    event.place_name = fields.place_name
-    event.street_address = fields.street_address
-    event.postal_code = fields.postal_code
-    event.locality = fields.locality
-    event.country = "CH" if (fields.place_name or fields.street_address) else None
-    event.latitude = fields.latitude
-    event.longitude = fields.longitude
-    event.online_url = fields.online_url
-    event.category = fields.category
-    event.capacity = fields.capacity
-    event.join_mode = fields.join_mode
-    event.external_registration_url = fields.external_registration_url
-    event.comments_enabled = fields.comments_enabled
-    event.rrule = fields.rrule
-    event.exdates = {"dates": [d.isoformat() for d in fields.exdates]} if fields.exdates else None
-
-
-def fields_of(event: Event) -> EventFields:
-    """The fields of an existing event, for an edit form or a postponement."""
-    return EventFields(
-        title=event.title,
-        start=event.start_time,
-        end=event.end_time,
-        description=event.description_source or "",
-        timezone=event.timezone,
-        place_name=event.place_name,
-        street_address=event.street_address,
-        postal_code=event.postal_code,
-        locality=event.locality,
-        latitude=event.latitude,
-        longitude=event.longitude,
-        online_url=event.online_url,
-        category=event.category,
-        capacity=event.capacity,
-        join_mode=event.join_mode,
-        external_registration_url=event.external_registration_url,
-        comments_enabled=event.comments_enabled,
-        rrule=event.rrule,
-        exdates=tuple(exdates_of(event)),
-    )
 
 
 # Reading
@@ -441,7 +215,7 @@ async def create_event(
         participant_count=0,
         published=utcnow(),
     )
-    _apply(event, checked)
+    apply_fields(event, checked)
     _apply_image(event, image, uris)
     session.add(event)
     await refresh_occurrences(session, event)
@@ -469,10 +243,10 @@ async def edit_event(
     :func:`needs_notice`)."""
     organiser = await require_organiser(session, author, event)
     if event.status == CANCELLED or event.deleted_at is not None:
-        raise EventError("cancelled")
+        raise Gone(ErrorCode.CANCELLED)
     checked = check_fields(fields, participants=await busiest_count(session, event))
     before = moment_of(event)
-    _apply(event, checked)
+    apply_fields(event, checked)
     if remove_image:
         event.image_url = event.image_alt = None
     _apply_image(event, image, uris)

@@ -1,10 +1,10 @@
 """What a collective's facilitators and admins hear of: people speaking to or about it.
 
 A collective is an actor nobody logs in as, so what would notify it goes to the people who run
-it (its accepted facilitators and admins, local residents): a **public** post that mentions it,
-and a public reply to one of its posts, to one of its events or to one date of them. Posts
-that are not public stay unannounced: their readers are chosen by their author, and a
-facilitator may not be one of them.
+it (``commons.notifications.RELAYED_TO_RUNNERS`` names the kinds): a **public** post that
+mentions it, and a public reply to one of its posts, to one of its events or to one date of
+them. Posts that are not public stay unannounced: their readers are chosen by their author,
+and a facilitator may not be one of them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.date_rsvps import split_occurrence_uri
-from commons.notifications import notify, running_members
+from commons.notifications import notify
 from storage.models import Actor, Event, Post, PostMention
 from storage.models.actors import GROUP
 from storage.models.posts import PUBLIC
@@ -69,5 +69,4 @@ async def notify_collectives(session: AsyncSession, post: Post) -> None:
         if group_id in told or group_id == post.actor_id:
             continue
         told.add(group_id)
-        for member_id in await running_members(session, group_id):
-            await notify(session, member_id, kind, post.actor_id, post.id, group_id)
+        await notify(session, group_id, kind, post.actor_id, post.id, group_id)

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.notifications import notify
+from config.errors import ErrorCode, NotAllowed
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
@@ -16,8 +17,11 @@ from storage.models.posts import LIKE as LIKE
 from storage.models.posts import PUBLIC as PUBLIC_VISIBILITY
 
 
-class NotBoostable(ValueError):
+class NotBoostable(NotAllowed):
     """Only a public post may be boosted: a boost would show it to everyone."""
+
+    def __init__(self, post_uri: str) -> None:
+        super().__init__(ErrorCode.NOT_BOOSTABLE, uri=post_uri)
 
 
 async def react(session: AsyncSession, uris: Uris, actor: Actor, post: Post, kind: str) -> Reaction:

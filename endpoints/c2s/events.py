@@ -14,9 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.events.recurrence import RecurrenceError
 from commons.events.services import (
-    EventError,
     EventFields,
     create_event,
     edit_event,
@@ -25,6 +23,7 @@ from commons.events.services import (
 )
 from commons.events.wire import EventShapeError, RemoteEventFields, parse_remote_event
 from commons.markdown import html_to_text
+from config.errors import DomainError
 from endpoints.c2s.errors import ClientError
 from endpoints.c2s.objects import read_text
 from endpoints.c2s.posts import newest_activity_uri
@@ -92,13 +91,6 @@ def fields_from(document: dict[str, Any], *, keep_description: str | None = None
     return fields
 
 
-def _refusal(error: ValueError) -> ClientError:
-    code = getattr(error, "code", str(error))
-    if code == "not_allowed":
-        return ClientError(403, "only the organiser, or a facilitator of the collective, may")
-    return ClientError(400, f"the event was refused: {code}")
-
-
 async def create_event_from(
     instance: Instance, person: Actor, acting: Actor, obj: dict[str, Any]
 ) -> str:
@@ -106,8 +98,8 @@ async def create_event_from(
     async with instance.database.transaction() as session:
         try:
             event = await create_event(session, instance.uris, person, acting, fields)
-        except (EventError, RecurrenceError) as error:
-            raise _refusal(error) from None
+        except DomainError as error:
+            raise ClientError.refusing(error) from None
         return await newest_activity_uri(session, acting, "Create", event.uri)
 
 
@@ -130,8 +122,8 @@ async def update_event(
 ) -> str:
     try:
         organiser = await require_organiser(session, person, event)
-    except EventError as error:
-        raise _refusal(error) from None
+    except DomainError as error:
+        raise ClientError.refusing(error) from None
     current = event_document(event, organiser, with_context=False)
     current.pop("summary", None)
     describes = any(key in obj for key in ("content", "contentMap", "source"))
@@ -144,6 +136,6 @@ async def update_event(
         fields.description_html = event.description_html
     try:
         await edit_event(session, instance.uris, person, event, fields)
-    except (EventError, RecurrenceError) as error:
-        raise _refusal(error) from None
+    except DomainError as error:
+        raise ClientError.refusing(error) from None
     return await newest_activity_uri(session, organiser, "Update", event.uri)

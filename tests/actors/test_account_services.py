@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from actors import accounts, passwords
-from actors.accounts import AccountError
 from actors.invitations import create_invitation, find_usable_invitation, use_invitation
 from actors.login_limits import Limit, WindowLimiter, minutes_to_wait
 from actors.mail import build_message, send_message
 from actors.services import create_account
+from config.errors import Conflict, DomainError, NotAllowed
 from config.settings import MailSettings, Settings
 from storage.database import Database
 from storage.models import Account, PasswordReset, utcnow
@@ -157,7 +157,7 @@ async def test_sign_up_in_invitation_mode_needs_a_valid_code(
     database: Database, settings: Settings
 ) -> None:
     async with database.transaction() as session:
-        with pytest.raises(AccountError) as raised:
+        with pytest.raises(NotAllowed) as raised:
             await accounts.sign_up(session, settings, username="amelie", password=PASSWORD)
     assert raised.value.code == "invitation_needed"
 
@@ -170,7 +170,7 @@ async def test_sign_up_refuses_taken_and_invalid_names(
         await accounts.sign_up(session, open_mode, username="amelie", password=PASSWORD)
     for name, code in (("amelie", "name_taken"), ("instance", "invalid_username")):
         async with database.transaction() as session:
-            with pytest.raises(AccountError) as raised:
+            with pytest.raises(DomainError) as raised:
                 await accounts.sign_up(session, open_mode, username=name, password=PASSWORD)
         assert raised.value.code == code
 
@@ -242,10 +242,10 @@ async def test_the_last_active_admin_is_kept(database: Database, settings: Setti
     async with database.transaction() as session:
         admin = await create_account(session, settings, "marguerite", PASSWORD, is_admin=True)
     async with database.transaction() as session:
-        with pytest.raises(AccountError) as demoted:
+        with pytest.raises(Conflict) as demoted:
             await accounts.set_roles(session, admin.id, is_admin=False, is_moderator=True)
     async with database.transaction() as session:
-        with pytest.raises(AccountError) as suspended:
+        with pytest.raises(Conflict) as suspended:
             await accounts.set_suspended(session, admin.id, True)
     assert demoted.value.code == suspended.value.code == "last_admin"
     async with database.transaction() as session:

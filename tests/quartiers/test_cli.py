@@ -127,7 +127,7 @@ def test_account_create_then_a_duplicate(instance: Path) -> None:
     )
 
     # Then it is one line and exit 1
-    assert_one_line_error(duplicate, "'bruno' is already taken")
+    assert_one_line_error(duplicate, "name 'bruno': This name is already taken here.")
 
 
 def test_group_create_and_its_refusals(instance: Path) -> None:
@@ -161,11 +161,11 @@ def test_group_create_and_its_refusals(instance: Path) -> None:
     taken = run_quartiers(
         instance, "group", "create", "atelier-velo", "--kind", "project", "--owner", "alice"
     )
-    assert_one_line_error(taken, "'atelier-velo' is already taken")
+    assert_one_line_error(taken, "name 'atelier-velo': This name is already taken here.")
     no_owner = run_quartiers(
         instance, "group", "create", "potager", "--kind", "project", "--owner", "nobody"
     )
-    assert_one_line_error(no_owner, "no account named 'nobody'")
+    assert_one_line_error(no_owner, "name 'nobody': There is no such account here.")
     bad_kind = run_quartiers(
         instance, "group", "create", "potager", "--kind", "club", "--owner", "alice"
     )

@@ -156,7 +156,8 @@ async def test_image_with_alt_is_attached_and_missing_alt_keeps_the_text(
     )
     # Then the form comes back with the error next to the field and her text kept
     assert refused.status_code == 400
-    assert "Décrivez cette image pour les personnes qui ne peuvent pas la voir." in refused.text
+    assert "Merci de décrire" in refused.text
+    assert "image pour les personnes qui ne peuvent pas la voir." in refused.text
     assert "Notre jardin en fleurs</textarea>" in refused.text
     assert 'href="#field-alt1"' in refused.text
     async with database.session() as session:

@@ -14,7 +14,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import accounts as account_services
-from actors.accounts import AccountError
 from actors.invitations import find_usable_invitation
 from actors.login_limits import (
     Limit,
@@ -25,12 +24,14 @@ from actors.login_limits import (
     seconds_to_wait,
 )
 from actors.mail import build_message, send_message
+from config.errors import DomainError, ErrorCode
 from config.settings import Settings
 from instance.runtime import instance_of
 from storage.models import Account
 from webui import i18n
 from webui.csrf import read_form
 from webui.devices import login_attempt, remember_device
+from webui.error_messages import message as error_message
 from webui.render import render
 from webui.session import current_viewer, flash, log_in, log_out
 
@@ -69,32 +70,6 @@ def mail_limiter(request: Request) -> WindowLimiter:
         state.mail_limiter = WindowLimiter(per_username=Limit(3, 3600), per_address=Limit(10, 3600))
     limiter: WindowLimiter = state.mail_limiter
     return limiter
-
-
-def error_message(code: str) -> str:
-    """A sentence for a person, for each refusal code of the account services and media."""
-    _ = i18n.gettext
-    messages = {
-        "required": _("Please fill in this field."),
-        "invalid_username": _(
-            "Use 1 to 30 lowercase letters, digits, “_”, “-” or “.”, "
-            "starting and ending with a letter, a digit or “_”."
-        ),
-        "name_taken": _("This name is already taken here. Please choose another one."),
-        "too_short": _("The password needs at least 10 characters."),
-        "too_long": _("This text is too long."),
-        "mismatch": _("The two passwords are not the same."),
-        "invalid_email": _("This does not look like an email address (like name@example.ch)."),
-        "wrong_password": _("This password is not the right one."),
-        "missing_alt": _("Please describe the image for people who cannot see it."),
-        "alt_too_long": _("The description is too long (1500 characters at most)."),
-        "too_large": _("The image is too large (8 MB at most)."),
-        "not_an_image": _("This file is not an image we can read."),
-        "unsupported_type": _("Please choose a JPEG, PNG, WebP or GIF image."),
-        "too_many_pixels": _("The image has too many pixels. Please choose a smaller one."),
-        "last_admin": _("You are the last admin: name another admin first."),
-    }
-    return messages.get(code, _("This value is not accepted."))
 
 
 def too_many_attempts(request: Request, seconds: float) -> Response:
@@ -217,10 +192,10 @@ async def _signup_submit(request: Request, form: FormData, code: str) -> Respons
                 email=values["email"] if settings.mail.is_configured else "",
                 language=i18n.current_locale.get(),
             )
-    except AccountError as error:
-        if error.code == "invitation_needed":
+    except DomainError as error:
+        if error.code == ErrorCode.INVITATION_NEEDED:
             return await _signup_page(request, code, values, {}, status_code=403)
-        errors["username"] = error_message(error.code)
+        errors["username"] = error_message(error)
         return await _signup_page(request, code, values, errors, status_code=400)
     except IntegrityError:
         errors["username"] = error_message("name_taken")

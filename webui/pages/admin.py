@@ -19,13 +19,14 @@ from starlette.routing import BaseRoute, Route
 
 from actors import accounts as account_services
 from actors import invitations as invitation_services
-from actors.accounts import AccountError
 from actors.invitations import MAX_USES_LIMIT, is_usable
+from config.errors import DomainError, ErrorCode
 from instance.runtime import instance_of
 from storage.models import Account, Actor, Delivery, DomainBlock, Host, InboxItem, utcnow
 from webui import i18n
 from webui.csrf import read_form
-from webui.pages.accounts import error_message, text_field
+from webui.error_messages import message as error_message
+from webui.pages.accounts import text_field
 from webui.render import render
 from webui.session import flash, require_admin, require_moderator
 
@@ -197,10 +198,10 @@ async def _account_action(request: Request, suspended: bool) -> Response:
     try:
         async with instance_of(request).database.transaction() as session:
             account = await account_services.set_suspended(session, _id(request), suspended)
-    except AccountError as error:
-        if error.code == "unknown_account":
+    except DomainError as error:
+        if error.code == ErrorCode.UNKNOWN_ACCOUNT:
             raise HTTPException(404) from None
-        flash(request, _account_error(error.code), "error")
+        flash(request, error_message(error), "error")
         return _back("/admin/accounts")
     message = (
         i18n.gettext("@%(name)s is suspended: they can no longer log in.")
@@ -209,12 +210,6 @@ async def _account_action(request: Request, suspended: bool) -> Response:
     )
     flash(request, message % {"name": account.username})
     return _back("/admin/accounts")
-
-
-def _account_error(code: str) -> str:
-    if code == "account_gone":
-        return i18n.gettext("This account was deleted by its owner; it cannot be restored.")
-    return error_message(code)
 
 
 async def suspend_account(request: Request) -> Response:
@@ -236,10 +231,10 @@ async def set_roles(request: Request) -> Response:
                 is_admin=form.get("is_admin") == "1",
                 is_moderator=form.get("is_moderator") == "1",
             )
-    except AccountError as error:
-        if error.code == "unknown_account":
+    except DomainError as error:
+        if error.code == ErrorCode.UNKNOWN_ACCOUNT:
             raise HTTPException(404) from None
-        flash(request, _account_error(error.code), "error")
+        flash(request, error_message(error), "error")
         return _back("/admin/accounts")
     flash(request, i18n.gettext("The roles of @%(name)s are saved.") % {"name": account.username})
     return _back("/admin/accounts")

@@ -27,6 +27,7 @@ from actors.group_profiles import (
 )
 from actors.services import create_group
 from commons.media import MediaError
+from config.errors import ErrorCode
 from config.uris import is_valid_username, normalise_username
 from instance.runtime import instance_of
 from storage.models import Actor, Invitation, Membership
@@ -40,6 +41,7 @@ from storage.models.actors import (
 )
 from webui import i18n
 from webui.csrf import read_form
+from webui.error_messages import message as error_message
 from webui.render import render
 from webui.routes import kind_labels
 from webui.session import Viewer, current_viewer, flash, require_viewer
@@ -71,17 +73,6 @@ def join_mode_labels() -> dict[str, str]:
 def role_labels() -> dict[str, str]:
     _ = i18n.gettext
     return {"admin": _("Admin"), "facilitator": _("Facilitator"), "member": _("Member")}
-
-
-def media_error_message(code: str) -> str:
-    _ = i18n.gettext
-    return {
-        "missing_alt": _("Describe the image for people who cannot see it."),
-        "alt_too_long": _("The description of the image is too long."),
-        "too_large": _("The image is too large (8 MB at most)."),
-        "too_many_pixels": _("The image has too many pixels."),
-        "unsupported_type": _("Send a JPEG, PNG, WebP or GIF image."),
-    }.get(code, _("This file is not an image we can read."))
 
 
 # The collective's form, shared by creation and editing
@@ -177,7 +168,7 @@ async def read_collective_form(form: FormData, *, is_new: bool) -> CollectiveFor
         if data:
             result.avatar = data
             if not values["avatar_alt"]:
-                errors["avatar_alt"] = media_error_message("missing_alt")
+                errors["avatar_alt"] = error_message(ErrorCode.MISSING_ALT)
     return result
 
 
@@ -254,7 +245,7 @@ async def new_collective(request: Request) -> Response:
         except InvalidUsername:
             form.errors["name"] = _("This name is reserved.")
         except MediaError as error:
-            form.errors["avatar"] = media_error_message(error.code)
+            form.errors["avatar"] = error_message(error)
     if form.errors:
         return render(request, "collectives/new.html", form_context(form), 400)
     flash(request, _("The collective is created. You are its admin."), "success")
@@ -406,7 +397,7 @@ async def edit_collective(request: Request) -> Response:
         except groups.NotAllowed:
             raise HTTPException(403, "facilitators and admins only") from None
         except MediaError as error:
-            form.errors["avatar"] = media_error_message(error.code)
+            form.errors["avatar"] = error_message(error)
     if form.errors:
         async with instance.database.session() as session:
             context = await _manage_context(session, request, group, viewer)

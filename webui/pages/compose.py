@@ -18,17 +18,18 @@ from commons.posts.cards import PostCard, card_details
 from commons.posts.mentions import resolve_mentions
 from commons.posts.services import publish_note
 from commons.posts.visibility import visible_to
+from config.errors import ErrorCode
 from instance.runtime import instance_of
 from storage.models import Actor, Media, Membership, Post
 from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
 from storage.models.posts import PUBLIC
 from webui import i18n
 from webui.csrf import read_form
+from webui.error_messages import message as error_message
 from webui.pages.posts import (
     VISIBILITIES,
     find_post,
     form_text,
-    media_error_message,
     text_errors,
     visibility_options,
 )
@@ -159,7 +160,7 @@ async def _keep_uploads(
         try:
             images.append((slot, await clean_image_off_loop(await read_upload(upload)), alt))
         except MediaError as error:
-            errors[f"image{slot}"] = media_error_message(error.code)
+            errors[f"image{slot}"] = error_message(error)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
         owner = await session.get(Actor, viewer.actor.id)
@@ -210,9 +211,9 @@ async def publish(request: Request) -> Response:
     for slot in sorted({slot for slot, _u, _a in uploads} | set(kept)):
         alt = values[f"alt{slot}"]
         if not alt:
-            errors[f"alt{slot}"] = media_error_message("missing_alt")
+            errors[f"alt{slot}"] = error_message(ErrorCode.MISSING_ALT)
         elif len(alt) > MAX_ALT_TEXT:
-            errors[f"alt{slot}"] = media_error_message("alt_too_long")
+            errors[f"alt{slot}"] = error_message(ErrorCode.ALT_TOO_LONG)
     parent: PostCard | None = None
     if values["in_reply_to"]:
         parent = await _parent_card(request, viewer, values["in_reply_to"])
@@ -231,7 +232,7 @@ async def publish(request: Request) -> Response:
             try:
                 images[slot] = (await clean_image_off_loop(await read_upload(upload)), alt)
             except MediaError as error:
-                error.code = f"{slot}:{error.code}"
+                error.field = f"image{slot}"
                 raise
         async with instance.database.transaction() as session:
             author = await session.get(Actor, viewer.actor.id)
@@ -260,8 +261,7 @@ async def publish(request: Request) -> Response:
             )
             post_key = PostCard(post, author, instance.settings.base_url).key
     except MediaError as error:
-        failed_slot, _sep, code = error.code.partition(":")
-        errors[f"image{failed_slot}"] = media_error_message(code)
+        errors[error.field or "images"] = error_message(error)
         errors.setdefault("images", _("Please choose your images again."))
         values |= _kept_values(kept)
         context = await compose_context(request, viewer, values, errors, parent)

@@ -17,9 +17,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from commons.events.services import MAX_CAPACITY, MAX_TITLE, EventFields
 from commons.events.wire import CATEGORIES, DEFAULT_TIMEZONE
+from config.errors import DomainError
 from storage.models import Actor, Event
 from storage.models.events import JOIN_EXTERNAL, JOIN_MODES
 from webui import i18n
+from webui.error_messages import message as error_message
 from webui.uploads import read_upload
 
 TIMEZONES = ("Europe/Zurich", "Europe/Paris", "Europe/London", "UTC")
@@ -67,51 +69,6 @@ def repeat_labels() -> dict[str, str]:
     }
 
 
-def error_message(code: str, **details: Any) -> str:
-    """The sentence for an EventError, RecurrenceError or MediaError code."""
-    _ = i18n.gettext
-    messages = {
-        "missing_title": _("Give the event a title."),
-        "title_too_long": _("The title is too long (200 characters at most)."),
-        "description_too_long": _("The description is too long."),
-        "missing_start": _("Give the date and time it starts."),
-        "bad_end": _("Give the end as a date and time, or leave it empty."),
-        "end_before_start": _("The end must come after the start."),
-        "invalid_timezone": _("Choose a time zone from the list."),
-        "missing_place": _("Give a place (name or address) or a link to join online."),
-        "bad_coordinates": _(
-            "Give both coordinates in decimal degrees, for example 46.2102 and 6.1432."
-        ),
-        "bad_link": _("Give a full web address starting with https://."),
-        "invalid_category": _("Choose a category from the list."),
-        "invalid_join_mode": _("Choose how people take part."),
-        "missing_registration_link": _("Give the address of the registration page."),
-        "bad_capacity": _("Give a number of places from 1 to 100000, or leave it empty."),
-        "capacity_below_participants": _(
-            "%(count)s people already take part: the number of places cannot be lower."
-        ),
-        "invalid_rule": _("This repetition rule cannot be read, for example FREQ=WEEKLY;BYDAY=SA."),
-        "unsupported_frequency": _("An event repeats daily, weekly, monthly or yearly."),
-        "no_occurrence": _("With this rule the event would never take place."),
-        "too_frequent": _("An event cannot repeat more than once a day."),
-        "bad_exdates": _("Write the dates to skip as 2026-12-26 or 26.12.2026."),
-        "missing_alt": _("Describe the image for people who cannot see it."),
-        "alt_too_long": _("The description of the image is too long."),
-        "too_large": _("The image is too large (8 MB at most)."),
-        "unsupported_type": _("Send a JPEG, PNG, WebP or GIF image."),
-        "not_an_image": _("This file is not an image we can read."),
-        "too_many_pixels": _("The image has too many pixels."),
-        "cancelled": _("This event is cancelled."),
-        "full": _("There are no places left."),
-        "external_registration": _("Registration happens on the organiser's website."),
-        "not_pending": _("This request was already answered."),
-        "date_over": _("This date is over."),
-        "no_such_date": _("This date cannot be chosen on its own: take part in the whole series."),
-    }
-    message = messages.get(code, _("Something in the form is not right."))
-    return message % details if details else message
-
-
 ERROR_FIELDS = {
     "missing_title": "title",
     "title_too_long": "title",
@@ -140,8 +97,12 @@ class EventForm:
     fields: EventFields | None = None
     image: bytes | None = None
 
-    def refuse(self, code: str, **details: Any) -> None:
-        self.errors.setdefault(ERROR_FIELDS.get(code, "title"), error_message(code, **details))
+    def refuse(self, refusal: DomainError | str, **details: Any) -> None:
+        """Show a refusal (a service's error, or a code the form finds itself) by its field."""
+        where = refusal.field if isinstance(refusal, DomainError) else None
+        if where is None:
+            where = ERROR_FIELDS.get(refusal.code if isinstance(refusal, DomainError) else refusal)
+        self.errors.setdefault(where or "title", error_message(refusal, **details))
 
 
 def local_input(moment: datetime | None, timezone: str) -> str:

@@ -25,11 +25,12 @@ from commons.events import date_rsvps
 from commons.events import dates as occurrences
 from commons.events import rsvps as event_rsvps
 from commons.events import services as events
-from commons.events.recurrence import Occurrence, RecurrenceError
+from commons.events.recurrence import Occurrence
 from commons.events.wire import DEFAULT_TIMEZONE
 from commons.media import MediaError, store_image
 from commons.posts.mentions import mention_key
 from commons.posts.services import publish_note
+from config.errors import DomainError
 from instance.runtime import instance_of
 from storage.models import Actor, Event, Post, Rsvp, utcnow
 from storage.models.events import (
@@ -41,11 +42,11 @@ from storage.models.events import (
 from storage.models.posts import MENTIONED, PUBLIC
 from webui import formats, i18n
 from webui.csrf import read_form
+from webui.error_messages import message as error_message
 from webui.pages.event_forms import (
     EventForm,
     blank_values,
     category_labels,
-    error_message,
     form_options,
     read_event_form,
     values_of,
@@ -237,9 +238,9 @@ async def new_event(request: Request) -> Response:
         except events.NotOrganiser:
             raise HTTPException(403, "you do not organise for this collective") from None
         except MediaError as error:
-            form.errors["image"] = error_message(error.code)
-        except (events.EventError, RecurrenceError) as error:
-            form.refuse(error.code)
+            form.errors["image"] = error_message(error)
+        except DomainError as error:
+            form.refuse(error)
     if event is None:
         return render(request, "events/new.html", _form_context(form, organisers, viewer), 400)
     flash(request, i18n.gettext("The event is published."), "success")
@@ -253,7 +254,6 @@ async def edit_event(request: Request) -> Response:
         event, organiser = await event_at(session, request)
         if not event.is_local or not await events.may_organise(session, viewer.actor, organiser):
             raise HTTPException(403, "organisers only")
-        participants = await date_rsvps.busiest_count(session, event)
     context: dict[str, Any] = {"event": event, "page_url": page_url(event)}
     if request.method == "GET":
         form = EventForm(values_of(event, organiser))
@@ -278,9 +278,9 @@ async def edit_event(request: Request) -> Response:
         except events.NotOrganiser:
             raise HTTPException(403, "organisers only") from None
         except MediaError as error:
-            form.errors["image"] = error_message(error.code)
-        except (events.EventError, RecurrenceError) as error:
-            form.refuse(error.code, count=participants)
+            form.errors["image"] = error_message(error)
+        except DomainError as error:
+            form.refuse(error)
     if not saved:
         context.update(_form_context(form, [viewer.actor], viewer))
         return render(request, "events/edit.html", context, 400)
@@ -355,8 +355,8 @@ async def take_part(request: Request, day: date | None) -> Response:
                     RSVP_PENDING: _("Your request is sent to the organiser."),
                     RSVP_WAITLIST: _("The event is full: you are on the waiting list."),
                 }.get(answer.state, _("The organiser did not accept your participation."))
-    except events.EventError as error:
-        flash(request, error_message(error.code), "error")
+    except DomainError as error:
+        flash(request, error_message(error), "error")
     else:
         flash(request, text, "success")
     return RedirectResponse(back, status_code=303)
@@ -438,8 +438,8 @@ async def answer_participant(request: Request) -> Response:
             )  # fmt: skip
     except events.NotOrganiser:
         raise HTTPException(403, "organisers only") from None
-    except events.EventError as error:
-        flash(request, error_message(error.code), "error")
+    except DomainError as error:
+        flash(request, error_message(error), "error")
     else:
         flash(request, _("Participation accepted.") if accept else _("Participation refused."),
               "success")  # fmt: skip

@@ -42,19 +42,6 @@ def visibility_options() -> list[tuple[str, str]]:
     ]
 
 
-def media_error_message(code: str) -> str:
-    _ = i18n.gettext
-    messages = {
-        "too_large": _("This image is too large (8 MB at most)."),
-        "not_an_image": _("This file is not an image we can read."),
-        "unsupported_type": _("Only JPEG, PNG, WebP and GIF images are accepted."),
-        "too_many_pixels": _("This image has too many pixels."),
-        "missing_alt": _("Describe this image for people who cannot see it."),
-        "alt_too_long": _("This description is too long."),
-    }
-    return messages.get(code, _("This image cannot be used."))
-
-
 def safe_next(value: object, fallback: str) -> str:
     """Only a path of this site, never another site (``//host``) or a scheme."""
     if (

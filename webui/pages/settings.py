@@ -10,17 +10,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import accounts as account_services
-from actors.accounts import ImageChange, ProfileChange, ProfileImageError
-from commons.media import MAX_ALT_TEXT
+from actors.accounts import ImageChange, ProfileChange
+from commons.media import MAX_ALT_TEXT, MediaError
 from instance.runtime import instance_of
 from storage.models import Account, Actor
 from webui import i18n
 from webui.csrf import read_form
 from webui.devices import login_attempt
+from webui.error_messages import message as error_message
 from webui.pages.accounts import (
     EMAIL_RE,
     MAX_EMAIL,
-    error_message,
     login_limiter,
     raw_field,
     text_field,
@@ -127,9 +127,8 @@ async def _save_profile(request: Request, actor_id: int) -> Response:
             actor = await session.get(Actor, actor_id)
             assert actor is not None
             await account_services.update_profile(session, instance.settings, actor, change)
-    except ProfileImageError as error:
-        field = f"{error.slot}_alt" if error.code in ("missing_alt", "alt_too_long") else error.slot
-        errors[field] = error_message(error.code)
+    except MediaError as error:
+        errors[error.field or "avatar"] = error_message(error)
         return _settings_page(request, values, errors, viewer.account, 400)
     flash(request, i18n.gettext("Your profile is saved."))
     return RedirectResponse("/settings", status_code=303)

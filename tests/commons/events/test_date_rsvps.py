@@ -112,14 +112,14 @@ async def test_a_date_that_is_over_or_not_in_a_series_cannot_be_joined(
 ) -> None:
     one_off = await create(database, quartier, quartier.jeanmarc, start=SATURDAY,
                            end=SATURDAY + timedelta(hours=2))  # fmt: skip
-    with pytest.raises(events.EventError) as refused:
+    with pytest.raises(event_rsvps.JoinRefused) as refused:
         await join(database, quartier, one_off, quartier.karim, SATURDAY)
     assert refused.value.code == "no_such_date"
 
     past = datetime.now(UTC) - timedelta(weeks=2)
     old = await create(database, quartier, quartier.jeanmarc, rrule="FREQ=WEEKLY", start=past,
                        end=past + timedelta(hours=2))  # fmt: skip
-    with pytest.raises(events.EventError) as over:
+    with pytest.raises(event_rsvps.JoinRefused) as over:
         await join(database, quartier, old, quartier.karim, past)
     assert over.value.code == "date_over"
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from commons.events import rsvps as event_rsvps
 from commons.events import services as events
 from commons.events.recurrence import RecurrenceError
+from config.errors import Invalid
 from storage.database import Database
 from storage.models import Activity, Event, Post
 from storage.models.events import CANCELLED, RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST
@@ -62,7 +63,7 @@ async def test_a_plain_member_may_not_organise_for_the_collective(
 async def test_bad_fields_are_refused_with_a_code(
     database: Database, quartier: Quartier, changes: dict[str, object], code: str
 ) -> None:
-    with pytest.raises(events.EventError) as refused:
+    with pytest.raises(Invalid) as refused:
         await create(database, quartier, quartier.jeanmarc, **changes)
     assert refused.value.code == code
 
@@ -78,7 +79,7 @@ async def test_an_impossible_rule_is_refused(
     with pytest.raises(RecurrenceError) as refused:
         await create(database, quartier, quartier.jeanmarc, rrule=rule)
     assert refused.value.code == code
-    assert isinstance(refused.value, ValueError)
+    assert isinstance(refused.value, Invalid) and refused.value.field == "rrule"
 
 
 async def test_a_weekly_series_says_its_rule_and_next_dates(
@@ -102,7 +103,7 @@ async def test_capacity_cannot_go_below_participants(
     async with database.transaction() as session:
         row = await session.get(Event, event.id)
         assert row is not None and row.participant_count == 2
-        with pytest.raises(events.EventError) as refused:
+        with pytest.raises(Invalid) as refused:
             await events.edit_event(
                 session, quartier.uris, quartier.jeanmarc, row, repair_cafe(capacity=1)
             )

@@ -1,0 +1,137 @@
+"""The one exception tree of the neighbourhood's rules: why an action of a person is refused.
+
+::
+
+    DomainError(code, field, **details)
+    ├── Invalid      what was given cannot be used          (a form field, a rule, an image)
+    ├── NotAllowed   the acting person may not do this      (their role, the object's owner)
+    ├── NotFound     what is named does not exist here      (an account, a date of a series)
+    ├── Conflict     the present state forbids it           (the last admin, no places left)
+    └── Gone         it existed and no longer takes part    (a cancelled event, a date over)
+
+``code`` is an :class:`ErrorCode` (a word, never a sentence); ``field`` is the form field or
+the slot the refusal concerns (``"title"``, ``"avatar"``, ``"image2"``), None for the whole
+action; ``details`` are the values a sentence may name (``count=12``, ``name="bruno"``).
+
+Three places turn a refusal into words, each written once: ``webui/error_messages.py`` (a
+sentence for people, in their language), ``endpoints/errors.py`` (an HTTP status with the
+reason, for clients) and ``quartiers/errors.py`` (one line for the command line).
+
+It lives in ``config/``, below ``actors/``, ``commons/`` and ``outbox/``, so that every domain
+package raises from the same tree without importing another domain package for it. Failures of
+the outside world are not refusals and stay out of the tree: ``federation.errors`` (the
+protocol), ``config.settings.ConfigError`` (the configuration), the geocoder being down.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Every reason for a refusal, by family; the value is what logs and tests read."""
+
+    # Any form
+    REQUIRED = "required"
+    INVALID = "invalid"
+    TOO_LONG = "too_long"
+    INVALID_EMAIL = "invalid_email"
+    # Accounts
+    INVALID_USERNAME = "invalid_username"
+    NAME_TAKEN = "name_taken"
+    PASSWORD_TOO_SHORT = "too_short"  # noqa: S105 - a reason, not a password
+    PASSWORD_MISMATCH = "mismatch"  # noqa: S105
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105
+    INVITATION_NEEDED = "invitation_needed"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    ACCOUNT_GONE = "account_gone"
+    # Collectives and their members
+    INVALID_GROUP_KIND = "invalid_group_kind"
+    NOT_ALLOWED = "not_allowed"
+    LAST_ADMIN = "last_admin"
+    INVITATION_REQUIRED = "invitation_required"
+    NOT_A_MEMBER = "not_a_member"
+    INVALID_ROLE = "invalid_role"
+    # Images
+    TOO_LARGE = "too_large"
+    NOT_AN_IMAGE = "not_an_image"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    MISSING_ALT = "missing_alt"
+    ALT_TOO_LONG = "alt_too_long"
+    # Posts
+    NOT_BOOSTABLE = "not_boostable"
+    # Events
+    MISSING_TITLE = "missing_title"
+    TITLE_TOO_LONG = "title_too_long"
+    DESCRIPTION_TOO_LONG = "description_too_long"
+    MISSING_START = "missing_start"
+    BAD_END = "bad_end"
+    END_BEFORE_START = "end_before_start"
+    INVALID_TIMEZONE = "invalid_timezone"
+    MISSING_PLACE = "missing_place"
+    BAD_COORDINATES = "bad_coordinates"
+    BAD_LINK = "bad_link"
+    INVALID_CATEGORY = "invalid_category"
+    INVALID_JOIN_MODE = "invalid_join_mode"
+    MISSING_REGISTRATION_LINK = "missing_registration_link"
+    BAD_CAPACITY = "bad_capacity"
+    CAPACITY_BELOW_PARTICIPANTS = "capacity_below_participants"
+    BAD_EXDATES = "bad_exdates"
+    CANCELLED = "cancelled"
+    FULL = "full"
+    EXTERNAL_REGISTRATION = "external_registration"
+    NOT_PENDING = "not_pending"
+    DATE_OVER = "date_over"
+    NO_SUCH_DATE = "no_such_date"
+    # Series (repetition rules)
+    INVALID_RULE = "invalid_rule"
+    UNSUPPORTED_FREQUENCY = "unsupported_frequency"
+    NO_OCCURRENCE = "no_occurrence"
+    TOO_FREQUENT = "too_frequent"
+    # Events from elsewhere (another server, a client)
+    NOT_AN_EVENT = "not_an_event"
+    MISSING_ID = "missing_id"
+    # Handles and addresses of the protocol
+    HANDLE_BLOCKED = "blocked"
+    HANDLE_UNREACHABLE = "unreachable"
+    HANDLE_NOT_FOUND = "not_found"
+    INVALID_PAGE = "invalid_page"
+    MALFORMED_RESOURCE = "malformed_resource"
+
+
+class DomainError(Exception):
+    """A refused action: ``code`` says why, ``field`` what it concerns, ``details`` the values."""
+
+    def __init__(self, code: ErrorCode, field: str | None = None, **details: object) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.field = field
+        self.details = details
+
+    def __str__(self) -> str:
+        named = ", ".join(f"{key}={value!r}" for key, value in self.details.items())
+        return f"{self.code.value} ({named})" if named else self.code.value
+
+
+class Invalid(DomainError):
+    """What was given cannot be used as it is."""
+
+
+class NotAllowed(DomainError):
+    """The acting person may not do this."""
+
+
+class NotFound(DomainError):
+    """What the action names does not exist here."""
+
+
+class Conflict(DomainError):
+    """The present state of things forbids it."""
+
+
+class Gone(DomainError):
+    """It existed and no longer takes part."""
+
+
+KINDS: tuple[type[DomainError], ...] = (Invalid, NotAllowed, NotFound, Conflict, Gone)

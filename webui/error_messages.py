@@ -1,0 +1,122 @@
+"""The one catalog of refusals for people: each :class:`config.errors.ErrorCode` → a sentence.
+
+Every page that shows a refused action asks here, so one reason reads the same on every form.
+The message ids are English (the command line prints them as they are, see
+``quartiers/errors.py``); ``message`` translates them into the reader's language.
+"""
+
+from __future__ import annotations
+
+from config.errors import DomainError, ErrorCode
+from webui import i18n
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog; it is translated when shown."""
+    return message
+
+
+MESSAGES: dict[ErrorCode, str] = {
+    # Any form
+    ErrorCode.REQUIRED: N_("Please fill in this field."),
+    ErrorCode.INVALID: N_("This value is not accepted."),
+    ErrorCode.TOO_LONG: N_("This text is too long."),
+    ErrorCode.INVALID_EMAIL: N_("This does not look like an email address (like name@example.ch)."),
+    # Accounts
+    ErrorCode.INVALID_USERNAME: N_(
+        "Use 1 to 30 lowercase letters, digits, “_”, “-” or “.”, "
+        "starting and ending with a letter, a digit or “_”."
+    ),
+    ErrorCode.NAME_TAKEN: N_("This name is already taken here. Please choose another one."),
+    ErrorCode.PASSWORD_TOO_SHORT: N_("The password needs at least 10 characters."),
+    ErrorCode.PASSWORD_MISMATCH: N_("The two passwords are not the same."),
+    ErrorCode.WRONG_PASSWORD: N_("This password is not the right one."),
+    ErrorCode.INVITATION_NEEDED: N_("This neighbourhood admits new residents by invitation."),
+    ErrorCode.UNKNOWN_ACCOUNT: N_("There is no such account here."),
+    ErrorCode.ACCOUNT_GONE: N_("This account was deleted by its owner; it cannot be restored."),
+    # Collectives and their members
+    ErrorCode.INVALID_GROUP_KIND: N_("A collective is a project, a space or an assembly."),
+    ErrorCode.NOT_ALLOWED: N_("You are not allowed to do this."),
+    ErrorCode.LAST_ADMIN: N_("You are the last admin: name another admin first."),
+    ErrorCode.INVITATION_REQUIRED: N_(
+        "This collective admits new members by invitation: enter your invitation code."
+    ),
+    ErrorCode.NOT_A_MEMBER: N_("This person is not a member of the collective."),
+    ErrorCode.INVALID_ROLE: N_("Choose a role from the list."),
+    # Images
+    ErrorCode.TOO_LARGE: N_("The image is too large (8 MB at most)."),
+    ErrorCode.NOT_AN_IMAGE: N_("This file is not an image we can read."),
+    ErrorCode.UNSUPPORTED_TYPE: N_("Please choose a JPEG, PNG, WebP or GIF image."),
+    ErrorCode.TOO_MANY_PIXELS: N_("The image has too many pixels. Please choose a smaller one."),
+    ErrorCode.MISSING_ALT: N_("Please describe the image for people who cannot see it."),
+    ErrorCode.ALT_TOO_LONG: N_("The description of the image is too long."),
+    # Posts
+    ErrorCode.NOT_BOOSTABLE: N_("Only public posts can be shared."),
+    # Events
+    ErrorCode.MISSING_TITLE: N_("Give the event a title."),
+    ErrorCode.TITLE_TOO_LONG: N_("The title is too long (200 characters at most)."),
+    ErrorCode.DESCRIPTION_TOO_LONG: N_("The description is too long."),
+    ErrorCode.MISSING_START: N_("Give the date and time it starts."),
+    ErrorCode.BAD_END: N_("Give the end as a date and time, or leave it empty."),
+    ErrorCode.END_BEFORE_START: N_("The end must come after the start."),
+    ErrorCode.INVALID_TIMEZONE: N_("Choose a time zone from the list."),
+    ErrorCode.MISSING_PLACE: N_("Give a place (name or address) or a link to join online."),
+    ErrorCode.BAD_COORDINATES: N_(
+        "Give both coordinates in decimal degrees, for example 46.2102 and 6.1432."
+    ),
+    ErrorCode.BAD_LINK: N_("Give a full web address starting with https://."),
+    ErrorCode.INVALID_CATEGORY: N_("Choose a category from the list."),
+    ErrorCode.INVALID_JOIN_MODE: N_("Choose how people take part."),
+    ErrorCode.MISSING_REGISTRATION_LINK: N_("Give the address of the registration page."),
+    ErrorCode.BAD_CAPACITY: N_("Give a number of places from 1 to 100000, or leave it empty."),
+    ErrorCode.CAPACITY_BELOW_PARTICIPANTS: N_(
+        "%(count)s people already take part: the number of places cannot be lower."
+    ),
+    ErrorCode.BAD_EXDATES: N_("Write the dates to skip as 2026-12-26 or 26.12.2026."),
+    ErrorCode.CANCELLED: N_("This event is cancelled."),
+    ErrorCode.FULL: N_("There are no places left."),
+    ErrorCode.EXTERNAL_REGISTRATION: N_("Registration happens on the organiser's website."),
+    ErrorCode.NOT_PENDING: N_("This request was already answered."),
+    ErrorCode.DATE_OVER: N_("This date is over."),
+    ErrorCode.NO_SUCH_DATE: N_(
+        "This date cannot be chosen on its own: take part in the whole series."
+    ),
+    # Series
+    ErrorCode.INVALID_RULE: N_(
+        "This repetition rule cannot be read, for example FREQ=WEEKLY;BYDAY=SA."
+    ),
+    ErrorCode.UNSUPPORTED_FREQUENCY: N_("An event repeats daily, weekly, monthly or yearly."),
+    ErrorCode.NO_OCCURRENCE: N_("With this rule the event would never take place."),
+    ErrorCode.TOO_FREQUENT: N_("An event cannot repeat more than once a day."),
+    # Events from elsewhere
+    ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
+    ErrorCode.MISSING_ID: N_("This event has no address of its own."),
+    # Handles and addresses
+    ErrorCode.HANDLE_BLOCKED: N_("This server is blocked here."),
+    ErrorCode.HANDLE_UNREACHABLE: N_("This server cannot be reached right now. Try again later."),
+    ErrorCode.HANDLE_NOT_FOUND: N_("Nobody and nothing was found at this address."),
+    ErrorCode.INVALID_PAGE: N_("This page number is not valid."),
+    ErrorCode.MALFORMED_RESOURCE: N_("This address cannot be read."),
+}
+
+
+def _code_and_details(
+    refusal: DomainError | ErrorCode | str, details: dict[str, object]
+) -> tuple[ErrorCode, dict[str, object]]:
+    if isinstance(refusal, DomainError):
+        return refusal.code, refusal.details | details
+    return ErrorCode(refusal), details
+
+
+def message(refusal: DomainError | ErrorCode | str, **details: object) -> str:
+    """The sentence for a refusal (an error or its code), in the reader's language."""
+    code, values = _code_and_details(refusal, details)
+    text = i18n.gettext(MESSAGES[code])
+    return text % values if "%(" in text else text
+
+
+def english(refusal: DomainError | ErrorCode | str, **details: object) -> str:
+    """The sentence as written here, untranslated (the command line's language)."""
+    code, values = _code_and_details(refusal, details)
+    text = MESSAGES[code]
+    return text % values if "%(" in text else text
