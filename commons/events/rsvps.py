@@ -41,9 +41,9 @@ from storage.models.events import (
 ACTIVE_STATES = (RSVP_ACCEPTED, RSVP_PENDING, RSVP_WAITLIST)
 
 
-class JoinRefused(Conflict, ValueError):
+class JoinRefused(Conflict):
     """A Join the event's state refuses: cancelled, registration elsewhere, a date over or not
-    one of its own. Also a ValueError, which the inbox's Join handler catches to drop the Join."""
+    one of its own."""
 
 
 def _of(occurrence: datetime | None) -> ColumnElement[bool]:

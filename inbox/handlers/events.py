@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.received import drop_remote_event, keep_remote_event
 from commons.events.rsvps import join_event, leave_event, record_answer
-from commons.events.services import EventError
 from commons.posts.received import authored_by, receive_post
+from config.errors import DomainError
 from federation.vocab import first_str
 from inbox.context import InboxContext
 from inbox.kinds import ObjectKind, Target
@@ -83,7 +83,7 @@ async def on_join(ctx: InboxContext, session: AsyncSession, target: Target) -> N
             join_uri=ctx.activity.id,
             message=first_str(ctx.activity.raw.get("participationMessage")),
         )
-    except EventError as error:
+    except DomainError as error:
         log.info("Join of %s by %s refused: %s", target.uri, ctx.sender.uri, error.code)
 
 

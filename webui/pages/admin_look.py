@@ -15,6 +15,7 @@ from instance.runtime import instance_of
 from storage.models import InstanceLook, Media
 from webui import formats, i18n
 from webui.csrf import read_form
+from webui.error_messages import message
 from webui.look import (
     DEFAULT_ACCENT,
     LOOK_ID,
@@ -26,7 +27,6 @@ from webui.look import (
     worst_contrast,
 )
 from webui.pages.accounts import text_field
-from webui.pages.collectives import media_error_message
 from webui.render import render
 from webui.session import flash, require_admin
 from webui.uploads import read_upload
@@ -93,15 +93,15 @@ async def _save(request: Request) -> Response:
         before = await load_look(session)
     keeps_logo = before.logo_url is not None and not removing
     if (raw or keeps_logo) and not values["logo_alt"]:
-        errors["logo_alt"] = media_error_message("missing_alt")
+        errors["logo_alt"] = message("missing_alt")
     elif len(values["logo_alt"]) > MAX_ALT_TEXT:
-        errors["logo_alt"] = media_error_message("alt_too_long")
+        errors["logo_alt"] = message("alt_too_long")
     image = None
     if raw and not errors:
         try:
             image = await clean_image_off_loop(raw)
         except MediaError as error:
-            errors["logo"] = media_error_message(error.code)
+            errors["logo"] = message(error)
     if errors:
         return _page(request, before, values, errors, 400)
     async with instance.database.transaction() as session:
