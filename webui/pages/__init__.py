@@ -7,18 +7,15 @@ from starlette.routing import BaseRoute
 from webui.pages import (
     accounts,
     admin,
-    agenda,
+    collective_manage,
     collectives,
-    compose,
-    event_dates,
-    events,
-    map_page,
     places,
-    posts,
     sessions,
     settings,
-    timelines,
 )
+from webui.pages.agenda import agenda, calendar, feeds, map_page
+from webui.pages.events import event_dates, event_edits, events, participants, participation
+from webui.pages.posts import compose, posts, timelines
 
 routes: list[BaseRoute] = [
     *accounts.routes,
@@ -26,12 +23,18 @@ routes: list[BaseRoute] = [
     *sessions.routes,
     *admin.routes,
     *collectives.routes,
+    *collective_manage.routes,
     *compose.routes,
     *posts.routes,
     *timelines.routes,
+    *event_edits.routes,
     *events.routes,
+    *participation.routes,
+    *participants.routes,
     *event_dates.routes,
+    *feeds.routes,
     *agenda.routes,
+    *calendar.routes,
     *map_page.routes,
     *places.routes,
 ]
