@@ -131,6 +131,6 @@ async def test_the_map_page_loads_nothing_from_a_third_party(
 
 
 def test_our_map_script_calls_no_host() -> None:
-    script = (Path(map_pages.__file__).parent.parent / "static" / "map.js").read_text()
+    script = (Path(leaflet.__file__).parent / "static" / "map.js").read_text()
     assert "http" not in script
     assert "innerHTML" not in script
