@@ -14,7 +14,6 @@ from config.settings import Settings
 from storage.database import Database
 from tests.commons.agenda.test_agenda import add_collective, add_event
 from webui import leaflet
-from webui.pages.agenda import map_page as map_pages
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
