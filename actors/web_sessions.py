@@ -13,10 +13,11 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
-from storage.models import WebSession, utcnow
+from storage.models import Account, Actor, WebSession, utcnow
 
 SESSION_IDLE_DAYS = 30
 LAST_SEEN_EVERY = timedelta(minutes=5)
@@ -90,3 +91,29 @@ async def active_sessions(session: AsyncSession, account_id: int) -> Sequence[We
         .order_by(WebSession.last_seen_at.desc())
     )
     return rows.all()
+
+
+_OWNER = (
+    select(Account, Actor, WebSession)
+    .join(Account, Account.id == WebSession.account_id)
+    .join(Actor, Actor.id == Account.actor_id)
+    .where(
+        WebSession.id == bindparam("session_id", type_=String),
+        WebSession.last_seen_at >= bindparam("oldest_alive"),
+    )
+    .options(
+        defer(Actor.document, raiseload=True),
+        defer(Actor.public_key_pem, raiseload=True),
+        defer(Actor.private_key_pem, raiseload=True),
+    )
+)
+"""Every page asks it: built once, and without the actor's keys and document."""
+
+
+async def session_owner(
+    session: AsyncSession, id_: str
+) -> tuple[Account, Actor, WebSession] | None:
+    """The account and actor of a session still alive, and the session; None when it ended."""
+    parameters: dict[str, str | datetime] = {"session_id": id_, "oldest_alive": oldest_alive()}
+    row = (await session.execute(_OWNER, parameters)).first()
+    return (row[0], row[1], row[2]) if row is not None else None

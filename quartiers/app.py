@@ -32,9 +32,9 @@ from webui.csrf import SameOriginMiddleware
 from webui.look import LookMiddleware
 from webui.middleware import LanguageMiddleware
 from webui.pages import routes as page_routes
-from webui.pages.event_dates import occurrence_page
-from webui.pages.events import event_page
-from webui.pages.posts import thread_page
+from webui.pages.events.event_dates import occurrence_page
+from webui.pages.events.events import event_page
+from webui.pages.posts.posts import thread_page
 from webui.pages.profiles import profile_page
 from webui.routes import routes as web_routes
 from webui.session import SESSION_COOKIE, SESSION_MAX_AGE, ViewerMiddleware

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
@@ -28,8 +27,8 @@ from config.settings import (
 from quartiers.errors import CommandError, explained, redact_url
 from quartiers.progress import Progress
 from storage import migrate as migrations
+from storage.blocks import block_domain, list_blocks, unblock_domain
 from storage.database import Database
-from storage.models import DomainBlock
 
 
 def _config_path(arguments: argparse.Namespace) -> Path | None:
@@ -261,8 +260,7 @@ def _normalise_domain(domain: str) -> str:
 async def block_add(arguments: argparse.Namespace) -> int:
     domain = _normalise_domain(arguments.domain)
     async with writing(arguments) as (_settings, session):
-        if await session.get(DomainBlock, domain) is None:
-            session.add(DomainBlock(domain=domain, reason=arguments.reason))
+        await block_domain(session, domain, arguments.reason)
     print(f"Blocked {domain}")
     return 0
 
@@ -270,17 +268,15 @@ async def block_add(arguments: argparse.Namespace) -> int:
 async def block_remove(arguments: argparse.Namespace) -> int:
     domain = _normalise_domain(arguments.domain)
     async with writing(arguments) as (_settings, session):
-        block = await session.get(DomainBlock, domain)
-        if block is None:
+        if not await unblock_domain(session, domain):
             raise CommandError(f"{domain} is not blocked")
-        await session.delete(block)
     print(f"Unblocked {domain}")
     return 0
 
 
 async def block_list(arguments: argparse.Namespace) -> int:
     async with writing(arguments) as (_settings, session):
-        blocks = (await session.scalars(select(DomainBlock).order_by(DomainBlock.domain))).all()
+        blocks = await list_blocks(session)
     for block in blocks:
         print(f"{block.domain}\t{block.reason}" if block.reason else block.domain)
     if not blocks:

@@ -159,6 +159,89 @@ def test_every_package_has_a_layer_and_the_order_is_the_design() -> None:
     assert LAYERS[0] == ("federation",) and LAYERS[-1] == ("quartiers",)
 
 
+# Pages call queries and services: the web layer holds forms, sessions, i18n, templates and
+# rendering, and runs no SQL of its own. A module that still does is named here with the move
+# that removes it; the list only shrinks (empty today).
+SQL_IN_PAGES: frozenset[str] = frozenset()
+
+SESSION_CALLS = frozenset({"execute", "scalar", "scalars", "get", "add", "delete", "merge"})
+
+
+def type_only_imports(tree: ast.AST) -> set[ast.AST]:
+    """The imports under ``if TYPE_CHECKING:``: a page may name a session's type, not open one."""
+    return {
+        node
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If)
+        and isinstance(block.test, ast.Name)
+        and block.test.id == "TYPE_CHECKING"
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+
+
+def runs_sql(source: str) -> bool:
+    """Whether a module imports ``sqlalchemy`` or calls the database through a ``session``."""
+    tree = ast.parse(source)
+    type_only = type_only_imports(tree)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node in type_only
+            and node.module == "sqlalchemy.ext.asyncio"
+            and all(alias.name == "AsyncSession" for alias in node.names)
+        ):
+            continue
+        if isinstance(node, ast.Import):
+            if any(alias.name.split(".")[0] == "sqlalchemy" for alias in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom):
+            if not node.level and (node.module or "").split(".")[0] == "sqlalchemy":
+                return True
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if (
+                isinstance(owner, ast.Name)
+                and owner.id == "session"
+                and node.func.attr in SESSION_CALLS
+            ):
+                return True
+    return False
+
+
+def test_pages_run_no_sql_of_their_own() -> None:
+    # Given every module of the web layer
+    modules = {
+        name: path for name, path in project_modules().items() if name.split(".")[0] == "webui"
+    }
+
+    # When those importing sqlalchemy or calling a database session are taken
+    touching = {name for name, path in modules.items() if runs_sql(path.read_text("utf-8"))}
+
+    # Then each is one not moved yet, and every one listed still does
+    assert sorted(touching - SQL_IN_PAGES) == [], "pages call queries and services instead"
+    assert sorted(SQL_IN_PAGES - touching) == [], "moved: delete these from SQL_IN_PAGES"
+
+
+def test_the_sql_check_sees_imports_and_session_calls() -> None:
+    # Given sources that reach the database in each way a page could, and one that does not
+    reaching = [
+        "from sqlalchemy import select",
+        "import sqlalchemy.exc",
+        "async def f(session):\n    return await session.get(Actor, 1)",
+        "async def f(session):\n    session.add(row)",
+        "if TYPE_CHECKING:\n    from sqlalchemy import select",
+    ]
+    clean = (
+        "if TYPE_CHECKING:\n    from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "async def f(session: AsyncSession):\n    return await actor_page(session, 'ana')"
+    )
+
+    # Then the check finds the first ones and not the last
+    assert [runs_sql(source) for source in reaching] == [True] * 5
+    assert not runs_sql(clean)
+
+
 def package_matrix() -> str:
     """Files of each row package importing each column package, then the mutual pairs."""
     modules = project_modules()

@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from actors.queries import home_collectives
 from commons.agenda.queries import AgendaQuery
 from commons.agenda.upcoming import upcoming_events
 from commons.posts.timelines import local_timeline
 from instance.runtime import instance_of
-from storage.models import Actor
-from storage.models.actors import GROUP
 from webui import i18n
-from webui.pages.event_cards import event_card
+from webui.pages.events.event_cards import event_card
 from webui.render import render
 
 LANG_COOKIE = "lang"
@@ -33,14 +31,7 @@ def kind_labels() -> dict[str, str]:
 async def index(request: Request) -> Response:
     instance = instance_of(request)
     async with instance.database.session() as session:
-        collectives = (
-            await session.scalars(
-                select(Actor)
-                .where(Actor.is_local.is_(True), Actor.type == GROUP)
-                .order_by(Actor.name)
-                .limit(24)
-            )
-        ).all()
+        collectives = await home_collectives(session)
         viewer = getattr(request.state, "viewer", None)
         page = await local_timeline(
             session,

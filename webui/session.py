@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import String, bindparam, select
-from sqlalchemy.orm import defer
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from actors import web_sessions
 from instance.runtime import instance_of
-from storage.database import Database
-from storage.models import Account, Actor, WebSession
+
+if TYPE_CHECKING:
+    from storage.database import Database
+    from storage.models import Account, Actor
 
 SESSION_COOKIE = "quartiers_session"
 SESSION_MAX_AGE = web_sessions.SESSION_IDLE_DAYS * 24 * 3600
@@ -53,23 +53,6 @@ class Viewer:
         return self.account.is_admin or self.account.is_moderator
 
 
-_VIEWER = (
-    select(Account, Actor, WebSession)
-    .join(Account, Account.id == WebSession.account_id)
-    .join(Actor, Actor.id == Account.actor_id)
-    .where(
-        WebSession.id == bindparam("session_id", type_=String),
-        WebSession.last_seen_at >= bindparam("oldest_alive"),
-    )
-    .options(
-        defer(Actor.document, raiseload=True),
-        defer(Actor.public_key_pem, raiseload=True),
-        defer(Actor.private_key_pem, raiseload=True),
-    )
-)
-"""Every page asks it: built once, and without the actor's keys and document."""
-
-
 async def current_viewer(request: Request) -> Viewer | None:
     """The viewer of this request, loaded once; None when nobody (or a suspended account) is in."""
     cached: Viewer | bool | None = getattr(request.state, "viewer", False)
@@ -88,12 +71,8 @@ async def current_viewer(request: Request) -> Viewer | None:
 
 async def _load_viewer(request: Request, session_id: str) -> Viewer | None:
     database = instance_of(request).database
-    parameters: dict[str, str | datetime] = {
-        "session_id": session_id,
-        "oldest_alive": web_sessions.oldest_alive(),
-    }
     async with database.session() as session:
-        row = (await session.execute(_VIEWER, parameters)).first()
+        row = await web_sessions.session_owner(session, session_id)
     if row is None:
         return None
     account, actor, web_session = row

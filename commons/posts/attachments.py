@@ -115,3 +115,11 @@ async def attachments_of(session: AsyncSession, post_ids: Sequence[int]) -> dict
         if media.post_id is not None:
             found[media.post_id].append(media)
     return found
+
+
+async def describe_kept_image(session: AsyncSession, media_id: int, alt_text: str) -> Media:
+    """An image kept from a refused form, with the description given on the form sent again."""
+    media = await session.get(Media, media_id)
+    assert media is not None
+    media.alt_text = alt_text
+    return media

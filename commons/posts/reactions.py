@@ -76,3 +76,19 @@ async def undo_reaction(
     await enqueue_activity(
         session, actor, undo, to_followers=reaction.kind == ANNOUNCE, inboxes=inboxes
     )
+
+
+async def toggle_reaction(
+    session: AsyncSession, uris: Uris, actor: Actor, post: Post, kind: str
+) -> Reaction | None:
+    """Like (or boost) the post, or take the like back when there is one already; returns the
+    new reaction, None when one was undone."""
+    existing = await session.scalar(
+        select(Reaction).where(
+            Reaction.kind == kind, Reaction.actor_id == actor.id, Reaction.post_id == post.id
+        )
+    )
+    if existing is not None:
+        await undo_reaction(session, uris, actor, existing)
+        return None
+    return await react(session, uris, actor, post, kind)

@@ -9,13 +9,13 @@ import httpx2
 import pytest
 from PIL import Image
 
+from actors.look import DEFAULT_ACCENT, PAPER, PRESETS, WHITE, accent_problem, contrast, mix
 from config.settings import Settings
 from storage.database import Database
 from storage.models import InstanceLook, Media
 from tests.actors.actor_support import use_session_keys
 from tests.webui.web_support import log_in_as
 from webui import i18n
-from webui.look import DEFAULT_ACCENT, PAPER, PRESETS, WHITE, accent_problem, contrast, mix
 
 HTML = {"Accept": "text/html"}
 fr = i18n.translations("fr").gettext

@@ -14,7 +14,6 @@ from config.settings import Settings
 from storage.database import Database
 from tests.commons.agenda.test_agenda import add_collective, add_event
 from webui import leaflet
-from webui.pages import map_page as map_pages
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
@@ -131,6 +130,6 @@ async def test_the_map_page_loads_nothing_from_a_third_party(
 
 
 def test_our_map_script_calls_no_host() -> None:
-    script = (Path(map_pages.__file__).parent.parent / "static" / "map.js").read_text()
+    script = (Path(leaflet.__file__).parent / "static" / "map.js").read_text()
     assert "http" not in script
     assert "innerHTML" not in script

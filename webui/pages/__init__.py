@@ -8,19 +8,16 @@ from webui.pages import (
     accounts,
     admin,
     admin_look,
-    agenda,
+    collective_manage,
     collectives,
-    compose,
     easy_read,
-    event_dates,
-    events,
-    map_page,
     places,
-    posts,
     sessions,
     settings,
-    timelines,
 )
+from webui.pages.agenda import agenda, calendar, feeds, map_page
+from webui.pages.events import event_dates, event_edits, events, participants, participation
+from webui.pages.posts import compose, posts, timelines
 
 routes: list[BaseRoute] = [
     *accounts.routes,
@@ -29,13 +26,19 @@ routes: list[BaseRoute] = [
     *admin.routes,
     *admin_look.routes,
     *collectives.routes,
+    *collective_manage.routes,
     *compose.routes,
     *easy_read.routes,
     *posts.routes,
     *timelines.routes,
+    *event_edits.routes,
     *events.routes,
+    *participation.routes,
+    *participants.routes,
     *event_dates.routes,
+    *feeds.routes,
     *agenda.routes,
+    *calendar.routes,
     *map_page.routes,
     *places.routes,
 ]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTasks
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,16 +23,19 @@ from actors.login_limits import (
     seconds_to_wait,
 )
 from actors.mail import build_message, send_message
+from actors.signups import register
 from config.errors import DomainError, ErrorCode
 from config.settings import Settings
 from instance.runtime import instance_of
-from storage.models import Account
 from webui import i18n
 from webui.csrf import read_form
 from webui.devices import login_attempt, remember_device
 from webui.error_messages import message as error_message
 from webui.render import render
 from webui.session import current_viewer, flash, log_in, log_out
+
+if TYPE_CHECKING:
+    from storage.models import Account
 
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 MAX_EMAIL = 254
@@ -181,24 +183,20 @@ async def _signup_submit(request: Request, form: FormData, code: str) -> Respons
     if errors:
         return await _signup_page(request, code, values, errors, status_code=400)
     try:
-        async with instance.database.transaction() as session:
-            account = await account_services.sign_up(
-                session,
-                settings,
-                username=values["username"],
-                password=password,
-                reason=values["reason"],
-                invite_code=code,
-                email=values["email"] if settings.mail.is_configured else "",
-                language=i18n.current_locale.get(),
-            )
+        account = await register(
+            instance.database,
+            settings,
+            username=values["username"],
+            password=password,
+            reason=values["reason"],
+            invite_code=code,
+            email=values["email"] if settings.mail.is_configured else "",
+            language=i18n.current_locale.get(),
+        )
     except DomainError as error:
         if error.code == ErrorCode.INVITATION_NEEDED:
             return await _signup_page(request, code, values, {}, status_code=403)
         errors["username"] = error_message(error)
-        return await _signup_page(request, code, values, errors, status_code=400)
-    except IntegrityError:
-        errors["username"] = error_message("name_taken")
         return await _signup_page(request, code, values, errors, status_code=400)
     if not account.is_approved:
         return RedirectResponse("/signup/pending", status_code=303)

@@ -10,8 +10,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,9 +18,12 @@ from starlette.routing import BaseRoute, Route
 from actors import accounts as account_services
 from actors import invitations as invitation_services
 from actors.invitations import MAX_USES_LIMIT, is_usable
+from actors.queries import account_by_id, count_accounts
 from config.errors import DomainError, ErrorCode
 from instance.runtime import instance_of
-from storage.models import Account, Actor, Delivery, DomainBlock, Host, InboxItem, utcnow
+from outbox.health import counts_by_state, failing_hosts, latest_deliveries, queued_deliveries
+from storage import blocks as domain_blocks
+from storage.models import Delivery, InboxItem, utcnow
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
@@ -63,12 +64,10 @@ async def dashboard(request: Request) -> Response:
     await require_moderator(request)
     async with instance_of(request).database.session() as session:
         pending = len(await account_services.pending_accounts(session))
-        accounts = await session.scalar(select(func.count()).select_from(Account)) or 0
-        blocks = await session.scalar(select(func.count()).select_from(DomainBlock)) or 0
-        queued = await session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.state == "queued")
-        )
-    context = {"pending": pending, "accounts": accounts, "blocks": blocks, "queued": queued or 0}
+        accounts = await count_accounts(session)
+        blocks = await domain_blocks.count_blocks(session)
+        queued = await queued_deliveries(session)
+    context = {"pending": pending, "accounts": accounts, "blocks": blocks, "queued": queued}
     return render(request, "admin/index.html", context)
 
 
@@ -245,7 +244,7 @@ async def issue_reset(request: Request) -> Response:
     await read_form(request)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        account = await session.get(Account, _id(request))
+        account = await account_by_id(session, _id(request))
         if account is None:
             raise HTTPException(404)
         username = account.username
@@ -290,8 +289,7 @@ async def domains(request: Request) -> Response:
         return await _domains_page(request, values, errors, 400)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        if await session.get(DomainBlock, domain) is None:
-            session.add(DomainBlock(domain=domain, reason=values["reason"]))
+        await domain_blocks.block_domain(session, domain, values["reason"])
     instance.blocks.invalidate()
     flash(request, i18n.gettext("%(domain)s is blocked.") % {"domain": domain})
     return _back("/admin/domains")
@@ -301,7 +299,7 @@ async def _domains_page(
     request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 200
 ) -> Response:
     async with instance_of(request).database.session() as session:
-        rows = (await session.scalars(select(DomainBlock).order_by(DomainBlock.domain))).all()
+        rows = await domain_blocks.list_blocks(session)
     context = {"blocks": rows, "values": values, "errors": errors}
     return render(request, "admin/domains.html", context, status_code)
 
@@ -312,8 +310,8 @@ async def unblock_domain(request: Request) -> Response:
     domain = text_field(form, "domain").lower()
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        result = await session.execute(delete(DomainBlock).where(DomainBlock.domain == domain))
-    if not getattr(result, "rowcount", 0):
+        unblocked = await domain_blocks.unblock_domain(session, domain)
+    if not unblocked:
         raise HTTPException(404)
     instance.blocks.invalidate()
     flash(request, i18n.gettext("%(domain)s is no longer blocked.") % {"domain": domain})
@@ -324,39 +322,18 @@ async def unblock_domain(request: Request) -> Response:
 # Federation health
 
 
-async def _counts_by_state(
-    session: AsyncSession, model: type[InboxItem] | type[Delivery]
-) -> dict[str, int]:
-    rows = await session.execute(select(model.state, func.count()).group_by(model.state))
-    return {str(state): int(count) for state, count in rows}
-
-
 async def health(request: Request) -> Response:
     await require_moderator(request)
     now: datetime = utcnow()
     async with instance_of(request).database.session() as session:
-        inbox_counts = await _counts_by_state(session, InboxItem)
-        delivery_counts = await _counts_by_state(session, Delivery)
-        failing_hosts = (
-            await session.scalars(
-                select(Host)
-                .where(or_(Host.consecutive_failures > 0, Host.parked_until > now))
-                .order_by(Host.consecutive_failures.desc(), Host.host)
-                .limit(50)
-            )
-        ).all()
-        latest = (
-            await session.execute(
-                select(Delivery, Actor.username)
-                .join(Actor, Actor.id == Delivery.sender_id)
-                .order_by(Delivery.id.desc())
-                .limit(20)
-            )
-        ).all()
+        inbox_counts = await counts_by_state(session, InboxItem)
+        delivery_counts = await counts_by_state(session, Delivery)
+        failing = await failing_hosts(session, now)
+        latest = await latest_deliveries(session)
     context = {
         "inbox_counts": inbox_counts,
         "delivery_counts": delivery_counts,
-        "failing_hosts": failing_hosts,
+        "failing_hosts": failing,
         "latest": latest,
         "now": now,
     }

@@ -9,23 +9,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from actors.services import ensure_instance_actor
-from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, store_image
-from instance.runtime import instance_of
-from storage.models import InstanceLook, Media
-from webui import formats, i18n
-from webui.csrf import read_form
-from webui.error_messages import message
-from webui.look import (
+from actors.look import (
     DEFAULT_ACCENT,
-    LOOK_ID,
     PRESETS,
     Look,
     accent_problem,
     load_look,
-    remember,
+    save_look,
     worst_contrast,
 )
+from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop
+from instance.runtime import instance_of
+from webui import formats, i18n
+from webui.csrf import read_form
+from webui.error_messages import message
+from webui.look import remember
 from webui.pages.accounts import text_field
 from webui.render import render
 from webui.session import flash, require_admin
@@ -105,22 +103,15 @@ async def _save(request: Request) -> Response:
     if errors:
         return _page(request, before, values, errors, 400)
     async with instance.database.transaction() as session:
-        row = await session.get(InstanceLook, LOOK_ID)
-        if row is None:
-            row = InstanceLook(id=LOOK_ID, accent=accent)
-            session.add(row)
-        row.accent = accent
-        if image is not None:
-            owner = await ensure_instance_actor(session, instance.settings)
-            row.logo_media_id = (await store_image(session, owner, image, values["logo_alt"])).id
-        elif removing:
-            row.logo_media_id = None
-        elif row.logo_media_id is not None:
-            logo = await session.get(Media, row.logo_media_id)
-            if logo is not None:
-                logo.alt_text = values["logo_alt"]
-        await session.flush()
-        remember(request.app, await load_look(session))
+        look = await save_look(
+            session,
+            instance.settings,
+            accent=accent,
+            logo=image,
+            logo_alt=values["logo_alt"],
+            remove_logo=removing,
+        )
+    remember(request.app, look)
     flash(request, i18n.gettext("The neighbourhood's look is saved."))
     return RedirectResponse("/admin/look", status_code=303)
 

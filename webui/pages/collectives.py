@@ -1,4 +1,5 @@
-"""Pages: the list of collectives, creating one, joining and leaving, and managing one.
+"""Pages: the list of collectives, creating one, joining and leaving (managing one: see
+:mod:`webui.pages.collective_manage`).
 
 Roles are checked by the services of :mod:`actors.groups` on every action; a forged form from
 someone without the role gets 403.
@@ -8,10 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,20 +22,16 @@ from actors.errors import InvalidUsername, NameTaken
 from actors.group_profiles import (
     CollectiveProfile,
     apply_collective_profile,
-    update_collective_profile,
 )
+from actors.queries import collective_directory, local_collective
 from actors.services import create_group
 from commons.media import MediaError
 from config.errors import ErrorCode
 from config.uris import is_valid_username, normalise_username
 from instance.runtime import instance_of
-from storage.models import Actor, Invitation, Membership
 from storage.models.actors import (
-    GROUP,
     GROUP_KINDS,
     JOIN_MODES,
-    MEMBER_ROLES,
-    MEMBERSHIP_ACCEPTED,
     MEMBERSHIP_PENDING,
 )
 from webui import i18n
@@ -44,8 +39,13 @@ from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.render import render
 from webui.routes import kind_labels
-from webui.session import Viewer, current_viewer, flash, require_viewer
+from webui.session import current_viewer, flash, require_viewer
 from webui.uploads import read_upload
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Actor
 
 MAX_HOURS_LINES = 14
 MAX_LINE = 120
@@ -208,13 +208,8 @@ def form_context(form: CollectiveForm) -> dict[str, Any]:
 async def list_collectives(request: Request) -> Response:
     kind = request.query_params.get("kind")
     kind = kind if kind in GROUP_KINDS else None
-    query = select(Actor).where(
-        Actor.is_local.is_(True), Actor.type == GROUP, Actor.is_gone.is_(False)
-    )
-    if kind is not None:
-        query = query.where(Actor.group_kind == kind)
     async with instance_of(request).database.session() as session:
-        found = (await session.scalars(query.order_by(Actor.name, Actor.username))).all()
+        found = await collective_directory(session, kind)
     context = {"collectives": found, "kind": kind, "kind_labels": kind_labels()}
     return render(request, "collectives/list.html", context)
 
@@ -255,14 +250,9 @@ async def new_collective(request: Request) -> Response:
 # Joining and leaving
 
 
-async def _group(session: AsyncSession, request: Request) -> Actor:
-    group = await session.scalar(
-        select(Actor).where(
-            Actor.uri == instance_of(request).uris.actor(request.path_params["username"].lower()),
-            Actor.is_local.is_(True),
-            Actor.type == GROUP,
-        )
-    )
+async def collective_in_path(session: AsyncSession, request: Request) -> Actor:
+    uri = instance_of(request).uris.actor(request.path_params["username"].lower())
+    group = await local_collective(session, uri)
     if group is None or group.is_gone:
         raise HTTPException(404)
     return group
@@ -272,7 +262,7 @@ async def join_page(request: Request) -> Response:
     """Where an invitation link leads: a button to join (a GET changes nothing)."""
     viewer = await current_viewer(request)
     async with instance_of(request).database.session() as session:
-        group = await _group(session, request)
+        group = await collective_in_path(session, request)
         membership = await groups.find_membership(session, group, viewer.actor) if viewer else None
     context: dict[str, Any] = {
         "group": group,
@@ -291,14 +281,14 @@ async def join_collective(request: Request) -> Response:
     _ = i18n.gettext
     try:
         async with instance.database.transaction() as session:
-            group = await _group(session, request)
+            group = await collective_in_path(session, request)
             outcome = await groups.join(
                 session, instance.uris, group, viewer.actor, invitation_code=code
             )
             state = outcome.membership.state
     except groups.InvitationRequired:
         async with instance.database.session() as session:
-            group = await _group(session, request)
+            group = await collective_in_path(session, request)
         message = (
             _("This invitation code is not valid (any more).")
             if code
@@ -320,7 +310,7 @@ async def leave_collective(request: Request) -> Response:
     _ = i18n.gettext
     try:
         async with instance.database.transaction() as session:
-            group = await _group(session, request)
+            group = await collective_in_path(session, request)
             await groups.leave(session, group, viewer.actor)
     except groups.LastAdmin:
         flash(request, _("You are the last admin: name another admin before leaving."), "error")
@@ -329,150 +319,8 @@ async def leave_collective(request: Request) -> Response:
     return RedirectResponse(_profile_url(request), status_code=303)
 
 
-# Managing
-
-
-def _manage_url(request: Request) -> str:
-    """From the path, not the row: after a rolled-back transaction the row is expired."""
-    return f"/@{request.path_params['username'].lower()}/manage"
-
-
 def _profile_url(request: Request) -> str:
     return instance_of(request).uris.actor(request.path_params["username"].lower())
-
-
-async def _require_manager(session: AsyncSession, group: Actor, viewer: Viewer) -> Membership:
-    membership = await groups.find_membership(session, group, viewer.actor)
-    if not groups.is_moderator(membership):
-        raise HTTPException(403, "facilitators and admins only")
-    assert membership is not None
-    return membership
-
-
-async def _manage_context(
-    session: AsyncSession, request: Request, group: Actor, viewer: Viewer
-) -> dict[str, Any]:
-    membership = await _require_manager(session, group, viewer)
-    invitations: list[Invitation] = await groups.list_invitations(session, group)
-    return {
-        "group": group,
-        "viewer_role": membership.role,
-        "pending": await groups.list_memberships(session, group, MEMBERSHIP_PENDING),
-        "members": await groups.list_memberships(session, group, MEMBERSHIP_ACCEPTED),
-        "invitations": invitations,
-        "new_invitation": request.session.pop(INVITATION_SESSION_KEY, None),
-        "role_options": [(role, role_labels()[role]) for role in MEMBER_ROLES],
-        "role_labels": role_labels(),
-        "join_mode_labels": join_mode_labels(),
-        "base_url": instance_of(request).settings.base_url,
-    }
-
-
-async def manage_page(request: Request) -> Response:
-    viewer = await require_viewer(request)
-    async with instance_of(request).database.session() as session:
-        group = await _group(session, request)
-        context = await _manage_context(session, request, group, viewer)
-    context.update(form_context(CollectiveForm(blank_values(group))))
-    return render(request, "collectives/manage.html", context)
-
-
-async def edit_collective(request: Request) -> Response:
-    viewer = await require_viewer(request)
-    submitted = await read_form(request)
-    instance = instance_of(request)
-    _ = i18n.gettext
-    form = await read_collective_form(submitted, is_new=False)
-    async with instance.database.session() as session:
-        group = await _group(session, request)
-        await _require_manager(session, group, viewer)
-    if not form.errors:
-        try:
-            async with instance.database.transaction() as session:
-                row = await session.get(Actor, group.id)
-                assert row is not None
-                await update_collective_profile(
-                    session, instance.settings, viewer.actor, row, profile_of(form)
-                )
-        except groups.NotAllowed:
-            raise HTTPException(403, "facilitators and admins only") from None
-        except MediaError as error:
-            form.errors["avatar"] = error_message(error)
-    if form.errors:
-        async with instance.database.session() as session:
-            context = await _manage_context(session, request, group, viewer)
-        form.values["name"] = group.username
-        context.update(form_context(form))
-        return render(request, "collectives/manage.html", context, 400)
-    flash(request, _("The collective's profile is saved."), "success")
-    return RedirectResponse(_manage_url(request), status_code=303)
-
-
-async def _membership_action(request: Request, action: str) -> Response:
-    """Answer a request, change a role, remove a member: the service checks the role."""
-    viewer = await require_viewer(request)
-    form = await read_form(request)
-    instance = instance_of(request)
-    member_id: int = request.path_params["member_id"]
-    _ = i18n.gettext
-    try:
-        async with instance.database.transaction() as session:
-            group = await _group(session, request)
-            match action:
-                case "answer":
-                    accept = _text(form, "decision") == "accept"
-                    await groups.answer_request(
-                        session, instance.uris, group, viewer.actor, member_id, accept=accept
-                    )
-                    message = _("Request accepted.") if accept else _("Request refused.")
-                case "role":
-                    role = _text(form, "role")
-                    await groups.change_role(session, group, viewer.actor, member_id, role)
-                    message = _("Role changed.")
-                case _:
-                    await groups.remove_member(session, group, viewer.actor, member_id)
-                    message = _("Member removed.")
-    except groups.NotAllowed:
-        raise HTTPException(403, "not allowed for your role") from None
-    except groups.NotAMember:
-        raise HTTPException(404, "no such member or request") from None
-    except groups.InvalidRole:
-        raise HTTPException(400, "unknown role") from None
-    except groups.LastAdmin:
-        flash(request, _("A collective keeps at least one admin."), "error")
-    else:
-        flash(request, message, "success")
-    return RedirectResponse(_manage_url(request), status_code=303)
-
-
-async def answer_request(request: Request) -> Response:
-    return await _membership_action(request, "answer")
-
-
-async def change_role(request: Request) -> Response:
-    return await _membership_action(request, "role")
-
-
-async def remove_member(request: Request) -> Response:
-    return await _membership_action(request, "remove")
-
-
-async def create_invitation(request: Request) -> Response:
-    """The code is kept hashed: the link is shown once, on the next page."""
-    viewer = await require_viewer(request)
-    await read_form(request)
-    instance = instance_of(request)
-    try:
-        async with instance.database.transaction() as session:
-            group = await _group(session, request)
-            code = await groups.create_invitation(
-                session, group, viewer.actor, created_by_account_id=viewer.account.id
-            )
-    except groups.NotAllowed:
-        raise HTTPException(403, "not allowed for your role") from None
-    link = f"{instance.settings.base_url}/@{group.username}/join?code={code}"
-    request.session[INVITATION_SESSION_KEY] = link
-    return RedirectResponse(_manage_url(request) + "#invitations", status_code=303)
 
 
 routes: list[BaseRoute] = [
@@ -481,15 +329,4 @@ routes: list[BaseRoute] = [
     Route("/@{username}/join", join_page, methods=["GET"], name="collective_join_page"),
     Route("/@{username}/join", join_collective, methods=["POST"], name="collective_join"),
     Route("/@{username}/leave", leave_collective, methods=["POST"], name="collective_leave"),
-    Route("/@{username}/manage", manage_page, methods=["GET"], name="collective_manage"),
-    Route("/@{username}/manage/profile", edit_collective, methods=["POST"],
-          name="collective_edit"),
-    Route("/@{username}/manage/requests/{member_id:int}", answer_request, methods=["POST"],
-          name="collective_answer_request"),
-    Route("/@{username}/manage/members/{member_id:int}/role", change_role, methods=["POST"],
-          name="collective_change_role"),
-    Route("/@{username}/manage/members/{member_id:int}/remove", remove_member, methods=["POST"],
-          name="collective_remove_member"),
-    Route("/@{username}/manage/invitations", create_invitation, methods=["POST"],
-          name="collective_invite"),
-]  # fmt: skip
+]

@@ -10,7 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import accounts as account_services
+from actors import preferences
 from actors.accounts import ImageChange, ProfileChange
+from actors.queries import actor_by_id
 from commons.media import MAX_ALT_TEXT, MediaError
 from instance.runtime import instance_of
 from storage.models import Account, Actor
@@ -124,7 +126,7 @@ async def _save_profile(request: Request, actor_id: int) -> Response:
     instance = instance_of(request)
     try:
         async with instance.database.transaction() as session:
-            actor = await session.get(Actor, actor_id)
+            actor = await actor_by_id(session, actor_id)
             assert actor is not None
             await account_services.update_profile(session, instance.settings, actor, change)
     except MediaError as error:
@@ -153,11 +155,10 @@ async def save_preferences(request: Request) -> Response:
         )
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        account = await session.get(Account, viewer.account.id)
-        assert account is not None
-        account.language = language
-        if instance.settings.mail.is_configured:
-            account.email = email or None
+        mail = email if instance.settings.mail.is_configured else None
+        await preferences.save_preferences(
+            session, viewer.account.id, language=language, email=mail
+        )
     i18n.current_locale.set(language)
     flash(request, i18n.gettext("Your preferences are saved."))
     response = RedirectResponse("/settings", status_code=303)

@@ -11,7 +11,7 @@ from babel.dates import format_date
 from commons.agenda.feeds import location_text
 from commons.agenda.upcoming import UpcomingEvent
 from webui import i18n
-from webui.pages.events import occurrence_path, page_url, when_lines
+from webui.pages.events.events import occurrence_path, page_url, when_lines
 from webui.recurrence_words import describe_rule
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -13,20 +11,27 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
+from actors.queries import actor_by_id
 from commons.markdown import html_to_text
 from commons.posts.cards import PostCard, link_of
 from commons.posts.mentions import resolve_mentions
-from commons.posts.reactions import ANNOUNCE, LIKE, react, undo_reaction
-from commons.posts.services import delete_note, edit_note
-from commons.posts.threads import load_thread
-from commons.posts.visibility import visible_to
+from commons.posts.queries import find_post as post_by_key
+from commons.posts.queries import post_by_id
+from commons.posts.reactions import ANNOUNCE, LIKE, toggle_reaction
+from commons.posts.removal import remove_post
+from commons.posts.services import edit_note
+from commons.posts.threads import can_see, load_thread
 from instance.runtime import Instance, instance_of
-from storage.models import Actor, Post, Reaction, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
 from webui import i18n
 from webui.csrf import read_form
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Actor, Post
 
 MAX_TEXT = 5000
 MAX_SUMMARY = 300
@@ -58,19 +63,7 @@ async def find_post(
     session: AsyncSession, instance: Instance, key: str
 ) -> tuple[Post, Actor] | None:
     """A post by the key our pages use: the uuid of ours, the row id of any."""
-    if key.isdigit() and len(key) < 19:
-        condition = Post.id == int(key)
-    else:
-        try:
-            condition = Post.uri == f"{instance.uris.base}/posts/{uuid.UUID(key)}"
-        except ValueError:
-            return None
-    row = (
-        await session.execute(
-            select(Post, Actor).join(Actor, Actor.id == Post.actor_id).where(condition)
-        )
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+    return await post_by_key(session, instance.uris.base, key)
 
 
 async def _visible_post(
@@ -80,10 +73,7 @@ async def _visible_post(
     if found is None:
         raise HTTPException(404)
     post, author = found
-    visible = await session.scalar(
-        select(Post.id).where(Post.id == post.id, visible_to(viewer.actor.id if viewer else None))
-    )
-    if visible is None:
+    if not await can_see(session, post.id, viewer.actor.id if viewer else None):
         raise HTTPException(404)
     return post, author
 
@@ -148,8 +138,8 @@ async def edit(request: Request) -> Response:
         instance.remote_actors, instance.settings.server.domain, values["text"]
     )
     async with instance.database.transaction() as session:
-        row = await session.get(Post, post.id)
-        writer = await session.get(Actor, author.id)
+        row = await post_by_id(session, post.id)
+        writer = await actor_by_id(session, author.id)
         assert row is not None and writer is not None
         await edit_note(
             session,
@@ -181,17 +171,10 @@ async def delete_form(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     viewer = await require_viewer(request)
     await read_form(request)
-    post, author = await _deletable(request, viewer)
+    post, _author = await _deletable(request, viewer)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        row = await session.get(Post, post.id)
-        writer = await session.get(Actor, author.id)
-        assert row is not None and writer is not None
-        if row.is_local:
-            await delete_note(session, instance.uris, writer, row)
-        else:
-            row.deleted_at = utcnow()
-            row.content_html = ""
+        await remove_post(session, instance.uris, post.id)
     flash(request, i18n.gettext("The post is deleted."))
     return RedirectResponse("/home", status_code=303)
 
@@ -206,17 +189,9 @@ async def _toggle(request: Request, kind: str) -> Response:
             raise HTTPException(404)
         if kind == ANNOUNCE and post.visibility != PUBLIC:
             raise HTTPException(403, "only public posts can be boosted")
-        actor = await session.get(Actor, viewer.actor.id)
+        actor = await actor_by_id(session, viewer.actor.id)
         assert actor is not None
-        existing = await session.scalar(
-            select(Reaction).where(
-                Reaction.kind == kind, Reaction.actor_id == actor.id, Reaction.post_id == post.id
-            )
-        )
-        if existing is not None:
-            await undo_reaction(session, instance.uris, actor, existing)
-        else:
-            await react(session, instance.uris, actor, post, kind)
+        await toggle_reaction(session, instance.uris, actor, post, kind)
     card = PostCard(post, author, instance.settings.base_url)
     return RedirectResponse(safe_next(form.get("next"), card.page_url), status_code=303)
 
@@ -237,12 +212,10 @@ async def thread_page(
     viewer = await current_viewer(request)
     viewer_id = viewer.actor.id if viewer else None
     async with instance.database.session() as session:
-        if post.deleted_at is None and not await session.scalar(
-            select(Post.id).where(Post.id == post.id, visible_to(viewer_id))
-        ):
+        if post.deleted_at is None and not await can_see(session, post.id, viewer_id):
             raise HTTPException(404)
         if audience is None and post.audience_id:
-            audience = await session.get(Actor, post.audience_id)
+            audience = await actor_by_id(session, post.audience_id)
         thread = await load_thread(session, post, author, viewer_id, instance.settings.base_url)
     is_deleted = post.deleted_at is not None
     context = {

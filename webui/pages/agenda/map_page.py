@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.queries import located_collectives
 from commons.agenda import queries as agenda
 from commons.agenda.feeds import location_text
 from commons.agenda.queries import AgendaQuery
 from instance.runtime import instance_of
-from storage.models import Actor
-from storage.models.actors import GROUP
 from webui import i18n
 from webui.formats import format_full_moment, sentence_start
 from webui.leaflet import leaflet_installed
-from webui.pages.agenda import _now, _occurrence_url, _zone
+from webui.pages.agenda.agenda import _now, _zone
+from webui.pages.agenda.feeds import _occurrence_url
 from webui.render import render
 from webui.script_json import script_json
 
@@ -40,19 +39,7 @@ async def map_page(request: Request) -> Response:
         pairs = await agenda.feed_events(
             session, AgendaQuery(located=True), after=now, before=now + MAP_AHEAD, limit=MAP_LIMIT
         )
-        spaces = (
-            await session.scalars(
-                select(Actor)
-                .where(
-                    Actor.type == GROUP,
-                    Actor.latitude.is_not(None),
-                    Actor.longitude.is_not(None),
-                    Actor.is_gone.is_(False),
-                )
-                .order_by(Actor.name)
-                .limit(MAP_LIMIT)
-            )
-        ).all()
+        spaces = await located_collectives(session, MAP_LIMIT)
         next_dates = await agenda.first_dates(
             session, [event for event, _ in pairs], now, now + MAP_AHEAD
         )

@@ -21,7 +21,8 @@ from commons.events import rsvps as event_rsvps
 from instance.runtime import instance_of
 from storage.models import utcnow
 from storage.models.events import RSVP_ACCEPTED, RSVP_WAITLIST
-from webui.pages.events import event_at, event_context, page_url, take_part, when_lines
+from webui.pages.events.events import event_at, event_context, page_url, when_lines
+from webui.pages.events.participation import take_part
 from webui.render import render
 from webui.session import current_viewer
 

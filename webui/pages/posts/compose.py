@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from actors.queries import actor_by_id, member_collectives
 from commons.media import MAX_ALT_TEXT, MediaError, clean_image_off_loop, media_path, store_image
-from commons.posts.attachments import MAX_ATTACHMENTS
+from commons.posts.attachments import MAX_ATTACHMENTS, describe_kept_image
 from commons.posts.cards import PostCard, card_details
 from commons.posts.mentions import resolve_mentions
+from commons.posts.queries import unposted_images
 from commons.posts.services import publish_note
-from commons.posts.visibility import visible_to
+from commons.posts.threads import can_see
 from config.errors import ErrorCode
 from instance.runtime import instance_of
-from storage.models import Actor, Media, Membership, Post
-from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
 from storage.models.posts import PUBLIC
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
-from webui.pages.posts import (
+from webui.pages.posts.posts import (
     VISIBILITIES,
     find_post,
     form_text,
@@ -37,22 +35,10 @@ from webui.render import render
 from webui.session import Viewer, flash, require_viewer
 from webui.uploads import read_upload
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-async def viewer_collectives(session: AsyncSession, actor_id: int) -> list[Actor]:
-    return list(
-        (
-            await session.scalars(
-                select(Actor)
-                .join(Membership, Membership.group_id == Actor.id)
-                .where(
-                    Membership.member_id == actor_id,
-                    Membership.state == MEMBERSHIP_ACCEPTED,
-                    Actor.type == GROUP,
-                )
-                .order_by(Actor.name)
-            )
-        ).all()
-    )
+    from storage.models import Actor, Media
 
 
 async def compose_context(
@@ -63,7 +49,7 @@ async def compose_context(
     parent: PostCard | None = None,
 ) -> dict[str, Any]:
     async with instance_of(request).database.session() as session:
-        collectives = await viewer_collectives(session, viewer.actor.id)
+        collectives = await member_collectives(session, viewer.actor.id)
     return {
         "values": values or {"visibility": PUBLIC},
         "errors": errors or {},
@@ -80,9 +66,7 @@ async def _parent_card(request: Request, viewer: Viewer, key: str) -> PostCard |
         found = await find_post(session, instance, key)
         if found is None or found[0].deleted_at is not None:
             return None
-        if not await session.scalar(
-            select(Post.id).where(Post.id == found[0].id, visible_to(viewer.actor.id))
-        ):
+        if not await can_see(session, found[0].id, viewer.actor.id):
             return None
         cards = await card_details(session, [found], viewer.actor.id, instance.settings.base_url)
     return cards[0]
@@ -134,15 +118,7 @@ async def _kept_images(
     }
     if not keys:
         return {}
-    rows = await session.scalars(
-        select(Media).where(
-            Media.key.in_(keys.values()),
-            Media.owner_id == owner.id,
-            Media.post_id.is_(None),
-            Media.data.is_not(None),
-        )
-    )
-    by_key = {media.key: media for media in rows}
+    by_key = await unposted_images(session, owner.id, keys.values())
     return {slot: by_key[key] for slot, key in keys.items() if key in by_key}
 
 
@@ -163,7 +139,7 @@ async def _keep_uploads(
             errors[f"image{slot}"] = error_message(error)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        owner = await session.get(Actor, viewer.actor.id)
+        owner = await actor_by_id(session, viewer.actor.id)
         assert owner is not None
         for slot, image, alt in images:
             media = await store_image(session, owner, image, alt, require_alt=False)
@@ -201,7 +177,7 @@ async def publish(request: Request) -> Response:
             audience = next(
                 (
                     group
-                    for group in await viewer_collectives(session, viewer.actor.id)
+                    for group in await member_collectives(session, viewer.actor.id)
                     if str(group.id) == values["audience"]
                 ),
                 None,
@@ -235,7 +211,7 @@ async def publish(request: Request) -> Response:
                 error.field = f"image{slot}"
                 raise
         async with instance.database.transaction() as session:
-            author = await session.get(Actor, viewer.actor.id)
+            author = await actor_by_id(session, viewer.actor.id)
             assert author is not None
             media = []
             for slot in range(1, MAX_ATTACHMENTS + 1):
@@ -243,10 +219,8 @@ async def publish(request: Request) -> Response:
                     image, alt = images[slot]
                     media.append(await store_image(session, author, image, alt))
                 elif slot in kept:
-                    row = await session.get(Media, kept[slot].id)
-                    assert row is not None
-                    row.alt_text = values[f"alt{slot}"]
-                    media.append(row)
+                    alt = values[f"alt{slot}"]
+                    media.append(await describe_kept_image(session, kept[slot].id, alt))
             post = await publish_note(
                 session,
                 instance.uris,

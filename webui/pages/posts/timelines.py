@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors.follows import answer_follow_request, follow, unfollow
+from actors.queries import actor_by_id, follow_by_id, follow_requests_to, followed_among
 from commons.notifications import list_notifications, mark_all_read
 from commons.posts.cards import link_of
 from commons.posts.hashtags import is_tag, normalise_tag
@@ -26,16 +25,18 @@ from commons.posts.timelines import (
 )
 from commons.search import Failure, search
 from instance.runtime import instance_of
-from storage.models import Actor, Follow
 from storage.models.follows import ACCEPTED
 from webui import i18n
 from webui.csrf import read_form
-from webui.pages.event_cards import event_card
-from webui.pages.posts import safe_next, visibility_options
+from webui.pages.events.event_cards import event_card
+from webui.pages.posts.posts import safe_next, visibility_options
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
 
-PageLoader = Callable[[AsyncSession, int | None, str, int | None], Awaitable[TimelinePage]]
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+PageLoader = Callable[["AsyncSession", int | None, str, int | None], Awaitable[TimelinePage]]
 """Reads one page of a timeline: (session, reader's actor id, base URL, ``before``)."""
 
 
@@ -137,14 +138,7 @@ async def notifications(request: Request) -> Response:
     before = parse_before(request.query_params.get("before"))
     async with instance_of(request).database.session() as session:
         items = await list_notifications(session, viewer.actor.id, before=before)
-        pending = {
-            follow_row.follower_id: follow_row
-            for follow_row in await session.scalars(
-                select(Follow).where(
-                    Follow.followed_id == viewer.actor.id, Follow.state != ACCEPTED
-                )
-            )
-        }
+        pending = await follow_requests_to(session, viewer.actor.id)
     next_url = f"/notifications?before={items[-1].notification.id}" if len(items) >= 30 else None
     context = {"items": items, "pending": pending, "next_url": next_url, "link_of": link_of}
     return render(request, "timelines/notifications.html", context)
@@ -166,8 +160,8 @@ async def answer_request(request: Request) -> Response:
     instance = instance_of(request)
     _ = i18n.gettext
     async with instance.database.transaction() as session:
-        row = await session.get(Follow, request.path_params["follow_id"])
-        followed = await session.get(Actor, viewer.actor.id)
+        row = await follow_by_id(session, request.path_params["follow_id"])
+        followed = await actor_by_id(session, viewer.actor.id)
         if row is None or followed is None or row.followed_id != viewer.actor.id:
             raise HTTPException(404)
         try:
@@ -205,16 +199,8 @@ async def search_page(request: Request) -> Response:
     following: set[int] = set()
     if viewer is not None and result is not None and result.actors:
         async with instance_of(request).database.session() as session:
-            following = set(
-                (
-                    await session.scalars(
-                        select(Follow.followed_id).where(
-                            Follow.follower_id == viewer.actor.id,
-                            Follow.followed_id.in_([a.id for a in result.actors]),
-                        )
-                    )
-                ).all()
-            )
+            candidates = [actor.id for actor in result.actors]
+            following = await followed_among(session, viewer.actor.id, candidates)
     context = {
         "query": query,
         "result": result,
@@ -236,8 +222,8 @@ async def follow_from_search(request: Request) -> Response:
     if not isinstance(actor_id, str) or not actor_id.isdigit():
         raise HTTPException(400, "actor_id is required")
     async with instance.database.transaction() as session:
-        target = await session.get(Actor, int(actor_id))
-        follower = await session.get(Actor, viewer.actor.id)
+        target = await actor_by_id(session, int(actor_id))
+        follower = await actor_by_id(session, viewer.actor.id)
         if target is None or follower is None or target.is_gone or target.type == "Application":
             raise HTTPException(404)
         if target.id == follower.id:
@@ -263,8 +249,8 @@ async def unfollow_from_profile(request: Request) -> Response:
     if not isinstance(actor_id, str) or not actor_id.isdigit():
         raise HTTPException(400, "actor_id is required")
     async with instance.database.transaction() as session:
-        target = await session.get(Actor, int(actor_id))
-        follower = await session.get(Actor, viewer.actor.id)
+        target = await actor_by_id(session, int(actor_id))
+        follower = await actor_by_id(session, viewer.actor.id)
         if target is None or follower is None:
             raise HTTPException(404)
         await unfollow(session, instance.uris, follower, target)

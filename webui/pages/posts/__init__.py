@@ -1,0 +1,1 @@
+"""The pages of posts: a thread, writing and editing, reactions, the timelines and search."""
