@@ -119,7 +119,7 @@ async def test_a_logo_needs_a_description_then_shows_in_the_header(
 
     # Then it is refused, saying why
     assert response.status_code == 400
-    assert fr("Describe the image for people who cannot see it.").replace("'", "&#39;") in (
+    assert fr("Please describe the image for people who cannot see it.").replace("'", "&#39;") in (
         response.text
     )
 
