@@ -126,7 +126,13 @@ DOM_FINDINGS = """() => {
   const dangerous = 'iframe, frame, frameset, object, embed, applet, base, meta[http-equiv], '
     + 'main svg, main math, main style, main link, main noscript, .post-body form, '
     + '.post-body input, .post-body button, .post-body textarea';
+  // Our own pictograms (the easy-to-read switch and boxes): drawn paths, nothing else.
+  const ownPictogram = (element) => element.matches('svg.falc-picto')
+    && element.closest('.falc-switch, .falc-box') !== null
+    && [...element.querySelectorAll('*')].every((part) => part.tagName.toLowerCase() === 'path'
+      && [...part.attributes].every((attribute) => attribute.name === 'd'));
   for (const element of document.querySelectorAll(dangerous)) {
+    if (ownPictogram(element)) continue;
     found.push(`<${element.tagName.toLowerCase()}> ${element.outerHTML.slice(0, 80)}`);
   }
   return found;
