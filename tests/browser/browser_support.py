@@ -42,9 +42,9 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-FEDERATION_WAIT_SECONDS = 20.0
+FEDERATION_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.25
-STEP_TIMEOUT_MS = 8_000
+STEP_TIMEOUT_MS = 20_000
 PASSWORD = "une phrase de passe"
 FRENCH = "fr-CH"
 
