@@ -69,7 +69,7 @@ class FederationSettings:
     delivery_workers: int = 16
     per_host_concurrency: int = 4
     delivery_batch_size: int = 64
-    # Processes signing deliveries beside the event loop; 0: one per core.
+    # Processes signing deliveries beside the event loop; 0: the worker signs itself.
     signing_processes: int = 0
     inbox_workers: int = 16
     per_origin_concurrency: int = 4
@@ -334,7 +334,7 @@ def validate(settings: Settings) -> None:
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")
     if federation.signing_processes < 0:
-        raise ConfigError("federation.signing_processes must be 0 (one per core) or more")
+        raise ConfigError("federation.signing_processes must be 0 (the worker signs) or more")
     for key in ("fetch_timeout_seconds", "delivery_timeout_seconds", "lease_seconds"):
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")

@@ -88,8 +88,10 @@ delivery_workers = 16
 per_host_concurrency = 4
 # Livraisons réclamées à la fois par un worker. / Deliveries a worker claims at once.
 delivery_batch_size = 64
-# Processus qui signent les livraisons à côté de la boucle ; 0 = un par cœur.
-# Processes signing deliveries beside the event loop; 0 = one per core.
+# Processus qui signent les livraisons à côté de la boucle ; 0 = le worker signe lui-même
+# (chaque processus coûte environ 80 Mo).
+# Processes signing deliveries beside the event loop; 0 = the worker signs itself
+# (each process costs about 80 MB).
 signing_processes = 0
 # Activités reçues traitées simultanément par processus, et au plus par serveur d'origine.
 # Received activities handled at once per process, and at most per origin server.

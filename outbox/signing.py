@@ -3,8 +3,8 @@
 A 2048-bit RSA signature costs one to a few milliseconds of CPU: one post to a thousand
 servers is a thousand signatures (one per shared inbox), seconds of a single core, during which
 a worker signing on its event loop sends nothing else and records nothing. The pool signs on
-as many processes as configured (one per core by default); the loop only sends the request's
-parts and reads back its signed headers. Processes start when the first request is signed.
+as many processes as configured (none by default: the worker signs); the loop only sends the
+request's parts and reads back its signed headers. Processes start when the first request is signed.
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ def _process_id() -> int:
 
 
 def signing_processes(configured: int) -> int:
-    """How many processes sign: the configured number, or one per core when it is 0."""
-    return configured if configured > 0 else max(os.cpu_count() or 1, 1)
+    """How many processes sign beside the worker: the configured number; 0, the default, keeps
+    signing in the worker, since each process costs about 80 MB and a pool has shown no gain on a
+    busy two-core machine (`bench/fanout.py` prints both signing floors)."""
+    return max(configured, 0)
 
 
 class SigningPool:
