@@ -136,6 +136,8 @@ async def test_a_new_resident_joins_posts_follows_another_quartier_and_replies(
     await page.wait_for_load_state()
 
     # Then its page shows it, with its place
+    # (the form answers with a redirect: wait for the new page rather than count at once)
+    await page.get_by_role("heading", name="Jardin partagé des Pâquis").first.wait_for()
     assert await page.get_by_role("heading", name="Jardin partagé des Pâquis").count() >= 1
     assert await page.get_by_text("Rue de Zurich 29").count() >= 1
     await screenshot(page, "collective")
