@@ -48,8 +48,12 @@ run: install config.toml
 	$(BIN)/quartiers serve
 
 ## Lint, type-check and run the whole test suite
+# The suite runs in TEST_WORKERS processes (pytest-xdist), one test module per process at a time
+# so a module's live instances start once; most tests wait on servers and browsers, so four
+# processes share two cores well. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 4
 test: check $(LEAFLET) $(AXE)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 check: $(TEST_STAMP)
 	$(BIN)/ruff format --check .

@@ -105,6 +105,25 @@ async def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+async def wait_for_heading(page: Page, name: str) -> None:
+    """Wait until a heading named ``name`` is visible; fail with where the browser is instead.
+
+    After a form's redirect the new page can take a while on a loaded machine. When it never
+    comes, the failure names the address and the start of what the page says (a form shown
+    back with its errors, a refusal…), so a failure in CI can be understood from its log.
+    """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await page.get_by_role("heading", name=name).first.wait_for()
+    except PlaywrightTimeout:
+        text = " ".join((await page.locator("body").inner_text()).split())
+        raise AssertionError(
+            f"no heading {name!r} within {STEP_TIMEOUT_MS / 1000:.0f} s; "
+            f"the page is {page.url} and says: {text[:800]}"
+        ) from None
+
+
 async def poll_until(
     check: Callable[[], Awaitable[bool]],
     what: str,
