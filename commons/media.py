@@ -5,7 +5,10 @@ refuses anything that is not really an image of an accepted type, whatever its f
 
 Decoding and re-encoding take a CPU for up to seconds: they run on a few threads of their own
 (:data:`IMAGE_WORKERS`; Pillow releases the GIL while it decodes and resizes), never on the
-event loop, and only once the header has shown a size within :data:`MAX_PIXELS`.
+event loop, and only once the header has shown a size within :data:`MAX_PIXELS`. Each job
+waiting for a thread holds its upload in memory, so only a few may wait (:data:`IMAGES_WAITING`);
+past them an upload is refused at once with ``images_busy``, and the form comes back as it was
+sent, asking to try again in a moment.
 """
 
 from __future__ import annotations
@@ -29,12 +32,19 @@ MAX_PIXELS = 33_177_600
 """7680 × 4320 (8K), as Mastodon: decoded, such an image already takes about 130 MB."""
 MAX_SIDE = 2560
 MAX_ALT_TEXT = 1500
+IMAGE_THREADS = 2
+IMAGES_WAITING = 8
+"""Jobs that may wait for a thread: at 8 MB each, at most 64 MB of uploads held."""
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
 
 class MediaError(Invalid):
     """An upload we refuse; ``field`` is the form's slot when the caller knows it."""
+
+
+class ImagesBusy(MediaError):
+    """The image threads and their waiting places are all taken: try again in a moment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +59,21 @@ T = TypeVar("T")
 
 
 class ImageWorkers:
-    """A bounded pool of threads for image work, and how many jobs it holds (run or waiting)."""
+    """A bounded pool of threads for image work, and how many jobs it holds (run or waiting).
 
-    def __init__(self, size: int) -> None:
+    At most ``size`` jobs run and ``waiting`` more wait; one more raises :class:`ImagesBusy`
+    without queueing, so neither memory nor the wait grows with a burst of uploads.
+    """
+
+    def __init__(self, size: int, waiting: int = IMAGES_WAITING) -> None:
         self.size = size
+        self.waiting = waiting
         self.in_flight = 0
         self._executor = ThreadPoolExecutor(size, thread_name_prefix="images")
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
+        if self.in_flight >= self.size + self.waiting:
+            raise ImagesBusy(ErrorCode.IMAGES_BUSY)
         self.in_flight += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -64,7 +81,7 @@ class ImageWorkers:
             self.in_flight -= 1
 
 
-IMAGE_WORKERS = ImageWorkers(2)
+IMAGE_WORKERS = ImageWorkers(IMAGE_THREADS)
 
 
 async def clean_image_off_loop(raw: bytes) -> CleanImage:

@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     NOT_AN_IMAGE = "not_an_image"
     UNSUPPORTED_TYPE = "unsupported_type"
     TOO_MANY_PIXELS = "too_many_pixels"
+    IMAGES_BUSY = "images_busy"
     MISSING_ALT = "missing_alt"
     ALT_TOO_LONG = "alt_too_long"
     # Posts

@@ -48,6 +48,9 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NOT_AN_IMAGE: N_("This file is not an image we can read."),
     ErrorCode.UNSUPPORTED_TYPE: N_("Please choose a JPEG, PNG, WebP or GIF image."),
     ErrorCode.TOO_MANY_PIXELS: N_("The image has too many pixels. Please choose a smaller one."),
+    ErrorCode.IMAGES_BUSY: N_(
+        "The server is preparing many images right now. Please send the form again in a moment."
+    ),
     ErrorCode.MISSING_ALT: N_("Please describe the image for people who cannot see it."),
     ErrorCode.ALT_TOO_LONG: N_("The description of the image is too long."),
     # Posts

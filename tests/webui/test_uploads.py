@@ -196,3 +196,33 @@ async def test_a_form_without_files_is_capped_at_its_text(client: httpx2.AsyncCl
     # Then it is refused for its size, with the page that says so
     assert response.status_code == 413
     assert "trop gros" in response.text
+
+
+async def test_an_upload_past_the_waiting_places_is_refused_at_once_and_the_text_kept(
+    client: httpx2.AsyncClient, amelie: Resident, database: Database
+) -> None:
+    # Given every image thread busy and every waiting place taken
+    release = threading.Event()
+    taken = IMAGE_WORKERS.size + IMAGE_WORKERS.waiting
+    busy = [asyncio.create_task(IMAGE_WORKERS.run(release.wait)) for _ in range(taken)]
+    await asyncio.sleep(0)
+    files = {"image1": ("velo.png", png(), "image/png")}
+    data = {"csrf_token": amelie.csrf, "text": "Mon vélo à prêter", "alt1": "Un vélo rouge"}
+    try:
+        # When a resident publishes a post with an image
+        refused = await client.post("/compose", data=data, files=files, headers=HTML)
+
+        # Then she is asked, in French, to send it again in a moment, with her text still there
+        assert refused.status_code == 400
+        assert "renvoyer le formulaire dans un instant" in refused.text
+        assert "Mon vélo à prêter" in refused.text
+        assert IMAGE_WORKERS.in_flight == taken, "the refused upload did not wait in memory"
+        assert await media_rows(database) == 0
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
+
+    # And once the images are done, the same form goes through
+    published = await client.post("/compose", data=data, files=files, headers=HTML)
+    assert published.status_code == 303
+    assert await media_rows(database) == 1
