@@ -15,8 +15,9 @@ The login rule (the README's "Logging in" says it for people):
 - A successful login clears its pair, account and device counts; an address count stays.
 
 Nothing sleeps on the server: a try that comes too early is answered at once with 429 and
-``Retry-After``. In memory, per process: several web processes each keep their own counts.
-Behind a reverse proxy the client address must be the real one (uvicorn ``--proxy-headers``).
+``Retry-After``. The login counts are kept in the database, so several web processes share
+them; the reset-mail limits are kept in memory, per process. Behind a reverse proxy the client
+address must be the real one (uvicorn ``--proxy-headers``).
 """
 
 from __future__ import annotations
@@ -27,11 +28,20 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import Database
+from storage.models import LoginFailure
+
 WINDOW_SECONDS = 15 * 60
 MAX_FAILURES_PER_USERNAME = 5
 # A whole building may share one address (one box, one association's office).
 MAX_FAILURES_PER_ADDRESS = 20
 MAX_TRACKED_KEYS = 10_000
+MAX_KEY_NAME = 200
 QUIET_DAY = 24 * 3600.0
 
 
@@ -122,38 +132,6 @@ class GrowingDelay:
         return float(min(self.first * 2 ** min(failures - self.free, 32), self.longest))
 
 
-class FailureCounts:
-    """Per key: how many failures, and when the last one was; the oldest keys go past a bound."""
-
-    def __init__(self, delay: GrowingDelay, clock: Callable[[], float]) -> None:
-        self.delay = delay
-        self.clock = clock
-        self._counts: OrderedDict[str, tuple[int, float]] = OrderedDict()
-
-    def retry_after(self, key: str) -> float:
-        """Seconds until ``key`` may try again; 0 when it may now."""
-        found = self._counts.get(key)
-        if found is None:
-            return 0.0
-        failures, last = found
-        now = self.clock()
-        if now - last >= self.delay.forget_after:
-            del self._counts[key]
-            return 0.0
-        return max(0.0, last + self.delay.wait_after(failures) - now)
-
-    def record(self, key: str) -> None:
-        failures, last = self._counts.pop(key, (0, 0.0))
-        if self.clock() - last >= self.delay.forget_after:
-            failures = 0
-        self._counts[key] = (failures + 1, self.clock())
-        while len(self._counts) > MAX_TRACKED_KEYS:
-            self._counts.popitem(last=False)
-
-    def reset(self, key: str) -> None:
-        self._counts.pop(key, None)
-
-
 @dataclass(frozen=True, slots=True)
 class LoginAttempt:
     """Who tries: from which address, for which account, and on which known device (if any)."""
@@ -171,47 +149,102 @@ PER_KNOWN_DEVICE = GrowingDelay(free=5)
 
 
 class LoginThrottle:
-    """``retry_after`` before checking a password, ``record_failure`` / ``record_success`` after."""
+    """``retry_after`` before checking a password, ``record_failure`` / ``record_success`` after.
+
+    The counts live in the database (``login_failures``), so every web process of the instance
+    sees the same ones; the clock is the wall clock, which those processes share.
+    """
 
     def __init__(
         self,
+        database: Database,
         *,
         per_address_and_account: GrowingDelay = PER_ADDRESS_AND_ACCOUNT,
         per_address: GrowingDelay = PER_ADDRESS,
         per_account: GrowingDelay = PER_ACCOUNT,
         per_known_device: GrowingDelay = PER_KNOWN_DEVICE,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._pairs = FailureCounts(per_address_and_account, clock)
-        self._addresses = FailureCounts(per_address, clock)
-        self._accounts = FailureCounts(per_account, clock)
-        self._devices = FailureCounts(per_known_device, clock)
+        self.database = database
+        self.clock = clock
+        self._delays = {
+            "pair": per_address_and_account,
+            "address": per_address,
+            "account": per_account,
+            "device": per_known_device,
+        }
 
-    def retry_after(self, attempt: LoginAttempt) -> float:
+    def _counted(self, attempt: LoginAttempt) -> dict[str, GrowingDelay]:
+        """The keys an attempt is counted under, each with its rule."""
         if attempt.device is not None:
-            return self._devices.retry_after(attempt.device)
+            return {f"device:{attempt.device}": self._delays["device"]}
         account = _username_key(attempt.username)
-        return max(
-            self._pairs.retry_after(f"{attempt.address} {account}"),
-            self._addresses.retry_after(attempt.address),
-            self._accounts.retry_after(account),
+        return {
+            f"pair:{attempt.address} {account}": self._delays["pair"],
+            f"address:{attempt.address}": self._delays["address"],
+            f"account:{account}": self._delays["account"],
+        }
+
+    async def retry_after(self, attempt: LoginAttempt) -> float:
+        """Seconds until this attempt may be made; 0 when it may be now."""
+        counted = self._counted(attempt)
+        async with self.database.session() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        LoginFailure.key, LoginFailure.failures, LoginFailure.last_failure
+                    ).where(LoginFailure.key.in_(list(counted)))
+                )
+            ).all()
+        now = self.clock()
+        waits = [0.0]
+        for key, failures, last in rows:
+            delay = counted[key]
+            if now - last < delay.forget_after:
+                waits.append(max(0.0, last + delay.wait_after(failures) - now))
+        return max(waits)
+
+    async def record_failure(self, attempt: LoginAttempt) -> None:
+        """Count one more failure under each key; a count quiet for a day starts again at one."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            for key, delay in self._counted(attempt).items():
+                await _count_failure(session, key, now, forget_before=now - delay.forget_after)
+
+    async def record_success(self, attempt: LoginAttempt) -> None:
+        """Forget the pair, account and device counts; an address count stays (others there
+        may still be guessing)."""
+        account = _username_key(attempt.username)
+        keys = [f"pair:{attempt.address} {account}", f"account:{account}"]
+        if attempt.device is not None:
+            keys.append(f"device:{attempt.device}")
+        async with self.database.transaction() as session:
+            await session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+
+
+async def _count_failure(session: AsyncSession, key: str, now: float, forget_before: float) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = LoginFailure.__table__
+    statement = insert(LoginFailure).values(key=key, failures=1, last_failure=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "failures": case(
+                    (table.c.last_failure < forget_before, 1), else_=table.c.failures + 1
+                ),
+                "last_failure": now,
+            },
         )
+    )
 
-    def record_failure(self, attempt: LoginAttempt) -> None:
-        if attempt.device is not None:
-            self._devices.record(attempt.device)
-            return
-        account = _username_key(attempt.username)
-        self._pairs.record(f"{attempt.address} {account}")
-        self._addresses.record(attempt.address)
-        self._accounts.record(account)
 
-    def record_success(self, attempt: LoginAttempt) -> None:
-        account = _username_key(attempt.username)
-        self._pairs.reset(f"{attempt.address} {account}")
-        self._accounts.reset(account)
-        if attempt.device is not None:
-            self._devices.reset(attempt.device)
+async def forget_quiet_failures(session: AsyncSession, now: float | None = None) -> int:
+    """Delete the counts with no failure for a quiet day; returns how many went."""
+    horizon = (time.time() if now is None else now) - QUIET_DAY
+    result = await session.execute(delete(LoginFailure).where(LoginFailure.last_failure < horizon))
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
 def seconds_to_wait(seconds: float) -> int:
@@ -223,4 +256,5 @@ def minutes_to_wait(seconds: float) -> int:
 
 
 def _username_key(username: str) -> str:
-    return username.strip().lstrip("@").lower()
+    """The account a login form names, as counted (bounded: the form's field is free text)."""
+    return username.strip().lstrip("@").lower()[:MAX_KEY_NAME]

@@ -51,6 +51,14 @@ async def open_session(session: AsyncSession, account_id: int, user_agent: str =
     return token
 
 
+async def forget_ended_sessions(session: AsyncSession, now: datetime | None = None) -> int:
+    """Delete every session unused for ``SESSION_IDLE_DAYS``; returns how many went."""
+    result = await session.execute(
+        delete(WebSession).where(WebSession.last_seen_at < oldest_alive(now))
+    )
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
 def needs_touch(web_session: WebSession) -> bool:
     """Whether ``last_seen_at`` is old enough to be written again."""
     return utcnow() - web_session.last_seen_at >= LAST_SEEN_EVERY

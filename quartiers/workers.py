@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from actors.housekeeping import Housekeeping
 from commons.events.worker import OccurrenceWorker
 from config.settings import Settings
 from federation.client import FederationClient
@@ -48,8 +49,8 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 
 @contextlib.asynccontextmanager
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
-    """Run the inbox and delivery workers, and the one that writes the dates of series further
-    ahead, in the background until the block ends."""
+    """Run the inbox and delivery workers, the one that writes the dates of series further
+    ahead, and the hourly tidying of ended sessions, in the background until the block ends."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
@@ -57,6 +58,7 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
         asyncio.create_task(
             OccurrenceWorker(instance.database).run_forever(stop), name="occurrence-worker"
         ),
+        asyncio.create_task(Housekeeping(instance.database).run_forever(stop), name="housekeeping"),
     ]
     try:
         yield

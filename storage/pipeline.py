@@ -214,3 +214,20 @@ class OutcomeRecorder(Generic[QueueRow]):
                 if stop.is_set():
                     return
                 await asyncio.sleep(1.0)
+
+
+async def repeat_until_stopped(
+    stop: asyncio.Event,
+    job: Callable[[], Coroutine[Any, Any, object]],
+    every_seconds: float,
+    failure: str,
+) -> None:
+    """Run ``job`` now and then every ``every_seconds`` until ``stop`` is set; a failure is
+    logged with ``failure`` and the job is tried again at its next turn."""
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception(failure)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)

@@ -9,7 +9,6 @@ too soon, by batches, each in its own short transaction, then sleeps for a while
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +16,7 @@ from datetime import datetime
 from commons.events.dates import EXTEND_BATCH, extend_occurrences
 from storage.database import Database
 from storage.models import utcnow
+from storage.pipeline import repeat_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,9 @@ class OccurrenceWorker:
     async def run_forever(
         self, stop: asyncio.Event, idle_seconds: float = CHECK_EVERY_SECONDS
     ) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("extending the dates of series failed; trying again later")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+        await repeat_until_stopped(
+            stop,
+            self.run_once,
+            idle_seconds,
+            "extending the dates of series failed; trying again later",
+        )

@@ -11,7 +11,7 @@ from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
-from storage.models.sessions import WebSession
+from storage.models.sessions import LoginFailure, WebSession
 
 __all__ = [
     "Account",
@@ -28,6 +28,7 @@ __all__ = [
     "InboxItem",
     "InstanceLook",
     "Invitation",
+    "LoginFailure",
     "Media",
     "Membership",
     "Notification",

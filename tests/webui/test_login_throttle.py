@@ -52,7 +52,7 @@ async def test_a_guesser_from_one_address_slows_only_himself(
     await resident(database, settings, "gerante", admin=True)
     clock = Clock()
     app = create_app(settings, database=database, run_workers=False)
-    app.state.login_limiter = LoginThrottle(clock=clock)
+    app.state.login_limiter = LoginThrottle(database, clock=clock)
     async with browser(app, settings, "203.0.113.9") as guesser:
         # When he fails five times, then goes on each time he is allowed to
         for _ in range(5):
@@ -83,7 +83,7 @@ async def test_the_owner_gets_in_from_a_known_device_while_many_addresses_guess(
     await resident(database, settings, "gerante", admin=True)
     clock = Clock()
     app = create_app(settings, database=database, run_workers=False)
-    app.state.login_limiter = LoginThrottle(per_account=GrowingDelay(free=3), clock=clock)
+    app.state.login_limiter = LoginThrottle(database, per_account=GrowingDelay(free=3), clock=clock)
     async with browser(app, settings, "203.0.113.1") as laptop:
         assert (await log_in(laptop, "gerante")).status_code == 303
         assert laptop.cookies.get(DEVICE_COOKIE)
@@ -109,7 +109,9 @@ async def test_a_forged_device_cookie_is_not_a_known_device(
     # Given an account under a guessing attack from many addresses
     await resident(database, settings, "gerante", admin=True)
     app = create_app(settings, database=database, run_workers=False)
-    app.state.login_limiter = LoginThrottle(per_account=GrowingDelay(free=2), clock=Clock())
+    app.state.login_limiter = LoginThrottle(
+        database, per_account=GrowingDelay(free=2), clock=Clock()
+    )
     for n in range(1, 3):
         async with browser(app, settings, f"203.0.113.{n}") as guesser:
             assert (await log_in(guesser, "gerante", WRONG)).status_code == 400
@@ -120,3 +122,24 @@ async def test_a_forged_device_cookie_is_not_a_known_device(
 
         # Then it is throttled like any new browser
         assert (await log_in(forger, "gerante", PASSWORD)).status_code == 429
+
+
+async def test_two_web_processes_share_the_counts(settings: Settings, database: Database) -> None:
+    # Given an instance served by two web processes (two apps on one database)
+    await resident(database, settings, "gerante", admin=True)
+    clock = Clock()
+    first = create_app(settings, database=database, run_workers=False)
+    second = create_app(settings, database=database, run_workers=False)
+    first.state.login_limiter = LoginThrottle(database, clock=clock)
+    second.state.login_limiter = LoginThrottle(database, clock=clock)
+
+    # When a guesser spreads his five free failures over both
+    for n in range(5):
+        app = first if n % 2 else second
+        async with browser(app, settings, "203.0.113.9") as guesser:
+            assert (await log_in(guesser, "gerante", WRONG)).status_code == 400
+
+    # Then both make him wait for his sixth try
+    for app in (first, second):
+        async with browser(app, settings, "203.0.113.9") as guesser:
+            assert (await log_in(guesser, "gerante", WRONG)).status_code == 429

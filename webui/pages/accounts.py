@@ -58,10 +58,11 @@ def client_address(request: Request) -> str:
 
 
 def login_limiter(request: Request) -> LoginThrottle:
-    """One throttle per application (so per instance, and per test)."""
+    """One throttle per application (so per instance, and per test); its counts are in the
+    instance's database, shared by all its processes."""
     state = request.app.state
     if getattr(state, "login_limiter", None) is None:
-        state.login_limiter = LoginThrottle()
+        state.login_limiter = LoginThrottle(instance_of(request).database)
     limiter: LoginThrottle = state.login_limiter
     return limiter
 
@@ -233,13 +234,13 @@ async def login(request: Request) -> Response:
         )
     limiter = login_limiter(request)
     attempt = login_attempt(request, username)
-    if wait := limiter.retry_after(attempt):
+    if wait := await limiter.retry_after(attempt):
         return too_many_attempts(request, wait)
     async with instance_of(request).database.session() as session:
         result = await account_services.authenticate(session, username, password)
     match result.outcome:
         case "wrong":
-            limiter.record_failure(attempt)
+            await limiter.record_failure(attempt)
             message = i18n.gettext("This name and password do not match. Please try again.")
             return _login_page(request, values, message, 400)
         case "suspended":
@@ -255,7 +256,7 @@ async def login(request: Request) -> Response:
             )
             return _login_page(request, values, message, 403)
     assert result.account is not None
-    limiter.record_success(attempt)
+    await limiter.record_success(attempt)
     await log_in(request, result.account)
     flash(request, i18n.gettext("Hello %(name)s, you are logged in.") % {"name": username})
     response = RedirectResponse(values["next"], status_code=303)
@@ -357,7 +358,7 @@ async def reset(request: Request) -> Response:
     if account is None:
         return _reset_page(request, code, False, {})
     address = client_address(request)
-    login_limiter(request).record_success(LoginAttempt(address, account.username))
+    await login_limiter(request).record_success(LoginAttempt(address, account.username))
     flash(request, i18n.gettext("Your new password is saved. You can log in with it now."))
     return RedirectResponse("/login", status_code=303)
 

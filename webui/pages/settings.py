@@ -181,7 +181,7 @@ async def change_password(request: Request) -> Response:
         errors[field] = error_message(problem)
     limiter = login_limiter(request)
     attempt = login_attempt(request, viewer.account.username)
-    if wait := limiter.retry_after(attempt):
+    if wait := await limiter.retry_after(attempt):
         return too_many_attempts(request, wait)
     if not errors:
         async with instance_of(request).database.transaction() as session:
@@ -193,7 +193,7 @@ async def change_password(request: Request) -> Response:
             await log_in(request, viewer.account)
             flash(request, i18n.gettext("Your new password is saved."))
             return RedirectResponse("/settings", status_code=303)
-        limiter.record_failure(attempt)
+        await limiter.record_failure(attempt)
         errors["current_password"] = error_message("wrong_password")
     return _settings_page(
         request, profile_values(viewer.actor), {}, viewer.account, 400, password_errors=errors
@@ -208,7 +208,7 @@ async def delete_account(request: Request) -> Response:
     password = raw_field(form, "password")
     limiter = login_limiter(request)
     attempt = login_attempt(request, viewer.account.username)
-    if wait := limiter.retry_after(attempt):
+    if wait := await limiter.retry_after(attempt):
         return too_many_attempts(request, wait)
     instance = instance_of(request)
     error = ""
@@ -222,7 +222,7 @@ async def delete_account(request: Request) -> Response:
             await account_services.delete_account(session, instance.settings, result.account)
     if error:
         if error == "wrong_password":
-            limiter.record_failure(attempt)
+            await limiter.record_failure(attempt)
         errors = {"password": error_message(error)}
         return render(request, "accounts/delete.html", {"errors": errors}, 400)
     await log_out(request)
