@@ -1,14 +1,21 @@
-"""``POST /inbox`` and ``POST /@name/inbox``: verify, persist, answer 202. Handlers run later."""
+"""``POST /inbox`` and ``POST /@name/inbox``: verify, persist, answer 202. Handlers run later.
+
+:class:`InboxFirst` answers those POSTs before the web pages' middleware (language, form
+checks, sessions, the viewer, the unread count, the look), none of which a server's POST uses:
+the inbox is the busiest route of a federated instance.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inbox.receive import Refusal, is_self_delete, parse_body, read_capped_body, sender_host, verify
 from inbox.store import store_inbox_item
@@ -67,3 +74,24 @@ routes = [
     Route("/actor/inbox", actor_inbox, methods=["POST"]),
     Route("/@{username}/inbox", actor_inbox, methods=["POST"]),
 ]
+
+INBOX_PATHS = re.compile(r"/(inbox|actor/inbox|@[^/]+/inbox)")
+
+
+class InboxFirst:
+    """Outermost middleware: a POST to an inbox goes straight to :data:`routes`; anything else
+    goes on through the application's stack."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.inboxes = Router(routes=routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and INBOX_PATHS.fullmatch(scope["path"])
+        ):
+            await self.inboxes(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

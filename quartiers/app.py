@@ -18,6 +18,7 @@ from endpoints.actors import routes as actor_routes
 from endpoints.c2s import routes as c2s_routes
 from endpoints.events import routes as event_routes
 from endpoints.faces import HtmlFaces
+from endpoints.inbox import InboxFirst
 from endpoints.inbox import routes as inbox_routes
 from endpoints.media import routes as media_routes
 from endpoints.objects import routes as object_routes
@@ -99,6 +100,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(InboxFirst),
             Middleware(LanguageMiddleware, default_language=settings.server.default_language),
             Middleware(SameOriginMiddleware, base_url=settings.base_url),
             Middleware(
