@@ -28,10 +28,16 @@ from babel.numbers import format_decimal
 
 from webui import i18n
 
+FORMS_OF = {"pt": "pt_PT"}
+"""Languages whose dates and numbers are written as in one country rather than as Babel's plain
+locale writes them: its ``pt`` is Brazil's ("sáb., 5 de dez."), while the Portuguese-speaking
+residents of Geneva mostly come from Portugal and read "sábado, 5/12"."""
+
 
 def reader_locale() -> str:
-    """The language of the page being rendered."""
-    return i18n.current_locale.get()
+    """The locale of the page being rendered: its language, in the forms its readers use."""
+    language = i18n.current_locale.get()
+    return FORMS_OF.get(language, language)
 
 
 def sentence_start(text: str) -> str:

@@ -20,6 +20,12 @@ from webui.leaflet import leaflet_installed
 from webui.script_json import script_json
 
 
+def zoom_titles() -> dict[str, str]:
+    """The names of the map's zoom buttons in the reader's language (Leaflet's are English)."""
+    _ = i18n.gettext
+    return {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out")}
+
+
 @pass_context
 def place_picker(context: Context) -> Markup | None:
     """The picker's settings as JSON for a ``<script type="application/json">``, or None."""
@@ -32,6 +38,7 @@ def place_picker(context: Context) -> Markup | None:
         "tiles": webui.map_tiles_url,
         "attribution": webui.map_attribution,
         "center": [webui.map_center_latitude, webui.map_center_longitude],
+        **zoom_titles(),
         "search": "/places/search" if webui.geocoder_url else None,
         "messages": {
             "searching": _("Searching…"),

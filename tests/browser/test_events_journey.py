@@ -213,6 +213,9 @@ async def test_a_facilitator_publishes_a_weekly_event_a_neighbour_takes_part_and
         drawn = neighbour.get_by_role("region", name=fr("Map of the places and events below"))
         await drawn.wait_for(state="visible")
         assert await drawn.get_by_role("button", name=TITLE).count() == 1
+        # with its zoom buttons named in French
+        assert await drawn.get_by_role("button", name=fr("Zoom in")).count() == 1
+        assert await drawn.get_by_role("button", name=fr("Zoom out")).count() == 1
     await screenshot(neighbour, "map")
 
     # When he adds the event to his calendar from its page

@@ -101,8 +101,11 @@ async def test_a_click_or_a_found_address_places_the_venue(
             latitude = page.locator("#field-latitude")
             longitude = page.locator("#field-longitude")
 
-            # When she clicks in the middle of the map (centred on Geneva)
+            # When she clicks in the middle of the map (centred on Geneva), whose zoom buttons
+            # speak French
             map_box = page.get_by_role("region", name=fr("Map to place the venue"))
+            assert await map_box.get_by_role("button", name="Zoom avant").count() == 1
+            assert await map_box.get_by_role("button", name="Zoom arrière").count() == 1
             await map_box.click()
 
             # Then the coordinates are filled in, near the centre of Geneva

@@ -192,3 +192,12 @@ def test_no_rule_has_no_words() -> None:
 def test_a_count_of_a_thousand_weeks_has_its_digit_groups(reading: Callable[[str], None]) -> None:
     reading("en")
     assert describe_rule("FREQ=WEEKLY;INTERVAL=1000") == "Every 1,000 weeks"
+
+
+def test_portuguese_is_written_as_in_portugal(reading: Callable[[str], None]) -> None:
+    # Given a reader of the pages in Portuguese (most of Geneva's come from Portugal)
+    reading("pt")
+
+    # Then a moment is written day/month/year, as in Portugal, not "2 de mar. de 2030" as in Brazil
+    assert format_moment(MORNING, GENEVA) == "2/03/2030, 10:00"
+    assert format_day(SATURDAY, with_weekday=True) == "sábado, 2 de março de 2030"

@@ -28,7 +28,8 @@
   }
 
   holder.hidden = false;
-  var map = window.L.map(holder, { scrollWheelZoom: false });
+  var map = window.L.map(holder, { scrollWheelZoom: false, zoomControl: false });
+  window.L.control.zoom({ zoomInTitle: data.zoom_in, zoomOutTitle: data.zoom_out }).addTo(map);
   window.L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
   var bounds = [];
   points.forEach(function (point) {

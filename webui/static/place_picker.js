@@ -21,7 +21,8 @@
 
   box.hidden = false;
   var holder = box.querySelector("[data-place-map]");
-  var map = window.L.map(holder, { scrollWheelZoom: false });
+  var map = window.L.map(holder, { scrollWheelZoom: false, zoomControl: false });
+  window.L.control.zoom({ zoomInTitle: settings.zoom_in, zoomOutTitle: settings.zoom_out }).addTo(map);
   window.L.tileLayer(settings.tiles, { maxZoom: 19, attribution: settings.attribution }).addTo(map);
   var marker = null;
   var results = box.querySelector("[data-place-results]");

@@ -19,6 +19,7 @@ from webui.formats import format_full_moment, sentence_start
 from webui.leaflet import leaflet_installed
 from webui.pages.agenda.agenda import _now, _zone
 from webui.pages.agenda.feeds import _occurrence_url
+from webui.place_picker import zoom_titles
 from webui.render import render
 from webui.script_json import script_json
 
@@ -86,6 +87,7 @@ async def map_page(request: Request) -> Response:
     data = {
         "tiles": settings.webui.map_tiles_url,
         "attribution": settings.webui.map_attribution,
+        **zoom_titles(),
         "places": places,
         "events": events,
     }

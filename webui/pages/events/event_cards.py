@@ -11,6 +11,7 @@ from babel.dates import format_date
 from commons.agenda.feeds import location_text
 from commons.agenda.upcoming import UpcomingEvent
 from webui import i18n
+from webui.formats import reader_locale
 from webui.pages.events.events import occurrence_path, page_url, when_lines
 from webui.recurrence_words import describe_rule
 
@@ -39,7 +40,7 @@ def event_card(entry: UpcomingEvent, note: str = "") -> EventCard:
         href=occurrence_path(event, entry.next) if entry.is_series else page_url(event),
         title=event.title,
         day_number=str(local.day),
-        month=str(format_date(local.date(), "MMM", locale=i18n.current_locale.get())),
+        month=str(format_date(local.date(), "MMM", locale=reader_locale())),
         start_iso=start.isoformat(),
         when=f"{lines['day']}, {lines['hours']}",
         rule=describe_rule(event.rrule),
