@@ -196,6 +196,10 @@ async def fill(database_url: str, schema: str | None, args: argparse.Namespace) 
 # --- the server ----------------------------------------------------------------------------
 
 
+PROFILE_ENV = "BENCH_PROFILE"
+"""When set, the server process is profiled (cProfile) into the file it names."""
+
+
 def serve(database_url: str, schema: str | None, port: int) -> None:
     """Subprocess mode: the app under uvicorn, wrapped in the timer."""
     import uvicorn
@@ -228,15 +232,26 @@ def serve(database_url: str, schema: str | None, port: int) -> None:
         await app(scope, receive, send)
         timings.setdefault(path, []).append((time.perf_counter() - started) * 1000)
 
-    uvicorn.run(
-        timed,
-        host="127.0.0.1",
-        port=port,
-        workers=1,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-    )
+    def run() -> None:
+        uvicorn.run(
+            timed,
+            host="127.0.0.1",
+            port=port,
+            workers=1,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+
+    profile_to = os.environ.get(PROFILE_ENV)
+    if not profile_to:
+        run()
+        return
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.runcall(run)
+    profile.dump_stats(profile_to)
 
 
 async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
