@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.reports import reported_here
 from commons.events.date_rsvps import split_occurrence_uri
 from commons.events.dates import date_on
 from commons.events.received import RemoteEvent
@@ -50,6 +51,8 @@ async def classify(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
             return await _announced(session, ctx, fetched)
         case "Join" | "Leave":
             return await _joined(session, activity.object_uri, groups_first=True)
+        case "Flag":
+            return await _flagged(session, ctx)
     return nothing(f"{activity.type} is not an activity we act on")
 
 
@@ -127,6 +130,17 @@ async def _joined(session: AsyncSession, uri: str | None, *, groups_first: bool)
 
 
 # By activity
+
+
+async def _flagged(session: AsyncSession, ctx: InboxContext) -> Target:
+    """A report: the accounts and posts of ours among the ids it names."""
+    named = [
+        uri for uri in (id_of(item) for item in as_list(ctx.activity.raw.get("object"))) if uri
+    ]
+    reported = await reported_here(session, named)
+    if not reported.is_ours:
+        return nothing("a report about nothing of ours")
+    return Target(ObjectKind.REPORTED, named=named, reported=reported)
 
 
 async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from actors.reports import Reported
 from commons.events.received import RemoteEvent
 from federation.parsing import ParsedObject
 from storage.models import Actor, Event, Follow, Post
@@ -30,6 +31,7 @@ class ObjectKind(StrEnum):
     REACTION = "a reaction"  # a Like, a boost or an emoji, as undone
     REFERENCE = "a bare id"  # an Undo naming only the id of what it undoes
     REDISTRIBUTED = "a redistributed activity"  # Announce{Create|Update|Delete} (FEP-1b12)
+    REPORTED = "something of ours, reported"  # an account or posts of ours, in a Flag
     NOTHING = "nothing we know"
 
 
@@ -53,6 +55,8 @@ class Target:
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one
     gone: bool = False  # the fetched object answered 404 or 410
+    named: list[str] = field(default_factory=list)  # every id a Flag names
+    reported: Reported | None = None  # what of it is ours
 
 
 def nothing(reason: str) -> Target:

@@ -11,6 +11,7 @@ from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
+from storage.models.reports import Report
 from storage.models.sessions import LoginFailure, WebSession
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "PostRecipient",
     "PostTag",
     "Reaction",
+    "Report",
     "Rsvp",
     "WebSession",
     "utcnow",

@@ -24,6 +24,7 @@ NOTIFICATION_KINDS = (
     "event_requested",
     "event_left",
     "event_promoted",
+    "report",
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}

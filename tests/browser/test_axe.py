@@ -187,6 +187,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "admin-accounts": ("ines", "/admin/accounts"),
     "admin-domains": ("ines", "/admin/domains"),
     "admin-health": ("ines", "/admin/health"),
+    "admin-reports": ("ines", "/admin/reports"),
     "admin-look": ("ines", "/admin/look"),
 }
 # The pages that have an easy-to-read form, opened with it (cookie ``falc=1``).

@@ -19,6 +19,7 @@ from actors import accounts as account_services
 from actors import invitations as invitation_services
 from actors.invitations import MAX_USES_LIMIT, is_usable
 from actors.queries import account_by_id, count_accounts
+from actors.reports import open_report_count, reports_to_show, resolve_report
 from config.errors import DomainError, ErrorCode
 from instance.runtime import instance_of
 from outbox.health import counts_by_state, failing_hosts, latest_deliveries, queued_deliveries
@@ -67,7 +68,14 @@ async def dashboard(request: Request) -> Response:
         accounts = await count_accounts(session)
         blocks = await domain_blocks.count_blocks(session)
         queued = await queued_deliveries(session)
-    context = {"pending": pending, "accounts": accounts, "blocks": blocks, "queued": queued}
+        reports = await open_report_count(session)
+    context = {
+        "pending": pending,
+        "accounts": accounts,
+        "blocks": blocks,
+        "queued": queued,
+        "reports": reports,
+    }
     return render(request, "admin/index.html", context)
 
 
@@ -340,6 +348,27 @@ async def health(request: Request) -> Response:
     return render(request, "admin/health.html", context)
 
 
+# ---------------------------------------------------------------------------------------------
+# Reports from other servers
+
+
+async def reports(request: Request) -> Response:
+    await require_moderator(request)
+    async with instance_of(request).database.session() as session:
+        open_reports, handled = await reports_to_show(session)
+    return render(request, "admin/reports.html", {"open_reports": open_reports, "handled": handled})
+
+
+async def resolve(request: Request) -> Response:
+    viewer = await require_moderator(request)
+    await read_form(request)
+    async with instance_of(request).database.transaction() as session:
+        done = await resolve_report(session, _id(request), viewer.actor)
+    if done:
+        flash(request, i18n.gettext("The report is marked as handled."), "success")
+    return _back("/admin/reports")
+
+
 routes: list[BaseRoute] = [
     Route("/admin", dashboard, name="admin"),
     Route("/admin/signups", signups, name="admin_signups"),
@@ -355,4 +384,6 @@ routes: list[BaseRoute] = [
     Route("/admin/domains", domains, methods=["GET", "POST"], name="admin_domains"),
     Route("/admin/domains/remove", unblock_domain, methods=["POST"]),
     Route("/admin/health", health, name="admin_health"),
+    Route("/admin/reports", reports, name="admin_reports"),
+    Route("/admin/reports/{id}/resolve", resolve, methods=["POST"]),
 ]
