@@ -1,10 +1,13 @@
-"""Reports of accounts and posts of ours, kept until a moderator has handled them.
+"""Reports of accounts and posts, kept until a moderator has handled them.
 
 Another server sends a ``Flag`` when one of its users reports something of ours: Mastodon from
 its instance actor, with the reported account and posts in ``object`` and the reason in
 ``content``; Lemmy with one post and the reason in ``summary``; Mbin with both. Only what is
-ours counts: a report naming nothing of ours is not kept. The moderators and admins of the
-instance are told, and so are the people who run a reported collective.
+ours counts: a report naming nothing of ours is not kept. A resident here reports a post,
+ours or another server's; the report of another server's post can be forwarded to it, as
+Mastodon does: a ``Flag`` from our instance actor, so the resident's name stays here. Each time
+the moderators and admins of the instance are told, and so are the people who run a reported
+collective.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ import nh3
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.services import ensure_instance_actor
 from commons.notifications import notify, running_members
+from config.settings import Settings
+from config.uris import Uris
+from federation.vocab import AS_NAMESPACE
+from outbox.enqueue import enqueue_activity
 from storage.models import Account, Actor, Post, Report, utcnow
 
 MAX_COMMENT = 2000
@@ -99,6 +107,54 @@ async def receive_report(
     )
     session.add(report)
     await session.flush()
+    await _tell(session, report, reporter, reported)
+    return report
+
+
+async def report_post(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    reporter: Actor,
+    post: Post,
+    comment: str,
+    forward: bool,
+) -> Report:
+    """A resident reports a post to the moderators here; with ``forward``, a post of another
+    server is reported to its moderators too."""
+    author = await session.get(Actor, post.actor_id)
+    assert author is not None
+    named = [author.uri, post.uri]
+    report = Report(
+        uri=Uris(settings.base_url).new_activity(),
+        reporter_id=reporter.id,
+        account_id=author.id,
+        object_uris=json.dumps(named),
+        comment=report_comment(comment),
+        created_at=utcnow(),
+    )
+    session.add(report)
+    await session.flush()
+    await _tell(session, report, reporter, Reported(author, [post]))
+    if forward and not post.is_local and not author.is_gone:
+        instance_actor = await ensure_instance_actor(session, settings)
+        flag = {
+            "@context": AS_NAMESPACE,
+            "id": report.uri,
+            "type": "Flag",
+            "actor": instance_actor.uri,
+            "content": report.comment,
+            "object": named,
+            "to": [author.uri],
+        }
+        await enqueue_activity(
+            session, instance_actor, flag, to_followers=False, inboxes=[author.delivery_inbox]
+        )
+    return report
+
+
+async def _tell(session: AsyncSession, report: Report, reporter: Actor, reported: Reported) -> None:
+    """Notify the moderators and admins, and the people who run a reported collective of ours."""
     first_post = reported.posts[0].id if reported.posts else None
     staff = await _staff(session)
     for actor_id in staff:
@@ -108,7 +164,6 @@ async def receive_report(
         for actor_id in await running_members(session, account.id):
             if actor_id not in staff:
                 await notify(session, actor_id, "report", reporter.id, first_post, account.id)
-    return report
 
 
 async def _staff(session: AsyncSession) -> list[int]:
@@ -146,11 +201,7 @@ async def reports_to_show(session: AsyncSession) -> tuple[list[ReportView], list
 
 async def _view(session: AsyncSession, report: Report) -> ReportView:
     named = json.loads(report.object_uris or "[]")
-    posts = list(
-        await session.scalars(
-            select(Post).where(Post.uri.in_(named), Post.is_local.is_(True)).order_by(Post.id)
-        )
-    )
+    posts = list(await session.scalars(select(Post).where(Post.uri.in_(named)).order_by(Post.id)))
     return ReportView(
         report=report,
         reporter=await session.get(Actor, report.reporter_id) if report.reporter_id else None,

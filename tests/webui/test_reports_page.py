@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from actors.reports import receive_report, reported_here
+from actors.reports import MAX_COMMENT, receive_report, reported_here
+from commons.posts.cards import PostCard
 from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database
-from storage.models import Account, Actor, Report
+from storage.models import Account, Actor, Delivery, Notification, Report
 from tests.actors.actor_support import use_session_keys
 from tests.outbox.outbox_support import create_remote_actor
 from tests.webui.web_support import Resident, log_in_as, resident
@@ -111,3 +112,77 @@ async def test_a_resident_may_neither_read_nor_handle_reports(
     async with database.session() as session:
         kept = await session.scalar(select(Report).where(Report.id == report.id))
     assert kept is not None and kept.resolved_at is None
+
+
+async def test_a_resident_reports_a_post_of_the_neighbourhood(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given Léa, the admin, and a post by Amélie; Inès is logged in
+    await resident(database, settings, "lea", admin=True)
+    _account, amelie = await resident(database, settings, "amelie")
+    async with database.transaction() as session:
+        author = await session.get(Actor, amelie.id)
+        assert author is not None
+        post = await publish_note(session, Uris(settings.base_url), author, "Vélo neuf à 20 francs")
+        page_url = PostCard(post, author, settings.base_url).page_url
+    ines = await log_in_as(client, settings, database, "ines")
+
+    # When she opens the post, then its report form
+    thread = await client.get(page_url, headers=HTML)
+    form = await client.get(f"{page_url}/report", headers=HTML)
+
+    # Then the post offers to report it, and the form (for a post of here) has nothing to forward
+    assert "Signaler cette publication" in thread.text
+    assert form.status_code == 200
+    assert "Pourquoi ? (pour les modérateurs)" in form.text
+    assert 'name="forward"' not in form.text
+
+    # When she sends it with her reason
+    sent = await client.post(
+        f"{page_url}/report",
+        data={"csrf_token": ines.csrf, "comment": REASON},
+        headers=HTML,
+    )
+
+    # Then she is thanked on the post's page, the report is kept, and Léa is told
+    assert sent.status_code == 303 and sent.headers["location"] == page_url
+    async with database.session() as session:
+        (report,) = list(await session.scalars(select(Report)))
+        told = list(
+            await session.scalars(
+                select(Notification.kind).where(Notification.recipient_id != ines.actor.id)
+            )
+        )
+        deliveries = await session.scalar(select(func.count(Delivery.id)))
+    assert (report.reporter_id, report.account_id, report.comment) == (
+        ines.actor.id,
+        amelie.id,
+        REASON,
+    )
+    assert told == ["report"]
+    assert deliveries == 0
+
+
+async def test_nobody_reports_their_own_post_and_a_reason_has_a_limit(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    amelie = await log_in_as(client, settings, database, "amelie")
+    async with database.transaction() as session:
+        author = await session.get(Actor, amelie.actor.id)
+        assert author is not None
+        post = await publish_note(session, Uris(settings.base_url), author, "Mon vélo")
+        page_url = PostCard(post, author, settings.base_url).page_url
+
+    assert (await client.get(f"{page_url}/report", headers=HTML)).status_code == 404
+    assert "Signaler cette publication" not in (await client.get(page_url, headers=HTML)).text
+
+    ines = await log_in_as(client, settings, database, "ines")
+    too_long = await client.post(
+        f"{page_url}/report",
+        data={"csrf_token": ines.csrf, "comment": "x" * (MAX_COMMENT + 1)},
+        headers=HTML,
+    )
+    assert too_long.status_code == 400
+    assert "La raison est trop longue." in too_long.text
+    async with database.session() as session:
+        assert await session.scalar(select(func.count(Report.id))) == 0

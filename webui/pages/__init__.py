@@ -17,7 +17,7 @@ from webui.pages import (
 )
 from webui.pages.agenda import agenda, calendar, feeds, map_page
 from webui.pages.events import event_dates, event_edits, events, participants, participation
-from webui.pages.posts import compose, posts, timelines
+from webui.pages.posts import compose, posts, reports, timelines
 
 routes: list[BaseRoute] = [
     *accounts.routes,
@@ -30,6 +30,7 @@ routes: list[BaseRoute] = [
     *compose.routes,
     *easy_read.routes,
     *posts.routes,
+    *reports.routes,
     *timelines.routes,
     *event_edits.routes,
     *events.routes,

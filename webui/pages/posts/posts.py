@@ -66,7 +66,7 @@ async def find_post(
     return await post_by_key(session, instance.uris.base, key)
 
 
-async def _visible_post(
+async def visible_post(
     request: Request, session: AsyncSession, viewer: Viewer | None
 ) -> tuple[Post, Actor]:
     found = await find_post(session, instance_of(request), request.path_params["key"])
@@ -184,7 +184,7 @@ async def _toggle(request: Request, kind: str) -> Response:
     form = await read_form(request)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        post, author = await _visible_post(request, session, viewer)
+        post, author = await visible_post(request, session, viewer)
         if post.deleted_at is not None:
             raise HTTPException(404)
         if kind == ANNOUNCE and post.visibility != PUBLIC:
