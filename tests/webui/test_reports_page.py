@@ -7,7 +7,7 @@ import httpx2
 import pytest
 from sqlalchemy import func, select, update
 
-from actors.reports import MAX_COMMENT, receive_report, reported_here
+from actors.reports import MAX_COMMENT, receive_report, report_post, reported_here
 from commons.posts.cards import PostCard
 from commons.posts.services import publish_note
 from config.settings import Settings
@@ -186,3 +186,27 @@ async def test_nobody_reports_their_own_post_and_a_reason_has_a_limit(
     assert "La raison est trop longue." in too_long.text
     async with database.session() as session:
         assert await session.scalar(select(func.count(Report.id))) == 0
+
+
+async def test_a_residents_report_names_her_to_the_moderators(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given Amélie's post, reported here by Inès
+    _account, amelie = await resident(database, settings, "amelie")
+    _account, ines = await resident(database, settings, "ines")
+    async with database.transaction() as session:
+        author = await session.get(Actor, amelie.id)
+        reporter = await session.get(Actor, ines.id)
+        assert author is not None and reporter is not None
+        post = await publish_note(session, Uris(settings.base_url), author, "Vélo à 5 francs")
+        await report_post(
+            session, settings, reporter=reporter, post=post, comment=REASON, forward=True
+        )
+
+    # When Léa, an admin, opens the reports
+    await log_in_as(client, settings, database, "lea", admin=True)
+    page = await client.get("/admin/reports", headers=HTML)
+
+    # Then the report says who made it, and what about
+    assert "Signalé par ines" in page.text
+    assert "Vélo à 5 francs" in page.text
