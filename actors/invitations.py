@@ -98,6 +98,22 @@ async def list_invitations(session: AsyncSession) -> Sequence[Invitation]:
     ).all()
 
 
+RESIDENT_INVITATIONS_OPEN = 10
+"""How many unused, unexpired links a resident may hold at once (an admin has no limit)."""
+
+
+async def invitations_by(session: AsyncSession, account_id: int) -> Sequence[Invitation]:
+    """The sign-up invitations one account made, newest first."""
+    return (
+        await session.scalars(
+            select(Invitation)
+            .where(Invitation.group_id.is_(None), Invitation.created_by_id == account_id)
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+            .limit(50)
+        )
+    ).all()
+
+
 async def revoke_invitation(session: AsyncSession, invitation_id: int) -> bool:
     result = await session.execute(
         delete(Invitation).where(Invitation.id == invitation_id, Invitation.group_id.is_(None))

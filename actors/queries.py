@@ -144,5 +144,17 @@ async def member_collectives(session: AsyncSession, actor_id: int) -> list[Actor
     return list(rows.all())
 
 
+async def admin_actors(session: AsyncSession) -> list[Actor]:
+    """The actors of the instance's admins (not suspended), to say whom to ask for an invitation."""
+    found = await session.scalars(
+        select(Actor)
+        .join(Account, Account.actor_id == Actor.id)
+        .where(Account.is_admin.is_(True), Account.is_suspended.is_(False))
+        .order_by(Account.id)
+        .limit(5)
+    )
+    return list(found)
+
+
 async def count_accounts(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(Account)) or 0

@@ -81,6 +81,8 @@ class FederationSettings:
 class WebUISettings:
     secret_key: str = ""
     registration: str = "invitation"
+    residents_invite: bool = True
+    """Whether residents (not only admins) may make sign-up invitation links."""
     session_https_only: bool | None = None
     """None (not written): derived from ``server.scheme``; see :attr:`Settings.secure_cookies`."""
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -113,6 +113,9 @@ secret_key = {_toml_str(values.secret_key)}
 # Inscriptions : open (ouvertes), approval (sur validation), invitation (sur invitation).
 # Sign-up: open, approval (an admin approves), invitation (by invitation link).
 registration = {_toml_str(values.registration)}
+# Les habitants peuvent inviter leurs voisins (liens d'invitation, /invitations) : true ou false.
+# Residents may invite their neighbours (invitation links, /invitations): true or false.
+residents_invite = true
 # Cookies seulement en HTTPS (Secure) : par défaut oui si server.scheme = "https", sinon non.
 # Cookies over HTTPS only (Secure): by default yes when server.scheme = "https", otherwise no.
 # session_https_only = true

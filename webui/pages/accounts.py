@@ -23,6 +23,7 @@ from actors.login_limits import (
     seconds_to_wait,
 )
 from actors.mail import build_message, send_message
+from actors.queries import admin_actors
 from actors.signups import register
 from config.errors import DomainError, ErrorCode
 from config.settings import Settings
@@ -133,8 +134,11 @@ async def _signup_page(
     mode = instance.settings.webui.registration
     async with instance.database.session() as session:
         invited = bool(code) and await find_usable_invitation(session, code) is not None
-    needs_invitation = mode == "invitation" and not invited
+        needs_invitation = mode == "invitation" and not invited
+        admins = await admin_actors(session) if needs_invitation else []
     context: dict[str, Any] = {
+        "admins": admins,
+        "residents_invite": instance.settings.webui.residents_invite,
         "mode": mode,
         "invite": code if invited else "",
         "invited": invited,

@@ -72,6 +72,7 @@ def _settings_page(
         or {"language": account.language, "email": account.email or ""},
         "mail_configured": settings.mail.is_configured,
         "languages": i18n.language_choices(),
+        "may_invite": settings.webui.residents_invite or account.is_admin,
     }
     return render(request, "accounts/settings.html", context, status_code)
 
