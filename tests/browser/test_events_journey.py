@@ -143,6 +143,11 @@ async def test_a_facilitator_publishes_a_weekly_event_a_neighbour_takes_part_and
     assert await page.get_by_text(participants(0, "in every date")).count() == 1
     upcoming = page.get_by_role("heading", name=fr("Next dates")).locator("xpath=..")
     assert await upcoming.get_by_role("link").count() >= 4
+    # and where Leaflet is installed, a small map of the venue with its marker
+    if LEAFLET_INSTALLED:
+        venue = page.get_by_role("region", name=fr("Map of the venue"))
+        await venue.wait_for(state="visible")
+        assert await venue.get_by_role("button", name=TITLE).count() == 1
 
     # When Yves finds it in the agenda of the neighbourhood and takes part
     neighbour_context = await new_context(browser)

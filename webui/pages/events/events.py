@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,11 +35,14 @@ from storage.models.events import (
     RSVP_WAITLIST,
 )
 from webui import formats
+from webui.leaflet import leaflet_installed
 from webui.pages.events.event_forms import (
     category_labels,
 )
+from webui.place_picker import zoom_titles
 from webui.recurrence_words import describe_rule
 from webui.render import render
+from webui.script_json import script_json
 from webui.session import current_viewer
 
 if TYPE_CHECKING:
@@ -87,6 +91,31 @@ def when_lines(start: datetime, end: datetime | None, timezone: str) -> dict[str
     if timezone != DEFAULT_TIMEZONE:
         lines["zurich"] = formats.format_clock(start, ZoneInfo(DEFAULT_TIMEZONE))
     return lines
+
+
+def venue_map(request: Request, event: Event) -> Markup | None:
+    """The JSON of a small map with the venue's marker (``static/map.js`` draws it), when the
+    event has coordinates and Leaflet is installed; None otherwise (the link to OpenStreetMap
+    stays either way)."""
+    if event.latitude is None or event.longitude is None or not leaflet_installed(request):
+        return None
+    settings = instance_of(request).settings.webui
+    point = {
+        "kind": "event",
+        "lat": event.latitude,
+        "lon": event.longitude,
+        "name": event.title,
+        "url": page_url(event),
+        "address": location_text(event),
+    }
+    data = {
+        "tiles": settings.map_tiles_url,
+        "attribution": settings.map_attribution,
+        **zoom_titles(),
+        "places": [],
+        "events": [point],
+    }
+    return script_json(data)
 
 
 def map_url(event: Event) -> str | None:
@@ -143,6 +172,7 @@ async def event_context(
         ],
         "place": location_text(event),
         "map_url": map_url(event),
+        "venue_map": venue_map(request, event),
         "category_label": category_labels().get(event.category or "", ""),
         "rsvp": rsvp,
         "here": page_url(event),
