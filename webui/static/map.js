@@ -31,13 +31,29 @@
   var map = window.L.map(holder, { scrollWheelZoom: false, zoomControl: false });
   window.L.control.zoom({ zoomInTitle: data.zoom_in, zoomOutTitle: data.zoom_out }).addTo(map);
   window.L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
-  var bounds = [];
+  // Places and events at one spot share one marker whose popup lists them all: markers drawn
+  // on top of each other would leave all but the last one out of reach.
+  var spots = [];
+  var byKey = {};
   points.forEach(function (point) {
-    var marker = point.kind === "space"
-      ? window.L.circleMarker([point.lat, point.lon], { radius: 9, color: "#1f6f5c", weight: 3 })
-      : window.L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
-    marker.bindPopup(popup(point)).addTo(map);
-    bounds.push([point.lat, point.lon]);
+    var key = point.lat.toFixed(5) + "," + point.lon.toFixed(5);
+    if (!byKey[key]) {
+      byKey[key] = [];
+      spots.push(byKey[key]);
+    }
+    byKey[key].push(point);
+  });
+  var bounds = [];
+  spots.forEach(function (here) {
+    var first = here[0];
+    var name = here.map(function (point) { return point.name; }).join(" · ");
+    var marker = here.length === 1 && first.kind === "space"
+      ? window.L.circleMarker([first.lat, first.lon], { radius: 9, color: "#1f6f5c", weight: 3 })
+      : window.L.marker([first.lat, first.lon], { title: name, alt: name });
+    var box = document.createElement("div");
+    here.forEach(function (point) { box.appendChild(popup(point)); });
+    marker.bindPopup(box).addTo(map);
+    bounds.push([first.lat, first.lon]);
   });
   map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
 }());
