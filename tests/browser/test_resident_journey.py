@@ -149,6 +149,10 @@ async def test_a_new_resident_joins_posts_follows_another_quartier_and_replies(
     await page.get_by_label(fr("Your message")).fill("Premières tomates au jardin #pâquis")
     image_label = fr("Add a photo (optional)")
     await page.get_by_label(field(image_label)).set_input_files(small_png(tmp_path / "tomates.png"))
+    # (the chosen photo is shown under its field before anything is sent)
+    preview = page.locator(".image-preview").first
+    await preview.wait_for()
+    assert await preview.evaluate("image => image.complete && image.naturalWidth > 0")
     alt_label = fr("Description of image %(number)d (required with the image)") % {"number": 1}
     await page.get_by_label(alt_label).fill(ALT_TEXT)
     await screenshot(page, "compose")
