@@ -11,18 +11,21 @@ Geneva's time zone. Every step goes through labelled, keyboard-reachable control
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from babel.dates import format_date
 
 from tests.browser.browser_support import (
     PASSWORD,
     LiveInstance,
     new_context,
+    prepare_instance,
     screenshot,
 )
 from webui import i18n
@@ -57,6 +60,17 @@ def participants(count: int, on: str = "") -> str:
     if on:
         singular, plural = f"{singular} {on}", f"{plural} {on}"
     return catalog.ngettext(singular, plural, count) % {"num": count}
+
+
+@pytest.fixture(scope="module")
+def paquis(
+    chromium_executable: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveInstance]:
+    """A Pâquis of this journey's own: its month grid must hold this journey's events alone,
+    while the instance the other browser tests share gets their weekly series on its Saturdays."""
+    instance = prepare_instance(tmp_path_factory.mktemp("events-journey"), "paquis")
+    with instance.serving():
+        yield instance
 
 
 def next_saturday(today: date) -> date:

@@ -9,6 +9,7 @@ inboxes, a bearer token on the C2S outbox), are exempt, and the exempt list must
 from __future__ import annotations
 
 import inspect
+import json
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -31,7 +32,7 @@ from config.settings import Settings
 from config.uris import Uris
 from quartiers.app import create_app
 from storage.database import Database
-from storage.models import Account, Actor, Base, Event, Follow, Membership, Rsvp, utcnow
+from storage.models import Account, Actor, Base, Event, Follow, Membership, Report, Rsvp, utcnow
 from storage.models.actors import MEMBERSHIP_PENDING
 from storage.models.follows import PENDING
 from tests.support import POSTGRES_URL_ENV, fresh_database, make_settings, postgres_url
@@ -82,6 +83,7 @@ ROW_BY_PREFIX = {
     ("/admin/signups/", "id"): "pending_account_id",
     ("/admin/invitations/", "id"): "invitation_id",
     ("/admin/accounts/", "id"): "account_id",
+    ("/admin/reports/", "id"): "report_id",
 }
 
 
@@ -152,6 +154,11 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         waiting = await session.get(Account, pending_account.id)
         assert waiting is not None
         waiting.is_approved = False
+        report = Report(
+            uri=f"{settings.base_url}/activities/{uuid.uuid4()}", reporter_id=neighbour.id,
+            account_id=admin.id, object_uris=json.dumps([post.uri]), comment="Spam",
+        )  # fmt: skip
+        session.add(report)
         await session.flush()
         follow_id = request.id
     return {
@@ -167,6 +174,7 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "event_uuid": event_uuid,
         "event_id": str(remote_event.id),
         "rsvp_id": str(rsvp.id),
+        "report_id": str(report.id),
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",

@@ -20,6 +20,7 @@ from webui.session import flash, require_viewer
 
 async def report_page(request: Request) -> Response:
     viewer = await require_viewer(request)
+    form = await read_form(request) if request.method == "POST" else None  # CSRF first
     instance = instance_of(request)
     async with instance.database.session() as session:
         post, author = await visible_post(request, session, viewer)
@@ -28,9 +29,8 @@ async def report_page(request: Request) -> Response:
     card = PostCard(post, author, instance.settings.base_url)
     context = {"card": card, "author": author, "values": {"comment": "", "forward": True},
                "errors": {}, "max_comment": MAX_COMMENT}  # fmt: skip
-    if request.method == "GET":
+    if form is None:
         return render(request, "posts/report.html", context)
-    form = await read_form(request)
     comment = form_text(form, "comment")
     forward = form.get("forward") == "1"
     if len(comment) > MAX_COMMENT:
