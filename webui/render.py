@@ -40,3 +40,10 @@ def render(
     response.headers["Content-Language"] = full_context["lang"]
     response.headers.setdefault("Vary", "Accept, Accept-Language, Cookie")
     return response
+
+
+def secret_page(response: Response) -> Response:
+    """A page that shows a link only once: never cached, never sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -29,7 +29,7 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.pages.accounts import text_field
-from webui.render import render
+from webui.render import render, secret_page
 from webui.session import flash, require_admin, require_moderator
 
 HOST_RE = re.compile(
@@ -48,13 +48,6 @@ def _id(request: Request) -> int:
 
 def _back(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
-
-
-def _secret_page(response: Response) -> Response:
-    """A page that shows a link only once: never cached, never sent as a referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,7 +136,7 @@ async def invitations(request: Request) -> Response:
         )
     link = f"{instance_of(request).settings.base_url}/invite/{created.code}"
     response = await _invitations_page(request, values, {}, new_link=link)
-    return _secret_page(response)
+    return secret_page(response)
 
 
 async def _invitations_page(
@@ -258,7 +251,7 @@ async def issue_reset(request: Request) -> Response:
         username = account.username
         code = await account_services.issue_password_reset(session, account.id)
     context = {"username": username, "link": f"{instance.settings.base_url}/reset/{code}"}
-    return _secret_page(render(request, "admin/reset_link.html", context))
+    return secret_page(render(request, "admin/reset_link.html", context))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from instance.runtime import instance_of
 from storage.models import utcnow
 from webui import i18n
 from webui.csrf import read_form
-from webui.render import render
+from webui.render import render, secret_page
 from webui.session import Viewer, require_viewer
 
 VALID_DAYS = 7
@@ -43,10 +43,7 @@ async def invitations_page(request: Request) -> Response:
             session, created_by_id=viewer.account.id, max_uses=1, valid_days=VALID_DAYS
         )
     link = f"{instance.settings.base_url}/invite/{created.code}"
-    response = await _page(request, viewer, new_link=link)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return secret_page(await _page(request, viewer, new_link=link))
 
 
 async def _page(
