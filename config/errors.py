@@ -93,6 +93,17 @@ class ErrorCode(StrEnum):
     # Events from elsewhere (another server, a client)
     NOT_AN_EVENT = "not_an_event"
     MISSING_ID = "missing_id"
+    # Offers and requests of the bourses
+    INVALID_PURPOSE = "invalid_purpose"
+    INVALID_OFFER_KIND = "invalid_offer_kind"
+    BAD_QUANTITY = "bad_quantity"
+    INVALID_UNIT = "invalid_unit"
+    INVALID_RECIPROCITY = "invalid_reciprocity"
+    MISSING_EXCHANGE = "missing_exchange"
+    BAD_PRICE = "bad_price"
+    UNTIL_PAST = "until_past"
+    TOO_MANY_IMAGES = "too_many_images"
+    NOT_AN_OFFER = "not_an_offer"
     # Handles and addresses of the protocol
     HANDLE_BLOCKED = "blocked"
     HANDLE_UNREACHABLE = "unreachable"

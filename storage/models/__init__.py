@@ -9,6 +9,7 @@ from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
 from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
+from storage.models.offers import Offer
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
@@ -33,6 +34,7 @@ __all__ = [
     "Media",
     "Membership",
     "Notification",
+    "Offer",
     "PasswordReset",
     "Post",
     "PostMention",

@@ -1,0 +1,1 @@
+"""Offers and requests of the bourses: jobs, housing, barter, lending, gifts, services, needs."""

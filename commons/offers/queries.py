@@ -1,0 +1,102 @@
+"""The reads the bourses' pages and endpoints need: one offer, and the marketplace's listing
+(ours only, or the city's: every offer this server received), filtered and newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Actor, Offer, utcnow
+from storage.models.offers import OPEN
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCard:
+    """An offer with the actor who publishes it, as a listing shows them."""
+
+    offer: Offer
+    author: Actor
+
+    @property
+    def is_open(self) -> bool:
+        return is_open(self.offer)
+
+
+def is_open(offer: Offer, now: datetime | None = None) -> bool:
+    over = offer.valid_until is not None and offer.valid_until <= (now or utcnow())
+    return offer.status == OPEN and offer.deleted_at is None and not over
+
+
+@dataclass(frozen=True, slots=True)
+class MarketFilter:
+    """What a reader of the marketplace asks for; None or empty means any."""
+
+    kind: str | None = None
+    purpose: str | None = None
+    local_only: bool = False
+    open_only: bool = True
+    words: str | None = None
+    author_id: int | None = None
+    before_id: int | None = None
+
+
+def _like(words: str) -> str:
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
+    query = (
+        select(Offer, Actor)
+        .join(Actor, Actor.id == Offer.actor_id)
+        .where(Offer.deleted_at.is_(None), Actor.is_gone.is_(False))
+    )
+    if wanted.open_only:
+        query = query.where(
+            Offer.status == OPEN, or_(Offer.valid_until.is_(None), Offer.valid_until > now)
+        )
+    if wanted.kind:
+        query = query.where(Offer.kind == wanted.kind)
+    if wanted.purpose:
+        query = query.where(Offer.purpose == wanted.purpose)
+    if wanted.local_only:
+        query = query.where(Offer.is_local.is_(True))
+    if wanted.author_id is not None:
+        query = query.where(Offer.actor_id == wanted.author_id)
+    if wanted.before_id is not None:
+        query = query.where(Offer.id < wanted.before_id)
+    if wanted.words:
+        pattern = _like(wanted.words)
+        query = query.where(
+            or_(
+                func.lower(Offer.title).like(pattern, escape="\\"),
+                func.lower(Offer.description_source).like(pattern, escape="\\"),
+                func.lower(Offer.category).like(pattern, escape="\\"),
+            )
+        )
+    return query.order_by(Offer.id.desc())
+
+
+async def market_offers(
+    session: AsyncSession,
+    wanted: MarketFilter,
+    *,
+    now: datetime | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[OfferCard]:
+    """A page of the marketplace, newest first (``before_id`` gives the next page)."""
+    rows = await session.execute(_listing(wanted, now or utcnow()).limit(limit))
+    return [OfferCard(offer, author) for offer, author in rows.tuples().all()]
+
+
+async def offer_by_id(session: AsyncSession, offer_id: int) -> Offer | None:
+    return await session.get(Offer, offer_id)
+
+
+async def offer_by_uri(session: AsyncSession, uri: str) -> Offer | None:
+    return await session.scalar(select(Offer).where(Offer.uri == uri))
