@@ -27,6 +27,7 @@ class HtmlFaces:
     post: Callable[[Request, Post, Actor, Actor | None], Awaitable[Response]]
     event: Callable[[Request], Awaitable[Response]]
     date: Callable[[Request], Awaitable[Response]]
+    offer: Callable[[Request], Awaitable[Response]]
 
 
 def wants_activitypub(request: Request) -> bool:

@@ -13,14 +13,17 @@ from actors.reports import reported_here
 from commons.events.date_rsvps import split_occurrence_uri
 from commons.events.dates import date_on
 from commons.events.received import RemoteEvent
+from commons.offers.received import RemoteOffer
+from commons.offers.wire import is_offer, parse_remote_offer
 from commons.posts.remote import POST_TYPES
+from config.errors import DomainError
 from federation.errors import InvalidActivity
 from federation.parsing import ParsedObject, parse_object
 from federation.vocab import ACTOR_TYPES, as_list, first_str, id_of, is_public, same_origin
 from inbox.context import InboxContext
 from inbox.fetches import REDISTRIBUTED, Fetched, is_event
 from inbox.kinds import ObjectKind, Target, nothing
-from storage.models import Actor, Event, Follow, Post, Rsvp
+from storage.models import Actor, Event, Follow, Offer, Post, Rsvp
 from storage.models.actors import GROUP
 
 REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
@@ -67,6 +70,20 @@ def _parsed(ctx: InboxContext) -> ParsedObject | str:
     except InvalidActivity as error:
         return f"unusable object: {error}"
     return obj if obj.id is not None else "an object without id"
+
+
+def _offer_target(ctx: InboxContext) -> Target:
+    """A Proposal of the sender's own server, read (not yet kept: the handler decides)."""
+    data = ctx.activity.object
+    assert data is not None
+    if not same_origin(id_of(data.get("id")), ctx.sender.uri):
+        return nothing("an offer of another server")
+    try:
+        read = parse_remote_offer(data)
+    except DomainError as error:
+        return nothing(f"unusable offer: {error}")
+    return Target(ObjectKind.REMOTE_OFFER,
+                  remote_offer=RemoteOffer(read, ctx.sender, dict(data)))  # fmt: skip
 
 
 def _event_target(event: RemoteEvent | str | None) -> Target:
@@ -194,6 +211,8 @@ async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         if not same_origin(id_of(data.get("id")), ctx.sender.uri):
             return nothing("an event of another server")
         return _event_target(fetched.event)
+    if is_offer(data):
+        return _offer_target(ctx)
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
@@ -240,6 +259,8 @@ async def _updated(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         if not same_origin(id_of(data.get("id")), ctx.sender.uri):
             return nothing("an event of another server")
         return _event_target(fetched.event)
+    if is_offer(data):
+        return _offer_target(ctx)
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
@@ -257,6 +278,9 @@ async def _deleted(session: AsyncSession, ctx: InboxContext) -> Target:
         event = await session.scalar(select(Event).where(Event.uri == activity.object_uri))
         if event is not None:
             return Target(ObjectKind.KNOWN_EVENT, event=event)
+        offer = await session.scalar(select(Offer).where(Offer.uri == activity.object_uri))
+        if offer is not None:
+            return Target(ObjectKind.KNOWN_OFFER, offer=offer)
     uri = activity.object_uri or id_of(activity.object)
     post = await session.scalar(select(Post).where(Post.uri == uri)) if uri else None
     if post is None:

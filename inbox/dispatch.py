@@ -23,13 +23,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inbox.classify import classify
 from inbox.context import InboxContext
 from inbox.fetches import Fetched, fetch_ahead
-from inbox.handlers import actors, events, following, groups, notes, reactions, reports
+from inbox.handlers import (
+    actors,
+    events,
+    following,
+    groups,
+    notes,
+    offers,
+    reactions,
+    reports,
+)
 from inbox.kinds import ObjectKind
 from inbox.registry import HANDLERS, Handler
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (actors, events, following, groups, notes, reactions, reports)
+HANDLER_MODULES = (actors, events, following, groups, notes, offers, reactions, reports)
 
 ACCEPTED_TYPES = frozenset(
     {

@@ -8,8 +8,9 @@ from enum import StrEnum
 
 from actors.reports import Reported
 from commons.events.received import RemoteEvent
+from commons.offers.received import RemoteOffer
 from federation.parsing import ParsedObject
-from storage.models import Actor, Event, Follow, Post
+from storage.models import Actor, Event, Follow, Offer, Post
 
 
 class ObjectKind(StrEnum):
@@ -25,6 +26,8 @@ class ObjectKind(StrEnum):
     REMOTE_EVENT = "a remote event"
     KNOWN_POST = "a known post"
     KNOWN_EVENT = "a known event"
+    REMOTE_OFFER = "a remote offer"  # an offer or request of the bourses (FEP-0837 Proposal)
+    KNOWN_OFFER = "a known offer"
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself
     FOLLOW = "a follow"  # as undone
@@ -52,6 +55,8 @@ class Target:
     audience: Actor | None = None  # the collective a post belongs to
     follow: Follow | None = None
     remote_event: RemoteEvent | None = None
+    remote_offer: RemoteOffer | None = None
+    offer: Offer | None = None
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one
     gone: bool = False  # the fetched object answered 404 or 410

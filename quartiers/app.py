@@ -22,6 +22,7 @@ from endpoints.inbox import InboxFirst
 from endpoints.inbox import routes as inbox_routes
 from endpoints.media import routes as media_routes
 from endpoints.objects import routes as object_routes
+from endpoints.offers import routes as offer_routes
 from endpoints.secure_mode import SecureModeMiddleware
 from federation.client import FederationClient
 from instance.runtime import Instance
@@ -35,6 +36,7 @@ from webui.middleware import LanguageMiddleware
 from webui.pages import routes as page_routes
 from webui.pages.events.event_dates import occurrence_page
 from webui.pages.events.events import event_page
+from webui.pages.offers.offers import offer_page
 from webui.pages.posts.posts import thread_page
 from webui.pages.profiles import profile_page
 from webui.routes import routes as web_routes
@@ -93,6 +95,7 @@ def create_app(
         *object_routes,
         *media_routes,
         *event_routes,
+        *offer_routes,
         *page_routes,
         *web_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -134,7 +137,11 @@ def create_app(
     app.state.instance = instance
     # The resources with two faces: the JSON from endpoints/, the page people see from webui/.
     app.state.html_faces = HtmlFaces(
-        actor=profile_page, post=thread_page, event=event_page, date=occurrence_page
+        actor=profile_page,
+        post=thread_page,
+        event=event_page,
+        date=occurrence_page,
+        offer=offer_page,
     )
     app.state.templates = build_templates(settings.server.timezone)
     return app

@@ -92,6 +92,19 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_OCCURRENCE: N_("With this rule the event would never take place."),
     ErrorCode.TOO_FREQUENT: N_("An event cannot repeat more than once a day."),
     # Events from elsewhere
+    # Offers and requests
+    ErrorCode.INVALID_PURPOSE: N_("Choose whether you offer or look for something."),
+    ErrorCode.INVALID_OFFER_KIND: N_("Choose one of the kinds in the list."),
+    ErrorCode.BAD_QUANTITY: N_(
+        "Give a number above zero, for example 2 or 1.5 (and no more than what is available)."
+    ),
+    ErrorCode.INVALID_UNIT: N_("Choose one of the units in the list."),
+    ErrorCode.INVALID_RECIPROCITY: N_("Choose what you ask in return."),
+    ErrorCode.MISSING_EXCHANGE: N_("Say what you would like in exchange."),
+    ErrorCode.BAD_PRICE: N_("Give the price in francs, for example 12.50."),
+    ErrorCode.UNTIL_PAST: N_("Give a day still to come, for example 31.12.2026."),
+    ErrorCode.TOO_MANY_IMAGES: N_("At most %(count)s pictures."),
+    ErrorCode.NOT_AN_OFFER: N_("This is not an offer or a request."),
     ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
     ErrorCode.MISSING_ID: N_("This event has no address of its own."),
     # Handles and addresses

@@ -91,7 +91,7 @@ async def market_offers(
 ) -> list[OfferCard]:
     """A page of the marketplace, newest first (``before_id`` gives the next page)."""
     rows = await session.execute(_listing(wanted, now or utcnow()).limit(limit))
-    return [OfferCard(offer, author) for offer, author in rows.tuples().all()]
+    return [OfferCard(offer, author) for offer, author in rows.all()]
 
 
 async def offer_by_id(session: AsyncSession, offer_id: int) -> Offer | None:

@@ -32,7 +32,18 @@ from config.settings import Settings
 from config.uris import Uris
 from quartiers.app import create_app
 from storage.database import Database
-from storage.models import Account, Actor, Base, Event, Follow, Membership, Report, Rsvp, utcnow
+from storage.models import (
+    Account,
+    Actor,
+    Base,
+    Event,
+    Follow,
+    Membership,
+    Offer,
+    Report,
+    Rsvp,
+    utcnow,
+)
 from storage.models.actors import MEMBERSHIP_PENDING
 from storage.models.follows import PENDING
 from tests.support import POSTGRES_URL_ENV, fresh_database, make_settings, postgres_url
@@ -158,7 +169,12 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
             uri=f"{settings.base_url}/activities/{uuid.uuid4()}", reporter_id=neighbour.id,
             account_id=admin.id, object_uris=json.dumps([post.uri]), comment="Spam",
         )  # fmt: skip
-        session.add(report)
+        offer_uuid = str(uuid.uuid4())
+        offer = Offer(
+            uri=f"{settings.base_url}/offers/{offer_uuid}", actor_id=group.id, is_local=True,
+            created_by_id=admin.id, kind="pret", title="Perceuse",
+        )  # fmt: skip
+        session.add_all([report, offer])
         await session.flush()
         follow_id = request.id
     return {
@@ -175,6 +191,7 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "event_id": str(remote_event.id),
         "rsvp_id": str(rsvp.id),
         "report_id": str(report.id),
+        "offer_uuid": offer_uuid,
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",

@@ -18,6 +18,7 @@ from webui.pages import (
 )
 from webui.pages.agenda import agenda, calendar, feeds, map_page
 from webui.pages.events import event_dates, event_edits, events, participants, participation
+from webui.pages.offers import offer_edits, offers
 from webui.pages.posts import compose, posts, reports, timelines
 
 routes: list[BaseRoute] = [
@@ -39,6 +40,8 @@ routes: list[BaseRoute] = [
     *participation.routes,
     *participants.routes,
     *event_dates.routes,
+    *offer_edits.routes,
+    *offers.routes,
     *feeds.routes,
     *agenda.routes,
     *calendar.routes,

@@ -1,0 +1,169 @@
+"""Offer pages: publish (with a picture), read, filter the marketplace, edit, mark as done and
+reopen, delete; friendly French errors that keep what was typed; only who publishes it may
+change it; servers get the Proposal at the same address."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import httpx2
+from PIL import Image
+from sqlalchemy import select
+
+from config.settings import Settings
+from storage.database import Database
+from storage.models import Activity, Offer
+from storage.models.offers import CLOSED, OPEN
+from tests.webui.web_support import Resident, log_in_as
+
+HTML = {"Accept": "text/html"}
+AP = {"Accept": "application/activity+json"}
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 120, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def offer_form(csrf: str, **changes: str) -> dict[str, str]:
+    form = {
+        "csrf_token": csrf, "author": "repair-cafe", "purpose": "offer", "kind": "pret",
+        "title": "Perceuse à percussion", "reciprocity": "free", "exchange_for": "", "price": "",
+        "description": "Avec **deux** mèches.", "place_name": "Maison de quartier des Pâquis",
+        "street_address": "rue de Berne 50", "locality": "Genève", "valid_until": "",
+        "category": "outils", "quantity": "", "unit": "one", "available_quantity": "",
+        "minimum_quantity": "", "latitude": "", "longitude": "",
+    }  # fmt: skip
+    form.update(changes)
+    return form
+
+
+async def publish(client: httpx2.AsyncClient, csrf: str, files: dict[str, object] | None = None,
+                  **changes: str) -> str:  # fmt: skip
+    response = await client.post("/offers/new", data=offer_form(csrf, **changes), files=files,
+                                 headers=HTML)  # fmt: skip
+    assert response.status_code == 303, response.text
+    path: str = response.headers["location"]
+    return path
+
+
+async def test_a_facilitator_lends_a_drill_with_a_picture_and_it_reads_well(
+    client: httpx2.AsyncClient, organiser: Resident, database: Database
+) -> None:
+    page = await client.get("/offers/new", headers=HTML)
+    assert page.status_code == 200 and "Publier une offre ou une demande" in page.text
+    files = {"image1": ("perceuse.png", png(), "image/png")}
+    path = await publish(client, organiser.csrf, files, image1_alt="Une perceuse rouge")
+    assert re.fullmatch(r"/offers/[0-9a-f-]{36}", path)
+
+    page = await client.get(path, headers=HTML)
+    assert page.status_code == 200
+    assert "Perceuse à percussion" in page.text and "Prêt" in page.text
+    assert "Gratuit" in page.text and "<strong>deux</strong>" in page.text
+    assert 'alt="Une perceuse rouge"' in page.text and "Marquer comme pourvu" in page.text
+
+    # And a server asking for the same address gets the Proposal, with its picture
+    document = (await client.get(path, headers=AP)).json()
+    assert document["type"] == ["Note", "Proposal"]
+    assert document["attachment"][0]["name"] == "Une perceuse rouge"
+
+    # And the marketplace lists it, by kind and by words, not under another kind
+    listing = await client.get("/offers", headers=HTML)
+    assert "Perceuse à percussion" in listing.text
+    assert "Perceuse" in (await client.get("/offers?kind=pret&q=perceuse", headers=HTML)).text
+    assert "Perceuse" not in (await client.get("/offers?kind=don", headers=HTML)).text
+
+
+async def test_mistakes_are_told_in_french_beside_their_field_and_nothing_is_kept(
+    client: httpx2.AsyncClient, organiser: Resident, database: Database
+) -> None:
+    response = await client.post(
+        "/offers/new",
+        data=offer_form(organiser.csrf, title="", reciprocity="price", price="douze",
+                        quantity="-2", valid_until="2020-01-01"),
+        files={"image1": ("p.png", png(), "image/png")},
+        headers=HTML,
+    )  # fmt: skip
+    assert response.status_code == 400
+    text = response.text
+    assert "Indiquez le prix en francs, par exemple 12.50." in text
+    assert "Indiquez un nombre plus grand que zéro" in text
+    assert "Merci de décrire l" in text and 'id="error-image1_alt"' in text
+    assert 'value="Maison de quartier des Pâquis"' in text  # what was typed is kept
+    async with database.session() as session:
+        assert await session.scalar(select(Offer.id)) is None
+
+    response = await client.post(
+        "/offers/new", data=offer_form(organiser.csrf, valid_until="2020-01-01"), headers=HTML
+    )
+    assert response.status_code == 400 and "Indiquez un jour encore à venir" in response.text
+
+
+async def test_edit_mark_as_done_reopen_and_delete(
+    client: httpx2.AsyncClient, organiser: Resident, database: Database
+) -> None:
+    path = await publish(client, organiser.csrf)
+    form = await client.get(f"{path}/edit", headers=HTML)
+    assert 'value="Perceuse à percussion"' in form.text
+    edited = await client.post(f"{path}/edit", headers=HTML, data=offer_form(
+        organiser.csrf, title="Perceuse sans fil", reciprocity="exchange",
+        exchange_for="un gâteau"))  # fmt: skip
+    assert edited.status_code == 303
+    page = await client.get(path, headers=HTML)
+    assert "Perceuse sans fil" in page.text and "En échange de : un gâteau" in page.text
+
+    for status in (CLOSED, OPEN, CLOSED):
+        answer = await client.post(f"{path}/status", headers=HTML,
+                                   data={"csrf_token": organiser.csrf, "status": status})  # fmt: skip
+        assert answer.status_code == 303
+    page = await client.get(path, headers=HTML)
+    assert "Pourvu" in page.text and "Rouvrir" in page.text
+    assert "Perceuse sans fil" not in (await client.get("/offers", headers=HTML)).text
+    assert "Perceuse sans fil" in (await client.get("/offers?all=1", headers=HTML)).text
+
+    confirm = await client.get(f"{path}/delete", headers=HTML)
+    assert "Oui, la supprimer" in confirm.text
+    gone = await client.post(f"{path}/delete", data={"csrf_token": organiser.csrf}, headers=HTML)
+    assert gone.status_code == 303
+    assert (await client.get(path, headers=HTML)).status_code == 404
+    assert (await client.get(path, headers=AP)).status_code == 410
+
+    async with database.session() as session:
+        kinds = list(await session.scalars(select(Activity.type).order_by(Activity.id)))
+        payloads = [json.loads(p) for p in await session.scalars(select(Activity.payload))]
+    assert kinds == ["Create", "Update", "Update", "Update", "Update", "Delete"]
+    assert {p["actor"] for p in payloads} == {p["object"]["attributedTo"] for p in payloads[:1]}
+
+
+async def test_only_who_publishes_it_may_change_it(
+    client: httpx2.AsyncClient, organiser: Resident, settings: Settings, database: Database
+) -> None:
+    path = await publish(client, organiser.csrf)
+    client.cookies.clear()
+    nadia = await log_in_as(client, settings, database, "nadia")
+    page = await client.get(path, headers=HTML)
+    assert page.status_code == 200 and "Marquer comme pourvu" not in page.text
+    assert (await client.get(f"{path}/edit", headers=HTML)).status_code == 403
+    refused = await client.post(f"{path}/status", headers=HTML,
+                                data={"csrf_token": nadia.csrf, "status": CLOSED})  # fmt: skip
+    assert refused.status_code == 403
+    # And she may not publish for a collective she does not run
+    answer = await client.post("/offers/new", data=offer_form(nadia.csrf), headers=HTML)
+    assert answer.status_code == 403
+    async with database.session() as session:
+        assert list(await session.scalars(select(Offer.status))) == [OPEN]
+
+
+async def test_visitors_read_the_marketplace_but_must_log_in_to_publish(
+    client: httpx2.AsyncClient, organiser: Resident
+) -> None:
+    await publish(client, organiser.csrf, purpose="request", kind="besoin",
+                  title="Cherche poussette")  # fmt: skip
+    client.cookies.clear()
+    listing = await client.get("/offers?scope=city&purpose=request", headers=HTML)
+    assert listing.status_code == 200 and "Cherche poussette" in listing.text
+    assert "Demande" in listing.text
+    assert (await client.get("/offers/new", headers=HTML)).status_code in (302, 303, 401)

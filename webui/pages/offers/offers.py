@@ -1,0 +1,206 @@
+"""Pages: the marketplace (this quartier's offers and requests, or the whole city's as this
+server received them), and one offer.
+
+Reading goes through :mod:`commons.offers.queries`; the words of an offer (its kind, terms and
+quantities) are written here in the reader's language.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from babel.numbers import format_decimal
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from actors.documents import webfinger_handle
+from actors.queries import actor_by_id
+from commons.events.organisers import may_organise
+from commons.offers.queries import MarketFilter, OfferCard, is_open, market_offers, offer_by_id
+from commons.offers.queries import offer_by_uri as find_offer_by_uri
+from commons.offers.vocabulary import KINDS
+from commons.offers.wire import offer_images
+from instance.runtime import instance_of
+from storage.models.offers import CLOSED, EXCHANGE, PRICE, PURPOSES, REQUEST
+from webui import formats, i18n
+from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
+from webui.render import render
+from webui.session import current_viewer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Actor, Offer
+
+PAGE_SIZE = 30
+
+
+def page_url(offer: Offer) -> str:
+    if offer.is_local:
+        return "/offers/" + offer.uri.rsplit("/", 1)[-1]
+    return f"/offers/remote/{offer.id}"
+
+
+async def offer_at(session: AsyncSession, request: Request) -> tuple[Offer, Actor]:
+    params = request.path_params
+    if "offer_id" in params:
+        offer = await offer_by_id(session, params["offer_id"])
+    else:
+        uri = f"{instance_of(request).uris.base}/offers/{params['offer_uuid']}"
+        offer = await find_offer_by_uri(session, uri)
+    if offer is None or offer.deleted_at is not None:
+        raise HTTPException(404)
+    author = await actor_by_id(session, offer.actor_id)
+    if author is None or author.is_gone:
+        raise HTTPException(404)
+    return offer, author
+
+
+# The words of an offer, in the reader's language
+
+
+def amount(value: float) -> str:
+    return format_decimal(value, locale=formats.reader_locale())
+
+
+def francs(centimes: int) -> str:
+    return "CHF " + format_decimal(
+        centimes / 100, format="#,##0.00", locale=formats.reader_locale()
+    )
+
+
+def terms_text(offer: Offer) -> str:
+    _ = i18n.gettext
+    if offer.reciprocity == PRICE and offer.price_centimes is not None:
+        return francs(offer.price_centimes)
+    if offer.reciprocity == EXCHANGE and offer.exchange_for:
+        return _("In exchange for: %(what)s") % {"what": offer.exchange_for}
+    return _("Free")
+
+
+def quantity_text(offer: Offer) -> str | None:
+    _ = i18n.gettext
+    unit = unit_labels().get(offer.unit, "")
+    pieces = []
+    if offer.quantity is not None and (offer.quantity != 1 or offer.unit != "one"):
+        pieces.append(f"{amount(offer.quantity)} {unit}")
+    if offer.available_quantity is not None:
+        pieces.append(
+            _("%(amount)s available") % {"amount": f"{amount(offer.available_quantity)} {unit}"}
+        )
+    if offer.minimum_quantity is not None:
+        pieces.append(
+            _("at least %(amount)s") % {"amount": f"{amount(offer.minimum_quantity)} {unit}"}
+        )
+    return ", ".join(pieces) or None
+
+
+def place_text(offer: Offer) -> str:
+    parts = [p for p in (offer.place_name, offer.street_address, offer.locality) if p]
+    if parts:
+        return ", ".join(parts)
+    return i18n.gettext("Online") if offer.online else ""
+
+
+def offer_view(offer: Offer, author: Actor) -> dict[str, Any]:
+    """What a card and the page show of an offer, in the reader's words."""
+    until = offer.valid_until
+    return {
+        "offer": offer,
+        "author": author,
+        "url": page_url(offer),
+        "kind": kind_labels().get(offer.kind, offer.kind),
+        "purpose": i18n.gettext("Request") if offer.purpose == REQUEST else i18n.gettext("Offer"),
+        "terms": terms_text(offer),
+        "quantity": quantity_text(offer),
+        "place": place_text(offer),
+        "until": formats.format_day(until.astimezone(GENEVA).date(), with_weekday=False)
+        if until
+        else None,
+        "is_open": is_open(offer),
+        "is_closed": offer.status == CLOSED,
+        "images": offer_images(offer),
+    }
+
+
+# The marketplace
+
+
+def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
+    """The filters asked for in the query string, cleaned (unknown values are ignored)."""
+    params = request.query_params
+    kind = params.get("kind", "")
+    purpose = params.get("purpose", "")
+    scope = "city" if params.get("scope") == "city" else "local"
+    words = params.get("q", "").strip()[:100]
+    every = params.get("all") == "1"
+    before = params.get("before", "")
+    chosen = {"kind": kind if kind in KINDS else "", "purpose": purpose if purpose in PURPOSES else "",
+              "scope": scope, "q": words, "all": "1" if every else ""}  # fmt: skip
+    wanted = MarketFilter(
+        kind=chosen["kind"] or None,
+        purpose=chosen["purpose"] or None,
+        local_only=scope == "local",
+        open_only=not every,
+        words=words or None,
+        before_id=int(before) if before.isdigit() else None,
+    )
+    return wanted, chosen
+
+
+def _link(chosen: dict[str, str], **changes: str) -> str:
+    query = {key: value for key, value in ({**chosen, **changes}).items() if value}
+    return "/offers" + ("?" + urlencode(query) if query else "")
+
+
+async def marketplace(request: Request) -> Response:
+    wanted, chosen = market_filter(request)
+    async with instance_of(request).database.session() as session:
+        cards: list[OfferCard] = await market_offers(session, wanted, limit=PAGE_SIZE + 1)
+    more = len(cards) > PAGE_SIZE
+    cards = cards[:PAGE_SIZE]
+    context = {
+        "cards": [offer_view(card.offer, card.author) for card in cards],
+        "chosen": chosen,
+        "kind_options": [("", i18n.gettext("Every kind")), *kind_labels().items()],
+        "purpose_options": [("", i18n.gettext("Offers and requests")), *purpose_labels().items()],
+        "local_link": _link(chosen, scope="local", before=""),
+        "city_link": _link(chosen, scope="city", before=""),
+        "next_link": _link(chosen, before=str(cards[-1].offer.id)) if more else None,
+    }
+    return render(request, "offers/index.html", context)
+
+
+# One offer
+
+
+async def offer_context(
+    session: AsyncSession, request: Request, offer: Offer, author: Actor
+) -> dict[str, Any]:
+    viewer = await current_viewer(request)
+    may_publish = bool(
+        viewer and offer.is_local and await may_organise(session, viewer.actor, author)
+    )
+    handle = (
+        webfinger_handle(author, instance_of(request).settings)
+        if author.is_local
+        else author.handle
+    )
+    return {**offer_view(offer, author), "author_handle": handle, "may_publish": may_publish,
+            "original_url": None if offer.is_local else (offer.url or offer.uri)}  # fmt: skip
+
+
+async def offer_page(request: Request) -> Response:
+    async with instance_of(request).database.session() as session:
+        offer, author = await offer_at(session, request)
+        context = await offer_context(session, request, offer, author)
+    return render(request, "offers/offer.html", context)
+
+
+routes: list[BaseRoute] = [
+    Route("/offers", marketplace, methods=["GET"], name="marketplace"),
+    Route("/offers/remote/{offer_id:int}", offer_page, methods=["GET"], name="remote_offer"),
+]
