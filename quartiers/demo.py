@@ -13,6 +13,7 @@ from commons.events.services import EventFields, create_event
 from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
+from quartiers.demo_offers import OFFERS, demo_offers
 from quartiers.progress import Progress
 from storage.database import Database
 
@@ -173,18 +174,18 @@ async def _demo_events(session: AsyncSession, settings: Settings, uris: Uris) ->
 
 async def fill_demo_neighbourhood(settings: Settings, database: Database) -> str:
     uris = Uris(settings.base_url)
-    total = len(RESIDENTS) + len(COLLECTIVES) + len(POSTS) + len(EVENTS)
+    total = len(RESIDENTS) + len(COLLECTIVES) + len(POSTS) + len(EVENTS) + len(OFFERS)
     with Progress("demo neighbourhood", total, unit="items") as progress:
         async with database.transaction() as session:
             await _fill(session, settings, uris, progress)
     return (
         f"Demo neighbourhood ready: {len(RESIDENTS)} residents, {len(COLLECTIVES)} collectives, "
-        f"{len(POSTS)} posts, {len(EVENTS)} events."
+        f"{len(POSTS)} posts, {len(EVENTS)} events, {len(OFFERS)} offers and requests."
     )
 
 
 async def _fill(session: AsyncSession, settings: Settings, uris: Uris, progress: Progress) -> None:
-    """Residents, collectives, posts, events: each kind is one batch of the progress."""
+    """Residents, collectives, posts, events, offers: each kind is one batch of the progress."""
     for resident in RESIDENTS:
         await create_account(session, settings, resident.username, None, display_name=resident.name)
     progress.advance(len(RESIDENTS))
@@ -206,3 +207,5 @@ async def _fill(session: AsyncSession, settings: Settings, uris: Uris, progress:
     progress.advance(len(POSTS))
     await _demo_events(session, settings, uris)
     progress.advance(len(EVENTS))
+    await demo_offers(session, settings, uris)
+    progress.advance(len(OFFERS))

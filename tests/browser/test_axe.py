@@ -140,6 +140,14 @@ async def garden(plainpalais: LiveInstance) -> Garden:
         )
         assert response.status_code == 303, response.text[:3000]
         result.paths["post"] = response.headers["location"]
+        response = await client.post("/offers/new", data={
+            "csrf_token": "browser-test", "author": "graines", "purpose": "offer", "kind": "don",
+            "title": "Graines de tomates anciennes", "reciprocity": "exchange",
+            "exchange_for": "d'autres graines", "description": "Des **cœurs de bœuf**.",
+            "place_name": "Jardin de la plaine de Plainpalais", "unit": "one",
+        }, headers=origin)  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+        result.paths["offer"] = response.headers["location"]
         response = await client.post(
             "/admin/invitations",
             data={"csrf_token": "browser-test", "max_uses": "3", "valid_days": "7"},
@@ -157,8 +165,8 @@ async def garden(plainpalais: LiveInstance) -> Garden:
     return result
 
 
-# Who opens each page (None: a visitor) and where it is; "event", "event-date" and "post" are
-# the garden's own.
+# Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer" and
+# "post" are the garden's own.
 PAGES: dict[str, tuple[str | None, str]] = {
     "home": (None, "/"),
     "local": (None, "/local"),
@@ -171,6 +179,9 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "event-date": ("malik", ""),
     "post": ("malik", ""),
     "map": (None, "/map"),
+    "offers": (None, "/offers?scope=city"),
+    "offer": ("malik", ""),
+    "new-offer": ("malik", "/offers/new"),
     "search": (None, "/search?q=graines"),
     "login": (None, "/login"),
     "signup": (None, "/signup"),

@@ -229,13 +229,14 @@ def test_demo_fills_an_empty_instance_once(tmp_path: Path) -> None:
     assert "5 residents, 4 collectives, 6 posts" in first.stdout
 
     # Then, stderr being no terminal, its progress is one log line per batch: residents,
-    # collectives, posts, events
+    # collectives, posts, events, offers
     progress = [line for line in first.stderr.splitlines() if "quartiers.progress" in line]
     assert [line.rpartition(": ")[2] for line in progress] == [
-        "5/19 items (26%)",
-        "9/19 items (47%)",
-        "15/19 items (78%)",
-        "19/19 items (100%)",
+        "5/26 items (19%)",
+        "9/26 items (34%)",
+        "15/26 items (57%)",
+        "19/26 items (73%)",
+        "26/26 items (100%)",
     ]
     [(groups,)] = query_sqlite(
         tmp_path / DATABASE, "SELECT count(*) FROM actors WHERE type = ?", "Group"

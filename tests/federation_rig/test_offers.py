@@ -1,0 +1,93 @@
+"""An offer published on one quartier reaches the quartiers that follow its author, over real
+signed HTTP: it is in their city marketplace with its terms, follows its changes (closed,
+reopened) and leaves when it is deleted; the quartier it comes from keeps it as its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from commons.offers import services as offers
+from commons.offers.fields import OfferFields
+from commons.offers.queries import MarketFilter, market_offers
+from config.uris import Uris
+from storage.models import Actor, Offer
+from storage.models.offers import CLOSED, OPEN
+from tests.federation_rig.rig import Node, federation_rig
+from tests.federation_rig.steps import follow_remote
+
+HOSTS = ("paquis.test", "jonction.test", "servette.test")
+
+
+async def city_titles(node: Node) -> list[str]:
+    async with node.instance.database.session() as session:
+        cards = await market_offers(session, MarketFilter(open_only=False))
+    return [card.offer.title for card in cards if card.offer.deleted_at is None]
+
+
+async def copy_of(node: Node, uri: str) -> Offer | None:
+    async with node.instance.database.session() as session:
+        return await session.scalar(select(Offer).where(Offer.uri == uri))
+
+
+async def test_an_offer_of_the_repair_cafe_reaches_the_other_quartiers_and_follows_its_changes(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, HOSTS) as rig:
+        paquis, jonction, servette = (rig[host] for host in HOSTS)
+        # Given the repair café of paquis, followed from jonction and servette
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("repair-cafe", "jeanmarc")
+        for node, name in ((jonction, "omar"), (servette, "ines")):
+            await follow_remote(node, await node.resident(name), cafe.uri)
+        await rig.drain()
+
+        # When Jean-Marc lends its drill for the café, against a coffee
+        uris = Uris(paquis.settings.base_url)
+        async with paquis.instance.database.transaction() as session:
+            person = await session.scalar(select(Actor).where(Actor.username == "jeanmarc"))
+            author = await session.get(Actor, cafe.id)
+            assert person is not None and author is not None
+            fields = OfferFields(kind="pret", title="Perceuse à percussion",
+                                 reciprocity="exchange", exchange_for="un café",
+                                 available_quantity=2.0, description="Avec **mèches**.")  # fmt: skip
+            offer = await offers.publish_offer(session, uris, person, author, fields)
+        await rig.drain()
+
+        # Then both quartiers have it in their city marketplace, under the café, with its terms
+        for node in (jonction, servette):
+            assert await city_titles(node) == ["Perceuse à percussion"]
+            copy = await copy_of(node, offer.uri)
+            assert copy is not None and not copy.is_local
+            assert (copy.kind, copy.reciprocity, copy.exchange_for) == ("pret", "exchange", "un café")
+            assert copy.available_quantity == 2.0 and "<strong>mèches</strong>" in copy.description_html
+            remote_cafe = await node.actor(cafe.uri)
+            assert remote_cafe is not None and copy.actor_id == remote_cafe.id
+        # And paquis lists it as its own
+        async with paquis.instance.database.session() as session:
+            ours = await market_offers(session, MarketFilter(local_only=True))
+        assert [card.offer.uri for card in ours] == [offer.uri]
+
+        # When it is marked as done, then reopened
+        for status in (CLOSED, OPEN, CLOSED):
+            async with paquis.instance.database.transaction() as session:
+                row = await session.get(Offer, offer.id)
+                person = await session.scalar(select(Actor).where(Actor.username == "jeanmarc"))
+                assert row is not None and person is not None
+                await offers.set_status(session, uris, person, row, status)
+            await rig.drain()
+            copy = await copy_of(jonction, offer.uri)
+            assert copy is not None and copy.status == status
+
+        # When it is deleted, it leaves every quartier
+        async with paquis.instance.database.transaction() as session:
+            row = await session.get(Offer, offer.id)
+            person = await session.scalar(select(Actor).where(Actor.username == "jeanmarc"))
+            assert row is not None and person is not None
+            await offers.delete_offer(session, uris, person, row)
+        await rig.drain()
+        for node in (jonction, servette):
+            copy = await copy_of(node, offer.uri)
+            assert copy is not None and copy.deleted_at is not None
+            assert await city_titles(node) == []
