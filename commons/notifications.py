@@ -20,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from commons.events.date_rsvps import occurrence_uri
-from storage.models import Actor, Event, Membership, Notification, Post, PostMention, utcnow
+from storage.models import (
+    Actor,
+    Event,
+    Membership,
+    Notification,
+    Offer,
+    Post,
+    PostMention,
+    utcnow,
+)
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.community import NOTIFICATION_KINDS
 from storage.models.posts import MENTIONED
@@ -33,7 +42,9 @@ RUNNING_ROLES = ("admin", "facilitator")
 # who run it (its accepted facilitators and admins) for these kinds, nobody for the others.
 # Likes and boosts of its posts come as they are; mentions of it and replies to it come from
 # commons.posts.notices, which keeps public posts only, as collective_mention/collective_reply.
-RELAYED_TO_RUNNERS = frozenset({"like", "boost", "collective_mention", "collective_reply"})
+RELAYED_TO_RUNNERS = frozenset(
+    {"like", "boost", "collective_mention", "collective_reply", "offer_response"}
+)
 
 
 async def running_members(session: AsyncSession, group_id: int) -> Sequence[int]:
@@ -60,6 +71,7 @@ async def notify(
     *,
     event_id: int | None = None,
     occurrence: datetime | None = None,
+    offer_id: int | None = None,
 ) -> Notification | None:
     """Tell a local actor; nobody is told of their own doing, nor twice of the same thing
     (the same kind, from the same person, about the same post, collective, event and date,
@@ -74,7 +86,8 @@ async def notify(
     if recipient.is_group:  # nobody reads a collective's own notifications
         if kind in RELAYED_TO_RUNNERS:
             for member_id in await running_members(session, recipient_id):
-                await notify(session, member_id, kind, from_actor_id, post_id, recipient_id)
+                await notify(session, member_id, kind, from_actor_id, post_id, recipient_id,
+                             offer_id=offer_id)  # fmt: skip
         return None
     duplicate = await session.scalar(
         select(Notification.id).where(
@@ -85,6 +98,7 @@ async def notify(
             _same(Notification.group_id, group_id),
             _same(Notification.event_id, event_id),
             _same(Notification.occurrence, occurrence),
+            _same(Notification.offer_id, offer_id),
             Notification.read_at.is_(None),
         )
     )
@@ -98,6 +112,7 @@ async def notify(
         group_id=group_id,
         event_id=event_id,
         occurrence=occurrence,
+        offer_id=offer_id,
         created_at=utcnow(),
     )
     session.add(notification)
@@ -116,6 +131,16 @@ class NotificationView:
     post: Post | None
     group: Actor | None
     event: Event | None = None
+    offer: Offer | None = None
+
+    @property
+    def offer_path(self) -> str | None:
+        """The page of the offer a notification names (ours at its id's path, others by row)."""
+        if self.offer is None or self.offer.deleted_at is not None:
+            return None
+        if self.offer.is_local:
+            return urlsplit(self.offer.uri).path
+        return f"/offers/remote/{self.offer.id}"
 
     @property
     def is_unread(self) -> bool:
@@ -137,11 +162,12 @@ async def list_notifications(
     sender = aliased(Actor)
     group = aliased(Actor)
     query = (
-        select(Notification, sender, Post, group, Event)
+        select(Notification, sender, Post, group, Event, Offer)
         .outerjoin(sender, sender.id == Notification.from_actor_id)
         .outerjoin(Post, Post.id == Notification.post_id)
         .outerjoin(group, group.id == Notification.group_id)
         .outerjoin(Event, Event.id == Notification.event_id)
+        .outerjoin(Offer, Offer.id == Notification.offer_id)
         .where(Notification.recipient_id == recipient_id)
         .order_by(Notification.id.desc())
         .limit(limit)
@@ -149,7 +175,7 @@ async def list_notifications(
     if before is not None:
         query = query.where(Notification.id < before)
     rows = await session.execute(query)
-    return [NotificationView(n, a, p, g, e) for n, a, p, g, e in rows]
+    return [NotificationView(n, a, p, g, e, o) for n, a, p, g, e, o in rows]
 
 
 async def unread_count(session: AsyncSession, recipient_id: int) -> int:

@@ -104,6 +104,12 @@ class ErrorCode(StrEnum):
     UNTIL_PAST = "until_past"
     TOO_MANY_IMAGES = "too_many_images"
     NOT_AN_OFFER = "not_an_offer"
+    OFFER_CLOSED = "offer_closed"
+    OWN_OFFER = "own_offer"
+    ALREADY_ANSWERED = "already_answered"
+    UNIT_MISMATCH = "unit_mismatch"
+    NOT_A_MULTIPLE = "not_a_multiple"
+    MESSAGE_TOO_LONG = "message_too_long"
     # Handles and addresses of the protocol
     HANDLE_BLOCKED = "blocked"
     HANDLE_UNREACHABLE = "unreachable"

@@ -17,6 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from config.errors import DomainError
+from endpoints.errors import status_and_reason
+from inbox.prechecks import check_before_storing
 from inbox.receive import Refusal, is_self_delete, parse_body, read_capped_body, sender_host, verify
 from inbox.store import store_inbox_item
 from instance.runtime import Instance, instance_of
@@ -65,6 +68,12 @@ async def _receive(request: Request, instance: Instance, recipient_id: int | Non
     except Refusal as refusal:
         log.info("inbox refused (%s): %s", refusal.status, refusal.reason)
         return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
+    try:
+        await check_before_storing(instance.database, activity)
+    except DomainError as error:
+        status, reason = status_and_reason(error)
+        log.info("inbox refused (%s): %s", status, reason)
+        return JSONResponse({"error": reason}, status_code=status)
     await store_inbox_item(instance.database, activity, body, recipient_id)
     return Response(status_code=202)
 

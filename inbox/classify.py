@@ -13,6 +13,7 @@ from actors.reports import reported_here
 from commons.events.date_rsvps import split_occurrence_uri
 from commons.events.dates import date_on
 from commons.events.received import RemoteEvent
+from commons.offers.agreement_wire import is_agreement_offer, read_agreement_offer
 from commons.offers.received import RemoteOffer
 from commons.offers.wire import is_offer, parse_remote_offer
 from commons.posts.remote import POST_TYPES
@@ -23,7 +24,7 @@ from federation.vocab import ACTOR_TYPES, as_list, first_str, id_of, is_public, 
 from inbox.context import InboxContext
 from inbox.fetches import REDISTRIBUTED, Fetched, is_event
 from inbox.kinds import ObjectKind, Target, nothing
-from storage.models import Actor, Event, Follow, Offer, Post, Rsvp
+from storage.models import Actor, Event, Follow, Offer, OfferResponse, Post, Rsvp
 from storage.models.actors import GROUP
 
 REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
@@ -56,6 +57,8 @@ async def classify(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
             return await _joined(session, activity.object_uri, groups_first=True)
         case "Flag":
             return await _flagged(session, ctx)
+        case "Offer":
+            return await _offered(session, ctx)
     return nothing(f"{activity.type} is not an activity we act on")
 
 
@@ -149,6 +152,23 @@ async def _joined(session: AsyncSession, uri: str | None, *, groups_first: bool)
 # By activity
 
 
+async def _offered(session: AsyncSession, ctx: InboxContext) -> Target:
+    """An ``Offer{Agreement}``: someone answers one of our offers (FEP-0837)."""
+    if not is_agreement_offer(ctx.activity.raw):
+        return nothing("an Offer of something else than an Agreement")
+    try:
+        proposed = read_agreement_offer(ctx.activity.raw)
+    except DomainError as error:
+        return nothing(f"unusable agreement: {error}")
+    offer_uri = proposed.satisfies.split("#", 1)[0]
+    offer = await session.scalar(
+        select(Offer).where(Offer.uri == offer_uri, Offer.is_local.is_(True))
+    )
+    if offer is None:
+        return nothing(f"{offer_uri} is none of our offers")
+    return Target(ObjectKind.OUR_OFFER, offer=offer, proposed=proposed)
+
+
 async def _flagged(session: AsyncSession, ctx: InboxContext) -> Target:
     """A report: the accounts and posts of ours among the ids it names."""
     named = [
@@ -167,6 +187,8 @@ async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:
     answers_a_join = obj is None or "Join" in as_list(obj.get("type"))
     if answers_a_join and answered and await _our_join(session, answered):
         return Target(ObjectKind.OUR_JOIN, uri=answered)
+    if answered and (response := await _our_response(session, answered)) is not None:
+        return Target(ObjectKind.OUR_RESPONSE, uri=answered, response=response)
     follow = None
     if answered:
         follow = await session.scalar(
@@ -183,6 +205,15 @@ async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:
     if follow is None:
         return nothing("no Join or Follow of ours is answered")
     return Target(ObjectKind.OUR_FOLLOW, follow=follow)
+
+
+async def _our_response(session: AsyncSession, uri: str) -> OfferResponse | None:
+    """An answer one of our residents sent to another server's offer."""
+    return await session.scalar(
+        select(OfferResponse)
+        .join(Actor, Actor.id == OfferResponse.responder_id)
+        .where(OfferResponse.uri == uri, Actor.is_local.is_(True))
+    )
 
 
 async def _our_join(session: AsyncSession, uri: str) -> bool:

@@ -43,6 +43,7 @@ HANDLER_MODULES = (actors, events, following, groups, notes, offers, reactions, 
 ACCEPTED_TYPES = frozenset(
     {
         "Follow",
+        "Offer",
         "Accept",
         "Reject",
         "Undo",

@@ -8,9 +8,10 @@ from enum import StrEnum
 
 from actors.reports import Reported
 from commons.events.received import RemoteEvent
+from commons.offers.agreement_wire import ProposedAgreement
 from commons.offers.received import RemoteOffer
 from federation.parsing import ParsedObject
-from storage.models import Actor, Event, Follow, Offer, Post
+from storage.models import Actor, Event, Follow, Offer, OfferResponse, Post
 
 
 class ObjectKind(StrEnum):
@@ -28,6 +29,8 @@ class ObjectKind(StrEnum):
     KNOWN_EVENT = "a known event"
     REMOTE_OFFER = "a remote offer"  # an offer or request of the bourses (FEP-0837 Proposal)
     KNOWN_OFFER = "a known offer"
+    OUR_OFFER = "our offer"  # as answered by an Offer{Agreement}
+    OUR_RESPONSE = "our response"  # an Offer{Agreement} one of ours sent, as accepted or rejected
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself
     FOLLOW = "a follow"  # as undone
@@ -57,6 +60,8 @@ class Target:
     remote_event: RemoteEvent | None = None
     remote_offer: RemoteOffer | None = None
     offer: Offer | None = None
+    proposed: ProposedAgreement | None = None  # an Offer{Agreement}, read
+    response: OfferResponse | None = None
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one
     gone: bool = False  # the fetched object answered 404 or 410

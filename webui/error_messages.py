@@ -105,6 +105,12 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNTIL_PAST: N_("Give a day still to come, for example 31.12.2026."),
     ErrorCode.TOO_MANY_IMAGES: N_("At most %(count)s pictures."),
     ErrorCode.NOT_AN_OFFER: N_("This is not an offer or a request."),
+    ErrorCode.OFFER_CLOSED: N_("This offer is done or over: it takes no more answers."),
+    ErrorCode.OWN_OFFER: N_("You cannot answer what you published yourself."),
+    ErrorCode.ALREADY_ANSWERED: N_("You already answered it; wait for the reply."),
+    ErrorCode.UNIT_MISMATCH: N_("Ask for it in the unit of the offer."),
+    ErrorCode.NOT_A_MULTIPLE: N_("Ask for a multiple of the quantity offered each time."),
+    ErrorCode.MESSAGE_TOO_LONG: N_("The message is too long (5,000 characters at most)."),
     ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
     ErrorCode.MISSING_ID: N_("This event has no address of its own."),
     # Handles and addresses

@@ -129,8 +129,8 @@ def build_intent(offer: Offer) -> dict[str, Any]:
         ("availableQuantity", offer.available_quantity),
         ("minimumQuantity", offer.minimum_quantity),
     ):
-        if (measure := _quantity(value, offer.unit)) is not None:
-            intent[name] = measure
+        if (amount := _quantity(value, offer.unit)) is not None:
+            intent[name] = amount
     return intent
 
 
@@ -235,7 +235,7 @@ def is_offer(obj: object) -> bool:
     return isinstance(obj, dict) and "Proposal" in types_of(obj.get("type"))
 
 
-def _measure(value: object) -> tuple[float | None, str | None]:
+def measure(value: object) -> tuple[float | None, str | None]:
     if not isinstance(value, dict):
         return None, None
     raw = value.get("hasNumericalValue")
@@ -274,7 +274,7 @@ def _price(reciprocal: object) -> int | None:
         return None
     if first_str(reciprocal.get("resourceConformsTo")) != CHF:
         return None
-    amount, _unit = _measure(reciprocal.get("resourceQuantity"))
+    amount, _unit = measure(reciprocal.get("resourceQuantity"))
     return None if amount is None or amount <= 0 else round(amount * 100)
 
 
@@ -327,9 +327,9 @@ def parse_remote_offer(data: dict[str, Any]) -> RemoteOfferFields:
     purpose = first_str(data.get("purpose")) or "offer"
     intent = data.get("publishes")
     intent = intent if isinstance(intent, dict) else {}
-    quantity, unit = _measure(intent.get("resourceQuantity"))
-    available, _ = _measure(intent.get("availableQuantity"))
-    minimum, _ = _measure(intent.get("minimumQuantity"))
+    quantity, unit = measure(intent.get("resourceQuantity"))
+    available, _ = measure(intent.get("availableQuantity"))
+    minimum, _ = measure(intent.get("minimumQuantity"))
     price = _price(data.get("reciprocal"))
     exchange = first_str(data.get("exchangeFor"))
     reciprocity = PRICE if price is not None else EXCHANGE if exchange else FREE

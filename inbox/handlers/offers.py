@@ -1,5 +1,6 @@
 """Offers and requests in the inbox: a remote ``Proposal`` (FEP-0837) kept in the city's
-marketplace, refreshed by ``Update`` and removed by ``Delete`` — each only from its author.
+marketplace, refreshed by ``Update`` and removed by ``Delete`` — each only from its author;
+``Offer{Agreement}`` answering one of ours; ``Accept``/``Reject`` of our residents' answers.
 
 The object is read once by :mod:`inbox.classify` (its id on the sender's server, its fields
 checked as ours are); an unusable one is dropped with a logged reason, never retried.
@@ -11,7 +12,11 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.offers.agreement_wire import refusal_words
 from commons.offers.received import drop_remote_offer, keep_remote_offer
+from commons.offers.responses import receive_response, record_answer, refuse_remotely
+from config.errors import DomainError
+from federation.vocab import first_str
 from inbox.context import InboxContext
 from inbox.kinds import ObjectKind, Target
 from inbox.registry import handles
@@ -34,3 +39,31 @@ async def on_delete(ctx: InboxContext, session: AsyncSession, target: Target) ->
     assert target.offer is not None
     if not await drop_remote_offer(session, target.offer, ctx.sender):
         log.info("Delete of offer %s by %s refused", target.offer.uri, ctx.sender.uri)
+
+
+@handles("Offer", ObjectKind.OUR_OFFER)
+async def on_agreement_offered(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """Someone of another server answers one of our offers: kept for its author, or refused
+    with a ``Reject`` that says why (in French), nothing kept."""
+    assert target.offer is not None and target.proposed is not None
+    try:  # every check comes before anything is written
+        await receive_response(session, target.offer, ctx.sender, target.proposed)
+    except DomainError as error:
+        log.info("answer %s to %s refused: %s", target.proposed.activity_uri, target.offer.uri,
+                 error.code)  # fmt: skip
+        await refuse_remotely(session, ctx.instance.uris, target.offer,
+                              target.proposed.activity_uri, ctx.sender,
+                              refusal_words(error.code))  # fmt: skip
+
+
+@handles("Accept", ObjectKind.OUR_RESPONSE)
+@handles("Reject", ObjectKind.OUR_RESPONSE)
+async def on_answer(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """The author of another server's offer accepts or declines our resident's answer."""
+    assert target.response is not None
+    raw = ctx.activity.raw
+    reason = first_str(raw.get("content")) or first_str(raw.get("summary"))
+    accepted = ctx.activity.type == "Accept"
+    if not await record_answer(session, ctx.sender, target.response, accepted=accepted,
+                               reason=reason[:5000] if reason else None):  # fmt: skip
+        log.info("answer to %s by %s ignored", target.response.uri, ctx.sender.uri)

@@ -9,7 +9,7 @@ from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
 from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
-from storage.models.offers import Offer
+from storage.models.offers import Offer, OfferResponse
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
@@ -35,6 +35,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Offer",
+    "OfferResponse",
     "PasswordReset",
     "Post",
     "PostMention",

@@ -25,7 +25,11 @@ NOTIFICATION_KINDS = (
     "event_left",
     "event_promoted",
     "report",
+    "offer_response",
+    "offer_accepted",
+    "offer_rejected",
 )
+OFFER_NOTIFICATION_KINDS = frozenset({"offer_response", "offer_accepted", "offer_rejected"})
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}
 )
@@ -71,5 +75,6 @@ class Notification(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     occurrence: Mapped[datetime | None] = mapped_column()
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()

@@ -70,3 +70,38 @@ class Offer(Base):
     published: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+PENDING = "pending"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, WITHDRAWN)
+
+
+class OfferResponse(Base):
+    """Someone's proposal to take up an offer (or to answer a request): FEP-0837's
+    ``Offer{Agreement}``, ours or another server's, and its answer.
+
+    ``uri`` is the ``Offer`` activity's id (ours when the responder is one of our residents);
+    ``agreement_uri`` the Agreement it proposes. ``post_id`` is the reply it was made from, when
+    a Mastodon user answered by a direct reply or the author turned a public reply into one.
+    """
+
+    __tablename__ = "offer_responses"
+    __table_args__ = (Index("ix_offer_responses_offer_state", "offer_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    responder_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), index=True
+    )
+    agreement_uri: Mapped[str] = mapped_column(String(2048))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default=PENDING)
+    reason: Mapped[str | None] = mapped_column(Text)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column()

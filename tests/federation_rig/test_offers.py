@@ -60,8 +60,15 @@ async def test_an_offer_of_the_repair_cafe_reaches_the_other_quartiers_and_follo
             assert await city_titles(node) == ["Perceuse à percussion"]
             copy = await copy_of(node, offer.uri)
             assert copy is not None and not copy.is_local
-            assert (copy.kind, copy.reciprocity, copy.exchange_for) == ("pret", "exchange", "un café")
-            assert copy.available_quantity == 2.0 and "<strong>mèches</strong>" in copy.description_html
+            assert (copy.kind, copy.reciprocity, copy.exchange_for) == (
+                "pret",
+                "exchange",
+                "un café",
+            )
+            assert (
+                copy.available_quantity == 2.0
+                and "<strong>mèches</strong>" in copy.description_html
+            )
             remote_cafe = await node.actor(cafe.uri)
             assert remote_cafe is not None and copy.actor_id == remote_cafe.id
         # And paquis lists it as its own

@@ -1,0 +1,263 @@
+"""Answering an offer or a request, and the author's reply: the services the pages, the inbox
+and the client-to-server API share.
+
+A resident of any server proposes to take it up (FEP-0837's ``Offer{Agreement}``, addressed to
+the author only); whoever may publish for the author accepts or declines, with a reason. An
+accepted answer takes its quantity from what is available, and an offer with nothing left is
+done by itself; the new quantity reaches the followers as an ``Update``. Every rule that says
+no raises a :class:`config.errors.DomainError`, before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commons.events.organisers import NotOrganiser, may_organise
+from commons.notifications import notify
+from commons.offers.agreement_wire import (
+    MAX_MESSAGE,
+    ProposedAgreement,
+    build_answer,
+    build_offer_activity,
+)
+from commons.offers.queries import is_open
+from commons.offers.services import send_offer
+from config.errors import Conflict, ErrorCode, Gone, Invalid, NotAllowed
+from config.uris import Uris
+from outbox.enqueue import enqueue_activity
+from storage.models import Actor, Offer, OfferResponse, utcnow
+from storage.models.offers import ACCEPTED, CLOSED, PENDING, REJECTED
+
+EPSILON = 1e-9
+
+
+def check_quantity(offer: Offer, quantity: float | None, unit: str | None = None) -> None:
+    """The quantity asked must be in the offer's unit, above zero, a multiple of the quantity
+    offered each time when the offer is counted by units, and within what is available."""
+    if unit is not None and unit != offer.unit:
+        raise Invalid(ErrorCode.UNIT_MISMATCH, "quantity")
+    if quantity is None:
+        return
+    if not math.isfinite(quantity) or quantity <= 0:
+        raise Invalid(ErrorCode.BAD_QUANTITY, "quantity")
+    if offer.unit_based and offer.quantity:
+        ratio = quantity / offer.quantity
+        if abs(ratio - round(ratio)) > EPSILON:
+            raise Invalid(ErrorCode.NOT_A_MULTIPLE, "quantity")
+    if offer.available_quantity is not None and quantity > offer.available_quantity + EPSILON:
+        raise Invalid(ErrorCode.BAD_QUANTITY, "quantity")
+    if offer.minimum_quantity is not None and quantity < offer.minimum_quantity - EPSILON:
+        raise Invalid(ErrorCode.BAD_QUANTITY, "quantity")
+
+
+async def _check_response(
+    session: AsyncSession, offer: Offer, responder: Actor, quantity: float | None,
+    unit: str | None, message: str,
+) -> None:  # fmt: skip
+    if offer.deleted_at is not None:
+        raise Gone(ErrorCode.NOT_AN_OFFER)
+    if not is_open(offer):
+        raise Conflict(ErrorCode.OFFER_CLOSED)
+    author = await session.get(Actor, offer.actor_id)
+    if (
+        author is None
+        or author.id == responder.id
+        or (responder.is_local and await may_organise(session, responder, author))
+    ):
+        raise NotAllowed(ErrorCode.OWN_OFFER)
+    if len(message) > MAX_MESSAGE:
+        raise Invalid(ErrorCode.MESSAGE_TOO_LONG, "message")
+    check_quantity(offer, quantity, unit)
+    waiting = await session.scalar(
+        select(OfferResponse.id).where(
+            OfferResponse.offer_id == offer.id,
+            OfferResponse.responder_id == responder.id,
+            OfferResponse.state == PENDING,
+        )
+    )
+    if waiting is not None:
+        raise Conflict(ErrorCode.ALREADY_ANSWERED)
+
+
+async def respond(
+    session: AsyncSession,
+    uris: Uris,
+    responder: Actor,
+    offer: Offer,
+    *,
+    quantity: float | None = None,
+    message: str = "",
+    post_id: int | None = None,
+) -> OfferResponse:
+    """One of our residents answers an offer: here, its author is told; elsewhere, the
+    ``Offer{Agreement}`` goes to the author's server."""
+    message = message.strip()
+    await _check_response(session, offer, responder, quantity, None, message)
+    response = OfferResponse(
+        uri=uris.new_activity(),
+        offer_id=offer.id,
+        responder_id=responder.id,
+        agreement_uri=f"{uris.base}/agreements/{uuid.uuid4()}",
+        quantity=quantity,
+        message=message,
+        state=PENDING,
+        post_id=post_id,
+        created_at=utcnow(),
+    )
+    session.add(response)
+    await session.flush()
+    author = await session.get(Actor, offer.actor_id)
+    assert author is not None
+    if offer.is_local:
+        await notify(session, author.id, "offer_response", responder.id, offer_id=offer.id)
+    else:
+        document = build_offer_activity(offer, author, response, responder)
+        await enqueue_activity(session, responder, document, to_followers=False,
+                               inboxes=[author.delivery_inbox])  # fmt: skip
+    return response
+
+
+async def receive_response(
+    session: AsyncSession, offer: Offer, responder: Actor, proposed: ProposedAgreement
+) -> OfferResponse:
+    """Another server's ``Offer{Agreement}`` for one of our offers, checked as ours are; the
+    same activity received twice is kept once."""
+    known = await session.scalar(
+        select(OfferResponse).where(OfferResponse.uri == proposed.activity_uri)
+    )
+    if known is not None:
+        return known
+    await _check_response(
+        session, offer, responder, proposed.quantity, proposed.unit, proposed.message.strip()
+    )
+    response = OfferResponse(
+        uri=proposed.activity_uri,
+        offer_id=offer.id,
+        responder_id=responder.id,
+        agreement_uri=proposed.agreement_uri,
+        quantity=proposed.quantity,
+        message=proposed.message.strip(),
+        state=PENDING,
+        created_at=utcnow(),
+    )
+    session.add(response)
+    await session.flush()
+    await notify(session, offer.actor_id, "offer_response", responder.id, offer_id=offer.id)
+    return response
+
+
+async def refuse_remotely(
+    session: AsyncSession, uris: Uris, offer: Offer, activity_uri: str, responder: Actor,
+    reason: str,
+) -> None:  # fmt: skip
+    """Tell another server's resident why their answer could not be taken (nothing is kept)."""
+    author = await session.get(Actor, offer.actor_id)
+    if author is None or responder.is_local:
+        return
+    refused = OfferResponse(uri=activity_uri, offer_id=offer.id, responder_id=responder.id,
+                            agreement_uri=activity_uri, reason=reason, state=REJECTED)  # fmt: skip
+    document = build_answer(uris.new_activity(), offer, author, refused, responder,
+                            accepted=False, agreement_uri=activity_uri)  # fmt: skip
+    await enqueue_activity(session, author, document, to_followers=False,
+                           inboxes=[responder.delivery_inbox])  # fmt: skip
+
+
+def taken(offer: Offer, response: OfferResponse) -> float:
+    if response.quantity is not None:
+        return response.quantity
+    return offer.quantity or 1
+
+
+async def answer(
+    session: AsyncSession,
+    uris: Uris,
+    person: Actor,
+    response: OfferResponse,
+    *,
+    accept: bool,
+    reason: str = "",
+) -> OfferResponse:
+    """The author accepts or declines a pending answer; the responder is told (on their own
+    server when they are elsewhere), and what is left of the offer follows."""
+    offer = await session.get(Offer, response.offer_id)
+    author = await session.get(Actor, offer.actor_id) if offer is not None else None
+    responder = await session.get(Actor, response.responder_id)
+    if offer is None or author is None or responder is None:
+        raise Gone(ErrorCode.NOT_AN_OFFER)
+    if not offer.is_local or not await may_organise(session, person, author):
+        raise NotOrganiser()
+    if response.state != PENDING:
+        raise Conflict(ErrorCode.NOT_PENDING)
+    if len(reason) > MAX_MESSAGE:
+        raise Invalid(ErrorCode.MESSAGE_TOO_LONG, "reason")
+    if accept:
+        if offer.deleted_at is not None or offer.status == CLOSED:
+            raise Conflict(ErrorCode.OFFER_CLOSED)
+        check_quantity(offer, response.quantity)
+    response.state = ACCEPTED if accept else REJECTED
+    response.reason = reason.strip() or None
+    response.answered_at = utcnow()
+    if accept and offer.available_quantity is not None:
+        left = offer.available_quantity - taken(offer, response)
+        offer.available_quantity = max(left, 0.0)
+        needed = offer.minimum_quantity or offer.quantity or EPSILON
+        if left < needed - EPSILON:
+            offer.status = CLOSED
+        offer.updated = utcnow()
+        await send_offer(session, uris, author, offer, "Update")
+    await session.flush()
+    if responder.is_local:
+        kind = "offer_accepted" if accept else "offer_rejected"
+        await notify(session, responder.id, kind, author.id, offer_id=offer.id)
+    else:
+        document = build_answer(
+            uris.new_activity(), offer, author, response, responder, accepted=accept,
+            agreement_uri=f"{offer.uri}/agreements/{response.id}",
+        )  # fmt: skip
+        await enqueue_activity(session, author, document, to_followers=False,
+                               inboxes=[responder.delivery_inbox])  # fmt: skip
+    return response
+
+
+async def record_answer(
+    session: AsyncSession, sender: Actor, response: OfferResponse, *, accepted: bool,
+    reason: str | None,
+) -> bool:  # fmt: skip
+    """The remote author's ``Accept``/``Reject`` of our resident's answer; False (ignored)
+    when the sender is not the offer's author or it was already answered."""
+    offer = await session.get(Offer, response.offer_id)
+    if offer is None or offer.actor_id != sender.id or response.state != PENDING:
+        return False
+    response.state = ACCEPTED if accepted else REJECTED
+    response.reason = reason
+    response.answered_at = utcnow()
+    kind = "offer_accepted" if accepted else "offer_rejected"
+    await notify(session, response.responder_id, kind, sender.id, offer_id=offer.id)
+    return True
+
+
+async def responses_to(session: AsyncSession, offer: Offer) -> list[tuple[OfferResponse, Actor]]:
+    """Every answer to an offer, oldest first, with who sent it (for whoever publishes it)."""
+    rows = await session.execute(
+        select(OfferResponse, Actor)
+        .join(Actor, Actor.id == OfferResponse.responder_id)
+        .where(OfferResponse.offer_id == offer.id)
+        .order_by(OfferResponse.id)
+    )
+    return [(response, actor) for response, actor in rows.all()]
+
+
+async def response_of(
+    session: AsyncSession, offer: Offer, responder: Actor
+) -> OfferResponse | None:
+    """The responder's latest answer to it, if any."""
+    return await session.scalar(
+        select(OfferResponse)
+        .where(OfferResponse.offer_id == offer.id, OfferResponse.responder_id == responder.id)
+        .order_by(OfferResponse.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,161 @@
+"""Answers to offers across servers (FEP-0837): another server's ``Offer{Agreement}`` for one
+of our offers is kept for its author, or refused at once with its reason when it cannot be
+given (another unit, more than is left, an offer that is done); the author's answer goes back
+as ``Accept`` (with the Agreement as ``result``) or ``Reject``. And the other way round: our
+resident's answer to another server's offer, and that server's ``Accept``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from actors.services import create_account
+from commons.offers import responses
+from commons.offers import services as offers
+from commons.offers.fields import OfferFields
+from config.uris import Uris
+from storage.models import Activity, Actor, Delivery, Notification, Offer, OfferResponse
+from storage.models.offers import ACCEPTED, PENDING
+from tests.inbox.fediverse import Fediverse, activity, fediverse
+from tests.inbox.test_remote_offers import apples
+
+
+async def karims_jam(world: Fediverse) -> tuple[Actor, Offer]:
+    settings = world.instance.settings
+    async with world.instance.database.transaction() as session:
+        account = await create_account(session, settings, "karim", "password123")
+        karim = await session.get(Actor, account.actor_id)
+        assert karim is not None
+        fields = OfferFields(kind="troc", title="Confiture de coings", quantity=1.0,
+                             available_quantity=3.0, unit_based=True)  # fmt: skip
+        offer = await offers.publish_offer(session, Uris(settings.base_url), karim, karim, fields)
+    return karim, offer
+
+
+def agreement(actor: str, offer: Offer, number: int, amount: str = "2",
+              unit: str = "one") -> dict[str, Any]:  # fmt: skip
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor}/offers/{number}",
+        "type": "Offer",
+        "actor": actor,
+        "to": [offer.uri.rsplit("/offers/", 1)[0] + "/@karim"],
+        "content": "Deux pots, je vous apporte des noix",
+        "object": {
+            "id": f"{actor}/agreements/{number}",
+            "type": "Agreement",
+            "stipulates": {
+                "id": f"{actor}/agreements/{number}#primary",
+                "type": "Commitment",
+                "satisfies": f"{offer.uri}#primary",
+                "resourceQuantity": {"hasUnit": unit, "hasNumericalValue": amount},
+            },
+        },
+    }
+
+
+async def kept(world: Fediverse) -> list[OfferResponse]:
+    async with world.instance.database.session() as session:
+        return list(await session.scalars(select(OfferResponse).order_by(OfferResponse.id)))
+
+
+async def sent_to(world: Fediverse, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
+    async with world.instance.database.session() as session:
+        rows = await session.scalars(select(Activity).where(Activity.type == kind))
+        found = []
+        for row in rows:
+            inboxes = await session.scalars(
+                select(Delivery.inbox_uri).where(Delivery.activity_id == row.id)
+            )
+            found.append((json.loads(row.payload), list(inboxes)))
+        return found
+
+
+async def test_an_answer_from_another_server_is_kept_then_accepted_with_the_agreement(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        karim, offer = await karims_jam(world)
+        lea = world["mastodon.test"].add_actor("lea")
+        # When Léa asks for two jars, twice (a retried delivery)
+        for _ in range(2):
+            assert (await world.post_as(lea, agreement(lea, offer, 1))).status_code == 202
+        await world.handle()
+
+        [response] = await kept(world)
+        assert (response.state, response.quantity) == (PENDING, 2.0)
+        assert response.message == "Deux pots, je vous apporte des noix"
+        async with world.instance.database.session() as session:
+            kinds = list(await session.scalars(select(Notification.kind)))
+        assert kinds == ["offer_response"]
+
+        # When Karim accepts, the Accept carries the Agreement and goes to Léa's inbox only
+        async with world.instance.database.transaction() as session:
+            row = await session.get(OfferResponse, response.id)
+            person = await session.get(Actor, karim.id)
+            assert row is not None and person is not None
+            await responses.answer(session, Uris(world.instance.settings.base_url), person, row,
+                                   accept=True)  # fmt: skip
+        [(accept, inboxes)] = await sent_to(world, "Accept")
+        assert accept["object"] == f"{lea}/offers/1" and accept["to"] == [lea]
+        assert accept["result"]["type"] == "Agreement"
+        assert accept["result"]["stipulates"]["satisfies"] == f"{offer.uri}#primary"
+        assert inboxes == [f"{lea}/inbox"]
+        [(update, _)] = await sent_to(world, "Update")
+        assert update["object"]["publishes"]["availableQuantity"]["hasNumericalValue"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "status", "reason"),
+    [("2", "kilogram", 400, "unit_mismatch"), ("5", "one", 400, "bad_quantity"),
+     ("1.5", "one", 400, "not_a_multiple")],
+)  # fmt: skip
+async def test_an_answer_that_cannot_be_given_is_refused_at_once_with_its_reason(
+    tmp_path: Path, database_kind: str, amount: str, unit: str, status: int, reason: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        _karim, offer = await karims_jam(world)
+        lea = world["mastodon.test"].add_actor("lea")
+        answer = await world.post_as(lea, agreement(lea, offer, 1, amount, unit))
+        assert answer.status_code == status and reason in answer.json()["error"]
+        assert await world.inbox_items() == [] and await kept(world) == []
+
+
+async def test_our_residents_answer_to_another_servers_offer_and_its_accept(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        verger = world["mastodon.test"].add_actor("verger")
+        await world.post_as(verger, activity("Create", verger, apples(verger), 1))
+        await world.handle()
+        settings = world.instance.settings
+        async with world.instance.database.transaction() as session:
+            account = await create_account(session, settings, "nadia", "password123")
+            nadia = await session.get(Actor, account.actor_id)
+            offer = await session.scalar(select(Offer))
+            assert nadia is not None and offer is not None
+            response = await responses.respond(session, Uris(settings.base_url), nadia, offer,
+                                               quantity=4.0, message="Pour une tarte")  # fmt: skip
+        [(proposal, inboxes)] = await sent_to(world, "Offer")
+        assert inboxes == [f"{verger}/inbox"] and proposal["to"] == [verger]
+        stipulated = proposal["object"]["stipulates"]
+        assert stipulated["satisfies"] == f"{verger}/proposals/7#primary"
+        assert stipulated["resourceQuantity"] == {"hasUnit": "kilogram", "hasNumericalValue": "4"}
+        reciprocal = proposal["object"]["stipulatesReciprocal"]
+        assert reciprocal["resourceQuantity"]["hasNumericalValue"] == "14"  # 4 kg at 3.50
+
+        # When someone else accepts it, nothing changes; when the author does, Nadia is told
+        intruder = world["mastodon.test"].add_actor("intrus")
+        await world.post_as(intruder, activity("Accept", intruder, response.uri, 2))
+        await world.handle()
+        assert [r.state for r in await kept(world)] == [PENDING]
+        await world.post_as(verger, activity("Accept", verger, response.uri, 3))
+        await world.handle()
+        assert [r.state for r in await kept(world)] == [ACCEPTED]
+        async with world.instance.database.session() as session:
+            kinds = list(await session.scalars(select(Notification.kind)))
+        assert kinds == ["offer_accepted"]
