@@ -40,6 +40,7 @@ from storage.models import (
     Follow,
     Membership,
     Offer,
+    OfferResponse,
     Report,
     Rsvp,
     utcnow,
@@ -176,6 +177,12 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         )  # fmt: skip
         session.add_all([report, offer])
         await session.flush()
+        answer = OfferResponse(
+            uri=f"https://jonction.test/offers/{uuid.uuid4()}", offer_id=offer.id,
+            responder_id=neighbour.id, agreement_uri="https://jonction.test/agreements/1",
+        )  # fmt: skip
+        session.add(answer)
+        await session.flush()
         follow_id = request.id
     return {
         "username": group.username,
@@ -192,6 +199,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "rsvp_id": str(rsvp.id),
         "report_id": str(report.id),
         "offer_uuid": offer_uuid,
+        "offer_id": str(offer.id),
+        "response_id": str(answer.id),
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from storage.database import Database
-from storage.models import Activity, Offer
+from storage.models import Activity, Offer, OfferResponse
 from storage.models.offers import CLOSED, OPEN
-from tests.webui.web_support import Resident, log_in_as
+from tests.webui.web_support import Resident, log_in_as, session_cookie
+from webui.session import SESSION_COOKIE
 
 HTML = {"Accept": "text/html"}
 AP = {"Accept": "application/activity+json"}
@@ -167,3 +168,47 @@ async def test_visitors_read_the_marketplace_but_must_log_in_to_publish(
     assert listing.status_code == 200 and "Cherche poussette" in listing.text
     assert "Demande" in listing.text
     assert (await client.get("/offers/new", headers=HTML)).status_code in (302, 303, 401)
+
+
+async def test_a_neighbour_answers_and_the_facilitator_accepts_from_the_offer_page(
+    client: httpx2.AsyncClient, organiser: Resident, settings: Settings, database: Database
+) -> None:
+    path = await publish(client, organiser.csrf, kind="don", title="Pots de confiture",
+                         quantity="1", available_quantity="2", unit_based="1")  # fmt: skip
+    client.cookies.clear()
+    nadia = await log_in_as(client, settings, database, "nadia")
+    page = await client.get(path, headers=HTML)
+    assert "Ça m’intéresse" in page.text and 'name="quantity"' in page.text
+    # A quantity that is not there is refused in French, and nothing is kept
+    refused = await client.post(f"{path}/respond", headers=HTML, follow_redirects=True,
+                                data={"csrf_token": nadia.csrf, "quantity": "5", "message": ""})  # fmt: skip
+    assert "Indiquez un nombre plus grand que zéro" in refused.text
+    sent = await client.post(f"{path}/respond", headers=HTML, data={
+        "csrf_token": nadia.csrf, "quantity": "2", "message": "Je passe samedi"})  # fmt: skip
+    assert sent.status_code == 303
+    page = await client.get(path, headers=HTML)
+    assert "Votre réponse attend une réponse." in page.text and "Ça m’intéresse" not in page.text
+
+    # The facilitator sees it and accepts: the offer has nothing left and is done
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, session_cookie(settings, organiser.session))
+    page = await client.get(path, headers=HTML)
+    assert "Je passe samedi" in page.text and "2 pièces" in page.text
+    async with database.session() as session:
+        response_id = await session.scalar(select(OfferResponse.id))
+    accepted = await client.post(f"{path}/responses/{response_id}", headers=HTML, data={
+        "csrf_token": organiser.csrf, "decision": "accept", "reason": "À samedi !"})  # fmt: skip
+    assert accepted.status_code == 303
+    page = await client.get(path, headers=HTML)
+    assert "Pourvu : ce n’est plus disponible." in page.text
+    async with database.session() as session:
+        offer = await session.scalar(select(Offer))
+        state = await session.scalar(select(OfferResponse.state))
+    assert offer is not None and offer.status == CLOSED and state == "accepted"
+
+    # And Nadia is told, with a link to the offer
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, session_cookie(settings, nadia.session))
+    told = await client.get("/notifications", headers=HTML)
+    assert "a accepté votre réponse à « Pots de confiture »" in told.text
+    assert f'href="{path}"' in told.text

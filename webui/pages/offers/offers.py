@@ -21,10 +21,11 @@ from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
 from commons.offers.queries import MarketFilter, OfferCard, is_open, market_offers, offer_by_id
 from commons.offers.queries import offer_by_uri as find_offer_by_uri
+from commons.offers.responses import response_of, responses_to
 from commons.offers.vocabulary import KINDS
 from commons.offers.wire import offer_images
 from instance.runtime import instance_of
-from storage.models.offers import CLOSED, EXCHANGE, PRICE, PURPOSES, REQUEST
+from storage.models.offers import CLOSED, EXCHANGE, PENDING, PRICE, PURPOSES, REQUEST
 from webui import formats, i18n
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
 from webui.render import render
@@ -189,8 +190,32 @@ async def offer_context(
         if author.is_local
         else author.handle
     )
-    return {**offer_view(offer, author), "author_handle": handle, "may_publish": may_publish,
-            "original_url": None if offer.is_local else (offer.url or offer.uri)}  # fmt: skip
+    mine = await response_of(session, offer, viewer.actor) if viewer and not may_publish else None
+    answers = await responses_to(session, offer) if may_publish else []
+    may_respond = bool(
+        viewer and not may_publish and viewer.actor.id != author.id and is_open(offer)
+        and (mine is None or mine.state != PENDING)
+    )  # fmt: skip
+    return {
+        **offer_view(offer, author),
+        "author_handle": handle,
+        "may_publish": may_publish,
+        "original_url": None if offer.is_local else (offer.url or offer.uri),
+        "my_response": mine,
+        "may_respond": may_respond,
+        "asks_quantity": offer.available_quantity is not None or offer.unit_based,
+        "unit_label": unit_labels().get(offer.unit, ""),
+        "answers": [
+            {"response": response, "who": who, "quantity": _amount_of(response.quantity, offer)}
+            for response, who in answers
+        ],
+    }
+
+
+def _amount_of(quantity: float | None, offer: Offer) -> str | None:
+    if quantity is None:
+        return None
+    return f"{amount(quantity)} {unit_labels().get(offer.unit, '')}".rstrip()
 
 
 async def offer_page(request: Request) -> Response:

@@ -1,0 +1,87 @@
+"""Pages: answering an offer or a request (any resident, for ours and other servers' alike) and
+its author's reply, accept or decline with a reason (whoever may publish for the author).
+The rules are :mod:`commons.offers.responses`'; every POST reads its form (CSRF) first."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from commons.events.organisers import NotOrganiser
+from commons.offers import responses
+from config.errors import DomainError, ErrorCode, Invalid
+from instance.runtime import instance_of
+from storage.models import Offer, OfferResponse
+from webui import i18n
+from webui.csrf import read_form
+from webui.error_messages import message as error_message
+from webui.pages.offers.offer_forms import read_number
+from webui.pages.offers.offers import offer_at, page_url
+from webui.session import flash, require_viewer
+
+
+async def respond(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    raw_quantity = form.get("quantity")
+    raw_message = form.get("message")
+    quantity_text = raw_quantity.strip() if isinstance(raw_quantity, str) else ""
+    message = raw_message if isinstance(raw_message, str) else ""
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+    quantity = read_number(quantity_text) if quantity_text else None
+    try:
+        if quantity_text and quantity is None:
+            raise Invalid(ErrorCode.BAD_QUANTITY, "quantity")
+        async with instance.database.transaction() as session:
+            row = await session.get(Offer, offer.id)
+            assert row is not None
+            await responses.respond(session, instance.uris, viewer.actor, row, quantity=quantity,
+                                    message=message)  # fmt: skip
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer) + "#answer", status_code=303)
+    flash(request, i18n.gettext("Your answer is sent; you will be told of the reply."), "success")
+    return RedirectResponse(page_url(offer), status_code=303)
+
+
+async def reply(request: Request) -> Response:
+    """Accept or decline one answer (``decision`` = accept | decline, with a ``reason``)."""
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    accept = form.get("decision") == "accept"
+    raw_reason = form.get("reason")
+    reason = raw_reason if isinstance(raw_reason, str) else ""
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        response = await session.get(OfferResponse, request.path_params["response_id"])
+    if response is None or response.offer_id != offer.id:
+        raise HTTPException(404)
+    try:
+        async with instance.database.transaction() as session:
+            row = await session.get(OfferResponse, response.id)
+            assert row is not None
+            await responses.answer(session, instance.uris, viewer.actor, row, accept=accept,
+                                   reason=reason)  # fmt: skip
+    except NotOrganiser:
+        raise HTTPException(403, "only who publishes it") from None
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer) + "#answers", status_code=303)
+    _ = i18n.gettext
+    flash(request, _("Accepted; they are told.") if accept else _("Declined; they are told."),
+          "success")  # fmt: skip
+    return RedirectResponse(page_url(offer) + "#answers", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/offers/{offer_uuid:uuid}/respond", respond, methods=["POST"], name="respond_offer"),
+    Route("/offers/remote/{offer_id:int}/respond", respond, methods=["POST"],
+          name="respond_remote_offer"),
+    Route("/offers/{offer_uuid:uuid}/responses/{response_id:int}", reply, methods=["POST"],
+          name="reply_offer_response"),
+]  # fmt: skip
