@@ -69,7 +69,7 @@ async def _receive(request: Request, instance: Instance, recipient_id: int | Non
         log.info("inbox refused (%s): %s", refusal.status, refusal.reason)
         return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
     try:
-        await check_before_storing(instance.database, activity)
+        await check_before_storing(instance, activity)
     except DomainError as error:
         status, reason = status_and_reason(error)
         log.info("inbox refused (%s): %s", status, reason)

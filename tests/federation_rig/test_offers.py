@@ -8,12 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from commons.offers import responses
 from commons.offers import services as offers
 from commons.offers.fields import OfferFields
 from commons.offers.queries import MarketFilter, market_offers
 from config.uris import Uris
-from storage.models import Actor, Offer
-from storage.models.offers import CLOSED, OPEN
+from storage.models import Actor, Offer, OfferResponse
+from storage.models.offers import ACCEPTED, CLOSED, OPEN, REJECTED
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import follow_remote
 
@@ -98,3 +99,70 @@ async def test_an_offer_of_the_repair_cafe_reaches_the_other_quartiers_and_follo
             copy = await copy_of(node, offer.uri)
             assert copy is not None and copy.deleted_at is not None
             assert await city_titles(node) == []
+
+
+async def test_an_answer_from_servette_is_accepted_and_what_is_left_is_known_everywhere(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, HOSTS) as rig:
+        paquis, jonction, servette = (rig[host] for host in HOSTS)
+        # Given Karim's three jars of jam on paquis, followed from jonction and servette
+        karim = await paquis.resident("karim")
+        for node, name in ((jonction, "omar"), (servette, "ines")):
+            await follow_remote(node, await node.resident(name), karim.uri)
+        await rig.drain()
+        uris = Uris(paquis.settings.base_url)
+        async with paquis.instance.database.transaction() as session:
+            author = await session.get(Actor, karim.id)
+            assert author is not None
+            fields = OfferFields(kind="don", title="Confiture de coings", quantity=1.0,
+                                 available_quantity=3.0, unit_based=True)  # fmt: skip
+            offer = await offers.publish_offer(session, uris, author, author, fields)
+        await rig.drain()
+
+        # When Inès, on servette, asks for two jars from her own quartier
+        ines = await servette.actor(f"{servette.settings.base_url}/@ines")
+        assert ines is not None
+        async with servette.instance.database.transaction() as session:
+            copy = await session.scalar(select(Offer).where(Offer.uri == offer.uri))
+            person = await session.get(Actor, ines.id)
+            assert copy is not None and person is not None
+            await responses.respond(session, Uris(servette.settings.base_url), person, copy,
+                                    quantity=2.0, message="Pour la fête de l'école")  # fmt: skip
+        await rig.drain()
+
+        # Then Karim has her answer, and accepts it
+        async with paquis.instance.database.transaction() as session:
+            [answer] = list(await session.scalars(select(OfferResponse)))
+            assert (answer.quantity, answer.message) == (2.0, "Pour la fête de l'école")
+            person = await session.get(Actor, karim.id)
+            assert person is not None
+            await responses.answer(session, uris, person, answer, accept=True)
+        await rig.drain()
+
+        # Then Inès's answer is accepted on servette, and every quartier knows one jar is left
+        async with servette.instance.database.session() as session:
+            states = list(await session.scalars(select(OfferResponse.state)))
+        assert states == [ACCEPTED]
+        for node in (paquis, jonction, servette):
+            copy = await copy_of(node, offer.uri)
+            assert copy is not None and copy.available_quantity == 1.0, node.settings.base_url
+
+        # And an answer asking more than is left is refused on paquis, with the reason told on
+        # servette (whose copy was out of date)
+        async with servette.instance.database.transaction() as session:
+            copy = await session.scalar(select(Offer).where(Offer.uri == offer.uri))
+            person = await session.get(Actor, ines.id)
+            assert copy is not None and person is not None
+            copy.available_quantity = 5.0
+            await session.flush()
+            await responses.respond(session, Uris(servette.settings.base_url), person, copy,
+                                    quantity=2.0, message="Encore deux ?")  # fmt: skip
+        await rig.drain()
+        async with paquis.instance.database.session() as session:
+            kept = list(await session.scalars(select(OfferResponse.state)))
+        assert kept == [ACCEPTED]
+        async with servette.instance.database.session() as session:
+            answers = list(await session.scalars(select(OfferResponse).order_by(OfferResponse.id)))
+        assert [a.state for a in answers] == [ACCEPTED, REJECTED]
+        assert answers[1].reason == "La quantité demandée n'est pas disponible."

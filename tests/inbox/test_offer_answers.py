@@ -123,6 +123,10 @@ async def test_an_answer_that_cannot_be_given_is_refused_at_once_with_its_reason
         answer = await world.post_as(lea, agreement(lea, offer, 1, amount, unit))
         assert answer.status_code == status and reason in answer.json()["error"]
         assert await world.inbox_items() == [] and await kept(world) == []
+        # And Léa's server hears why, in French
+        [(reject, inboxes)] = await sent_to(world, "Reject")
+        assert reject["object"] == f"{lea}/offers/1" and inboxes == [f"{lea}/inbox"]
+        assert reject["content"].startswith("La quantité")
 
 
 async def test_our_residents_answer_to_another_servers_offer_and_its_accept(
