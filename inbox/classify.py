@@ -125,6 +125,12 @@ async def _local_event(session: AsyncSession, uri: str | None) -> Event | None:
     )
 
 
+async def _local_offer(session: AsyncSession, uri: str) -> Offer | None:
+    return await session.scalar(
+        select(Offer).where(Offer.uri == uri, Offer.is_local.is_(True), Offer.deleted_at.is_(None))
+    )
+
+
 async def _live_post(session: AsyncSession, uri: str | None) -> Post | None:
     if not uri:
         return None
@@ -247,9 +253,12 @@ async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
-    event = await _local_event(session, id_of(data.get("inReplyTo")))
+    replied = id_of(data.get("inReplyTo"))
+    event = await _local_event(session, replied)
     if event is not None:
         return Target(ObjectKind.REPLY_TO_OUR_EVENT, note=note, event=event)
+    if replied and "/offers/" in replied and (offer := await _local_offer(session, replied)):
+        return Target(ObjectKind.REPLY_TO_OUR_OFFER, note=note, offer=offer)
     if note.type not in POST_TYPES:
         return nothing(f"a {note.type} is no post")
     local, remote = await _groups_named(session, note)

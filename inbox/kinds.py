@@ -30,6 +30,7 @@ class ObjectKind(StrEnum):
     REMOTE_OFFER = "a remote offer"  # an offer or request of the bourses (FEP-0837 Proposal)
     KNOWN_OFFER = "a known offer"
     OUR_OFFER = "our offer"  # as answered by an Offer{Agreement}
+    REPLY_TO_OUR_OFFER = "a reply to our offer"  # a comment, or an answer when direct
     OUR_RESPONSE = "our response"  # an Offer{Agreement} one of ours sent, as accepted or rejected
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself

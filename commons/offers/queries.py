@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Actor, Offer, utcnow
+from storage.models import Actor, Offer, OfferResponse, Post, utcnow
 from storage.models.offers import OPEN
+from storage.models.posts import PUBLIC
 
 PAGE_SIZE = 30
 
@@ -100,3 +101,21 @@ async def offer_by_id(session: AsyncSession, offer_id: int) -> Offer | None:
 
 async def offer_by_uri(session: AsyncSession, uri: str) -> Offer | None:
     return await session.scalar(select(Offer).where(Offer.uri == uri))
+
+
+async def offer_comments(session: AsyncSession, offer: Offer) -> list[tuple[Post, Actor, bool]]:
+    """The public replies under an offer, oldest first, with their author and whether each
+    was already taken as an answer."""
+    rows = await session.execute(
+        select(Post, Actor, OfferResponse.id)
+        .join(Actor, Actor.id == Post.actor_id)
+        .outerjoin(OfferResponse, OfferResponse.post_id == Post.id)
+        .where(
+            Post.in_reply_to_uri == offer.uri,
+            Post.visibility == PUBLIC,
+            Post.deleted_at.is_(None),
+        )
+        .order_by(Post.id)
+        .limit(200)
+    )
+    return [(post, actor, taken is not None) for post, actor, taken in rows.all()]

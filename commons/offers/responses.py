@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.organisers import NotOrganiser, may_organise
+from commons.markdown import html_to_text
 from commons.notifications import notify
 from commons.offers.agreement_wire import (
     MAX_MESSAGE,
@@ -26,11 +27,13 @@ from commons.offers.agreement_wire import (
 )
 from commons.offers.queries import is_open
 from commons.offers.services import send_offer
+from commons.posts.services import publish_note
 from config.errors import Conflict, ErrorCode, Gone, Invalid, NotAllowed
 from config.uris import Uris
 from outbox.enqueue import enqueue_activity
-from storage.models import Actor, Offer, OfferResponse, utcnow
+from storage.models import Actor, Offer, OfferResponse, Post, utcnow
 from storage.models.offers import ACCEPTED, CLOSED, PENDING, REJECTED
+from storage.models.posts import MENTIONED
 
 EPSILON = 1e-9
 
@@ -150,6 +153,42 @@ async def receive_response(
     return response
 
 
+async def receive_reply(
+    session: AsyncSession, offer: Offer, responder: Actor, post: Post
+) -> OfferResponse:
+    """A reply to one of our offers made into an answer: how Mastodon users answer (a direct
+    reply, seen by the author only), or a public reply the author chose to take as one."""
+    known = await session.scalar(select(OfferResponse).where(OfferResponse.post_id == post.id))
+    if known is not None:
+        return known
+    proposed = ProposedAgreement(
+        activity_uri=f"{post.uri}#answer",
+        agreement_uri=f"{post.uri}#agreement",
+        satisfies=f"{offer.uri}#primary",
+        quantity=None,
+        unit=None,
+        message=html_to_text(post.content_html or "")[:MAX_MESSAGE],
+    )
+    response = await receive_response(session, offer, responder, proposed)
+    response.post_id = post.id
+    return response
+
+
+async def take_reply_as_answer(
+    session: AsyncSession, person: Actor, offer: Offer, post: Post
+) -> OfferResponse:
+    """The author takes a public reply to their offer as an answer (to accept or decline)."""
+    author = await session.get(Actor, offer.actor_id)
+    if author is None or not offer.is_local or not await may_organise(session, person, author):
+        raise NotOrganiser()
+    if post.in_reply_to_uri != offer.uri or post.deleted_at is not None:
+        raise Invalid(ErrorCode.NOT_AN_OFFER)
+    responder = await session.get(Actor, post.actor_id)
+    if responder is None:
+        raise Gone(ErrorCode.NOT_AN_OFFER)
+    return await receive_reply(session, offer, responder, post)
+
+
 async def refuse_remotely(
     session: AsyncSession, uris: Uris, offer: Offer, activity_uri: str, responder: Actor,
     reason: str,
@@ -213,6 +252,8 @@ async def answer(
     if responder.is_local:
         kind = "offer_accepted" if accept else "offer_rejected"
         await notify(session, responder.id, kind, author.id, offer_id=offer.id)
+    elif response.post_id is not None:
+        await _reply_in_words(session, uris, offer, author, response, responder)
     else:
         document = build_answer(
             uris.new_activity(), offer, author, response, responder, accepted=accept,
@@ -221,6 +262,22 @@ async def answer(
         await enqueue_activity(session, author, document, to_followers=False,
                                inboxes=[responder.delivery_inbox])  # fmt: skip
     return response
+
+
+async def _reply_in_words(
+    session: AsyncSession, uris: Uris, offer: Offer, author: Actor, response: OfferResponse,
+    responder: Actor,
+) -> None:  # fmt: skip
+    """Who answered by a reply (from Mastodon) hears back the same way: a direct reply to their
+    post, which their server shows as a private mention."""
+    post = await session.get(Post, response.post_id)
+    verdict = "est acceptée" if response.state == ACCEPTED else "n'a pas pu être retenue"
+    title = offer.title.replace("@", "@\u200b")
+    text = f"@{responder.handle} Votre réponse à « {title} » {verdict}."
+    if response.reason:
+        text += " " + response.reason.replace("@", "@\u200b")
+    await publish_note(session, uris, author, text, visibility=MENTIONED,
+                       in_reply_to=post.uri if post is not None else offer.uri)  # fmt: skip
 
 
 async def record_answer(

@@ -14,12 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.offers.agreement_wire import refusal_words
 from commons.offers.received import drop_remote_offer, keep_remote_offer
-from commons.offers.responses import receive_response, record_answer, refuse_remotely
+from commons.offers.responses import (
+    receive_reply,
+    receive_response,
+    record_answer,
+    refuse_remotely,
+)
+from commons.posts.received import authored_by, receive_post
 from config.errors import DomainError
 from federation.vocab import first_str
 from inbox.context import InboxContext
 from inbox.kinds import ObjectKind, Target
 from inbox.registry import handles
+from storage.models.posts import MENTIONED
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +74,23 @@ async def on_answer(ctx: InboxContext, session: AsyncSession, target: Target) ->
     if not await record_answer(session, ctx.sender, target.response, accepted=accepted,
                                reason=reason[:5000] if reason else None):  # fmt: skip
         log.info("answer to %s by %s ignored", target.response.uri, ctx.sender.uri)
+
+
+@handles("Create", ObjectKind.REPLY_TO_OUR_OFFER)
+async def on_reply(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """A reply to one of our offers is kept as a post (a public one is a comment under it);
+    a direct one, seen by the author alone, is how Mastodon users answer: it becomes an answer
+    too, unless the offer takes none (then it stays a private message)."""
+    note, offer = target.note, target.offer
+    assert note is not None and offer is not None
+    if not authored_by(note, ctx.sender):
+        log.info("reply %s refused: not by its author", note.id)
+        return
+    post = await receive_post(session, note, ctx.sender, None)
+    if post is None or post.visibility != MENTIONED:
+        return
+    try:
+        await receive_reply(session, offer, ctx.sender, post)
+    except DomainError as error:
+        log.info("direct reply %s to %s not taken as an answer: %s", note.id, offer.uri,
+                 error.code)  # fmt: skip

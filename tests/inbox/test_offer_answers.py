@@ -17,10 +17,11 @@ from actors.services import create_account
 from commons.offers import responses
 from commons.offers import services as offers
 from commons.offers.fields import OfferFields
+from commons.offers.queries import offer_comments
 from config.uris import Uris
 from storage.models import Activity, Actor, Delivery, Notification, Offer, OfferResponse
 from storage.models.offers import ACCEPTED, PENDING
-from tests.inbox.fediverse import Fediverse, activity, fediverse
+from tests.inbox.fediverse import Fediverse, activity, fediverse, note
 from tests.inbox.test_remote_offers import apples
 
 
@@ -163,3 +164,45 @@ async def test_our_residents_answer_to_another_servers_offer_and_its_accept(
         async with world.instance.database.session() as session:
             kinds = list(await session.scalars(select(Notification.kind)))
         assert kinds == ["offer_accepted"]
+
+
+async def test_a_mastodon_user_answers_by_a_direct_reply_and_hears_back_the_same_way(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        karim, offer = await karims_jam(world)
+        lea = world["mastodon.test"].add_actor("lea")
+        # When Léa replies to the offer privately (mentioning Karim only), and Tom publicly
+        direct = note(lea, 1, "@karim Un pot pour moi ?", inReplyTo=offer.uri, to=[karim.uri],
+                      cc=[], tag=[{"type": "Mention", "href": karim.uri}])  # fmt: skip
+        tom = world["mastodon.test"].add_actor("tom")
+        public = note(tom, 2, "Super idée !", inReplyTo=offer.uri)
+        await world.post_as(lea, activity("Create", lea, direct, 1))
+        await world.post_as(tom, activity("Create", tom, public, 2))
+        await world.handle()
+
+        # Then Léa's is an answer and Tom's a comment only
+        [response] = await kept(world)
+        assert response.message == "@karim Un pot pour moi ?" and response.post_id is not None
+        async with world.instance.database.session() as session:
+            comments = await offer_comments(session, offer)
+        assert [(post.uri, taken) for post, _who, taken in comments] == [(public["id"], False)]
+
+        # When Karim takes Tom's comment as an answer too, and declines Léa's with a word
+        settings = world.instance.settings
+        async with world.instance.database.transaction() as session:
+            person = await session.get(Actor, karim.id)
+            row = await session.get(Offer, offer.id)
+            assert person is not None and row is not None
+            taken = await responses.take_reply_as_answer(session, person, row, comments[0][0])
+            await responses.answer(session, Uris(settings.base_url), person, response,
+                                   accept=False, reason="Déjà tout donné, désolé")  # fmt: skip
+        assert taken.state == PENDING
+
+        # Then Léa gets a direct reply to her post, which Mastodon shows as a private mention
+        created = await sent_to(world, "Create")
+        [(reply, inboxes)] = [item for item in created if item[0]["object"]["type"] == "Note"]
+        obj = reply["object"]
+        assert obj["inReplyTo"] == direct["id"] and obj["to"] == [lea]
+        assert "Déjà tout donné, désolé" in obj["content"] and inboxes == [f"{lea}/inbox"]
+        assert "pas pu être retenue" in obj["content"]

@@ -13,7 +13,7 @@ from commons.events.organisers import NotOrganiser
 from commons.offers import responses
 from config.errors import DomainError, ErrorCode, Invalid
 from instance.runtime import instance_of
-from storage.models import Offer, OfferResponse
+from storage.models import Offer, OfferResponse, Post
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
@@ -78,7 +78,32 @@ async def reply(request: Request) -> Response:
     return RedirectResponse(page_url(offer) + "#answers", status_code=303)
 
 
+async def take_as_answer(request: Request) -> Response:
+    """The author takes a public reply (from Mastodon, say) as an answer to accept or decline."""
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    await read_form(request)
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+    try:
+        async with instance.database.transaction() as session:
+            row = await session.get(Offer, offer.id)
+            post = await session.get(Post, request.path_params["post_id"])
+            if row is None or post is None:
+                raise HTTPException(404)
+            await responses.take_reply_as_answer(session, viewer.actor, row, post)
+    except NotOrganiser:
+        raise HTTPException(403, "only who publishes it") from None
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer) + "#comments", status_code=303)
+    flash(request, i18n.gettext("It is among the answers, to accept or decline."), "success")
+    return RedirectResponse(page_url(offer) + "#answers", status_code=303)
+
+
 routes: list[BaseRoute] = [
+    Route("/offers/{offer_uuid:uuid}/comments/{post_id:int}/answer", take_as_answer,
+          methods=["POST"], name="take_offer_comment"),
     Route("/offers/{offer_uuid:uuid}/respond", respond, methods=["POST"], name="respond_offer"),
     Route("/offers/remote/{offer_id:int}/respond", respond, methods=["POST"],
           name="respond_remote_offer"),

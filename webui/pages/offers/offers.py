@@ -19,7 +19,14 @@ from starlette.routing import BaseRoute, Route
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
-from commons.offers.queries import MarketFilter, OfferCard, is_open, market_offers, offer_by_id
+from commons.offers.queries import (
+    MarketFilter,
+    OfferCard,
+    is_open,
+    market_offers,
+    offer_by_id,
+    offer_comments,
+)
 from commons.offers.queries import offer_by_uri as find_offer_by_uri
 from commons.offers.responses import response_of, responses_to
 from commons.offers.vocabulary import KINDS
@@ -205,6 +212,10 @@ async def offer_context(
         "may_respond": may_respond,
         "asks_quantity": offer.available_quantity is not None or offer.unit_based,
         "unit_label": unit_labels().get(offer.unit, ""),
+        "comments": [
+            {"post": post, "who": who, "taken": taken}
+            for post, who, taken in await offer_comments(session, offer)
+        ],
         "answers": [
             {"response": response, "who": who, "quantity": _amount_of(response.quantity, offer)}
             for response, who in answers
