@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import follow, unfollow
 from commons.events.services import delete_event, find_event
+from commons.offers.queries import offer_by_uri
 from commons.posts.reactions import ANNOUNCE, LIKE, NotBoostable, react, undo_reaction
 from commons.posts.threads import can_see
 from endpoints.c2s.errors import ClientError
@@ -20,6 +21,14 @@ from endpoints.c2s.objects import (
     main_type,
     object_id,
     read_post_update,
+)
+from endpoints.c2s.offers import (
+    answer_offer,
+    create_offer_from,
+    delete_own_offer,
+    is_proposal,
+    reply_to_answer,
+    update_offer,
 )
 from endpoints.c2s.posts import (
     create_post,
@@ -41,6 +50,8 @@ async def perform(
             obj = embedded_object(activity, kind)
             if main_type(obj, (EVENT_TYPE,)) == EVENT_TYPE:
                 return await create_event_from(instance, person, acting, obj)
+            if is_proposal(obj):
+                return await create_offer_from(instance, person, acting, obj)
             return await create_post(instance, acting, activity, obj)
         case "Update":
             return await _update(instance, person, acting, embedded_object(activity, kind))
@@ -53,6 +64,10 @@ async def perform(
             return await _react(instance, acting, object_id(activity), reaction)
         case "Undo":
             return await _undo(instance, acting, object_id(activity))
+        case "Offer":
+            return await answer_offer(instance, acting, activity)
+        case "Accept" | "Reject":
+            return await reply_to_answer(instance, person, kind, activity)
     raise ClientError(400, f"{kind} is not supported here")
 
 
@@ -64,6 +79,9 @@ async def _update(instance: Instance, person: Actor, acting: Actor, obj: dict[st
         post = await own_post(session, acting, uri)
         if post is not None:
             return await update_post(instance, acting, session, post, read_post_update(obj))
+        offer = await offer_by_uri(session, uri)
+        if offer is not None and offer.is_local and offer.deleted_at is None:
+            return await update_offer(instance, person, acting, session, offer, obj)
         event = await find_event(session, uri)
         if event is None or event.deleted_at is not None:
             raise ClientError(404, f"nothing of yours to update at {uri}")
@@ -77,6 +95,9 @@ async def _delete(instance: Instance, person: Actor, acting: Actor, uri: str) ->
         post = await own_post(session, acting, uri)
         if post is not None:
             return await delete_post(instance, acting, session, post)
+        offer = await offer_by_uri(session, uri)
+        if offer is not None and offer.is_local and offer.deleted_at is None:
+            return await delete_own_offer(instance, person, acting, session, offer)
         event = await find_event(session, uri)
         if event is None or event.deleted_at is not None:
             raise ClientError(404, f"nothing of yours to delete at {uri}")
