@@ -212,3 +212,17 @@ async def test_a_neighbour_answers_and_the_facilitator_accepts_from_the_offer_pa
     told = await client.get("/notifications", headers=HTML)
     assert "a accepté votre réponse à « Pots de confiture »" in told.text
     assert f'href="{path}"' in told.text
+
+
+async def test_the_marketplace_of_a_kind_is_an_atom_feed(
+    client: httpx2.AsyncClient, organiser: Resident
+) -> None:
+    await publish(client, organiser.csrf)
+    await publish(client, organiser.csrf, kind="don", title="Poussette")
+    page = await client.get("/offers?kind=pret", headers=HTML)
+    assert 'href="/offers.atom?kind=pret&amp;scope=local"' in page.text
+    feed = await client.get("/offers.atom?kind=pret&scope=local")
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<title>Perceuse à percussion</title>" in feed.text and "Poussette" not in feed.text
+    assert "Offre · Prêt — Gratuit — Maison de quartier des Pâquis" in feed.text

@@ -159,7 +159,7 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
     return wanted, chosen
 
 
-def _link(chosen: dict[str, str], **changes: str) -> str:
+def market_link(chosen: dict[str, str], **changes: str) -> str:
     query = {key: value for key, value in ({**chosen, **changes}).items() if value}
     return "/offers" + ("?" + urlencode(query) if query else "")
 
@@ -175,9 +175,10 @@ async def marketplace(request: Request) -> Response:
         "chosen": chosen,
         "kind_options": [("", i18n.gettext("Every kind")), *kind_labels().items()],
         "purpose_options": [("", i18n.gettext("Offers and requests")), *purpose_labels().items()],
-        "local_link": _link(chosen, scope="local", before=""),
-        "city_link": _link(chosen, scope="city", before=""),
-        "next_link": _link(chosen, before=str(cards[-1].offer.id)) if more else None,
+        "local_link": market_link(chosen, scope="local", before=""),
+        "city_link": market_link(chosen, scope="city", before=""),
+        "next_link": market_link(chosen, before=str(cards[-1].offer.id)) if more else None,
+        "atom_link": "/offers.atom" + market_link(chosen, before="").removeprefix("/offers"),
     }
     return render(request, "offers/index.html", context)
 
