@@ -44,6 +44,7 @@ class MarketFilter:
     words: str | None = None
     author_id: int | None = None
     before_id: int | None = None
+    located: bool = False
 
 
 def _like(words: str) -> str:
@@ -69,6 +70,8 @@ def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
         query = query.where(Offer.is_local.is_(True))
     if wanted.author_id is not None:
         query = query.where(Offer.actor_id == wanted.author_id)
+    if wanted.located:
+        query = query.where(Offer.latitude.is_not(None), Offer.longitude.is_not(None))
     if wanted.before_id is not None:
         query = query.where(Offer.id < wanted.before_id)
     if wanted.words:
@@ -97,6 +100,10 @@ async def market_offers(
 
 async def offer_by_id(session: AsyncSession, offer_id: int) -> Offer | None:
     return await session.get(Offer, offer_id)
+
+
+async def response_by_id(session: AsyncSession, response_id: int) -> OfferResponse | None:
+    return await session.get(OfferResponse, response_id)
 
 
 async def offer_by_uri(session: AsyncSession, uri: str) -> Offer | None:

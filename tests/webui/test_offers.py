@@ -226,3 +226,19 @@ async def test_the_marketplace_of_a_kind_is_an_atom_feed(
     assert feed.headers["content-type"].startswith("application/atom+xml")
     assert "<title>Perceuse à percussion</title>" in feed.text and "Poussette" not in feed.text
     assert "Offre · Prêt — Gratuit — Maison de quartier des Pâquis" in feed.text
+
+
+async def test_an_offer_with_a_place_is_on_the_map_and_in_its_list(
+    client: httpx2.AsyncClient, organiser: Resident
+) -> None:
+    await publish(client, organiser.csrf, latitude="46.2102", longitude="6.1432",
+                  title="Perceuse </script><b>")  # fmt: skip
+    await publish(client, organiser.csrf, title="Sans lieu sur la carte")
+    page = await client.get("/map", headers=HTML)
+    assert page.status_code == 200
+    listed = page.text.split('id="offers-title"', 1)[1]
+    assert "Perceuse &lt;/script&gt;&lt;b&gt;" in listed and "Sans lieu" not in listed
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', page.text, re.S).group(1))  # type: ignore[union-attr]
+    [point] = data["offers"]
+    assert (point["lat"], point["lon"], point["kind"]) == (46.2102, 6.1432, "offer")
+    assert point["when"] == "Offre · Prêt — Gratuit"

@@ -1,4 +1,5 @@
-/* The map of /map, drawn with Leaflet from the page's JSON; without it the lists remain. */
+/* The map of /map (places, events, offers), drawn with Leaflet from the page's JSON; without
+   it the lists remain. */
 (function () {
   "use strict";
   var holder = document.getElementById("map");
@@ -6,7 +7,7 @@
   if (!holder || !source || typeof window.L === "undefined") { return; }
   var data;
   try { data = JSON.parse(source.textContent); } catch (error) { return; }
-  var points = (data.places || []).concat(data.events || []);
+  var points = (data.places || []).concat(data.events || [], data.offers || []);
   if (!points.length) { return; }
 
   function popup(point) {

@@ -1,9 +1,10 @@
-"""The map of upcoming events and shared spaces: useful without JavaScript or tiles."""
+"""The map of upcoming events, shared spaces and open offers with a place: useful without
+JavaScript or tiles (each is also listed)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,18 +14,40 @@ from actors.queries import located_collectives
 from commons.agenda import queries as agenda
 from commons.agenda.feeds import location_text
 from commons.agenda.queries import AgendaQuery
+from commons.offers.queries import MarketFilter, market_offers
 from instance.runtime import instance_of
 from webui import i18n
 from webui.formats import format_full_moment, sentence_start
 from webui.leaflet import leaflet_installed
 from webui.pages.agenda.agenda import _now, _zone
 from webui.pages.agenda.feeds import _occurrence_url
+from webui.pages.offers.offers import offer_view
 from webui.place_picker import zoom_titles
 from webui.render import render
 from webui.script_json import script_json
 
+if TYPE_CHECKING:
+    from storage.models import Actor, Offer
+
 MAP_AHEAD = timedelta(days=60)
 MAP_LIMIT = 300
+
+
+def offer_point(offer: Offer, author: Actor) -> dict[str, Any]:
+    """An offer or request with a place, as the map and its list show it."""
+    view = offer_view(offer, author)
+    assert offer.latitude is not None and offer.longitude is not None
+    return {
+        "kind": "offer",
+        "name": offer.title,
+        "lat": offer.latitude,
+        "lon": offer.longitude,
+        "url": view["url"],
+        "address": view["place"],
+        "when": f"{view['purpose']} · {view['kind']} — {view['terms']}",
+        "organiser": author.name or author.username,
+        "osm": osm_url(offer.latitude, offer.longitude),
+    }
 
 
 def osm_url(latitude: float, longitude: float) -> str:
@@ -41,6 +64,7 @@ async def map_page(request: Request) -> Response:
             session, AgendaQuery(located=True), after=now, before=now + MAP_AHEAD, limit=MAP_LIMIT
         )
         spaces = await located_collectives(session, MAP_LIMIT)
+        offer_cards = await market_offers(session, MarketFilter(located=True), limit=MAP_LIMIT)
         next_dates = await agenda.first_dates(
             session, [event for event, _ in pairs], now, now + MAP_AHEAD
         )
@@ -84,17 +108,20 @@ async def map_page(request: Request) -> Response:
         }
         for space in spaces
     ]
+    offers = [offer_point(card.offer, card.author) for card in offer_cards]
     data = {
         "tiles": settings.webui.map_tiles_url,
         "attribution": settings.webui.map_attribution,
         **zoom_titles(),
         "places": places,
         "events": events,
+        "offers": offers,
     }
     context = {
         "title": i18n.gettext("Map of the neighbourhood"),
         "places": places,
         "events": events,
+        "offers": offers,
         "map_json": script_json(data),
         "leaflet": leaflet_installed(request),
         "feeds": {"ics": "/agenda/city.ics", "atom": "/agenda/city.atom"},

@@ -11,9 +11,10 @@ from starlette.routing import BaseRoute, Route
 
 from commons.events.organisers import NotOrganiser
 from commons.offers import responses
+from commons.offers.queries import offer_by_id, response_by_id
+from commons.posts.queries import post_by_id
 from config.errors import DomainError, ErrorCode, Invalid
 from instance.runtime import instance_of
-from storage.models import Offer, OfferResponse, Post
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
@@ -37,7 +38,7 @@ async def respond(request: Request) -> Response:
         if quantity_text and quantity is None:
             raise Invalid(ErrorCode.BAD_QUANTITY, "quantity")
         async with instance.database.transaction() as session:
-            row = await session.get(Offer, offer.id)
+            row = await offer_by_id(session, offer.id)
             assert row is not None
             await responses.respond(session, instance.uris, viewer.actor, row, quantity=quantity,
                                     message=message)  # fmt: skip
@@ -58,12 +59,12 @@ async def reply(request: Request) -> Response:
     reason = raw_reason if isinstance(raw_reason, str) else ""
     async with instance.database.session() as session:
         offer, _author = await offer_at(session, request)
-        response = await session.get(OfferResponse, request.path_params["response_id"])
+        response = await response_by_id(session, request.path_params["response_id"])
     if response is None or response.offer_id != offer.id:
         raise HTTPException(404)
     try:
         async with instance.database.transaction() as session:
-            row = await session.get(OfferResponse, response.id)
+            row = await response_by_id(session, response.id)
             assert row is not None
             await responses.answer(session, instance.uris, viewer.actor, row, accept=accept,
                                    reason=reason)  # fmt: skip
@@ -87,8 +88,8 @@ async def take_as_answer(request: Request) -> Response:
         offer, _author = await offer_at(session, request)
     try:
         async with instance.database.transaction() as session:
-            row = await session.get(Offer, offer.id)
-            post = await session.get(Post, request.path_params["post_id"])
+            row = await offer_by_id(session, offer.id)
+            post = await post_by_id(session, request.path_params["post_id"])
             if row is None or post is None:
                 raise HTTPException(404)
             await responses.take_reply_as_answer(session, viewer.actor, row, post)
