@@ -142,8 +142,11 @@ async def reply_to_answer(
         offer = await session.get(Offer, response.offer_id)
         responder = await session.get(Actor, response.responder_id)
         author = await session.get(Actor, offer.actor_id) if offer is not None else None
-        if author is not None and responder is not None and not responder.is_local and (
-            response.post_id is None
+        if (
+            author is not None
+            and responder is not None
+            and not responder.is_local
+            and (response.post_id is None)
         ):
             return await newest_activity_uri(session, author, kind, response.uri)
         return response.uri

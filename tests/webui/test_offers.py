@@ -187,7 +187,9 @@ async def test_a_neighbour_answers_and_the_facilitator_accepts_from_the_offer_pa
         "csrf_token": nadia.csrf, "quantity": "2", "message": "Je passe samedi"})  # fmt: skip
     assert sent.status_code == 303
     page = await client.get(path, headers=HTML)
-    assert "Votre proposition attend une réponse." in page.text and "Ça m’intéresse" not in page.text
+    assert (
+        "Votre proposition attend une réponse." in page.text and "Ça m’intéresse" not in page.text
+    )
 
     # The facilitator sees it and accepts: the offer has nothing left and is done
     client.cookies.clear()
