@@ -194,7 +194,8 @@ def build_offer(offer: Offer, author: Actor, tag_href: str) -> dict[str, Any]:
 def build_location(offer: Offer) -> dict[str, Any] | None:
     if not (offer.place_name or offer.street_address or offer.locality):
         return None
-    place: dict[str, Any] = {"type": "Place", "name": place_words(offer)}
+    name = offer.place_name or offer.street_address or offer.locality
+    place: dict[str, Any] = {"type": "Place", "name": name}
     address = {"type": "PostalAddress", "streetAddress": offer.street_address,
                "addressLocality": offer.locality, "addressCountry": "CH"}  # fmt: skip
     place["address"] = {key: value for key, value in address.items() if value}
@@ -289,6 +290,8 @@ def _place(location: object) -> dict[str, Any]:
         found["locality"] = first_str(address.get("addressLocality"))
     elif isinstance(address, str):
         found["street_address"] = address
+    if found["place_name"] in (found.get("street_address"), found.get("locality")):
+        found["place_name"] = None  # the name only repeats the address
     latitude, longitude = place.get("latitude"), place.get("longitude")
     if isinstance(latitude, (int, float)) and isinstance(longitude, (int, float)):
         found["latitude"], found["longitude"] = float(latitude), float(longitude)
