@@ -43,7 +43,14 @@ RUNNING_ROLES = ("admin", "facilitator")
 # Likes and boosts of its posts come as they are; mentions of it and replies to it come from
 # commons.posts.notices, which keeps public posts only, as collective_mention/collective_reply.
 RELAYED_TO_RUNNERS = frozenset(
-    {"like", "boost", "collective_mention", "collective_reply", "offer_response"}
+    {
+        "like",
+        "boost",
+        "collective_mention",
+        "collective_reply",
+        "offer_response",
+        "booking_cancelled",
+    }
 )
 
 

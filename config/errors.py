@@ -110,6 +110,18 @@ class ErrorCode(StrEnum):
     UNIT_MISMATCH = "unit_mismatch"
     NOT_A_MULTIPLE = "not_a_multiple"
     MESSAGE_TOO_LONG = "message_too_long"
+    # Booking the things and rooms of a shared space
+    SLOT_REQUIRED = "slot_required"
+    BAD_SLOT = "bad_slot"
+    BOOKING_TOO_LONG = "booking_too_long"
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    OUTSIDE_OPENING = "outside_opening"
+    QUOTA_REACHED = "quota_reached"
+    MAY_NOT_BOOK = "may_not_book"
+    ITEM_BROKEN = "item_broken"
+    SLOT_TAKEN = "slot_taken"
+    BAD_RULES = "bad_rules"
     # Handles and addresses of the protocol
     HANDLE_BLOCKED = "blocked"
     HANDLE_UNREACHABLE = "unreachable"

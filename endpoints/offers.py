@@ -18,7 +18,7 @@ from commons.offers.wire import build_offer_tombstone
 from endpoints.actors import activity_response
 from endpoints.faces import html_faces, wants_activitypub
 from instance.runtime import instance_of
-from storage.models import Actor, Offer
+from storage.models import Actor, Bookable, Offer
 
 
 async def offer_resource(request: Request) -> Response:
@@ -31,11 +31,12 @@ async def offer_resource(request: Request) -> Response:
             select(Offer).where(Offer.uri == uri, Offer.is_local.is_(True))
         )
         author = await session.get(Actor, offer.actor_id) if offer is not None else None
+        bookable = await session.get(Bookable, offer.id) if offer is not None else None
     if offer is None or author is None:
         raise HTTPException(404)
     if offer.deleted_at is not None or author.is_gone:
         return activity_response(build_offer_tombstone(offer), 410)
-    return activity_response(offer_document(instance.uris, offer, author))
+    return activity_response(offer_document(instance.uris, offer, author, bookable))
 
 
 routes: list[BaseRoute] = [

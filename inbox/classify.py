@@ -235,6 +235,14 @@ async def _undone(session: AsyncSession, ctx: InboxContext) -> Target:
         return await _joined(session, id_of((inner or {}).get("object")), groups_first=False)
     if inner_type in REACTION_TYPES:
         return Target(ObjectKind.REACTION)
+    if inner_type == "Offer":
+        uri = id_of(inner)
+        response = await session.scalar(
+            select(OfferResponse).where(OfferResponse.uri == uri)
+        ) if uri else None  # fmt: skip
+        if response is None:
+            return nothing(f"no answer to our offers is {uri}")
+        return Target(ObjectKind.ANSWER_TO_OUR_OFFER, response=response, uri=uri)
     if inner_type is None:
         return Target(ObjectKind.REFERENCE)
     return nothing(f"an Undo of {inner_type}")

@@ -31,6 +31,7 @@ class ObjectKind(StrEnum):
     KNOWN_OFFER = "a known offer"
     OUR_OFFER = "our offer"  # as answered by an Offer{Agreement}
     REPLY_TO_OUR_OFFER = "a reply to our offer"  # a comment, or an answer when direct
+    ANSWER_TO_OUR_OFFER = "an answer to our offer"  # a booking, as undone by who made it
     OUR_RESPONSE = "our response"  # an Offer{Agreement} one of ours sent, as accepted or rejected
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself

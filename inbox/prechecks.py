@@ -13,18 +13,34 @@ import logging
 from sqlalchemy import select
 
 from commons.offers.agreement_wire import (
+    ProposedAgreement,
     is_agreement_offer,
     read_agreement_offer,
     refusal_words,
 )
+from commons.offers.booking import bookable_of, check_booking
 from commons.offers.queries import is_open
 from commons.offers.responses import check_quantity, refuse_remotely
 from config.errors import Conflict, DomainError, ErrorCode, NotFound
 from federation.parsing import ParsedActivity
 from instance.runtime import Instance
-from storage.models import Actor, Offer
+from storage.models import Actor, Offer, utcnow
 
 log = logging.getLogger(__name__)
+
+
+async def _check_booking(
+    instance: Instance, offer: Offer, actor_uri: str, proposed: ProposedAgreement
+) -> None:
+    """A booking's slot against the rules (whether it is still free is known only when it is
+    held, by the worker: a slot taken meanwhile gets a ``Reject``)."""
+    async with instance.database.session() as session:
+        bookable = await bookable_of(session, offer)
+        responder = await session.scalar(select(Actor).where(Actor.uri == actor_uri))
+        if bookable is None or responder is None:
+            return
+        await check_booking(session, offer, bookable, responder, proposed.starts_at,
+                            proposed.ends_at, utcnow())  # fmt: skip
 
 
 async def check_before_storing(instance: Instance, activity: ParsedActivity) -> None:
@@ -44,6 +60,7 @@ async def check_before_storing(instance: Instance, activity: ParsedActivity) -> 
         if not is_open(offer):
             raise Conflict(ErrorCode.OFFER_CLOSED)
         check_quantity(offer, proposed.quantity, proposed.unit)
+        await _check_booking(instance, offer, activity.actor_uri, proposed)
     except DomainError as error:
         async with instance.database.transaction() as session:
             responder = await session.scalar(select(Actor).where(Actor.uri == activity.actor_uri))

@@ -10,11 +10,13 @@ satisfies its reciprocal Intent, for the price of that quantity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from commons.offers.vocabulary import CHF, OFFER_CONTEXT
-from commons.offers.wire import measure, number
+from commons.offers.wire import iso_utc, measure, number
 from config.errors import ErrorCode, Invalid
+from federation.parsing import parse_datetime
 from federation.vocab import AS_NAMESPACE, as_list, first_str, id_of, types_of
 from storage.models import Actor, Offer, OfferResponse
 from storage.models.offers import PRICE
@@ -29,6 +31,16 @@ FRENCH_REFUSALS = {
     ErrorCode.NOT_A_MULTIPLE: "La quantité doit être un multiple de celle de l'offre.",
     ErrorCode.BAD_QUANTITY: "La quantité demandée n'est pas disponible.",
     ErrorCode.MESSAGE_TOO_LONG: "Le message est trop long.",
+    ErrorCode.SLOT_REQUIRED: "Indiquez le début et la fin de la réservation.",
+    ErrorCode.BAD_SLOT: "La réservation doit couvrir des créneaux entiers.",
+    ErrorCode.BOOKING_TOO_LONG: "La réservation est plus longue que ce que le lieu permet.",
+    ErrorCode.TOO_SOON: "La réservation commence trop tôt : le lieu demande un délai.",
+    ErrorCode.TOO_FAR: "On ne peut pas encore réserver si loin à l'avance.",
+    ErrorCode.OUTSIDE_OPENING: "Le lieu est fermé à ce moment-là.",
+    ErrorCode.QUOTA_REACHED: "Le nombre de réservations par mois est atteint.",
+    ErrorCode.MAY_NOT_BOOK: "Cet objet est réservé aux membres ou aux habitant·es du quartier.",
+    ErrorCode.ITEM_BROKEN: "Cet objet est hors d'usage pour le moment.",
+    ErrorCode.SLOT_TAKEN: "Ce créneau vient d'être réservé par quelqu'un d'autre.",
 }
 """The reason sent back with a ``Reject``, in French (the language of the offer)."""
 
@@ -57,11 +69,11 @@ def build_agreement(
     offer: Offer, response: OfferResponse, uri: str, *, url: str | None = None
 ) -> dict[str, Any]:
     amount = response.quantity if response.quantity is not None else (offer.quantity or 1)
-    agreement: dict[str, Any] = {
-        "id": uri,
-        "type": "Agreement",
-        "stipulates": _commitment(f"{uri}#primary", intent_uri(offer), amount, offer.unit),
-    }
+    stipulates = _commitment(f"{uri}#primary", intent_uri(offer), amount, offer.unit)
+    if response.starts_at is not None and response.ends_at is not None:
+        stipulates["hasBeginning"] = iso_utc(response.starts_at)
+        stipulates["hasEnd"] = iso_utc(response.ends_at)
+    agreement: dict[str, Any] = {"id": uri, "type": "Agreement", "stipulates": stipulates}
     if offer.reciprocity == PRICE and offer.price_centimes is not None:
         per = offer.quantity or 1
         price = offer.price_centimes * amount / per / 100
@@ -123,6 +135,8 @@ class ProposedAgreement:
     quantity: float | None
     unit: str | None
     message: str
+    starts_at: datetime | None = None  # a booking's slot (ValueFlows hasBeginning, hasEnd)
+    ends_at: datetime | None = None
 
 
 def is_agreement_offer(activity: dict[str, Any]) -> bool:
@@ -151,4 +165,6 @@ def read_agreement_offer(activity: dict[str, Any]) -> ProposedAgreement:
         quantity=quantity,
         unit=unit,
         message=message,
+        starts_at=parse_datetime(stipulates.get("hasBeginning")),
+        ends_at=parse_datetime(stipulates.get("hasEnd")),
     )

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.offers.booking import check_rules
 from commons.offers.fields import apply_fields
 from commons.offers.wire import RemoteOfferFields
+from config.errors import DomainError
 from federation.vocab import same_origin
-from storage.models import Actor, Offer, utcnow
+from storage.models import Actor, Bookable, Offer, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,30 @@ async def keep_remote_offer(session: AsyncSession, remote: RemoteOffer) -> Offer
     offer.images = {"items": read.images} if read.images else None
     offer.document = dict(remote.document)
     await session.flush()
+    await _keep_booking(session, offer, read.booking)
     return offer
+
+
+async def _keep_booking(session: AsyncSession, offer: Offer, rules: dict[str, Any] | None) -> None:
+    """The rules of a remote bookable offer, as its server describes them (dropped when it
+    sends none, or none that make sense)."""
+    kept = await session.get(Bookable, offer.id)
+    if rules is not None:
+        candidate = Bookable(offer_id=offer.id, **rules)
+        try:
+            check_rules(candidate)
+        except DomainError:
+            rules = None
+    if rules is None:
+        if kept is not None:
+            await session.delete(kept)
+        return
+    if kept is None:
+        session.add(Bookable(offer_id=offer.id, **rules))
+    else:
+        for name, value in rules.items():
+            setattr(kept, name, value)
+    await session.flush()
 
 
 async def drop_remote_offer(session: AsyncSession, offer: Offer, sender: Actor) -> bool:

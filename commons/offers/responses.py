@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +26,14 @@ from commons.offers.agreement_wire import (
     build_answer,
     build_offer_activity,
 )
+from commons.offers.booking import bookable_of, check_booking, hold_slots, release_slots
 from commons.offers.queries import is_open
 from commons.offers.services import send_offer
 from commons.posts.services import publish_note
 from config.errors import Conflict, ErrorCode, Gone, Invalid, NotAllowed
 from config.uris import Uris
 from outbox.enqueue import enqueue_activity
-from storage.models import Actor, Offer, OfferResponse, Post, utcnow
+from storage.models import Actor, Bookable, Offer, OfferResponse, Post, utcnow
 from storage.models.offers import ACCEPTED, CLOSED, PENDING, REJECTED
 from storage.models.posts import MENTIONED
 
@@ -59,7 +61,7 @@ def check_quantity(offer: Offer, quantity: float | None, unit: str | None = None
 
 async def _check_response(
     session: AsyncSession, offer: Offer, responder: Actor, quantity: float | None,
-    unit: str | None, message: str,
+    unit: str | None, message: str, *, bookable: Bookable | None = None,
 ) -> None:  # fmt: skip
     if offer.deleted_at is not None:
         raise Gone(ErrorCode.NOT_AN_OFFER)
@@ -75,6 +77,8 @@ async def _check_response(
     if len(message) > MAX_MESSAGE:
         raise Invalid(ErrorCode.MESSAGE_TOO_LONG, "message")
     check_quantity(offer, quantity, unit)
+    if bookable is not None:  # one may book several slots
+        return
     waiting = await session.scalar(
         select(OfferResponse.id).where(
             OfferResponse.offer_id == offer.id,
@@ -95,11 +99,15 @@ async def respond(
     quantity: float | None = None,
     message: str = "",
     post_id: int | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
 ) -> OfferResponse:
-    """One of our residents answers an offer: here, its author is told; elsewhere, the
-    ``Offer{Agreement}`` goes to the author's server."""
+    """One of our residents answers an offer (for a bookable one: books a slot): here, its
+    author is told, or the booking is accepted at once when the rules need no approval;
+    elsewhere, the ``Offer{Agreement}`` goes to the author's server."""
     message = message.strip()
-    await _check_response(session, offer, responder, quantity, None, message)
+    bookable = await bookable_of(session, offer)
+    await _check_response(session, offer, responder, quantity, None, message, bookable=bookable)
     response = OfferResponse(
         uri=uris.new_activity(),
         offer_id=offer.id,
@@ -111,12 +119,11 @@ async def respond(
         post_id=post_id,
         created_at=utcnow(),
     )
-    session.add(response)
-    await session.flush()
+    await _write(session, offer, response, responder, bookable, starts_at, ends_at)
     author = await session.get(Actor, offer.actor_id)
     assert author is not None
     if offer.is_local:
-        await notify(session, author.id, "offer_response", responder.id, offer_id=offer.id)
+        await _arrived(session, uris, offer, author, response, responder, bookable)
     else:
         document = build_offer_activity(offer, author, response, responder)
         await enqueue_activity(session, responder, document, to_followers=False,
@@ -124,8 +131,38 @@ async def respond(
     return response
 
 
+async def _write(
+    session: AsyncSession, offer: Offer, response: OfferResponse, responder: Actor,
+    bookable: Bookable | None, starts_at: datetime | None, ends_at: datetime | None,
+) -> None:  # fmt: skip
+    """Keep the answer; a booking is checked against the rules and holds its slots (on the
+    space's own server; elsewhere it is only checked, for an early answer)."""
+    if bookable is None:
+        session.add(response)
+        await session.flush()
+        return
+    slots = await check_booking(session, offer, bookable, responder, starts_at, ends_at, utcnow())
+    response.starts_at, response.ends_at = starts_at, ends_at
+    if offer.is_local:
+        await hold_slots(session, offer, response, slots)
+    else:
+        session.add(response)
+        await session.flush()
+
+
+async def _arrived(
+    session: AsyncSession, uris: Uris, offer: Offer, author: Actor, response: OfferResponse,
+    responder: Actor, bookable: Bookable | None,
+) -> None:  # fmt: skip
+    """A new answer to one of our offers: its author is told; a booking the rules allow
+    without approval is accepted at once."""
+    await notify(session, author.id, "offer_response", responder.id, offer_id=offer.id)
+    if bookable is not None and not bookable.needs_approval:
+        await _decide(session, uris, offer, author, response, responder, accept=True)
+
+
 async def receive_response(
-    session: AsyncSession, offer: Offer, responder: Actor, proposed: ProposedAgreement
+    session: AsyncSession, uris: Uris, offer: Offer, responder: Actor, proposed: ProposedAgreement
 ) -> OfferResponse:
     """Another server's ``Offer{Agreement}`` for one of our offers, checked as ours are; the
     same activity received twice is kept once."""
@@ -134,9 +171,11 @@ async def receive_response(
     )
     if known is not None:
         return known
+    bookable = await bookable_of(session, offer)
     await _check_response(
-        session, offer, responder, proposed.quantity, proposed.unit, proposed.message.strip()
-    )
+        session, offer, responder, proposed.quantity, proposed.unit, proposed.message.strip(),
+        bookable=bookable,
+    )  # fmt: skip
     response = OfferResponse(
         uri=proposed.activity_uri,
         offer_id=offer.id,
@@ -147,14 +186,16 @@ async def receive_response(
         state=PENDING,
         created_at=utcnow(),
     )
-    session.add(response)
-    await session.flush()
-    await notify(session, offer.actor_id, "offer_response", responder.id, offer_id=offer.id)
+    await _write(session, offer, response, responder, bookable, proposed.starts_at,
+                 proposed.ends_at)  # fmt: skip
+    author = await session.get(Actor, offer.actor_id)
+    assert author is not None
+    await _arrived(session, uris, offer, author, response, responder, bookable)
     return response
 
 
 async def receive_reply(
-    session: AsyncSession, offer: Offer, responder: Actor, post: Post
+    session: AsyncSession, uris: Uris, offer: Offer, responder: Actor, post: Post
 ) -> OfferResponse:
     """A reply to one of our offers made into an answer: how Mastodon users answer (a direct
     reply, seen by the author only), or a public reply the author chose to take as one."""
@@ -169,13 +210,13 @@ async def receive_reply(
         unit=None,
         message=html_to_text(post.content_html or "")[:MAX_MESSAGE],
     )
-    response = await receive_response(session, offer, responder, proposed)
+    response = await receive_response(session, uris, offer, responder, proposed)
     response.post_id = post.id
     return response
 
 
 async def take_reply_as_answer(
-    session: AsyncSession, person: Actor, offer: Offer, post: Post
+    session: AsyncSession, uris: Uris, person: Actor, offer: Offer, post: Post
 ) -> OfferResponse:
     """The author takes a public reply to their offer as an answer (to accept or decline)."""
     author = await session.get(Actor, offer.actor_id)
@@ -186,7 +227,7 @@ async def take_reply_as_answer(
     responder = await session.get(Actor, post.actor_id)
     if responder is None:
         raise Gone(ErrorCode.NOT_AN_OFFER)
-    return await receive_reply(session, offer, responder, post)
+    return await receive_reply(session, uris, offer, responder, post)
 
 
 async def refuse_remotely(
@@ -237,10 +278,23 @@ async def answer(
         if offer.deleted_at is not None or offer.status == CLOSED:
             raise Conflict(ErrorCode.OFFER_CLOSED)
         check_quantity(offer, response.quantity)
+    await _decide(session, uris, offer, author, response, responder, accept=accept, reason=reason)
+    return response
+
+
+async def _decide(
+    session: AsyncSession, uris: Uris, offer: Offer, author: Actor, response: OfferResponse,
+    responder: Actor, *, accept: bool, reason: str = "",
+) -> None:  # fmt: skip
+    """Record the answer, take what is accepted from what is left (not for bookings: their
+    slots are theirs), free a declined booking's slots, and tell the responder."""
     response.state = ACCEPTED if accept else REJECTED
     response.reason = reason.strip() or None
     response.answered_at = utcnow()
-    if accept and offer.available_quantity is not None:
+    booking = response.starts_at is not None
+    if not accept:
+        await release_slots(session, response)
+    if accept and not booking and offer.available_quantity is not None:
         left = offer.available_quantity - taken(offer, response)
         offer.available_quantity = max(left, 0.0)
         needed = offer.minimum_quantity or offer.quantity or EPSILON
@@ -249,19 +303,27 @@ async def answer(
         offer.updated = utcnow()
         await send_offer(session, uris, author, offer, "Update")
     await session.flush()
+    await tell_responder(session, uris, offer, author, response, responder, accepted=accept)
+
+
+async def tell_responder(
+    session: AsyncSession, uris: Uris, offer: Offer, author: Actor, response: OfferResponse,
+    responder: Actor, *, accepted: bool,
+) -> None:  # fmt: skip
+    """The responder hears the answer where they are: a notification here, a direct reply on
+    Mastodon, an ``Accept``/``Reject`` on a server that sent ``Offer{Agreement}``."""
     if responder.is_local:
-        kind = "offer_accepted" if accept else "offer_rejected"
+        kind = "offer_accepted" if accepted else "offer_rejected"
         await notify(session, responder.id, kind, author.id, offer_id=offer.id)
     elif response.post_id is not None:
         await _reply_in_words(session, uris, offer, author, response, responder)
     else:
         document = build_answer(
-            uris.new_activity(), offer, author, response, responder, accepted=accept,
+            uris.new_activity(), offer, author, response, responder, accepted=accepted,
             agreement_uri=f"{offer.uri}/agreements/{response.id}",
         )  # fmt: skip
         await enqueue_activity(session, author, document, to_followers=False,
                                inboxes=[responder.delivery_inbox])  # fmt: skip
-    return response
 
 
 async def _reply_in_words(

@@ -25,7 +25,7 @@ from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
-from storage.models import Actor, Media, Offer, utcnow
+from storage.models import Actor, Bookable, Media, Offer, utcnow
 from storage.models.offers import CLOSED, OPEN
 
 
@@ -33,15 +33,20 @@ def new_offer_uri(uris: Uris) -> str:
     return f"{uris.base}/offers/{uuid.uuid4()}"
 
 
-def offer_document(uris: Uris, offer: Offer, author: Actor) -> dict[str, Any]:
-    return build_offer(offer, author, uris.base + tag_path(offer.kind))
+def offer_document(
+    uris: Uris, offer: Offer, author: Actor, bookable: Bookable | None = None
+) -> dict[str, Any]:
+    return build_offer(offer, author, uris.base + tag_path(offer.kind), bookable)
 
 
 async def send_offer(
     session: AsyncSession, uris: Uris, author: Actor, offer: Offer, kind: str
 ) -> dict[str, Any]:
     """``Create``/``Update`` (the Proposal) or ``Delete`` (a Tombstone) to the followers."""
-    obj = build_offer_tombstone(offer) if kind == "Delete" else offer_document(uris, offer, author)
+    if kind == "Delete":
+        obj = build_offer_tombstone(offer)
+    else:
+        obj = offer_document(uris, offer, author, await session.get(Bookable, offer.id))
     cc = [author.followers_uri] if author.followers_uri else []
     activity = build_activity(uris, kind, author, obj, [PUBLIC], cc)
     if kind != "Delete":

@@ -62,6 +62,9 @@ OFFER_CONTEXT: Final[dict[str, Any]] = {
     "offerKind": "qc:offerKind",
     "offerStatus": "qc:offerStatus",
     "exchangeFor": "qc:exchangeFor",
+    "booking": "qc:booking",
+    "hasBeginning": "vf:hasBeginning",
+    "hasEnd": "vf:hasEnd",
     "Hashtag": "https://www.w3.org/ns/activitystreams#Hashtag",
 }
 

@@ -35,7 +35,7 @@ from commons.offers.vocabulary import (
 from config.errors import ErrorCode, Invalid
 from federation.parsing import parse_datetime
 from federation.vocab import AS_NAMESPACE, PUBLIC, as_list, first_str, id_of, types_of
-from storage.models import Actor, Offer
+from storage.models import Actor, Bookable, Offer
 from storage.models.offers import CLOSED, EXCHANGE, FREE, OPEN, PRICE, REQUEST
 
 FRENCH_UNITS = {"kilogram": "kg", "litre": "l", "hour": "h", "day": "jour(s)", "month": "mois"}
@@ -134,7 +134,53 @@ def build_intent(offer: Offer) -> dict[str, Any]:
     return intent
 
 
-def build_offer(offer: Offer, author: Actor, tag_href: str) -> dict[str, Any]:
+def build_booking(bookable: Bookable) -> dict[str, Any]:
+    """The rules of a bookable offer, so that another server can show them and check a
+    booking before sending it (the space's own server decides)."""
+    rules: dict[str, Any] = {
+        "slotMinutes": bookable.slot_minutes,
+        "maxSlots": bookable.max_slots,
+        "leadMinutes": bookable.lead_minutes,
+        "aheadDays": bookable.ahead_days,
+        "needsApproval": bookable.needs_approval,
+        "whoMayBook": bookable.who_may_book,
+        "condition": bookable.condition,
+    }
+    if bookable.monthly_quota is not None:
+        rules["monthlyQuota"] = bookable.monthly_quota
+    if bookable.opening:
+        rules["opening"] = bookable.opening
+    if bookable.deposit_centimes is not None:
+        rules["depositCentimes"] = bookable.deposit_centimes
+    return rules
+
+
+def read_booking(value: object) -> dict[str, Any] | None:
+    """The columns of a remote offer's booking rules, or None when it sends none we can use."""
+    if not isinstance(value, dict):
+        return None
+
+    def whole(name: str, default: int | None) -> int | None:
+        found = value.get(name)
+        return found if isinstance(found, int) and not isinstance(found, bool) else default
+
+    return {
+        "slot_minutes": whole("slotMinutes", 1440),
+        "max_slots": whole("maxSlots", 7),
+        "lead_minutes": whole("leadMinutes", 0),
+        "ahead_days": whole("aheadDays", 60),
+        "monthly_quota": whole("monthlyQuota", None),
+        "needs_approval": value.get("needsApproval") is True,
+        "who_may_book": first_str(value.get("whoMayBook")) or "anyone",
+        "opening": value.get("opening") if isinstance(value.get("opening"), dict) else None,
+        "condition": "broken" if value.get("condition") == "broken" else "available",
+        "deposit_centimes": whole("depositCentimes", None),
+    }
+
+
+def build_offer(
+    offer: Offer, author: Actor, tag_href: str, bookable: Bookable | None = None
+) -> dict[str, Any]:
     """Our offer as Mastodon (a Note) and FEP-0837 readers (a Proposal) read it."""
     document: dict[str, Any] = {
         "@context": [AS_NAMESPACE, OFFER_CONTEXT],
@@ -181,6 +227,8 @@ def build_offer(offer: Offer, author: Actor, tag_href: str) -> dict[str, Any]:
         document["closed"] = iso_utc(offer.updated or offer.published)
     if location := build_location(offer):
         document["location"] = location
+    if bookable is not None:
+        document["booking"] = build_booking(bookable)
     images = offer_images(offer)
     if images:
         document["attachment"] = [
@@ -230,6 +278,7 @@ class RemoteOfferFields:
     published: datetime | None
     updated: datetime | None
     images: list[dict[str, str]]
+    booking: dict[str, Any] | None = None
 
 
 def is_offer(obj: object) -> bool:
@@ -368,4 +417,5 @@ def parse_remote_offer(data: dict[str, Any]) -> RemoteOfferFields:
         published=parse_datetime(data.get("published")),
         updated=parse_datetime(data.get("updated")),
         images=_images(data.get("attachment")),
+        booking=read_booking(data.get("booking")),
     )

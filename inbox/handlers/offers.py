@@ -13,6 +13,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.offers.agreement_wire import refusal_words
+from commons.offers.bookables import cancel_from_elsewhere
 from commons.offers.received import drop_remote_offer, keep_remote_offer
 from commons.offers.responses import (
     receive_reply,
@@ -54,7 +55,9 @@ async def on_agreement_offered(ctx: InboxContext, session: AsyncSession, target:
     with a ``Reject`` that says why (in French), nothing kept."""
     assert target.offer is not None and target.proposed is not None
     try:  # every check comes before anything is written
-        await receive_response(session, target.offer, ctx.sender, target.proposed)
+        await receive_response(
+            session, ctx.instance.uris, target.offer, ctx.sender, target.proposed
+        )
     except DomainError as error:
         log.info("answer %s to %s refused: %s", target.proposed.activity_uri, target.offer.uri,
                  error.code)  # fmt: skip
@@ -90,7 +93,15 @@ async def on_reply(ctx: InboxContext, session: AsyncSession, target: Target) -> 
     if post is None or post.visibility != MENTIONED:
         return
     try:
-        await receive_reply(session, offer, ctx.sender, post)
+        await receive_reply(session, ctx.instance.uris, offer, ctx.sender, post)
     except DomainError as error:
         log.info("direct reply %s to %s not taken as an answer: %s", note.id, offer.uri,
                  error.code)  # fmt: skip
+
+
+@handles("Undo", ObjectKind.ANSWER_TO_OUR_OFFER)
+async def on_cancelled(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """Who booked one of our things from another server cancels: the slots are free again."""
+    assert target.response is not None
+    if not await cancel_from_elsewhere(session, ctx.instance.uris, ctx.sender, target.response):
+        log.info("Undo of %s by %s ignored", target.response.uri, ctx.sender.uri)

@@ -9,7 +9,7 @@ from storage.models.follows import Follow
 from storage.models.hosts import DomainBlock, Host
 from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
-from storage.models.offers import Offer, OfferResponse
+from storage.models.offers import Bookable, Offer, OfferResponse, ReservationSlot
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
@@ -21,6 +21,7 @@ __all__ = [
     "Actor",
     "ApiToken",
     "Base",
+    "Bookable",
     "Delivery",
     "DomainBlock",
     "Event",
@@ -43,6 +44,7 @@ __all__ = [
     "PostTag",
     "Reaction",
     "Report",
+    "ReservationSlot",
     "Rsvp",
     "WebSession",
     "utcnow",

@@ -28,8 +28,11 @@ NOTIFICATION_KINDS = (
     "offer_response",
     "offer_accepted",
     "offer_rejected",
+    "booking_cancelled",
 )
-OFFER_NOTIFICATION_KINDS = frozenset({"offer_response", "offer_accepted", "offer_rejected"})
+OFFER_NOTIFICATION_KINDS = frozenset(
+    {"offer_response", "offer_accepted", "offer_rejected", "booking_cancelled"}
+)
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}
 )

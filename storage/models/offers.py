@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -76,7 +76,8 @@ PENDING = "pending"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
-RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, WITHDRAWN)
+CANCELLED = "cancelled"
+RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, WITHDRAWN, CANCELLED)
 
 
 class OfferResponse(Base):
@@ -103,5 +104,56 @@ class OfferResponse(Base):
     state: Mapped[str] = mapped_column(String(16), default=PENDING)
     reason: Mapped[str | None] = mapped_column(Text)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime | None] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column()
+
+
+AVAILABLE = "available"
+BROKEN = "broken"
+MAY_BOOK_MEMBERS = "members"
+MAY_BOOK_RESIDENTS = "residents"
+MAY_BOOK_ANYONE = "anyone"
+MAY_BOOK = (MAY_BOOK_MEMBERS, MAY_BOOK_RESIDENTS, MAY_BOOK_ANYONE)
+
+
+class Bookable(Base):
+    """What makes an offer of a shared space bookable by time slot — a drill, a cargo bike, the
+    meeting room — and its rules (kept for other servers' items too, as they describe them).
+
+    Times are counted in slots of ``slot_minutes`` (a day for things, an hour for rooms) from
+    midnight in Geneva; ``opening`` holds ``{"weekdays": [0-6], "from": "HH:MM", "to": "HH:MM",
+    "closed": [["YYYY-MM-DD", "YYYY-MM-DD"], …]}``.
+    """
+
+    __tablename__ = "bookables"
+
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    max_slots: Mapped[int] = mapped_column(Integer, default=7)
+    lead_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    ahead_days: Mapped[int] = mapped_column(Integer, default=60)
+    monthly_quota: Mapped[int | None] = mapped_column(Integer)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    who_may_book: Mapped[str] = mapped_column(String(16), default=MAY_BOOK_ANYONE)
+    opening: Mapped[dict[str, Any] | None] = mapped_column()
+    condition: Mapped[str] = mapped_column(String(16), default=AVAILABLE)
+    deposit_centimes: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReservationSlot(Base):
+    """One slot an answer holds on a bookable offer: the unique key on (offer, start) is what
+    makes a double booking impossible, whichever server the two requests came from."""
+
+    __tablename__ = "reservation_slots"
+    __table_args__ = (UniqueConstraint("offer_id", "slot_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("offer_responses.id", ondelete="CASCADE"), index=True
+    )
+    slot_start: Mapped[datetime] = mapped_column()

@@ -194,7 +194,9 @@ async def test_a_mastodon_user_answers_by_a_direct_reply_and_hears_back_the_same
             person = await session.get(Actor, karim.id)
             row = await session.get(Offer, offer.id)
             assert person is not None and row is not None
-            taken = await responses.take_reply_as_answer(session, person, row, comments[0][0])
+            taken = await responses.take_reply_as_answer(
+                session, Uris(settings.base_url), person, row, comments[0][0]
+            )
             await responses.answer(session, Uris(settings.base_url), person, response,
                                    accept=False, reason="Déjà tout donné, désolé")  # fmt: skip
         assert taken.state == PENDING

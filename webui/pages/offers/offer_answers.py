@@ -92,7 +92,7 @@ async def take_as_answer(request: Request) -> Response:
             post = await post_by_id(session, request.path_params["post_id"])
             if row is None or post is None:
                 raise HTTPException(404)
-            await responses.take_reply_as_answer(session, viewer.actor, row, post)
+            await responses.take_reply_as_answer(session, instance.uris, viewer.actor, row, post)
     except NotOrganiser:
         raise HTTPException(403, "only who publishes it") from None
     except DomainError as error:
