@@ -111,6 +111,20 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNIT_MISMATCH: N_("Ask for it in the unit of the offer."),
     ErrorCode.NOT_A_MULTIPLE: N_("Ask for a multiple of the quantity offered each time."),
     ErrorCode.MESSAGE_TOO_LONG: N_("The message is too long (5,000 characters at most)."),
+    # Booking
+    ErrorCode.SLOT_REQUIRED: N_("Choose the days (or the start and hours) of your booking."),
+    ErrorCode.BAD_SLOT: N_("A booking covers whole slots: whole days, or whole hours for rooms."),
+    ErrorCode.BOOKING_TOO_LONG: N_("This is longer than the space lends it: %(count)s at most."),
+    ErrorCode.TOO_SOON: N_("This is too soon: the space asks to book ahead."),
+    ErrorCode.TOO_FAR: N_("This is too far ahead: %(count)s days at most."),
+    ErrorCode.OUTSIDE_OPENING: N_("The space is closed then. Choose days when it is open."),
+    ErrorCode.QUOTA_REACHED: N_("You have reached the bookings allowed this month."),
+    ErrorCode.MAY_NOT_BOOK: N_("Only the members of the space, or its neighbourhood, may book it."),
+    ErrorCode.ITEM_BROKEN: N_("It is out of order for now."),
+    ErrorCode.SLOT_TAKEN: N_("These days (or hours) were just booked by someone else."),
+    ErrorCode.BAD_RULES: N_(
+        "These rules cannot be used: check the numbers, the open days, the hours and the periods."
+    ),
     ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
     ErrorCode.MISSING_ID: N_("This event has no address of its own."),
     # Handles and addresses

@@ -18,7 +18,7 @@ from webui.pages import (
 )
 from webui.pages.agenda import agenda, calendar, feeds, map_page
 from webui.pages.events import event_dates, event_edits, events, participants, participation
-from webui.pages.offers import offer_answers, offer_edits, offer_feeds, offers
+from webui.pages.offers import offer_answers, offer_bookings, offer_edits, offer_feeds, offers
 from webui.pages.posts import compose, posts, reports, timelines
 
 routes: list[BaseRoute] = [
@@ -41,6 +41,7 @@ routes: list[BaseRoute] = [
     *participants.routes,
     *event_dates.routes,
     *offer_answers.routes,
+    *offer_bookings.routes,
     *offer_edits.routes,
     *offer_feeds.routes,
     *offers.routes,

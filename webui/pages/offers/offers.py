@@ -7,6 +7,7 @@ quantities) are written here in the reader's language.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
+from commons.offers.booking import Opening, bookable_of, held_slots
 from commons.offers.queries import (
     MarketFilter,
     OfferCard,
@@ -32,6 +34,7 @@ from commons.offers.responses import response_of, responses_to
 from commons.offers.vocabulary import KINDS
 from commons.offers.wire import offer_images
 from instance.runtime import instance_of
+from storage.models import utcnow
 from storage.models.offers import CLOSED, EXCHANGE, PENDING, PRICE, PURPOSES, REQUEST
 from webui import formats, i18n
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
@@ -41,7 +44,7 @@ from webui.session import current_viewer
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from storage.models import Actor, Offer
+    from storage.models import Actor, Bookable, Offer, OfferResponse
 
 PAGE_SIZE = 30
 
@@ -75,9 +78,11 @@ def amount(value: float) -> str:
 
 
 def francs(centimes: int) -> str:
-    return "CHF " + format_decimal(
-        centimes / 100, format="#,##0.00", locale=formats.reader_locale()
-    )
+    """A price as it is written in Switzerland in the reader's language (``CHF 1’250.00``
+    in French, German and Italian)."""
+    language = i18n.current_locale.get()
+    where = f"{language}_CH" if language in ("fr", "de", "it") else formats.reader_locale()
+    return "CHF " + format_decimal(centimes / 100, format="#,##0.00", locale=where)
 
 
 def terms_text(offer: Offer) -> str:
@@ -202,10 +207,21 @@ async def offer_context(
     answers = await responses_to(session, offer) if may_publish else []
     may_respond = bool(
         viewer and not may_publish and viewer.actor.id != author.id and is_open(offer)
-        and (mine is None or mine.state != PENDING)
+        and (mine is None or mine.state != PENDING or await bookable_of(session, offer))
     )  # fmt: skip
+    bookable = await bookable_of(session, offer)
+    bookings = await held_slots(session, offer, utcnow()) if bookable is not None else []
     return {
         **offer_view(offer, author),
+        "bookable": bookable,
+        "rules": rules_words(bookable) if bookable is not None else [],
+        "bookings": [
+            booking_view(response, who, bookable)
+            for response, who in bookings
+            if bookable is not None
+        ],
+        "by_day": bookable is not None and bookable.slot_minutes >= 1440,
+        "viewer_id": viewer.actor.id if viewer else None,
         "author_handle": handle,
         "may_publish": may_publish,
         "original_url": None if offer.is_local else (offer.url or offer.uri),
@@ -221,6 +237,75 @@ async def offer_context(
             {"response": response, "who": who, "quantity": _amount_of(response.quantity, offer)}
             for response, who in answers
         ],
+    }
+
+
+def rules_words(bookable: Bookable) -> list[str]:
+    """The rules of booking, one short sentence each, in the reader's language."""
+    _, n_ = i18n.gettext, i18n.ngettext
+    count = bookable.max_slots
+    if bookable.slot_minutes >= 1440:
+        words = [
+            n_(
+                "By the day, %(num)s day in a row at most.",
+                "By the day, %(num)s days in a row at most.",
+                count,
+            )
+            % {"num": count}
+        ]
+    else:
+        length = bookable.slot_minutes
+        words = [_("By slots of %(minutes)s minutes, %(num)s in a row at most.")
+                 % {"minutes": length, "num": count}]  # fmt: skip
+    opening = Opening.of(bookable.opening)
+    if len(opening.weekdays) < 7:
+        days = formats.format_list_of([formats.weekday_name(day) for day in opening.weekdays])
+        words.append(_("Open on: %(days)s.") % {"days": days})
+    if opening.opens is not None and opening.closes is not None:
+        words.append(_("From %(opens)s to %(closes)s.") % {
+            "opens": opening.opens.strftime("%H:%M"), "closes": opening.closes.strftime("%H:%M")})  # fmt: skip
+    for first, last in opening.closed:
+        words.append(_("Closed from %(first)s to %(last)s.") % {
+            "first": formats.format_day(first, with_weekday=False),
+            "last": formats.format_day(last, with_weekday=False)})  # fmt: skip
+    words.append(n_("Bookable %(num)s day ahead.", "Bookable up to %(num)s days ahead.",
+                    bookable.ahead_days) % {"num": bookable.ahead_days})  # fmt: skip
+    if bookable.lead_minutes:
+        hours = bookable.lead_minutes // 60
+        words.append(n_("Book %(num)s hour before at least.",
+                        "Book %(num)s hours before at least.", hours) % {"num": hours})  # fmt: skip
+    if bookable.monthly_quota:
+        words.append(n_("%(num)s booking a month per person.",
+                        "%(num)s bookings a month per person.", bookable.monthly_quota)
+                     % {"num": bookable.monthly_quota})  # fmt: skip
+    if bookable.needs_approval:
+        words.append(_("A facilitator approves each booking."))
+    who = {"members": _("For the members of the space."),
+           "residents": _("For the residents of this neighbourhood.")}.get(bookable.who_may_book)  # fmt: skip
+    if who:
+        words.append(who)
+    if bookable.deposit_centimes:
+        words.append(_("Deposit: %(amount)s.") % {"amount": francs(bookable.deposit_centimes)})
+    return words
+
+
+def booking_view(response: OfferResponse, who: Actor, bookable: Bookable) -> dict[str, Any]:
+    """A booking to come as the calendar lists it: its days (or hours), its state, who."""
+    assert response.starts_at is not None and response.ends_at is not None
+    start = response.starts_at.astimezone(GENEVA)
+    end = response.ends_at.astimezone(GENEVA)
+    if bookable.slot_minutes >= 1440:
+        last = (end - timedelta(days=1)).date()
+        first_text = formats.format_day(start.date())
+        when = first_text if last == start.date() else (
+            f"{first_text} – {formats.format_day(last)}")  # fmt: skip
+    else:
+        when = f"{formats.format_day(start.date())}, {formats.format_hours(start, end, GENEVA)}"
+    return {
+        "response": response,
+        "who": who,
+        "when": formats.sentence_start(when),
+        "pending": response.state == PENDING,
     }
 
 

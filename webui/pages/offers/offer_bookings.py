@@ -1,0 +1,270 @@
+"""Pages: booking a space's thing or room by time slot (any resident, here or for another
+server's item), cancelling one's booking, and for the space: the rules of booking, marking an
+item out of order, cancelling a booking; the item's calendar as iCalendar.
+
+The rules are :mod:`commons.offers.booking`'s and :mod:`commons.offers.bookables`'; every POST
+reads its form (CSRF) first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from commons.events.organisers import NotOrganiser
+from commons.offers import responses
+from commons.offers.bookables import BookingRules, cancel_booking, set_booking_rules, set_condition
+from commons.offers.booking import GENEVA, bookable_of, held_slots
+from commons.offers.queries import offer_by_id, response_by_id
+from config.errors import DomainError, ErrorCode, Invalid
+from instance.runtime import instance_of
+from storage.models import utcnow
+from storage.models.offers import MAY_BOOK
+from webui import i18n
+from webui.csrf import read_form
+from webui.error_messages import message as error_message
+from webui.formats import weekday_name
+from webui.pages.offers.offer_forms import read_centimes
+from webui.pages.offers.offers import offer_at, page_url
+from webui.render import render
+from webui.session import flash, require_viewer
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _day(raw: str) -> date | None:
+    try:
+        if "." in raw:
+            day, month, year = raw.split(".")
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def read_slot(form: FormData, slot_minutes: int) -> tuple[datetime, datetime]:
+    """Days (``from``, ``to``, both included) for things lent by the day; a start and a number
+    of hours for rooms."""
+    if slot_minutes >= 1440:
+        first, last = _day(_text(form, "from")), _day(_text(form, "to") or _text(form, "from"))
+        if first is None or last is None or last < first:
+            raise Invalid(ErrorCode.SLOT_REQUIRED, "from")
+        return (datetime.combine(first, time(), GENEVA),
+                datetime.combine(last + timedelta(days=1), time(), GENEVA))  # fmt: skip
+    try:
+        start = datetime.fromisoformat(_text(form, "start")).replace(tzinfo=GENEVA)
+        hours = float(_text(form, "hours").replace(",", "."))
+    except ValueError:
+        raise Invalid(ErrorCode.SLOT_REQUIRED, "start") from None
+    if not 0 < hours <= 24 * 7:
+        raise Invalid(ErrorCode.BAD_SLOT, "hours")
+    return start, start + timedelta(minutes=round(hours * 60))
+
+
+async def book(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        bookable = await bookable_of(session, offer)
+    if bookable is None:
+        raise HTTPException(404)
+    try:
+        start, end = read_slot(form, bookable.slot_minutes)
+        async with instance.database.transaction() as session:
+            row = await offer_by_id(session, offer.id)
+            assert row is not None
+            booking = await responses.respond(
+                session, instance.uris, viewer.actor, row, starts_at=start, ends_at=end,
+                message=_text(form, "message"),
+            )  # fmt: skip
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer) + "#book", status_code=303)
+    _ = i18n.gettext
+    done = {"accepted": _("It is booked for you."),
+            "pending": _("Your booking is asked; it waits for the space's approval.")}  # fmt: skip
+    flash(request, done.get(booking.state, _("Your booking is sent.")), "success")
+    return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+
+
+async def cancel(request: Request) -> Response:
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        booking = await response_by_id(session, request.path_params["response_id"])
+    if booking is None or booking.offer_id != offer.id:
+        raise HTTPException(404)
+    try:
+        async with instance.database.transaction() as session:
+            row = await response_by_id(session, booking.id)
+            assert row is not None
+            await cancel_booking(session, instance.uris, viewer.actor, row, _text(form, "reason"))
+    except NotOrganiser:
+        raise HTTPException(403, "only who booked it, or the space") from None
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+    flash(request, i18n.gettext("The booking is cancelled; the slot is free again."), "success")
+    return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+
+
+def _whole(form: FormData, name: str, default: int | None) -> int | None:
+    raw = _text(form, name)
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise Invalid(ErrorCode.BAD_RULES, name)
+    return int(raw)
+
+
+def read_rules(form: FormData) -> BookingRules | None:
+    if form.get("bookable") != "1":
+        return None
+    slot = _whole(form, "slot_minutes", 1440) or 1440
+    weekdays = [
+        int(day) for day in form.getlist("weekdays") if isinstance(day, str) and day.isdigit()
+    ]
+    opening: dict[str, Any] = {"weekdays": weekdays}
+    if _text(form, "opens") and _text(form, "closes"):
+        opening["from"], opening["to"] = _text(form, "opens"), _text(form, "closes")
+    closed = []
+    for part in _text(form, "closed").replace(",", " ").split():
+        first, _, last = part.partition("-")
+        first_day, last_day = _day(first), _day(last or first)
+        if first_day is None or last_day is None:
+            raise Invalid(ErrorCode.BAD_RULES, "closed")
+        closed.append([first_day.isoformat(), last_day.isoformat()])
+    if closed:
+        opening["closed"] = closed
+    who = _text(form, "who_may_book")
+    deposit = read_centimes(_text(form, "deposit")) if _text(form, "deposit") else None
+    lead_hours = _whole(form, "lead_hours", 0) or 0
+    return BookingRules(
+        slot_minutes=slot,
+        max_slots=_whole(form, "max_slots", 7) or 0,
+        lead_minutes=lead_hours * 60,
+        ahead_days=_whole(form, "ahead_days", 60) or 0,
+        monthly_quota=_whole(form, "monthly_quota", None),
+        needs_approval=form.get("needs_approval") == "1",
+        who_may_book=who if who in MAY_BOOK else "anyone",
+        opening=opening,
+        deposit_centimes=deposit,
+    )
+
+
+async def booking_rules(request: Request) -> Response:
+    """The space's rules for booking one of its things or rooms (GET: the form)."""
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request) if request.method == "POST" else None
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        bookable = await bookable_of(session, offer)
+    context: dict[str, Any] = {"offer": offer, "page_url": page_url(offer), "bookable": bookable,
+                               "error": None, "weekday_names": weekday_names()}  # fmt: skip
+    if form is None:
+        return render(request, "offers/booking_rules.html", context)
+    try:
+        rules = read_rules(form)
+        async with instance.database.transaction() as session:
+            row = await offer_by_id(session, offer.id)
+            assert row is not None
+            await set_booking_rules(session, instance.uris, viewer.actor, row, rules)
+    except NotOrganiser:
+        raise HTTPException(403, "only who publishes it") from None
+    except DomainError as error:
+        context["error"] = error_message(error)
+        return render(request, "offers/booking_rules.html", context, 400)
+    flash(request, i18n.gettext("The rules of booking are saved."), "success")
+    return RedirectResponse(page_url(offer), status_code=303)
+
+
+def weekday_names() -> list[tuple[int, str]]:
+    return [(day, weekday_name(day)) for day in range(7)]
+
+
+async def condition(request: Request) -> Response:
+    """Out of order, or back in order (``broken`` = 1 or 0)."""
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+    broken = form.get("broken") == "1"
+    try:
+        async with instance.database.transaction() as session:
+            row = await offer_by_id(session, offer.id)
+            assert row is not None
+            cancelled = await set_condition(session, instance.uris, viewer.actor, row,
+                                            broken=broken)  # fmt: skip
+    except NotOrganiser:
+        raise HTTPException(403, "only who publishes it") from None
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer), status_code=303)
+    _ = i18n.gettext
+    if broken:
+        words = i18n.ngettext(
+            "It is out of order; %(num)s booking is cancelled and its person told.",
+            "It is out of order; %(num)s bookings are cancelled and their people told.",
+            len(cancelled),
+        ) % {"num": len(cancelled)}
+    else:
+        words = _("It can be booked again.")
+    flash(request, words, "success")
+    return RedirectResponse(page_url(offer), status_code=303)
+
+
+async def calendar(request: Request) -> Response:
+    """The item's bookings to come as iCalendar: busy times, without who booked them."""
+    instance = instance_of(request)
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        bookings = await held_slots(session, offer, utcnow())
+    feed = Calendar()
+    feed.add("prodid", "-//Quartiers Collaboratifs//Réservations//FR")
+    feed.add("version", "2.0")
+    feed.add("x-wr-calname", offer.title)
+    for booking, _who in bookings:
+        if booking.starts_at is None or booking.ends_at is None:
+            continue
+        entry = CalendarEvent()
+        entry.add("uid", booking.agreement_uri)
+        entry.add("summary", f"{offer.title} — réservé")
+        entry.add("dtstart", booking.starts_at)
+        entry.add("dtend", booking.ends_at)
+        entry.add("dtstamp", booking.created_at)
+        entry.add("transp", "OPAQUE")
+        feed.add_component(entry)
+    return Response(feed.to_ical(), media_type="text/calendar; charset=utf-8")
+
+
+routes: list[BaseRoute] = [
+    Route("/offers/{offer_uuid:uuid}/book", book, methods=["POST"], name="book_offer"),
+    Route("/offers/remote/{offer_id:int}/book", book, methods=["POST"], name="book_remote_offer"),
+    Route("/offers/{offer_uuid:uuid}/bookings/{response_id:int}/cancel", cancel,
+          methods=["POST"], name="cancel_booking"),
+    Route("/offers/remote/{offer_id:int}/bookings/{response_id:int}/cancel", cancel,
+          methods=["POST"], name="cancel_remote_booking"),
+    Route("/offers/{offer_uuid:uuid}/booking", booking_rules, methods=["GET", "POST"],
+          name="booking_rules"),
+    Route("/offers/{offer_uuid:uuid}/condition", condition, methods=["POST"],
+          name="offer_condition"),
+    Route("/offers/{offer_uuid:uuid}/calendar.ics", calendar, methods=["GET"],
+          name="offer_calendar"),
+]  # fmt: skip
