@@ -4,21 +4,25 @@ reopened) and leaves when it is deleted; the quartier it comes from keeps it as 
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from commons.offers import responses
 from commons.offers import services as offers
+from commons.offers.bookables import BookingRules, set_booking_rules
 from commons.offers.fields import OfferFields
 from commons.offers.queries import MarketFilter, market_offers
 from config.uris import Uris
-from storage.models import Actor, Offer, OfferResponse
+from storage.models import Actor, Bookable, Offer, OfferResponse, ReservationSlot
 from storage.models.offers import ACCEPTED, CLOSED, OPEN, REJECTED
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import follow_remote
 
 HOSTS = ("paquis.test", "jonction.test", "servette.test")
+GENEVA = ZoneInfo("Europe/Zurich")
 
 
 async def city_titles(node: Node) -> list[str]:
@@ -166,3 +170,59 @@ async def test_an_answer_from_servette_is_accepted_and_what_is_left_is_known_eve
             answers = list(await session.scalars(select(OfferResponse).order_by(OfferResponse.id)))
         assert [a.state for a in answers] == [ACCEPTED, REJECTED]
         assert answers[1].reason == "La quantité demandée n'est pas disponible."
+
+
+async def test_two_quartiers_book_the_same_day_of_the_repair_cafes_drill_one_gets_it(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, HOSTS) as rig:
+        paquis, jonction, servette = (rig[host] for host in HOSTS)
+        # Given the repair café's drill, bookable by the day, followed from both quartiers
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("repair-cafe", "jeanmarc")
+        people = {}
+        for node, name in ((jonction, "omar"), (servette, "ines")):
+            people[name] = await node.resident(name)
+            await follow_remote(node, people[name], cafe.uri)
+        await rig.drain()
+        uris = Uris(paquis.settings.base_url)
+        async with paquis.instance.database.transaction() as session:
+            person = await session.scalar(select(Actor).where(Actor.username == "jeanmarc"))
+            author = await session.get(Actor, cafe.id)
+            assert person is not None and author is not None
+            offer = await offers.publish_offer(session, uris, person, author,
+                                               OfferFields(kind="pret", title="Perceuse"))  # fmt: skip
+            await set_booking_rules(session, uris, person, offer, BookingRules(max_slots=2))
+        await rig.drain()
+        for node in (jonction, servette):
+            copy = await copy_of(node, offer.uri)
+            assert copy is not None
+            async with node.instance.database.session() as session:
+                rules = await session.get(Bookable, copy.id)
+            assert rules is not None and rules.max_slots == 2  # the rules travelled with it
+
+        # When Omar and Inès both book next Monday, each from their own quartier
+        monday = datetime.now(GENEVA).date() + timedelta(days=7 - datetime.now(GENEVA).weekday())
+        start = datetime.combine(monday, time(), GENEVA)
+        for node, name in ((jonction, "omar"), (servette, "ines")):
+            async with node.instance.database.transaction() as session:
+                copy = await session.scalar(select(Offer).where(Offer.uri == offer.uri))
+                who = await session.get(Actor, people[name].id)
+                assert copy is not None and who is not None
+                await responses.respond(session, Uris(node.settings.base_url), who, copy,
+                                        starts_at=start, ends_at=start + timedelta(days=1))  # fmt: skip
+        await rig.drain()
+
+        # Then paquis holds the day for one of them, and the other is told why not
+        async with paquis.instance.database.session() as session:
+            kept = list(await session.scalars(select(OfferResponse.state)))
+            slots = await session.scalar(select(func.count()).select_from(ReservationSlot))
+        assert kept == [ACCEPTED] and slots == 1
+        outcomes = {}
+        for node in (jonction, servette):
+            async with node.instance.database.session() as session:
+                answer = await session.scalar(select(OfferResponse))
+            assert answer is not None
+            outcomes[answer.state] = answer.reason
+        assert set(outcomes) == {ACCEPTED, REJECTED}
+        assert outcomes[REJECTED] == "Ce créneau vient d'être réservé par quelqu'un d'autre."
