@@ -76,6 +76,10 @@ async def test_a_facilitator_lends_a_drill_with_a_picture_and_it_reads_well(
     assert "Perceuse à percussion" in listing.text
     assert "Perceuse" in (await client.get("/offers?kind=pret&q=perceuse", headers=HTML)).text
     assert "Perceuse" not in (await client.get("/offers?kind=don", headers=HTML)).text
+    # And the repair café's page shows it among what can be borrowed
+    profile = await client.get("/@repair-cafe", headers=HTML)
+    assert "À emprunter, à donner, à partager" in profile.text
+    assert "Perceuse à percussion" in profile.text
 
 
 async def test_mistakes_are_told_in_french_beside_their_field_and_nothing_is_kept(

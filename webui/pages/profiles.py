@@ -13,9 +13,11 @@ from actors.groups import load_group_profile
 from actors.queries import follow_state as actor_follow_state
 from commons.agenda.queries import AgendaQuery
 from commons.agenda.upcoming import upcoming_events
+from commons.offers.queries import MarketFilter, market_offers
 from commons.posts.queries import latest_posts
 from instance.runtime import instance_of
 from webui.pages.events.event_cards import event_card
+from webui.pages.offers.offers import offer_view
 from webui.render import render
 from webui.routes import kind_labels
 from webui.session import current_viewer
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 PROFILE_POSTS = 20
 PROFILE_EVENTS = 4
+PROFILE_OFFERS = 6
 
 
 async def profile_page(request: Request, session: AsyncSession, actor: Actor) -> Response:
@@ -46,11 +49,17 @@ async def profile_page(request: Request, session: AsyncSession, actor: Actor) ->
         if not actor.is_gone
         else []
     )
+    offer_cards = (
+        await market_offers(session, MarketFilter(author_id=actor.id), limit=PROFILE_OFFERS)
+        if not actor.is_gone
+        else []
+    )
     follow_state = None
     if viewer is not None and viewer.actor.id != actor.id and not actor.is_gone:
         follow_state = await actor_follow_state(session, viewer.actor.id, actor.id)
     context = {
         "event_cards": [event_card(entry) for entry in upcoming],
+        "offer_cards": [offer_view(card.offer, card.author) for card in offer_cards],
         "may_follow": viewer is not None
         and viewer.actor.id != actor.id
         and actor.type != "Application"
