@@ -122,6 +122,7 @@ class ErrorCode(StrEnum):
     ITEM_BROKEN = "item_broken"
     SLOT_TAKEN = "slot_taken"
     BAD_RULES = "bad_rules"
+    WRONG_PICKUP_CODE = "wrong_pickup_code"
     # Handles and addresses of the protocol
     HANDLE_BLOCKED = "blocked"
     HANDLE_UNREACHABLE = "unreachable"

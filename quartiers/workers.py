@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from actors.housekeeping import Housekeeping
 from commons.events.worker import OccurrenceWorker
+from commons.offers.worker import BookingUpkeep
 from config.settings import Settings
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
@@ -50,7 +51,8 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 @contextlib.asynccontextmanager
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
     """Run the inbox and delivery workers, the one that writes the dates of series further
-    ahead, and the hourly tidying of ended sessions, in the background until the block ends."""
+    ahead, the hourly tidying of ended sessions and the upkeep of bookings, in the background
+    until the block ends."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
@@ -59,6 +61,9 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
             OccurrenceWorker(instance.database).run_forever(stop), name="occurrence-worker"
         ),
         asyncio.create_task(Housekeeping(instance.database).run_forever(stop), name="housekeeping"),
+        asyncio.create_task(
+            BookingUpkeep(instance.database, instance.uris).run_forever(stop), name="bookings"
+        ),
     ]
     try:
         yield

@@ -122,6 +122,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.MAY_NOT_BOOK: N_("Only the members of the space, or its neighbourhood, may book it."),
     ErrorCode.ITEM_BROKEN: N_("It is out of order for now."),
     ErrorCode.SLOT_TAKEN: N_("These days (or hours) were just booked by someone else."),
+    ErrorCode.WRONG_PICKUP_CODE: N_("This is not the code of this booking."),
     ErrorCode.BAD_RULES: N_(
         "These rules cannot be used: check the numbers, the open days, the hours and the periods."
     ),

@@ -120,6 +120,9 @@ def build_answer(
     }
     if accepted:
         document["result"] = build_agreement(offer, response, agreement_uri, url=offer.url)
+        if response.pickup_code:
+            document["content"] = f"Code de retrait : {response.pickup_code}"
+            document["pickupCode"] = response.pickup_code
     elif response.reason:
         document["content"] = response.reason
     return document

@@ -20,7 +20,7 @@ from commons.offers.booking import bookable_of, check_rules, held_slots, release
 from commons.offers.responses import tell_responder
 from commons.offers.services import require_publisher, send_offer
 from commons.offers.vocabulary import OFFER_CONTEXT
-from config.errors import Conflict, ErrorCode
+from config.errors import Conflict, ErrorCode, Invalid
 from config.uris import Uris
 from federation.vocab import AS_NAMESPACE
 from outbox.enqueue import enqueue_activity
@@ -83,8 +83,8 @@ def vars_of(rules: BookingRules) -> dict[str, Any]:
 async def set_condition(
     session: AsyncSession, uris: Uris, person: Actor, offer: Offer, *, broken: bool
 ) -> list[OfferResponse]:
-    """Mark a thing out of order (or back in order). Out of order, its bookings to come are
-    cancelled, and the people who made them told why; returns them."""
+    """Mark a thing out of order (or back in order). Out of order, its bookings to come (not
+    yet handed over) are cancelled, and the people who made them told why; returns them."""
     author = await require_publisher(session, person, offer)
     bookable = await bookable_of(session, offer)
     if bookable is None:
@@ -94,6 +94,8 @@ async def set_condition(
     if broken:
         reason = refusal_words(ErrorCode.ITEM_BROKEN) + " Votre réservation est annulée."
         for response, who in await held_slots(session, offer, utcnow()):
+            if response.picked_up_at is not None:
+                continue  # already out (or back): nothing to cancel
             await _cancel(session, uris, offer, author, response, who, by_space=True,
                           reason=reason)  # fmt: skip
             cancelled.append(response)
@@ -160,3 +162,34 @@ async def cancel_from_elsewhere(
         return False
     await _cancel(session, uris, offer, author, response, sender, by_space=False, reason="")
     return True
+
+
+async def record_pickup(
+    session: AsyncSession, person: Actor, response: OfferResponse, code: str
+) -> OfferResponse:
+    """The space hands it over: the borrower's code must be the booking's."""
+    await _require_space(session, person, response)
+    if response.state != ACCEPTED or response.picked_up_at is not None:
+        raise Conflict(ErrorCode.NOT_PENDING)
+    if not response.pickup_code or code.strip().upper() != response.pickup_code:
+        raise Invalid(ErrorCode.WRONG_PICKUP_CODE, "code")
+    response.picked_up_at = utcnow()
+    return response
+
+
+async def record_return(
+    session: AsyncSession, person: Actor, response: OfferResponse
+) -> OfferResponse:
+    """It is back: the slots stay as they were (the days it was out)."""
+    await _require_space(session, person, response)
+    if response.picked_up_at is None or response.returned_at is not None:
+        raise Conflict(ErrorCode.NOT_PENDING)
+    response.returned_at = utcnow()
+    return response
+
+
+async def _require_space(session: AsyncSession, person: Actor, response: OfferResponse) -> None:
+    offer = await session.get(Offer, response.offer_id)
+    if offer is None:
+        raise Conflict(ErrorCode.NOT_AN_OFFER)
+    await require_publisher(session, person, offer)

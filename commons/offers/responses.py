@@ -11,6 +11,7 @@ no raises a :class:`config.errors.DomainError`, before anything is written.
 from __future__ import annotations
 
 import math
+import secrets
 import uuid
 from datetime import datetime
 
@@ -246,6 +247,14 @@ async def refuse_remotely(
                            inboxes=[responder.delivery_inbox])  # fmt: skip
 
 
+PICKUP_LETTERS = "ACDEFHJKMNPRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B to misread
+
+
+def pickup_code() -> str:
+    """Six letters and digits the borrower shows when they come for it."""
+    return "".join(secrets.choice(PICKUP_LETTERS) for _ in range(6))
+
+
 def taken(offer: Offer, response: OfferResponse) -> float:
     if response.quantity is not None:
         return response.quantity
@@ -292,6 +301,8 @@ async def _decide(
     response.reason = reason.strip() or None
     response.answered_at = utcnow()
     booking = response.starts_at is not None
+    if accept and booking:
+        response.pickup_code = pickup_code()
     if not accept:
         await release_slots(session, response)
     if accept and not booking and offer.available_quantity is not None:
@@ -336,6 +347,8 @@ async def _reply_in_words(
     verdict = "est acceptée" if response.state == ACCEPTED else "n'a pas pu être retenue"
     title = offer.title.replace("@", "@\u200b")
     text = f"@{responder.handle} Votre réponse à « {title} » {verdict}."
+    if response.pickup_code:
+        text += f" Code de retrait : {response.pickup_code}."
     if response.reason:
         text += " " + response.reason.replace("@", "@\u200b")
     await publish_note(session, uris, author, text, visibility=MENTIONED,
@@ -344,7 +357,7 @@ async def _reply_in_words(
 
 async def record_answer(
     session: AsyncSession, sender: Actor, response: OfferResponse, *, accepted: bool,
-    reason: str | None,
+    reason: str | None, code: str | None = None,
 ) -> bool:  # fmt: skip
     """The remote author's ``Accept``/``Reject`` of our resident's answer; False (ignored)
     when the sender is not the offer's author or it was already answered."""
@@ -354,6 +367,8 @@ async def record_answer(
     response.state = ACCEPTED if accepted else REJECTED
     response.reason = reason
     response.answered_at = utcnow()
+    if accepted and code:
+        response.pickup_code = code[:8]
     kind = "offer_accepted" if accepted else "offer_rejected"
     await notify(session, response.responder_id, kind, sender.id, offer_id=offer.id)
     return True
@@ -380,3 +395,27 @@ async def response_of(
         .order_by(OfferResponse.id.desc())
         .limit(1)
     )
+
+
+async def answer_unanswered(session: AsyncSession, uris: Uris, response: OfferResponse) -> None:
+    """A booking the space did not approve in time is declined, and its slots freed."""
+    offer = await session.get(Offer, response.offer_id)
+    author = await session.get(Actor, offer.actor_id) if offer is not None else None
+    responder = await session.get(Actor, response.responder_id)
+    if offer is None or author is None or responder is None:
+        return
+    await _decide(session, uris, offer, author, response, responder, accept=False,
+                  reason="Le lieu n'a pas répondu à temps ; le créneau est libéré.")  # fmt: skip
+
+
+async def remind_in_words(
+    session: AsyncSession, uris: Uris, offer: Offer, response: OfferResponse, borrower: Actor
+) -> None:
+    """A borrower of another server is reminded by a direct message from the space."""
+    author = await session.get(Actor, offer.actor_id)
+    if author is None:
+        return
+    title = offer.title.replace("@", "@\u200b")
+    text = (f"@{borrower.handle} Rappel : « {title} » devait être rapporté. "
+            "Merci de le ramener dès que possible.")  # fmt: skip
+    await publish_note(session, uris, author, text, visibility=MENTIONED)

@@ -63,6 +63,7 @@ OFFER_CONTEXT: Final[dict[str, Any]] = {
     "offerStatus": "qc:offerStatus",
     "exchangeFor": "qc:exchangeFor",
     "booking": "qc:booking",
+    "pickupCode": "qc:pickupCode",
     "hasBeginning": "vf:hasBeginning",
     "hasEnd": "vf:hasEnd",
     "Hashtag": "https://www.w3.org/ns/activitystreams#Hashtag",

@@ -74,8 +74,11 @@ async def on_answer(ctx: InboxContext, session: AsyncSession, target: Target) ->
     raw = ctx.activity.raw
     reason = first_str(raw.get("content")) or first_str(raw.get("summary"))
     accepted = ctx.activity.type == "Accept"
+    code = first_str(raw.get("pickupCode"))
+    if accepted:
+        reason = None  # an Accept's content is its pickup code, kept apart
     if not await record_answer(session, ctx.sender, target.response, accepted=accepted,
-                               reason=reason[:5000] if reason else None):  # fmt: skip
+                               reason=reason[:5000] if reason else None, code=code):  # fmt: skip
         log.info("answer to %s by %s ignored", target.response.uri, ctx.sender.uri)
 
 

@@ -29,9 +29,10 @@ NOTIFICATION_KINDS = (
     "offer_accepted",
     "offer_rejected",
     "booking_cancelled",
+    "booking_overdue",
 )
 OFFER_NOTIFICATION_KINDS = frozenset(
-    {"offer_response", "offer_accepted", "offer_rejected", "booking_cancelled"}
+    {"offer_response", "offer_accepted", "offer_rejected", "booking_cancelled", "booking_overdue"}
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}

@@ -7,7 +7,8 @@ Create Date: 2026-12-02
 An offer of lending becomes bookable (``bookables``: slot length, how long, how far ahead, a
 monthly quota, approval, who may book, opening hours); an answer to it names a slot
 (``offer_responses.starts_at``/``ends_at``) and holds it in ``reservation_slots``, one row per
-slot, unique per offer: two bookings of the same slot cannot both be written.
+slot, unique per offer: two bookings of the same slot cannot both be written. An accepted
+booking gets a short pickup code; its pickup, return and reminder are recorded.
 """
 
 from collections.abc import Sequence
@@ -68,10 +69,18 @@ def upgrade() -> None:
     with op.batch_alter_table("offer_responses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("starts_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("pickup_code", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("picked_up_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("offer_responses", schema=None) as batch_op:
+        batch_op.drop_column("reminded_at")
+        batch_op.drop_column("returned_at")
+        batch_op.drop_column("picked_up_at")
+        batch_op.drop_column("pickup_code")
         batch_op.drop_column("ends_at")
         batch_op.drop_column("starts_at")
     op.drop_index(op.f("ix_reservation_slots_response_id"), table_name="reservation_slots")

@@ -11,9 +11,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from commons.events.organisers import NotOrganiser
 from commons.offers import responses
 from commons.offers import services as offers
-from commons.offers.bookables import BookingRules, cancel_booking, set_booking_rules, set_condition
+from commons.offers.bookables import (
+    BookingRules,
+    cancel_booking,
+    record_pickup,
+    record_return,
+    set_booking_rules,
+    set_condition,
+)
+from commons.offers.worker import BookingUpkeep
 from config.errors import DomainError
 from storage.database import Database
 from storage.models import Actor, Notification, Offer, OfferResponse, ReservationSlot, utcnow
@@ -211,3 +220,48 @@ async def test_who_booked_cancels_and_the_day_is_free_again(
             select(Notification.kind).where(Notification.recipient_id == quartier.jeanmarc.id)))  # fmt: skip
     assert "booking_cancelled" in told
     assert utcnow()  # the clock of these tests is the real one: every day is to come
+
+
+async def test_the_code_hands_it_over_and_a_late_return_is_reminded_once(
+    database: Database, quartier: Quartier
+) -> None:
+    offer = await bookable_drill(database, quartier)
+    booking = await book(database, quartier, quartier.nadia, offer, days(next_monday(), 1))
+    assert booking.pickup_code is not None and len(booking.pickup_code) == 6
+    async with database.transaction() as session:
+        row = await session.get(OfferResponse, booking.id)
+        assert row is not None
+        with pytest.raises(DomainError) as wrong:
+            await record_pickup(session, quartier.jeanmarc, row, "ZZZZZZ")
+        assert wrong.value.code == "wrong_pickup_code"
+        with pytest.raises(NotOrganiser):
+            await record_pickup(session, quartier.karim, row, booking.pickup_code)
+        await record_pickup(session, quartier.jeanmarc, row, booking.pickup_code.lower())
+    # A week after its day, the upkeep reminds Nadia once
+    later = days(next_monday(), 1)[1] + timedelta(days=2)
+    upkeep = BookingUpkeep(database, quartier.uris, clock=lambda: later)
+    assert (await upkeep.run_once()).reminded == 1
+    assert (await upkeep.run_once()).reminded == 0
+    async with database.session() as session:
+        kinds = list(await session.scalars(
+            select(Notification.kind).where(Notification.recipient_id == quartier.nadia.id)))  # fmt: skip
+    assert kinds.count("booking_overdue") == 1
+    async with database.transaction() as session:
+        row = await session.get(OfferResponse, booking.id)
+        assert row is not None
+        await record_return(session, quartier.jeanmarc, row)
+        assert row.returned_at is not None
+
+
+async def test_a_booking_nobody_approves_in_time_frees_its_day(
+    database: Database, quartier: Quartier
+) -> None:
+    offer = await bookable_drill(database, quartier, needs_approval=True)
+    slot = days(next_monday(), 1)
+    waiting = await book(database, quartier, quartier.nadia, offer, slot)
+    upkeep = BookingUpkeep(database, quartier.uris, clock=lambda: utcnow() + timedelta(hours=49))
+    assert (await upkeep.run_once()).expired == 1
+    async with database.session() as session:
+        row = await session.get(OfferResponse, waiting.id)
+    assert row is not None and row.state == REJECTED and await held(database) == 0
+    assert row.reason is not None and "pas répondu à temps" in row.reason

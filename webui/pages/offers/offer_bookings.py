@@ -21,7 +21,14 @@ from starlette.routing import BaseRoute, Route
 
 from commons.events.organisers import NotOrganiser
 from commons.offers import responses
-from commons.offers.bookables import BookingRules, cancel_booking, set_booking_rules, set_condition
+from commons.offers.bookables import (
+    BookingRules,
+    cancel_booking,
+    record_pickup,
+    record_return,
+    set_booking_rules,
+    set_condition,
+)
 from commons.offers.booking import GENEVA, bookable_of, held_slots
 from commons.offers.queries import offer_by_id, response_by_id
 from config.errors import DomainError, ErrorCode, Invalid
@@ -120,6 +127,36 @@ async def cancel(request: Request) -> Response:
         flash(request, error_message(error), "error")
         return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
     flash(request, i18n.gettext("The booking is cancelled; the slot is free again."), "success")
+    return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+
+
+async def hand_over(request: Request) -> Response:
+    """The space records that it handed the thing over (the borrower's code) or got it back."""
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    returned = request.url.path.endswith("/return")
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        booking = await response_by_id(session, request.path_params["response_id"])
+    if booking is None or booking.offer_id != offer.id:
+        raise HTTPException(404)
+    try:
+        async with instance.database.transaction() as session:
+            row = await response_by_id(session, booking.id)
+            assert row is not None
+            if returned:
+                await record_return(session, viewer.actor, row)
+            else:
+                await record_pickup(session, viewer.actor, row, _text(form, "code"))
+    except NotOrganiser:
+        raise HTTPException(403, "only the space") from None
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+        return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+    _ = i18n.gettext
+    flash(request, _("Noted: it is back.") if returned else _("Noted: it is handed over."),
+          "success")  # fmt: skip
     return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
 
 
@@ -261,6 +298,10 @@ routes: list[BaseRoute] = [
           methods=["POST"], name="cancel_booking"),
     Route("/offers/remote/{offer_id:int}/bookings/{response_id:int}/cancel", cancel,
           methods=["POST"], name="cancel_remote_booking"),
+    Route("/offers/{offer_uuid:uuid}/bookings/{response_id:int}/pickup", hand_over,
+          methods=["POST"], name="booking_pickup"),
+    Route("/offers/{offer_uuid:uuid}/bookings/{response_id:int}/return", hand_over,
+          methods=["POST"], name="booking_return"),
     Route("/offers/{offer_uuid:uuid}/booking", booking_rules, methods=["GET", "POST"],
           name="booking_rules"),
     Route("/offers/{offer_uuid:uuid}/condition", condition, methods=["POST"],
