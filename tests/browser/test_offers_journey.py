@@ -12,8 +12,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -45,6 +47,11 @@ def plainpalais(
     instance = prepare_instance(tmp_path_factory.mktemp("offers-journey"), "plainpalais")
     with instance.serving():
         yield instance
+
+
+def next_saturday() -> str:
+    today = datetime.now(ZoneInfo("Europe/Zurich")).date()
+    return (today + timedelta(days=(5 - today.weekday()) % 7 or 7)).isoformat()
 
 
 def photo(folder: Path) -> Path:
@@ -140,5 +147,32 @@ async def test_a_neighbour_lends_her_cargo_bike_and_accepts_an_answer(
     await neighbour.reload()
     accepted = fr("Your answer is accepted: get in touch to arrange it.")
     assert await neighbour.get_by_text(accepted).count() == 1
+
+    # When Amina makes the bike bookable by the day, two days in a row at most
+    await page.get_by_role("link", name=fr("Make it bookable by time slot")).click()
+    await wait_for_heading(page, fr("Rules of booking"))
+    await page.get_by_label(fr("It can be booked by time slot")).check()
+    await page.get_by_label(fr("At most in a row")).fill("2")
+    await press(page, fr("Save"))
+    await wait_for_heading(page, TITLE)
+    rule = i18n.translations("fr").ngettext(
+        "By the day, %(num)s day in a row at most.", "By the day, %(num)s days in a row at most.", 2
+    )
+    assert await page.get_by_text(rule % {"num": 2}).count() == 1
+
+    # Then Yves books next Saturday on his phone, gets his pickup code, and cancels
+    await neighbour.reload()
+    saturday = next_saturday()
+    await neighbour.get_by_label(fr("From"), exact=True).fill(saturday)
+    await press(neighbour, fr("Book"))
+    assert await neighbour.get_by_text(fr("It is booked for you.")).count() == 1
+    assert await neighbour.get_by_text(re.compile(r"[A-Z0-9]{6} — ")).count() == 1
+    assert await sideways_scroll(neighbour) == 0
+    await screenshot(neighbour, "offer-booked-phone")
+    await press(neighbour, fr("Cancel this booking"))
+    assert (
+        await neighbour.get_by_text(fr("The booking is cancelled; the slot is free again.")).count()
+        == 1
+    )
     await lender_context.close()
     await phone.close()
