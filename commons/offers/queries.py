@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +46,9 @@ class MarketFilter:
     author_id: int | None = None
     before_id: int | None = None
     located: bool = False
+    near: tuple[float, float] | None = None
+    """(latitude, longitude): only offers within ``within_km`` of it, nearest first."""
+    within_km: float = 2.0
 
 
 def _like(words: str) -> str:
@@ -70,8 +74,13 @@ def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
         query = query.where(Offer.is_local.is_(True))
     if wanted.author_id is not None:
         query = query.where(Offer.actor_id == wanted.author_id)
-    if wanted.located:
+    if wanted.located or wanted.near is not None:
         query = query.where(Offer.latitude.is_not(None), Offer.longitude.is_not(None))
+    if wanted.near is not None:
+        south, west, north, east = bounding_box(wanted.near, wanted.within_km)
+        query = query.where(
+            Offer.latitude.between(south, north), Offer.longitude.between(west, east)
+        )
     if wanted.before_id is not None:
         query = query.where(Offer.id < wanted.before_id)
     if wanted.words:
@@ -93,9 +102,41 @@ async def market_offers(
     now: datetime | None = None,
     limit: int = PAGE_SIZE,
 ) -> list[OfferCard]:
-    """A page of the marketplace, newest first (``before_id`` gives the next page)."""
-    rows = await session.execute(_listing(wanted, now or utcnow()).limit(limit))
-    return [OfferCard(offer, author) for offer, author in rows.all()]
+    """A page of the marketplace, newest first (``before_id`` gives the next page); near a
+    place, the nearest first, within the distance asked."""
+    if wanted.near is None:
+        rows = await session.execute(_listing(wanted, now or utcnow()).limit(limit))
+        return [OfferCard(offer, author) for offer, author in rows.all()]
+    rows = await session.execute(_listing(wanted, now or utcnow()).limit(NEAR_LIMIT))
+    found = [
+        (distance_km(wanted.near, (offer.latitude or 0.0, offer.longitude or 0.0)), offer, author)
+        for offer, author in rows.all()
+    ]
+    found = [item for item in found if item[0] <= wanted.within_km]
+    found.sort(key=lambda item: item[0])
+    return [OfferCard(offer, author) for _km, offer, author in found[:limit]]
+
+
+NEAR_LIMIT = 2000
+EARTH_KM = 6371.0
+
+
+def bounding_box(point: tuple[float, float], km: float) -> tuple[float, float, float, float]:
+    """(south, west, north, east) around ``point``: a cheap first filter the index can use."""
+    latitude, longitude = point
+    degrees = math.degrees(km / EARTH_KM)
+    across = degrees / max(math.cos(math.radians(latitude)), 0.01)
+    return latitude - degrees, longitude - across, latitude + degrees, longitude + across
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance between two points (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
 
 async def offer_by_id(session: AsyncSession, offer_id: int) -> Offer | None:

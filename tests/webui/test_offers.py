@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from storage.database import Database
-from storage.models import Activity, Offer, OfferResponse
+from storage.models import Activity, Actor, Offer, OfferResponse
 from storage.models.offers import CLOSED, OPEN
 from tests.webui.web_support import Resident, log_in_as, session_cookie
 from webui.session import SESSION_COOKIE
@@ -248,3 +248,27 @@ async def test_an_offer_with_a_place_is_on_the_map_and_in_its_list(
     [point] = data["offers"]
     assert (point["lat"], point["lon"], point["kind"]) == (46.2102, 6.1432, "offer")
     assert point["when"] == "Offre · Prêt — Gratuit"
+
+
+async def test_the_marketplace_near_a_space_lists_the_nearest_first_within_the_distance(
+    client: httpx2.AsyncClient, organiser: Resident, database: Database
+) -> None:
+    async with database.transaction() as session:
+        cafe = await session.scalar(select(Actor).where(Actor.username == "repair-cafe"))
+        assert cafe is not None
+        cafe.latitude, cafe.longitude = 46.2102, 6.1432
+    await publish(client, organiser.csrf, title="À deux pas", latitude="46.2110",
+                  longitude="6.1440")  # fmt: skip
+    await publish(client, organiser.csrf, title="Au bout du lac", latitude="46.2040",
+                  longitude="6.1600")  # fmt: skip
+    await publish(client, organiser.csrf, title="À Lausanne", latitude="46.5197",
+                  longitude="6.6323")  # fmt: skip
+    page = await client.get("/offers", headers=HTML)
+    assert '<option value="46.21020,6.14320"' in page.text  # the café is a place to search near
+    near = await client.get("/offers?near=46.2102,6.1432&km=2", headers=HTML)
+    assert near.text.index("À deux pas") < near.text.index("Au bout du lac")
+    assert "À Lausanne" not in near.text
+    assert "Au bout du lac" not in (await client.get("/offers?near=46.2102,6.1432&km=1",
+                                                     headers=HTML)).text  # fmt: skip
+    junk = await client.get("/offers?near=nord&km=999", headers=HTML)
+    assert junk.status_code == 200 and "À Lausanne" in junk.text

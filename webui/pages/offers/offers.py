@@ -7,6 +7,7 @@ quantities) are written here in the reader's language.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from actors.documents import webfinger_handle
-from actors.queries import actor_by_id
+from actors.queries import actor_by_id, located_collectives
 from commons.events.organisers import may_organise
 from commons.offers.booking import Opening, bookable_of, held_slots
 from commons.offers.queries import (
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from storage.models import Actor, Bookable, Offer, OfferResponse
 
 PAGE_SIZE = 30
+NEAR_PLACES = 50
 
 
 def page_url(offer: Offer) -> str:
@@ -153,7 +155,13 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
     before = params.get("before", "")
     chosen = {"kind": kind if kind in KINDS else "", "purpose": purpose if purpose in PURPOSES else "",
               "scope": scope, "q": words, "all": "1" if every else ""}  # fmt: skip
+    near = _point(params.get("near", ""))
+    km = params.get("km", "")
+    chosen["near"] = f"{near[0]:.5f},{near[1]:.5f}" if near else ""
+    chosen["km"] = km if near and km in ("1", "2", "5", "10") else ("2" if near else "")
     wanted = MarketFilter(
+        near=near,
+        within_km=float(chosen["km"] or 2),
         kind=chosen["kind"] or None,
         purpose=chosen["purpose"] or None,
         local_only=scope == "local",
@@ -162,6 +170,17 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
         before_id=int(before) if before.isdigit() else None,
     )
     return wanted, chosen
+
+
+def _point(raw: str) -> tuple[float, float] | None:
+    """``46.21,6.14`` (a place's coordinates, as the map gives them); None if unreadable."""
+    latitude, _, longitude = raw.partition(",")
+    try:
+        point = float(latitude), float(longitude)
+    except ValueError:
+        return None
+    ok = math.isfinite(point[0]) and math.isfinite(point[1])
+    return point if ok and -90 <= point[0] <= 90 and -180 <= point[1] <= 180 else None
 
 
 def market_link(chosen: dict[str, str], **changes: str) -> str:
@@ -173,12 +192,24 @@ async def marketplace(request: Request) -> Response:
     wanted, chosen = market_filter(request)
     async with instance_of(request).database.session() as session:
         cards: list[OfferCard] = await market_offers(session, wanted, limit=PAGE_SIZE + 1)
-    more = len(cards) > PAGE_SIZE
+        spaces = await located_collectives(session, NEAR_PLACES)
+    more = len(cards) > PAGE_SIZE and wanted.near is None
     cards = cards[:PAGE_SIZE]
     context = {
         "cards": [offer_view(card.offer, card.author) for card in cards],
         "chosen": chosen,
         "kind_options": [("", i18n.gettext("Every kind")), *kind_labels().items()],
+        "near_options": [
+            ("", i18n.gettext("Anywhere")),
+            *[
+                (f"{space.latitude:.5f},{space.longitude:.5f}", space.name or space.username)
+                for space in spaces
+                if space.latitude is not None and space.longitude is not None
+            ],
+        ],
+        "km_options": [
+            (str(km), i18n.gettext("within %(km)s km") % {"km": km}) for km in (1, 2, 5, 10)
+        ],
         "purpose_options": [("", i18n.gettext("Offers and requests")), *purpose_labels().items()],
         "local_link": market_link(chosen, scope="local", before=""),
         "city_link": market_link(chosen, scope="city", before=""),
