@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commons.events.organisers import NotOrganiser, may_organise
 from commons.notifications import notify
 from commons.offers.agreement_wire import refusal_words
-from commons.offers.booking import bookable_of, check_rules, held_slots, release_slots
-from commons.offers.responses import tell_responder
+from commons.offers.booking import bookable_of, check_rules, held_slots
+from commons.offers.responses import free_slots, tell_responder
 from commons.offers.services import require_publisher, send_offer
 from commons.offers.vocabulary import OFFER_CONTEXT
 from config.errors import Conflict, ErrorCode, Invalid
@@ -32,6 +32,7 @@ from storage.models.offers import (
     CANCELLED,
     MAY_BOOK_ANYONE,
     PENDING,
+    WAITING,
 )
 
 
@@ -93,7 +94,8 @@ async def set_condition(
     cancelled = []
     if broken:
         reason = refusal_words(ErrorCode.ITEM_BROKEN) + " Votre réservation est annulée."
-        for response, who in await held_slots(session, offer, utcnow()):
+        to_come = await held_slots(session, offer, utcnow(), states=(PENDING, ACCEPTED, WAITING))
+        for response, who in to_come:
             if response.picked_up_at is not None:
                 continue  # already out (or back): nothing to cancel
             await _cancel(session, uris, offer, author, response, who, by_space=True,
@@ -114,7 +116,7 @@ async def cancel_booking(
     who = await session.get(Actor, response.responder_id)
     if offer is None or author is None or who is None:
         raise Conflict(ErrorCode.NOT_AN_OFFER)
-    if response.state not in (PENDING, ACCEPTED):
+    if response.state not in (PENDING, ACCEPTED, WAITING):
         raise Conflict(ErrorCode.NOT_PENDING)
     by_space = person.id != who.id
     if by_space and not (offer.is_local and await may_organise(session, person, author)):
@@ -130,7 +132,7 @@ async def _cancel(
     response.state = CANCELLED
     response.reason = reason.strip() or None
     response.answered_at = utcnow()
-    await release_slots(session, response)
+    await free_slots(session, uris, response)
     await session.flush()
     if by_space:
         await tell_responder(session, uris, offer, author, response, who, accepted=False)

@@ -220,18 +220,24 @@ async def bookable_of(session: AsyncSession, offer: Offer) -> Bookable | None:
 
 
 async def held_slots(
-    session: AsyncSession, offer: Offer, after: datetime, limit: int = 200
+    session: AsyncSession,
+    offer: Offer,
+    after: datetime,
+    limit: int = 200,
+    *,
+    states: tuple[str, ...] = (PENDING, ACCEPTED),
 ) -> list[tuple[OfferResponse, Actor]]:
-    """The bookings to come (pending or accepted), soonest first, with who made them."""
+    """The bookings to come (pending or accepted; ``states`` to see the waiting list too),
+    soonest first, with who made them."""
     rows = await session.execute(
         select(OfferResponse, Actor)
         .join(Actor, Actor.id == OfferResponse.responder_id)
         .where(
             OfferResponse.offer_id == offer.id,
-            OfferResponse.state.in_((PENDING, ACCEPTED)),
+            OfferResponse.state.in_(states),
             OfferResponse.ends_at > after,
         )
-        .order_by(OfferResponse.starts_at)
+        .order_by(OfferResponse.starts_at, OfferResponse.id)
         .limit(limit)
     )
     return [(response, actor) for response, actor in rows.all()]

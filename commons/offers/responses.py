@@ -27,7 +27,13 @@ from commons.offers.agreement_wire import (
     build_answer,
     build_offer_activity,
 )
-from commons.offers.booking import bookable_of, check_booking, hold_slots, release_slots
+from commons.offers.booking import (
+    bookable_of,
+    check_booking,
+    hold_slots,
+    release_slots,
+    slots_of,
+)
 from commons.offers.queries import is_open
 from commons.offers.services import send_offer
 from commons.posts.services import publish_note
@@ -35,7 +41,7 @@ from config.errors import Conflict, ErrorCode, Gone, Invalid, NotAllowed
 from config.uris import Uris
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Bookable, Offer, OfferResponse, Post, utcnow
-from storage.models.offers import ACCEPTED, CLOSED, PENDING, REJECTED
+from storage.models.offers import ACCEPTED, BROKEN, CLOSED, PENDING, REJECTED, WAITING
 from storage.models.posts import MENTIONED
 
 EPSILON = 1e-9
@@ -102,10 +108,13 @@ async def respond(
     post_id: int | None = None,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    wait_if_taken: bool = False,
 ) -> OfferResponse:
     """One of our residents answers an offer (for a bookable one: books a slot): here, its
     author is told, or the booking is accepted at once when the rules need no approval;
-    elsewhere, the ``Offer{Agreement}`` goes to the author's server."""
+    elsewhere, the ``Offer{Agreement}`` goes to the author's server. A booking of slots already
+    taken here goes on the waiting list when ``wait_if_taken``, and moves up when they are
+    freed."""
     message = message.strip()
     bookable = await bookable_of(session, offer)
     await _check_response(session, offer, responder, quantity, None, message, bookable=bookable)
@@ -120,7 +129,15 @@ async def respond(
         post_id=post_id,
         created_at=utcnow(),
     )
-    await _write(session, offer, response, responder, bookable, starts_at, ends_at)
+    try:
+        await _write(session, offer, response, responder, bookable, starts_at, ends_at)
+    except Conflict as error:
+        if not (wait_if_taken and offer.is_local and error.code == ErrorCode.SLOT_TAKEN):
+            raise
+        response.state = WAITING
+        session.add(response)
+        await session.flush()
+        return response
     author = await session.get(Actor, offer.actor_id)
     assert author is not None
     if offer.is_local:
@@ -304,7 +321,7 @@ async def _decide(
     if accept and booking:
         response.pickup_code = pickup_code()
     if not accept:
-        await release_slots(session, response)
+        await free_slots(session, uris, response)
     if accept and not booking and offer.available_quantity is not None:
         left = offer.available_quantity - taken(offer, response)
         offer.available_quantity = max(left, 0.0)
@@ -395,6 +412,40 @@ async def response_of(
         .order_by(OfferResponse.id.desc())
         .limit(1)
     )
+
+
+async def free_slots(session: AsyncSession, uris: Uris, response: OfferResponse) -> None:
+    """Free a booking's slots; the bookings waiting for them, oldest first, move up (each
+    then waits for approval, or is accepted at once, as the rules say)."""
+    await release_slots(session, response)
+    if response.starts_at is None or response.ends_at is None:
+        return
+    offer = await session.get(Offer, response.offer_id)
+    bookable = await bookable_of(session, offer) if offer is not None else None
+    author = await session.get(Actor, offer.actor_id) if offer is not None else None
+    if offer is None or bookable is None or author is None or bookable.condition == BROKEN:
+        return
+    waiting = await session.scalars(
+        select(OfferResponse)
+        .where(
+            OfferResponse.offer_id == offer.id,
+            OfferResponse.state == WAITING,
+            OfferResponse.starts_at < response.ends_at,
+            OfferResponse.ends_at > response.starts_at,
+        )
+        .order_by(OfferResponse.id)
+    )
+    for candidate in list(waiting):
+        slots = slots_of(candidate.starts_at, candidate.ends_at, bookable.slot_minutes)  # type: ignore[arg-type]
+        try:
+            await hold_slots(session, offer, candidate, slots)
+        except Conflict:
+            continue  # some of its slots are still taken: it keeps its place
+        candidate.state = PENDING
+        who = await session.get(Actor, candidate.responder_id)
+        if who is not None:
+            await notify(session, who.id, "booking_promoted", author.id, offer_id=offer.id)
+            await _arrived(session, uris, offer, author, candidate, who, bookable)
 
 
 async def answer_unanswered(session: AsyncSession, uris: Uris, response: OfferResponse) -> None:

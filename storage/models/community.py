@@ -30,9 +30,17 @@ NOTIFICATION_KINDS = (
     "offer_rejected",
     "booking_cancelled",
     "booking_overdue",
+    "booking_promoted",
 )
 OFFER_NOTIFICATION_KINDS = frozenset(
-    {"offer_response", "offer_accepted", "offer_rejected", "booking_cancelled", "booking_overdue"}
+    {
+        "offer_response",
+        "offer_accepted",
+        "offer_rejected",
+        "booking_cancelled",
+        "booking_overdue",
+        "booking_promoted",
+    }
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}

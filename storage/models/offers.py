@@ -77,7 +77,8 @@ ACCEPTED = "accepted"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 CANCELLED = "cancelled"
-RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, WITHDRAWN, CANCELLED)
+WAITING = "waiting"  # a booking on the waiting list: it holds no slot until one is freed
+RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, WITHDRAWN, CANCELLED, WAITING)
 
 
 class OfferResponse(Base):

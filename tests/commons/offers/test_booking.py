@@ -26,7 +26,7 @@ from commons.offers.worker import BookingUpkeep
 from config.errors import DomainError
 from storage.database import Database
 from storage.models import Actor, Notification, Offer, OfferResponse, ReservationSlot, utcnow
-from storage.models.offers import ACCEPTED, CANCELLED, PENDING, REJECTED
+from storage.models.offers import ACCEPTED, CANCELLED, PENDING, REJECTED, WAITING
 from tests.commons.event_support import Quartier
 from tests.commons.offers.test_offers import drill
 
@@ -265,3 +265,29 @@ async def test_a_booking_nobody_approves_in_time_frees_its_day(
         row = await session.get(OfferResponse, waiting.id)
     assert row is not None and row.state == REJECTED and await held(database) == 0
     assert row.reason is not None and "pas répondu à temps" in row.reason
+
+
+async def test_the_waiting_list_moves_up_when_a_day_is_freed(
+    database: Database, quartier: Quartier
+) -> None:
+    offer = await bookable_drill(database, quartier)
+    slot = days(next_monday(), 1)
+    first = await book(database, quartier, quartier.nadia, offer, slot)
+    async with database.transaction() as session:
+        row = await session.get(Offer, offer.id)
+        assert row is not None
+        waiting = await responses.respond(session, quartier.uris, quartier.karim, row,
+                                          starts_at=slot[0], ends_at=slot[1], wait_if_taken=True)  # fmt: skip
+        assert waiting.state == WAITING
+    assert await held(database) == 1
+    async with database.transaction() as session:
+        row = await session.get(OfferResponse, first.id)
+        assert row is not None
+        await cancel_booking(session, quartier.uris, quartier.nadia, row)
+    async with database.session() as session:
+        moved = await session.get(OfferResponse, waiting.id)
+        told = list(await session.scalars(
+            select(Notification.kind).where(Notification.recipient_id == quartier.karim.id)
+            .order_by(Notification.id)))  # fmt: skip
+    assert moved is not None and moved.state == ACCEPTED and await held(database) == 1
+    assert told == ["booking_promoted", "offer_accepted"]

@@ -95,14 +95,16 @@ async def book(request: Request) -> Response:
             assert row is not None
             booking = await responses.respond(
                 session, instance.uris, viewer.actor, row, starts_at=start, ends_at=end,
-                message=_text(form, "message"),
+                message=_text(form, "message"), wait_if_taken=form.get("wait") == "1",
             )  # fmt: skip
     except DomainError as error:
         flash(request, error_message(error), "error")
         return RedirectResponse(page_url(offer) + "#book", status_code=303)
     _ = i18n.gettext
     done = {"accepted": _("It is booked for you."),
-            "pending": _("Your booking is asked; it waits for the space's approval.")}  # fmt: skip
+            "pending": _("Your booking is asked; it waits for the space's approval."),
+            "waiting": _("It is taken then: you are on the waiting list, and will be told "
+                         "if it is freed.")}  # fmt: skip
     flash(request, done.get(booking.state, _("Your booking is sent.")), "success")
     return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
 

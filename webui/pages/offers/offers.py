@@ -36,7 +36,16 @@ from commons.offers.vocabulary import KINDS
 from commons.offers.wire import offer_images
 from instance.runtime import instance_of
 from storage.models import utcnow
-from storage.models.offers import CLOSED, EXCHANGE, PENDING, PRICE, PURPOSES, REQUEST
+from storage.models.offers import (
+    ACCEPTED,
+    CLOSED,
+    EXCHANGE,
+    PENDING,
+    PRICE,
+    PURPOSES,
+    REQUEST,
+    WAITING,
+)
 from webui import formats, i18n
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
 from webui.render import render
@@ -241,7 +250,11 @@ async def offer_context(
         and (mine is None or mine.state != PENDING or await bookable_of(session, offer))
     )  # fmt: skip
     bookable = await bookable_of(session, offer)
-    bookings = await held_slots(session, offer, utcnow()) if bookable is not None else []
+    bookings = (
+        await held_slots(session, offer, utcnow(), states=(PENDING, ACCEPTED, WAITING))
+        if bookable is not None
+        else []
+    )
     return {
         **offer_view(offer, author),
         "bookable": bookable,
