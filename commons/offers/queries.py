@@ -167,3 +167,15 @@ async def offer_comments(session: AsyncSession, offer: Offer) -> list[tuple[Post
         .limit(200)
     )
     return [(post, actor, taken is not None) for post, actor, taken in rows.all()]
+
+
+async def answer_thread(session: AsyncSession, response: OfferResponse) -> list[tuple[Post, Actor]]:
+    """The messages between the two sides of an answer, oldest first (for those two only)."""
+    rows = await session.execute(
+        select(Post, Actor)
+        .join(Actor, Actor.id == Post.actor_id)
+        .where(Post.in_reply_to_uri == response.agreement_uri, Post.deleted_at.is_(None))
+        .order_by(Post.id)
+        .limit(200)
+    )
+    return [(post, actor) for post, actor in rows.all()]

@@ -470,3 +470,30 @@ async def remind_in_words(
     text = (f"@{borrower.handle} Rappel : « {title} » devait être rapporté. "
             "Merci de le ramener dès que possible.")  # fmt: skip
     await publish_note(session, uris, author, text, visibility=MENTIONED)
+
+
+async def send_message(
+    session: AsyncSession, uris: Uris, person: Actor, response: OfferResponse, text: str
+) -> Post:
+    """A message between the two sides of an answer (the responder, and whoever may publish
+    for the offer's author): a direct post in reply to the Agreement, which only the other side
+    sees (on Mastodon, as a private mention)."""
+    offer = await session.get(Offer, response.offer_id)
+    author = await session.get(Actor, offer.actor_id) if offer is not None else None
+    responder = await session.get(Actor, response.responder_id)
+    if offer is None or author is None or responder is None:
+        raise Gone(ErrorCode.NOT_AN_OFFER)
+    words = text.strip()
+    if not words:
+        raise Invalid(ErrorCode.REQUIRED, "message")
+    if len(words) > MAX_MESSAGE:
+        raise Invalid(ErrorCode.MESSAGE_TOO_LONG, "message")
+    if person.id == responder.id:
+        sender, other = responder, author
+    elif offer.is_local and await may_organise(session, person, author):
+        sender, other = author, responder
+    else:
+        raise NotOrganiser()
+    body = f"@{other.handle} " + words.replace("@", "@\u200b")
+    return await publish_note(session, uris, sender, body, visibility=MENTIONED,
+                              in_reply_to=response.agreement_uri)  # fmt: skip

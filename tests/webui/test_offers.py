@@ -272,3 +272,35 @@ async def test_the_marketplace_near_a_space_lists_the_nearest_first_within_the_d
                                                      headers=HTML)).text  # fmt: skip
     junk = await client.get("/offers?near=nord&km=999", headers=HTML)
     assert junk.status_code == 200 and "À Lausanne" in junk.text
+
+
+async def test_the_two_sides_of_an_answer_write_to_each_other_and_nobody_else_sees_it(
+    client: httpx2.AsyncClient, organiser: Resident, settings: Settings, database: Database
+) -> None:
+    path = await publish(client, organiser.csrf, kind="don", title="Table de jardin")
+    client.cookies.clear()
+    nadia = await log_in_as(client, settings, database, "nadia")
+    await client.post(f"{path}/respond", headers=HTML,
+                      data={"csrf_token": nadia.csrf, "message": "Elle est encore là ?"})  # fmt: skip
+    async with database.session() as session:
+        response_id = await session.scalar(select(OfferResponse.id))
+    sent = await client.post(f"{path}/responses/{response_id}/messages", headers=HTML,
+                             follow_redirects=True, data={"csrf_token": nadia.csrf,
+                                                          "message": "Je peux venir à 18h"})  # fmt: skip
+    assert "Votre message est envoyé" in sent.text and "Je peux venir à 18h" in sent.text
+
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, session_cookie(settings, organiser.session))
+    await client.post(f"{path}/responses/{response_id}/messages", headers=HTML, data={
+        "csrf_token": organiser.csrf, "message": "Parfait, à ce soir"})  # fmt: skip
+    page = await client.get(path, headers=HTML)
+    assert "Je peux venir à 18h" in page.text and "Parfait, à ce soir" in page.text
+
+    client.cookies.clear()
+    karim = await log_in_as(client, settings, database, "karim")
+    other = await client.get(path, headers=HTML)
+    assert "Je peux venir à 18h" not in other.text and "Parfait" not in other.text
+    refused = await client.post(f"{path}/responses/{response_id}/messages", headers=HTML,
+                                data={"csrf_token": karim.csrf, "message": "Et moi ?"})  # fmt: skip
+    assert refused.status_code == 403
+    assert "Et moi" not in (await client.get("/local", headers=HTML)).text

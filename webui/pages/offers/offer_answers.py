@@ -102,7 +102,37 @@ async def take_as_answer(request: Request) -> Response:
     return RedirectResponse(page_url(offer) + "#answers", status_code=303)
 
 
+async def message(request: Request) -> Response:
+    """A message to the other side of an answer (the responder, or the offer's author)."""
+    viewer = await require_viewer(request)
+    instance = instance_of(request)
+    form = await read_form(request)
+    raw = form.get("message")
+    async with instance.database.session() as session:
+        offer, _author = await offer_at(session, request)
+        response = await response_by_id(session, request.path_params["response_id"])
+    if response is None or response.offer_id != offer.id:
+        raise HTTPException(404)
+    try:
+        async with instance.database.transaction() as session:
+            row = await response_by_id(session, response.id)
+            assert row is not None
+            await responses.send_message(session, instance.uris, viewer.actor, row,
+                                         raw if isinstance(raw, str) else "")  # fmt: skip
+    except NotOrganiser:
+        raise HTTPException(403, "only the two sides of an answer") from None
+    except DomainError as error:
+        flash(request, error_message(error), "error")
+    else:
+        flash(request, i18n.gettext("Your message is sent; only they see it."), "success")
+    return RedirectResponse(page_url(offer) + f"#thread-{response.id}", status_code=303)
+
+
 routes: list[BaseRoute] = [
+    Route("/offers/{offer_uuid:uuid}/responses/{response_id:int}/messages", message,
+          methods=["POST"], name="offer_answer_message"),
+    Route("/offers/remote/{offer_id:int}/responses/{response_id:int}/messages", message,
+          methods=["POST"], name="remote_offer_answer_message"),
     Route("/offers/{offer_uuid:uuid}/comments/{post_id:int}/answer", take_as_answer,
           methods=["POST"], name="take_offer_comment"),
     Route("/offers/{offer_uuid:uuid}/respond", respond, methods=["POST"], name="respond_offer"),

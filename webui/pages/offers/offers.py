@@ -25,6 +25,7 @@ from commons.offers.booking import Opening, bookable_of, held_slots
 from commons.offers.queries import (
     MarketFilter,
     OfferCard,
+    answer_thread,
     is_open,
     market_offers,
     offer_by_id,
@@ -278,9 +279,15 @@ async def offer_context(
             for post, who, taken in await offer_comments(session, offer)
         ],
         "answers": [
-            {"response": response, "who": who, "quantity": _amount_of(response.quantity, offer)}
+            {
+                "response": response,
+                "who": who,
+                "quantity": _amount_of(response.quantity, offer),
+                "thread": await answer_thread(session, response),
+            }
             for response, who in answers
         ],
+        "my_thread": await answer_thread(session, mine) if mine is not None else [],
     }
 
 
