@@ -1,7 +1,8 @@
 """Applying received activities by group commit: one transaction for many items.
 
 Items that are ready (their remote documents fetched) queue here; one writer opens a
-transaction, applies each queued item in a savepoint of its own, and commits them together. An
+transaction, keeps the batch's plain ``Create(Note)``s together (:mod:`inbox.plain_notes`),
+applies each other item in a savepoint of its own, and commits them together. An
 item that fails rolls back its savepoint only and reports its error to its caller (who records
 a retry); if the commit itself fails, each item is applied again alone. A sender's items never
 share a batch: the worker hands over one item per sender at a time, in order.
@@ -18,6 +19,7 @@ import logging
 from inbox.context import InboxContext
 from inbox.dispatch import apply
 from inbox.fetches import Fetched
+from inbox.plain_notes import apply_plain_creates
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -62,17 +64,17 @@ class BatchedApply:
                 self._tasks.discard(current)
 
     async def _write(self, batch: list[Pending]) -> None:
-        errors: list[Exception | None] = []
+        errors: list[Exception | None] = [None] * len(batch)
         try:
             async with self.database.transaction() as session:
-                for ctx, fetched, _future in batch:
+                items = [(ctx, fetched) for ctx, fetched, _future in batch]
+                for index in await apply_plain_creates(session, items):
+                    ctx, fetched, _future = batch[index]
                     try:
                         async with session.begin_nested():
                             await apply(session, ctx, fetched)
                     except Exception as error:
-                        errors.append(error)
-                    else:
-                        errors.append(None)
+                        errors[index] = error
         except Exception as failure:
             if len(batch) == 1:
                 batch[0][2].set_exception(failure)

@@ -26,7 +26,7 @@ from inbox.context import InboxContext
 from inbox.dispatch import prepare
 from instance.runtime import Instance
 from storage.claims import claim_due
-from storage.models import InboxItem, utcnow
+from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
 from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 
@@ -59,6 +59,7 @@ class InboxWorker(ClaimLoop):
         self._origin_load: Counter[str] = Counter()
         self._busy_senders: set[str] = set()
         self._items: dict[int, InboxItem] = {}
+        self._stored_senders: dict[str, Actor] = {}
         self._applier = BatchedApply(instance.database, 1 if instance.database.is_sqlite else 4)
         self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
             instance.database, InboxItem, self._recorded
@@ -104,6 +105,10 @@ class InboxWorker(ClaimLoop):
             self._items[item.id] = item
         self._busy_senders.update(groups)
         self._held.hold(claim.rows)
+        if groups:
+            # One read for the senders of the whole claim, not one per item: each sender's
+            # first item takes it (later ones, after an Update of their sender, read again).
+            self._stored_senders.update(await self.instance.remote_actors.stored_actors(groups))
         return list(groups.values())
 
     async def _anything_due(self, now: datetime, extra: list[ColumnElement[bool]]) -> bool:
@@ -133,6 +138,7 @@ class InboxWorker(ClaimLoop):
                     await self._process(item)
         finally:
             self._busy_senders.discard(items[0].actor_uri)
+            self._stored_senders.pop(items[0].actor_uri, None)
 
     def _recorded(self, item_ids: list[int]) -> None:
         self._held.drop(item_ids)
@@ -177,7 +183,9 @@ class InboxWorker(ClaimLoop):
         except (ValueError, InvalidActivity):
             log.info("inbox item %s no longer parses; dropped", item.id)
             return
-        sender = await self.instance.remote_actors.actor(activity.actor_uri)
+        sender = self._stored_senders.pop(item.actor_uri, None)
+        if sender is None or sender.uri != activity.actor_uri:
+            sender = await self.instance.remote_actors.actor(activity.actor_uri)
         if sender is None:
             raise LookupError(f"sender {activity.actor_uri} cannot be resolved")
         ctx = InboxContext(self.instance, activity, sender, item.recipient_id)
