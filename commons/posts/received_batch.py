@@ -143,7 +143,7 @@ async def _insert(
     posts = cast(Table, Post.__table__)
     # RETURNING in no particular order (SQLite guarantees none for many rows): matched by uri.
     inserted = await session.execute(insert(posts).returning(posts.c.uri, posts.c.id), rows)
-    id_of = {uri: post_id for uri, post_id in inserted.tuples()}
+    id_of = {uri: post_id for uri, post_id in inserted}
     ids = [id_of[post.uri] for post in kept]
     tags: list[dict[str, Any]] = []
     media: list[dict[str, Any]] = []
