@@ -1,8 +1,10 @@
 """The inbox worker: claims received activities and applies them, concurrently and fairly.
 
-Several items are handled at once (``inbox_workers``), each origin (the sender's server) holds
-at most ``per_origin_concurrency`` of them, and a sender's own activities are applied one after
-the other, in the order they arrived (a Follow before its Undo, a Create before its Update).
+Several items are handled at once (``inbox_workers``: what they need read, from the database
+and from other servers; an item then waits for its batch's commit without holding a place),
+each origin (the sender's server) holds at most ``per_origin_concurrency`` of them, and a
+sender's own activities are applied one after the other, in the order they arrived (a Follow
+before its Undo, a Create before its Update).
 A slow or hostile origin thus delays only its own items: the others are claimed past it. Every
 remote fetch a handler makes is bounded by ``fetch_timeout_seconds`` (the federation client).
 """
@@ -24,6 +26,7 @@ from federation.parsing import parse_activity
 from inbox.batches import BatchedApply
 from inbox.context import InboxContext
 from inbox.dispatch import prepare
+from inbox.fetches import Fetched
 from instance.runtime import Instance
 from storage.claims import claim_due
 from storage.models import Actor, InboxItem, utcnow
@@ -134,8 +137,7 @@ class InboxWorker(ClaimLoop):
         """One sender's items, in the order they arrived; their outcomes go to the recorder."""
         try:
             for item in items:
-                async with self._handling:
-                    await self._process(item)
+                await self._process(item)
         finally:
             self._busy_senders.discard(items[0].actor_uri)
             self._stored_senders.pop(items[0].actor_uri, None)
@@ -178,11 +180,19 @@ class InboxWorker(ClaimLoop):
         self._recorder.add(outcome)
 
     async def _apply(self, item: InboxItem) -> None:
+        """Read what the item needs (holding one of the ``inbox_workers`` places), then hand
+        it to the group commit, where it waits for its batch without holding a place."""
+        async with self._handling:
+            ready = await self._prepare(item)
+        if ready is not None:
+            await self._applier.apply(*ready)
+
+    async def _prepare(self, item: InboxItem) -> tuple[InboxContext, Fetched] | None:
         try:
             activity = parse_activity(json.loads(item.payload))
         except (ValueError, InvalidActivity):
             log.info("inbox item %s no longer parses; dropped", item.id)
-            return
+            return None
         sender = self._stored_senders.pop(item.actor_uri, None)
         if sender is None or sender.uri != activity.actor_uri:
             sender = await self.instance.remote_actors.actor(activity.actor_uri)
@@ -190,8 +200,7 @@ class InboxWorker(ClaimLoop):
             raise LookupError(f"sender {activity.actor_uri} cannot be resolved")
         ctx = InboxContext(self.instance, activity, sender, item.recipient_id)
         fetched = await prepare(ctx)
-        if fetched is not None:
-            await self._applier.apply(ctx, fetched)
+        return (ctx, fetched) if fetched is not None else None
 
     # --- the continuous pipeline -------------------------------------------------------------
 
