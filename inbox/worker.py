@@ -63,7 +63,9 @@ class InboxWorker(ClaimLoop):
         self._busy_senders: set[str] = set()
         self._items: dict[int, InboxItem] = {}
         self._stored_senders: dict[str, Actor] = {}
-        self._applier = BatchedApply(instance.database, 1 if instance.database.is_sqlite else 4)
+        self._applier = BatchedApply(
+            instance.database, 1 if instance.database.is_sqlite else 4, self._recorded
+        )
         self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
             instance.database, InboxItem, self._recorded
         )
@@ -156,10 +158,15 @@ class InboxWorker(ClaimLoop):
     async def _process(self, item: InboxItem) -> None:
         error: str | None = None
         try:
-            await self._apply(item)
+            if await self._apply(item):
+                return  # done, and recorded in the transaction that applied it
         except Exception as failure:
             log.exception("inbox item %s (%s) failed", item.id, item.activity_uri)
             error = f"{type(failure).__name__}: {failure}"[:1000]
+        self._recorder.add(self._outcome(item, error))
+
+    def _outcome(self, item: InboxItem, error: str | None) -> dict[str, object]:
+        """The row's new columns: done, or due again later, or failed after ``MAX_ATTEMPTS``."""
         attempts = item.attempts + 1
         now = utcnow()
         outcome: dict[str, object] = {
@@ -177,15 +184,18 @@ class InboxWorker(ClaimLoop):
             outcome.update(state=FAILED, processed_at=now)
         else:
             outcome.update(next_attempt_at=now + timedelta(seconds=30 * 4**attempts))
-        self._recorder.add(outcome)
+        return outcome
 
-    async def _apply(self, item: InboxItem) -> None:
+    async def _apply(self, item: InboxItem) -> bool:
         """Read what the item needs (holding one of the ``inbox_workers`` places), then hand
-        it to the group commit, where it waits for its batch without holding a place."""
+        it to the group commit, where it waits for its batch without holding a place; True
+        when its outcome was recorded with what it changed, in that batch's transaction."""
         async with self._handling:
             ready = await self._prepare(item)
-        if ready is not None:
-            await self._applier.apply(*ready)
+        if ready is None:
+            return False
+        await self._applier.apply(*ready, done=self._outcome(item, None))
+        return True
 
     async def _prepare(self, item: InboxItem) -> tuple[InboxContext, Fetched] | None:
         try:

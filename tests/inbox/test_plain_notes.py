@@ -376,3 +376,37 @@ async def test_only_a_senders_first_item_of_a_batch_may_take_the_fast_path(
         assert await world.post(f"{alice}/statuses/1") is None
         assert await world.post(f"{bob}/statuses/1") is not None
         assert await world.post(f"{carol}/statuses/1") is not None
+
+
+async def test_a_batch_commits_its_items_outcomes_with_what_they_changed(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind, HOSTS) as world:
+        mastodon = world["mastodon.test"]
+        senders = [mastodon.add_actor(name) for name in ("alice", "bob", "carol")]
+        await receive_all(world, [(s, activity("Create", s, note(s, 1), 1)) for s in senders])
+        transactions: list[list[str]] = []
+
+        def begin(_connection: object) -> None:
+            transactions.append([])
+
+        def execute(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if transactions:
+                transactions[-1].append(" ".join(statement.split())[:40])
+
+        engine = world.instance.database.write_engine.sync_engine
+        event.listen(engine, "begin", begin)
+        event.listen(engine, "before_cursor_execute", execute)
+        # When the worker handles three notes
+        try:
+            assert await world.handle() == 3
+        finally:
+            event.remove(engine, "begin", begin)
+            event.remove(engine, "before_cursor_execute", execute)
+        # Then the posts and the items' outcomes were written in one transaction, no other
+        outcomes = [t for t in transactions if any("UPDATE inbox_items SET state" in s for s in t)]
+        assert len(outcomes) == 1
+        assert any(statement.startswith("INSERT INTO posts") for statement in outcomes[0])
+        assert [item.state for item in await world.inbox_items()] == [DONE, DONE, DONE]
+        assert all(item.processed_at is not None for item in await world.inbox_items())
+        assert await world.count(Post) == 3
