@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
@@ -111,10 +112,17 @@ class InboxWorker(ClaimLoop):
         self._busy_senders.update(groups)
         self._held.hold(claim.rows)
         if groups:
-            # One read for the senders of the whole claim, not one per item: each sender's
-            # first item takes it (later ones, after an Update of their sender, read again).
-            self._stored_senders.update(await self.instance.remote_actors.stored_actors(groups))
+            await self._read_senders(list(groups))
         return list(groups.values())
+
+    async def _read_senders(self, uris: list[str]) -> None:
+        """One read for the senders of a whole claim, not one per item: each sender's first
+        item takes its own (the later ones read it again: an Update may have changed it). On
+        failure, each item reads its sender itself; the rows claimed must not be stranded."""
+        try:
+            self._stored_senders.update(await self.instance.remote_actors.stored_actors(uris))
+        except (SQLAlchemyError, OSError):
+            log.exception("reading the senders of %s claimed inbox items failed", len(uris))
 
     async def _anything_due(self, now: datetime, extra: list[ColumnElement[bool]]) -> bool:
         due = select(InboxItem.id).where(
@@ -136,7 +144,8 @@ class InboxWorker(ClaimLoop):
         return kept
 
     async def _handle_in_order(self, items: list[InboxItem]) -> None:
-        """One sender's items, in the order they arrived; their outcomes go to the recorder."""
+        """One sender's items, in the order they arrived; each outcome is recorded with what
+        the item changed, or else by the recorder."""
         try:
             for item in items:
                 await self._process(item)

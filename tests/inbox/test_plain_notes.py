@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 
 import inbox.plain_notes
 from actors.services import create_account
@@ -410,3 +411,25 @@ async def test_a_batch_commits_its_items_outcomes_with_what_they_changed(
         assert [item.state for item in await world.inbox_items()] == [DONE, DONE, DONE]
         assert all(item.processed_at is not None for item in await world.inbox_items())
         assert await world.count(Post) == 3
+
+
+async def test_when_the_senders_of_a_claim_cannot_be_read_together_each_item_reads_its_own(
+    tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with fediverse(tmp_path, database_kind, HOSTS) as world:
+        mastodon = world["mastodon.test"]
+        senders = [mastodon.add_actor(name) for name in ("alice", "bob")]
+        await receive_all(world, [(s, activity("Create", s, note(s, 1), 1)) for s in senders])
+
+        # Given a database that fails the one read of a claim's senders
+        async def failing(uris: object) -> dict[str, Actor]:
+            raise SQLAlchemyError("connection reset")
+
+        monkeypatch.setattr(world.instance.remote_actors, "stored_actors", failing)
+        # When the worker handles the two notes
+        assert await world.handle() == 2
+        # Then each was applied all the same, none left claimed
+        items = await world.inbox_items()
+        assert [item.state for item in items] == [DONE, DONE]
+        assert [item.claim_token for item in items] == [None, None]
+        assert await world.count(Post) == 2
