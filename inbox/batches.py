@@ -1,9 +1,12 @@
 """Applying received activities by group commit: one transaction for many items.
 
 Items that are ready (their remote documents fetched) queue here; one writer opens a
-transaction, applies each queued item in a savepoint of its own, and commits them together. An
+transaction, keeps the batch's plain ``Create(Note)``s together (:mod:`inbox.plain_notes`),
+applies each other item in a savepoint of its own, and commits them together. An
 item that fails rolls back its savepoint only and reports its error to its caller (who records
-a retry); if the commit itself fails, each item is applied again alone. A sender's items never
+a retry); if the commit itself fails, each item is applied again alone. An item that applies
+without error is marked done in the same transaction: what it changed and its outcome are
+committed together, and one statement records the whole batch's outcomes. A sender's items never
 share a batch: the worker hands over one item per sender at a time, in order.
 
 One commit per batch instead of one per item is what lets the worker keep up with a busy
@@ -14,31 +17,51 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from inbox.context import InboxContext
 from inbox.dispatch import apply
 from inbox.fetches import Fetched
+from inbox.plain_notes import apply_plain_creates
+from storage.claims import record_outcomes
 from storage.database import Database
+from storage.models import InboxItem
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
-Pending = tuple[InboxContext, Fetched, "asyncio.Future[None]"]
+Outcome = Mapping[str, Any]
+Pending = tuple[InboxContext, Fetched, Outcome | None, "asyncio.Future[None]"]
 
 
 class BatchedApply:
-    """At most ``writers`` transactions at a time, each applying up to ``MAX_BATCH`` items."""
+    """At most ``writers`` transactions at a time, each applying up to ``MAX_BATCH`` items.
 
-    def __init__(self, database: Database, writers: int) -> None:
+    ``on_recorded`` is told the inbox items whose outcome was written with their changes, once
+    that transaction has committed.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        writers: int,
+        on_recorded: Callable[[list[int]], None] | None = None,
+    ) -> None:
         self.database = database
         self.writers = writers
+        self.on_recorded = on_recorded
         self._pending: list[Pending] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def apply(self, ctx: InboxContext, fetched: Fetched) -> None:
-        """Returns once the item is committed; raises what its handler raised."""
+    async def apply(self, ctx: InboxContext, fetched: Fetched, done: Outcome | None = None) -> None:
+        """Returns once the item is committed; raises what its handler raised.
+
+        ``done``: the inbox item's outcome (as :func:`storage.claims.record_outcomes` takes
+        it), written in the same transaction when the item applies without error.
+        """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((ctx, fetched, future))
+        self._pending.append((ctx, fetched, done, future))
         if len(self._tasks) < self.writers:
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
@@ -51,7 +74,7 @@ class BatchedApply:
                 try:
                     await self._write(batch)
                 finally:
-                    for _ctx, _fetched, future in batch:
+                    for *_item, future in batch:
                         if not future.done():
                             future.set_exception(RuntimeError("the batch was interrupted"))
         finally:
@@ -62,26 +85,35 @@ class BatchedApply:
                 self._tasks.discard(current)
 
     async def _write(self, batch: list[Pending]) -> None:
-        errors: list[Exception | None] = []
+        errors: list[Exception | None] = [None] * len(batch)
         try:
             async with self.database.transaction() as session:
-                for ctx, fetched, _future in batch:
+                items = [(ctx, fetched) for ctx, fetched, _done, _future in batch]
+                for index in await apply_plain_creates(session, items):
+                    ctx, fetched, _done, _future = batch[index]
                     try:
                         async with session.begin_nested():
                             await apply(session, ctx, fetched)
                     except Exception as error:
-                        errors.append(error)
-                    else:
-                        errors.append(None)
+                        errors[index] = error
+                done = [
+                    outcome
+                    for (_ctx, _fetched, outcome, _future), error in zip(batch, errors, strict=True)
+                    if outcome is not None and error is None
+                ]
+                if done:
+                    await record_outcomes(session, InboxItem, done)
         except Exception as failure:
             if len(batch) == 1:
-                batch[0][2].set_exception(failure)
+                batch[0][3].set_exception(failure)
                 return
             log.warning("inbox batch of %s failed to commit; applying one by one", len(batch))
             for pending in batch:
                 await self._write([pending])
             return
-        for (_ctx, _fetched, future), outcome in zip(batch, errors, strict=True):
+        if done and self.on_recorded is not None:
+            self.on_recorded([outcome["id"] for outcome in done])
+        for (_ctx, _fetched, _done, future), outcome in zip(batch, errors, strict=True):
             if outcome is None:
                 future.set_result(None)
             else:

@@ -6,7 +6,9 @@ The embedded object is parsed here and only here; the handlers are given the res
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.reports import reported_here
@@ -280,16 +282,35 @@ async def _groups_named(
 ) -> tuple[Actor | None, Actor | None]:
     """In one query: the collective of ours a public post is addressed to or mentions, and
     the remote collective it is addressed to (its audience), when it names them."""
-    addressed = [*note.audience, *note.to, *note.cc]
-    public = any(is_public(uri) for uri in [*note.to, *note.cc])
-    candidates = [*addressed, *note.mention_uris] if public else addressed
+    candidates = group_candidates(note)
     if not candidates:
         return None, None
-    groups = await session.scalars(
-        select(Actor).where(Actor.uri.in_(candidates), Actor.type == GROUP).order_by(Actor.id)
-    )
+    return pick_groups(note, await session.scalars(groups_among(candidates)))
+
+
+def group_candidates(note: ParsedObject) -> list[str]:
+    """The ids that may name a collective of a post: its addressing, and, when it is public,
+    the actors it mentions."""
+    addressed = [*note.audience, *note.to, *note.cc]
+    public = any(is_public(uri) for uri in [*note.to, *note.cc])
+    return [*addressed, *note.mention_uris] if public else addressed
+
+
+def groups_among(uris: Iterable[str]) -> Select[Actor]:
+    return select(Actor).where(Actor.uri.in_(set(uris)), Actor.type == GROUP).order_by(Actor.id)
+
+
+def pick_groups(note: ParsedObject, groups: Iterable[Actor]) -> tuple[Actor | None, Actor | None]:
+    """Among ``groups`` (by id, first created first), the collective of ours a public post is
+    addressed to or mentions, and the remote collective it is addressed to; the groups that
+    are none of its candidates are passed over."""
+    addressed = [*note.audience, *note.to, *note.cc]
+    public = any(is_public(uri) for uri in [*note.to, *note.cc])
+    candidates = set(group_candidates(note))
     local = remote = None
     for group in groups:
+        if group.uri not in candidates:
+            continue
         if group.is_local and not group.is_gone and public and local is None:
             local = group
         elif not group.is_local and group.uri in addressed and remote is None:

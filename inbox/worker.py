@@ -1,8 +1,10 @@
 """The inbox worker: claims received activities and applies them, concurrently and fairly.
 
-Several items are handled at once (``inbox_workers``), each origin (the sender's server) holds
-at most ``per_origin_concurrency`` of them, and a sender's own activities are applied one after
-the other, in the order they arrived (a Follow before its Undo, a Create before its Update).
+Several items are handled at once (``inbox_workers``: what they need read, from the database
+and from other servers; an item then waits for its batch's commit without holding a place),
+each origin (the sender's server) holds at most ``per_origin_concurrency`` of them, and a
+sender's own activities are applied one after the other, in the order they arrived (a Follow
+before its Undo, a Create before its Update).
 A slow or hostile origin thus delays only its own items: the others are claimed past it. Every
 remote fetch a handler makes is bounded by ``fetch_timeout_seconds`` (the federation client).
 """
@@ -18,15 +20,17 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
 from inbox.batches import BatchedApply
 from inbox.context import InboxContext
 from inbox.dispatch import prepare
+from inbox.fetches import Fetched
 from instance.runtime import Instance
 from storage.claims import claim_due
-from storage.models import InboxItem, utcnow
+from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
 from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 
@@ -59,7 +63,10 @@ class InboxWorker(ClaimLoop):
         self._origin_load: Counter[str] = Counter()
         self._busy_senders: set[str] = set()
         self._items: dict[int, InboxItem] = {}
-        self._applier = BatchedApply(instance.database, 1 if instance.database.is_sqlite else 4)
+        self._stored_senders: dict[str, Actor] = {}
+        self._applier = BatchedApply(
+            instance.database, 1 if instance.database.is_sqlite else 4, self._recorded
+        )
         self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
             instance.database, InboxItem, self._recorded
         )
@@ -104,7 +111,18 @@ class InboxWorker(ClaimLoop):
             self._items[item.id] = item
         self._busy_senders.update(groups)
         self._held.hold(claim.rows)
+        if groups:
+            await self._read_senders(list(groups))
         return list(groups.values())
+
+    async def _read_senders(self, uris: list[str]) -> None:
+        """One read for the senders of a whole claim, not one per item: each sender's first
+        item takes its own (the later ones read it again: an Update may have changed it). On
+        failure, each item reads its sender itself; the rows claimed must not be stranded."""
+        try:
+            self._stored_senders.update(await self.instance.remote_actors.stored_actors(uris))
+        except (SQLAlchemyError, OSError):
+            log.exception("reading the senders of %s claimed inbox items failed", len(uris))
 
     async def _anything_due(self, now: datetime, extra: list[ColumnElement[bool]]) -> bool:
         due = select(InboxItem.id).where(
@@ -126,13 +144,14 @@ class InboxWorker(ClaimLoop):
         return kept
 
     async def _handle_in_order(self, items: list[InboxItem]) -> None:
-        """One sender's items, in the order they arrived; their outcomes go to the recorder."""
+        """One sender's items, in the order they arrived; each outcome is recorded with what
+        the item changed, or else by the recorder."""
         try:
             for item in items:
-                async with self._handling:
-                    await self._process(item)
+                await self._process(item)
         finally:
             self._busy_senders.discard(items[0].actor_uri)
+            self._stored_senders.pop(items[0].actor_uri, None)
 
     def _recorded(self, item_ids: list[int]) -> None:
         self._held.drop(item_ids)
@@ -148,10 +167,15 @@ class InboxWorker(ClaimLoop):
     async def _process(self, item: InboxItem) -> None:
         error: str | None = None
         try:
-            await self._apply(item)
+            if await self._apply(item):
+                return  # done, and recorded in the transaction that applied it
         except Exception as failure:
             log.exception("inbox item %s (%s) failed", item.id, item.activity_uri)
             error = f"{type(failure).__name__}: {failure}"[:1000]
+        self._recorder.add(self._outcome(item, error))
+
+    def _outcome(self, item: InboxItem, error: str | None) -> dict[str, object]:
+        """The row's new columns: done, or due again later, or failed after ``MAX_ATTEMPTS``."""
         attempts = item.attempts + 1
         now = utcnow()
         outcome: dict[str, object] = {
@@ -169,21 +193,33 @@ class InboxWorker(ClaimLoop):
             outcome.update(state=FAILED, processed_at=now)
         else:
             outcome.update(next_attempt_at=now + timedelta(seconds=30 * 4**attempts))
-        self._recorder.add(outcome)
+        return outcome
 
-    async def _apply(self, item: InboxItem) -> None:
+    async def _apply(self, item: InboxItem) -> bool:
+        """Read what the item needs (holding one of the ``inbox_workers`` places), then hand
+        it to the group commit, where it waits for its batch without holding a place; True
+        when its outcome was recorded with what it changed, in that batch's transaction."""
+        async with self._handling:
+            ready = await self._prepare(item)
+        if ready is None:
+            return False
+        await self._applier.apply(*ready, done=self._outcome(item, None))
+        return True
+
+    async def _prepare(self, item: InboxItem) -> tuple[InboxContext, Fetched] | None:
         try:
             activity = parse_activity(json.loads(item.payload))
         except (ValueError, InvalidActivity):
             log.info("inbox item %s no longer parses; dropped", item.id)
-            return
-        sender = await self.instance.remote_actors.actor(activity.actor_uri)
+            return None
+        sender = self._stored_senders.pop(item.actor_uri, None)
+        if sender is None or sender.uri != activity.actor_uri:
+            sender = await self.instance.remote_actors.actor(activity.actor_uri)
         if sender is None:
             raise LookupError(f"sender {activity.actor_uri} cannot be resolved")
         ctx = InboxContext(self.instance, activity, sender, item.recipient_id)
         fetched = await prepare(ctx)
-        if fetched is not None:
-            await self._applier.apply(ctx, fetched)
+        return (ctx, fetched) if fetched is not None else None
 
     # --- the continuous pipeline -------------------------------------------------------------
 

@@ -65,6 +65,30 @@ async def attach_media(session: AsyncSession, post_id: int, media: Sequence[Medi
     await session.flush()
 
 
+def remote_media_rows(
+    post_id: int, owner_id: int, attachments: Iterable[ParsedAttachment]
+) -> list[dict[str, Any]]:
+    """The ``media`` rows of a remote post's attachments: the web ones, at most
+    ``MAX_REMOTE_ATTACHMENTS``, their URL and alt text only."""
+    kept = [
+        item
+        for item in attachments
+        if item.url and item.url.startswith(("https://", "http://")) and len(item.url) <= 2048
+    ]
+    return [
+        {
+            "key": secrets.token_urlsafe(16),
+            "owner_id": owner_id,
+            "post_id": post_id,
+            "content_type": kind_of_attachment(item)[:64] or "application/octet-stream",
+            "size": 0,
+            "alt_text": (item.name or "")[:MAX_ALT_TEXT],
+            "remote_url": item.url,
+        }
+        for item in kept[:MAX_REMOTE_ATTACHMENTS]
+    ]
+
+
 async def store_remote_attachments(
     session: AsyncSession,
     post_id: int,
@@ -79,24 +103,7 @@ async def store_remote_attachments(
         await session.execute(
             delete(Media).where(Media.post_id == post_id, Media.remote_url.is_not(None))
         )
-    kept = [
-        item
-        for item in attachments
-        if item.url and item.url.startswith(("https://", "http://")) and len(item.url) <= 2048
-    ]
-    for item in kept[:MAX_REMOTE_ATTACHMENTS]:
-        content_type = kind_of_attachment(item)
-        session.add(
-            Media(
-                key=secrets.token_urlsafe(16),
-                owner_id=owner_id,
-                post_id=post_id,
-                content_type=content_type[:64] or "application/octet-stream",
-                size=0,
-                alt_text=(item.name or "")[:MAX_ALT_TEXT],
-                remote_url=item.url,
-            )
-        )
+    session.add_all(Media(**row) for row in remote_media_rows(post_id, owner_id, attachments))
     await session.flush()
 
 

@@ -18,6 +18,7 @@ from storage.models import PostTag
 
 HASHTAG_RE = re.compile(r"(?<![\w&#/])#(\w{1,100})")
 MAX_TAG_LENGTH = 100
+MAX_TAGS = 50
 _TAG_RE = re.compile(r"(<[^>]*>)")
 _TAG_NAME_RE = re.compile(r"</?\s*([a-zA-Z0-9]+)")
 _OPAQUE = frozenset({"a", "code", "pre"})
@@ -74,12 +75,17 @@ def build_hashtag(tag: str, base_url: str) -> dict[str, str]:
     return {"type": "Hashtag", "href": base_url + tag_path(tag), "name": f"#{tag}"}
 
 
+def kept_tags(tags: Iterable[str]) -> list[str]:
+    """The tags a post keeps: normalised, each once, in order, at most ``MAX_TAGS``."""
+    unique = list(dict.fromkeys(t for t in (normalise_tag(t) for t in tags) if is_tag(t)))
+    return unique[:MAX_TAGS]
+
+
 async def replace_post_tags(
     session: AsyncSession, post_id: int, tags: Iterable[str], *, new: bool = False
 ) -> None:
     """The ``post_tags`` rows of a post become exactly ``tags`` (``new``: it has none yet)."""
     if not new:
         await session.execute(delete(PostTag).where(PostTag.post_id == post_id))
-    unique = list(dict.fromkeys(t for t in (normalise_tag(t) for t in tags) if is_tag(t)))
-    session.add_all(PostTag(post_id=post_id, tag=tag) for tag in unique[:50])
+    session.add_all(PostTag(post_id=post_id, tag=tag) for tag in kept_tags(tags))
     await session.flush()

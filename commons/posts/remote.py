@@ -7,6 +7,8 @@ links, see :mod:`federation.media_links`) is kept as an attachment when they car
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +18,7 @@ from commons.posts.attachments import store_remote_attachments
 from commons.posts.hashtags import replace_post_tags
 from commons.posts.mentions import replace_post_mentions
 from federation.media_links import MEDIA_OBJECT_TYPES, parse_media_links
-from federation.parsing import ParsedObject
+from federation.parsing import ParsedAttachment, ParsedObject
 from federation.vocab import is_public
 from storage.models import Actor, Post, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
@@ -47,6 +49,32 @@ def _language_and_content(obj: ParsedObject) -> tuple[str | None, str]:
     return None, ""
 
 
+def remote_post_columns(obj: ParsedObject, author: Actor) -> dict[str, Any]:
+    """What a remote post's row says of ``obj`` (all but its id, author, audience and dates);
+    its HTML is sanitized here, before it is stored."""
+    language, content = _language_and_content(obj)
+    body = content
+    if obj.type in TITLED_TYPES and obj.name:
+        body = f"<p><strong>{sanitize_html(obj.name)}</strong></p>{content}"
+    url = obj.url if obj.url and obj.url.lower().startswith(("https://", "http://")) else obj.id
+    return {
+        "type": obj.type,
+        "url": url,
+        "content_html": sanitize_html(body),
+        "summary": sanitize_html(obj.summary) if obj.summary and obj.sensitive else None,
+        "is_sensitive": obj.sensitive,
+        "language": (language or "")[:8] or None,
+        "visibility": visibility_of(obj, author),
+        "in_reply_to_uri": obj.in_reply_to,
+        "document": dict(obj.raw),
+    }
+
+
+def kept_attachments(obj: ParsedObject) -> list[ParsedAttachment]:
+    """A remote post's attachments, or the file a media object is when it carries none."""
+    return obj.attachments or parse_media_links(obj)
+
+
 async def store_remote_post(
     session: AsyncSession,
     obj: ParsedObject,
@@ -66,27 +94,14 @@ async def store_remote_post(
             uri=obj.id, actor_id=author.id, is_local=False, published=obj.published or utcnow()
         )
         session.add(post)
-    language, content = _language_and_content(obj)
-    body = content
-    if obj.type in TITLED_TYPES and obj.name:
-        body = f"<p><strong>{sanitize_html(obj.name)}</strong></p>{content}"
-    post.type = obj.type
-    post.url = (
-        obj.url if obj.url and obj.url.lower().startswith(("https://", "http://")) else obj.id
-    )
-    post.content_html = sanitize_html(body)
-    post.summary = sanitize_html(obj.summary) if obj.summary and obj.sensitive else None
-    post.is_sensitive = obj.sensitive
-    post.language = (language or "")[:8] or None
-    post.visibility = visibility_of(obj, author)
-    post.in_reply_to_uri = obj.in_reply_to
+    for column, value in remote_post_columns(obj, author).items():
+        setattr(post, column, value)
     post.audience_id = audience.id if audience is not None else post.audience_id
-    post.document = dict(obj.raw)
     if obj.updated:
         post.updated = obj.updated
     await session.flush()
     await replace_post_tags(session, post.id, obj.hashtags, new=new)
-    attachments = obj.attachments or parse_media_links(obj)
+    attachments = kept_attachments(obj)
     await store_remote_attachments(session, post.id, author.id, attachments, new=new)
     mentioned = obj.mention_uris
     known = (
@@ -100,9 +115,14 @@ async def store_remote_post(
     return post
 
 
+def named_uris(obj: ParsedObject) -> list[str]:
+    """The ids a post is addressed to by name (its ``to`` and ``cc``, the public left out)."""
+    return [uri for uri in dict.fromkeys([*obj.to, *obj.cc]) if not is_public(uri)]
+
+
 async def _local_recipients(session: AsyncSession, obj: ParsedObject) -> list[int]:
     """Our residents the post is addressed to by name: they may read it, mentioned or not."""
-    named = [uri for uri in dict.fromkeys([*obj.to, *obj.cc]) if not is_public(uri)]
+    named = named_uris(obj)
     if not named:
         return []
     found = await session.scalars(
