@@ -8,9 +8,10 @@ batch are classified with one query for all and kept by
 
 An item is plain when the reference would surely hand it to ``on_create`` as a
 ``REMOTE_NOTE`` and that handler would keep it: a ``Create`` whose embedded object parses, has
-an id, is a post type and not an event, needed nothing fetched, is attributed to its sender and
-lives on the sender's server (:func:`commons.posts.received.authored_by`), answers no event of
-ours, and names no collective of ours. Anything else — and what ``receive_posts`` declines
+an id, is a post type and not an event or an offer (a ``Proposal``), needed nothing fetched, is
+attributed to its sender and lives on the sender's server
+(:func:`commons.posts.received.authored_by`), answers no event or offer of ours, and names no
+collective of ours. Anything else — and what ``receive_posts`` declines
 (a post that tells someone), and every item of a batch whose fast path fails — is left to
 the reference, one by one, in the batch's order. Only a sender's first item of the batch may
 take the fast path, so a sender's activities are still applied in the order they arrived.
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.offers.wire import is_offer
 from commons.posts.received import authored_by
 from commons.posts.received_batch import Outcome, ReceivedPost, receive_posts
 from commons.posts.remote import POST_TYPES
@@ -32,7 +34,7 @@ from federation.parsing import ParsedObject, parse_object
 from inbox.classify import group_candidates, groups_among, pick_groups
 from inbox.context import InboxContext
 from inbox.fetches import Fetched, is_event
-from storage.models import Event
+from storage.models import Event, Offer
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ def _plain_note(ctx: InboxContext, fetched: Fetched) -> ParsedObject | None:
     if activity.type != "Create" or fetched != Fetched():
         return None
     data = activity.object
-    if data is None or is_event(data):
+    if data is None or is_event(data) or is_offer(data):
         return None
     try:
         note = parse_object(data)
@@ -104,6 +106,13 @@ async def _keep(
         if answered
         else ()
     )
+    offers_answered = {uri for uri in answered if "/offers/" in uri}
+    if offers_answered:  # a reply to one of our offers may be an answer to it: the reference
+        our_events |= set(
+            await session.scalars(
+                select(Offer.uri).where(Offer.uri.in_(offers_answered), Offer.is_local.is_(True))
+            )
+        )
     candidates = {uri for note in plain.values() for uri in group_candidates(note)}
     groups = list(await session.scalars(groups_among(candidates))) if candidates else []
     received: dict[int, ReceivedPost] = {}

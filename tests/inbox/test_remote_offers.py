@@ -146,3 +146,23 @@ async def test_an_unusable_proposal_is_dropped_with_its_reason(
         assert await offers(world) == []
         assert reason in caplog.text
         assert [item.state for item in await world.inbox_items()] == ["done"]
+
+
+async def test_a_proposal_among_plain_notes_of_one_batch_is_kept_as_an_offer(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        market = world["mastodon.test"].add_actor("verger")
+        writers = [world["mastodon.test"].add_actor(name) for name in ("ana", "bo", "cy")]
+        # Given public notes of three people and a Proposal, received together
+        for number, writer in enumerate(writers, start=1):
+            note = {"id": f"{writer}/statuses/{number}", "type": "Note", "attributedTo": writer,
+                    "content": "<p>Bonjour</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"]}  # fmt: skip
+            await world.post_as(writer, activity("Create", writer, note, number))
+        proposal = apples(market, type=["Note", "Proposal"])
+        await world.post_as(market, activity("Create", market, proposal, 9))
+        await world.handle()
+        # Then the notes are posts, and the Proposal an offer, not a post
+        assert [offer.title for offer in await offers(world)] == ["Pommes de Jussy"]
+        assert await world.count(Post) == 3
+        assert await world.post(proposal["id"]) is None
