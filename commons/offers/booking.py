@@ -241,3 +241,29 @@ async def held_slots(
         .limit(limit)
     )
     return [(response, actor) for response, actor in rows.all()]
+
+
+async def availability_now(
+    session: AsyncSession, offer_ids: Sequence[int], now: datetime
+) -> dict[int, bool]:
+    """For each bookable offer among ``offer_ids``: True when it can be had right now (in
+    order, and no booking covers this moment); offers that are not bookable are left out."""
+    if not offer_ids:
+        return {}
+    bookables = await session.execute(
+        select(Bookable.offer_id, Bookable.condition).where(Bookable.offer_id.in_(offer_ids))
+    )
+    found = {offer_id: condition != BROKEN for offer_id, condition in bookables.all()}
+    if not found:
+        return {}
+    busy = await session.scalars(
+        select(OfferResponse.offer_id).where(
+            OfferResponse.offer_id.in_(list(found)),
+            OfferResponse.state.in_((PENDING, ACCEPTED)),
+            OfferResponse.starts_at <= now,
+            OfferResponse.ends_at > now,
+        )
+    )
+    for offer_id in busy:
+        found[offer_id] = False
+    return found

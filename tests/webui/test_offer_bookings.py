@@ -48,6 +48,8 @@ async def test_a_neighbour_books_two_days_and_the_next_is_told_they_are_taken(
     page = await client.get(path, headers=HTML)
     assert "Par jour, 3 jours à la suite au plus." in page.text
     assert "Caution : CHF 20,00." in page.text and "Hors d’usage" in page.text
+    # The repair café's page says it can be had now
+    assert "Libre maintenant" in (await client.get("/@repair-cafe", headers=HTML)).text
 
     client.cookies.clear()
     nadia = await log_in_as(client, settings, database, "nadia")

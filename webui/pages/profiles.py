@@ -13,9 +13,11 @@ from actors.groups import load_group_profile
 from actors.queries import follow_state as actor_follow_state
 from commons.agenda.queries import AgendaQuery
 from commons.agenda.upcoming import upcoming_events
+from commons.offers.booking import availability_now
 from commons.offers.queries import MarketFilter, market_offers
 from commons.posts.queries import latest_posts
 from instance.runtime import instance_of
+from storage.models import utcnow
 from webui.pages.events.event_cards import event_card
 from webui.pages.offers.offers import offer_view
 from webui.render import render
@@ -54,12 +56,16 @@ async def profile_page(request: Request, session: AsyncSession, actor: Actor) ->
         if not actor.is_gone
         else []
     )
+    free = await availability_now(session, [card.offer.id for card in offer_cards], utcnow())
     follow_state = None
     if viewer is not None and viewer.actor.id != actor.id and not actor.is_gone:
         follow_state = await actor_follow_state(session, viewer.actor.id, actor.id)
     context = {
         "event_cards": [event_card(entry) for entry in upcoming],
-        "offer_cards": [offer_view(card.offer, card.author) for card in offer_cards],
+        "offer_cards": [
+            {**offer_view(card.offer, card.author), "free_now": free.get(card.offer.id)}
+            for card in offer_cards
+        ],
         "may_follow": viewer is not None
         and viewer.actor.id != actor.id
         and actor.type != "Application"
