@@ -15,6 +15,7 @@ from storage.models.offers import OPEN
 from storage.models.posts import PUBLIC
 
 PAGE_SIZE = 30
+MAX_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,9 @@ def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
         )
     if wanted.before_id is not None:
         query = query.where(Offer.id < wanted.before_id)
-    if wanted.words:
-        pattern = _like(wanted.words)
+    for word in (wanted.words or "").split()[:MAX_WORDS]:
+        # every word somewhere in the title, the description or the category
+        pattern = _like(word)
         query = query.where(
             or_(
                 func.lower(Offer.title).like(pattern, escape="\\"),

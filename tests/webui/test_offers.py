@@ -75,6 +75,9 @@ async def test_a_facilitator_lends_a_drill_with_a_picture_and_it_reads_well(
     listing = await client.get("/offers", headers=HTML)
     assert "Perceuse à percussion" in listing.text
     assert "Perceuse" in (await client.get("/offers?kind=pret&q=perceuse", headers=HTML)).text
+    both = await client.get("/offers?q=PERCUSSION+m%C3%A8ches", headers=HTML)
+    assert "Perceuse" in both.text  # every word, in the title or the description
+    assert "Perceuse" not in (await client.get("/offers?q=perceuse+tondeuse", headers=HTML)).text
     assert "Perceuse" not in (await client.get("/offers?kind=don", headers=HTML)).text
     # And the repair café's page shows it among what can be borrowed
     profile = await client.get("/@repair-cafe", headers=HTML)
