@@ -1,6 +1,7 @@
 """Offers and requests from a client: ``Create``/``Update``/``Delete`` of a ``Proposal``
 (FEP-0837; ``["Note", "Proposal"]`` as we send it), an answer to any offer this server knows
-(``Offer{Agreement}``), and the author's ``Accept``/``Reject`` of an answer — each through the
+(``Offer{Agreement}``; a booking's Commitment has ``hasBeginning`` and ``hasEnd``), and the
+author's ``Accept``/``Reject`` of an answer — each through the
 services the offer pages use (:mod:`commons.offers`), with the same checks and messages.
 
 A Proposal is read with the reader of other servers' Proposals; an ``Update`` merges the
@@ -117,7 +118,7 @@ async def answer_offer(instance: Instance, acting: Actor, activity: dict[str, An
         try:
             response = await responses.respond(
                 session, instance.uris, acting, offer, quantity=proposed.quantity,
-                message=proposed.message,
+                message=proposed.message, starts_at=proposed.starts_at, ends_at=proposed.ends_at,
             )  # fmt: skip
         except DomainError as error:
             raise ClientError.refusing(error) from None
