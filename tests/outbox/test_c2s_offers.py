@@ -5,17 +5,22 @@ Delete removes it. What the services refuse comes back as a 4xx with its reason.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from storage.models import Activity, Offer, OfferResponse
+from commons.offers.bookables import BookingRules, set_booking_rules
+from config.uris import Uris
+from storage.models import Activity, Actor, Offer, OfferResponse
 from storage.models.offers import ACCEPTED, CLOSED
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import follow_remote
 from tests.outbox.c2s_support import post_outbox, token_for
 
+GENEVA = ZoneInfo("Europe/Zurich")
 DRILL: dict[str, Any] = {
     "type": ["Note", "Proposal"],
     "name": "Perceuse à prêter",
@@ -110,3 +115,44 @@ async def test_a_client_publishes_changes_answers_accepts_and_deletes_an_offer(
         assert gone.status_code == 201
         await rig.drain()
         assert (await offer_at(jonction, uri)).deleted_at is not None
+
+
+async def test_a_client_books_a_day_of_a_bookable_offer_of_another_quartier(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, ("paquis.test", "jonction.test")) as rig:
+        paquis, jonction = rig["paquis.test"], rig["jonction.test"]
+        karim = await paquis.resident("karim")
+        nadia = await jonction.resident("nadia")
+        await follow_remote(jonction, nadia, karim.uri)
+        await rig.drain()
+        answer = await post_outbox(rig.client, paquis, "karim", await token_for(paquis, "karim"),
+                                   DRILL)  # fmt: skip
+        uri = await object_of(paquis, answer.headers["location"])
+        async with paquis.instance.database.transaction() as session:
+            offer = await session.scalar(select(Offer).where(Offer.uri == uri))
+            person = await session.get(Actor, karim.id)
+            assert offer is not None and person is not None
+            await set_booking_rules(session, Uris(paquis.settings.base_url), person, offer,
+                                    BookingRules())  # fmt: skip
+        await rig.drain()
+        start = datetime.combine(date.today() + timedelta(days=9), time(), GENEVA)
+        booking = {"type": "Offer", "object": {"type": "Agreement", "stipulates": {
+            "type": "Commitment", "satisfies": f"{uri}#primary",
+            "hasBeginning": start.isoformat(), "hasEnd": (start + timedelta(days=1)).isoformat()}}}  # fmt: skip
+        sent = await post_outbox(rig.client, jonction, "nadia", await token_for(jonction, "nadia"),
+                                 booking)  # fmt: skip
+        assert sent.status_code == 201, sent.text
+        await rig.drain()
+        for node in (paquis, jonction):
+            async with node.instance.database.session() as session:
+                [kept] = list(await session.scalars(select(OfferResponse)))
+            assert kept.state == ACCEPTED and kept.starts_at == start
+        # The same day asked again is refused by paquis, and jonction hears why
+        again = await post_outbox(rig.client, jonction, "nadia", await token_for(jonction, "nadia"),
+                                  booking)  # fmt: skip
+        assert again.status_code == 201  # one may book several times: paquis decides
+        await rig.drain()
+        async with jonction.instance.database.session() as session:
+            states = sorted(await session.scalars(select(OfferResponse.state)))
+        assert states == [ACCEPTED, "rejected"]
