@@ -25,7 +25,7 @@ from commons.events.wire import EventShapeError, RemoteEventFields, parse_remote
 from commons.markdown import html_to_text
 from config.errors import DomainError
 from endpoints.c2s.errors import ClientError
-from endpoints.c2s.objects import read_text
+from endpoints.c2s.objects import merged_properties, read_text
 from endpoints.c2s.posts import newest_activity_uri
 from instance.runtime import Instance
 from storage.models import Actor, Event
@@ -104,14 +104,7 @@ async def create_event_from(
 
 
 def _merged(current: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(current)
-    for key, value in sent.items():
-        if key in ("id", "type", "@context"):
-            continue
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
+    merged = merged_properties(current, sent)
     if "location" in sent and sent["location"] is None:
         merged.pop("isOnline", None)
     return merged

@@ -202,3 +202,17 @@ def read_post_update(obj: dict[str, Any]) -> PostUpdate:
         summary=_text(obj["summary"], "summary", MAX_SUMMARY) if "summary" in obj else ...,
         attachments=attachments,
     )
+
+
+def merged_properties(current: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """An Update applied to an object as we serve it (§6.3.1): each top-level property sent
+    replaces the current one, ``null`` removes it; ``id``, ``type`` and ``@context`` stay."""
+    merged = dict(current)
+    for key, value in sent.items():
+        if key in ("id", "type", "@context"):
+            continue
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

@@ -25,6 +25,7 @@ from commons.offers.services import set_status as set_offer_status
 from commons.offers.wire import parse_remote_offer
 from config.errors import DomainError
 from endpoints.c2s.errors import ClientError
+from endpoints.c2s.objects import merged_properties
 from endpoints.c2s.posts import newest_activity_uri
 from federation.vocab import first_str, id_of, types_of
 from instance.runtime import Instance
@@ -58,18 +59,6 @@ async def create_offer_from(
         return await newest_activity_uri(session, acting, "Create", offer.uri)
 
 
-def _merged(current: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(current)
-    for key, value in sent.items():
-        if key in ("id", "type", "@context"):
-            continue
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
 async def update_offer(
     instance: Instance, person: Actor, acting: Actor, session: AsyncSession, offer: Offer,
     obj: dict[str, Any],
@@ -84,7 +73,7 @@ async def update_offer(
     status = first_str(obj.get("offerStatus"))
     try:
         await edit_offer(
-            session, instance.uris, person, offer, _fields(_merged(current, obj), acting)
+            session, instance.uris, person, offer, _fields(merged_properties(current, obj), acting)
         )
         if status in (OPEN, CLOSED):
             await set_offer_status(session, instance.uris, person, offer, status)

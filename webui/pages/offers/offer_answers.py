@@ -4,6 +4,8 @@ The rules are :mod:`commons.offers.responses`'; every POST reads its form (CSRF)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,16 +13,23 @@ from starlette.routing import BaseRoute, Route
 
 from commons.events.organisers import NotOrganiser
 from commons.offers import responses
-from commons.offers.queries import offer_by_id, response_by_id
+from commons.offers.queries import offer_by_id
 from commons.posts.queries import post_by_id
 from config.errors import DomainError, ErrorCode, Invalid
 from instance.runtime import instance_of
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
+from webui.pages.offers.answer_actions import act_on_answer, form_text
 from webui.pages.offers.offer_forms import read_number
 from webui.pages.offers.offers import offer_at, page_url
-from webui.session import flash, require_viewer
+from webui.session import Viewer, flash, require_viewer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from starlette.datastructures import FormData
+
+    from storage.models import OfferResponse
 
 
 async def respond(request: Request) -> Response:
@@ -51,32 +60,18 @@ async def respond(request: Request) -> Response:
 
 async def reply(request: Request) -> Response:
     """Accept or decline one answer (``decision`` = accept | decline, with a ``reason``)."""
-    viewer = await require_viewer(request)
     instance = instance_of(request)
-    form = await read_form(request)
-    accept = form.get("decision") == "accept"
-    raw_reason = form.get("reason")
-    reason = raw_reason if isinstance(raw_reason, str) else ""
-    async with instance.database.session() as session:
-        offer, _author = await offer_at(session, request)
-        response = await response_by_id(session, request.path_params["response_id"])
-    if response is None or response.offer_id != offer.id:
-        raise HTTPException(404)
-    try:
-        async with instance.database.transaction() as session:
-            row = await response_by_id(session, response.id)
-            assert row is not None
-            await responses.answer(session, instance.uris, viewer.actor, row, accept=accept,
-                                   reason=reason)  # fmt: skip
-    except NotOrganiser:
-        raise HTTPException(403, "only who publishes it") from None
-    except DomainError as error:
-        flash(request, error_message(error), "error")
-        return RedirectResponse(page_url(offer) + "#answers", status_code=303)
-    _ = i18n.gettext
-    flash(request, _("Accepted; they are told.") if accept else _("Declined; they are told."),
-          "success")  # fmt: skip
-    return RedirectResponse(page_url(offer) + "#answers", status_code=303)
+
+    async def decide(session: AsyncSession, viewer: Viewer, row: OfferResponse,
+                     form: FormData) -> str:  # fmt: skip
+        accept = form.get("decision") == "accept"
+        await responses.answer(session, instance.uris, viewer.actor, row, accept=accept,
+                               reason=form_text(form, "reason"))  # fmt: skip
+        _ = i18n.gettext
+        return _("Accepted; they are told.") if accept else _("Declined; they are told.")
+
+    return await act_on_answer(request, decide, anchor="#answers",
+                               forbidden="only who publishes it")  # fmt: skip
 
 
 async def take_as_answer(request: Request) -> Response:
@@ -104,28 +99,17 @@ async def take_as_answer(request: Request) -> Response:
 
 async def message(request: Request) -> Response:
     """A message to the other side of an answer (the responder, or the offer's author)."""
-    viewer = await require_viewer(request)
     instance = instance_of(request)
-    form = await read_form(request)
-    raw = form.get("message")
-    async with instance.database.session() as session:
-        offer, _author = await offer_at(session, request)
-        response = await response_by_id(session, request.path_params["response_id"])
-    if response is None or response.offer_id != offer.id:
-        raise HTTPException(404)
-    try:
-        async with instance.database.transaction() as session:
-            row = await response_by_id(session, response.id)
-            assert row is not None
-            await responses.send_message(session, instance.uris, viewer.actor, row,
-                                         raw if isinstance(raw, str) else "")  # fmt: skip
-    except NotOrganiser:
-        raise HTTPException(403, "only the two sides of an answer") from None
-    except DomainError as error:
-        flash(request, error_message(error), "error")
-    else:
-        flash(request, i18n.gettext("Your message is sent; only they see it."), "success")
-    return RedirectResponse(page_url(offer) + f"#thread-{response.id}", status_code=303)
+
+    async def send(session: AsyncSession, viewer: Viewer, row: OfferResponse,
+                   form: FormData) -> str:  # fmt: skip
+        await responses.send_message(session, instance.uris, viewer.actor, row,
+                                     form_text(form, "message"))  # fmt: skip
+        return i18n.gettext("Your message is sent; only they see it.")
+
+    anchor = f"#thread-{request.path_params['response_id']}"
+    return await act_on_answer(request, send, anchor=anchor,
+                               forbidden="only the two sides of an answer")  # fmt: skip
 
 
 routes: list[BaseRoute] = [

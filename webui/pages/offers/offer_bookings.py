@@ -9,7 +9,7 @@ reads its form (CSRF) first.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -30,7 +30,7 @@ from commons.offers.bookables import (
     set_condition,
 )
 from commons.offers.booking import GENEVA, bookable_of, held_slots
-from commons.offers.queries import offer_by_id, response_by_id
+from commons.offers.queries import offer_by_id
 from config.errors import DomainError, ErrorCode, Invalid
 from instance.runtime import instance_of
 from storage.models import utcnow
@@ -39,15 +39,16 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.formats import weekday_name
+from webui.pages.offers.answer_actions import act_on_answer, form_text
 from webui.pages.offers.offer_forms import read_centimes
 from webui.pages.offers.offers import offer_at, page_url
 from webui.render import render
-from webui.session import flash, require_viewer
+from webui.session import Viewer, flash, require_viewer
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    from storage.models import OfferResponse
 
 
 def _day(raw: str) -> date | None:
@@ -64,14 +65,17 @@ def read_slot(form: FormData, slot_minutes: int) -> tuple[datetime, datetime]:
     """Days (``from``, ``to``, both included) for things lent by the day; a start and a number
     of hours for rooms."""
     if slot_minutes >= 1440:
-        first, last = _day(_text(form, "from")), _day(_text(form, "to") or _text(form, "from"))
+        first, last = (
+            _day(form_text(form, "from")),
+            _day(form_text(form, "to") or form_text(form, "from")),
+        )
         if first is None or last is None or last < first:
             raise Invalid(ErrorCode.SLOT_REQUIRED, "from")
         return (datetime.combine(first, time(), GENEVA),
                 datetime.combine(last + timedelta(days=1), time(), GENEVA))  # fmt: skip
     try:
-        start = datetime.fromisoformat(_text(form, "start")).replace(tzinfo=GENEVA)
-        hours = float(_text(form, "hours").replace(",", "."))
+        start = datetime.fromisoformat(form_text(form, "start")).replace(tzinfo=GENEVA)
+        hours = float(form_text(form, "hours").replace(",", "."))
     except ValueError:
         raise Invalid(ErrorCode.SLOT_REQUIRED, "start") from None
     if not 0 < hours <= 24 * 7:
@@ -95,7 +99,7 @@ async def book(request: Request) -> Response:
             assert row is not None
             booking = await responses.respond(
                 session, instance.uris, viewer.actor, row, starts_at=start, ends_at=end,
-                message=_text(form, "message"), wait_if_taken=form.get("wait") == "1",
+                message=form_text(form, "message"), wait_if_taken=form.get("wait") == "1",
             )  # fmt: skip
     except DomainError as error:
         flash(request, error_message(error), "error")
@@ -110,60 +114,35 @@ async def book(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    viewer = await require_viewer(request)
     instance = instance_of(request)
-    form = await read_form(request)
-    async with instance.database.session() as session:
-        offer, _author = await offer_at(session, request)
-        booking = await response_by_id(session, request.path_params["response_id"])
-    if booking is None or booking.offer_id != offer.id:
-        raise HTTPException(404)
-    try:
-        async with instance.database.transaction() as session:
-            row = await response_by_id(session, booking.id)
-            assert row is not None
-            await cancel_booking(session, instance.uris, viewer.actor, row, _text(form, "reason"))
-    except NotOrganiser:
-        raise HTTPException(403, "only who booked it, or the space") from None
-    except DomainError as error:
-        flash(request, error_message(error), "error")
-        return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
-    flash(request, i18n.gettext("The booking is cancelled; the slot is free again."), "success")
-    return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+
+    async def cancelled(session: AsyncSession, viewer: Viewer, row: OfferResponse,
+                        form: FormData) -> str:  # fmt: skip
+        await cancel_booking(session, instance.uris, viewer.actor, row, form_text(form, "reason"))
+        return i18n.gettext("The booking is cancelled; the slot is free again.")
+
+    return await act_on_answer(request, cancelled, anchor="#bookings",
+                               forbidden="only who booked it, or the space")  # fmt: skip
 
 
 async def hand_over(request: Request) -> Response:
     """The space records that it handed the thing over (the borrower's code) or got it back."""
-    viewer = await require_viewer(request)
-    instance = instance_of(request)
-    form = await read_form(request)
     returned = request.url.path.endswith("/return")
-    async with instance.database.session() as session:
-        offer, _author = await offer_at(session, request)
-        booking = await response_by_id(session, request.path_params["response_id"])
-    if booking is None or booking.offer_id != offer.id:
-        raise HTTPException(404)
-    try:
-        async with instance.database.transaction() as session:
-            row = await response_by_id(session, booking.id)
-            assert row is not None
-            if returned:
-                await record_return(session, viewer.actor, row)
-            else:
-                await record_pickup(session, viewer.actor, row, _text(form, "code"))
-    except NotOrganiser:
-        raise HTTPException(403, "only the space") from None
-    except DomainError as error:
-        flash(request, error_message(error), "error")
-        return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
-    _ = i18n.gettext
-    flash(request, _("Noted: it is back.") if returned else _("Noted: it is handed over."),
-          "success")  # fmt: skip
-    return RedirectResponse(page_url(offer) + "#bookings", status_code=303)
+
+    async def recorded(session: AsyncSession, viewer: Viewer, row: OfferResponse,
+                       form: FormData) -> str:  # fmt: skip
+        _ = i18n.gettext
+        if returned:
+            await record_return(session, viewer.actor, row)
+            return _("Noted: it is back.")
+        await record_pickup(session, viewer.actor, row, form_text(form, "code"))
+        return _("Noted: it is handed over.")
+
+    return await act_on_answer(request, recorded, anchor="#bookings", forbidden="only the space")
 
 
 def _whole(form: FormData, name: str, default: int | None) -> int | None:
-    raw = _text(form, name)
+    raw = form_text(form, name)
     if not raw:
         return default
     if not raw.isdigit():
@@ -179,10 +158,10 @@ def read_rules(form: FormData) -> BookingRules | None:
         int(day) for day in form.getlist("weekdays") if isinstance(day, str) and day.isdigit()
     ]
     opening: dict[str, Any] = {"weekdays": weekdays}
-    if _text(form, "opens") and _text(form, "closes"):
-        opening["from"], opening["to"] = _text(form, "opens"), _text(form, "closes")
+    if form_text(form, "opens") and form_text(form, "closes"):
+        opening["from"], opening["to"] = form_text(form, "opens"), form_text(form, "closes")
     closed = []
-    for part in _text(form, "closed").replace(",", " ").split():
+    for part in form_text(form, "closed").replace(",", " ").split():
         first, _, last = part.partition("-")
         first_day, last_day = _day(first), _day(last or first)
         if first_day is None or last_day is None:
@@ -190,8 +169,8 @@ def read_rules(form: FormData) -> BookingRules | None:
         closed.append([first_day.isoformat(), last_day.isoformat()])
     if closed:
         opening["closed"] = closed
-    who = _text(form, "who_may_book")
-    deposit = read_centimes(_text(form, "deposit")) if _text(form, "deposit") else None
+    who = form_text(form, "who_may_book")
+    deposit = read_centimes(form_text(form, "deposit")) if form_text(form, "deposit") else None
     lead_hours = _whole(form, "lead_hours", 0) or 0
     return BookingRules(
         slot_minutes=slot,
