@@ -286,7 +286,13 @@ async def test_a_photo_is_kept_until_it_is_described(
     # Then the post shows the photo he chose the first time, with its description
     image = page.get_by_role("img", name=ALT_TEXT)
     assert await image.count() == 1
-    assert await image.evaluate("img => img.naturalWidth") == 120
+    # (once it has loaded: on a busy machine the page is there before its image)
+    width = await image.evaluate(
+        "img => img.complete && img.naturalWidth ? img.naturalWidth"
+        " : new Promise(done => { img.onload = () => done(img.naturalWidth);"
+        " img.onerror = () => done(0); })"
+    )
+    assert width == 120
     await context.close()
 
 

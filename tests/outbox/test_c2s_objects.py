@@ -55,7 +55,7 @@ async def test_notes_articles_and_pages_keep_what_the_client_sent(
             await post_outbox(
                 rig.client, paquis, "amelie", token,
                 {"type": ["Create"], **everyone,
-                 "object": {"type": ["Note", "Proposal"],
+                 "object": {"type": ["Note", "Rumour"],
                             "attachment": [{"type": "Image", "url": IMAGE, "name": "Un vélo"}]}},
             ),
         )  # fmt: skip
