@@ -339,10 +339,11 @@ async def measure(
     # Keyset pages: most readers read the first page, some go further back.
     requests = [build_request(path, cookie)] * args.requests
     seconds, statuses = await load(port, requests, args.concurrency)
-    timings = (await server_timings(port)).get(path, [])
+    route = path.split("?", 1)[0]  # the timer keys requests by path, without the query
+    timings = (await server_timings(port)).get(route, [])
     # The same page one at a time: the service time of one request, without queueing.
     await load(port, [build_request(path, cookie)] * args.sequential, 1)
-    alone = (await server_timings(port)).get(path, [])
+    alone = (await server_timings(port)).get(route, [])
     return {
         "target": label,
         "path": path,

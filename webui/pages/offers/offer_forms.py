@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,12 @@ IMAGE_SLOTS = tuple(range(1, MAX_IMAGES + 1))
 
 
 def kind_labels() -> dict[str, str]:
+    """In the reader's language (built once per language: a page asks for it per card)."""
+    return _kind_labels(i18n.current_locale.get())
+
+
+@lru_cache(maxsize=16)
+def _kind_labels(language: str) -> dict[str, str]:
     _ = i18n.gettext
     return {
         "emploi": _("Job"),
@@ -48,11 +55,23 @@ def kind_labels() -> dict[str, str]:
 
 
 def purpose_labels() -> dict[str, str]:
+    """In the reader's language (built once per language: a page asks for it per card)."""
+    return _purpose_labels(i18n.current_locale.get())
+
+
+@lru_cache(maxsize=16)
+def _purpose_labels(language: str) -> dict[str, str]:
     _ = i18n.gettext
     return {"offer": _("I offer"), "request": _("I am looking for")}
 
 
 def reciprocity_labels() -> dict[str, str]:
+    """In the reader's language (built once per language: a page asks for it per card)."""
+    return _reciprocity_labels(i18n.current_locale.get())
+
+
+@lru_cache(maxsize=16)
+def _reciprocity_labels(language: str) -> dict[str, str]:
     _ = i18n.gettext
     return {
         "free": _("Free"),
@@ -62,6 +81,12 @@ def reciprocity_labels() -> dict[str, str]:
 
 
 def unit_labels() -> dict[str, str]:
+    """In the reader's language (built once per language: a page asks for it per card)."""
+    return _unit_labels(i18n.current_locale.get())
+
+
+@lru_cache(maxsize=16)
+def _unit_labels(language: str) -> dict[str, str]:
     _ = i18n.gettext
     return {
         "one": _("pieces"),

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from storage.models import Actor, Bookable, Offer, OfferResponse
 
-PAGE_SIZE = 30
+PAGE_SIZE = 20
 NEAR_PLACES = 50
 
 
