@@ -195,7 +195,8 @@ async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:
     answers_a_join = obj is None or "Join" in as_list(obj.get("type"))
     if answers_a_join and answered and await _our_join(session, answered):
         return Target(ObjectKind.OUR_JOIN, uri=answered)
-    if answered and (response := await _our_response(session, answered)) is not None:
+    answers_an_offer = obj is None or "Offer" in as_list(obj.get("type"))
+    if answers_an_offer and answered and (response := await _our_response(session, answered)):
         return Target(ObjectKind.OUR_RESPONSE, uri=answered, response=response)
     follow = None
     if answered:

@@ -25,10 +25,6 @@ class OfferCard:
     offer: Offer
     author: Actor
 
-    @property
-    def is_open(self) -> bool:
-        return is_open(self.offer)
-
 
 def is_open(offer: Offer, now: datetime | None = None) -> bool:
     over = offer.valid_until is not None and offer.valid_until <= (now or utcnow())

@@ -34,15 +34,14 @@ from commons.offers.booking import (
     release_slots,
     slots_of,
 )
+from commons.offers.messages import reply_in_words
 from commons.offers.queries import is_open
 from commons.offers.services import send_offer
-from commons.posts.services import publish_note
 from config.errors import Conflict, ErrorCode, Gone, Invalid, NotAllowed
 from config.uris import Uris
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Bookable, Offer, OfferResponse, Post, utcnow
 from storage.models.offers import ACCEPTED, BROKEN, CLOSED, PENDING, REJECTED, WAITING
-from storage.models.posts import MENTIONED
 
 EPSILON = 1e-9
 
@@ -344,7 +343,7 @@ async def tell_responder(
         kind = "offer_accepted" if accepted else "offer_rejected"
         await notify(session, responder.id, kind, author.id, offer_id=offer.id)
     elif response.post_id is not None:
-        await _reply_in_words(session, uris, offer, author, response, responder)
+        await reply_in_words(session, uris, offer, author, response, responder)
     else:
         document = build_answer(
             uris.new_activity(), offer, author, response, responder, accepted=accepted,
@@ -352,24 +351,6 @@ async def tell_responder(
         )  # fmt: skip
         await enqueue_activity(session, author, document, to_followers=False,
                                inboxes=[responder.delivery_inbox])  # fmt: skip
-
-
-async def _reply_in_words(
-    session: AsyncSession, uris: Uris, offer: Offer, author: Actor, response: OfferResponse,
-    responder: Actor,
-) -> None:  # fmt: skip
-    """Who answered by a reply (from Mastodon) hears back the same way: a direct reply to their
-    post, which their server shows as a private mention."""
-    post = await session.get(Post, response.post_id)
-    verdict = "est acceptée" if response.state == ACCEPTED else "n'a pas pu être retenue"
-    title = offer.title.replace("@", "@\u200b")
-    text = f"@{responder.handle} Votre réponse à « {title} » {verdict}."
-    if response.pickup_code:
-        text += f" Code de retrait : {response.pickup_code}."
-    if response.reason:
-        text += " " + response.reason.replace("@", "@\u200b")
-    await publish_note(session, uris, author, text, visibility=MENTIONED,
-                       in_reply_to=post.uri if post is not None else offer.uri)  # fmt: skip
 
 
 async def record_answer(
@@ -457,43 +438,3 @@ async def answer_unanswered(session: AsyncSession, uris: Uris, response: OfferRe
         return
     await _decide(session, uris, offer, author, response, responder, accept=False,
                   reason="Le lieu n'a pas répondu à temps ; le créneau est libéré.")  # fmt: skip
-
-
-async def remind_in_words(
-    session: AsyncSession, uris: Uris, offer: Offer, response: OfferResponse, borrower: Actor
-) -> None:
-    """A borrower of another server is reminded by a direct message from the space."""
-    author = await session.get(Actor, offer.actor_id)
-    if author is None:
-        return
-    title = offer.title.replace("@", "@\u200b")
-    text = (f"@{borrower.handle} Rappel : « {title} » devait être rapporté. "
-            "Merci de le ramener dès que possible.")  # fmt: skip
-    await publish_note(session, uris, author, text, visibility=MENTIONED)
-
-
-async def send_message(
-    session: AsyncSession, uris: Uris, person: Actor, response: OfferResponse, text: str
-) -> Post:
-    """A message between the two sides of an answer (the responder, and whoever may publish
-    for the offer's author): a direct post in reply to the Agreement, which only the other side
-    sees (on Mastodon, as a private mention)."""
-    offer = await session.get(Offer, response.offer_id)
-    author = await session.get(Actor, offer.actor_id) if offer is not None else None
-    responder = await session.get(Actor, response.responder_id)
-    if offer is None or author is None or responder is None:
-        raise Gone(ErrorCode.NOT_AN_OFFER)
-    words = text.strip()
-    if not words:
-        raise Invalid(ErrorCode.REQUIRED, "message")
-    if len(words) > MAX_MESSAGE:
-        raise Invalid(ErrorCode.MESSAGE_TOO_LONG, "message")
-    if person.id == responder.id:
-        sender, other = responder, author
-    elif offer.is_local and await may_organise(session, person, author):
-        sender, other = author, responder
-    else:
-        raise NotOrganiser()
-    body = f"@{other.handle} " + words.replace("@", "@\u200b")
-    return await publish_note(session, uris, sender, body, visibility=MENTIONED,
-                              in_reply_to=response.agreement_uri)  # fmt: skip

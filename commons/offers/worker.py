@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.notifications import notify
-from commons.offers.responses import answer_unanswered, remind_in_words
+from commons.offers.messages import remind_in_words
+from commons.offers.responses import answer_unanswered
 from config.uris import Uris
 from storage.database import Database
 from storage.models import Actor, Offer, OfferResponse, utcnow

@@ -32,16 +32,6 @@ NOTIFICATION_KINDS = (
     "booking_overdue",
     "booking_promoted",
 )
-OFFER_NOTIFICATION_KINDS = frozenset(
-    {
-        "offer_response",
-        "offer_accepted",
-        "offer_rejected",
-        "booking_cancelled",
-        "booking_overdue",
-        "booking_promoted",
-    }
-)
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}
 )

@@ -75,10 +75,9 @@ class Offer(Base):
 PENDING = "pending"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
-WITHDRAWN = "withdrawn"
 CANCELLED = "cancelled"
 WAITING = "waiting"  # a booking on the waiting list: it holds no slot until one is freed
-RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, WITHDRAWN, CANCELLED, WAITING)
+RESPONSE_STATES = (PENDING, ACCEPTED, REJECTED, CANCELLED, WAITING)
 
 
 class OfferResponse(Base):

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from commons.events.organisers import NotOrganiser
 from commons.offers import responses
+from commons.offers.messages import send_message
 from commons.offers.queries import offer_by_id
 from commons.posts.queries import post_by_id
 from config.errors import DomainError, ErrorCode, Invalid
@@ -103,7 +104,7 @@ async def message(request: Request) -> Response:
 
     async def send(session: AsyncSession, viewer: Viewer, row: OfferResponse,
                    form: FormData) -> str:  # fmt: skip
-        await responses.send_message(session, instance.uris, viewer.actor, row,
+        await send_message(session, instance.uris, viewer.actor, row,
                                      form_text(form, "message"))  # fmt: skip
         return i18n.gettext("Your message is sent; only they see it.")
 

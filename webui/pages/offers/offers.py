@@ -246,11 +246,11 @@ async def offer_context(
     )
     mine = await response_of(session, offer, viewer.actor) if viewer and not may_publish else None
     answers = await responses_to(session, offer) if may_publish else []
+    bookable = await bookable_of(session, offer)
     may_respond = bool(
         viewer and not may_publish and viewer.actor.id != author.id and is_open(offer)
-        and (mine is None or mine.state != PENDING or await bookable_of(session, offer))
+        and (mine is None or mine.state != PENDING or bookable is not None)
     )  # fmt: skip
-    bookable = await bookable_of(session, offer)
     bookings = (
         await held_slots(session, offer, utcnow(), states=(PENDING, ACCEPTED, WAITING))
         if bookable is not None
