@@ -92,6 +92,9 @@ class WebUISettings:
     map_center_latitude: float = 46.2044
     map_center_longitude: float = 6.1432
     geocoder_url: str = ""
+    visitor_cache_seconds: float = 10.0
+    """How long a listing page built for a visitor who is not signed in may be given to the next
+    one (0: never); a write by this process ends it sooner (see :mod:`webui.visitor_pages`)."""
 
 
 @dataclass(frozen=True)
@@ -361,6 +364,11 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             "webui.geocoder_url must be empty or an http(s):// address of a Nominatim-style "
             f"search, not {webui.geocoder_url!r}"
+        )
+    if not 0 <= webui.visitor_cache_seconds <= 3600:
+        raise ConfigError(
+            "webui.visitor_cache_seconds must be between 0 (pages never kept) and 3600, "
+            f"not {webui.visitor_cache_seconds!r}"
         )
     if len(webui.secret_key) < 32:
         raise ConfigError(

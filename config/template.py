@@ -133,6 +133,11 @@ map_center_longitude = 6.1432
 # sur la carte. / Optional address search to place a venue (a Nominatim-style search API, e.g.
 # https://nominatim.openstreetmap.org/search); empty: type the coordinates or click on the map.
 geocoder_url = ""
+# Secondes pendant lesquelles une page de liste (échanges, fils, agenda) construite pour un·e
+# visiteur·se non connecté·e sert aussi aux suivant·e·s ; 0 : jamais. Une publication ici la
+# renouvelle aussitôt. / Seconds a listing page built for a visitor who is not signed in is
+# also given to the next ones; 0: never. Anything published here renews it at once.
+visitor_cache_seconds = 10.0
 
 [mail]
 # Envoi facultatif des liens de nouveau mot de passe par e-mail (SMTP). Sans serveur (host vide),

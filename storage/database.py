@@ -53,6 +53,9 @@ class Database:
             self.write_engine = self.engine
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.commits = 0
+        """How many transactions of this process committed: what this process may have changed
+        since a moment (:mod:`webui.visitor_pages` keeps pages while it stays the same)."""
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -65,6 +68,7 @@ class Database:
         """A session whose work commits on success and rolls back on any error."""
         async with self._writer() as session, session.begin():
             yield session
+        self.commits += 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()

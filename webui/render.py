@@ -16,6 +16,22 @@ from webui.look import current_look
 from webui.session import pop_flashes
 
 
+class _PageToken:
+    """The session's CSRF token, made only if the page shows a form that needs it: a page without
+    one sets no cookie and may be kept for the next visitor (:mod:`webui.visitor_pages`)."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        self.request.state.page_has_token = True
+        return csrf_token(self.request)
+
+    __html__ = __str__
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
@@ -25,7 +41,7 @@ def render(
     viewer = getattr(request.state, "viewer", None) or None
     full_context = {
         "viewer": viewer,
-        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "csrf_token": _PageToken(request) if "session" in request.scope else "",
         "flashes": pop_flashes(request) if "session" in request.scope else [],
         "lang": i18n.current_locale.get(),
         "instance_name": settings.server.name,

@@ -164,6 +164,8 @@ def test_every_setting_can_be_overridden_by_the_environment(
             {"QUARTIERS_WEBUI_MAP_TILES_URL": "https://tiles.example/tile.png"},
             "webui.map_tiles_url",
         ),
+        ({"QUARTIERS_WEBUI_VISITOR_CACHE_SECONDS": "-1"}, "webui.visitor_cache_seconds"),
+        ({"QUARTIERS_WEBUI_VISITOR_CACHE_SECONDS": "a while"}, "webui.visitor_cache_seconds"),
         ({"QUARTIERS_FEDERATION_SECURE_MODE": "maybe"}, "federation.secure_mode"),
         ({"QUARTIERS_MAIL_PORT": "0"}, "mail.port"),
         ({"QUARTIERS_MAIL_SENDER": "not an address"}, "mail.sender"),

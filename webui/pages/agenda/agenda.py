@@ -28,6 +28,7 @@ from webui import formats, i18n
 from webui.pages.agenda.agenda_view import AgendaPrinter, first_of_each_series
 from webui.pages.events.event_forms import category_labels
 from webui.render import render
+from webui.visitor_pages import kept_for_visitors
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -259,10 +260,12 @@ def _feed_links(scope: Scope) -> dict[str, str]:
     return {"ics": f"{scope.path}.ics", "atom": f"{scope.path}.atom"}
 
 
+@kept_for_visitors
 async def local_agenda(request: Request) -> Response:
     return await _agenda_page(request, "local")
 
 
+@kept_for_visitors
 async def city_agenda(request: Request) -> Response:
     return await _agenda_page(request, "city")
 

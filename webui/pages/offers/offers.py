@@ -51,6 +51,7 @@ from webui import formats, i18n
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
 from webui.render import render
 from webui.session import current_viewer
+from webui.visitor_pages import kept_for_visitors
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -198,6 +199,7 @@ def market_link(chosen: dict[str, str], **changes: str) -> str:
     return "/offers" + ("?" + urlencode(query) if query else "")
 
 
+@kept_for_visitors
 async def marketplace(request: Request) -> Response:
     wanted, chosen = market_filter(request)
     async with instance_of(request).database.session() as session:

@@ -32,6 +32,7 @@ from webui.pages.events.event_cards import event_card
 from webui.pages.posts.posts import safe_next, visibility_options
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
+from webui.visitor_pages import kept_for_visitors
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +87,7 @@ async def home(request: Request) -> Response:
     )
 
 
+@kept_for_visitors
 async def local(request: Request) -> Response:
     _ = i18n.gettext
     return await _timeline_page(
@@ -99,6 +101,7 @@ async def local(request: Request) -> Response:
     )
 
 
+@kept_for_visitors
 async def city(request: Request) -> Response:
     _ = i18n.gettext
     return await _timeline_page(

@@ -1,0 +1,141 @@
+"""The listing pages as visitors who are not signed in see them, kept for a few seconds.
+
+The marketplace, the neighbourhood's and the city's timelines and the agendas are read far more
+often by visitors than they change, and such a visitor's page depends only on its address, the
+language, the easy-read choice and the neighbourhood's look. A page built for one visitor is
+kept by this process and given to the next one, until either:
+
+- this process commits a write to the database (a resident publishes, the in-process inbox
+  worker stores a remote offer or post: :attr:`storage.database.Database.commits` moves), or
+- ``webui.visitor_cache_seconds`` have passed, which bounds what another process writes (a
+  separate ``quartiers worker``) and what time changes (an offer or an event that ends).
+
+A signed-in resident, a visitor with a message waiting (a flash), a page that carries a CSRF
+token, and any answer but a 200 are never kept nor served from here. The store is bounded in
+bytes, least recently used first out.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from instance.runtime import instance_of
+from webui import i18n
+from webui.easy_read import easy_read_on
+from webui.look import current_look
+from webui.session import SESSION_TOKEN
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_PAGE_BYTES = 512 * 1024
+KEPT_HEADERS = ("content-type", "content-language", "vary")
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    commits: int
+    kept_at: float
+
+
+class VisitorPages:
+    """One process's pages for visitors, keyed by everything such a page depends on."""
+
+    def __init__(self, seconds: float, max_bytes: int = MAX_BYTES) -> None:
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._pages: OrderedDict[tuple[object, ...], _Page] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, key: tuple[object, ...], commits: int) -> _Page | None:
+        page = self._pages.get(key)
+        if page is None:
+            return None
+        age = time.time() - page.kept_at
+        if page.commits != commits or not 0 <= age < self.seconds:
+            self._drop(key)
+            return None
+        self._pages.move_to_end(key)
+        return page
+
+    def keep(self, key: tuple[object, ...], page: _Page) -> None:
+        if len(page.body) > MAX_PAGE_BYTES:
+            return
+        self._drop(key)
+        self._pages[key] = page
+        self.size += len(page.body)
+        while self.size > self.max_bytes and self._pages:
+            self._drop(next(iter(self._pages)))
+
+    def _drop(self, key: tuple[object, ...]) -> None:
+        page = self._pages.pop(key, None)
+        if page is not None:
+            self.size -= len(page.body)
+
+
+def _pages_of(request: Request) -> VisitorPages | None:
+    state = request.app.state
+    pages: VisitorPages | None = getattr(state, "visitor_pages", None)
+    if pages is None:
+        seconds = instance_of(request).settings.webui.visitor_cache_seconds
+        if seconds <= 0:
+            return None
+        pages = state.visitor_pages = VisitorPages(seconds)
+    return pages
+
+
+def _is_visitor(request: Request) -> bool:
+    cookie = request.scope.get("session") or {}
+    return (
+        request.method == "GET"
+        and cookie.get(SESSION_TOKEN) is None
+        and not cookie.get("flash")
+        and getattr(request.state, "viewer", None) is None
+    )
+
+
+def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
+    """``endpoint``'s page, served from :class:`VisitorPages` to visitors who are not signed in."""
+
+    @functools.wraps(endpoint)
+    async def serve(request: Request) -> Response:
+        pages = _pages_of(request) if _is_visitor(request) else None
+        if pages is None:
+            return await endpoint(request)
+        key = (
+            request.url.path,
+            request.url.query,
+            i18n.current_locale.get(),
+            easy_read_on(request),
+            current_look(request),
+        )
+        commits = instance_of(request).database.commits
+        page = pages.get(key, commits)
+        if page is not None:
+            return Response(page.body, headers=dict(page.headers))
+        response = await endpoint(request)
+        if (
+            response.status_code == 200
+            and not getattr(request.state, "page_has_token", False)
+            and "set-cookie" not in response.headers
+            and isinstance(response.body, bytes)
+        ):
+            headers = tuple(
+                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+            )
+            pages.keep(key, _Page(bytes(response.body), headers, commits, time.time()))
+        return response
+
+    return serve
