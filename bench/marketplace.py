@@ -63,6 +63,7 @@ async def fill(database_url: str, schema: str | None, count: int) -> str:
 
     from actors.services import create_account, ensure_instance_actor
     from actors.web_sessions import open_session
+    from commons.offers.search_words import offer_words
     from storage import migrate
     from storage.database import Database
     from storage.models import Actor, Offer
@@ -116,6 +117,9 @@ async def fill(database_url: str, schema: str | None, count: int) -> str:
                     else now + timedelta(days=30) if roll < 0.5 else None,
                     "locality": "Genève", "published": now - timedelta(minutes=count - n),
                 })  # fmt: skip
+                row = batch[-1]
+                row["search_text"] = offer_words(row["title"], None, row["description_source"],
+                                                 "", None, row["locality"])  # fmt: skip
             async with database.transaction() as session:
                 await session.execute(insert(Offer), batch)
         async with database.transaction() as session:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from commons.markdown import render_markdown, sanitize_html
+from commons.offers.search_words import offer_words
 from commons.offers.vocabulary import KINDS, UNITS
 from config.errors import ErrorCode, Invalid
 from storage.models import Offer, utcnow
@@ -149,6 +150,10 @@ def apply_fields(offer: Offer, fields: OfferFields) -> None:
     offer.longitude = fields.longitude
     offer.online = fields.online
     offer.valid_until = fields.valid_until
+    offer.search_text = offer_words(
+        offer.title, offer.category, offer.description_source, offer.description_html,
+        offer.place_name, offer.locality,
+    )  # fmt: skip
 
 
 def fields_of(offer: Offer) -> OfferFields:

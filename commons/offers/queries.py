@@ -10,12 +10,12 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.offers.search_words import query_words
 from storage.models import Actor, Offer, OfferResponse, Post, utcnow
 from storage.models.offers import OPEN
 from storage.models.posts import PUBLIC
 
 PAGE_SIZE = 30
-MAX_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class MarketFilter:
     local_only: bool = False
     open_only: bool = True
     words: str | None = None
+    category: str | None = None
     author_id: int | None = None
     before_id: int | None = None
     located: bool = False
@@ -48,9 +49,9 @@ class MarketFilter:
     within_km: float = 2.0
 
 
-def _like(words: str) -> str:
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
@@ -80,16 +81,11 @@ def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
         )
     if wanted.before_id is not None:
         query = query.where(Offer.id < wanted.before_id)
-    for word in (wanted.words or "").split()[:MAX_WORDS]:
-        # every word somewhere in the title, the description or the category
-        pattern = _like(word)
-        query = query.where(
-            or_(
-                func.lower(Offer.title).like(pattern, escape="\\"),
-                func.lower(Offer.description_source).like(pattern, escape="\\"),
-                func.lower(Offer.category).like(pattern, escape="\\"),
-            )
-        )
+    if wanted.category:
+        query = query.where(func.lower(Offer.category) == wanted.category.casefold())
+    for word in query_words(wanted.words or ""):
+        # every word somewhere in the title, category, description or place, accents aside
+        query = query.where(Offer.search_text.like(_like(word), escape="\\"))
     return query.order_by(Offer.id.desc())
 
 

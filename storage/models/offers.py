@@ -70,6 +70,8 @@ class Offer(Base):
     published: Mapped[datetime] = mapped_column(default=utcnow)
     updated: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
+    search_text: Mapped[str | None] = mapped_column(Text, default="")
+    """Its words folded (lower case, no accents), as the marketplace's search reads them."""
 
 
 PENDING = "pending"

@@ -221,3 +221,47 @@ EVENT_ROWS = [
     " '2020-12-06 09:00:00', NULL, 'Europe/Zurich', NULL, NULL, 'free', true, 'confirmed', 0,"
     " '2020-11-01 00:00:00', '2020-11-02 00:00:00')",
 ]
+
+
+async def test_upgrading_folds_the_words_of_the_offers_already_there(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Migration 0019 writes the search words of existing offers as the application does."""
+    from sqlalchemy import text
+
+    from commons.offers.search_words import offer_words
+    from storage.models import Offer
+    from tests.support import fresh_database_at
+
+    async with fresh_database_at(database_kind, tmp_path, "0018") as database:
+        # Given a database at 0018 with an offer of ours and one another server sent as HTML
+        async with database.write_engine.begin() as connection:
+            await connection.execute(text(FIRST_SCHEMA_ROWS[0]))
+            for n, (source, html) in enumerate(
+                [("Avec **deux** mèches", "<p>Avec <strong>deux</strong> mèches</p>"),
+                 (None, "<p>Livré à Genève&nbsp;!</p>")], start=1,
+            ):  # fmt: skip
+                await connection.execute(
+                    text(
+                        "INSERT INTO offers (id, uri, actor_id, is_local, purpose, kind, title,"
+                        " description_source, description_html, category, unit, unit_based,"
+                        " reciprocity, place_name, locality, online, status, published) VALUES"
+                        " (:id, :uri, 1, false, 'offer', 'pret', 'Perceuse À Percussion',"
+                        " :source, :html, 'Outils', 'one', false, 'free', 'Pâquis', 'Genève',"
+                        " false, 'open', '2026-01-01 00:00:00')"
+                    ),
+                    {"id": n, "uri": f"http://p.test/offers/{n}", "source": source, "html": html},
+                )
+
+        # When it is upgraded
+        await migrate.upgrade(database)
+
+        # Then each offer's words are those the application writes
+        async with database.session() as session:
+            offers = list(await session.scalars(select(Offer).order_by(Offer.id)))
+    for offer in offers:
+        assert offer.search_text == offer_words(
+            offer.title, offer.category, offer.description_source, offer.description_html,
+            offer.place_name, offer.locality,
+        )  # fmt: skip
+    assert offers[1].search_text == "perceuse a percussion outils livre a geneve ! paquis geneve"

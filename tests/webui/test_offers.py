@@ -85,6 +85,33 @@ async def test_a_facilitator_lends_a_drill_with_a_picture_and_it_reads_well(
     assert "Perceuse à percussion" in profile.text
 
 
+async def test_the_search_ignores_accents_and_plurals_and_a_category_is_a_filter(
+    client: httpx2.AsyncClient, organiser: Resident
+) -> None:
+    await publish(client, organiser.csrf, title="Vélo cargo électrique", category="Mobilité",
+                  description="Pour les déménagements.", place_name="Pâquis")  # fmt: skip
+    await publish(client, organiser.csrf, title="Perceuse", category="outils")
+
+    def found(page: httpx2.Response) -> set[str]:
+        return {title for title in ("Vélo cargo", "Perceuse") if title in page.text}
+
+    async def search(query: str) -> set[str]:
+        return found(await client.get("/offers", params={"q": query}, headers=HTML))
+
+    assert await search("velo") == {"Vélo cargo"}
+    assert await search("VÉLOS electrique") == {"Vélo cargo"}
+    assert await search("demenagement paquis") == {"Vélo cargo"}  # description and place
+    assert await search("perceuses") == {"Perceuse"}
+    assert await search("100%_") == set()
+
+    # A card's category is a link to the offers of that category, and the filter says so
+    listing = await client.get("/offers", headers=HTML)
+    assert 'href="/offers?scope=local&amp;category=outils"' in listing.text
+    tools = await client.get("/offers?scope=local&category=OUTILS", headers=HTML)
+    assert found(tools) == {"Perceuse"}
+    assert "Catégorie : OUTILS" in tools.text and "toutes les catégories" in tools.text
+
+
 async def test_mistakes_are_told_in_french_beside_their_field_and_nothing_is_kept(
     client: httpx2.AsyncClient, organiser: Resident, database: Database
 ) -> None:

@@ -162,10 +162,11 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
     purpose = params.get("purpose", "")
     scope = "city" if params.get("scope") == "city" else "local"
     words = params.get("q", "").strip()[:100]
+    category = " ".join(params.get("category", "").split())[:100]
     every = params.get("all") == "1"
     before = params.get("before", "")
     chosen = {"kind": kind if kind in KINDS else "", "purpose": purpose if purpose in PURPOSES else "",
-              "scope": scope, "q": words, "all": "1" if every else ""}  # fmt: skip
+              "scope": scope, "q": words, "all": "1" if every else "", "category": category}  # fmt: skip
     near = _point(params.get("near", ""))
     km = params.get("km", "")
     chosen["near"] = f"{near[0]:.5f},{near[1]:.5f}" if near else ""
@@ -178,6 +179,7 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
         local_only=scope == "local",
         open_only=not every,
         words=words or None,
+        category=category or None,
         before_id=int(before) if before.isdigit() else None,
     )
     return wanted, chosen
@@ -225,6 +227,7 @@ async def marketplace(request: Request) -> Response:
         "purpose_options": [("", i18n.gettext("Offers and requests")), *purpose_labels().items()],
         "local_link": market_link(chosen, scope="local", before=""),
         "city_link": market_link(chosen, scope="city", before=""),
+        "without_category_link": market_link(chosen, category="", before=""),
         "next_link": market_link(chosen, before=str(cards[-1].offer.id)) if more else None,
         "atom_link": "/offers.atom" + market_link(chosen, before="").removeprefix("/offers"),
     }
