@@ -115,15 +115,43 @@ def slots_of(start: datetime, end: datetime, slot_minutes: int) -> list[datetime
     return found
 
 
-def _open(opening: Opening, slot: datetime, slot_minutes: int) -> bool:
+TOO_SOON = "too_soon"
+TOO_FAR = "too_far"
+IN_TIME = "in_time"
+
+
+def bookable_when(bookable: Bookable, slot: datetime, now: datetime) -> str:
+    """Whether a booking may start at ``slot`` as seen at ``now``: :data:`TOO_SOON` (within the
+    lead time), :data:`TOO_FAR` (further ahead than the rules allow) or :data:`IN_TIME`.
+
+    A day is booked by the day: the lead time is counted in whole days on Geneva's clock, so
+    with none, today can still be booked; with one day, tomorrow."""
+    if bookable.slot_minutes >= 1440:
+        lead_days = -(-bookable.lead_minutes // 1440)
+        first_day = now.astimezone(GENEVA).date() + timedelta(days=lead_days)
+        too_soon = slot.astimezone(GENEVA).date() < first_day
+    else:
+        too_soon = slot < now + timedelta(minutes=bookable.lead_minutes)
+    if too_soon:
+        return TOO_SOON
+    if slot > now + timedelta(days=bookable.ahead_days):
+        return TOO_FAR
+    return IN_TIME
+
+
+def lends_at(opening: Opening, slot: datetime, slot_minutes: int) -> bool:
+    """Whether the space lends ``slot``: its weekday, outside closed periods, within hours."""
     day = slot.date()
     if slot.weekday() not in opening.weekdays:
         return False
     if any(first <= day <= last for first, last in opening.closed):
         return False
     if slot_minutes < 1440 and opening.opens is not None and opening.closes is not None:
-        ends = (datetime.combine(day, slot.time()) + timedelta(minutes=slot_minutes)).time()
-        return opening.opens <= slot.time() and (ends <= opening.closes or ends == time())
+        starts = slot.hour * 60 + slot.minute
+        closes = opening.closes.hour * 60 + opening.closes.minute
+        if opening.closes >= time(23, 59):
+            closes = 1440  # open until midnight
+        return opening.opens <= slot.time() and starts + slot_minutes <= closes
     return True
 
 
@@ -178,12 +206,13 @@ async def check_booking(
     slots = slots_of(start, end, bookable.slot_minutes)
     if len(slots) > bookable.max_slots:
         raise Invalid(ErrorCode.BOOKING_TOO_LONG, "ends_at", count=bookable.max_slots)
-    if start < now + timedelta(minutes=bookable.lead_minutes):
+    when = bookable_when(bookable, start, now)
+    if when == TOO_SOON:
         raise Invalid(ErrorCode.TOO_SOON, "starts_at")
-    if start > now + timedelta(days=bookable.ahead_days):
+    if when == TOO_FAR:
         raise Invalid(ErrorCode.TOO_FAR, "starts_at", count=bookable.ahead_days)
     opening = Opening.of(bookable.opening)
-    if not all(_open(opening, slot, bookable.slot_minutes) for slot in slots):
+    if not all(lends_at(opening, slot, bookable.slot_minutes) for slot in slots):
         raise Invalid(ErrorCode.OUTSIDE_OPENING, "starts_at")
     if not await _may_book(session, bookable, offer, who):
         raise NotAllowed(ErrorCode.MAY_NOT_BOOK)

@@ -68,8 +68,13 @@ async def test_a_neighbour_books_two_days_and_the_next_is_told_they_are_taken(
     too_long = await client.post(f"{path}/book", headers=HTML, follow_redirects=True, data={
         "csrf_token": karim.csrf, "from": monday, "to": "2100-01-01"})  # fmt: skip
     assert too_long.status_code == 200 and "réservation" in too_long.text.lower()
-    # He sees the days are taken, but not by whom
+    # He sees the days are taken, but not by whom, and the calendar of the coming weeks
     assert "Pour l&#39;étagère" not in taken.text and "nadia" not in taken.text.split("Réservé")[1]
+    grid = taken.text.split("Quand est-ce libre")[1].split("</table>")[0]
+    day = datetime.fromisoformat(monday).date()
+    monday_cell = grid.split(f"lundi {day.day} ")[1].split("</td>")[0]
+    assert "réservé" in monday_cell and "fermé" in grid  # Sundays
+    assert grid.count("réservé") >= 2 and "libre" in grid
 
     # Nadia's page shows her pickup code; the space types it when it hands the drill over
     client.cookies.clear()

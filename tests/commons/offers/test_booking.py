@@ -118,6 +118,19 @@ async def test_what_the_rules_do_not_allow_is_refused_and_holds_nothing(
         assert await session.scalar(select(OfferResponse.id)) is None
 
 
+async def test_a_day_is_booked_by_the_day_today_too_unless_a_day_ahead_is_asked(
+    database: Database, quartier: Quartier
+) -> None:
+    today = datetime.now(GENEVA).date()
+    every_day = {"opening": {"weekdays": list(range(7))}}
+    offer = await bookable_drill(database, quartier, **every_day)
+    assert (await book(database, quartier, quartier.nadia, offer, days(today, 1))).state == ACCEPTED
+    ahead = await bookable_drill(database, quartier, lead_minutes=24 * 60, **every_day)
+    assert await refused(database, quartier, quartier.karim, ahead, days(today, 1)) == "too_soon"
+    tomorrow = days(today + timedelta(days=1), 1)
+    assert (await book(database, quartier, quartier.karim, ahead, tomorrow)).state == ACCEPTED
+
+
 async def test_half_a_day_and_a_missing_slot_are_refused(
     database: Database, quartier: Quartier
 ) -> None:

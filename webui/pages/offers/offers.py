@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id, located_collectives
 from commons.events.organisers import may_organise
+from commons.offers import availability as days
 from commons.offers.booking import Opening, bookable_of, held_slots
 from commons.offers.queries import (
     MarketFilter,
@@ -271,6 +272,11 @@ async def offer_context(
             if bookable is not None
         ],
         "by_day": bookable is not None and bookable.slot_minutes >= 1440,
+        "availability": (
+            availability_weeks(bookable, [r for r, _ in bookings if r.state != WAITING])
+            if bookable is not None
+            else []
+        ),
         "viewer_id": viewer.actor.id if viewer else None,
         "author_handle": handle,
         "may_publish": may_publish,
@@ -362,7 +368,47 @@ def booking_view(response: OfferResponse, who: Actor, bookable: Bookable) -> dic
         "who": who,
         "when": formats.sentence_start(when),
         "pending": response.state == PENDING,
+        "waiting": response.state == WAITING,
     }
+
+
+CALENDAR_WEEKS = 5
+
+
+def availability_weeks(bookable: Bookable, bookings: list[OfferResponse]) -> list[list[Any]]:
+    """The next :data:`CALENDAR_WEEKS` weeks, Monday first, each day with its availability in
+    words (the colour of a cell only repeats them)."""
+    now = utcnow()
+    today = now.astimezone(GENEVA).date()
+    monday = today - timedelta(days=today.weekday())
+    found = days.availability(bookable, bookings, monday, 7 * CALENDAR_WEEKS, now)
+    gettext, ngettext = i18n.gettext, i18n.ngettext
+    words = {
+        days.CLOSED: gettext("closed"),
+        days.FREE: gettext("free"),
+        days.BOOKED: gettext("booked"),
+        days.NOT_YET: gettext("not bookable yet"),
+        days.TOO_SOON: gettext("too late to book"),
+        days.OUT_OF_ORDER: gettext("out of order"),
+    }
+    cells = [
+        {
+            "day": day.day,
+            "number": day.day.day,
+            "state": day.state,
+            "is_today": day.day == today,
+            "is_past": day.day < today,
+            "label": formats.format_day(day.day),
+            "words": (
+                ngettext("%(num)s slot free", "%(num)s slots free", day.free_slots)
+                % {"num": day.free_slots}
+                if day.state == days.PARTLY
+                else words[day.state]
+            ),
+        }
+        for day in found
+    ]
+    return [cells[week * 7 : week * 7 + 7] for week in range(CALENDAR_WEEKS)]
 
 
 def _amount_of(quantity: float | None, offer: Offer) -> str | None:
