@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from config.settings import Settings
+from federation.integrity import multikey_id
 from federation.vocab import build_context
 from storage.models import Actor
 from storage.models.actors import GROUP
@@ -57,6 +58,9 @@ def summary_html(text: str) -> str:
     )
 
 
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+
+
 def build_actor(actor: Actor, settings: Settings) -> dict[str, Any]:
     context = build_context()
     if actor.is_group:
@@ -87,6 +91,13 @@ def build_actor(actor: Actor, settings: Settings) -> dict[str, Any]:
         "published": iso(actor.created_at),
         "webfinger": webfinger_handle(actor, settings),
     }
+    if actor.assertion_key:
+        # The Ed25519 key of its petition signatures' integrity proofs (FEP-521a).
+        document["@context"] = [*context, MULTIKEY_CONTEXT]
+        document["assertionMethod"] = [{
+            "id": multikey_id(actor.uri), "type": "Multikey", "controller": actor.uri,
+            "publicKeyMultibase": actor.assertion_key,
+        }]  # fmt: skip
     if actor.icon_url:
         document["icon"] = {"type": "Image", "url": actor.icon_url}
         if actor.icon_alt:

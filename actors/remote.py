@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urldefrag, urlsplit
 
 from sqlalchemy import select
@@ -22,8 +22,9 @@ from config.errors import ErrorCode, NotFound
 from config.uris import INSTANCE_USERNAME
 from federation.client import FederationClient, Signer
 from federation.errors import FederationError, FetchError, InvalidActivity
+from federation.integrity import InvalidProofKey, decode_public_multikey
 from federation.parsing import ParsedActor, parse_actor
-from federation.vocab import ACTOR_TYPES, same_origin
+from federation.vocab import ACTOR_TYPES, as_list, id_of, same_origin
 from federation.webfinger import resolve_actor_via_webfinger
 from storage.blocks import DomainBlocks
 from storage.database import Database
@@ -231,9 +232,31 @@ async def store_remote_actor(session: AsyncSession, parsed: ParsedActor) -> Acto
     actor.following_uri = parsed.following
     actor.public_key_id = parsed.public_key_id or ""
     actor.public_key_pem = parsed.public_key_pem or ""
+    actor.assertion_key = assertion_key_of(parsed.raw, parsed.id)
     actor.manually_approves_followers = bool(parsed.manually_approves_followers)
     actor.document = dict(parsed.raw)
     actor.fetched_at = utcnow()
     actor.is_gone = False
     await session.flush()
     return actor
+
+
+def assertion_key_of(document: Mapping[str, Any], actor_uri: str) -> str | None:
+    """The Ed25519 Multikey an actor lists under ``assertionMethod`` (FEP-521a): the one it
+    controls, under its own id; what checks the integrity proofs of its signatures."""
+    for method in as_list(document.get("assertionMethod")):
+        if not isinstance(method, dict) or method.get("type") != "Multikey":
+            continue
+        key = method.get("publicKeyMultibase")
+        if (
+            isinstance(key, str)
+            and len(key) <= 128
+            and method.get("controller") == actor_uri
+            and (id_of(method.get("id")) or "").split("#", 1)[0] == actor_uri
+        ):
+            try:
+                decode_public_multikey(key)
+            except InvalidProofKey:
+                continue
+            return key
+    return None

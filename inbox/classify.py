@@ -7,6 +7,7 @@ The embedded object is parsed here and only here; the handlers are given the res
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from commons.events.received import RemoteEvent
 from commons.offers.agreement_wire import is_agreement_offer, read_agreement_offer
 from commons.offers.received import RemoteOffer
 from commons.offers.wire import is_offer, parse_remote_offer
+from commons.petitions.wire import is_vote
 from commons.posts.remote import POST_TYPES
 from config.errors import DomainError
 from federation.errors import InvalidActivity
@@ -26,7 +28,7 @@ from federation.vocab import ACTOR_TYPES, as_list, first_str, id_of, is_public, 
 from inbox.context import InboxContext
 from inbox.fetches import REDISTRIBUTED, Fetched, is_event
 from inbox.kinds import ObjectKind, Target, nothing
-from storage.models import Actor, Event, Follow, Offer, OfferResponse, Post, Rsvp
+from storage.models import Actor, Event, Follow, Offer, OfferResponse, Petition, Post, Rsvp
 from storage.models.actors import GROUP
 
 REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
@@ -225,6 +227,16 @@ async def _our_response(session: AsyncSession, uri: str) -> OfferResponse | None
     )
 
 
+async def _our_petition(session: AsyncSession, vote: dict[str, Any]) -> Petition | None:
+    """The petition of ours a vote answers."""
+    replied = id_of(vote.get("inReplyTo"))
+    if not replied or "/petitions/" not in replied:
+        return None
+    return await session.scalar(
+        select(Petition).where(Petition.uri == replied, Petition.is_local.is_(True))
+    )
+
+
 async def _our_join(session: AsyncSession, uri: str) -> bool:
     return await session.scalar(select(Rsvp.id).where(Rsvp.uri == uri)) is not None
 
@@ -246,6 +258,13 @@ async def _undone(session: AsyncSession, ctx: InboxContext) -> Target:
         if response is None:
             return nothing(f"no answer to our offers is {uri}")
         return Target(ObjectKind.ANSWER_TO_OUR_OFFER, response=response, uri=uri)
+    if inner_type == "Create" and isinstance(inner, dict):
+        voted = inner.get("object")
+        if isinstance(voted, dict) and is_vote(voted):
+            petition = await _our_petition(session, voted)
+            if petition is not None:
+                return Target(ObjectKind.VOTE_ON_OUR_PETITION, petition=petition, vote=inner)
+        return nothing("an Undo of a Create that is no vote of ours")
     if inner_type is None:
         return Target(ObjectKind.REFERENCE)
     return nothing(f"an Undo of {inner_type}")
@@ -261,6 +280,8 @@ async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         return _event_target(fetched.event)
     if is_offer(data):
         return _offer_target(ctx)
+    if is_vote(data) and (petition := await _our_petition(session, data)) is not None:
+        return Target(ObjectKind.VOTE_ON_OUR_PETITION, petition=petition, vote=ctx.activity.raw)
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)

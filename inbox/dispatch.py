@@ -30,6 +30,7 @@ from inbox.handlers import (
     groups,
     notes,
     offers,
+    petitions,
     reactions,
     reports,
 )
@@ -38,7 +39,9 @@ from inbox.registry import HANDLERS, Handler
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (actors, events, following, groups, notes, offers, reactions, reports)
+HANDLER_MODULES = (
+    actors, events, following, groups, notes, offers, petitions, reactions, reports,
+)  # fmt: skip
 
 ACCEPTED_TYPES = frozenset(
     {

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from actors.reports import Reported
 from commons.events.received import RemoteEvent
 from commons.offers.agreement_wire import ProposedAgreement
 from commons.offers.received import RemoteOffer
 from federation.parsing import ParsedObject
-from storage.models import Actor, Event, Follow, Offer, OfferResponse, Post
+from storage.models import Actor, Event, Follow, Offer, OfferResponse, Petition, Post
 
 
 class ObjectKind(StrEnum):
@@ -33,6 +34,7 @@ class ObjectKind(StrEnum):
     REPLY_TO_OUR_OFFER = "a reply to our offer"  # a comment, or an answer when direct
     ANSWER_TO_OUR_OFFER = "an answer to our offer"  # a booking, as undone by who made it
     OUR_RESPONSE = "our response"  # an Offer{Agreement} one of ours sent, as accepted or rejected
+    VOTE_ON_OUR_PETITION = "a vote on our petition"  # a signature, or its Undo
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself
     FOLLOW = "a follow"  # as undone
@@ -64,6 +66,8 @@ class Target:
     offer: Offer | None = None
     proposed: ProposedAgreement | None = None  # an Offer{Agreement}, read
     response: OfferResponse | None = None
+    petition: Petition | None = None
+    vote: dict[str, Any] | None = None  # the Create{Note} of a vote (inside an Undo too)
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one
     gone: bool = False  # the fetched object answered 404 or 410

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.offers.wire import is_offer
+from commons.petitions.wire import is_vote
 from commons.posts.received import authored_by
 from commons.posts.received_batch import Outcome, ReceivedPost, receive_posts
 from commons.posts.remote import POST_TYPES
@@ -81,7 +82,7 @@ def _plain_note(ctx: InboxContext, fetched: Fetched) -> ParsedObject | None:
     if activity.type != "Create" or fetched != Fetched():
         return None
     data = activity.object
-    if data is None or is_event(data) or is_offer(data):
+    if data is None or is_event(data) or is_offer(data) or is_vote(data):
         return None
     try:
         note = parse_object(data)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from actors.housekeeping import Housekeeping
 from commons.events.worker import OccurrenceWorker
 from commons.offers.worker import BookingUpkeep
+from commons.petitions.worker import PetitionTallies
 from config.settings import Settings
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
@@ -63,6 +64,9 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
         asyncio.create_task(Housekeeping(instance.database).run_forever(stop), name="housekeeping"),
         asyncio.create_task(
             BookingUpkeep(instance.database, instance.uris).run_forever(stop), name="bookings"
+        ),
+        asyncio.create_task(
+            PetitionTallies(instance.database, instance.uris).run_forever(stop), name="petitions"
         ),
     ]
     try:

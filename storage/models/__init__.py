@@ -10,6 +10,7 @@ from storage.models.hosts import DomainBlock, Host
 from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.offers import Bookable, Offer, OfferResponse, ReservationSlot
+from storage.models.petitions import Petition, PromoterMember, Signature
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
@@ -38,14 +39,17 @@ __all__ = [
     "Offer",
     "OfferResponse",
     "PasswordReset",
+    "Petition",
     "Post",
     "PostMention",
     "PostRecipient",
     "PostTag",
+    "PromoterMember",
     "Reaction",
     "Report",
     "ReservationSlot",
     "Rsvp",
+    "Signature",
     "WebSession",
     "utcnow",
 ]

@@ -48,6 +48,10 @@ class Actor(Base):
     public_key_id: Mapped[str] = mapped_column(String(2048), index=True)
     public_key_pem: Mapped[str] = mapped_column(Text)
     private_key_pem: Mapped[str | None] = mapped_column(Text)
+    assertion_key: Mapped[str | None] = mapped_column(String(128))
+    """Its Ed25519 Multikey (``publicKeyMultibase``), listed under ``assertionMethod``: what
+    verifies the integrity proofs of its petition signatures."""
+    assertion_private_pem: Mapped[str | None] = mapped_column(Text)
     group_kind: Mapped[str | None] = mapped_column(String(16))
     manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     is_gone: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -31,6 +31,7 @@ NOTIFICATION_KINDS = (
     "booking_cancelled",
     "booking_overdue",
     "booking_promoted",
+    "petition_committee",
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}
