@@ -19,6 +19,7 @@ from commons.events.received import RemoteEvent
 from commons.offers.agreement_wire import is_agreement_offer, read_agreement_offer
 from commons.offers.received import RemoteOffer
 from commons.offers.wire import is_offer, parse_remote_offer
+from commons.petitions.received import is_petition
 from commons.petitions.wire import is_vote
 from commons.posts.remote import POST_TYPES
 from config.errors import DomainError
@@ -28,8 +29,19 @@ from federation.vocab import ACTOR_TYPES, as_list, first_str, id_of, is_public, 
 from inbox.context import InboxContext
 from inbox.fetches import REDISTRIBUTED, Fetched, is_event
 from inbox.kinds import ObjectKind, Target, nothing
-from storage.models import Actor, Event, Follow, Offer, OfferResponse, Petition, Post, Rsvp
+from storage.models import (
+    Actor,
+    Event,
+    Follow,
+    Offer,
+    OfferResponse,
+    Petition,
+    Post,
+    Rsvp,
+    Signature,
+)
 from storage.models.actors import GROUP
+from storage.models.petitions import HERE
 
 REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
 
@@ -197,6 +209,12 @@ async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:
     answers_a_join = obj is None or "Join" in as_list(obj.get("type"))
     if answers_a_join and answered and await _our_join(session, answered):
         return Target(ObjectKind.OUR_JOIN, uri=answered)
+    if activity.type == "Reject" and answered:
+        vote = await session.scalar(
+            select(Signature).where(Signature.vote_uri == answered, Signature.way == HERE)
+        )
+        if vote is not None:
+            return Target(ObjectKind.OUR_VOTE, signature=vote, uri=answered)
     answers_an_offer = obj is None or "Offer" in as_list(obj.get("type"))
     if answers_an_offer and answered and (response := await _our_response(session, answered)):
         return Target(ObjectKind.OUR_RESPONSE, uri=answered, response=response)
@@ -282,6 +300,8 @@ async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         return _offer_target(ctx)
     if is_vote(data) and (petition := await _our_petition(session, data)) is not None:
         return Target(ObjectKind.VOTE_ON_OUR_PETITION, petition=petition, vote=ctx.activity.raw)
+    if is_petition(data):
+        return Target(ObjectKind.REMOTE_PETITION, vote=dict(data))
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
@@ -352,6 +372,8 @@ async def _updated(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         return _event_target(fetched.event)
     if is_offer(data):
         return _offer_target(ctx)
+    if is_petition(data):
+        return Target(ObjectKind.REMOTE_PETITION, vote=dict(data))
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
@@ -372,6 +394,9 @@ async def _deleted(session: AsyncSession, ctx: InboxContext) -> Target:
         offer = await session.scalar(select(Offer).where(Offer.uri == activity.object_uri))
         if offer is not None:
             return Target(ObjectKind.KNOWN_OFFER, offer=offer)
+        petition = await session.scalar(select(Petition).where(Petition.uri == activity.object_uri))
+        if petition is not None:
+            return Target(ObjectKind.KNOWN_PETITION, petition=petition)
     uri = activity.object_uri or id_of(activity.object)
     post = await session.scalar(select(Post).where(Post.uri == uri)) if uri else None
     if post is None:

@@ -8,6 +8,7 @@ when it lives on the origin it was served from:
   member), resolved when it is on the event's own server;
 - an announced Event not embedded by its author (Mobilizon and Gancio relays), read again from
   its own server;
+- the key of a petition's signer, when the proof of their signature needs a newer one;
 - a boosted post we do not have, and what a collective redistributes
   (``Announce{Create|Update|Delete}``, FEP-1b12), whose embedded copy nobody signed.
 """
@@ -22,6 +23,8 @@ from sqlalchemy import select
 
 from actors.remote import RemoteActors
 from commons.events.received import RemoteEvent, read_remote_event
+from commons.petitions import proofs
+from commons.petitions.wire import is_vote
 from commons.posts.remote import POST_TYPES
 from federation.client import FetchedDocument
 from federation.errors import BadResponse, FetchError, InvalidActivity
@@ -74,7 +77,16 @@ async def fetch_ahead(ctx: InboxContext) -> Fetched:
                 return Fetched(event=await remote_event(ctx, obj, ctx.sender))
         case "Announce":
             return await _announced(ctx)
+        case "Create" if isinstance(obj, dict) and is_vote(obj) and "proof" in activity.raw:
+            await _signer_key(ctx)
     return Fetched()
+
+
+async def _signer_key(ctx: InboxContext) -> None:
+    """A signature made on another server carries its signer's proof: when the key we hold
+    for them does not verify it (they made it since we last read them), read them again."""
+    if not proofs.check(dict(ctx.activity.raw), ctx.sender).is_valid:
+        await ctx.instance.remote_actors.actor(ctx.sender.uri, refresh=True)
 
 
 async def remote_event(ctx: InboxContext, data: dict[str, Any], sender: Actor) -> RemoteEvent | str:

@@ -12,7 +12,7 @@ from commons.events.received import RemoteEvent
 from commons.offers.agreement_wire import ProposedAgreement
 from commons.offers.received import RemoteOffer
 from federation.parsing import ParsedObject
-from storage.models import Actor, Event, Follow, Offer, OfferResponse, Petition, Post
+from storage.models import Actor, Event, Follow, Offer, OfferResponse, Petition, Post, Signature
 
 
 class ObjectKind(StrEnum):
@@ -35,6 +35,9 @@ class ObjectKind(StrEnum):
     ANSWER_TO_OUR_OFFER = "an answer to our offer"  # a booking, as undone by who made it
     OUR_RESPONSE = "our response"  # an Offer{Agreement} one of ours sent, as accepted or rejected
     VOTE_ON_OUR_PETITION = "a vote on our petition"  # a signature, or its Undo
+    REMOTE_PETITION = "a remote petition"  # a Question with our petition terms
+    KNOWN_PETITION = "a known petition"  # as deleted
+    OUR_VOTE = "our vote"  # a signature one of ours sent, as refused
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself
     FOLLOW = "a follow"  # as undone
@@ -67,6 +70,7 @@ class Target:
     proposed: ProposedAgreement | None = None  # an Offer{Agreement}, read
     response: OfferResponse | None = None
     petition: Petition | None = None
+    signature: Signature | None = None
     vote: dict[str, Any] | None = None  # the Create{Note} of a vote (inside an Undo too)
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one

@@ -121,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(block_remove)
     with_config(command("list", "list blocked domains", commands.block_list, block))
 
+    petition = sub.add_parser("petition", help="check petitions").add_subparsers(
+        dest="petition_command", metavar="ACTION", required=True
+    )
+    verify = command(
+        "verify",
+        "check every signature of a petition again (proofs, HTTP records) and report the counts",
+        commands.petition_verify,
+        petition,
+    )
+    verify.add_argument("petition", help="its address, or the last part of it (its uuid)")
+    with_config(verify)
+
     backup = command(
         "backup",
         "write a consistent copy of the database and configuration, even while serving",

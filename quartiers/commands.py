@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
 from actors.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from commons.petitions.audit import audit, our_petition
 from config import template as config_file
 from config.settings import (
     DEFAULT_CONFIG_PATH,
@@ -271,6 +272,35 @@ async def block_remove(arguments: argparse.Namespace) -> int:
         if not await unblock_domain(session, domain):
             raise CommandError(f"{domain} is not blocked")
     print(f"Unblocked {domain}")
+    return 0
+
+
+async def petition_verify(arguments: argparse.Namespace) -> int:
+    """Check every signature of one of our petitions again, and report the counts."""
+    async with writing(arguments) as (settings, session):
+        wanted = arguments.petition.strip()
+        if not wanted.startswith(("http://", "https://")):
+            wanted = f"{settings.base_url}/petitions/{wanted}"
+        petition = await our_petition(session, wanted)
+        if petition is None:
+            raise CommandError(f"no petition of this server is {wanted}")
+        result = await audit(session, petition)
+    print(f"{petition.title}")
+    print(f"signatures counted: {result.counted} (tally kept: {result.stored_tally}), "
+          f"withdrawn: {result.withdrawn}")  # fmt: skip
+    for way, count in sorted(result.by_way.items()):
+        print(f"  {way}: {count}")
+    for quartier, count in sorted(result.by_quartier.items()):
+        print(f"  {quartier}: {count}")
+    print(f"integrity proofs valid: {result.proofs_valid}; Mastodon votes with a checked HTTP "
+          f"signature: {result.http_checked}")  # fmt: skip
+    for signer in result.proofs_failed:
+        print(f"  proof failed: {signer}")
+    if not result.is_sound:
+        raise CommandError(
+            f"{len(result.proofs_failed)} proofs failed, or the tally differs from the signatures"
+        )
+    print("every signature checks out")
     return 0
 
 

@@ -14,6 +14,7 @@ from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from quartiers.demo_offers import OFFERS, demo_offers
+from quartiers.demo_petitions import PETITIONS, demo_petitions
 from quartiers.progress import Progress
 from storage.database import Database
 
@@ -174,13 +175,16 @@ async def _demo_events(session: AsyncSession, settings: Settings, uris: Uris) ->
 
 async def fill_demo_neighbourhood(settings: Settings, database: Database) -> str:
     uris = Uris(settings.base_url)
-    total = len(RESIDENTS) + len(COLLECTIVES) + len(POSTS) + len(EVENTS) + len(OFFERS)
+    total = (
+        len(RESIDENTS) + len(COLLECTIVES) + len(POSTS) + len(EVENTS) + len(OFFERS) + len(PETITIONS)
+    )
     with Progress("demo neighbourhood", total, unit="items") as progress:
         async with database.transaction() as session:
             await _fill(session, settings, uris, progress)
     return (
         f"Demo neighbourhood ready: {len(RESIDENTS)} residents, {len(COLLECTIVES)} collectives, "
-        f"{len(POSTS)} posts, {len(EVENTS)} events, {len(OFFERS)} offers and requests."
+        f"{len(POSTS)} posts, {len(EVENTS)} events, {len(OFFERS)} offers and requests, "
+        f"{len(PETITIONS)} petitions."
     )
 
 
@@ -209,3 +213,5 @@ async def _fill(session: AsyncSession, settings: Settings, uris: Uris, progress:
     progress.advance(len(EVENTS))
     await demo_offers(session, settings, uris)
     progress.advance(len(OFFERS))
+    await demo_petitions(session, uris)
+    progress.advance(len(PETITIONS))

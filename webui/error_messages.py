@@ -131,14 +131,20 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BAD_GOAL: N_("Give the number of signatures sought, for example 500."),
     ErrorCode.DEADLINE_PAST: N_("Give a closing day still to come, for example 31.03.2027."),
     ErrorCode.DEADLINE_TOO_FAR: N_("A petition collects for two years at most."),
-    ErrorCode.INVALID_SCOPE: N_("Give the quartiers by the address of their server, for example paquis.geneve.ch."),
+    ErrorCode.INVALID_SCOPE: N_(
+        "Give the quartiers by the address of their server, for example paquis.geneve.ch."
+    ),
     ErrorCode.INVALID_WHO_MAY_SIGN: N_("Choose who may sign in the list."),
-    ErrorCode.TOO_FEW_PROMOTERS: N_("The promoter committee needs at least two members of the collective."),
+    ErrorCode.TOO_FEW_PROMOTERS: N_(
+        "The promoter committee needs at least two members of the collective."
+    ),
     ErrorCode.NOT_A_PROMOTER: N_("Only the members of its promoter committee may confirm it."),
     ErrorCode.PETITION_NOT_OPEN: N_("This petition is not collecting signatures."),
     ErrorCode.ALREADY_SIGNED: N_("You have already signed it."),
     ErrorCode.NOT_SIGNED: N_("You have not signed it."),
-    ErrorCode.MAY_NOT_SIGN: N_("Only the people this petition names may sign it (see “Who may sign”)."),
+    ErrorCode.MAY_NOT_SIGN: N_(
+        "Only the people this petition names may sign it (see “Who may sign”)."
+    ),
     ErrorCode.NOT_THE_OPTION: N_("A signature says “Je signe” and nothing else."),
     ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
     ErrorCode.MISSING_ID: N_("This event has no address of its own."),

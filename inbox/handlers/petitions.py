@@ -13,14 +13,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.petitions.received import drop_remote_petition, keep_remote_petition
 from commons.petitions.refusals import refuse_vote
 from commons.petitions.signatures import VoteCheck, receive_vote, receive_withdrawal
 from config.errors import DomainError
-from federation.vocab import id_of
+from federation.vocab import first_str, id_of
 from inbox.context import InboxContext
 from inbox.kinds import ObjectKind, Target
 from inbox.registry import handles
-from storage.models import utcnow
+from storage.models import Actor, Petition, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,10 @@ async def on_vote(ctx: InboxContext, session: AsyncSession, target: Target) -> N
                  ctx.sender.uri)  # fmt: skip
         return
     check = VoteCheck(key_id=ctx.sender.public_key_id, verified_at=utcnow())
+    voter = await session.get(Actor, ctx.sender.id, populate_existing=True) or ctx.sender
     try:
         async with session.begin_nested():
-            await receive_vote(session, petition, ctx.sender, vote, check)
+            await receive_vote(session, petition, voter, vote, check)
     except DomainError as error:
         log.info("vote on %s by %s refused: %s", petition.uri, ctx.sender.uri, error.code)
         await refuse_vote(session, ctx.instance.uris, petition, ctx.sender, vote, error)
@@ -60,3 +62,34 @@ async def on_withdrawal(ctx: InboxContext, session: AsyncSession, target: Target
         return
     if not await receive_withdrawal(session, petition, ctx.sender):
         log.info("withdrawal on %s by %s: nothing to withdraw", petition.uri, ctx.sender.uri)
+
+
+@handles("Create", ObjectKind.REMOTE_PETITION)
+@handles("Update", ObjectKind.REMOTE_PETITION)
+async def on_remote_petition(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """A petition of another quartier (and its new tally, with each Update)."""
+    assert target.vote is not None
+    kept = await keep_remote_petition(session, ctx.sender, target.vote)
+    if isinstance(kept, str):
+        log.info("remote petition from %s refused: %s", ctx.sender.uri, kept)
+
+
+@handles("Delete", ObjectKind.KNOWN_PETITION)
+async def on_delete(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    assert target.petition is not None
+    if not await drop_remote_petition(session, target.petition, ctx.sender):
+        log.info("Delete of petition %s by %s refused", target.petition.uri, ctx.sender.uri)
+
+
+@handles("Reject", ObjectKind.OUR_VOTE)
+async def on_vote_refused(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
+    """The petition's server did not count one of our residents' signatures: it is taken back
+    here too, with the reason it gave."""
+    signature = target.signature
+    assert signature is not None
+    petition = await session.get(Petition, signature.petition_id)
+    if petition is None or petition.actor_id != ctx.sender.id or signature.withdrawn_at:
+        return
+    signature.withdrawn_at = utcnow()
+    reason = first_str(ctx.activity.raw.get("content")) or ""
+    signature.verification = {**(signature.verification or {}), "refused": reason[:500]}

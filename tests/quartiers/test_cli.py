@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -29,6 +30,7 @@ COMMANDS = {
     "group": "manage collectives",
     "token": "manage API tokens",
     "block": "block or unblock remote domains",
+    "petition": "check petitions",
     "demo": "fill an empty instance with a Geneva neighbourhood",
     "doctor": "check the configuration, database, keys and public URL",
     "backup": "write a consistent copy of the database and configuration, even while serving",
@@ -229,14 +231,15 @@ def test_demo_fills_an_empty_instance_once(tmp_path: Path) -> None:
     assert "5 residents, 4 collectives, 6 posts" in first.stdout
 
     # Then, stderr being no terminal, its progress is one log line per batch: residents,
-    # collectives, posts, events, offers
+    # collectives, posts, events, offers, petitions
     progress = [line for line in first.stderr.splitlines() if "quartiers.progress" in line]
     assert [line.rpartition(": ")[2] for line in progress] == [
-        "5/26 items (19%)",
-        "9/26 items (34%)",
-        "15/26 items (57%)",
-        "19/26 items (73%)",
-        "26/26 items (100%)",
+        "5/28 items (17%)",
+        "9/28 items (32%)",
+        "15/28 items (53%)",
+        "19/28 items (67%)",
+        "26/28 items (92%)",
+        "28/28 items (100%)",
     ]
     [(groups,)] = query_sqlite(
         tmp_path / DATABASE, "SELECT count(*) FROM actors WHERE type = ?", "Group"
@@ -248,6 +251,24 @@ def test_demo_fills_an_empty_instance_once(tmp_path: Path) -> None:
     skipped = run_quartiers(tmp_path, "demo", "--if-empty")
     assert skipped.returncode == 0, skipped.stderr
     assert query_sqlite(tmp_path / DATABASE, "SELECT count(*) FROM posts") == [(6,)]
+
+    # And the assembly's petition, signed by four residents, checks out signature by signature
+    [(uri,)] = query_sqlite(
+        tmp_path / DATABASE, "SELECT uri FROM petitions WHERE status = ?", "collecting"
+    )
+    checked = run_quartiers(tmp_path, "petition", "verify", uri.rsplit("/", 1)[1])
+    assert checked.returncode == 0, checked.stderr
+    assert "signatures counted: 4 (tally kept: 4)" in checked.stdout
+    assert "integrity proofs valid: 4" in checked.stdout
+    # But not once a signature is changed in the database
+    with closing(sqlite3.connect(tmp_path / DATABASE)) as connection, connection:
+        connection.execute(
+            "UPDATE petition_signatures SET proof = replace(proof, 'Je signe', 'Je refuse') "
+            "WHERE id = (SELECT min(id) FROM petition_signatures)"
+        )
+    assert_one_line_error(run_quartiers(tmp_path, "petition", "verify", uri), "1 proofs failed")
+    unknown = run_quartiers(tmp_path, "petition", "verify", "nothing-here")
+    assert_one_line_error(unknown, "no petition of this server is")
 
 
 def test_migrate_on_an_existing_database_keeps_the_data(instance: Path) -> None:

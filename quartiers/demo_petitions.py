@@ -1,0 +1,81 @@
+"""The demo neighbourhood's petitions: the assembly collects signatures for a safe crossing in
+front of the school (some residents have signed, each with their integrity proof), and a second
+petition waits for its promoter committee to confirm it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.services import find_local_actor
+from commons.petitions.fields import PetitionFields
+from commons.petitions.services import confirm, draft_petition
+from commons.petitions.signatures import sign
+from config.uris import Uris
+from storage.models import Actor, Membership, utcnow
+
+
+@dataclass(frozen=True)
+class DemoPetition:
+    title: str
+    text: str
+    addressee: str
+    goal: int
+    days: int
+    promoters: tuple[str, ...]
+    confirmed: bool
+    signers: tuple[str, ...] = ()
+
+
+PETITIONS = (
+    DemoPetition(
+        "Un passage piéton sécurisé devant l’école de Pâquis-Centre",
+        "Chaque matin, plus de 300 enfants traversent la rue de Berne pour aller à l’école. "
+        "Nous demandons **un passage piéton surélevé** et une patrouilleuse scolaire aux heures "
+        "d’entrée et de sortie.",
+        "Conseil administratif de la Ville de Genève",
+        150,
+        45,
+        ("amelie", "fatou"),
+        True,
+        ("karim", "lucia", "jeanmarc", "fatou"),
+    ),
+    DemoPetition(
+        "Des fontaines à eau potable au bord du lac",
+        "L’été, les baigneuses et baigneurs des Bains des Pâquis n’ont qu’une fontaine. "
+        "Nous demandons deux fontaines de plus sur le quai du Mont-Blanc.",
+        "Service de l’espace public",
+        200,
+        60,
+        ("amelie", "karim"),
+        False,
+    ),
+)
+
+
+async def _person(session: AsyncSession, username: str) -> Actor:
+    actor = await find_local_actor(session, username)
+    assert actor is not None
+    return actor
+
+
+async def demo_petitions(session: AsyncSession, uris: Uris) -> None:
+    assembly = await _person(session, "assemblee")
+    for username in ("fatou", "karim"):
+        member = await _person(session, username)
+        session.add(Membership(group_id=assembly.id, member_id=member.id, role="member"))
+    await session.flush()
+    for demo in PETITIONS:
+        first, *others = [await _person(session, name) for name in demo.promoters]
+        fields = PetitionFields(
+            title=demo.title, text=demo.text, addressee=demo.addressee, goal=demo.goal,
+            deadline=utcnow() + timedelta(days=demo.days), may_sign="anyone",
+        )  # fmt: skip
+        petition = await draft_petition(session, uris, first, assembly, fields, others)
+        if demo.confirmed:
+            for promoter in others:
+                await confirm(session, uris, promoter, petition)
+        for name in demo.signers:
+            await sign(session, uris, await _person(session, name), petition)
