@@ -2,7 +2,7 @@
 
 Items that are ready (their remote documents fetched) queue here; one writer opens a
 transaction, keeps the batch's plain ``Create(Note)``s together (:mod:`inbox.plain_notes`),
-applies each other item in a savepoint of its own, and commits them together. An
+counts its plain petition votes together (:mod:`inbox.votes`), applies each other item in a savepoint of its own, and commits them together. An
 item that fails rolls back its savepoint only and reports its error to its caller (who records
 a retry); if the commit itself fails, each item is applied again alone. An item that applies
 without error is marked done in the same transaction: what it changed and its outcome are
@@ -24,6 +24,7 @@ from inbox.context import InboxContext
 from inbox.dispatch import apply
 from inbox.fetches import Fetched
 from inbox.plain_notes import apply_plain_creates
+from inbox.votes import apply_votes
 from storage.claims import record_outcomes
 from storage.database import Database
 from storage.models import InboxItem
@@ -89,7 +90,8 @@ class BatchedApply:
         try:
             async with self.database.transaction() as session:
                 items = [(ctx, fetched) for ctx, fetched, _done, _future in batch]
-                for index in await apply_plain_creates(session, items):
+                rest = await apply_plain_creates(session, items)
+                for index in await apply_votes(session, items, rest):
                     ctx, fetched, _done, _future = batch[index]
                     try:
                         async with session.begin_nested():

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.organisers import NotOrganiser, may_organise
@@ -36,15 +36,16 @@ async def signer_inboxes(session: AsyncSession, petition: Petition) -> list[str]
     """The inboxes of the remote signers (shared inboxes once each): an ``Update`` of the tally
     reaches them, as Mastodon sends its own polls' updates to every voter."""
     rows = await session.scalars(
-        select(Actor)
+        select(func.coalesce(Actor.shared_inbox_uri, Actor.inbox_uri))
         .join(Signature, Signature.signer_id == Actor.id)
         .where(
             Signature.petition_id == petition.id,
             Signature.withdrawn_at.is_(None),
             Actor.is_local.is_(False),
         )
+        .distinct()
     )
-    return list(dict.fromkeys(actor.delivery_inbox for actor in rows))
+    return [inbox for inbox in rows if inbox]
 
 
 async def send_petition(
