@@ -28,6 +28,7 @@ class HtmlFaces:
     event: Callable[[Request], Awaitable[Response]]
     date: Callable[[Request], Awaitable[Response]]
     offer: Callable[[Request], Awaitable[Response]]
+    petition: Callable[[Request], Awaitable[Response]]
 
 
 def wants_activitypub(request: Request) -> bool:

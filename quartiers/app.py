@@ -37,6 +37,7 @@ from webui.pages import routes as page_routes
 from webui.pages.events.event_dates import occurrence_page
 from webui.pages.events.events import event_page
 from webui.pages.offers.offers import offer_page
+from webui.pages.petitions.petitions import petition_page
 from webui.pages.posts.posts import thread_page
 from webui.pages.profiles import profile_page
 from webui.routes import routes as web_routes
@@ -142,6 +143,7 @@ def create_app(
         event=event_page,
         date=occurrence_page,
         offer=offer_page,
+        petition=petition_page,
     )
     app.state.templates = build_templates(settings.server.timezone)
     return app
