@@ -53,6 +53,7 @@ TILES = "https://tile.openstreetmap.org/**"
 SERIES = "Troc de graines du samedi"
 NEWS = "Les premières graines de tomates sont arrivées au jardin #troc"
 REPLY = "Merci ! Je passe samedi avec des courges."
+PETITION = "Un point d’eau au jardin de la plaine de Plainpalais"
 
 # The page's axe findings as plain data: one entry per violated rule, with its nodes.
 RUN_AXE = """async (tags) => {
@@ -162,11 +163,43 @@ async def garden(plainpalais: LiveInstance) -> Garden:
             headers=origin,
         )
         assert response.status_code == 303, response.text[:3000]
+    result.paths["petition"] = await signed_petition(plainpalais, ines, malik)
     return result
 
 
-# Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer" and
-# "post" are the garden's own.
+async def signed_petition(
+    instance: LiveInstance, ines: dict[str, str], malik: dict[str, str]
+) -> str:
+    """A petition of the collective that Malik joins, confirms as its second promoter and signs:
+    its page then shows its progress, its chart and the signer's button."""
+    origin = {"Origin": instance.base_url}
+    token = {"csrf_token": "browser-test"}
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=malik) as client:
+        joined = await client.post("/@graines/join", data=token, headers=origin)
+        assert joined.status_code == 303, joined.text[:3000]
+    database = instance.database()
+    async with database.session() as session:
+        malik_id = await session.scalar(select(Account.actor_id).where(Account.username == "malik"))
+    await database.dispose()
+    deadline = (datetime.now(GENEVA) + timedelta(days=40)).date().isoformat()
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=ines) as client:
+        response = await client.post("/petitions/new", data={
+            **token, "collective": "graines", "title": PETITION, "goal": "200",
+            "text": "Un **robinet** près des potagers, pour arroser sans porter de bidons.",
+            "addressee": "Ville de Genève", "deadline": deadline, "may_sign": "anyone",
+            "promoters": [str(malik_id)],
+        }, headers=origin)  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+        path: str = response.headers["location"]
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=malik) as client:
+        for action in ("confirm", "sign"):
+            response = await client.post(f"{path}/{action}", data=token, headers=origin)
+            assert response.status_code == 303, response.text[:3000]
+    return path
+
+
+# Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer",
+# "petition" and "post" are the garden's own.
 PAGES: dict[str, tuple[str | None, str]] = {
     "home": (None, "/"),
     "local": (None, "/local"),
@@ -182,6 +215,9 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "offers": (None, "/offers?scope=city"),
     "offer": ("malik", ""),
     "new-offer": ("malik", "/offers/new"),
+    "petitions": (None, "/petitions"),
+    "petition": ("malik", ""),
+    "new-petition": ("ines", "/petitions/new"),
     "search": (None, "/search?q=graines"),
     "login": (None, "/login"),
     "signup": (None, "/signup"),

@@ -41,6 +41,7 @@ from storage.models import (
     Membership,
     Offer,
     OfferResponse,
+    Petition,
     Report,
     Rsvp,
     utcnow,
@@ -182,6 +183,18 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
             responder_id=neighbour.id, agreement_uri="https://jonction.test/agreements/1",
         )  # fmt: skip
         session.add(answer)
+        petition_uuid = str(uuid.uuid4())
+        petition = Petition(
+            uri=f"{settings.base_url}/petitions/{petition_uuid}", actor_id=group.id,
+            is_local=True, title="Un banc", deadline=utcnow() + timedelta(days=30), goal=10,
+            status="collecting",
+        )  # fmt: skip
+        remote_petition = Petition(
+            uri="https://jonction.test/petitions/1", actor_id=stranger.id, is_local=False,
+            title="Des arbres", deadline=utcnow() + timedelta(days=30), goal=10,
+            status="collecting",
+        )  # fmt: skip
+        session.add_all([petition, remote_petition])
         await session.flush()
         follow_id = request.id
     return {
@@ -201,6 +214,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "offer_uuid": offer_uuid,
         "offer_id": str(offer.id),
         "response_id": str(answer.id),
+        "petition_uuid": petition_uuid,
+        "petition_id": str(remote_petition.id),
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",
