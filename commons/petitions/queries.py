@@ -100,10 +100,6 @@ async def drafts_of_committee(
     return sorted(found, key=lambda item: item[1])
 
 
-async def is_promoter(session: AsyncSession, petition: Petition, person: Actor) -> bool:
-    return await session.get(PromoterMember, (petition.id, person.id)) is not None
-
-
 async def signature_of(
     session: AsyncSession, petition: Petition, person: Actor
 ) -> Signature | None:

@@ -324,6 +324,7 @@ async def test_paper_signatures_count_once_and_a_name_signed_online_is_pointed_o
     assert paper is not None and paper.name is None and paper.sheet == "12"
     assert paper.name_hash is not None and re.fullmatch(r"[0-9a-f]{64}", paper.name_hash)
     assert paper.signer_uri == f"paper:{paper.name_hash}"
+    assert f"<code>{paper.name_hash[:16]}</code>" in page.text  # the code the export shows
     assert "Müller" not in json.dumps([paper.signer_uri, paper.name_hash])
 
     # When the same person is typed again, written otherwise, it is refused

@@ -15,7 +15,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from commons.events.organisers import NotOrganiser, may_organise
-from commons.petitions.paper import GENEVA, AlreadyCounted, PaperEntry, add_paper_signature
+from commons.petitions.paper import (
+    GENEVA,
+    AlreadyCounted,
+    PaperEntry,
+    add_paper_signature,
+    anonymous_id,
+)
 from commons.petitions.queries import paper_count, recent_paper_signatures
 from config.errors import DomainError, ErrorCode
 from instance.runtime import instance_of
@@ -66,6 +72,7 @@ async def _page(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
+    secret = instance_of(request).settings.webui.secret_key
     async with instance_of(request).database.session() as session:
         count = await paper_count(session, petition)
         recent = await recent_paper_signatures(session, petition)
@@ -80,7 +87,7 @@ async def _page(
             {
                 "signature": signature,
                 "day": formats.format_day(signature.signed_at.astimezone(GENEVA).date()),
-                "short_id": (signature.name_hash or "")[:8],
+                "code": anonymous_id(signature, secret),
             }
             for signature in recent
         ],
