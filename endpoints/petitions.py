@@ -48,7 +48,7 @@ async def petition_resource(request: Request) -> Response:
 
 
 async def signatures_collection(request: Request) -> Response:
-    petition, author = await _petition(request)
+    petition, _author = await _petition(request)
     if petition.status == DRAFT:
         raise HTTPException(404)
     document: dict[str, Any] = {

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.petitions.signatures import is_collecting, vote_option
+from commons.petitions.signatures import is_collecting, lock_tally, vote_option
 from commons.petitions.wire import is_vote
 from federation.vocab import first_str, id_of
 from inbox.context import InboxContext
@@ -83,6 +83,7 @@ async def _count_votes(
             chosen[index] = (petition, items[index][0].sender.uri)
     if not chosen:
         return set()
+    await lock_tally(session, *{petition.id for petition, _ in chosen.values()})
     pairs = {(petition.id, signer) for petition, signer in chosen.values()}
     found = await session.execute(
         select(Signature.petition_id, Signature.signer_uri).where(

@@ -23,6 +23,7 @@ from endpoints.inbox import routes as inbox_routes
 from endpoints.media import routes as media_routes
 from endpoints.objects import routes as object_routes
 from endpoints.offers import routes as offer_routes
+from endpoints.petitions import routes as petition_routes
 from endpoints.secure_mode import SecureModeMiddleware
 from federation.client import FederationClient
 from instance.runtime import Instance
@@ -97,6 +98,7 @@ def create_app(
         *media_routes,
         *event_routes,
         *offer_routes,
+        *petition_routes,
         *page_routes,
         *web_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

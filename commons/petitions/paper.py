@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.organisers import NotOrganiser, may_organise
+from commons.petitions.signatures import lock_tally
 from config.errors import Conflict, ErrorCode, Invalid
 from storage.models import Actor, Petition, Signature, utcnow
 from storage.models.petitions import CLOSED, COLLECTING, HERE, PAPER
@@ -170,6 +171,7 @@ async def add_paper_signature(
         quartier="", name=checked.name if petition.names_public else None,
         sheet=checked.sheet or None, name_hash=digest, signed_at=min(noon, now),
     )  # fmt: skip
+    await lock_tally(session, petition.id)
     try:
         async with session.begin_nested():
             session.add(signature)

@@ -71,6 +71,18 @@ async def check_may_sign(session: AsyncSession, petition: Petition, signer: Acto
             raise NotAllowed(ErrorCode.MAY_NOT_SIGN, who=petition.may_sign)
 
 
+async def lock_tally(session: AsyncSession, *petition_ids: int) -> None:
+    """Hold the petitions' rows until the transaction ends (PostgreSQL; SQLite has one writer
+    anyway), before any signature is written: every writer takes the tally first, so two
+    transactions that each wait for the other's signature of the same person cannot happen."""
+    await session.execute(
+        select(Petition.id)
+        .where(Petition.id.in_(sorted(petition_ids)))
+        .order_by(Petition.id)
+        .with_for_update()
+    )
+
+
 async def _count(session: AsyncSession, petition: Petition, change: int) -> None:
     await session.execute(
         update(Petition)
@@ -96,6 +108,7 @@ async def record(
     signed. Two votes of the same actor at the same moment cannot both be written: the
     petition and signer are unique together."""
     now = now or utcnow()
+    await lock_tally(session, petition.id)
     existing = await session.scalar(
         select(Signature).where(
             Signature.petition_id == petition.id, Signature.signer_uri == signer.uri
@@ -174,6 +187,7 @@ async def withdraw(session: AsyncSession, uris: Uris, person: Actor, petition: P
     )
     if signature is None:
         raise NotFound(ErrorCode.NOT_SIGNED)
+    await lock_tally(session, petition.id)
     signature.withdrawn_at = utcnow()
     await _count(session, petition, -1)
     author = await session.get(Actor, petition.actor_id)
@@ -241,6 +255,7 @@ async def receive_withdrawal(
     )
     if signature is None:
         return False
+    await lock_tally(session, petition.id)
     signature.withdrawn_at = now or utcnow()
     await _count(session, petition, -1)
     return True
