@@ -18,6 +18,7 @@ import cProfile
 import json
 import pstats
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,10 +122,16 @@ async def seed_actors(database: Database, settings: Any) -> None:
         )
 
 
-async def drain(worker: InboxWorker, database: Database) -> float:
+async def drain(
+    worker: InboxWorker,
+    database: Database,
+    beside: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None,
+) -> float:
+    """Run ``worker`` (and ``beside``, until the same stop) until nothing is queued; seconds."""
     stop = asyncio.Event()
     started = time.perf_counter()
     running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    other = asyncio.create_task(beside(stop)) if beside is not None else None
     try:
         async with asyncio.timeout(LOOP_TIMEOUT):
             while True:
@@ -138,6 +145,8 @@ async def drain(worker: InboxWorker, database: Database) -> float:
     finally:
         stop.set()
         await running
+        if other is not None:
+            await other
 
 
 async def run(kind: str, postgres: str | None, items: int, profile: cProfile.Profile | None) -> Run:

@@ -19,12 +19,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from inbox_handling import QueueOnly
+from inbox_handling import QueueOnly, drain
 from signed_creates import receiving_settings
 from sqlalchemy import func, insert, select
 from support import add_postgres_argument, bench_database, database_kinds, report
@@ -52,7 +52,6 @@ from storage.models.queue import QUEUED
 
 HOSTS = ("jonction.example", "servette.example", "eaux-vives.example", "mastodon.example")
 GOAL_SECONDS = 5.0
-LOOP_TIMEOUT = 600.0
 
 
 @dataclass
@@ -133,27 +132,13 @@ async def queue_votes(
             await session.execute(insert(InboxItem), rows[first : first + 2000])
 
 
-async def settle(worker: InboxWorker, database: Database, tallies: PetitionTallies | None) -> float:
-    """Run the worker (and the tallies every second) until no vote is queued; the seconds."""
-    stop = asyncio.Event()
-    started = time.perf_counter()
-    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
-    upkeep = asyncio.create_task(tallies.run_forever(stop, every_seconds=1.0)) if tallies else None
-    try:
-        async with asyncio.timeout(LOOP_TIMEOUT):
-            while True:
-                async with database.session() as session:
-                    queued = await session.scalar(
-                        select(func.count(InboxItem.id)).where(InboxItem.state == QUEUED)
-                    )
-                if not queued:
-                    return time.perf_counter() - started
-                await asyncio.sleep(0.02)
-    finally:
-        stop.set()
-        await running
-        if upkeep is not None:
-            await upkeep
+def with_tallies(tallies: PetitionTallies) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
+    """The petitions' upkeep every second, beside the inbox worker, until it stops."""
+
+    async def upkeep(stop: asyncio.Event) -> None:
+        await tallies.run_forever(stop, every_seconds=1.0)
+
+    return upkeep
 
 
 async def run(kind: str, postgres: str | None, count: int) -> Run:
@@ -167,9 +152,9 @@ async def run(kind: str, postgres: str | None, count: int) -> Run:
         tallies = PetitionTallies(database, instance.uris)
         try:
             await queue_votes(database, petition, voters, count, "ceiling")
-            alone_s = await settle(QueueOnly(instance), database, None)
+            alone_s = await drain(QueueOnly(instance), database)
             await queue_votes(database, petition, voters, count, "real")
-            settle_s = await settle(InboxWorker(instance), database, tallies)
+            settle_s = await drain(InboxWorker(instance), database, with_tallies(tallies))
             await tallies.run_once()  # the last batch, as the next round would send it
         finally:
             await client.aclose()

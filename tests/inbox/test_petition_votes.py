@@ -6,22 +6,19 @@ with a Reject (or drops a vote that is not the sender's own)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from actors.services import create_account, create_group
 from commons.petitions.fields import PetitionFields
 from commons.petitions.services import confirm, draft_petition
-from storage.database import Database
 from storage.models import Activity, Actor, Membership, Petition, Signature, utcnow
 from storage.models.petitions import MASTODON
 from tests.inbox.fediverse import Fediverse, fediverse
-from tests.inbox.test_plain_notes import receive_all
+from tests.inbox.test_plain_notes import inserts_into, receive_all
 
 HOSTS = ("mastodon.test", "mobilizon.test")
 
@@ -49,22 +46,6 @@ def vote(voter: str, petition: Petition, n: int, **changes: Any) -> dict[str, An
     note.update(changes)
     return {"@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
             "id": f"{voter}#votes/{n}/activity", "actor": voter, "object": note}  # fmt: skip
-
-
-@contextmanager
-def signature_inserts(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO PETITION_SIGNATURES"):
-            seen.append(statement)
-
-    engine = database.write_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def signatures(world: Fediverse, petition: Petition) -> dict[str, str]:
@@ -113,7 +94,7 @@ async def test_a_batch_of_votes_counts_each_signer_once_and_refuses_the_rest(
             (dave, vote(dave, petition, 1, name="Je ne signe pas")),
         ])  # fmt: skip
         await receive_all(world, [(dave, vote(dave, petition, 2, attributedTo=bob))])
-        with signature_inserts(world.instance.database) as inserts:
+        with inserts_into(world.instance.database, "petition_signatures") as inserts:
             assert await world.handle() == 6
         assert len(inserts) == 1  # the three new signers in one statement
 

@@ -42,12 +42,13 @@ HOSTS = ("mastodon.test", "mobilizon.test", "jonction.test")
 
 
 @contextmanager
-def post_inserts(database: Database) -> Iterator[list[str]]:
-    """The INSERT statements into ``posts`` the database runs meanwhile."""
+def inserts_into(database: Database, table: str) -> Iterator[list[str]]:
+    """The INSERT statements into ``table`` the database runs meanwhile."""
     seen: list[str] = []
+    prefix = f"INSERT INTO {table.upper()}"
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO POSTS"):
+        if statement.lstrip().upper().startswith(prefix):
             seen.append(statement)
 
     engine = database.write_engine.sync_engine
@@ -160,7 +161,7 @@ async def test_the_fast_path_keeps_what_the_reference_keeps(
             await session.execute(InboxItem.__table__.delete())
         # When one copy of each arrives as one batch of the worker
         await receive_all(world, batched)
-        with post_inserts(world.instance.database) as inserts:
+        with inserts_into(world.instance.database, "posts") as inserts:
             assert await world.handle() == len(batched)
         # Then it took the fast path: the five posts in one statement
         assert len(inserts) == 1
@@ -222,7 +223,7 @@ async def test_a_batch_keeps_each_good_note_once_and_refuses_the_bad_ones_as_alo
                                   activity_type="Create", payload=json.dumps(payload),
                                   state=QUEUED, next_attempt_at=utcnow()))  # fmt: skip
         # When the worker handles them
-        with post_inserts(world.instance.database) as inserts:
+        with inserts_into(world.instance.database, "posts") as inserts:
             assert await world.handle() == 8
         # Then the two new posts were kept together, in one statement, each once, alice's
         # by alice; carol's is still there once; nothing of the refused ones is kept
@@ -269,7 +270,7 @@ async def test_notes_that_tell_someone_here_go_the_reference_way_and_tell_them(
                 (dave, activity("Create", dave, note(dave, 1), 1)),
             ],
         )
-        with post_inserts(world.instance.database) as inserts:
+        with inserts_into(world.instance.database, "posts") as inserts:
             assert await world.handle() == 4
         # Then she is told of the mention and of the reply, once each, and of nothing else
         async with world.instance.database.session() as session:
