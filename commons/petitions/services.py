@@ -53,12 +53,13 @@ async def send_petition(
 ) -> dict[str, Any]:
     """``Create`` or ``Update`` of the Question to the followers (and, for an update, to every
     remote signer)."""
-    author = await session.get(Actor, petition.actor_id)
+    with session.no_autoflush:  # the reads first: the petition's row stays free meanwhile
+        author = await session.get(Actor, petition.actor_id)
+        inboxes = await signer_inboxes(session, petition) if kind == "Update" else []
     assert author is not None
     cc = [author.followers_uri] if author.followers_uri else []
     activity = build_activity(uris, kind, author, build_petition(petition, author), [PUBLIC], cc)
     activity["@context"] = [*activity["@context"], PETITION_CONTEXT]
-    inboxes = await signer_inboxes(session, petition) if kind == "Update" else []
     await enqueue_activity(session, author, activity, inboxes=inboxes)
     petition.sent_count = petition.signature_count
     return activity
