@@ -149,6 +149,20 @@ async def garden(plainpalais: LiveInstance) -> Garden:
         }, headers=origin)  # fmt: skip
         assert response.status_code == 303, response.text[:3000]
         result.paths["offer"] = response.headers["location"]
+        response = await client.post("/offers/new", data={
+            "csrf_token": "browser-test", "author": "graines", "purpose": "offer", "kind": "pret",
+            "title": "Grelinette du jardin", "reciprocity": "free", "unit": "one",
+        }, headers=origin)  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+        bookable = response.headers["location"]
+        response = await client.post(f"{bookable}/booking", data={
+            "csrf_token": "browser-test", "bookable": "1", "slot_minutes": "1440",
+            "max_slots": "3", "ahead_days": "60", "lead_hours": "0", "monthly_quota": "",
+            "deposit": "", "weekdays": ["0", "1", "2", "3", "4", "5"], "opens": "",
+            "closes": "", "closed": "", "who_may_book": "anyone",
+        }, headers=origin)  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+        result.paths["bookable-offer"] = bookable
         response = await client.post(
             "/admin/invitations",
             data={"csrf_token": "browser-test", "max_uses": "3", "valid_days": "7"},
@@ -199,7 +213,7 @@ async def signed_petition(
 
 
 # Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer",
-# "petition" and "post" are the garden's own.
+# "bookable-offer" (its calendar of free days), "petition" and "post" are the garden's own.
 PAGES: dict[str, tuple[str | None, str]] = {
     "home": (None, "/"),
     "local": (None, "/local"),
@@ -214,6 +228,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "map": (None, "/map"),
     "offers": (None, "/offers?scope=city"),
     "offer": ("malik", ""),
+    "bookable-offer": (None, ""),
     "new-offer": ("malik", "/offers/new"),
     "petitions": (None, "/petitions"),
     "petition": ("malik", ""),
