@@ -13,11 +13,11 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, bindparam, delete, select, update
+from sqlalchemy import String, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from storage.models import Account, Actor, WebSession, utcnow
+from storage.models import Account, Actor, Notification, WebSession, utcnow
 
 SESSION_IDLE_DAYS = 30
 LAST_SEEN_EVERY = timedelta(minutes=5)
@@ -118,6 +118,17 @@ _OWNER = (
 """Every page asks it: built once, and without the actor's keys and document."""
 
 
+_UNREAD = (
+    select(func.count(Notification.id))
+    .where(Notification.recipient_id == Actor.id, Notification.read_at.is_(None))
+    .correlate(Actor)
+    .scalar_subquery()
+)
+_OWNER_AND_UNREAD = _OWNER.add_columns(_UNREAD)
+"""Every page a resident opens asks it: who they are, and how many notifications wait for them
+(for the menu), in one statement."""
+
+
 async def session_owner(
     session: AsyncSession, id_: str
 ) -> tuple[Account, Actor, WebSession] | None:
@@ -125,3 +136,12 @@ async def session_owner(
     parameters: dict[str, str | datetime] = {"session_id": id_, "oldest_alive": oldest_alive()}
     row = (await session.execute(_OWNER, parameters)).first()
     return (row[0], row[1], row[2]) if row is not None else None
+
+
+async def session_owner_and_unread(
+    session: AsyncSession, id_: str
+) -> tuple[Account, Actor, WebSession, int] | None:
+    """:func:`session_owner`, and the number of the owner's unread notifications."""
+    parameters: dict[str, str | datetime] = {"session_id": id_, "oldest_alive": oldest_alive()}
+    row = (await session.execute(_OWNER_AND_UNREAD, parameters)).first()
+    return (row[0], row[1], row[2], int(row[3] or 0)) if row is not None else None

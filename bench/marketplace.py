@@ -11,8 +11,10 @@ Measured per page: pages/s under ``--concurrency`` connections (beside ``/static
 of the same server, the ceiling), and the server time of one request at a time (p50, p95) —
 the marketplace of the city, of this quartier, filtered by kind, by kind and requests, by words.
 Each page is read twice: by visitors who are not signed in (the page one visitor had built is
-kept for the next ones, see ``webui/visitor_pages.py``), and by a signed-in resident, for whom
-every page is built anew — the time one request at a time is that one's.
+kept for the next ones, see ``webui/visitor_pages.py``), and by 16 signed-in residents in turn,
+each request another's: the listing one had built is shared by the next ones, and the frame
+around it (the menu with their name and unread count) is built for each
+(``webui/shared_listings.py``). The time one request at a time is the residents'.
 Goals: p95 one request at a time ≤ 20 ms; ≥ 40 % of the ceiling under 16 connections.
 
 Usage: .venv/bin/python bench/marketplace.py [--postgres URL] [--offers N] [--requests N]
@@ -41,6 +43,7 @@ from timelines import ROOT, bench_settings, measure, session_cookie, wait_ready
 BATCH = 5000
 HOSTS = 20
 PER_HOST = 10
+RESIDENTS = 16
 GOAL_P95_MS = 20.0
 GOAL_SHARE = 0.40
 KINDS = ("emploi", "logement", "troc", "pret", "don", "service", "besoin")
@@ -57,8 +60,8 @@ TARGETS = (
 )
 
 
-async def fill(database_url: str, schema: str | None, count: int) -> str:
-    """Migrate and fill; returns the session token of the signed-in reader."""
+async def fill(database_url: str, schema: str | None, count: int) -> list[str]:
+    """Migrate and fill; returns the session tokens of the signed-in readers."""
     from sqlalchemy import insert, select, text
 
     from actors.services import create_account, ensure_instance_actor
@@ -75,8 +78,10 @@ async def fill(database_url: str, schema: str | None, count: int) -> str:
         await migrate.upgrade(database)
         async with database.transaction() as session:
             await ensure_instance_actor(session, settings)
-            account = await create_account(session, settings, "lecteur", "password123")
-            session_token = await open_session(session, account.id, "bench")
+            session_tokens = []
+            for n in range(RESIDENTS):
+                account = await create_account(session, settings, f"lecteur{n}", "password123")
+                session_tokens.append(await open_session(session, account.id, "bench"))
         actors = []
         for host in range(HOSTS):
             domain = settings.server.domain if host == 0 else f"quartier{host}.test"
@@ -124,7 +129,7 @@ async def fill(database_url: str, schema: str | None, count: int) -> str:
                 await session.execute(insert(Offer), batch)
         async with database.transaction() as session:
             await session.execute(text("ANALYZE"))
-        return session_token
+        return session_tokens
     finally:
         await database.dispose()
 
@@ -133,7 +138,8 @@ async def run_one(
     database: str, url: str, schema: str | None, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     started = time.perf_counter()
-    cookie = session_cookie(await fill(url, schema, args.offers), secrets.token_urlsafe(16))
+    tokens = await fill(url, schema, args.offers)
+    cookies = [session_cookie(token, secrets.token_urlsafe(16)) for token in tokens]
     fill_s = round(time.perf_counter() - started, 1)
     port = free_port()
     command = [sys.executable, str(ROOT / "bench" / "timelines.py"), "--serve", url,
@@ -147,7 +153,7 @@ async def run_one(
         for label, path in TARGETS:
             readers = [("visitor", None)] if label.startswith("ceiling") else READERS
             for reader, with_cookie in readers:
-                result = await measure(port, label, path, cookie if with_cookie else None, args)
+                result = await measure(port, label, path, cookies if with_cookie else None, args)
                 result.update(database=database, fill_s=fill_s, reader=reader)
                 results.append(result)
         ceiling = results[0]["pages_per_s"]

@@ -332,17 +332,23 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def measure(
-    port: int, label: str, path: str, cookie: str | None, args: argparse.Namespace
+    port: int, label: str, path: str, cookie: str | list[str] | None, args: argparse.Namespace
 ) -> dict[str, Any]:
-    await load(port, [build_request(path, cookie)] * WARMUP, args.concurrency)
+    """``path`` read under load then one at a time; with a list of cookies, each request is
+    that of the next reader in turn."""
+    cookies: list[str | None] = list(cookie) if isinstance(cookie, list) else [cookie]
+
+    def requests(count: int) -> list[bytes]:
+        return [build_request(path, cookies[n % len(cookies)]) for n in range(count)]
+
+    await load(port, requests(WARMUP), args.concurrency)
     await server_timings(port)
     # Keyset pages: most readers read the first page, some go further back.
-    requests = [build_request(path, cookie)] * args.requests
-    seconds, statuses = await load(port, requests, args.concurrency)
+    seconds, statuses = await load(port, requests(args.requests), args.concurrency)
     route = path.split("?", 1)[0]  # the timer keys requests by path, without the query
     timings = (await server_timings(port)).get(route, [])
     # The same page one at a time: the service time of one request, without queueing.
-    await load(port, [build_request(path, cookie)] * args.sequential, 1)
+    await load(port, requests(args.sequential), 1)
     alone = (await server_timings(port)).get(route, [])
     return {
         "target": label,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -183,15 +183,6 @@ async def list_notifications(
         query = query.where(Notification.id < before)
     rows = await session.execute(query)
     return [NotificationView(n, a, p, g, e, o) for n, a, p, g, e, o in rows]
-
-
-async def unread_count(session: AsyncSession, recipient_id: int) -> int:
-    count = await session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.recipient_id == recipient_id, Notification.read_at.is_(None)
-        )
-    )
-    return int(count or 0)
 
 
 async def mark_all_read(session: AsyncSession, recipient_id: int) -> None:

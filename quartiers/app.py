@@ -44,7 +44,6 @@ from webui.pages.profiles import profile_page
 from webui.routes import routes as web_routes
 from webui.session import SESSION_COOKIE, SESSION_MAX_AGE, ViewerMiddleware
 from webui.templating import build_templates
-from webui.unread import UnreadCountMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "webui" / "static"
 
@@ -118,7 +117,6 @@ def create_app(
                 https_only=settings.secure_cookies,
             ),
             Middleware(ViewerMiddleware),
-            Middleware(UnreadCountMiddleware),
             Middleware(LookMiddleware),
             *(
                 [Middleware(SecureModeMiddleware, instance=instance)]

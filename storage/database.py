@@ -64,11 +64,15 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back on any error."""
+    async def transaction(self, *, changes_pages: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits on success and rolls back on any error.
+
+        ``changes_pages=False`` for bookkeeping no page shows (a session's last use): it does
+        not count in :attr:`commits`, so the pages kept meanwhile stay kept."""
         async with self._writer() as session, session.begin():
             yield session
-        self.commits += 1
+        if changes_pages:
+            self.commits += 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()

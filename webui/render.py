@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -33,8 +35,15 @@ class _PageToken:
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    *,
+    kept_main: Markup | None = None,
 ) -> Response:
+    """``template`` with ``context`` and what every page shows; ``kept_main`` is a listing kept
+    by :mod:`webui.shared_listings`, shown instead of rendering the template's main block."""
     instance = instance_of(request)
     templates: Jinja2Templates = request.app.state.templates
     settings = instance.settings
@@ -52,6 +61,10 @@ def render(
         "falc_mode": easy_read_on(request),
         **context,
     }
+    keep = getattr(request.state, "keep_listing", None)
+    full_context["kept_main"] = kept_main
+    if kept_main is None and keep is not None and status_code == 200:
+        full_context["keep_listing"] = functools.partial(keep, template, context)
     response = templates.TemplateResponse(request, template, full_context, status_code=status_code)
     response.headers["Content-Language"] = full_context["lang"]
     response.headers.setdefault("Vary", "Accept, Accept-Language, Cookie")

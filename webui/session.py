@@ -53,8 +53,11 @@ class Viewer:
         return self.account.is_admin or self.account.is_moderator
 
 
-async def current_viewer(request: Request) -> Viewer | None:
-    """The viewer of this request, loaded once; None when nobody (or a suspended account) is in."""
+async def current_viewer(request: Request, *, count_unread: bool = False) -> Viewer | None:
+    """The viewer of this request, loaded once; None when nobody (or a suspended account) is in.
+
+    ``count_unread`` also counts their unread notifications for the menu, through the same
+    connection (``request.state.unread_count``)."""
     cached: Viewer | bool | None = getattr(request.state, "viewer", False)
     if cached is not False:
         assert cached is None or isinstance(cached, Viewer)
@@ -62,24 +65,30 @@ async def current_viewer(request: Request) -> Viewer | None:
     viewer: Viewer | None = None
     token = request.session.get(SESSION_TOKEN)
     if isinstance(token, str):
-        viewer = await _load_viewer(request, web_sessions.session_id(token))
+        viewer = await _load_viewer(request, web_sessions.session_id(token), count_unread)
         if viewer is None:
             request.session.pop(SESSION_TOKEN, None)
     request.state.viewer = viewer
     return viewer
 
 
-async def _load_viewer(request: Request, session_id: str) -> Viewer | None:
+async def _load_viewer(request: Request, session_id: str, count_unread: bool) -> Viewer | None:
     database = instance_of(request).database
     async with database.session() as session:
-        row = await web_sessions.session_owner(session, session_id)
+        if count_unread:
+            counted = await web_sessions.session_owner_and_unread(session, session_id)
+            row = None if counted is None else counted[:3]
+            if counted is not None:
+                request.state.unread_count = counted[3]
+        else:
+            row = await web_sessions.session_owner(session, session_id)
     if row is None:
         return None
     account, actor, web_session = row
     if account.is_suspended or not account.is_approved or actor.is_gone:
         return None
     if web_sessions.needs_touch(web_session):
-        async with database.transaction() as session:
+        async with database.transaction(changes_pages=False) as session:
             await web_sessions.touch_session(session, web_session.id)
     return Viewer(account, actor, session_id)
 
@@ -141,13 +150,19 @@ def pop_flashes(request: Request) -> list[tuple[str, str]]:
     return [(str(kind), str(text)) for kind, text in messages]
 
 
+UNCOUNTED_PREFIXES = ("/static/", "/media/", "/inbox", "/.well-known/", "/nodeinfo")
+"""Addresses no page is built for: their requests do not count unread notifications."""
+
+
 class ViewerMiddleware:
-    """Loads the viewer before the endpoint runs, so every template can show who is logged in."""
+    """Loads the viewer before the endpoint runs, so every template can show who is logged in,
+    and, for a page (a GET), how many notifications they have not read."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("session", {}).get(SESSION_TOKEN) is not None:
-            await current_viewer(Request(scope))
+            page = scope["method"] == "GET" and not scope["path"].startswith(UNCOUNTED_PREFIXES)
+            await current_viewer(Request(scope), count_unread=page)
         await self.app(scope, receive, send)

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
@@ -16,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from webui import formats, i18n
 from webui.card_fragments import PostCards
 from webui.place_picker import place_picker
+from webui.shared_listings import keep_listing
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -31,6 +33,17 @@ def counted_ngettext(
         # The message comes from our own catalogs; the values are escaped by the %.
         return Markup(text) % variables  # noqa: S704
     return text % variables
+
+
+@pass_eval_context
+def translated(eval_context: EvalContext, message: str, **variables: Any) -> str:
+    """``_()`` in a template: what Jinja's new-style ``gettext`` gives (the message trusted, the
+    values escaped by the %), called directly rather than through two lookups of the context —
+    a page's menu asks for some forty messages."""
+    text = i18n.gettext(message)
+    if eval_context.autoescape:
+        text = Markup(text)  # noqa: S704 (our own catalogs)
+    return text % variables if "%" in text else text
 
 
 def build_templates(timezone: str) -> Jinja2Templates:
@@ -53,6 +66,8 @@ def build_templates(timezone: str) -> Jinja2Templates:
     environment.filters["format_datetime"] = format_datetime
     environment.globals["format_datetime"] = format_datetime
     environment.globals["ngettext"] = counted_ngettext
+    environment.globals["_"] = translated
     environment.globals["post_card"] = PostCards(environment)
     environment.globals["place_picker"] = place_picker
+    environment.filters["keep_listing"] = keep_listing
     return Jinja2Templates(env=environment)

@@ -10,9 +10,10 @@ kept by this process and given to the next one, until either:
 - ``webui.visitor_cache_seconds`` have passed, which bounds what another process writes (a
   separate ``quartiers worker``) and what time changes (an offer or an event that ends).
 
-A signed-in resident, a visitor with a message waiting (a flash), a page that carries a CSRF
-token, and any answer but a 200 are never kept nor served from here. The store is bounded in
-bytes, least recently used first out.
+A signed-in resident (who may get a kept listing in a frame of their own instead, see
+:mod:`webui.shared_listings`), a visitor with a message waiting (a flash), a page that carries a
+CSRF token, and any answer but a 200 are never kept nor served from here. The store is bounded
+in bytes, least recently used first out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,6 +41,22 @@ MAX_PAGE_BYTES = 512 * 1024
 KEPT_HEADERS = ("content-type", "content-language", "vary")
 
 
+class Kept(Protocol):
+    """What :class:`KeptPages` keeps: something of a size, made after a number of commits."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def commits(self) -> int: ...
+
+    @property
+    def kept_at(self) -> float: ...
+
+
+K = TypeVar("K", bound=Kept)
+
+
 @dataclass(frozen=True, slots=True)
 class _Page:
     body: bytes
@@ -46,20 +64,26 @@ class _Page:
     commits: int
     kept_at: float
 
+    @property
+    def size(self) -> int:
+        return len(self.body)
 
-class VisitorPages:
-    """One process's pages for visitors, keyed by everything such a page depends on."""
+
+class KeptPages(Generic[K]):
+    """One process's kept pages (or parts of pages), keyed by everything they depend on: each
+    is given out while no commit of this process came since and it is younger than ``seconds``;
+    the whole is bounded in bytes, least recently used first out."""
 
     def __init__(self, seconds: float, max_bytes: int = MAX_BYTES) -> None:
         self.seconds = seconds
         self.max_bytes = max_bytes
         self.size = 0
-        self._pages: OrderedDict[tuple[object, ...], _Page] = OrderedDict()
+        self._pages: OrderedDict[tuple[object, ...], K] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._pages)
 
-    def get(self, key: tuple[object, ...], commits: int) -> _Page | None:
+    def get(self, key: tuple[object, ...], commits: int) -> K | None:
         page = self._pages.get(key)
         if page is None:
             return None
@@ -70,26 +94,46 @@ class VisitorPages:
         self._pages.move_to_end(key)
         return page
 
-    def keep(self, key: tuple[object, ...], page: _Page) -> None:
-        if len(page.body) > MAX_PAGE_BYTES:
+    def keep(self, key: tuple[object, ...], page: K) -> None:
+        if page.size > MAX_PAGE_BYTES:
             return
         self._drop(key)
         self._pages[key] = page
-        self.size += len(page.body)
+        self.size += page.size
         while self.size > self.max_bytes and self._pages:
             self._drop(next(iter(self._pages)))
 
     def _drop(self, key: tuple[object, ...]) -> None:
         page = self._pages.pop(key, None)
         if page is not None:
-            self.size -= len(page.body)
+            self.size -= page.size
+
+
+VisitorPages = KeptPages[_Page]
+
+
+def kept_seconds(request: Request) -> float:
+    """How long a page may be kept here (``webui.visitor_cache_seconds``; 0: never)."""
+    return instance_of(request).settings.webui.visitor_cache_seconds
+
+
+def page_key(request: Request) -> tuple[object, ...]:
+    """Everything a listing page depends on but its reader: its address, the language, the
+    easy-read choice and the neighbourhood's look."""
+    return (
+        request.url.path,
+        request.url.query,
+        i18n.current_locale.get(),
+        easy_read_on(request),
+        current_look(request),
+    )
 
 
 def _pages_of(request: Request) -> VisitorPages | None:
     state = request.app.state
     pages: VisitorPages | None = getattr(state, "visitor_pages", None)
     if pages is None:
-        seconds = instance_of(request).settings.webui.visitor_cache_seconds
+        seconds = kept_seconds(request)
         if seconds <= 0:
             return None
         pages = state.visitor_pages = VisitorPages(seconds)
@@ -114,13 +158,7 @@ def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
         pages = _pages_of(request) if _is_visitor(request) else None
         if pages is None:
             return await endpoint(request)
-        key = (
-            request.url.path,
-            request.url.query,
-            i18n.current_locale.get(),
-            easy_read_on(request),
-            current_look(request),
-        )
+        key = page_key(request)
         commits = instance_of(request).database.commits
         page = pages.get(key, commits)
         if page is not None:

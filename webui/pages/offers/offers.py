@@ -52,6 +52,7 @@ from webui import formats, i18n
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
 from webui.render import render
 from webui.session import current_viewer
+from webui.shared_listings import listing_shared
 from webui.visitor_pages import kept_for_visitors
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ def market_link(chosen: dict[str, str], **changes: str) -> str:
 
 
 @kept_for_visitors
+@listing_shared
 async def marketplace(request: Request) -> Response:
     wanted, chosen = market_filter(request)
     async with instance_of(request).database.session() as session:
