@@ -140,6 +140,13 @@ MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.NOT_A_PROMOTER: N_("Only the members of its promoter committee may confirm it."),
     ErrorCode.PETITION_NOT_OPEN: N_("This petition is not collecting signatures."),
+    ErrorCode.PETITION_NOT_SUBMITTABLE: N_(
+        "Only a petition that collects or has closed can be handed over, and only once."
+    ),
+    ErrorCode.PETITION_NOT_SUBMITTED: N_(
+        "Mark the petition as handed over first; then publish the answer it received."
+    ),
+    ErrorCode.ANSWER_MISSING: N_("Write the answer received, or paste it."),
     ErrorCode.ALREADY_SIGNED: N_("You have already signed it."),
     ErrorCode.NOT_SIGNED: N_("You have not signed it."),
     ErrorCode.MAY_NOT_SIGN: N_(

@@ -16,6 +16,8 @@ MAX_TITLE = 300
 MAX_TEXT = 20_000
 MAX_GOAL = 1_000_000
 MAX_DAYS = 730
+MAX_ANSWER = 20_000
+"""Characters of the answer a petition received, in Markdown."""
 DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 
 

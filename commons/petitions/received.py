@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.markdown import render_markdown, sanitize_html
-from commons.petitions.fields import MAX_GOAL, MAX_TEXT, MAX_TITLE
+from commons.petitions.answers import tell_signers_of_answer
+from commons.petitions.fields import MAX_ANSWER, MAX_GOAL, MAX_TEXT, MAX_TITLE
 from federation.parsing import parse_datetime
 from federation.vocab import as_list, first_str, id_of, same_origin
 from storage.models import Actor, Petition, utcnow
@@ -50,6 +51,9 @@ class RemotePetition:
     published: datetime | None
     updated: datetime | None
     closed_at: datetime | None
+    submitted_at: datetime | None
+    answer_html: str | None
+    answered_at: datetime | None
 
 
 def _whole(value: object, highest: int) -> int:
@@ -83,6 +87,7 @@ def read_remote_petition(data: dict[str, Any]) -> RemotePetition | str:
     if not isinstance(count, int) and isinstance(replies, dict):
         count = replies.get("totalItems")
     closed = data.get("closed")
+    answer = first_str(data.get("petitionAnswer"))
     return RemotePetition(
         uri=uri,
         attributed_to=id_of(data.get("attributedTo")),
@@ -103,6 +108,9 @@ def read_remote_petition(data: dict[str, Any]) -> RemotePetition | str:
         published=parse_datetime(data.get("published")),
         updated=parse_datetime(data.get("updated")),
         closed_at=parse_datetime(closed) if isinstance(closed, str) else None,
+        submitted_at=parse_datetime(data.get("petitionSubmitted")),
+        answer_html=sanitize_html(answer[: MAX_ANSWER * 2]) if answer else None,
+        answered_at=parse_datetime(data.get("petitionAnswered")),
     )
 
 
@@ -130,9 +138,11 @@ async def keep_remote_petition(
         and read.updated < petition.updated
     ):
         return "an older version"
+    answered_now = petition.answer_html is None and read.answer_html is not None
     for name in ("title", "text_source", "text_html", "option_name", "deadline", "goal",
                  "status", "scope_domains", "may_sign", "addressee", "names_public",
-                 "is_initiative", "updated", "closed_at"):  # fmt: skip
+                 "is_initiative", "updated", "closed_at", "submitted_at", "answer_html",
+                 "answered_at"):  # fmt: skip
         setattr(petition, name, getattr(read, name))
     petition.url = read.url or read.uri
     petition.signature_count = read.count
@@ -140,6 +150,8 @@ async def keep_remote_petition(
     petition.opened_at = read.published
     petition.document = dict(data)
     await session.flush()
+    if answered_now and petition.id is not None:
+        await tell_signers_of_answer(session, petition)
     return petition
 
 

@@ -23,4 +23,7 @@ PETITION_CONTEXT: Final[dict[str, Any]] = {
     "initiative": "qc:initiative",
     "signatures": {"@id": "qc:signatures", "@type": "@id"},
     "namesPublic": "qc:namesPublic",
+    "petitionSubmitted": "qc:petitionSubmitted",
+    "petitionAnswer": "qc:petitionAnswer",
+    "petitionAnswered": "qc:petitionAnswered",
 }

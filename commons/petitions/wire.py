@@ -12,12 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from commons.events.wire import iso_utc
 from commons.petitions.vocabulary import PETITION_CONTEXT
 from federation.vocab import AS_NAMESPACE, PUBLIC, as_list
 from storage.models import Actor, Petition
 from storage.models.petitions import DRAFT
+
+GENEVA = ZoneInfo("Europe/Zurich")
 
 FRENCH_STATUS = {
     "collecting": "Signatures ouvertes",
@@ -35,6 +38,11 @@ def petition_content(petition: Petition) -> str:
     parts.append(petition.text_html)
     if petition.goal:
         parts.append(f"<p>Objectif : {petition.goal} signatures.</p>")
+    if petition.submitted_at is not None:
+        day = petition.submitted_at.astimezone(GENEVA).strftime("%d.%m.%Y")
+        parts.append(f"<p>Déposée le {day} avec {petition.signature_count} signatures.</p>")
+    if petition.answer_html:
+        parts.append(f"<p><strong>Réponse reçue :</strong></p>{petition.answer_html}")
     return "".join(parts)
 
 
@@ -80,6 +88,12 @@ def build_petition(petition: Petition, author: Actor) -> dict[str, Any]:
         document["updated"] = iso_utc(petition.updated)
     if petition.status not in (DRAFT, "collecting"):
         document["closed"] = iso_utc(petition.closed_at or petition.deadline)
+    if petition.submitted_at is not None:
+        document["petitionSubmitted"] = iso_utc(petition.submitted_at)
+    if petition.answer_html:
+        document["petitionAnswer"] = petition.answer_html
+    if petition.answered_at is not None:
+        document["petitionAnswered"] = iso_utc(petition.answered_at)
     return document
 
 

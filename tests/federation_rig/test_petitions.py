@@ -2,7 +2,8 @@
 resident once, wherever they sign from; a withdrawal counts; a vote claiming another author, one
 from outside the quartiers it speaks for and one after the deadline are refused; the deadline
 closes it everywhere, and the last tally reaches every signer; every proof checks out, and a
-tampered one does not."""
+tampered one does not; handed over, then answered, it shows its answer in every quartier and its
+signers there are told."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from commons.petitions import proofs
+from commons.petitions.answers import mark_submitted, publish_answer
 from commons.petitions.audit import audit
 from commons.petitions.fields import PetitionFields
 from commons.petitions.services import confirm, draft_petition
@@ -21,8 +23,8 @@ from commons.petitions.signatures import sign, vote_activity, withdraw
 from commons.petitions.worker import PetitionTallies
 from config.errors import DomainError
 from outbox.enqueue import enqueue_activity
-from storage.models import Actor, Membership, Petition, Signature, utcnow
-from storage.models.petitions import CLOSED, FEDERATED, HERE
+from storage.models import Actor, Membership, Notification, Petition, Signature, utcnow
+from storage.models.petitions import ANSWERED, CLOSED, FEDERATED, HERE
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import follow_remote
 
@@ -180,3 +182,42 @@ async def test_three_quartiers_sign_the_assembly_petition_and_its_deadline_close
         await send_raw_vote(jonction, "omar", petition.uri)
         await rig.drain()
         assert await tally(paquis, petition.uri) == 2
+
+        # When the assembly hands it over, then publishes the answer it received
+        async with paquis.instance.database.transaction() as session:
+            row = await session.get(Petition, petition.id)
+            person = await session.get(Actor, jeanmarc.id)
+            assert row is not None and person is not None
+            await mark_submitted(session, uris, person, row)
+        await rig.drain()
+        async with paquis.instance.database.transaction() as session:
+            row = await session.get(Petition, petition.id)
+            person = await session.get(Actor, karim.id)
+            assert row is not None and person is not None
+            with pytest.raises(DomainError):  # Karim is a member, not a facilitator
+                await publish_answer(session, uris, person, row, "Accepté.")
+            person = await session.get(Actor, jeanmarc.id)
+            assert person is not None
+            await publish_answer(session, uris, person, row,
+                                 "La Ville posera le passage **en mai**.")  # fmt: skip
+        await rig.drain()
+
+        # Then every quartier shows it answered, with the answer, and its signers are told
+        for node in (paquis, jonction, servette):
+            copy = await copy_of(node, petition.uri)
+            assert copy is not None and copy.status == ANSWERED
+            assert copy.submitted_at is not None and copy.answered_at is not None
+            assert copy.answer_html is not None and "<strong>en mai</strong>" in copy.answer_html
+        for node, signer in ((paquis, "nadia"), (jonction, "omar")):
+            async with node.instance.database.session() as session:
+                told = await session.scalars(
+                    select(Notification.kind)
+                    .join(Actor, Actor.id == Notification.recipient_id)
+                    .where(Actor.username == signer, Actor.is_local.is_(True))
+                )
+                assert "petition_answered" in told.all()
+        async with servette.instance.database.session() as session:
+            ines_told = await session.scalars(
+                select(Notification.kind).where(Notification.recipient_id == ines.id)
+            )
+            assert "petition_answered" not in ines_told.all()  # her signature was refused

@@ -2,7 +2,8 @@
 whose confirmation opens it; residents sign once, are told in French when they sign twice or
 may not sign, and withdraw; a visitor is shown how to sign; the facilitators type in paper
 signatures (the same person twice is refused, a name already signed online is pointed out),
-export the list (to print, as CSV) and audit it; nobody else may."""
+export the list (to print, as CSV), audit it, hand it over and publish its answer (its signers
+are told); nobody else may."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from config.settings import Settings
 from storage.database import Database
 from storage.models import Actor, Membership, Petition, Signature, utcnow
-from storage.models.petitions import COLLECTING, DRAFT, HERE, PAPER
+from storage.models.petitions import ANSWERED, COLLECTING, DRAFT, HERE, PAPER, SUBMITTED
 from tests.webui.web_support import Resident, log_in_as, session_cookie
 from webui.session import SESSION_COOKIE
 
@@ -487,3 +488,57 @@ async def test_petitions_of_other_quartiers_are_listed_apart_and_can_be_signed_f
                                follow_redirects=True)  # fmt: skip
     assert "Merci, votre signature est comptée." in signed.text
     assert "42 signatures sur 100" in signed.text
+
+
+async def test_the_facilitators_hand_it_over_then_publish_its_answer_and_signers_are_told(
+    client: httpx2.AsyncClient, organiser: Resident, settings: Settings, database: Database
+) -> None:
+    path, karim = await opened(client, settings, database, organiser)
+    nadia = await log_in_as(client, settings, database, "nadia")
+    await client.post(f"{path}/sign", data={"csrf_token": nadia.csrf}, headers=HTML)
+
+    # When Karim, a member but no facilitator, says it is handed over, nothing changes
+    act_as(client, settings, karim)
+    refused = await client.post(f"{path}/submitted", data={"csrf_token": karim.csrf},
+                                headers=HTML, follow_redirects=True)  # fmt: skip
+    assert refused.status_code == 200 and "Elle est déposée" not in refused.text
+    assert (await petition_row(database)).status == COLLECTING
+
+    # When the facilitator does, it stops collecting and the answer can be given
+    act_as(client, settings, organiser)
+    page = await client.get(path, headers=HTML)
+    assert "Elle est déposée" in page.text
+    handed = await client.post(f"{path}/submitted", data={"csrf_token": organiser.csrf},
+                               headers=HTML, follow_redirects=True)  # fmt: skip
+    assert "La pétition est indiquée comme déposée" in handed.text
+    assert "Déposée le" in handed.text and "La réponse reçue" in handed.text
+    assert (await petition_row(database)).status == SUBMITTED
+    again = await client.post(f"{path}/submitted", data={"csrf_token": organiser.csrf},
+                              headers=HTML, follow_redirects=True)  # fmt: skip
+    assert "Seule une pétition qui recueille des signatures ou qui est close" in again.text
+
+    # When the answer is empty, then too long, they are told beside it and keep what they typed
+    empty = await client.post(f"{path}/answer", headers=HTML,
+                              data={"csrf_token": organiser.csrf, "answer": "  "})  # fmt: skip
+    assert empty.status_code == 400 and "Écrivez la réponse reçue, ou collez-la." in empty.text
+    long_answer = "Réponse de la Ville. " * 1000
+    too_long = await client.post(f"{path}/answer", headers=HTML,
+                                 data={"csrf_token": organiser.csrf, "answer": long_answer})  # fmt: skip
+    assert too_long.status_code == 400 and "Réponse de la Ville. Réponse" in too_long.text
+    assert (await petition_row(database)).answer_html is None
+
+    # When it is published
+    published = await client.post(
+        f"{path}/answer", headers=HTML, follow_redirects=True,
+        data={"csrf_token": organiser.csrf, "answer": "La Ville **accepte** : feu en mai."},
+    )  # fmt: skip
+
+    # Then the page shows it, and Nadia finds it in her notifications
+    assert "La réponse est publiée" in published.text
+    assert "<strong>accepte</strong>" in published.text and "Réponse reçue le" in published.text
+    assert "Corriger la réponse" in published.text
+    row = await petition_row(database)
+    assert row.status == ANSWERED and row.answer_html is not None
+    act_as(client, settings, nadia)
+    told = await client.get("/notifications", headers=HTML)
+    assert "que vous avez signée a reçu une réponse." in told.text

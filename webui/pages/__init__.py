@@ -19,7 +19,14 @@ from webui.pages import (
 from webui.pages.agenda import agenda, calendar, feeds, map_page
 from webui.pages.events import event_dates, event_edits, events, participants, participation
 from webui.pages.offers import offer_answers, offer_bookings, offer_edits, offer_feeds, offers
-from webui.pages.petitions import exports, paper_entry, petition_edits, petitions, signing
+from webui.pages.petitions import (
+    exports,
+    handing_over,
+    paper_entry,
+    petition_edits,
+    petitions,
+    signing,
+)
 from webui.pages.posts import compose, posts, reports, timelines
 
 routes: list[BaseRoute] = [
@@ -48,6 +55,7 @@ routes: list[BaseRoute] = [
     *offers.routes,
     *petition_edits.routes,
     *signing.routes,
+    *handing_over.routes,
     *paper_entry.routes,
     *exports.routes,
     *petitions.routes,
