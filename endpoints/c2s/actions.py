@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.follows import follow, unfollow
 from commons.events.services import delete_event, find_event
 from commons.offers.queries import offer_by_uri
+from commons.petitions.queries import petition_by_uri
 from commons.posts.reactions import ANNOUNCE, LIKE, NotBoostable, react, undo_reaction
 from commons.posts.threads import can_see
+from endpoints.c2s import petitions
 from endpoints.c2s.errors import ClientError
 from endpoints.c2s.events import create_event_from, update_event
 from endpoints.c2s.objects import (
@@ -30,6 +32,7 @@ from endpoints.c2s.offers import (
     reply_to_answer,
     update_offer,
 )
+from endpoints.c2s.petitions import is_question, is_vote
 from endpoints.c2s.posts import (
     create_post,
     delete_post,
@@ -37,6 +40,7 @@ from endpoints.c2s.posts import (
     own_post,
     update_post,
 )
+from federation.vocab import id_of
 from instance.runtime import Instance
 from storage.models import Actor, Follow, Post, Reaction
 
@@ -52,6 +56,10 @@ async def perform(
                 return await create_event_from(instance, person, acting, obj)
             if is_proposal(obj):
                 return await create_offer_from(instance, person, acting, obj)
+            if is_question(obj) and ("signatureGoal" in obj or "promoters" in obj):
+                return await petitions.draft_from(instance, person, acting, obj)
+            if is_vote(obj) and await petitions.is_petition_uri(instance, id_of(obj["inReplyTo"])):
+                return await petitions.vote(instance, acting, obj)
             return await create_post(instance, acting, activity, obj)
         case "Update":
             return await _update(instance, person, acting, embedded_object(activity, kind))
@@ -63,9 +71,14 @@ async def perform(
             reaction = LIKE if kind == "Like" else ANNOUNCE
             return await _react(instance, acting, object_id(activity), reaction)
         case "Undo":
-            return await _undo(instance, acting, object_id(activity))
+            uri = object_id(activity)
+            return await petitions.undo_vote(instance, acting, uri) or await _undo(
+                instance, acting, uri
+            )
         case "Offer":
             return await answer_offer(instance, acting, activity)
+        case "Accept" if await petitions.is_petition_uri(instance, object_id(activity)):
+            return await petitions.confirm_petition(instance, person, object_id(activity))
         case "Accept" | "Reject":
             return await reply_to_answer(instance, person, kind, activity)
     raise ClientError(400, f"{kind} is not supported here")
@@ -82,6 +95,9 @@ async def _update(instance: Instance, person: Actor, acting: Actor, obj: dict[st
         offer = await offer_by_uri(session, uri)
         if offer is not None and offer.is_local and offer.deleted_at is None:
             return await update_offer(instance, person, acting, session, offer, obj)
+        petition = await petition_by_uri(session, uri)
+        if petition is not None and petition.deleted_at is None:
+            return await petitions.update_petition(instance, person, acting, session, petition, obj)
         event = await find_event(session, uri)
         if event is None or event.deleted_at is not None:
             raise ClientError(404, f"nothing of yours to update at {uri}")

@@ -19,7 +19,8 @@ from federation.vocab import first_str, id_of, ids_of, types_of
 
 POST_TYPES = ("Note", "Article", "Page")
 EVENT_TYPE = "Event"
-OBJECT_TYPES = (*POST_TYPES, EVENT_TYPE)
+QUESTION_TYPE = "Question"
+OBJECT_TYPES = (*POST_TYPES, EVENT_TYPE, QUESTION_TYPE)
 ACTIVITY_TYPES = ("Create", "Update", "Delete", "Follow", "Like", "Announce", "Undo", "Offer",
                   "Accept", "Reject")  # fmt: skip
 MARKDOWN = "text/markdown"
