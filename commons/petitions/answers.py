@@ -14,28 +14,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.events.organisers import NotOrganiser, may_organise
 from commons.markdown import render_markdown
 from commons.petitions.fields import MAX_ANSWER
-from commons.petitions.services import send_petition
+from commons.petitions.services import facilitated_collective, send_petition
 from commons.posts.services import PostDraft, publish_post, render_post
 from config.errors import Conflict, ErrorCode, Invalid
 from config.uris import Uris
 from storage.models import Actor, Notification, Petition, Signature, utcnow
 from storage.models.petitions import ANSWERED, CLOSED, COLLECTING, SUBMITTED
-
-
-async def _collective_facilitated_by(
-    session: AsyncSession, person: Actor, petition: Petition
-) -> Actor:
-    collective = await session.get(Actor, petition.actor_id)
-    if (
-        collective is None
-        or not petition.is_local
-        or not await may_organise(session, person, collective)
-    ):
-        raise NotOrganiser()
-    return collective
 
 
 def newer_than_sent(petition: Petition, now: datetime) -> datetime:
@@ -54,7 +40,7 @@ async def mark_submitted(
     session: AsyncSession, uris: Uris, person: Actor, petition: Petition
 ) -> None:
     """The facilitators handed the signatures over: it stops collecting if it still did."""
-    collective = await _collective_facilitated_by(session, person, petition)
+    collective = await facilitated_collective(session, person, petition)
     if petition.status not in (COLLECTING, CLOSED):
         raise Conflict(ErrorCode.PETITION_NOT_SUBMITTABLE)
     now = utcnow()
@@ -75,7 +61,7 @@ async def publish_answer(
     session: AsyncSession, uris: Uris, person: Actor, petition: Petition, answer: str
 ) -> None:
     """The answer the addressee gave (Markdown), published; given again, it corrects it."""
-    collective = await _collective_facilitated_by(session, person, petition)
+    collective = await facilitated_collective(session, person, petition)
     if petition.status not in (SUBMITTED, ANSWERED):
         raise Conflict(ErrorCode.PETITION_NOT_SUBMITTED)
     text = answer.strip()

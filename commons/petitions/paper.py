@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.events.organisers import NotOrganiser, may_organise
+from commons.petitions.services import facilitated_collective
 from commons.petitions.signatures import lock_tally
 from config.errors import Conflict, ErrorCode, Invalid
 from storage.models import Actor, Petition, Signature, utcnow
@@ -152,13 +152,7 @@ async def add_paper_signature(
 ) -> PaperResult:
     """Count one line of a sheet (``person`` facilitates the petition's collective);
     :class:`AlreadyCounted` when the same name and address already are."""
-    collective = await session.get(Actor, petition.actor_id)
-    if (
-        collective is None
-        or not petition.is_local
-        or not await may_organise(session, person, collective)
-    ):
-        raise NotOrganiser()
+    await facilitated_collective(session, person, petition)
     if petition.status not in ENTRY_STATES or petition.deleted_at is not None:
         raise Conflict(ErrorCode.PETITION_NOT_OPEN)
     now = now or utcnow()

@@ -65,6 +65,19 @@ async def send_petition(
     return activity
 
 
+async def facilitated_collective(session: AsyncSession, person: Actor, petition: Petition) -> Actor:
+    """The collective of our ``petition``, which ``person`` facilitates; :class:`NotOrganiser`
+    otherwise (or when the petition is another quartier's)."""
+    collective = await session.get(Actor, petition.actor_id)
+    if (
+        collective is None
+        or not petition.is_local
+        or not await may_organise(session, person, collective)
+    ):
+        raise NotOrganiser()
+    return collective
+
+
 async def _members(session: AsyncSession, group: Actor, people: Sequence[Actor]) -> set[int]:
     rows = await session.scalars(
         select(Membership.member_id).where(

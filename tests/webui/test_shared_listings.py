@@ -18,7 +18,8 @@ from quartiers.app import create_app
 from storage.database import Database
 from storage.models import utcnow
 from tests.webui.test_visitor_pages import HTML, add_offer
-from tests.webui.web_support import log_in_as, resident
+from tests.webui.test_visitor_pages import other_process as other_process  # the fixture
+from tests.webui.web_support import log_in_as
 from webui.templating import build_templates
 
 
@@ -34,17 +35,6 @@ async def clients(
         httpx2.AsyncClient(transport=transport, base_url=settings.base_url) as second,
     ):
         yield first, second
-
-
-@pytest.fixture
-async def other_process(settings: Settings, database: Database) -> AsyncIterator[Database]:
-    """The same database through another connection pool: what a separate worker writes."""
-    await resident(database, settings, "ofeliya")
-    other = Database(database.url, schema=database.schema)
-    try:
-        yield other
-    finally:
-        await other.dispose()
 
 
 async def test_the_next_resident_gets_the_listing_in_a_frame_of_their_own(
