@@ -12,10 +12,11 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, bindparam, delete, func, select, update
+from sqlalchemy import Executable, Row, String, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
 from storage.models import Account, Actor, Notification, WebSession, utcnow
 
@@ -129,19 +130,38 @@ _OWNER_AND_UNREAD = _OWNER.add_columns(_UNREAD)
 (for the menu), in one statement."""
 
 
+class Owner(NamedTuple):
+    """Who a session belongs to, and (when asked) how many notifications wait for them."""
+
+    account: Account
+    actor: Actor
+    web_session: WebSession
+    unread: int | None
+
+
+def _owner_query(id_: str, count_unread: bool) -> tuple[Executable, dict[str, object]]:
+    parameters: dict[str, object] = {"session_id": id_, "oldest_alive": oldest_alive()}
+    statement: Executable = _OWNER_AND_UNREAD if count_unread else _OWNER
+    return statement, parameters
+
+
+def _owner(row: Row[Any] | None) -> Owner | None:
+    if row is None:
+        return None
+    values = tuple(row)
+    unread = int(values[3] or 0) if len(values) > 3 else None
+    return Owner(values[0], values[1], values[2], unread)
+
+
 async def session_owner(
-    session: AsyncSession, id_: str
-) -> tuple[Account, Actor, WebSession] | None:
+    session: AsyncSession, id_: str, *, count_unread: bool = False
+) -> Owner | None:
     """The account and actor of a session still alive, and the session; None when it ended."""
-    parameters: dict[str, str | datetime] = {"session_id": id_, "oldest_alive": oldest_alive()}
-    row = (await session.execute(_OWNER, parameters)).first()
-    return (row[0], row[1], row[2]) if row is not None else None
+    statement, parameters = _owner_query(id_, count_unread)
+    return _owner((await session.execute(statement, parameters)).first())
 
 
-async def session_owner_and_unread(
-    session: AsyncSession, id_: str
-) -> tuple[Account, Actor, WebSession, int] | None:
-    """:func:`session_owner`, and the number of the owner's unread notifications."""
-    parameters: dict[str, str | datetime] = {"session_id": id_, "oldest_alive": oldest_alive()}
-    row = (await session.execute(_OWNER_AND_UNREAD, parameters)).first()
-    return (row[0], row[1], row[2], int(row[3] or 0)) if row is not None else None
+def session_owner_now(session: Session, id_: str, *, count_unread: bool = False) -> Owner | None:
+    """:func:`session_owner` through a synchronous session (``Database.loop_reader``)."""
+    statement, parameters = _owner_query(id_, count_unread)
+    return _owner(session.execute(statement, parameters).first())

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
@@ -38,6 +39,15 @@ class Database:
             _ensure_sqlite_folder(url)
             self.engine = _sqlite_engine(url, echo=echo, pool_size=4, writer=False)
             self.write_engine = _sqlite_engine(url, echo=echo, pool_size=1, writer=True)
+            self._loop_engine: Engine | None = _sqlite_loop_engine(url, echo=echo)
+            self.loop_reader: sessionmaker[Session] | None = sessionmaker(
+                self._loop_engine, expire_on_commit=False
+            )
+            """A synchronous, read-only session that runs on the event loop itself, for the one
+            short read by key that every page makes (who is signed in): it costs no round trip
+            to the driver's thread, of which aiosqlite makes five or six per statement (0.8 ms
+            for ``SELECT 1`` on a small machine, the read itself 0.05 ms). In WAL mode a reader
+            never waits for the writer, so it does not hold up the loop. None on PostgreSQL."""
         else:
             connect_args: dict[str, Any] = {}
             if schema:
@@ -51,6 +61,8 @@ class Database:
                 connect_args=connect_args,
             )
             self.write_engine = self.engine
+            self._loop_engine = None
+            self.loop_reader = None
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.commits = 0
@@ -75,6 +87,8 @@ class Database:
             self.commits += 1
 
     async def dispose(self) -> None:
+        if self._loop_engine is not None:
+            self._loop_engine.dispose()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
@@ -110,5 +124,28 @@ def _sqlite_engine(url: str, *, echo: bool, pool_size: int, writer: bool) -> Asy
         @event.listens_for(sync_engine, "begin")
         def _on_begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _sqlite_loop_engine(url: str, *, echo: bool) -> Engine:
+    """The engine of :attr:`Database.loop_reader`: the standard library's driver, one read-only
+    connection (its reads never await, so they never overlap)."""
+    engine = create_engine(
+        make_url(url).set(drivername="sqlite"),
+        echo=echo,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"timeout": 2, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # should it connect first to a new file
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA busy_timeout=2000")
+        cursor.close()
 
     return engine

@@ -19,6 +19,7 @@ from actors import web_sessions
 from instance.runtime import instance_of
 
 if TYPE_CHECKING:
+    from actors.web_sessions import Owner
     from storage.database import Database
     from storage.models import Account, Actor
 
@@ -72,19 +73,22 @@ async def current_viewer(request: Request, *, count_unread: bool = False) -> Vie
     return viewer
 
 
+async def _owner(database: Database, session_id: str, count_unread: bool) -> Owner | None:
+    if database.loop_reader is not None:  # SQLite: no round trip to a driver thread
+        with database.loop_reader() as session:
+            return web_sessions.session_owner_now(session, session_id, count_unread=count_unread)
+    async with database.session() as session:
+        return await web_sessions.session_owner(session, session_id, count_unread=count_unread)
+
+
 async def _load_viewer(request: Request, session_id: str, count_unread: bool) -> Viewer | None:
     database = instance_of(request).database
-    async with database.session() as session:
-        if count_unread:
-            counted = await web_sessions.session_owner_and_unread(session, session_id)
-            row = None if counted is None else counted[:3]
-            if counted is not None:
-                request.state.unread_count = counted[3]
-        else:
-            row = await web_sessions.session_owner(session, session_id)
-    if row is None:
+    owner = await _owner(database, session_id, count_unread)
+    if owner is None:
         return None
-    account, actor, web_session = row
+    account, actor, web_session, unread = owner
+    if unread is not None:
+        request.state.unread_count = unread
     if account.is_suspended or not account.is_approved or actor.is_gone:
         return None
     if web_sessions.needs_touch(web_session):
