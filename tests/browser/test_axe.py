@@ -178,11 +178,13 @@ async def garden(plainpalais: LiveInstance) -> Garden:
         )
         assert response.status_code == 303, response.text[:3000]
     result.paths["petition"] = await signed_petition(plainpalais, ines, malik)
+    result.paths["petition-facilitated"] = result.paths["petition"]
+    result.paths["petition-answered"] = await answered_petition(plainpalais, ines, malik)
     return result
 
 
 async def signed_petition(
-    instance: LiveInstance, ines: dict[str, str], malik: dict[str, str]
+    instance: LiveInstance, ines: dict[str, str], malik: dict[str, str], title: str = PETITION
 ) -> str:
     """A petition of the collective that Malik joins, confirms as its second promoter and signs:
     its page then shows its progress, its chart and the signer's button."""
@@ -198,7 +200,7 @@ async def signed_petition(
     deadline = (datetime.now(GENEVA) + timedelta(days=40)).date().isoformat()
     async with httpx2.AsyncClient(base_url=instance.base_url, cookies=ines) as client:
         response = await client.post("/petitions/new", data={
-            **token, "collective": "graines", "title": PETITION, "goal": "200",
+            **token, "collective": "graines", "title": title, "goal": "200",
             "text": "Un **robinet** près des potagers, pour arroser sans porter de bidons.",
             "addressee": "Ville de Genève", "deadline": deadline, "may_sign": "anyone",
             "promoters": [str(malik_id)],
@@ -212,8 +214,25 @@ async def signed_petition(
     return path
 
 
+async def answered_petition(
+    instance: LiveInstance, ines: dict[str, str], malik: dict[str, str]
+) -> str:
+    """A second petition, handed over and answered: its page shows the answer, and to Inès,
+    who facilitates the collective, the form to correct it."""
+    path = await signed_petition(instance, ines, malik, title=f"{PETITION} (bis)")
+    origin = {"Origin": instance.base_url}
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=ines) as client:
+        for action, data in (("submitted", {}),
+                             ("answer", {"answer": "La Ville installe le **robinet** en avril."})):  # fmt: skip
+            response = await client.post(f"{path}/{action}", headers=origin,
+                                         data={"csrf_token": "browser-test", **data})  # fmt: skip
+            assert response.status_code == 303, response.text[:3000]
+    return path
+
+
 # Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer",
-# "bookable-offer" (its calendar of free days), "petition" and "post" are the garden's own.
+# "bookable-offer" (its calendar of free days), the petitions ("petition" seen by a signer, by a
+# facilitator with the form to say it is handed over, and answered) and "post" are the garden's.
 PAGES: dict[str, tuple[str | None, str]] = {
     "home": (None, "/"),
     "local": (None, "/local"),
@@ -232,6 +251,8 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "new-offer": ("malik", "/offers/new"),
     "petitions": (None, "/petitions"),
     "petition": ("malik", ""),
+    "petition-facilitated": ("ines", ""),
+    "petition-answered": ("ines", ""),
     "new-petition": ("ines", "/petitions/new"),
     "search": (None, "/search?q=graines"),
     "login": (None, "/login"),
