@@ -30,7 +30,7 @@ from instance.runtime import instance_of
 from webui.csrf import csrf_token
 from webui.render import render
 from webui.session import current_viewer
-from webui.visitor_pages import Endpoint, KeptPages, kept_seconds, page_key
+from webui.visitor_pages import Endpoint, kept_store, page_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +44,6 @@ class _Listing:
     @property
     def size(self) -> int:
         return len(self.main)
-
-
-def _listings_of(request: Request) -> KeptPages[_Listing] | None:
-    state = request.app.state
-    listings: KeptPages[_Listing] | None = getattr(state, "shared_listings", None)
-    if listings is None:
-        seconds = kept_seconds(request)
-        if seconds <= 0:
-            return None
-        listings = state.shared_listings = KeptPages[_Listing](seconds)
-    return listings
 
 
 @pass_context
@@ -78,7 +67,7 @@ def listing_shared(endpoint: Endpoint) -> Endpoint:
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
-        listings = _listings_of(request) if request.method == "GET" else None
+        listings = kept_store(request, "shared_listings") if request.method == "GET" else None
         if listings is None:
             return await endpoint(request)
         key = (*page_key(request), await current_viewer(request) is not None)

@@ -23,7 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -129,15 +129,18 @@ def page_key(request: Request) -> tuple[object, ...]:
     )
 
 
-def _pages_of(request: Request) -> VisitorPages | None:
+def kept_store(request: Request, attribute: str) -> KeptPages[Any] | None:
+    """This process's store named ``attribute`` (made on first use); None when the admin keeps
+    nothing (``webui.visitor_cache_seconds = 0``)."""
     state = request.app.state
-    pages: VisitorPages | None = getattr(state, "visitor_pages", None)
-    if pages is None:
+    store: KeptPages[Any] | None = getattr(state, attribute, None)
+    if store is None:
         seconds = kept_seconds(request)
         if seconds <= 0:
             return None
-        pages = state.visitor_pages = VisitorPages(seconds)
-    return pages
+        store = KeptPages(seconds)
+        setattr(state, attribute, store)
+    return store
 
 
 def _is_visitor(request: Request) -> bool:
@@ -155,7 +158,7 @@ def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
-        pages = _pages_of(request) if _is_visitor(request) else None
+        pages = kept_store(request, "visitor_pages") if _is_visitor(request) else None
         if pages is None:
             return await endpoint(request)
         key = page_key(request)

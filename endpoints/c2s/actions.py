@@ -12,6 +12,7 @@ from actors.follows import follow, unfollow
 from commons.events.services import delete_event, find_event
 from commons.offers.queries import offer_by_uri
 from commons.petitions.queries import petition_by_uri
+from commons.petitions.wire import is_vote
 from commons.posts.reactions import ANNOUNCE, LIKE, NotBoostable, react, undo_reaction
 from commons.posts.threads import can_see
 from endpoints.c2s import petitions
@@ -32,7 +33,7 @@ from endpoints.c2s.offers import (
     reply_to_answer,
     update_offer,
 )
-from endpoints.c2s.petitions import is_question, is_vote
+from endpoints.c2s.petitions import is_question
 from endpoints.c2s.posts import (
     create_post,
     delete_post,
@@ -58,7 +59,9 @@ async def perform(
                 return await create_offer_from(instance, person, acting, obj)
             if is_question(obj) and ("signatureGoal" in obj or "promoters" in obj):
                 return await petitions.draft_from(instance, person, acting, obj)
-            if is_vote(obj) and await petitions.is_petition_uri(instance, id_of(obj["inReplyTo"])):
+            if is_vote(obj) and await petitions.is_petition_uri(
+                instance, id_of(obj.get("inReplyTo"))
+            ):
                 return await petitions.vote(instance, acting, obj)
             return await create_post(instance, acting, activity, obj)
         case "Update":

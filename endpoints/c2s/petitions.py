@@ -38,16 +38,6 @@ def is_question(obj: dict[str, Any]) -> bool:
     return "Question" in types_of(obj.get("type"))
 
 
-def is_vote(obj: dict[str, Any]) -> bool:
-    """A Note with an option's ``name`` and no text, answering something: a poll vote."""
-    return (
-        "Note" in types_of(obj.get("type"))
-        and isinstance(obj.get("name"), str)
-        and not obj.get("content")
-        and id_of(obj.get("inReplyTo")) is not None
-    )
-
-
 def _text(obj: dict[str, Any]) -> str:
     source = obj.get("source")
     if isinstance(source, dict) and isinstance(source.get("content"), str):
