@@ -29,6 +29,7 @@ class HtmlFaces:
     date: Callable[[Request], Awaitable[Response]]
     offer: Callable[[Request], Awaitable[Response]]
     petition: Callable[[Request], Awaitable[Response]]
+    poll: Callable[[Request], Awaitable[Response]]
 
 
 def wants_activitypub(request: Request) -> bool:

@@ -21,6 +21,7 @@ from commons.offers.received import RemoteOffer
 from commons.offers.wire import is_offer, parse_remote_offer
 from commons.petitions.received import is_petition
 from commons.petitions.wire import is_vote
+from commons.polls.wire import is_poll
 from commons.posts.remote import POST_TYPES
 from config.errors import DomainError
 from federation.errors import InvalidActivity
@@ -36,6 +37,7 @@ from storage.models import (
     Offer,
     OfferResponse,
     Petition,
+    Poll,
     Post,
     Rsvp,
     Signature,
@@ -255,6 +257,14 @@ async def _our_petition(session: AsyncSession, vote: dict[str, Any]) -> Petition
     )
 
 
+async def _our_poll(session: AsyncSession, vote: dict[str, Any]) -> Poll | None:
+    """The poll of ours a vote answers."""
+    replied = id_of(vote.get("inReplyTo"))
+    if not replied or "/polls/" not in replied:
+        return None
+    return await session.scalar(select(Poll).where(Poll.uri == replied, Poll.is_local.is_(True)))
+
+
 async def _our_join(session: AsyncSession, uri: str) -> bool:
     return await session.scalar(select(Rsvp.id).where(Rsvp.uri == uri)) is not None
 
@@ -300,8 +310,12 @@ async def _created(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         return _offer_target(ctx)
     if is_vote(data) and (petition := await _our_petition(session, data)) is not None:
         return Target(ObjectKind.VOTE_ON_OUR_PETITION, petition=petition, vote=ctx.activity.raw)
+    if is_vote(data) and (poll := await _our_poll(session, data)) is not None:
+        return Target(ObjectKind.VOTE_IN_OUR_POLL, poll=poll, vote=ctx.activity.raw)
     if is_petition(data):
         return Target(ObjectKind.REMOTE_PETITION, vote=dict(data))
+    if is_poll(data):
+        return Target(ObjectKind.REMOTE_POLL, vote=dict(data))
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
@@ -374,6 +388,8 @@ async def _updated(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         return _offer_target(ctx)
     if is_petition(data):
         return Target(ObjectKind.REMOTE_PETITION, vote=dict(data))
+    if is_poll(data):
+        return Target(ObjectKind.REMOTE_POLL, vote=dict(data))
     note = _parsed(ctx)
     if isinstance(note, str):
         return nothing(note)
@@ -397,6 +413,9 @@ async def _deleted(session: AsyncSession, ctx: InboxContext) -> Target:
         petition = await session.scalar(select(Petition).where(Petition.uri == activity.object_uri))
         if petition is not None:
             return Target(ObjectKind.KNOWN_PETITION, petition=petition)
+        poll = await session.scalar(select(Poll).where(Poll.uri == activity.object_uri))
+        if poll is not None:
+            return Target(ObjectKind.KNOWN_POLL, poll=poll)
     uri = activity.object_uri or id_of(activity.object)
     post = await session.scalar(select(Post).where(Post.uri == uri)) if uri else None
     if post is None:

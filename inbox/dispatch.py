@@ -31,6 +31,7 @@ from inbox.handlers import (
     notes,
     offers,
     petitions,
+    polls,
     reactions,
     reports,
 )
@@ -40,7 +41,8 @@ from inbox.registry import HANDLERS, Handler
 log = logging.getLogger(__name__)
 
 HANDLER_MODULES = (
-    actors, events, following, groups, notes, offers, petitions, reactions, reports,
+    actors, events, following, groups, notes, offers, petitions, polls, reactions,
+    reports,
 )  # fmt: skip
 
 ACCEPTED_TYPES = frozenset(

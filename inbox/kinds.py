@@ -12,7 +12,17 @@ from commons.events.received import RemoteEvent
 from commons.offers.agreement_wire import ProposedAgreement
 from commons.offers.received import RemoteOffer
 from federation.parsing import ParsedObject
-from storage.models import Actor, Event, Follow, Offer, OfferResponse, Petition, Post, Signature
+from storage.models import (
+    Actor,
+    Event,
+    Follow,
+    Offer,
+    OfferResponse,
+    Petition,
+    Poll,
+    Post,
+    Signature,
+)
 
 
 class ObjectKind(StrEnum):
@@ -38,6 +48,9 @@ class ObjectKind(StrEnum):
     REMOTE_PETITION = "a remote petition"  # a Question with our petition terms
     KNOWN_PETITION = "a known petition"  # as deleted
     OUR_VOTE = "our vote"  # a signature one of ours sent, as refused
+    VOTE_IN_OUR_POLL = "a vote in our poll"  # one answer chosen
+    REMOTE_POLL = "a remote poll"  # a Question with our poll terms
+    KNOWN_POLL = "a known poll"  # as deleted
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself
     FOLLOW = "a follow"  # as undone
@@ -71,6 +84,7 @@ class Target:
     response: OfferResponse | None = None
     petition: Petition | None = None
     signature: Signature | None = None
+    poll: Poll | None = None
     vote: dict[str, Any] | None = None  # the Create{Note} of a vote (inside an Undo too)
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one

@@ -24,6 +24,7 @@ from endpoints.media import routes as media_routes
 from endpoints.objects import routes as object_routes
 from endpoints.offers import routes as offer_routes
 from endpoints.petitions import routes as petition_routes
+from endpoints.polls import routes as poll_routes
 from endpoints.secure_mode import SecureModeMiddleware
 from federation.client import FederationClient
 from instance.runtime import Instance
@@ -39,6 +40,7 @@ from webui.pages.events.event_dates import occurrence_page
 from webui.pages.events.events import event_page
 from webui.pages.offers.offers import offer_page
 from webui.pages.petitions.petitions import petition_page
+from webui.pages.polls.polls import poll_page
 from webui.pages.posts.posts import thread_page
 from webui.pages.profiles import profile_page
 from webui.routes import routes as web_routes
@@ -98,6 +100,7 @@ def create_app(
         *event_routes,
         *offer_routes,
         *petition_routes,
+        *poll_routes,
         *page_routes,
         *web_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -144,6 +147,7 @@ def create_app(
         date=occurrence_page,
         offer=offer_page,
         petition=petition_page,
+        poll=poll_page,
     )
     app.state.templates = build_templates(settings.server.timezone)
     return app

@@ -1,10 +1,11 @@
-"""The demo neighbourhood's petitions: the assembly collects signatures for a safe crossing in
-front of the school (some residents have signed, each with their integrity proof), and a second
-petition waits for its promoter committee to confirm it."""
+"""The demo neighbourhood's petitions and poll: the assembly collects signatures for a safe
+crossing in front of the school (some residents have signed, each with their integrity proof), a
+second petition waits for its promoter committee to confirm it, and the assembly asks which
+evening suits its next meeting (some residents have voted)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,9 @@ from actors.services import find_local_actor
 from commons.petitions.fields import PetitionFields
 from commons.petitions.services import confirm, draft_petition
 from commons.petitions.signatures import sign
+from commons.polls.fields import PollFields
+from commons.polls.services import hold_poll
+from commons.polls.votes import vote
 from config.uris import Uris
 from storage.models import Actor, Membership, utcnow
 
@@ -79,3 +83,23 @@ async def demo_petitions(session: AsyncSession, uris: Uris) -> None:
                 await confirm(session, uris, promoter, petition)
         for name in demo.signers:
             await sign(session, uris, await _person(session, name), petition)
+
+
+POLL = PollFields(
+    question="Quel soir pour la prochaine assemblée de quartier ?",
+    text="La salle de la maison de quartier est libre ces trois soirs-là. "
+    "Vous pouvez en choisir **plusieurs**.",
+    options=("Mardi 19 h", "Mercredi 19 h", "Jeudi 18 h 30"),
+    deadline=None,
+    multiple=True,
+)
+POLL_VOTES = (("karim", (0, 2)), ("lucia", (2,)), ("fatou", (1, 2)))
+
+
+async def demo_poll(session: AsyncSession, uris: Uris) -> None:
+    assembly = await _person(session, "assemblee")
+    facilitator = await _person(session, "amelie")
+    fields = replace(POLL, deadline=utcnow() + timedelta(days=9))
+    poll = await hold_poll(session, uris, facilitator, assembly, fields)
+    for name, positions in POLL_VOTES:
+        await vote(session, uris, await _person(session, name), poll, positions)

@@ -13,6 +13,7 @@ from actors.housekeeping import Housekeeping
 from commons.events.worker import OccurrenceWorker
 from commons.offers.worker import BookingUpkeep
 from commons.petitions.worker import PetitionTallies
+from commons.polls.worker import PollTallies
 from config.settings import Settings
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
@@ -67,6 +68,9 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
         ),
         asyncio.create_task(
             PetitionTallies(instance.database, instance.uris).run_forever(stop), name="petitions"
+        ),
+        asyncio.create_task(
+            PollTallies(instance.database, instance.uris).run_forever(stop), name="polls"
         ),
     ]
     try:

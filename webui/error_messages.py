@@ -153,6 +153,21 @@ MESSAGES: dict[ErrorCode, str] = {
         "Only the people this petition names may sign it (see “Who may sign”)."
     ),
     ErrorCode.NOT_THE_OPTION: N_("A signature says “Je signe” and nothing else."),
+    # Polls
+    ErrorCode.NOT_A_POLL: N_("This is not a poll."),
+    ErrorCode.MISSING_QUESTION: N_("Write the question the poll asks."),
+    ErrorCode.QUESTION_TOO_LONG: N_("The question is too long (300 characters at most)."),
+    ErrorCode.POLL_OPTIONS: N_(
+        "Give between 2 and 10 different answers, one a line, of 200 characters at most."
+    ),
+    ErrorCode.POLL_TOO_LONG: N_("A poll stays open for one year at most."),
+    ErrorCode.INVALID_WHO_MAY_VOTE: N_("Choose who may vote in the list."),
+    ErrorCode.POLL_CLOSED: N_("This poll is closed: it no longer takes votes."),
+    ErrorCode.ALREADY_VOTED: N_("You have already voted in this poll."),
+    ErrorCode.NO_CHOICE: N_("Choose an answer."),
+    ErrorCode.ONE_CHOICE_ONLY: N_("This poll takes one answer only."),
+    ErrorCode.NOT_AN_OPTION: N_("This answer is not one the poll offers."),
+    ErrorCode.MAY_NOT_VOTE: N_("Only the members of the collective may vote in this poll."),
     ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
     ErrorCode.MISSING_ID: N_("This event has no address of its own."),
     # Handles and addresses

@@ -11,6 +11,7 @@ from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.offers import Bookable, Offer, OfferResponse, ReservationSlot
 from storage.models.petitions import Petition, PromoterMember, Signature
+from storage.models.polls import Poll, PollOption, PollVote
 from storage.models.posts import Post, PostRecipient, Reaction
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
@@ -40,6 +41,9 @@ __all__ = [
     "OfferResponse",
     "PasswordReset",
     "Petition",
+    "Poll",
+    "PollOption",
+    "PollVote",
     "Post",
     "PostMention",
     "PostRecipient",

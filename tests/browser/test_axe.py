@@ -180,7 +180,31 @@ async def garden(plainpalais: LiveInstance) -> Garden:
     result.paths["petition"] = await signed_petition(plainpalais, ines, malik)
     result.paths["petition-facilitated"] = result.paths["petition"]
     result.paths["petition-answered"] = await answered_petition(plainpalais, ines, malik)
+    result.paths["poll"] = await voted_poll(plainpalais, ines, malik)
+    result.paths["poll-ballot"] = result.paths["poll"]
     return result
+
+
+async def voted_poll(instance: LiveInstance, ines: dict[str, str], malik: dict[str, str]) -> str:
+    """A poll of the collective, several answers allowed, in which Malik voted: its page shows
+    him the results, and to Inès, who facilitates it, the ballot and the way to close it."""
+    origin = {"Origin": instance.base_url}
+    day = (datetime.now(GENEVA) + timedelta(days=10)).date().isoformat()
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=ines) as client:
+        response = await client.post("/polls/new", data={
+            "csrf_token": "browser-test", "collective": "graines", "day": day, "hour": "20:00",
+            "question": "Quel samedi pour la grande plantation d’automne au jardin ?",
+            "text": "Nous plantons les **bulbes** ensemble.", "multiple": "1",
+            "options": "Le 3 octobre\nLe 10 octobre\nLe 17 octobre, s’il ne pleut pas trop",
+            "may_vote": "anyone",
+        }, headers=origin)  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+        path: str = response.headers["location"]
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=malik) as client:
+        response = await client.post(f"{path}/vote", headers=origin,
+                                     data={"csrf_token": "browser-test", "answer": ["0", "2"]})  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+    return path
 
 
 async def signed_petition(
@@ -232,7 +256,8 @@ async def answered_petition(
 
 # Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer",
 # "bookable-offer" (its calendar of free days), the petitions ("petition" seen by a signer, by a
-# facilitator with the form to say it is handed over, and answered) and "post" are the garden's.
+# facilitator with the form to say it is handed over, and answered), the poll ("poll" with its
+# results to a voter, "poll-ballot" to its facilitator) and "post" are the garden's.
 PAGES: dict[str, tuple[str | None, str]] = {
     "home": (None, "/"),
     "local": (None, "/local"),
@@ -254,6 +279,10 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "petition-facilitated": ("ines", ""),
     "petition-answered": ("ines", ""),
     "new-petition": ("ines", "/petitions/new"),
+    "polls": (None, "/polls"),
+    "poll": ("malik", ""),
+    "poll-ballot": ("ines", ""),
+    "new-poll": ("ines", "/polls/new"),
     "search": (None, "/search?q=graines"),
     "login": (None, "/login"),
     "signup": (None, "/signup"),

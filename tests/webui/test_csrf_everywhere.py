@@ -42,6 +42,7 @@ from storage.models import (
     Offer,
     OfferResponse,
     Petition,
+    Poll,
     Report,
     Rsvp,
     utcnow,
@@ -194,7 +195,16 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
             title="Des arbres", deadline=utcnow() + timedelta(days=30), goal=10,
             status="collecting",
         )  # fmt: skip
-        session.add_all([petition, remote_petition])
+        poll_uuid = str(uuid.uuid4())
+        polls = [
+            Poll(uri=uri, actor_id=actor_id, is_local=local, question="Quel soir ?",
+                 deadline=utcnow() + timedelta(days=3))
+            for uri, actor_id, local in (
+                (f"{settings.base_url}/polls/{poll_uuid}", group.id, True),
+                ("https://jonction.test/polls/1", stranger.id, False),
+            )
+        ]  # fmt: skip
+        session.add_all([petition, remote_petition, *polls])
         await session.flush()
         follow_id = request.id
     return {
@@ -216,6 +226,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "response_id": str(answer.id),
         "petition_uuid": petition_uuid,
         "petition_id": str(remote_petition.id),
+        "poll_uuid": poll_uuid,
+        "poll_id": str(polls[1].id),
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",

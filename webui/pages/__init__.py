@@ -27,6 +27,7 @@ from webui.pages.petitions import (
     petitions,
     signing,
 )
+from webui.pages.polls import poll_forms, polls, voting
 from webui.pages.posts import compose, posts, reports, timelines
 
 routes: list[BaseRoute] = [
@@ -59,6 +60,9 @@ routes: list[BaseRoute] = [
     *paper_entry.routes,
     *exports.routes,
     *petitions.routes,
+    *poll_forms.routes,
+    *voting.routes,
+    *polls.routes,
     *feeds.routes,
     *agenda.routes,
     *calendar.routes,

@@ -1,0 +1,1 @@
+"""Pages of the collectives' polls: listing, one poll with its results, holding one, voting."""
