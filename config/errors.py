@@ -153,6 +153,14 @@ class ErrorCode(StrEnum):
     ONE_CHOICE_ONLY = "one_choice_only"
     NOT_AN_OPTION = "not_an_option"
     MAY_NOT_VOTE = "may_not_vote"
+    # Proposals to a collective
+    MAY_NOT_PROPOSE = "may_not_propose"
+    MISSING_PROPOSAL_TITLE = "missing_proposal_title"
+    MISSING_PROPOSAL_TEXT = "missing_proposal_text"
+    PROPOSAL_ANSWERED = "proposal_answered"
+    ALREADY_SUPPORTED = "already_supported"
+    INVALID_PROPOSAL_STATUS = "invalid_proposal_status"
+    PROPOSAL_ANSWER_MISSING = "proposal_answer_missing"
     # Handles and addresses of the protocol
     HANDLE_BLOCKED = "blocked"
     HANDLE_UNREACHABLE = "unreachable"

@@ -30,6 +30,7 @@ class HtmlFaces:
     offer: Callable[[Request], Awaitable[Response]]
     petition: Callable[[Request], Awaitable[Response]]
     poll: Callable[[Request], Awaitable[Response]]
+    proposal: Callable[[Request], Awaitable[Response]]
 
 
 def wants_activitypub(request: Request) -> bool:

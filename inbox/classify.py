@@ -39,6 +39,7 @@ from storage.models import (
     Petition,
     Poll,
     Post,
+    Proposal,
     Rsvp,
     Signature,
 )
@@ -67,6 +68,8 @@ async def classify(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -
         case "Delete":
             return await _deleted(session, ctx)
         case "Like":
+            if (proposal := await _our_proposal(session, activity.object_uri)) is not None:
+                return Target(ObjectKind.OUR_PROPOSAL, proposal=proposal)
             post = await _live_post(session, activity.object_uri)
             return Target(ObjectKind.KNOWN_POST, post=post) if post else nothing("unknown post")
         case "Announce":
@@ -265,6 +268,14 @@ async def _our_poll(session: AsyncSession, vote: dict[str, Any]) -> Poll | None:
     return await session.scalar(select(Poll).where(Poll.uri == replied, Poll.is_local.is_(True)))
 
 
+async def _our_proposal(session: AsyncSession, uri: str | None) -> Proposal | None:
+    if not uri or "/proposals/" not in uri:
+        return None
+    return await session.scalar(
+        select(Proposal).where(Proposal.uri == uri, Proposal.is_local.is_(True))
+    )
+
+
 async def _our_join(session: AsyncSession, uri: str) -> bool:
     return await session.scalar(select(Rsvp.id).where(Rsvp.uri == uri)) is not None
 
@@ -276,6 +287,10 @@ async def _undone(session: AsyncSession, ctx: InboxContext) -> Target:
         return Target(ObjectKind.FOLLOW, uri=id_of((inner or {}).get("object")))
     if inner_type == "Join":
         return await _joined(session, id_of((inner or {}).get("object")), groups_first=False)
+    if inner_type == "Like" and isinstance(inner, dict):
+        proposal = await _our_proposal(session, id_of(inner.get("object")))
+        if proposal is not None:
+            return Target(ObjectKind.OUR_PROPOSAL, proposal=proposal)
     if inner_type in REACTION_TYPES:
         return Target(ObjectKind.REACTION)
     if inner_type == "Offer":

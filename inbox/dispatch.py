@@ -32,6 +32,7 @@ from inbox.handlers import (
     offers,
     petitions,
     polls,
+    proposals,
     reactions,
     reports,
 )
@@ -41,7 +42,7 @@ from inbox.registry import HANDLERS, Handler
 log = logging.getLogger(__name__)
 
 HANDLER_MODULES = (
-    actors, events, following, groups, notes, offers, petitions, polls, reactions,
+    actors, events, following, groups, notes, offers, petitions, polls, proposals, reactions,
     reports,
 )  # fmt: skip
 

@@ -21,6 +21,7 @@ from storage.models import (
     Petition,
     Poll,
     Post,
+    Proposal,
     Signature,
 )
 
@@ -51,6 +52,7 @@ class ObjectKind(StrEnum):
     VOTE_IN_OUR_POLL = "a vote in our poll"  # one answer chosen
     REMOTE_POLL = "a remote poll"  # a Question with our poll terms
     KNOWN_POLL = "a known poll"  # as deleted
+    OUR_PROPOSAL = "our proposal"  # as liked (a support), or the Like undone
     ACTOR = "an actor"  # a profile, as updated
     THE_SENDER = "the sender"  # an account, as deleted by itself
     FOLLOW = "a follow"  # as undone
@@ -85,6 +87,7 @@ class Target:
     petition: Petition | None = None
     signature: Signature | None = None
     poll: Poll | None = None
+    proposal: Proposal | None = None
     vote: dict[str, Any] | None = None  # the Create{Note} of a vote (inside an Undo too)
     uri: str | None = None  # the id an Undo, Announce or Join names
     refresh: bool = False  # a fetched post replaces the stored one

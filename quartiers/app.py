@@ -25,6 +25,7 @@ from endpoints.objects import routes as object_routes
 from endpoints.offers import routes as offer_routes
 from endpoints.petitions import routes as petition_routes
 from endpoints.polls import routes as poll_routes
+from endpoints.proposals import routes as proposal_routes
 from endpoints.secure_mode import SecureModeMiddleware
 from federation.client import FederationClient
 from instance.runtime import Instance
@@ -43,6 +44,7 @@ from webui.pages.petitions.petitions import petition_page
 from webui.pages.polls.polls import poll_page
 from webui.pages.posts.posts import thread_page
 from webui.pages.profiles import profile_page
+from webui.pages.proposals.proposals import proposal_page
 from webui.routes import routes as web_routes
 from webui.session import SESSION_COOKIE, SESSION_MAX_AGE, ViewerMiddleware
 from webui.templating import build_templates
@@ -101,6 +103,7 @@ def create_app(
         *offer_routes,
         *petition_routes,
         *poll_routes,
+        *proposal_routes,
         *page_routes,
         *web_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -148,6 +151,7 @@ def create_app(
         offer=offer_page,
         petition=petition_page,
         poll=poll_page,
+        proposal=proposal_page,
     )
     app.state.templates = build_templates(settings.server.timezone)
     return app

@@ -14,7 +14,7 @@ from commons.posts.services import publish_note
 from config.settings import Settings
 from config.uris import Uris
 from quartiers.demo_offers import OFFERS, demo_offers
-from quartiers.demo_petitions import PETITIONS, demo_petitions, demo_poll
+from quartiers.demo_petitions import PETITIONS, demo_petitions, demo_poll, demo_proposal
 from quartiers.progress import Progress
 from storage.database import Database
 
@@ -184,7 +184,7 @@ async def fill_demo_neighbourhood(settings: Settings, database: Database) -> str
     return (
         f"Demo neighbourhood ready: {len(RESIDENTS)} residents, {len(COLLECTIVES)} collectives, "
         f"{len(POSTS)} posts, {len(EVENTS)} events, {len(OFFERS)} offers and requests, "
-        f"{len(PETITIONS)} petitions and a poll."
+        f"{len(PETITIONS)} petitions, a poll and a proposal."
     )
 
 
@@ -215,4 +215,5 @@ async def _fill(session: AsyncSession, settings: Settings, uris: Uris, progress:
     progress.advance(len(OFFERS))
     await demo_petitions(session, uris)
     await demo_poll(session, uris)
+    await demo_proposal(session, uris)
     progress.advance(len(PETITIONS))

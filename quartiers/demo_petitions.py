@@ -1,7 +1,8 @@
 """The demo neighbourhood's petitions and poll: the assembly collects signatures for a safe
 crossing in front of the school (some residents have signed, each with their integrity proof), a
 second petition waits for its promoter committee to confirm it, and the assembly asks which
-evening suits its next meeting (some residents have voted)."""
+evening suits its next meeting (some residents have voted); a member's proposal waits for its
+answer, supported by two neighbours."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from commons.petitions.signatures import sign
 from commons.polls.fields import PollFields
 from commons.polls.services import hold_poll
 from commons.polls.votes import vote
+from commons.proposals.services import add_support, propose
 from config.uris import Uris
 from storage.models import Actor, Membership, utcnow
 
@@ -103,3 +105,15 @@ async def demo_poll(session: AsyncSession, uris: Uris) -> None:
     poll = await hold_poll(session, uris, facilitator, assembly, fields)
     for name, positions in POLL_VOTES:
         await vote(session, uris, await _person(session, name), poll, positions)
+
+
+async def demo_proposal(session: AsyncSession, uris: Uris) -> None:
+    assembly = await _person(session, "assemblee")
+    proposal = await propose(
+        session, uris, await _person(session, "fatou"), assembly,
+        "Une outilthèque à la maison de quartier",
+        "Perceuses, scies, échelles : chacun en a besoin deux fois par an. Une **outilthèque** "
+        "ouverte le samedi matin permettrait de les prêter plutôt que de les acheter.",
+    )  # fmt: skip
+    for name in ("karim", "lucia"):
+        await add_support(session, proposal, await _person(session, name))

@@ -168,6 +168,16 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ONE_CHOICE_ONLY: N_("This poll takes one answer only."),
     ErrorCode.NOT_AN_OPTION: N_("This answer is not one the poll offers."),
     ErrorCode.MAY_NOT_VOTE: N_("Only the members of the collective may vote in this poll."),
+    # Proposals
+    ErrorCode.MAY_NOT_PROPOSE: N_("Only the members of the collective may make a proposal to it."),
+    ErrorCode.MISSING_PROPOSAL_TITLE: N_("Give the proposal a title."),
+    ErrorCode.MISSING_PROPOSAL_TEXT: N_("Say what you propose, and why."),
+    ErrorCode.PROPOSAL_ANSWERED: N_("This proposal has its answer: it no longer gathers support."),
+    ErrorCode.ALREADY_SUPPORTED: N_("You already support it."),
+    ErrorCode.INVALID_PROPOSAL_STATUS: N_("Choose the answer in the list."),
+    ErrorCode.PROPOSAL_ANSWER_MISSING: N_(
+        "Write the answer: why the collective accepts or refuses it."
+    ),
     ErrorCode.NOT_AN_EVENT: N_("This is not an event."),
     ErrorCode.MISSING_ID: N_("This event has no address of its own."),
     # Handles and addresses

@@ -13,6 +13,7 @@ from storage.models.offers import Bookable, Offer, OfferResponse, ReservationSlo
 from storage.models.petitions import Petition, PromoterMember, Signature
 from storage.models.polls import Poll, PollOption, PollVote
 from storage.models.posts import Post, PostRecipient, Reaction
+from storage.models.proposals import Proposal, ProposalSupport
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
 from storage.models.sessions import LoginFailure, WebSession
@@ -49,6 +50,8 @@ __all__ = [
     "PostRecipient",
     "PostTag",
     "PromoterMember",
+    "Proposal",
+    "ProposalSupport",
     "Reaction",
     "Report",
     "ReservationSlot",

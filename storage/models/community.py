@@ -33,6 +33,7 @@ NOTIFICATION_KINDS = (
     "booking_promoted",
     "petition_committee",
     "petition_answered",
+    "proposal_answered",
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}

@@ -182,7 +182,30 @@ async def garden(plainpalais: LiveInstance) -> Garden:
     result.paths["petition-answered"] = await answered_petition(plainpalais, ines, malik)
     result.paths["poll"] = await voted_poll(plainpalais, ines, malik)
     result.paths["poll-ballot"] = result.paths["poll"]
+    result.paths["proposal"] = await answered_proposal(plainpalais, ines, malik)
     return result
+
+
+async def answered_proposal(
+    instance: LiveInstance, ines: dict[str, str], malik: dict[str, str]
+) -> str:
+    """Malik's proposal to the collective, under study: its page shows the answer, and to Inès,
+    who facilitates the collective, the form to answer again."""
+    origin = {"Origin": instance.base_url}
+    token = {"csrf_token": "browser-test"}
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=malik) as client:
+        response = await client.post("/proposals/new", headers=origin, data={
+            **token, "collective": "graines", "title": "Une grainothèque aussi à l’école",
+            "text": "Une **boîte à graines** dans le préau, relevée chaque mois.",
+        })  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+        path: str = response.headers["location"]
+    async with httpx2.AsyncClient(base_url=instance.base_url, cookies=ines) as client:
+        response = await client.post(f"{path}/answer", headers=origin, data={
+            **token, "status": "evaluating", "answer": "Nous en parlons avec l’école en mai.",
+        })  # fmt: skip
+        assert response.status_code == 303, response.text[:3000]
+    return path
 
 
 async def voted_poll(instance: LiveInstance, ines: dict[str, str], malik: dict[str, str]) -> str:
@@ -257,7 +280,8 @@ async def answered_petition(
 # Who opens each page (None: a visitor) and where it is; "event", "event-date", "offer",
 # "bookable-offer" (its calendar of free days), the petitions ("petition" seen by a signer, by a
 # facilitator with the form to say it is handed over, and answered), the poll ("poll" with its
-# results to a voter, "poll-ballot" to its facilitator) and "post" are the garden's.
+# results to a voter, "poll-ballot" to its facilitator), "proposal" (with its answer form) and
+# "post" are the garden's.
 PAGES: dict[str, tuple[str | None, str]] = {
     "home": (None, "/"),
     "local": (None, "/local"),
@@ -283,6 +307,9 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "poll": ("malik", ""),
     "poll-ballot": ("ines", ""),
     "new-poll": ("ines", "/polls/new"),
+    "proposals": (None, "/proposals"),
+    "proposal": ("ines", ""),
+    "new-proposal": ("malik", "/proposals/new"),
     "search": (None, "/search?q=graines"),
     "login": (None, "/login"),
     "signup": (None, "/signup"),

@@ -261,7 +261,8 @@ def test_demo_fills_an_empty_instance_once(tmp_path: Path) -> None:
     assert "signatures counted: 4 (tally kept: 4)" in checked.stdout
     assert "integrity proofs valid: 4" in checked.stdout
 
-    # And its poll, several answers allowed, has three voters
+    # And its poll, several answers allowed, has three voters; its proposal two supports
+    assert query_sqlite(tmp_path / DATABASE, "SELECT support_count FROM proposals") == [(2,)]
     assert query_sqlite(tmp_path / DATABASE, "SELECT multiple, voters_count FROM polls") == [(1, 3)]
     # But not once a signature is changed in the database
     with closing(sqlite3.connect(tmp_path / DATABASE)) as connection, connection:

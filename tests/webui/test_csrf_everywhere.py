@@ -43,6 +43,7 @@ from storage.models import (
     OfferResponse,
     Petition,
     Poll,
+    Proposal,
     Report,
     Rsvp,
     utcnow,
@@ -204,7 +205,10 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
                 ("https://jonction.test/polls/1", stranger.id, False),
             )
         ]  # fmt: skip
-        session.add_all([petition, remote_petition, *polls])
+        proposal_uuid = str(uuid.uuid4())
+        proposal = Proposal(uri=f"{settings.base_url}/proposals/{proposal_uuid}",
+                            actor_id=group.id, title="Une outilthèque")  # fmt: skip
+        session.add_all([petition, remote_petition, *polls, proposal])
         await session.flush()
         follow_id = request.id
     return {
@@ -227,6 +231,7 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "petition_uuid": petition_uuid,
         "petition_id": str(remote_petition.id),
         "poll_uuid": poll_uuid,
+        "proposal_uuid": proposal_uuid,
         "poll_id": str(polls[1].id),
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",

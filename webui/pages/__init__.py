@@ -29,6 +29,7 @@ from webui.pages.petitions import (
 )
 from webui.pages.polls import poll_forms, polls, voting
 from webui.pages.posts import compose, posts, reports, timelines
+from webui.pages.proposals import proposals
 
 routes: list[BaseRoute] = [
     *accounts.routes,
@@ -63,6 +64,7 @@ routes: list[BaseRoute] = [
     *poll_forms.routes,
     *voting.routes,
     *polls.routes,
+    *proposals.routes,
     *feeds.routes,
     *agenda.routes,
     *calendar.routes,

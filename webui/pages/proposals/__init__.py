@@ -1,0 +1,1 @@
+"""Pages of the members' proposals to their collectives: listing, proposing, supporting, answering."""
