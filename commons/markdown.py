@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+
+from federation.vocab import first_str
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
@@ -61,3 +64,15 @@ def html_to_text(content_html: str) -> str:
     a text a client sent as HTML."""
     paragraphs = content_html.replace("</p>", "\n\n").replace("<br>", "\n")
     return html.unescape(nh3.clean(paragraphs, tags=set())).strip()
+
+
+def received_text(data: dict[str, Any], limit: int) -> tuple[str | None, str]:
+    """(Markdown source, HTML) of what another server sent: our servers' Markdown ``source``
+    when there is one (rendered here), else its ``content`` sanitized; ``limit`` characters of
+    Markdown at most (twice as many of HTML)."""
+    source = data.get("source")
+    if isinstance(source, dict) and first_str(source.get("mediaType")) == "text/markdown":
+        text = first_str(source.get("content"))
+        if text is not None:
+            return text, render_markdown(text[:limit])
+    return None, sanitize_html(str(first_str(data.get("content")) or "")[: limit * 2])

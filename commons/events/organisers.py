@@ -52,12 +52,17 @@ async def organisers_for(session: AsyncSession, person: Actor) -> list[Actor]:
     return [person, *collectives]
 
 
-async def require_organiser(session: AsyncSession, person: Actor, event: Event) -> Actor:
-    organiser = await session.get(Actor, event.actor_id)
-    if (
-        organiser is None
-        or not event.is_local
-        or not await may_organise(session, person, organiser)
-    ):
+async def organiser_of(
+    session: AsyncSession, person: Actor, actor_id: int, *, is_local: bool
+) -> Actor:
+    """The collective (or resident) ``actor_id`` that a thing of ours belongs to, when
+    ``person`` may act for it; :class:`NotOrganiser` otherwise, or when the thing is another
+    server's (``is_local`` false)."""
+    organiser = await session.get(Actor, actor_id)
+    if organiser is None or not is_local or not await may_organise(session, person, organiser):
         raise NotOrganiser()
     return organiser
+
+
+async def require_organiser(session: AsyncSession, person: Actor, event: Event) -> Actor:
+    return await organiser_of(session, person, event.actor_id, is_local=event.is_local)

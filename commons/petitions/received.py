@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.markdown import render_markdown, sanitize_html
+from commons.markdown import received_text, sanitize_html
 from commons.petitions.answers import tell_signers_of_answer
 from commons.petitions.fields import MAX_ANSWER, MAX_GOAL, MAX_TEXT, MAX_TITLE
 from federation.parsing import parse_datetime
@@ -71,14 +71,7 @@ def read_remote_petition(data: dict[str, Any]) -> RemotePetition | str:
         return "a petition has one option"
     if deadline is None:
         return "a petition without endTime"
-    source = data.get("source")
-    text_source = None
-    if isinstance(source, dict) and source.get("mediaType") == "text/markdown":
-        text_source = first_str(source.get("content"))
-    if text_source is not None:
-        text_html = render_markdown(text_source[:MAX_TEXT])
-    else:
-        text_html = sanitize_html(str(first_str(data.get("content")) or "")[: MAX_TEXT * 2])
+    text_source, text_html = received_text(data, MAX_TEXT)
     status = first_str(data.get("petitionStatus")) or COLLECTING
     may_sign = first_str(data.get("whoMaySign")) or "anyone"
     scope = [str(domain)[:255] for domain in as_list(data.get("signatureScope"))][:50]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.events.organisers import NotOrganiser, may_organise
+from commons.events.organisers import NotOrganiser, may_organise, organiser_of
 from commons.notifications import notify
 from commons.petitions.fields import PetitionFields, apply_fields, check_fields
 from commons.petitions.vocabulary import PETITION_CONTEXT
@@ -68,14 +68,7 @@ async def send_petition(
 async def facilitated_collective(session: AsyncSession, person: Actor, petition: Petition) -> Actor:
     """The collective of our ``petition``, which ``person`` facilitates; :class:`NotOrganiser`
     otherwise (or when the petition is another quartier's)."""
-    collective = await session.get(Actor, petition.actor_id)
-    if (
-        collective is None
-        or not petition.is_local
-        or not await may_organise(session, person, collective)
-    ):
-        raise NotOrganiser()
-    return collective
+    return await organiser_of(session, person, petition.actor_id, is_local=petition.is_local)
 
 
 async def _members(session: AsyncSession, group: Actor, people: Sequence[Actor]) -> set[int]:

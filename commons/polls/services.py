@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commons.events.organisers import NotOrganiser, may_organise
+from commons.events.organisers import NotOrganiser, may_organise, organiser_of
 from commons.markdown import render_markdown
 from commons.polls.fields import PollFields, check_fields
 from commons.polls.queries import answers_of
@@ -85,19 +85,6 @@ async def hold_poll(
     return poll
 
 
-async def facilitated_collective(session: AsyncSession, person: Actor, poll: Poll) -> Actor:
-    """The collective of our ``poll``, which ``person`` facilitates; :class:`NotOrganiser`
-    otherwise (or when the poll is another quartier's)."""
-    collective = await session.get(Actor, poll.actor_id)
-    if (
-        collective is None
-        or not poll.is_local
-        or not await may_organise(session, person, collective)
-    ):
-        raise NotOrganiser()
-    return collective
-
-
 async def close_poll(session: AsyncSession, uris: Uris, poll: Poll) -> None:
     """Close it now (its deadline passed, or a facilitator ends it early): the final tally,
     results included, goes to the followers and every remote voter."""
@@ -111,12 +98,12 @@ async def close_poll(session: AsyncSession, uris: Uris, poll: Poll) -> None:
 
 
 async def end_poll_early(session: AsyncSession, uris: Uris, person: Actor, poll: Poll) -> None:
-    await facilitated_collective(session, person, poll)
+    await organiser_of(session, person, poll.actor_id, is_local=poll.is_local)
     await close_poll(session, uris, poll)
 
 
 async def delete_poll(session: AsyncSession, uris: Uris, person: Actor, poll: Poll) -> None:
     """A facilitator removes it: ``Delete`` to everyone who had it."""
-    await facilitated_collective(session, person, poll)
+    await organiser_of(session, person, poll.actor_id, is_local=poll.is_local)
     poll.deleted_at = utcnow()
     await send_poll(session, uris, poll, "Delete")

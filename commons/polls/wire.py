@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commons.events.wire import iso_utc
-from commons.markdown import render_markdown, sanitize_html
+from commons.markdown import received_text
 from commons.polls.fields import MAX_OPTION, MAX_QUESTION, MAX_TEXT, WHO_MAY_VOTE
 from commons.polls.vocabulary import MAX_OPTIONS, POLL_CONTEXT
 from federation.parsing import parse_datetime
@@ -139,14 +139,7 @@ def read_remote_poll(data: dict[str, Any]) -> RemotePoll | str:
         replies = item.get("replies")
         votes = _count(replies.get("totalItems")) if isinstance(replies, dict) else None
         options.append(RemoteOption(str(name)[:MAX_OPTION], votes))
-    source = data.get("source")
-    text_source = None
-    if isinstance(source, dict) and source.get("mediaType") == "text/markdown":
-        text_source = first_str(source.get("content"))
-    if text_source is not None:
-        text_html = render_markdown(text_source[:MAX_TEXT])
-    else:
-        text_html = sanitize_html(str(first_str(data.get("content")) or "")[: MAX_TEXT * 2])
+    text_source, text_html = received_text(data, MAX_TEXT)
     closed = data.get("closed")
     may_vote = first_str(data.get("whoMayVote")) or "anyone"
     return RemotePoll(

@@ -50,7 +50,8 @@ def _form_context(
     }
 
 
-def _pick(collectives: list[Actor], username: str) -> Actor | None:
+def pick_collective(collectives: list[Actor], username: str) -> Actor | None:
+    """The collective named ``username`` among ``collectives``; the only one when none is named."""
     if not username and len(collectives) == 1:
         return collectives[0]
     return next((group for group in collectives if group.username == username), None)
@@ -69,7 +70,7 @@ async def new_petition(request: Request) -> Response:
     )
     async with instance.database.session() as session:
         collectives = (await organisers_for(session, viewer.actor))[1:]
-        collective = _pick(collectives, wanted)
+        collective = pick_collective(collectives, wanted)
         members = await promoter_choices(session, collective) if collective else []
     members = [member for member in members if member.id != viewer.actor.id]
     if collective is None:

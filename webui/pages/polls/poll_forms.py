@@ -24,13 +24,14 @@ from storage.models import utcnow
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
+from webui.pages.petitions.petition_edits import pick_collective
 from webui.pages.petitions.petition_forms import read_day
 from webui.pages.polls.polls import page_url
 from webui.render import render
 from webui.session import flash, require_viewer
 
 if TYPE_CHECKING:
-    from storage.models import Actor, Poll
+    from storage.models import Poll
 
 GENEVA = ZoneInfo("Europe/Zurich")
 TEXT_FIELDS = ("collective", "question", "text", "options", "day", "hour", "may_vote")
@@ -100,12 +101,6 @@ def refusals(fields: PollFields) -> dict[str, str]:
     return found
 
 
-def _pick(collectives: list[Actor], username: str) -> Actor | None:
-    if not username and len(collectives) == 1:
-        return collectives[0]
-    return next((group for group in collectives if group.username == username), None)
-
-
 def _blank(collective: str) -> dict[str, Any]:
     next_week = (utcnow().astimezone(GENEVA) + timedelta(days=7)).date()
     return {"collective": collective, "may_vote": ANYONE, "day": next_week.isoformat(),
@@ -125,7 +120,7 @@ async def new_poll(request: Request) -> Response:
     )
     async with instance.database.session() as session:
         collectives = (await organisers_for(session, viewer.actor))[1:]
-    collective = _pick(collectives, wanted)
+    collective = pick_collective(collectives, wanted)
     base = {"collectives": collectives, "collective": collective,
             "may_vote_options": may_vote_labels(), "today": date.today().isoformat()}  # fmt: skip
     if collective is None:
