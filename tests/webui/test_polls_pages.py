@@ -2,10 +2,11 @@
 once, what was typed kept); residents vote once, are told in French when they vote twice or
 may not vote; results are shown as shares of the voters, or only at the close when the
 assembly chose so; a facilitator closes it early; servers get the Question at the same
-address."""
+address; another quartier's poll is voted here and the vote goes to its server."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from storage.database import Database
-from storage.models import Poll, PollVote
+from storage.models import Activity, Actor, Delivery, Poll, PollOption, PollVote, utcnow
 from storage.models.polls import CLOSED
 from tests.webui.test_petitions_pages import act_as, member_of_cafe
 from tests.webui.web_support import Resident, log_in_as
@@ -172,3 +173,41 @@ async def test_a_facilitator_removes_a_poll_and_a_member_cannot(
     assert (await client.get(path, headers=HTML)).status_code == 404
     servers = await client.get(path, headers={"Accept": "application/activity+json"})
     assert servers.status_code == 404
+
+
+async def test_another_quartiers_poll_is_voted_here_and_the_vote_goes_to_its_server(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    nadia = await log_in_as(client, settings, database, "nadia")
+    async with database.transaction() as session:
+        assembly = Actor(uri="https://jonction.test/@assemblee", type="Group",
+                         username="assemblee", domain="jonction.test", is_local=False,
+                         inbox_uri="https://jonction.test/@assemblee/inbox",
+                         public_key_id="https://jonction.test/@assemblee#main-key",
+                         public_key_pem="-")  # fmt: skip
+        session.add(assembly)
+        await session.flush()
+        poll = Poll(uri="https://jonction.test/polls/1", actor_id=assembly.id, is_local=False,
+                    question="Quelle fête en juin ?", deadline=utcnow() + timedelta(days=3),
+                    voters_count=4, changes=0, sent_changes=0)  # fmt: skip
+        session.add(poll)
+        await session.flush()
+        for position, (name, votes) in enumerate((("Pique-nique", 3), ("Bal", 1))):
+            session.add(PollOption(poll_id=poll.id, position=position, name=name,
+                                   votes_count=votes))  # fmt: skip
+    act_as(client, settings, nadia)
+    path = f"/polls/remote/{poll.id}"
+    page = await client.get(path, headers=HTML)
+    assert "Quelle fête en juin ?" in page.text and "Le voir sur son serveur d’origine" in page.text
+    listing = await client.get("/polls", headers=HTML)
+    assert "Dans toute la ville" in listing.text and "Quelle fête en juin ?" in listing.text
+
+    voted = await vote_as(client, settings, nadia, path, "1")
+    assert "Merci, votre vote est compté." in voted.text and "5 personnes ont voté" in voted.text
+    async with database.session() as session:
+        sent = await session.scalar(select(Delivery.inbox_uri).join(
+            Activity, Activity.id == Delivery.activity_id).where(Activity.actor_id == nadia.actor.id))  # fmt: skip
+        activity = await session.scalar(select(Activity).where(Activity.actor_id == nadia.actor.id))
+    assert sent == "https://jonction.test/@assemblee/inbox" and activity is not None
+    note = json.loads(activity.payload)["object"]
+    assert note["name"] == "Bal" and note["inReplyTo"] == "https://jonction.test/polls/1"
