@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.polls.notices import tell_voters_of_close
 from commons.polls.wire import read_remote_poll, status_of
 from federation.vocab import same_origin
 from storage.models import Actor, Poll, PollOption, utcnow
+from storage.models.polls import CLOSED
 
 
 async def keep_remote_poll(
@@ -37,12 +39,15 @@ async def keep_remote_poll(
     for name in ("question", "text_source", "text_html", "multiple", "results_hidden",
                  "may_vote", "deadline", "updated", "closed_at"):  # fmt: skip
         setattr(poll, name, getattr(read, name))
+    closes_now = poll.status != CLOSED and status_of(read, utcnow()) == CLOSED
     poll.status = status_of(read, utcnow())
     poll.url = read.url or read.uri
     poll.voters_count = read.voters
     poll.document = dict(data)
     await session.flush()
     await _keep_options(session, poll, read.options)
+    if closes_now and poll.id is not None:
+        await tell_voters_of_close(session, poll)
     return poll
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commons.events.organisers import NotOrganiser, may_organise, organiser_of
 from commons.markdown import render_markdown
 from commons.polls.fields import PollFields, check_fields
+from commons.polls.notices import tell_voters_of_close
 from commons.polls.queries import answers_of
 from commons.polls.vocabulary import POLL_CONTEXT
 from commons.polls.wire import build_poll
@@ -95,6 +96,7 @@ async def close_poll(session: AsyncSession, uris: Uris, poll: Poll) -> None:
     poll.closed_at = now
     poll.updated = now
     await send_poll(session, uris, poll, "Update")
+    await tell_voters_of_close(session, poll)
 
 
 async def end_poll_early(session: AsyncSession, uris: Uris, person: Actor, poll: Poll) -> None:

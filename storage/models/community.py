@@ -34,6 +34,7 @@ NOTIFICATION_KINDS = (
     "petition_committee",
     "petition_answered",
     "proposal_answered",
+    "poll_closed",
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}

@@ -1,7 +1,8 @@
 """A poll of the Pâquis assembly, voted from three quartiers over real signed HTTP: the Question
 reaches the followers in the other quartiers; their residents vote from there, once each; the
 tally reaches them in one Update, without the answers' counts while the results wait for the
-close; the deadline closes it everywhere with the results; a vote after it is not counted;
+close; the deadline closes it everywhere with the results, and every voter is told in their own
+quartier; a vote after it is not counted;
 removed, it is gone from every quartier."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from commons.polls.votes import vote
 from commons.polls.worker import PollTallies
 from config.errors import DomainError
 from outbox.enqueue import enqueue_activity
-from storage.models import Actor, Poll, PollOption, utcnow
+from storage.models import Actor, Notification, Poll, PollOption, utcnow
 from storage.models.polls import CLOSED
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.steps import follow_remote
@@ -123,6 +124,13 @@ async def test_three_quartiers_vote_in_the_assembly_poll_and_its_deadline_closes
         for node in (paquis, jonction, servette):
             copy, counts = await copy_of(node, poll.uri)
             assert copy.status == CLOSED and copy.voters_count == 3 and counts == [1, 3, 1]
+        # And each voter is told, in their own quartier, once
+        for node, username in ((paquis, "nadia"), (jonction, "omar"), (servette, "ines")):
+            async with node.instance.database.session() as session:
+                told = list(await session.scalars(
+                    select(Notification.kind).join(Actor, Actor.id == Notification.recipient_id)
+                    .where(Actor.username == username, Actor.is_local.is_(True))))  # fmt: skip
+            assert told == ["poll_closed"], (node, told)
 
         # And a vote after it is not counted
         await send_raw_vote(servette, "ines", poll.uri, ANSWERS[0], 11)
