@@ -7,7 +7,7 @@ address; another quartier's poll is voted here and the vote goes to its server."
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx2
@@ -19,6 +19,7 @@ from storage.models import Activity, Actor, Delivery, Poll, PollOption, PollVote
 from storage.models.polls import CLOSED
 from tests.webui.test_petitions_pages import act_as, member_of_cafe
 from tests.webui.web_support import Resident, log_in_as
+from webui.pages.polls.poll_forms import read_hour
 
 HTML = {"Accept": "text/html"}
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -211,3 +212,10 @@ async def test_another_quartiers_poll_is_voted_here_and_the_vote_goes_to_its_ser
     assert sent == "https://jonction.test/@assemblee/inbox" and activity is not None
     note = json.loads(activity.payload)["object"]
     assert note["name"] == "Bal" and note["inReplyTo"] == "https://jonction.test/polls/1"
+
+
+def test_the_closing_hour_reads_as_people_write_it() -> None:
+    assert [read_hour(raw) for raw in ("20:00", "20h30", "20h", "9:05", "")] == [
+        time(20), time(20, 30), time(20), time(9, 5), time(20)
+    ]  # fmt: skip
+    assert [read_hour(raw) for raw in ("25h", "vingt heures", "20:75")] == [None, None, None]

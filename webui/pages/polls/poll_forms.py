@@ -47,9 +47,12 @@ def may_vote_labels() -> list[tuple[str, str]]:
 
 
 def read_hour(raw: str) -> time | None:
-    """``20:00`` or ``20h30``; None if it is not a time of day."""
+    """``20:00``, ``20h30`` or ``20h`` (8 pm when left empty); None if it is not a time of day."""
+    if not raw:
+        return time(20)
+    hours, _sep, minutes = raw.lower().replace("h", ":").partition(":")
     try:
-        return time.fromisoformat(raw.replace("h", ":").zfill(5)) if raw else time(20)
+        return time(int(hours), int(minutes or 0))
     except ValueError:
         return None
 
@@ -77,7 +80,6 @@ STAND_INS: dict[str, dict[str, Any]] = {
     "question": {"question": "-"},
     "text": {"text": ""},
     "options": {"options": ("a", "b")},
-    "deadline": {"deadline": utcnow() + timedelta(days=1)},
 }
 
 
@@ -91,7 +93,7 @@ def refusals(fields: PollFields) -> dict[str, str]:
             where = "day" if error.field == "deadline" else (error.field or "question")
             found.setdefault(where, error_message(error))
             changes = STAND_INS.get(error.field or "")
-            if error.field == "deadline":
+            if error.field == "deadline":  # a moment still to come when it is checked
                 changes = {"deadline": utcnow() + timedelta(days=1)}
             if changes is None:
                 break
