@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.petitions.wire import build_vote_note
+from commons.polls.fields import MEMBERS
 from commons.polls.queries import choices_of
 from config.errors import Conflict, ErrorCode, Invalid, NotAllowed, NotFound
 from config.uris import Uris
@@ -26,8 +27,6 @@ from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Membership, Poll, PollOption, PollVote, utcnow
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.polls import OPEN
-
-MEMBERS = "members"
 
 
 def is_open(poll: Poll, now: datetime) -> bool:

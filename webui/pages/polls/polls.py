@@ -19,8 +19,9 @@ from starlette.routing import BaseRoute, Route
 
 from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
+from commons.polls.fields import MEMBERS
 from commons.polls.queries import answers_of, choices_of, listed_polls, poll_by_id, poll_by_uri
-from commons.polls.votes import MEMBERS, check_may_vote, is_open
+from commons.polls.votes import check_may_vote, is_open
 from commons.polls.wire import results_shown
 from config.errors import DomainError
 from instance.runtime import instance_of
