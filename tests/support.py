@@ -22,6 +22,11 @@ from config.settings import (
 )
 from storage import migrate
 from storage.database import Database
+from tests.database_templates import (
+    copy_sqlite_template,
+    give_back_postgres_schema,
+    take_postgres_schema,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL_ENV = "QUARTIERS_TEST_DATABASE_URL"
@@ -60,17 +65,30 @@ async def fresh_database(kind: str, tmp_path: Path, label: str = "db") -> AsyncI
 async def fresh_database_at(
     kind: str, tmp_path: Path, revision: str, label: str = "db"
 ) -> AsyncIterator[Database]:
-    """An empty database migrated up to ``revision``."""
+    """An empty database migrated up to ``revision`` (at the head, a copy of one made once)."""
     if kind == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / f'{label}.sqlite'}")
+        path = tmp_path / f"{label}.sqlite"
+        if revision == "head":
+            await copy_sqlite_template(path)
+        database = Database(f"sqlite+aiosqlite:///{path}")
         try:
-            await migrate.upgrade(database, revision)
+            if revision != "head":
+                await migrate.upgrade(database, revision)
             yield database
         finally:
             await database.dispose()
         return
     url = postgres_url()
     assert url is not None
+    if revision == "head":
+        schema = await take_postgres_schema(url, label)
+        database = Database(url, schema=schema)
+        try:
+            yield database
+        finally:
+            await database.dispose()
+            await give_back_postgres_schema(url, schema)
+        return
     schema = f"t_{label}_{secrets.token_hex(6)}"
     admin = create_async_engine(url)
     async with admin.begin() as connection:
