@@ -42,7 +42,7 @@ LOOP_TIMEOUT = 600.0
 class QueueOnly(InboxWorker):
     """Claims and records like the real worker, and applies nothing."""
 
-    async def _apply(self, item: InboxItem) -> None:
+    async def _prepare(self, item: InboxItem) -> None:
         return None
 
 

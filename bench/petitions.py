@@ -65,6 +65,7 @@ class Run:
     queue_alone_s: float
     update_activities: int
     update_deliveries: int
+    rejects: int
 
 
 def people(count: int) -> list[str]:
@@ -167,6 +168,9 @@ async def run(kind: str, postgres: str | None, count: int) -> Run:
             updates = await session.scalar(
                 select(func.count()).select_from(Activity).where(Activity.type == "Update")
             )
+            rejects = await session.scalar(
+                select(func.count()).select_from(Activity).where(Activity.type == "Reject")
+            )
             deliveries = await session.scalar(
                 select(func.count())
                 .select_from(Delivery)
@@ -177,7 +181,7 @@ async def run(kind: str, postgres: str | None, count: int) -> Run:
     return Run(
         database=kind, votes=count, people=distinct, tally=row.signature_count,
         signatures=signatures or 0, settle_s=round(settle_s, 2), queue_alone_s=round(alone_s, 2),
-        update_activities=updates or 0, update_deliveries=deliveries or 0,
+        update_activities=updates or 0, update_deliveries=deliveries or 0, rejects=rejects or 0,
     )  # fmt: skip
 
 
@@ -185,7 +189,7 @@ COLUMNS = [
     ("database", "database"), ("votes", "votes"), ("people", "people"), ("tally", "tally"),
     ("signatures", "signatures kept"), ("settle_s", "settle s"),
     ("queue_alone_s", "queue alone s (ceiling)"), ("update_activities", "Update(Question)"),
-    ("update_deliveries", "their deliveries"),
+    ("update_deliveries", "their deliveries"), ("rejects", "second votes refused (Reject)"),
 ]  # fmt: skip
 
 

@@ -6,13 +6,15 @@ for each. Here the batch's plain votes are checked with one query for their peti
 for the signatures already there, written in one statement, and each petition's tally moves
 once.
 
-A vote is plain when the reference would surely count it: the sender's own vote (its note
-attributed to the sender), without an integrity proof (those are checked on the reference
-path, which may read the signer's key again), for the option of one of our petitions that is
-collecting and that anyone may sign, from someone who has no signature on it yet, and the
-first of its kind in the batch. Everything else — a second vote, a withdrawn signer signing
-again, a petition for residents or members, a vote after the deadline — goes the reference
-way, which refuses with a ``Reject`` where it must.
+A vote is plain when the reference would surely count it or surely refuse it as a second
+one: the sender's own vote (its note attributed to the sender), without an integrity proof
+(those are checked on the reference path, which may read the signer's key again), for the
+option of one of our petitions that is collecting and that anyone may sign. The first from
+someone who has no signature on it is counted; one from someone whose signature is already
+counted (before, or earlier in the batch) is answered with the same ``Reject`` as the
+reference sends, all of the batch's in two statements. Everything else — a withdrawn signer
+signing again, a petition for residents or members, a vote after the deadline — goes the
+reference way, which refuses with a ``Reject`` where it must.
 """
 
 from __future__ import annotations
@@ -25,17 +27,21 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commons.petitions.refusals import refuse_votes
 from commons.petitions.signatures import is_collecting, lock_tally, vote_option
 from commons.petitions.wire import is_vote
+from config.errors import Conflict, DomainError, ErrorCode
+from config.uris import Uris
 from federation.vocab import first_str, id_of
 from inbox.context import InboxContext
 from inbox.fetches import Fetched
-from storage.models import Petition, Signature, utcnow
+from storage.models import Actor, Petition, Signature, utcnow
 from storage.models.petitions import ANYONE, MASTODON
 
 log = logging.getLogger(__name__)
 
 Item = tuple[InboxContext, Fetched]
+Refused = tuple[Petition, Actor, dict[str, Any], DomainError]
 
 
 def _plain_vote(ctx: InboxContext) -> dict[str, Any] | None:
@@ -86,19 +92,31 @@ async def _count_votes(
     await lock_tally(session, *{petition.id for petition, _ in chosen.values()})
     pairs = {(petition.id, signer) for petition, signer in chosen.values()}
     found = await session.execute(
-        select(Signature.petition_id, Signature.signer_uri).where(
+        select(Signature.petition_id, Signature.signer_uri, Signature.withdrawn_at).where(
             tuple_(Signature.petition_id, Signature.signer_uri).in_(pairs)
         )
     )
-    already: set[tuple[int, str]] = {(petition_id, signer) for petition_id, signer in found}
+    already: set[tuple[int, str]] = set()
+    counted: set[tuple[int, str]] = set()
+    for petition_id, signer, withdrawn_at in found:
+        already.add((petition_id, signer))
+        if withdrawn_at is None:
+            counted.add((petition_id, signer))
     rows: list[dict[str, Any]] = []
     taken: set[int] = set()
     counts: Counter[int] = Counter()
+    refused: dict[int, list[Refused]] = {}
     for index, (petition, signer) in chosen.items():
-        if (petition.id, signer) in already:
-            continue  # the reference says "already signed", or counts a withdrawn one again
-        already.add((petition.id, signer))
         ctx = items[index][0]
+        if (petition.id, signer) in counted and not ctx.sender.is_local:
+            second = (petition, ctx.sender, ctx.activity.raw, Conflict(ErrorCode.ALREADY_SIGNED))
+            refused.setdefault(petition.actor_id, []).append(second)
+            taken.add(index)
+            continue
+        if (petition.id, signer) in already:
+            continue  # a withdrawn signature: the reference counts it again
+        already.add((petition.id, signer))
+        counted.add((petition.id, signer))
         rows.append({
             "petition_id": petition.id, "signer_id": ctx.sender.id, "signer_uri": signer,
             "way": MASTODON, "quartier": ctx.sender.domain,
@@ -109,6 +127,7 @@ async def _count_votes(
         })  # fmt: skip
         taken.add(index)
         counts[petition.id] += 1
+    await _refuse_second_votes(session, items[0][0].instance.uris, refused)
     if rows:
         await session.execute(insert(Signature), rows)
         for petition_id, added in counts.items():
@@ -119,3 +138,13 @@ async def _count_votes(
                 .execution_options(synchronize_session=False)
             )
     return taken
+
+
+async def _refuse_second_votes(
+    session: AsyncSession, uris: Uris, refused: dict[int, list[Refused]]
+) -> None:
+    for author_id, votes in refused.items():
+        author = await session.get(Actor, author_id)
+        if author is not None:
+            await refuse_votes(session, uris, author, votes)
+            log.info("%s second votes on petitions of %s refused", len(votes), author.uri)

@@ -2,11 +2,15 @@
 
 Several items are handled at once (``inbox_workers``: what they need read, from the database
 and from other servers; an item then waits for its batch's commit without holding a place),
-each origin (the sender's server) holds at most ``per_origin_concurrency`` of them, and a
-sender's own activities are applied one after the other, in the order they arrived (a Follow
-before its Undo, a Create before its Update).
-A slow or hostile origin thus delays only its own items: the others are claimed past it. Every
-remote fetch a handler makes is bounded by ``fetch_timeout_seconds`` (the federation client).
+and a sender's own activities are applied one after the other, in the order they arrived (a
+Follow before its Undo, a Create before its Update).
+
+Each origin (the sender's server) holds a share of the worker (:mod:`inbox.origins`): at first
+``per_origin_concurrency`` items, more while its items are read quickly, and never more than
+``per_origin_concurrency`` read at once. A slow or hostile origin thus delays only its own
+items, the others are claimed past it; an origin that sends thousands of votes fills whole
+batches. Every remote fetch a handler makes is bounded by ``fetch_timeout_seconds`` (the
+federation client).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import json
 import logging
 import socket
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -24,10 +29,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
-from inbox.batches import BatchedApply
+from inbox.batches import MAX_BATCH, BatchedApply
 from inbox.context import InboxContext
 from inbox.dispatch import prepare
 from inbox.fetches import Fetched
+from inbox.origins import OriginShares
 from instance.runtime import Instance
 from storage.claims import claim_due
 from storage.models import Actor, InboxItem, utcnow
@@ -43,7 +49,7 @@ class InboxWorker(ClaimLoop):
     def __init__(
         self,
         instance: Instance,
-        batch_size: int = 32,
+        batch_size: int = MAX_BATCH,
         *,
         concurrency: int | None = None,
         per_origin: int | None = None,
@@ -56,11 +62,14 @@ class InboxWorker(ClaimLoop):
         self.concurrency = concurrency or federation.inbox_workers
         self.per_origin = per_origin or federation.per_origin_concurrency
         self.lease = lease or timedelta(seconds=federation.lease_seconds)
-        self.capacity = max(self.batch_size, self.concurrency)
+        # Room for the items being read, and for two batches: one committing, one filling.
+        self.capacity = max(self.batch_size, self.concurrency + 2 * MAX_BATCH)
+        self.min_claim = max(1, self.batch_size // 4)
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._handling = asyncio.Semaphore(self.concurrency)
         self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)
         self._origin_load: Counter[str] = Counter()
+        self._origins = OriginShares(self.per_origin, MAX_BATCH)
         self._busy_senders: set[str] = set()
         self._items: dict[int, InboxItem] = {}
         self._stored_senders: dict[str, Actor] = {}
@@ -83,7 +92,11 @@ class InboxWorker(ClaimLoop):
 
     async def _claim(self, now: datetime, limit: int) -> list[list[InboxItem]]:
         """Claim due items past the busy senders and full origins; group them by sender."""
-        full = [origin for origin, load in self._origin_load.items() if load >= self.per_origin]
+        full = sorted(
+            origin
+            for origin, load in self._origin_load.items()
+            if load >= self._origins.share(origin)
+        )
         extra: list[ColumnElement[bool]] = []
         if full:
             extra.append(InboxItem.origin.not_in(full))
@@ -138,8 +151,9 @@ class InboxWorker(ClaimLoop):
         taken: Counter[str] = Counter()
         kept: list[InboxItem] = []
         for item in items:
-            if self._origin_load[item.origin] + taken[item.origin] < self.per_origin:
-                taken[item.origin] += 1
+            origin = item.origin
+            if self._origin_load[origin] + taken[origin] < self._origins.share(origin):
+                taken[origin] += 1
                 kept.append(item)
         return kept
 
@@ -162,6 +176,7 @@ class InboxWorker(ClaimLoop):
             self._origin_load[item.origin] -= 1
             if self._origin_load[item.origin] <= 0:
                 del self._origin_load[item.origin]
+                self._origins.idle(item.origin)
         self.room_freed()
 
     async def _process(self, item: InboxItem) -> None:
@@ -199,8 +214,12 @@ class InboxWorker(ClaimLoop):
         """Read what the item needs (holding one of the ``inbox_workers`` places), then hand
         it to the group commit, where it waits for its batch without holding a place; True
         when its outcome was recorded with what it changed, in that batch's transaction."""
-        async with self._handling:
-            ready = await self._prepare(item)
+        async with self._origins.reading(item.origin), self._handling:
+            started = time.monotonic()
+            try:
+                ready = await self._prepare(item)
+            finally:
+                self._origins.read(item.origin, time.monotonic() - started)
         if ready is None:
             return False
         await self._applier.apply(*ready, done=self._outcome(item, None))

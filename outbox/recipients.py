@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.blocks import is_blocked_host
 from storage.models import Actor, DomainBlock, Follow
 from storage.models.follows import ACCEPTED
+
+ACTORS_PER_READ = 2000
 
 
 async def follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
@@ -26,6 +29,28 @@ async def follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
         )
     )
     return [shared or inbox for shared, inbox in rows]
+
+
+async def remote_inboxes_of(session: AsyncSession, actor_ids: Select[Any]) -> list[str]:
+    """The delivery inbox of each remote actor whose id ``actor_ids`` selects, each once.
+
+    Two reads, not a join: just after thousands of rows arrived (a petition's signatures, a
+    poll's votes), PostgreSQL's statistics still say both tables are nearly empty, and a join
+    planned on them compares every actor with every row (7 s for 9,000 signers). Reading the
+    ids first, then the actors by primary key, costs the same whatever the statistics say.
+    """
+    ids = sorted({actor_id for actor_id in await session.scalars(actor_ids) if actor_id})
+    inboxes: dict[str, None] = {}
+    for first in range(0, len(ids), ACTORS_PER_READ):
+        rows = await session.execute(
+            select(Actor.shared_inbox_uri, Actor.inbox_uri).where(
+                Actor.id.in_(ids[first : first + ACTORS_PER_READ]),
+                Actor.is_local.is_(False),
+                Actor.is_gone.is_(False),
+            )
+        )
+        inboxes.update(dict.fromkeys(shared or inbox for shared, inbox in rows))
+    return [inbox for inbox in inboxes if inbox]
 
 
 def actor_inboxes(actors: Iterable[Actor]) -> list[str]:

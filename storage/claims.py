@@ -55,8 +55,10 @@ async def claim_due(
     token = uuid.uuid4().hex
     if limit <= 0:
         return Claim(token, [])
+    # The ids first, then their rows: ordering thousands of due rows with their payloads made
+    # PostgreSQL sort megabytes on disk for each claim.
     due = (
-        select(model)
+        select(model.id)
         .where(
             model.state == QUEUED,
             model.next_attempt_at <= now,
@@ -67,7 +69,11 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    found = list((await session.scalars(due)).all())
+    ids = list((await session.scalars(due)).all())
+    if not ids:
+        return Claim(token, [])
+    chosen = select(model).where(model.id.in_(ids)).order_by(model.next_attempt_at, model.id)
+    found = list((await session.scalars(chosen)).all())
     rows = keep(found) if keep is not None else found
     if rows:
         values: dict[str, Any] = {

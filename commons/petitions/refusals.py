@@ -3,6 +3,7 @@ by the collective, with the reason as its ``content``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from config.errors import DomainError, ErrorCode
 from config.uris import Uris
 from federation.vocab import AS_NAMESPACE, id_of
-from outbox.enqueue import enqueue_activity
+from outbox.enqueue import enqueue_activity, enqueue_direct_activities
 from storage.models import Actor, Petition
 
 FRENCH_REFUSALS = {
@@ -42,10 +43,42 @@ async def refuse_vote(
 ) -> dict[str, Any] | None:
     """Answer a refused vote with a ``Reject`` (nothing is counted)."""
     author = await session.get(Actor, petition.actor_id)
-    vote_id = id_of(vote.get("id"))
-    if author is None or voter.is_local or vote_id is None:
+    if author is None:
         return None
-    reject = {
+    reject = _reject(uris, author, petition, voter, vote, error)
+    if reject is not None:
+        await enqueue_activity(session, author, reject, to_followers=False,
+                               inboxes=[voter.delivery_inbox])  # fmt: skip
+    return reject
+
+
+async def refuse_votes(
+    session: AsyncSession,
+    uris: Uris,
+    author: Actor,
+    refused: Sequence[tuple[Petition, Actor, dict[str, Any], DomainError]],
+) -> None:
+    """Answer many refused votes on ``author``'s petitions at once, each with its ``Reject``."""
+    addressed = [
+        (reject, voter.delivery_inbox)
+        for petition, voter, vote, error in refused
+        if (reject := _reject(uris, author, petition, voter, vote, error)) is not None
+    ]
+    await enqueue_direct_activities(session, author, addressed)
+
+
+def _reject(
+    uris: Uris,
+    author: Actor,
+    petition: Petition,
+    voter: Actor,
+    vote: dict[str, Any],
+    error: DomainError,
+) -> dict[str, Any] | None:
+    vote_id = id_of(vote.get("id"))
+    if voter.is_local or vote_id is None:
+        return None
+    return {
         "@context": AS_NAMESPACE,
         "id": uris.new_activity(),
         "type": "Reject",
@@ -55,6 +88,3 @@ async def refuse_vote(
         "to": [voter.uri],
         "content": refusal_words(error),
     }
-    await enqueue_activity(session, author, reject, to_followers=False,
-                           inboxes=[voter.delivery_inbox])  # fmt: skip
-    return reject

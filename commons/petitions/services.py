@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.organisers import NotOrganiser, may_organise, organiser_of
@@ -25,6 +25,7 @@ from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
+from outbox.recipients import remote_inboxes_of
 from storage.models import Actor, Membership, Petition, PromoterMember, Signature, utcnow
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.petitions import COLLECTING, DRAFT
@@ -35,17 +36,12 @@ MIN_PROMOTERS = 2
 async def signer_inboxes(session: AsyncSession, petition: Petition) -> list[str]:
     """The inboxes of the remote signers (shared inboxes once each): an ``Update`` of the tally
     reaches them, as Mastodon sends its own polls' updates to every voter."""
-    rows = await session.scalars(
-        select(func.coalesce(Actor.shared_inbox_uri, Actor.inbox_uri))
-        .join(Signature, Signature.signer_id == Actor.id)
-        .where(
-            Signature.petition_id == petition.id,
-            Signature.withdrawn_at.is_(None),
-            Actor.is_local.is_(False),
-        )
-        .distinct()
+    return await remote_inboxes_of(
+        session,
+        select(Signature.signer_id).where(
+            Signature.petition_id == petition.id, Signature.withdrawn_at.is_(None)
+        ),
     )
-    return [inbox for inbox in rows if inbox]
 
 
 async def send_petition(

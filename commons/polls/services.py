@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.organisers import NotOrganiser, may_organise, organiser_of
@@ -26,6 +26,7 @@ from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
+from outbox.recipients import remote_inboxes_of
 from storage.models import Actor, Poll, PollOption, PollVote, utcnow
 from storage.models.polls import CLOSED, OPEN
 
@@ -33,13 +34,9 @@ from storage.models.polls import CLOSED, OPEN
 async def voter_inboxes(session: AsyncSession, poll: Poll) -> list[str]:
     """The inboxes of the remote voters (shared inboxes once each): each ``Update`` of the
     tally reaches them, as Mastodon sends its own polls' updates to every voter."""
-    rows = await session.scalars(
-        select(func.coalesce(Actor.shared_inbox_uri, Actor.inbox_uri))
-        .join(PollVote, PollVote.voter_id == Actor.id)
-        .where(PollVote.poll_id == poll.id, Actor.is_local.is_(False))
-        .distinct()
+    return await remote_inboxes_of(
+        session, select(PollVote.voter_id).where(PollVote.poll_id == poll.id)
     )
-    return [inbox for inbox in rows if inbox]
 
 
 async def send_poll(session: AsyncSession, uris: Uris, poll: Poll, kind: str) -> dict[str, Any]:

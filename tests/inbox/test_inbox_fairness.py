@@ -306,3 +306,34 @@ async def test_per_origin_concurrency_bounds_the_items_of_one_origin(
         async with inbox.instance.database.session() as session:
             left = (await session.scalars(select(InboxItem.state))).all()
         assert sorted(left) == [DONE, DONE, QUEUED, QUEUED]
+
+
+async def test_an_origin_whose_items_are_read_at_once_is_given_a_growing_share(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind, per_origin_concurrency=2) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given thirty people of one origin, each following a resident (nothing to fetch), and
+        # per_origin_concurrency = 2
+        resident = await _resident(inbox, "jeanmarc")
+        for number in range(30):
+            username = f"voisin{number}"
+            others[username] = other_actor(username)
+            follow = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"http://{OTHER_HOST}/u/{username}/follows/1",
+                "type": "Follow",
+                "actor": f"http://{OTHER_HOST}/u/{username}",
+                "object": resident,
+            }
+            await post_from_other_origin(inbox, username, follow)
+
+        # When the worker takes steps
+        worker = InboxWorker(inbox.instance)
+        handled = [await worker.run_once() for _ in range(4)]
+
+        # Then it takes two at first, and twice as many at each step while they go fast
+        assert handled == [2, 4, 8, 16]
+        assert await states(inbox) == {"Follow": DONE}

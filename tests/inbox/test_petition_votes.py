@@ -1,7 +1,8 @@
 """Votes on our petitions through the real inbox, signed by Mastodon-shaped servers: a batch
-counts each new signer once in one statement; a second vote, another option, a vote claiming
-someone else and a vote on a petition for residents only go the reference way, which refuses
-with a Reject (or drops a vote that is not the sender's own)."""
+counts each new signer once in one statement, and refuses the second votes of signers already
+counted with a Reject each; another option, a vote claiming someone else and a vote on a
+petition for residents only go the reference way, which refuses with a Reject (or drops a vote
+that is not the sender's own)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from actors.services import create_account, create_group
 from commons.petitions.fields import PetitionFields
 from commons.petitions.services import confirm, draft_petition
-from storage.models import Activity, Actor, Membership, Petition, Signature, utcnow
+from storage.models import Activity, Actor, Delivery, Membership, Petition, Signature, utcnow
 from storage.models.petitions import MASTODON
 from tests.inbox.fediverse import Fediverse, fediverse
 from tests.inbox.test_plain_notes import inserts_into, receive_all
@@ -116,6 +117,42 @@ async def test_a_batch_of_votes_counts_each_signer_once_and_refuses_the_rest(
         assert refused == {
             f"{alice}#votes/2/activity": "Votre signature est déjà comptée.",
             f"{dave}#votes/1/activity": "Une signature dit « Je signe », et rien d’autre.",
+        }
+        # each Reject addressed to its voter alone, and queued for their server only
+        assert {reject["object"]: reject["to"] for reject in await rejects(world)} == {
+            f"{alice}#votes/2/activity": [alice],
+            f"{dave}#votes/1/activity": [dave],
+        }
+        async with world.instance.database.session() as session:
+            hosts = await session.scalars(
+                select(Delivery.host)
+                .join(Activity, Activity.id == Delivery.activity_id)
+                .where(Activity.type == "Reject")
+            )
+            assert sorted(hosts) == ["mastodon.test", "mastodon.test"]
+
+
+async def test_second_votes_of_many_signers_are_refused_together(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind, HOSTS, per_origin_concurrency=16) as world:
+        people = [world["mastodon.test"].add_actor(f"p{n}") for n in range(6)]
+        petition = await open_petition(world, "assemblee")
+        # Given six signers counted
+        await receive_all(world, [(who, vote(who, petition, 1)) for who in people])
+        assert await world.handle() == 6 and await tally(world, petition) == 6
+
+        # When each of them votes again, in one batch
+        await receive_all(world, [(who, vote(who, petition, 2)) for who in people])
+        with inserts_into(world.instance.database, "activities") as inserts:
+            assert await world.handle() == 6
+
+        # Then nothing more is counted, and each is told why, by one statement for all
+        assert await tally(world, petition) == 6
+        assert len(inserts) == 1
+        reasons = {reject["object"]: reject["content"] for reject in await rejects(world)}
+        assert reasons == {
+            f"{who}#votes/2/activity": "Votre signature est déjà comptée." for who in people
         }
 
 
