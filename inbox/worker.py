@@ -43,6 +43,8 @@ from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Activities that may change their sender's stored actor (its key, its inbox, its being gone).
+SENDER_CHANGES = frozenset({"Update", "Delete", "Move"})
 
 
 class InboxWorker(ClaimLoop):
@@ -129,9 +131,10 @@ class InboxWorker(ClaimLoop):
         return list(groups.values())
 
     async def _read_senders(self, uris: list[str]) -> None:
-        """One read for the senders of a whole claim, not one per item: each sender's first
-        item takes its own (the later ones read it again: an Update may have changed it). On
-        failure, each item reads its sender itself; the rows claimed must not be stranded."""
+        """One read for the senders of a whole claim, not one per item: each sender's items
+        share it, until one that may change the sender (an Update, a Delete, a Move), after
+        which they read it again. On failure, each item reads its sender itself; the rows
+        claimed must not be stranded."""
         try:
             self._stored_senders.update(await self.instance.remote_actors.stored_actors(uris))
         except (SQLAlchemyError, OSError):
@@ -231,7 +234,10 @@ class InboxWorker(ClaimLoop):
         except (ValueError, InvalidActivity):
             log.info("inbox item %s no longer parses; dropped", item.id)
             return None
-        sender = self._stored_senders.pop(item.actor_uri, None)
+        sender = self._stored_senders.get(item.actor_uri)
+        if item.activity_type in SENDER_CHANGES:
+            # What it changes may be its sender: the sender's next items read it again.
+            self._stored_senders.pop(item.actor_uri, None)
         if sender is None or sender.uri != activity.actor_uri:
             sender = await self.instance.remote_actors.actor(activity.actor_uri)
         if sender is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, InboxItem
@@ -69,6 +69,12 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # A queue's statistics are stale by nature (thousands of rows arrive and leave between
+        # two ANALYZEs); believing it nearly empty, PostgreSQL gathered every queued row in a
+        # bitmap and sorted them at each claim. Walking the due index in claim order stops at
+        # the claim's size instead. The setting ends with this transaction.
+        await session.execute(text("SET LOCAL enable_bitmapscan = off"))
     ids = list((await session.scalars(due)).all())
     if not ids:
         return Claim(token, [])

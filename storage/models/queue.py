@@ -33,7 +33,7 @@ class InboxItem(Base):
     """An activity as received and verified, waiting for (or past) its handler."""
 
     __tablename__ = "inbox_items"
-    __table_args__ = (Index("ix_inbox_items_state_due", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_inbox_items_state_due", "state", "next_attempt_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -64,7 +64,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("activity_id", "inbox_uri", name="uq_deliveries_activity_inbox"),
-        Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_state_due", "state", "next_attempt_at", "id"),
         Index("ix_deliveries_host_state", "host", "state"),
     )
 
