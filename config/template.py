@@ -93,8 +93,10 @@ delivery_batch_size = 64
 # Processes signing deliveries beside the event loop; 0 = the worker signs itself
 # (each process costs about 80 MB).
 signing_processes = 0
-# Activités reçues traitées simultanément par processus, et au plus par serveur d'origine.
-# Received activities handled at once per process, and at most per origin server.
+# Activités reçues traitées simultanément par processus, et au plus par serveur d'origine
+# tant que les siennes attendent d'autres serveurs (sinon sa part grandit).
+# Received activities handled at once per process, and at most per origin server while its
+# activities wait on other servers (otherwise its share grows).
 inbox_workers = 16
 per_origin_concurrency = 4
 # Bail d'une ligne réclamée (renouvelé tant que le travail dure), en secondes : après un arrêt

@@ -151,12 +151,19 @@ class InboxWorker(ClaimLoop):
             return await session.scalar(due.limit(1)) is not None
 
     def _within_origin_bounds(self, items: list[InboxItem]) -> list[InboxItem]:
+        """Each origin within its share, and one item per sender: a sender's items are applied
+        one after the other, each waiting for its batch's commit, so its next ones would only
+        hold places; they come with a later claim (or to another worker)."""
         taken: Counter[str] = Counter()
+        senders: set[str] = set()
         kept: list[InboxItem] = []
         for item in items:
             origin = item.origin
+            if item.actor_uri in senders:
+                continue
             if self._origin_load[origin] + taken[origin] < self._origins.share(origin):
                 taken[origin] += 1
+                senders.add(item.actor_uri)
                 kept.append(item)
         return kept
 

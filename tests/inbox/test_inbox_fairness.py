@@ -337,3 +337,40 @@ async def test_an_origin_whose_items_are_read_at_once_is_given_a_growing_share(
         # Then it takes two at first, and twice as many at each step while they go fast
         assert handled == [2, 4, 8, 16]
         assert await states(inbox) == {"Follow": DONE}
+
+
+async def test_a_claim_takes_one_item_per_sender_and_leaves_the_next_ones_in_order(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given voisin0 following three residents, and voisin1 and voisin2 following one
+        residents = [await _resident(inbox, name) for name in ("ana", "ben", "cyd")]
+        follows = [("voisin0", residents[0]), ("voisin0", residents[1]), ("voisin1", residents[0]),
+                   ("voisin0", residents[2]), ("voisin2", residents[0])]  # fmt: skip
+        for number, (username, resident) in enumerate(follows):
+            others[username] = other_actor(username)
+            follow = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"http://{OTHER_HOST}/u/{username}/follows/{number}",
+                "type": "Follow",
+                "actor": f"http://{OTHER_HOST}/u/{username}",
+                "object": resident,
+            }
+            await post_from_other_origin(inbox, username, follow)
+
+        # When the worker takes steps
+        worker = InboxWorker(inbox.instance)
+        handled = [await worker.run_once() for _ in range(3)]
+
+        # Then each step took one item of each sender with some left: voisin0's in order
+        assert handled == [3, 1, 1]
+        async with inbox.instance.database.session() as session:
+            done = await session.scalars(
+                select(InboxItem.activity_uri)
+                .where(InboxItem.actor_uri == f"http://{OTHER_HOST}/u/voisin0")
+                .order_by(InboxItem.processed_at, InboxItem.id)
+            )
+            assert [uri.rsplit("/", 1)[1] for uri in done] == ["0", "1", "3"]
