@@ -116,6 +116,23 @@ async def post_from_other_origin(inbox: InboxHarness, username: str, document: o
     assert response.status_code == 202, response.text
 
 
+async def follows_from_other_origin(
+    inbox: InboxHarness, others: dict[str, dict[str, Any]], follows: list[tuple[str, str]]
+) -> None:
+    """Each ``(username, resident)``: that person of the other origin follows the resident
+    (the n-th Follow's id ends in n)."""
+    for number, (username, resident) in enumerate(follows):
+        others[username] = other_actor(username)
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"http://{OTHER_HOST}/u/{username}/follows/{number}",
+            "type": "Follow",
+            "actor": f"http://{OTHER_HOST}/u/{username}",
+            "object": resident,
+        }
+        await post_from_other_origin(inbox, username, follow)
+
+
 def announce(number: int, sender: str = "alice") -> dict[str, Any]:
     return {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -318,17 +335,9 @@ async def test_an_origin_whose_items_are_read_at_once_is_given_a_growing_share(
         # Given thirty people of one origin, each following a resident (nothing to fetch), and
         # per_origin_concurrency = 2
         resident = await _resident(inbox, "jeanmarc")
-        for number in range(30):
-            username = f"voisin{number}"
-            others[username] = other_actor(username)
-            follow = {
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": f"http://{OTHER_HOST}/u/{username}/follows/1",
-                "type": "Follow",
-                "actor": f"http://{OTHER_HOST}/u/{username}",
-                "object": resident,
-            }
-            await post_from_other_origin(inbox, username, follow)
+        await follows_from_other_origin(
+            inbox, others, [(f"voisin{number}", resident) for number in range(30)]
+        )
 
         # When the worker takes steps
         worker = InboxWorker(inbox.instance)
@@ -350,16 +359,7 @@ async def test_a_claim_takes_one_item_per_sender_and_leaves_the_next_ones_in_ord
         residents = [await _resident(inbox, name) for name in ("ana", "ben", "cyd")]
         follows = [("voisin0", residents[0]), ("voisin0", residents[1]), ("voisin1", residents[0]),
                    ("voisin0", residents[2]), ("voisin2", residents[0])]  # fmt: skip
-        for number, (username, resident) in enumerate(follows):
-            others[username] = other_actor(username)
-            follow = {
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": f"http://{OTHER_HOST}/u/{username}/follows/{number}",
-                "type": "Follow",
-                "actor": f"http://{OTHER_HOST}/u/{username}",
-                "object": resident,
-            }
-            await post_from_other_origin(inbox, username, follow)
+        await follows_from_other_origin(inbox, others, follows)
 
         # When the worker takes steps
         worker = InboxWorker(inbox.instance)
