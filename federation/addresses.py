@@ -95,9 +95,13 @@ async def public_addresses(host: str, resolver: Resolver | None = None) -> list[
 
 
 async def check_public_url(url: str, allow_private: bool, resolver: Resolver | None = None) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as error:  # "http://[::1", a bracket never closed
+        raise PrivateAddressError(f"unusable address {url[:200]}: {error}") from None
     if parts.scheme not in {"http", "https"}:
         raise PrivateAddressError(f"refusing the {parts.scheme or 'missing'} scheme in {url}")
-    if not parts.hostname:
+    if not host:
         raise PrivateAddressError(f"no host in {url}")
-    await check_public_host(parts.hostname, allow_private, resolver)
+    await check_public_host(host, allow_private, resolver)

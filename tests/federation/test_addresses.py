@@ -92,7 +92,9 @@ async def test_allow_private_skips_everything() -> None:
     await check_public_url("http://paquis.test/inbox", allow_private=True)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://x/", "https:///nohost"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "gopher://x/", "https:///nohost", "http://[::1", "http://]/"]
+)
 async def test_other_schemes_and_hostless_urls_are_refused(url: str) -> None:
     with pytest.raises(PrivateAddressError):
         await check_public_url(url, allow_private=True)
