@@ -43,8 +43,6 @@ from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# Activities that may change their sender's stored actor (its key, its inbox, its being gone).
-SENDER_CHANGES = frozenset({"Update", "Delete", "Move"})
 
 
 class InboxWorker(ClaimLoop):
@@ -87,13 +85,13 @@ class InboxWorker(ClaimLoop):
 
         One step, for tests and tools that drive the queue by hand.
         """
-        groups = await self._claim(now or utcnow(), self.batch_size)
-        await asyncio.gather(*(self._handle_in_order(items) for items in groups))
+        items = await self._claim(now or utcnow(), self.batch_size)
+        await asyncio.gather(*(self._handle(item) for item in items))
         await self._recorder.flush()
-        return sum(len(items) for items in groups)
+        return len(items)
 
-    async def _claim(self, now: datetime, limit: int) -> list[list[InboxItem]]:
-        """Claim due items past the busy senders and full origins; group them by sender."""
+    async def _claim(self, now: datetime, limit: int) -> list[InboxItem]:
+        """Claim due items past the busy senders and full origins, one per sender."""
         full = sorted(
             origin
             for origin, load in self._origin_load.items()
@@ -119,22 +117,19 @@ class InboxWorker(ClaimLoop):
                 worker_id=self.worker_id,
                 keep=self._within_origin_bounds,
             )
-        groups: dict[str, list[InboxItem]] = {}
+        senders = [item.actor_uri for item in claim.rows]
         for item in claim.rows:
-            groups.setdefault(item.actor_uri, []).append(item)
             self._origin_load[item.origin] += 1
             self._items[item.id] = item
-        self._busy_senders.update(groups)
+        self._busy_senders.update(senders)
         self._held.hold(claim.rows)
-        if groups:
-            await self._read_senders(list(groups))
-        return list(groups.values())
+        if senders:
+            await self._read_senders(senders)
+        return claim.rows
 
     async def _read_senders(self, uris: list[str]) -> None:
-        """One read for the senders of a whole claim, not one per item: each sender's items
-        share it, until one that may change the sender (an Update, a Delete, a Move), after
-        which they read it again. On failure, each item reads its sender itself; the rows
-        claimed must not be stranded."""
+        """One read for the senders of a whole claim, not one per item. On failure, each item
+        reads its sender itself; the rows claimed must not be stranded."""
         try:
             self._stored_senders.update(await self.instance.remote_actors.stored_actors(uris))
         except (SQLAlchemyError, OSError):
@@ -167,15 +162,15 @@ class InboxWorker(ClaimLoop):
                 kept.append(item)
         return kept
 
-    async def _handle_in_order(self, items: list[InboxItem]) -> None:
-        """One sender's items, in the order they arrived; each outcome is recorded with what
-        the item changed, or else by the recorder."""
+    async def _handle(self, item: InboxItem) -> None:
+        """One item; its outcome is recorded with what it changed, or else by the recorder.
+        Until then its sender's next items are not claimed: they come in the order they
+        arrived."""
         try:
-            for item in items:
-                await self._process(item)
+            await self._process(item)
         finally:
-            self._busy_senders.discard(items[0].actor_uri)
-            self._stored_senders.pop(items[0].actor_uri, None)
+            self._busy_senders.discard(item.actor_uri)
+            self._stored_senders.pop(item.actor_uri, None)
 
     def _recorded(self, item_ids: list[int]) -> None:
         self._held.drop(item_ids)
@@ -241,10 +236,7 @@ class InboxWorker(ClaimLoop):
         except (ValueError, InvalidActivity):
             log.info("inbox item %s no longer parses; dropped", item.id)
             return None
-        sender = self._stored_senders.get(item.actor_uri)
-        if item.activity_type in SENDER_CHANGES:
-            # What it changes may be its sender: the sender's next items read it again.
-            self._stored_senders.pop(item.actor_uri, None)
+        sender = self._stored_senders.pop(item.actor_uri, None)
         if sender is None or sender.uri != activity.actor_uri:
             sender = await self.instance.remote_actors.actor(activity.actor_uri)
         if sender is None:
@@ -259,10 +251,10 @@ class InboxWorker(ClaimLoop):
         return len(self._held)
 
     async def claim_more(self, room: int) -> int:
-        groups = await self._claim(utcnow(), room)
-        for items in groups:
-            self.spawn(self._handle_in_order(items), name=f"inbox-{items[0].id}")
-        return sum(len(items) for items in groups)
+        items = await self._claim(utcnow(), room)
+        for item in items:
+            self.spawn(self._handle(item), name=f"inbox-{item.id}")
+        return len(items)
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
         loop_stop = asyncio.Event()

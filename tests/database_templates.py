@@ -103,10 +103,12 @@ async def give_back_postgres_schema(url: str, schema: str) -> None:
 
 def _drop_made_schemas() -> None:
     async def drop() -> None:
-        for url, schema in _made_schemas:
+        for url in {url for url, _schema in _made_schemas}:
             connection = await asyncpg.connect(_libpq_url(url))
             try:
-                await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                for made_in, schema in _made_schemas:
+                    if made_in == url:
+                        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             finally:
                 await connection.close()
 
