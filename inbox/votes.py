@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.petitions.refusals import refuse_votes
@@ -90,12 +90,19 @@ async def _count_votes(
     if not chosen:
         return set()
     await lock_tally(session, *{petition.id for petition, _ in chosen.values()})
-    pairs = {(petition.id, signer) for petition, signer in chosen.values()}
+    signers: dict[int, set[str]] = {}
+    for petition, signer in chosen.values():
+        signers.setdefault(petition.id, set()).add(signer)
+    # One petition and its signers each, not pairs: PostgreSQL walks the unique index for
+    # ``petition_id = … AND signer_uri IN (…)``, and scanned every signature for a list of pairs.
     found = await session.execute(
         select(Signature.petition_id, Signature.signer_uri, Signature.withdrawn_at).where(
-            tuple_(Signature.petition_id, Signature.signer_uri).in_(pairs)
+            or_(*(
+                (Signature.petition_id == petition_id) & Signature.signer_uri.in_(sorted(uris))
+                for petition_id, uris in signers.items()
+            ))
         )
-    )
+    )  # fmt: skip
     already: set[tuple[int, str]] = set()
     counted: set[tuple[int, str]] = set()
     for petition_id, signer, withdrawn_at in found:
