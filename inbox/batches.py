@@ -31,7 +31,7 @@ from storage.models import InboxItem
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 64
+MAX_BATCH = 128
 Outcome = Mapping[str, Any]
 Pending = tuple[InboxContext, Fetched, Outcome | None, "asyncio.Future[None]"]
 

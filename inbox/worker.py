@@ -43,6 +43,8 @@ from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# While items are in flight, claim again once this many places are free, not for each one.
+MIN_CLAIM = 16
 
 
 class InboxWorker(ClaimLoop):
@@ -64,7 +66,7 @@ class InboxWorker(ClaimLoop):
         self.lease = lease or timedelta(seconds=federation.lease_seconds)
         # Room for the items being read, and for two batches: one committing, one filling.
         self.capacity = max(self.batch_size, self.concurrency + 2 * MAX_BATCH)
-        self.min_claim = max(1, self.batch_size // 4)
+        self.min_claim = max(1, min(self.batch_size // 4, MIN_CLAIM))
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._handling = asyncio.Semaphore(self.concurrency)
         self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)
@@ -73,6 +75,7 @@ class InboxWorker(ClaimLoop):
         self._busy_senders: set[str] = set()
         self._items: dict[int, InboxItem] = {}
         self._stored_senders: dict[str, Actor] = {}
+        self._found_last = False
         self._applier = BatchedApply(
             instance.database, 1 if instance.database.is_sqlite else 4, self._recorded
         )
@@ -103,8 +106,9 @@ class InboxWorker(ClaimLoop):
         if self._busy_senders:
             extra.append(InboxItem.actor_uri.not_in(sorted(self._busy_senders)))
         database = self.instance.database
-        if database.is_sqlite and not await self._anything_due(now, extra):
-            # SQLite has one writer: an idle worker looks first, without taking the lock.
+        if database.is_sqlite and not self._found_last and not await self._anything_due(now, extra):
+            # SQLite has one writer: a worker whose last claim found nothing looks first,
+            # without taking the lock; one that is busy claims straight away.
             return []
         async with database.transaction() as session:
             claim = await claim_due(
@@ -117,6 +121,7 @@ class InboxWorker(ClaimLoop):
                 worker_id=self.worker_id,
                 keep=self._within_origin_bounds,
             )
+        self._found_last = bool(claim.rows)
         senders = [item.actor_uri for item in claim.rows]
         for item in claim.rows:
             self._origin_load[item.origin] += 1
