@@ -7,6 +7,7 @@ A remote actor whose document carries our own extension terms (``groupKind``,
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,13 +24,24 @@ def host_of_domain(domain: str) -> str:
     return domain.split(":", 1)[0].lower()
 
 
-async def mark_neighbour(session: AsyncSession, domain: str) -> None:
+def origin_of(uri: str) -> str | None:
+    """``scheme://authority`` of an actor's id: where its server answers."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+async def mark_neighbour(session: AsyncSession, domain: str, actor_uri: str | None = None) -> None:
+    """Mark ``domain``'s host as a neighbour, learning where it answers from one of its actors."""
     host = host_of_domain(domain)
+    origin = origin_of(actor_uri) if actor_uri else None
     row = await session.get(Host, host)
     if row is None:
-        session.add(Host(host=host, is_neighbour=True))
+        session.add(Host(host=host, is_neighbour=True, origin=origin))
     else:
         row.is_neighbour = True
+        row.origin = origin or row.origin
     await session.flush()
 
 
@@ -37,5 +49,5 @@ async def note_if_neighbour(session: AsyncSession, actor: Actor) -> bool:
     """Mark the host of a remote actor as a neighbour when its document is one of ours."""
     if actor.is_local or not is_quartiers_document(actor.document):
         return False
-    await mark_neighbour(session, actor.domain)
+    await mark_neighbour(session, actor.domain, actor.uri)
     return True

@@ -14,13 +14,13 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import config
+from actors.directory import self_description
 from config.settings import Settings
 from federation.nodeinfo import NodeInfoVersion, build_nodeinfo
 from storage.models import Actor, Post
 from storage.models.actors import PERSON
 
 SOFTWARE_NAME = "quartiers-collaboratifs"
-LANGUAGES = ("fr", "en")
 MONTH = timedelta(days=30)
 HALF_YEAR = timedelta(days=180)
 
@@ -83,10 +83,5 @@ def build_local_nodeinfo(
         active_halfyear=usage.active_halfyear,
         local_posts=usage.local_posts,
         open_registrations=settings.webui.registration == "open",
-        metadata={
-            "nodeName": settings.server.name,
-            "neighbourhood": settings.server.name,
-            "city": settings.server.city,
-            "languages": list(LANGUAGES),
-        },
+        metadata=self_description(settings),
     )

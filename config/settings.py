@@ -16,7 +16,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from config.area import parse_area
+
 DEFAULT_CONFIG_PATH = Path("config.toml")
+MAX_DESCRIPTION = 500
+MAX_CONTACT = 200
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/quartiers.db"
 REGISTRATION_MODES = ("open", "approval", "invitation")
 # The languages of Geneva's residents the web UI speaks, in the order its picker lists them.
@@ -50,6 +54,11 @@ class ServerSettings:
     default_language: str = "fr"
     timezone: str = "Europe/Zurich"
     city: str = "Genève"
+    # How the quartier describes itself to the city (its NodeInfo and its directory page).
+    description: str = ""
+    contact: str = ""
+    # The quartier on a map: "south,west,north,east" in degrees, or empty.
+    area: str = ""
 
 
 @dataclass(frozen=True)
@@ -315,6 +324,18 @@ def validate(settings: Settings) -> None:
         raise ConfigError(
             f"server.timezone must be an IANA time zone like Europe/Zurich, not {server.timezone!r}"
         ) from None
+    if len(server.description) > MAX_DESCRIPTION:
+        raise ConfigError(
+            f"server.description must be at most {MAX_DESCRIPTION} characters, "
+            f"not {len(server.description)}"
+        )
+    if len(server.contact) > MAX_CONTACT:
+        raise ConfigError(f"server.contact must be at most {MAX_CONTACT} characters")
+    if server.area.strip() and parse_area(server.area) is None:
+        raise ConfigError(
+            "server.area must be four numbers south,west,north,east in degrees "
+            f"(like 46.205,6.140,46.215,6.155), not {server.area!r}"
+        )
     url = settings.database.url
     if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
         raise ConfigError(

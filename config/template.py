@@ -58,6 +58,14 @@ default_language = "fr"
 timezone = "Europe/Zurich"
 # Ville du quartier. / The neighbourhood's city.
 city = "Genève"
+# Ce que le quartier dit de lui aux autres quartiers (annuaire, NodeInfo), en une ou deux phrases.
+# What the quartier says of itself to the others (directory, NodeInfo), in a sentence or two.
+description = ""
+# Une adresse où écrire à l'association (courriel ou page web). / Where to write to the association.
+contact = ""
+# Le quartier sur une carte : sud,ouest,nord,est en degrés, par ex. 46.205,6.140,46.215,6.155.
+# The quartier on a map: south,west,north,east in degrees.
+area = ""
 
 [database]
 # SQLite par défaut (un fichier relatif à ce dossier) ; PostgreSQL pour grandir :

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from actors.housekeeping import Housekeeping
+from actors.neighbour_descriptions import NeighbourDescriptions
 from commons.events.worker import OccurrenceWorker
 from commons.offers.worker import BookingUpkeep
 from commons.petitions.worker import PetitionTallies
@@ -53,7 +54,7 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 @contextlib.asynccontextmanager
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
     """Run the inbox and delivery workers, the one that writes the dates of series further
-    ahead, the hourly tidying of ended sessions and the upkeep of bookings, in the background
+    ahead, the hourly tidying of ended sessions and reading of what neighbour quartiers say of themselves and the upkeep of bookings, in the background
     until the block ends."""
     stop = asyncio.Event()
     tasks = [
@@ -63,6 +64,10 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
             OccurrenceWorker(instance.database).run_forever(stop), name="occurrence-worker"
         ),
         asyncio.create_task(Housekeeping(instance.database).run_forever(stop), name="housekeeping"),
+        asyncio.create_task(
+            NeighbourDescriptions(instance.database, instance.federation).run_forever(stop),
+            name="neighbour-descriptions",
+        ),
         asyncio.create_task(
             BookingUpkeep(instance.database, instance.uris).run_forever(stop), name="bookings"
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -42,11 +42,16 @@ def make_settings(
     *,
     database_url: str = "sqlite+aiosqlite:///:memory:",
     name: str | None = None,
+    server: Mapping[str, Any] | None = None,
     **federation: Any,
 ) -> Settings:
+    """``server``: more of the server's settings (its description, its area…)."""
     return Settings(
         server=ServerSettings(
-            name=name or f"Quartier {domain.split('.')[0].title()}", domain=domain, scheme="http"
+            name=name or f"Quartier {domain.split('.')[0].title()}",
+            domain=domain,
+            scheme="http",
+            **(server or {}),
         ),
         database=DatabaseSettings(url=database_url),
         federation=replace(FederationSettings(allow_private_addresses=True), **federation),

@@ -166,10 +166,10 @@ async def _insert(
 
 async def _note_neighbours(session: AsyncSession, kept: Sequence[ReceivedPost]) -> None:
     """What :func:`actors.neighbours.note_if_neighbour` does, once per host."""
-    domains = {
-        post.author.domain
+    authors = {
+        post.author.domain: post.author.uri
         for post in kept
         if not post.author.is_local and is_quartiers_document(post.author.document)
     }
-    for domain in sorted(domains):
-        await mark_neighbour(session, domain)
+    for domain in sorted(authors):
+        await mark_neighbour(session, domain, authors[domain])

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, utcnow
+from storage.models.base import Base, JSONType, utcnow
 
 
 class Host(Base):
@@ -20,6 +20,14 @@ class Host(Base):
     parked_until: Mapped[datetime | None] = mapped_column()
     last_success_at: Mapped[datetime | None] = mapped_column()
     is_neighbour: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A neighbour's own description of itself (its NodeInfo), for the city's directory.
+    origin: Mapped[str | None] = mapped_column(String(300))  # scheme://authority
+    quartier_name: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    area: Mapped[dict[str, float] | None] = mapped_column(JSONType)
+    described_at: Mapped[datetime | None] = mapped_column()
 
 
 class DomainBlock(Base):

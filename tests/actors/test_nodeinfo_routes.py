@@ -75,6 +75,10 @@ async def test_each_version_validates_against_its_schema(
         "neighbourhood": "Quartier Paquis",
         "city": "Genève",
         "languages": ["fr", "en"],
+        "nodeDescription": "",
+        "contact": "",
+        "area": None,
+        "directory": "http://paquis.test/quartiers.json",
     }
 
 

@@ -7,10 +7,11 @@ workers are stepped by hand with :meth:`Rig.drain` instead of sleeping.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx2
 from sqlalchemy import select
@@ -109,8 +110,10 @@ async def federation_rig(
     database_kind: str = "sqlite",
     hosts: tuple[str, ...] = HOSTS,
     secure: tuple[str, ...] = (),
+    servers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AsyncIterator[Rig]:
-    """``secure`` names the hosts that run in secure mode (signed GETs required)."""
+    """``secure`` names the hosts that run in secure mode (signed GETs required); ``servers``
+    gives some hosts more server settings (a description, an area…)."""
     async with AsyncExitStack() as stack:
         router = HostRouter()
         client = httpx2.AsyncClient(transport=router)
@@ -120,7 +123,12 @@ async def federation_rig(
             database = await stack.enter_async_context(
                 fresh_database(database_kind, tmp_path, host.split(".")[0])
             )
-            settings = make_settings(host, database_url=database.url, secure_mode=host in secure)
+            settings = make_settings(
+                host,
+                database_url=database.url,
+                server=(servers or {}).get(host),
+                secure_mode=host in secure,
+            )
             app = create_app(settings, database=database, http_client=client, run_workers=False)
             instance: Instance = app.state.instance
             async with database.transaction() as session:

@@ -39,6 +39,9 @@ STRING_OVERRIDES = {
     "server.default_language": "en",
     "server.timezone": "America/Montreal",
     "server.city": "Lausanne",
+    "server.description": "Au bord du Rhône.",
+    "server.contact": "https://jonction.example/contact",
+    "server.area": "46.199,6.127,46.208,6.141",
     "database.url": "postgresql+asyncpg://quartiers:secret@db.internal/quartiers",
     "federation.user_agent": "Quartiers-Test/1.0",
     "webui.secret_key": "another-secret-key-" + "y" * 40,
@@ -202,6 +205,9 @@ def test_a_wrong_value_is_one_line_naming_the_key(
         ("[server]\n", '[server]\nnmae = "Pâquis"\n', "server.nmae"),
         ("[webui]\n", '[serveur]\nname = "Pâquis"\n\n[webui]\n', "[serveur]"),
         ('scheme = "http"', 'scheme = "http', "not valid TOML"),
+        ('area = ""', 'area = "46.21,6.15,46.20"', "server.area"),
+        ('area = ""', 'area = "46.22,6.14,46.21,6.15"', "south,west,north,east"),
+        ('description = ""', f'description = "{"très long " * 60}"', "server.description"),
     ],
 )
 def test_a_wrong_file_is_one_line_naming_the_key(

@@ -10,6 +10,7 @@ from webui.pages import (
     admin_look,
     collective_manage,
     collectives,
+    directory,
     easy_read,
     invitations,
     places,
@@ -70,4 +71,5 @@ routes: list[BaseRoute] = [
     *calendar.routes,
     *map_page.routes,
     *places.routes,
+    *directory.routes,
 ]
