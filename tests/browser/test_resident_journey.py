@@ -242,7 +242,8 @@ async def test_a_reply_makes_a_thread_and_a_notification(
     await page.wait_for_load_state()
     assert await page.locator(".thread-replies").get_by_text("trois mètres").count() == 1
     await screenshot(page, "post-thread")
-    await page.get_by_role("navigation").get_by_role("link", name=fr("My feed")).click()
+    async with page.expect_navigation():
+        await page.get_by_role("navigation").get_by_role("link", name=fr("My feed")).click()
     assert await page.get_by_text("trois mètres").count() >= 1
     await screenshot(page, "home-timeline")
     await context.close()
@@ -251,7 +252,8 @@ async def test_a_reply_makes_a_thread_and_a_notification(
     context = await new_context(browser)
     page = await context.new_page()
     await log_in(page, paquis, "noe", PASSWORD)
-    await page.get_by_role("navigation").get_by_role("link", name=fr("Notifications")).click()
+    async with page.expect_navigation():  # counted on the notifications, not the page before
+        await page.get_by_role("navigation").get_by_role("link", name=fr("Notifications")).click()
     assert await page.get_by_text("Léa").count() >= 1
     await screenshot(page, "notifications")
     await context.close()
