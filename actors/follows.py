@@ -12,7 +12,8 @@ from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
 from storage.models import Actor, Follow, utcnow
-from storage.models.follows import ACCEPTED, PENDING
+from storage.models.actors import APPLICATION
+from storage.models.follows import ACCEPTED, PAUSED, PENDING
 
 
 def accepts_at_once(target: Actor) -> bool:
@@ -107,7 +108,20 @@ async def receive_follow(
         session.add(row)
     else:
         row.uri = follow_uri or row.uri
-    if accepts_at_once(target) or row.state == ACCEPTED:
+    if target.type == APPLICATION:
+        # Our instance actor: a proposal of federation, which waits for the admin, unless it
+        # answers ours (we follow its sender already).
+        asked_first = await session.scalar(
+            select(Follow.id).where(
+                Follow.follower_id == target.id, Follow.followed_id == follower.id
+            )
+        )
+        at_once = asked_first is not None
+    else:
+        at_once = accepts_at_once(target)
+    if row.state == PAUSED:
+        return row  # the admin paused federation with it: it stays held
+    if at_once or row.state == ACCEPTED:
         row.state = ACCEPTED
         row.accepted_at = row.accepted_at or utcnow()
         await session.flush()
@@ -115,7 +129,7 @@ async def receive_follow(
         await enqueue_activity(
             session, target, accept, to_followers=False, inboxes=[follower.inbox_uri]
         )
-    if not target.is_group:
+    if not target.is_group and target.type != APPLICATION:
         await session.flush()
         kind = "follow" if row.state == ACCEPTED else "follow_request"
         await notify(session, target.id, kind, follower.id)

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.vocab import is_public
-from outbox.recipients import deliverable, follower_inboxes
+from outbox.recipients import deliverable, federated_quartier_inboxes, follower_inboxes
 from storage.models import Activity, Actor, Delivery, utcnow
 from storage.models.queue import QUEUED
 
@@ -34,6 +34,9 @@ async def enqueue_activity(
     targets = list(inboxes)
     if to_followers:
         targets += await follower_inboxes(session, sender.id)
+        if sender.is_local and sender.is_group and activity.is_public:
+            # Relayed to the quartiers federated with this one, whoever follows there.
+            targets += await federated_quartier_inboxes(session)
     pairs = await deliverable(session, targets)
     await _insert_deliveries(session, sender, [(activity.id, pair) for pair in pairs])
     return activity

@@ -6,17 +6,18 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, select
+from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.blocks import is_blocked_host
 from storage.models import Actor, DomainBlock, Follow
+from storage.models.actors import APPLICATION
 from storage.models.follows import ACCEPTED
 
 ACTORS_PER_READ = 2000
 
 
-async def follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
+async def follower_inboxes(session: AsyncSession, actor_id: int | ScalarSelect[Any]) -> list[str]:
     """The delivery inbox of every remote, accepted, not-gone follower of ``actor_id``."""
     rows = await session.execute(
         select(Actor.shared_inbox_uri, Actor.inbox_uri)
@@ -29,6 +30,18 @@ async def follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
         )
     )
     return [shared or inbox for shared, inbox in rows]
+
+
+async def federated_quartier_inboxes(session: AsyncSession) -> list[str]:
+    """The quartiers federated with this one (:mod:`actors.quartier_federation`): the accepted
+    followers of our instance actor, to which our collectives' public activities are relayed."""
+    instance_actor = (
+        select(Actor.id)
+        .where(Actor.is_local.is_(True), Actor.type == APPLICATION)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return await follower_inboxes(session, instance_actor)
 
 
 async def remote_inboxes_of(session: AsyncSession, actor_ids: Select[Any]) -> list[str]:

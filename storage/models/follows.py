@@ -11,6 +11,8 @@ from storage.models.base import Base, utcnow
 
 PENDING = "pending"
 ACCEPTED = "accepted"
+# A follow of our instance actor held by our admin: federation with that quartier is paused.
+PAUSED = "paused"
 
 
 class Follow(Base):
