@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.quartier_federation import federated_domains, instance_actor_of
 from config.area import Area, area_from_json, parse_area
 from config.settings import MAX_CONTACT, MAX_DESCRIPTION, Settings
 from storage.models import Host
@@ -38,6 +39,7 @@ class Quartier:
     area: Area | None
     is_here: bool
     described_at: datetime | None
+    federated: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class Quartier:
             "description": self.description,
             "contact": self.contact,
             "area": self.area.as_json() if self.area else None,
+            "federated": self.federated,
         }
 
 
@@ -112,7 +115,8 @@ def read_description(metadata: dict[str, Any]) -> Described:
     )
 
 
-def _neighbour(host: Host) -> Quartier:
+def _neighbour(host: Host, federated: set[str]) -> Quartier:
+    authority = (host.origin or "").partition("://")[2] or host.host
     return Quartier(
         domain=host.host,
         url=host.origin or f"https://{host.host}",
@@ -123,13 +127,20 @@ def _neighbour(host: Host) -> Quartier:
         area=area_from_json(host.area),
         is_here=False,
         described_at=host.described_at,
+        federated=authority in federated or host.host in federated,
     )
 
 
 async def city_directory(session: AsyncSession, settings: Settings) -> list[Quartier]:
-    """This quartier first, then its neighbours by name."""
+    """This quartier first, then its neighbours by name; those it federates with say so."""
     hosts = await session.scalars(select(Host).where(Host.is_neighbour.is_(True)))
-    neighbours = sorted((_neighbour(host) for host in hosts), key=lambda q: q.name.casefold())
+    try:
+        federated = await federated_domains(session, await instance_actor_of(session))
+    except LookupError:
+        federated = set()
+    neighbours = sorted(
+        (_neighbour(host, federated) for host in hosts), key=lambda q: q.name.casefold()
+    )
     return [this_quartier(settings), *neighbours]
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import answer_follow_request, follow, unfollow
+from actors.neighbours import mark_neighbour
 from config.uris import INSTANCE_USERNAME, Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
@@ -106,6 +107,11 @@ async def federations(session: AsyncSession, here: Actor) -> list[Federation]:
     return sorted(found, key=lambda f: (f.quartier.domain, f.quartier.uri))
 
 
+async def federated_domains(session: AsyncSession, here: Actor) -> set[str]:
+    """The domains of the quartiers federated with this one now (not paused, not asked)."""
+    return {f.quartier.domain for f in await federations(session, here) if f.link == Link.FEDERATED}
+
+
 async def link_with(session: AsyncSession, here: Actor, there: Actor) -> Link | None:
     ours = await _follow(session, here, there)
     theirs = await _follow(session, there, here)
@@ -126,6 +132,7 @@ async def propose(session: AsyncSession, uris: Uris, here: Actor, there: Actor) 
     if theirs is not None and theirs.state == PENDING:
         await answer_follow_request(session, uris, here, theirs, accept=True)
     await follow(session, uris, here, there)
+    await mark_neighbour(session, there.domain, there.uri)
     link = await link_with(session, here, there)
     assert link is not None
     return link
@@ -139,6 +146,7 @@ async def accept(session: AsyncSession, uris: Uris, here: Actor, there: Actor) -
     await answer_follow_request(session, uris, here, theirs, accept=True)
     if is_instance_actor(there):
         await follow(session, uris, here, there)
+        await mark_neighbour(session, there.domain, there.uri)
 
 
 async def decline(session: AsyncSession, uris: Uris, here: Actor, there: Actor) -> None:

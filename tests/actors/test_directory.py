@@ -137,6 +137,6 @@ async def test_the_directory_escapes_what_neighbours_say_and_says_when_it_is_emp
     assert document["quartier"] == {
         "domain": "paquis.test", "url": "http://paquis.test", "name": "Quartier Paquis",
         "city": "Genève", "description": "Le quartier du lac.", "contact": "",
-        "area": {"south": 46.2, "west": 6.1, "north": 46.3, "east": 6.2},
+        "area": {"south": 46.2, "west": 6.1, "north": 46.3, "east": 6.2}, "federated": False,
     }  # fmt: skip
     assert [q["domain"] for q in document["neighbours"]] == ["jonction.test"]

@@ -72,6 +72,7 @@ async def test_a_quartier_lists_the_neighbours_it_met_as_they_describe_themselve
                 "description": PAQUIS["description"],
                 "contact": "association@paquis.test",
                 "area": {"south": 46.2075, "west": 6.1395, "north": 46.216, "east": 6.152},
+                "federated": False,
             }
         ]
         page = await get(servette, "/quartiers")

@@ -4,6 +4,7 @@ resident there follows it; either side pauses, resumes or ends it."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +17,21 @@ from commons.events import services as events
 from commons.posts.services import publish_note
 from storage.models import Actor, Event, Post
 from tests.federation_rig.rig import Node, federation_rig
+from tests.federation_rig.test_replies import browser
+from tests.webui.web_support import log_in_as
 
 HOSTS = ("paquis.test", "servette.test")
+
+
+def shown(response: httpx2.Response) -> str:
+    """The page's text as a reader sees it (entities such as ``&#39;`` read back)."""
+    return html.unescape(response.text)
+
+
+async def directory(node: Node) -> list[tuple[str, bool]]:
+    async with browser(node) as web:
+        document = (await web.get("/quartiers.json")).json()
+    return [(quartier["domain"], quartier["federated"]) for quartier in document["neighbours"]]
 
 
 async def their_instance(node: Node, host: str) -> Actor:
@@ -95,12 +109,16 @@ async def test_two_quartiers_federate_pause_resume_and_end(
                 "/agenda/city", params={"view": "month", "date": start.date().isoformat()}
             )
         assert agenda.status_code == 200 and "Repair Café fédéré" in agenda.text
+        # And each lists the other in its directory as federated
+        assert await directory(servette) == [("paquis.test", True)]
+        assert await directory(paquis) == [("servette.test", True)]
 
         # When the Servette pauses it, nothing goes either way
         await act(servette, federation.pause, "paquis.test")
         await rig.drain()
         assert await links(servette) == {"paquis.test": Link.PAUSED}
         assert await links(paquis) == {"servette.test": Link.PAUSED_THERE}
+        assert await directory(servette) == [("paquis.test", False)]
         paused = await post_by(paquis, cafe, "Pendant la pause")
         await rig.drain()
         assert not await has_post(servette, paused)
@@ -138,3 +156,68 @@ async def test_a_quartier_that_declines_is_not_sent_anything(
         post = await post_by(paquis, cafe, "Pas pour la Servette")
         await rig.drain()
         assert not await has_post(servette, post)
+
+
+async def test_admins_propose_and_accept_federation_from_their_pages(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, HOSTS) as rig:
+        paquis, servette = rig["paquis.test"], rig["servette.test"]
+        async with browser(paquis) as amelie_web, browser(servette) as leo_web:
+            amelie = await log_in_as(
+                amelie_web, paquis.settings, paquis.instance.database, "amelie", admin=True
+            )
+            leo = await log_in_as(
+                leo_web, servette.settings, servette.instance.database, "leo", admin=True
+            )
+            # When Amélie mistypes the address, then gives the Servette's
+            refused = await amelie_web.post(
+                "/admin/quartiers", data={"csrf_token": amelie.csrf, "address": "pas une adresse"}
+            )
+            assert refused.status_code == 400
+            assert "Indiquez l'adresse d'un quartier" in shown(refused)
+            assert 'value="pas une adresse"' in shown(refused)
+            unknown = await amelie_web.post(
+                "/admin/quartiers", data={"csrf_token": amelie.csrf, "address": "ailleurs.test"}
+            )
+            assert "Aucun serveur de quartier ne répond" in shown(unknown)
+            own = await amelie_web.post(
+                "/admin/quartiers", data={"csrf_token": amelie.csrf, "address": "paquis.test"}
+            )
+            assert "C'est notre propre adresse" in shown(own)
+            proposed = await amelie_web.post(
+                "/admin/quartiers",
+                data={"csrf_token": amelie.csrf, "address": "https://Servette.test/"},
+            )
+            assert proposed.status_code == 303
+            await rig.drain()
+            page = await amelie_web.get("/admin/quartiers")
+            assert "Fédération proposée à servette.test" in shown(page)
+            assert "En attente de leur réponse" in shown(page)
+
+            # Then Léo sees the proposal and accepts it
+            asked = await leo_web.get("/admin/quartiers")
+            assert "Demandes d'autres quartiers" in shown(asked) and "paquis.test" in shown(asked)
+            accepted = await leo_web.post(
+                "/admin/quartiers/accept",
+                data={"csrf_token": leo.csrf, "quartier": "http://paquis.test/actor"},
+            )
+            assert accepted.status_code == 303
+            await rig.drain()
+            for web in (amelie_web, leo_web):
+                page = await web.get("/admin/quartiers")
+                assert "Fédérés" in shown(page) and "Mettre en pause" in shown(page)
+
+            # And a change without the form's token, or by a resident who is not admin, is refused
+            forged = await leo_web.post(
+                "/admin/quartiers/end", data={"quartier": "http://paquis.test/actor"}
+            )
+            assert forged.status_code == 403
+        async with browser(servette) as ines_web:
+            ines = await log_in_as(ines_web, servette.settings, servette.instance.database, "ines")
+            denied = await ines_web.post(
+                "/admin/quartiers/end",
+                data={"csrf_token": ines.csrf, "quartier": "http://paquis.test/actor"},
+            )
+            assert denied.status_code == 403
+        assert await links(servette) == {"paquis.test": Link.FEDERATED}

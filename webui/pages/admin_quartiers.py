@@ -1,0 +1,128 @@
+"""Pages: the admin's federation with other quartiers — propose it by address, answer the
+proposals received, pause, resume or end it (:mod:`actors.quartier_federation`)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from actors import quartier_federation as federation
+from actors.remote import HandleNotResolved
+from config.uris import INSTANCE_USERNAME
+from instance.runtime import instance_of
+from storage.models import Actor
+from webui import i18n
+from webui.csrf import read_form
+from webui.error_messages import N_
+from webui.pages.accounts import text_field
+from webui.render import render
+from webui.session import flash, require_admin
+
+PATH = "/admin/quartiers"
+# A host name or an IPv4 address, with an optional port (a quartier in development).
+AUTHORITY_RE = re.compile(
+    r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+"
+    r"(:[0-9]{1,5})?$"
+)
+_ = i18n.gettext
+
+
+def normalise_authority(text: str) -> str | None:
+    """``https://Servette.Example/`` or ``instance@servette.example`` → ``servette.example``;
+    a port is kept. None if it is not an address."""
+    value = text.strip().lower()
+    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
+    value = value.rsplit("@", 1)[-1].split("/", 1)[0].rstrip(".")
+    try:
+        host, colon, port = value.partition(":")
+        value = host.encode("idna").decode("ascii") + colon + port
+    except UnicodeError:
+        return None
+    return value if AUTHORITY_RE.match(value) else None
+
+
+async def quartiers(request: Request) -> Response:
+    await require_admin(request)
+    if request.method == "GET":
+        return await _page(request, {}, {})
+    form = await read_form(request)
+    values = {"address": text_field(form, "address")}
+    instance = instance_of(request)
+    authority = normalise_authority(values["address"])
+    if authority is None:
+        return await _page(request, values, {"address": _("Give the address of a quartier, like servette.example.")}, 400)  # fmt: skip
+    if authority == instance.settings.server.domain:
+        return await _page(request, values, {"address": _("This is our own address.")}, 400)
+    try:
+        there = await instance.remote_actors.by_handle(INSTANCE_USERNAME, authority)
+    except HandleNotResolved as error:
+        message = (
+            _("This domain is blocked.")
+            if error.reason == "blocked"
+            else _("No quartier server answers at this address.")
+        )
+        return await _page(request, values, {"address": message}, 400)
+    if not federation.is_instance_actor(there):
+        return await _page(request, values, {"address": _("No quartier server answers at this address.")}, 400)  # fmt: skip
+    async with instance.database.transaction() as session:
+        here = await federation.instance_actor_of(session)
+        await federation.propose(session, instance.uris, here, there)
+    flash(request, _("Federation proposed to %(domain)s.") % {"domain": there.domain})
+    return RedirectResponse(PATH, status_code=303)
+
+
+async def _page(
+    request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    async with instance_of(request).database.session() as session:
+        here = await federation.instance_actor_of(session)
+        found = await federation.federations(session, here)
+    by_link: dict[str, list[federation.Federation]] = {link.value: [] for link in federation.Link}
+    for item in found:
+        by_link[item.link.value].append(item)
+    context = {"by_link": by_link, "values": values, "errors": errors, "any": bool(found)}
+    return render(request, "admin/quartiers.html", context, status_code)
+
+
+CHANGES: dict[str, tuple[federation.Change, str]] = {
+    "accept": (federation.accept, N_("Federation with %(domain)s accepted.")),
+    "decline": (federation.decline, N_("Federation with %(domain)s declined.")),
+    "pause": (federation.pause, N_("Federation with %(domain)s paused.")),
+    "resume": (federation.resume, N_("Federation with %(domain)s resumed.")),
+    "end": (federation.end, N_("Federation with %(domain)s ended.")),
+}
+
+
+async def change(request: Request) -> Response:
+    await require_admin(request)
+    action = CHANGES.get(request.path_params["action"])
+    if action is None:
+        raise HTTPException(404)
+    form = await read_form(request)
+    instance = instance_of(request)
+    async with instance.database.transaction() as session:
+        there = await session.scalar(
+            select(Actor).where(
+                Actor.uri == text_field(form, "quartier"), Actor.is_local.is_(False)
+            )
+        )
+        if there is None:
+            raise HTTPException(404)
+        here = await federation.instance_actor_of(session)
+        try:
+            await action[0](session, instance.uris, here, there)
+        except LookupError:
+            raise HTTPException(404) from None
+    flash(request, _(action[1]) % {"domain": there.domain})
+    return RedirectResponse(PATH, status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route(PATH, quartiers, methods=["GET", "POST"], name="admin_quartiers"),
+    Route(f"{PATH}/{{action}}", change, methods=["POST"]),
+]
