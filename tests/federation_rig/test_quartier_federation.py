@@ -14,8 +14,10 @@ from sqlalchemy import select
 from actors import quartier_federation as federation
 from actors.quartier_federation import Link
 from commons.events import services as events
+from commons.petitions.fields import PetitionFields
+from commons.petitions.services import confirm, draft_petition
 from commons.posts.services import publish_note
-from storage.models import Actor, Event, Post
+from storage.models import Actor, Event, Membership, Post
 from tests.federation_rig.rig import Node, federation_rig
 from tests.federation_rig.test_replies import browser
 from tests.webui.web_support import log_in_as
@@ -109,6 +111,27 @@ async def test_two_quartiers_federate_pause_resume_and_end(
                 "/agenda/city", params={"view": "month", "date": start.date().isoformat()}
             )
         assert agenda.status_code == 200 and "Repair Café fédéré" in agenda.text
+        # And so does a petition of a Pâquis assembly, to the Servette's petitions
+        karim = await paquis.resident("karim")
+        assembly = await paquis.collective("assemblee", "jeanmarc", "assembly")
+        async with paquis.instance.database.transaction() as session:
+            session.add(Membership(group_id=assembly.id, member_id=karim.id, role="member"))
+        terms = PetitionFields(
+            title="Des bancs place de la Navigation", text="Pour s’asseoir.",
+            deadline=datetime.now(UTC) + timedelta(days=20), goal=100,
+        )  # fmt: skip
+        async with paquis.instance.database.transaction() as session:
+            people = [await session.get(Actor, person.id) for person in (jeanmarc, karim, assembly)]
+            drafter, confirmer, group = people
+            assert drafter is not None and confirmer is not None and group is not None
+            uris = paquis.instance.uris
+            petition = await draft_petition(session, uris, drafter, group, terms, [confirmer])
+            await confirm(session, uris, confirmer, petition)
+        await rig.drain()
+        async with browser(servette) as web:
+            listed = await web.get("/petitions", headers={"Accept-Language": "fr"})
+        assert "Des bancs place de la Navigation" in shown(listed)
+
         # And each lists the other in its directory as federated
         assert await directory(servette) == [("paquis.test", True)]
         assert await directory(paquis) == [("servette.test", True)]
