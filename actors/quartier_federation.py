@@ -71,6 +71,11 @@ async def instance_actor_of(session: AsyncSession) -> Actor:
     return found
 
 
+async def other_server_actor(session: AsyncSession, uri: str) -> Actor | None:
+    """The stored actor of another server with this id (the quartier an admin acts on)."""
+    return await session.scalar(select(Actor).where(Actor.uri == uri, Actor.is_local.is_(False)))
+
+
 def _link(ours: Follow | None, theirs: Follow | None) -> Link | None:
     if theirs is not None and theirs.state == PAUSED:
         return Link.PAUSED

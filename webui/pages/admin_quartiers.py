@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,7 +14,6 @@ from actors import quartier_federation as federation
 from actors.remote import HandleNotResolved
 from config.uris import INSTANCE_USERNAME
 from instance.runtime import instance_of
-from storage.models import Actor
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import N_
@@ -106,11 +104,7 @@ async def change(request: Request) -> Response:
     form = await read_form(request)
     instance = instance_of(request)
     async with instance.database.transaction() as session:
-        there = await session.scalar(
-            select(Actor).where(
-                Actor.uri == text_field(form, "quartier"), Actor.is_local.is_(False)
-            )
-        )
+        there = await federation.other_server_actor(session, text_field(form, "quartier"))
         if there is None:
             raise HTTPException(404)
         here = await federation.instance_actor_of(session)
