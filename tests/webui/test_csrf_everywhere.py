@@ -236,6 +236,7 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "day": (utcnow() + timedelta(days=3)).date().isoformat(),
         "tag": "quartier",
         "language": "en",
+        "action": "pause",
     }
 
 
