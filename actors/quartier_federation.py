@@ -44,6 +44,7 @@ class Link(enum.StrEnum):
     FEDERATED = "federated"
     PAUSED = "paused"  # we paused it
     PAUSED_THERE = "paused_there"  # they paused it
+    FOLLOWS_US = "follows_us"  # it receives our collectives' activities; we follow nothing there
 
 
 # What an admin may do (``propose``, ``accept``, ``decline``, ``pause``, ``resume``, ``end``).
@@ -87,6 +88,8 @@ def _link(ours: Follow | None, theirs: Follow | None) -> Link | None:
         return Link.PROPOSED
     if theirs is not None and theirs.state == PENDING:
         return Link.ASKED
+    if theirs is not None and theirs.state == ACCEPTED:
+        return Link.FOLLOWS_US
     return None
 
 

@@ -19,6 +19,7 @@ from commons.petitions.services import confirm, draft_petition
 from commons.posts.services import publish_note
 from storage.models import Actor, Event, Membership, Post
 from tests.federation_rig.rig import Node, federation_rig
+from tests.federation_rig.steps import follow_remote
 from tests.federation_rig.test_replies import browser
 from tests.webui.web_support import log_in_as
 
@@ -179,6 +180,30 @@ async def test_a_quartier_that_declines_is_not_sent_anything(
         post = await post_by(paquis, cafe, "Pas pour la Servette")
         await rig.drain()
         assert not await has_post(servette, post)
+
+        # And a person who follows the instance actor waits for the admin too; once accepted,
+        # she receives the collectives' activities and nothing is followed back
+        ines = await servette.resident("ines")
+        await follow_remote(servette, ines, "http://paquis.test/actor")
+        await rig.drain()
+        ines_uri = ines.uri
+        async with paquis.instance.database.session() as session:
+            here = await federation.instance_actor_of(session)
+            asked = await federation.federations(session, here)
+        assert [(f.quartier.uri, f.link) for f in asked] == [(ines_uri, Link.ASKED)]
+        there = asked[0].quartier
+        async with paquis.instance.database.transaction() as session:
+            here = await federation.instance_actor_of(session)
+            await federation.accept(session, paquis.instance.uris, here, there)
+        await rig.drain()
+        async with paquis.instance.database.session() as session:
+            here = await federation.instance_actor_of(session)
+            assert [f.link for f in await federation.federations(session, here)] == [
+                Link.FOLLOWS_US
+            ]
+        relayed = await post_by(paquis, cafe, "Pour Inès")
+        await rig.drain()
+        assert await has_post(servette, relayed)
 
 
 async def test_admins_propose_and_accept_federation_from_their_pages(

@@ -265,3 +265,55 @@ async def test_upgrading_folds_the_words_of_the_offers_already_there(
             offer.place_name, offer.locality,
         )  # fmt: skip
     assert offers[1].search_text == "perceuse a percussion outils livre a geneve ! paquis geneve"
+
+
+async def test_upgrading_holds_the_follows_of_the_instance_actor_for_the_admin(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Migration 0024: a follow of the instance actor now relays our collectives' activities,
+    so those accepted at once before wait for the admin; other follows are untouched."""
+    from sqlalchemy import text
+
+    from storage.models import Follow
+    from tests.support import fresh_database_at
+
+    actor = (
+        "INSERT INTO actors (id, uri, type, username, domain, is_local, name, summary, inbox_uri,"
+        " public_key_id, public_key_pem, manually_approves_followers, is_gone, created_at,"
+        " updated_at) VALUES (:id, :uri, :type, :name, :domain, :local, :name, '', :uri, :uri,"
+        " 'pem', false, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+    async with fresh_database_at(database_kind, tmp_path, "0023") as database:
+        # Given our instance actor and a resident, each followed by a remote actor
+        async with database.write_engine.begin() as connection:
+            for values in (
+                (1, "http://p.test/actor", "Application", "instance", "p.test", True),
+                (2, "http://p.test/@a", "Person", "a", "p.test", True),
+                (3, "http://r.test/actor", "Application", "r.test", "r.test", False),
+            ):
+                keys = ("id", "uri", "type", "name", "domain", "local")
+                await connection.execute(text(actor), dict(zip(keys, values, strict=True)))
+            for follow_id, followed in ((1, 1), (2, 2)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO follows (id, uri, follower_id, followed_id, state,"
+                        " created_at, accepted_at) VALUES (:id, :uri, 3, :followed, 'accepted',"
+                        " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    ),
+                    {
+                        "id": follow_id,
+                        "uri": f"http://r.test/follows/{follow_id}",
+                        "followed": followed,
+                    },
+                )
+
+        # When it is upgraded
+        await migrate.upgrade(database)
+
+        # Then only the instance actor's follower waits for the admin
+        async with database.session() as session:
+            follows = list(await session.scalars(select(Follow).order_by(Follow.id)))
+    assert [(f.state, f.accepted_at is None) for f in follows] == [
+        ("pending", True),
+        ("accepted", False),
+    ]

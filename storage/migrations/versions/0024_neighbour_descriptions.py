@@ -1,4 +1,4 @@
-"""hosts: what each neighbour quartier says of itself (name, city, description, contact, area)
+"""hosts: what neighbour quartiers say of themselves; follows of the instance actor wait again
 
 Revision ID: 0024
 Revises: 0023
@@ -6,6 +6,9 @@ Create Date: 2026-12-04
 
 Read from the neighbour's NodeInfo, for the city's directory of quartiers. ``origin`` is where
 that neighbour answers (scheme and authority), learnt from its actors' ids.
+
+Follows of the instance actor accepted before wait for the admin again: such a follow now
+relays our collectives' public activities (federation between quartiers).
 """
 
 from collections.abc import Sequence
@@ -31,6 +34,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("contact", sa.String(200), nullable=True))
         batch_op.add_column(sa.Column("area", JSON, nullable=True))
         batch_op.add_column(sa.Column("described_at", sa.DateTime(timezone=True), nullable=True))
+
+
+    # A follow of the instance actor now brings every public activity of our collectives (the
+    # relay between federated quartiers): those accepted before, at once and by nobody, wait
+    # for the admin like any new one.
+    op.execute(
+        "UPDATE follows SET state = 'pending', accepted_at = NULL WHERE state = 'accepted' AND "
+        "followed_id IN (SELECT id FROM actors WHERE is_local AND type = 'Application')"
+    )
 
 
 def downgrade() -> None:
