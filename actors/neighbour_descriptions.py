@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from actors.directory import Described, read_description
-from actors.neighbours import origin_of
 from federation.client import FederationClient
 from federation.errors import FetchError, InvalidActivity
 from federation.nodeinfo import best_nodeinfo_href, parse_nodeinfo, parse_nodeinfo_links
+from federation.vocab import same_origin
 from storage.database import Database
 from storage.models import Host, utcnow
 from storage.pipeline import repeat_until_stopped
@@ -92,7 +92,7 @@ class NeighbourDescriptions:
         try:
             discovery = await self.client.fetch_json(f"{origin}/.well-known/nodeinfo", accept=JSON)
             href = best_nodeinfo_href(parse_nodeinfo_links(discovery))
-            if href is None or origin_of(href) != origin:
+            if href is None or not same_origin(href, origin):
                 log.info("%s links no NodeInfo of its own", origin)
                 return None
             info = parse_nodeinfo(await self.client.fetch_json(href, accept=JSON))

@@ -7,10 +7,10 @@ A remote actor whose document carries our own extension terms (``groupKind``,
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.vocab import origin_of
 from storage.models import Actor, Host
 
 OUR_TERMS = ("groupKind", "upcomingEvents")
@@ -22,14 +22,6 @@ def is_quartiers_document(document: dict[str, Any] | None) -> bool:
 
 def host_of_domain(domain: str) -> str:
     return domain.split(":", 1)[0].lower()
-
-
-def origin_of(uri: str) -> str | None:
-    """``scheme://authority`` of an actor's id: where its server answers."""
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 async def mark_neighbour(session: AsyncSession, domain: str, actor_uri: str | None = None) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import answer_follow_request, follow, unfollow
 from actors.neighbours import mark_neighbour
+from actors.services import find_local_actor
 from config.uris import INSTANCE_USERNAME, Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
@@ -62,11 +63,7 @@ def is_instance_actor(actor: Actor) -> bool:
 
 
 async def instance_actor_of(session: AsyncSession) -> Actor:
-    found = await session.scalar(
-        select(Actor).where(
-            Actor.is_local.is_(True), Actor.type == APPLICATION, Actor.username == INSTANCE_USERNAME
-        )
-    )
+    found = await find_local_actor(session, INSTANCE_USERNAME)
     if found is None:
         raise LookupError("this server has no instance actor yet")
     return found

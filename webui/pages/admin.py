@@ -258,16 +258,23 @@ async def issue_reset(request: Request) -> Response:
 # Domain blocks
 
 
-def normalise_domain(text: str) -> str | None:
-    """``https://Bad.Example:443/x`` or ``@someone@bad.example`` → ``bad.example``; None if not a host."""
+def normalise_domain(text: str, *, keep_port: bool = False) -> str | None:
+    """``https://Bad.Example:443/x`` or ``@someone@bad.example`` → ``bad.example``; None if not a
+    host. With ``keep_port``, a port stays (``servette.example:8443``, a quartier in development)."""
     value = text.strip().lower()
     value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
-    value = value.rsplit("@", 1)[-1].split("/", 1)[0].split(":", 1)[0].rstrip(".")
+    value = value.rsplit("@", 1)[-1].split("/", 1)[0]
+    host, colon, port = value.partition(":")
+    host = host.rstrip(".")
     try:
-        value = value.encode("idna").decode("ascii")
+        host = host.encode("idna").decode("ascii")
     except UnicodeError:
         return None
-    return value if HOST_RE.match(value) else None
+    if not HOST_RE.match(host) or (
+        keep_port and colon and not (port.isdigit() and 0 < int(port) < 65536)
+    ):
+        return None
+    return f"{host}:{port}" if keep_port and colon else host
 
 
 async def domains(request: Request) -> Response:

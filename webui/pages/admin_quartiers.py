@@ -3,8 +3,6 @@ proposals received, pause, resume or end it (:mod:`actors.quartier_federation`).
 
 from __future__ import annotations
 
-import re
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,30 +16,12 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import N_
 from webui.pages.accounts import text_field
+from webui.pages.admin import normalise_domain
 from webui.render import render
 from webui.session import flash, require_admin
 
 PATH = "/admin/quartiers"
-# A host name or an IPv4 address, with an optional port (a quartier in development).
-AUTHORITY_RE = re.compile(
-    r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+"
-    r"(:[0-9]{1,5})?$"
-)
 _ = i18n.gettext
-
-
-def normalise_authority(text: str) -> str | None:
-    """``https://Servette.Example/`` or ``instance@servette.example`` → ``servette.example``;
-    a port is kept. None if it is not an address."""
-    value = text.strip().lower()
-    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
-    value = value.rsplit("@", 1)[-1].split("/", 1)[0].rstrip(".")
-    try:
-        host, colon, port = value.partition(":")
-        value = host.encode("idna").decode("ascii") + colon + port
-    except UnicodeError:
-        return None
-    return value if AUTHORITY_RE.match(value) else None
 
 
 async def quartiers(request: Request) -> Response:
@@ -51,7 +31,7 @@ async def quartiers(request: Request) -> Response:
     form = await read_form(request)
     values = {"address": text_field(form, "address")}
     instance = instance_of(request)
-    authority = normalise_authority(values["address"])
+    authority = normalise_domain(values["address"], keep_port=True)
     if authority is None:
         return await _page(request, values, {"address": _("Give the address of a quartier, like servette.example.")}, 400)  # fmt: skip
     if authority == instance.settings.server.domain:
