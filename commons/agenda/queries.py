@@ -257,7 +257,9 @@ async def categories_in(
     session: AsyncSession, query: AgendaQuery, start: datetime, end: datetime
 ) -> list[str]:
     """The categories of the dates of a window, for the filter."""
-    unfiltered = AgendaQuery(query.local_only, query.actor_id)
+    unfiltered = AgendaQuery(
+        query.local_only, query.actor_id, left_out=query.left_out, quartier=query.quartier
+    )
     params = {"start": start, "end": end, "earliest": start - LONGEST_EVENT,
               "carry": start - CARRY}  # fmt: skip
     rows = await session.scalars(

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, String, bindparam, func, true
+from sqlalchemy import ColumnElement, Integer, String, bindparam, func, select, true
 
 from commons.events.dates import LONG_DATE
 from commons.events.expansion import zone_of
-from storage.models import Event, EventOccurrence
+from storage.models import Actor, Event, EventOccurrence
 
 LONGEST_EVENT = timedelta(days=31)
 """Dates that started this long before a window are not looked for (an index range)."""
@@ -22,7 +22,8 @@ among the long ones only (``is_long``: longer than this)."""
 
 @dataclass(frozen=True, slots=True)
 class AgendaQuery:
-    """Which events: only ours (``local_only``), one organiser's, one category, located ones.
+    """Which events: only ours (``local_only``), one organiser's, one category, located ones,
+    none by actors of the ``left_out`` domains, only those by actors of the ``quartier`` domain.
 
     ``bound`` queries stand for every query of their shape: their organiser and category are
     bound parameters (``values()`` of the real query gives them), for statements built once.
@@ -32,6 +33,8 @@ class AgendaQuery:
     actor_id: int | None = None
     category: str | None = None
     located: bool = False
+    left_out: tuple[str, ...] = ()
+    quartier: str | None = None
     bound: bool = False
 
     def placeholders(self) -> AgendaQuery:
@@ -40,6 +43,8 @@ class AgendaQuery:
             actor_id=0 if self.actor_id is not None else None,
             category="" if self.category else None,
             located=self.located,
+            left_out=("",) if self.left_out else (),
+            quartier="" if self.quartier is not None else None,
             bound=True,
         )
 
@@ -49,6 +54,24 @@ class AgendaQuery:
             found["actor_id"] = self.actor_id
         if self.category:
             found["category"] = self.category
+        if self.left_out:
+            found["left_out"] = list(self.left_out)
+        if self.quartier is not None:
+            found["quartier"] = self.quartier
+        return found
+
+    def _by_domain(self, actor_id: Any) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.left_out:
+            domains = (
+                bindparam("left_out", expanding=True, type_=String())
+                if self.bound
+                else self.left_out
+            )
+            found.append(actor_id.not_in(select(Actor.id).where(Actor.domain.in_(domains))))
+        if self.quartier is not None:
+            domain = bindparam("quartier", type_=String()) if self.bound else self.quartier
+            found.append(actor_id.in_(select(Actor.id).where(Actor.domain == domain)))
         return found
 
     def _actor(self) -> Any:
@@ -72,6 +95,7 @@ class AgendaQuery:
             found.append(Event.category == self._category())
         if self.located:
             found.extend((Event.latitude.is_not(None), Event.longitude.is_not(None)))
+        found.extend(self._by_domain(Event.actor_id))
         return found
 
     def recent(self, start: Any, end: Any, carry: Any) -> list[ColumnElement[bool]]:
@@ -104,6 +128,7 @@ class AgendaQuery:
             found.append(EventOccurrence.actor_id == self._actor())
         if self._by_category:
             found.append(EventOccurrence.category == self._category())
+        found.extend(self._by_domain(EventOccurrence.actor_id))
         return found
 
 
@@ -142,14 +167,16 @@ class AgendaItem:
         return self.start.astimezone(zone_of(self.timezone)).date()
 
     def link(self, base_url: str) -> str:
-        """Our page for local events (per occurrence for a series), the origin's otherwise."""
+        """Our page of the event (per occurrence for a series): another server's event too has
+        one here, where residents answer it and find the link to its origin."""
         prefix = f"{base_url}/events/"
         if self.is_local and self.uri.startswith(prefix):
             path = self.uri[len(base_url) :]
-            if self.is_series:
-                return f"{path}/occurrences/{self.occurrence_date.isoformat()}"
-            return path
-        return web_url(self.url, self.uri)
+        else:
+            path = f"/events/remote/{self.event_id}"
+        if self.is_series:
+            return f"{path}/occurrences/{self.occurrence_date.isoformat()}"
+        return path
 
 
 def web_url(*candidates: str | None) -> str:

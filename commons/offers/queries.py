@@ -47,6 +47,10 @@ class MarketFilter:
     near: tuple[float, float] | None = None
     """(latitude, longitude): only offers within ``within_km`` of it, nearest first."""
     within_km: float = 2.0
+    left_out: tuple[str, ...] = ()
+    """Domains whose offers the city views leave out (the admin's choice of quartiers)."""
+    quartier: str | None = None
+    """Only the offers of actors of this domain (one quartier of the city)."""
 
 
 def _like(word: str) -> str:
@@ -72,6 +76,10 @@ def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
         query = query.where(Offer.is_local.is_(True))
     if wanted.author_id is not None:
         query = query.where(Offer.actor_id == wanted.author_id)
+    if wanted.left_out:
+        query = query.where(Actor.domain.not_in(wanted.left_out))
+    if wanted.quartier is not None:
+        query = query.where(Actor.domain == wanted.quartier)
     if wanted.located or wanted.near is not None:
         query = query.where(Offer.latitude.is_not(None), Offer.longitude.is_not(None))
     if wanted.near is not None:

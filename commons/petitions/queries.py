@@ -58,10 +58,15 @@ def _listing_order(card: PetitionCard) -> tuple[bool, float]:
 
 
 async def listed_petitions(
-    session: AsyncSession, *, is_local: bool, limit: int = LISTED
+    session: AsyncSession,
+    *,
+    is_local: bool,
+    left_out: tuple[str, ...] = (),
+    limit: int = LISTED,
 ) -> list[PetitionCard]:
-    """Ours (``is_local``) or those other quartiers sent: every one but the drafts."""
-    rows = await session.execute(
+    """Ours (``is_local``) or those other quartiers sent, but for the ``left_out`` domains:
+    every one but the drafts."""
+    statement = (
         select(Petition, Actor)
         .join(Actor, Actor.id == Petition.actor_id)
         .where(
@@ -73,6 +78,9 @@ async def listed_petitions(
         .order_by(Petition.id.desc())
         .limit(limit)
     )
+    if left_out:
+        statement = statement.where(Actor.domain.not_in(left_out))
+    rows = await session.execute(statement)
     cards = [PetitionCard(petition, collective) for petition, collective in rows.all()]
     return sorted(cards, key=_listing_order)
 

@@ -175,7 +175,10 @@ async def local_timeline(
 
 
 async def neighbour_hosts(session: AsyncSession) -> list[str]:
-    return list((await session.scalars(select(Host.host).where(Host.is_neighbour.is_(True)))).all())
+    """The neighbours whose public posts the city timeline shows (the admin may leave some
+    out)."""
+    shown = select(Host.host).where(Host.is_neighbour.is_(True), Host.in_city_views.is_(True))
+    return list((await session.scalars(shown)).all())
 
 
 async def city_timeline(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, false
+from sqlalchemy import Boolean, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, JSONType, utcnow
@@ -28,6 +28,8 @@ class Host(Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     area: Mapped[dict[str, float] | None] = mapped_column(JSONType)
     described_at: Mapped[datetime | None] = mapped_column()
+    # The admin's choice: does this quartier's content appear in the city views?
+    in_city_views: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class DomainBlock(Base):

@@ -88,10 +88,13 @@ async def test_remote_events_are_in_the_city_view_only(
     local = (await client.get("/agenda?view=month&date=2026-04-01", headers=HTML)).text
     city = (await client.get("/agenda/city?view=month&date=2026-04-01", headers=HTML)).text
 
-    # Then only the city shows it, linking to its origin
+    # Then only the city shows it, linking to our page of it, which links to its origin
     assert "Plantation" not in local
     assert "Plantation" in city
-    assert 'href="https://jonction.test/e/plantation"' in city
+    found = re.search(r'href="(/events/remote/\d+)"', city)
+    assert found is not None
+    page = (await client.get(found.group(1), headers=HTML)).text
+    assert "Plantation" in page and 'href="https://jonction.test/e/plantation"' in page
 
 
 async def test_upcoming_and_past_lists(client: httpx2.AsyncClient, database: Database) -> None:
@@ -291,9 +294,12 @@ async def test_a_remote_javascript_url_never_reaches_a_link(
         url="javascript:alert(1)",
     )
 
-    # When the city agenda shows it
+    # When the city agenda shows it, and our page of it
     page = (await client.get("/agenda/city?view=day&date=2026-04-20")).text
+    found = re.search(r'href="(/events/remote/\d+)"', page)
+    assert found is not None
+    event_page = (await client.get(found.group(1))).text
 
-    # Then it links to its id instead
-    assert "javascript:" not in page
-    assert 'href="https://jonction.test/events/piege"' in page
+    # Then the agenda links to our page, which links to the event's id instead
+    assert "javascript:" not in page and "javascript:" not in event_page
+    assert 'href="https://jonction.test/events/piege"' in event_page

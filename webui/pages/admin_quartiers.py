@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import quartier_federation as federation
+from actors.city_scope import neighbour_choices, set_in_city_views
 from actors.remote import HandleNotResolved
 from config.uris import INSTANCE_USERNAME
 from instance.runtime import instance_of
@@ -60,10 +61,17 @@ async def _page(
     async with instance_of(request).database.session() as session:
         here = await federation.instance_actor_of(session)
         found = await federation.federations(session, here)
+        neighbours = await neighbour_choices(session)
     by_link: dict[str, list[federation.Federation]] = {link.value: [] for link in federation.Link}
     for item in found:
         by_link[item.link.value].append(item)
-    context = {"by_link": by_link, "values": values, "errors": errors, "any": bool(found)}
+    context = {
+        "by_link": by_link,
+        "values": values,
+        "errors": errors,
+        "any": bool(found),
+        "neighbours": neighbours,
+    }
     return render(request, "admin/quartiers.html", context, status_code)
 
 
@@ -96,7 +104,26 @@ async def change(request: Request) -> Response:
     return RedirectResponse(PATH, status_code=303)
 
 
+async def city_views(request: Request) -> Response:
+    """Show a neighbour quartier's content in the city views, or leave it out."""
+    await require_admin(request)
+    form = await read_form(request)
+    domain = text_field(form, "quartier")
+    shown = text_field(form, "shown") == "1"
+    async with instance_of(request).database.transaction() as session:
+        if not await set_in_city_views(session, domain, shown):
+            raise HTTPException(404)
+    message = (
+        _("%(domain)s is shown in the city views.")
+        if shown
+        else _("%(domain)s is left out of the city views.")
+    )
+    flash(request, message % {"domain": domain})
+    return RedirectResponse(PATH, status_code=303)
+
+
 routes: list[BaseRoute] = [
     Route(PATH, quartiers, methods=["GET", "POST"], name="admin_quartiers"),
+    Route(f"{PATH}/city-views", city_views, methods=["POST"]),
     Route(f"{PATH}/{{action}}", change, methods=["POST"]),
 ]

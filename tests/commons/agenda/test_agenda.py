@@ -215,10 +215,10 @@ async def test_scopes_and_filters(database: Database) -> None:
         forum = flatten(await agenda_days(session, AgendaQuery(actor_id=world["forum"].id), window))
         debates = flatten(await agenda_days(session, AgendaQuery(category="debate"), window))
 
-    # Then the remote plantation is in the city only, linking to its origin
+    # Then the remote plantation is in the city only, linking to our page of it
     assert "Plantation" not in {i.title for i in local}
     plantation = next(i for i in city if i.title == "Plantation")
-    assert plantation.link(HERE) == "https://jonction.test/e/plantation"
+    assert plantation.link(HERE) == f"/events/remote/{plantation.event_id}"
     assert {i.title for i in forum} == {"Débat mobilité", "Safari urbain"}
     assert [i.title for i in debates] == ["Débat mobilité"]
     # And the cancelled walk is there, marked

@@ -20,11 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.city_scope import left_out_of_city, neighbour_choices, quartier_names
 from actors.queries import collective_named, collectives_to_pick
 from commons.agenda import queries as agenda
 from commons.agenda.queries import AgendaDay, AgendaItem, AgendaQuery, Window
 from instance.runtime import instance_of
 from webui import formats, i18n
+from webui.city_filter import chosen_quartier, quartier_choices
 from webui.pages.agenda.agenda_view import AgendaPrinter, first_of_each_series
 from webui.pages.events.event_forms import category_labels
 from webui.render import render
@@ -151,9 +153,16 @@ async def _scope(request: Request, session: AsyncSession, kind: str) -> Scope:
         return Scope(kind, path, AgendaQuery(actor_id=collective.id, category=category), collective)
     organiser = (request.query_params.get("collective") or "").strip()
     actor_id = (await _collective(session, organiser)).id if organiser else None
-    path = "/agenda" if kind == "local" else "/agenda/city"
-    query = AgendaQuery(local_only=kind == "local", actor_id=actor_id, category=category)
-    return Scope(kind, path, query)
+    if kind == "local":
+        query = AgendaQuery(local_only=True, actor_id=actor_id, category=category)
+        return Scope(kind, "/agenda", query)
+    query = AgendaQuery(
+        actor_id=actor_id,
+        category=category,
+        left_out=await left_out_of_city(session),
+        quartier=chosen_quartier(request),
+    )
+    return Scope(kind, "/agenda/city", query)
 
 
 def _scope_title(scope: Scope) -> str:
@@ -179,7 +188,7 @@ async def _agenda_page(request: Request, kind: str) -> Response:
         scope = await _scope(request, session, kind)
         filters = {
             key: value
-            for key in ("category", "collective")
+            for key in ("category", "collective", "quartier")
             if (value := (params.get(key) or "").strip())
         }
         if view in VIEWS:
@@ -225,7 +234,11 @@ async def _agenda_page(request: Request, kind: str) -> Response:
                 ),
             }
         collectives = await collectives_to_pick(session)
+        names = await quartier_names(session)
+        neighbours = await neighbour_choices(session) if kind == "city" else []
     context |= {
+        "quartier_choices": quartier_choices(instance.settings, neighbours),
+        "chosen_quartier": scope.query.quartier,
         "scope": scope,
         "title": _scope_title(scope),
         "view": view,
@@ -243,7 +256,8 @@ async def _agenda_page(request: Request, kind: str) -> Response:
     }
     shown = formatters(zone, instance.settings.base_url)
     printer = AgendaPrinter(scope.path, filters, clock=shown["clock"],
-                            day_title=shown["day_title"], link=shown["link"])  # fmt: skip
+                            day_title=shown["day_title"], link=shown["link"],
+                            quartier_of=names.of)  # fmt: skip
     context["days"] = printer.days(context["days"])
     if context["grid"] is not None:
         context["grid"] = printer.grid(context["grid"], today)

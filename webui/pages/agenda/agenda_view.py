@@ -69,12 +69,14 @@ class AgendaPrinter:
         clock: Callable[[datetime], str],
         day_title: Callable[[date], str],
         link: Callable[[AgendaItem], str],
+        quartier_of: Callable[[str], str] = str,
     ) -> None:
         self.path = path
         self.filters = filters
         self.clock = clock
         self.day_title = day_title
         self.link = link
+        self.quartier_of = quartier_of
         self.repeats = i18n.gettext("repeats")
 
     def day_href(self, day: date) -> str:
@@ -93,7 +95,7 @@ class AgendaPrinter:
         if item.is_series:
             meta += " · " + (describe_rule(item.rule) or self.repeats)
         if not item.is_local:
-            meta += " · " + item.organiser_handle.split("@")[1]
+            meta += " · " + self.quartier_of(item.organiser_handle.split("@")[1])
         return ShownItem(
             start_iso=item.start.isoformat(),
             hours=hours,

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.city_scope import left_out_of_city
 from actors.queries import located_collectives
 from commons.agenda import queries as agenda
 from commons.agenda.feeds import location_text
@@ -60,11 +61,18 @@ async def map_page(request: Request) -> Response:
     settings = instance.settings
     zone, now = _zone(request), _now()
     async with instance.database.session() as session:
+        left_out = await left_out_of_city(session)
         pairs = await agenda.feed_events(
-            session, AgendaQuery(located=True), after=now, before=now + MAP_AHEAD, limit=MAP_LIMIT
+            session,
+            AgendaQuery(located=True, left_out=left_out),
+            after=now,
+            before=now + MAP_AHEAD,
+            limit=MAP_LIMIT,
         )
         spaces = await located_collectives(session, MAP_LIMIT)
-        offer_cards = await market_offers(session, MarketFilter(located=True), limit=MAP_LIMIT)
+        offer_cards = await market_offers(
+            session, MarketFilter(located=True, left_out=left_out), limit=MAP_LIMIT
+        )
         next_dates = await agenda.first_dates(
             session, [event for event, _ in pairs], now, now + MAP_AHEAD
         )

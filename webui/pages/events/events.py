@@ -18,9 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.city_scope import quartier_names
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id
 from commons.agenda.feeds import location_text
+from commons.agenda.window import web_url
 from commons.events import date_rsvps
 from commons.events import dates as occurrences
 from commons.events import rsvps as event_rsvps
@@ -152,9 +154,14 @@ async def event_context(
         else []
     )
     counts = await date_rsvps.date_counts(session, event, [o.start for o in upcoming])
+    original = None if event.is_local else web_url(event.url, event.uri)
     return {
         "event": event,
         "organiser": organiser,
+        "quartier": None
+        if organiser.is_local
+        else (await quartier_names(session)).of(organiser.domain),
+        "original_url": None if original == "#" else original,
         "organiser_handle": webfinger_handle(organiser, instance_of(request).settings)
         if organiser.is_local
         else organiser.handle,

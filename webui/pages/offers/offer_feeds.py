@@ -12,7 +12,14 @@ from commons.offers.queries import OfferCard, market_offers
 from instance.runtime import instance_of
 from webui import i18n
 from webui.pages.offers.offer_forms import kind_labels
-from webui.pages.offers.offers import PAGE_SIZE, market_filter, market_link, offer_view, page_url
+from webui.pages.offers.offers import (
+    PAGE_SIZE,
+    in_city_scope,
+    market_filter,
+    market_link,
+    offer_view,
+    page_url,
+)
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
@@ -22,6 +29,7 @@ async def marketplace_atom(request: Request) -> Response:
     instance = instance_of(request)
     wanted, chosen = market_filter(request)
     async with instance.database.session() as session:
+        wanted = await in_city_scope(session, wanted)
         cards = await market_offers(session, wanted, limit=PAGE_SIZE)
     base_url = instance.settings.base_url
     query = market_link(chosen).removeprefix("/offers")

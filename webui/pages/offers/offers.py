@@ -8,6 +8,7 @@ quantities) are written here in the reader's language.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.city_scope import QuartierNames, left_out_of_city, neighbour_choices, quartier_names
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id, located_collectives
 from commons.events.organisers import may_organise
@@ -49,6 +51,7 @@ from storage.models.offers import (
     WAITING,
 )
 from webui import formats, i18n
+from webui.city_filter import chosen_quartier, quartier_choices
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
 from webui.render import render
 from webui.session import current_viewer
@@ -173,6 +176,7 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
     km = params.get("km", "")
     chosen["near"] = f"{near[0]:.5f},{near[1]:.5f}" if near else ""
     chosen["km"] = km if near and km in ("1", "2", "5", "10") else ("2" if near else "")
+    chosen["quartier"] = (chosen_quartier(request) or "") if scope == "city" else ""
     wanted = MarketFilter(
         near=near,
         within_km=float(chosen["km"] or 2),
@@ -183,8 +187,22 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
         words=words or None,
         category=category or None,
         before_id=int(before) if before.isdigit() else None,
+        quartier=chosen["quartier"] or None,
     )
     return wanted, chosen
+
+
+async def in_city_scope(session: AsyncSession, wanted: MarketFilter) -> MarketFilter:
+    """The city's marketplace leaves out the quartiers the admin chose to leave out."""
+    if wanted.local_only:
+        return wanted
+    return replace(wanted, left_out=await left_out_of_city(session))
+
+
+def labelled(view: dict[str, Any], names: QuartierNames) -> dict[str, Any]:
+    """An offer's card with the quartier it comes from, when it is not ours."""
+    author = view["author"]
+    return view if author.is_local else {**view, "quartier": names.of(author.domain)}
 
 
 def _point(raw: str) -> tuple[float, float] | None:
@@ -207,14 +225,20 @@ def market_link(chosen: dict[str, str], **changes: str) -> str:
 @listing_shared
 async def marketplace(request: Request) -> Response:
     wanted, chosen = market_filter(request)
+    settings = instance_of(request).settings
     async with instance_of(request).database.session() as session:
+        wanted = await in_city_scope(session, wanted)
         cards: list[OfferCard] = await market_offers(session, wanted, limit=PAGE_SIZE + 1)
         spaces = await located_collectives(session, NEAR_PLACES)
+        names = await quartier_names(session)
+        neighbours = await neighbour_choices(session) if not wanted.local_only else []
     more = len(cards) > PAGE_SIZE and wanted.near is None
     cards = cards[:PAGE_SIZE]
     context = {
-        "cards": [offer_view(card.offer, card.author) for card in cards],
+        "cards": [labelled(offer_view(card.offer, card.author), names) for card in cards],
         "chosen": chosen,
+        "quartier_choices": quartier_choices(settings, neighbours),
+        "chosen_quartier": chosen["quartier"],
         "kind_options": [("", i18n.gettext("Every kind")), *kind_labels().items()],
         "near_options": [
             ("", i18n.gettext("Anywhere")),
@@ -228,7 +252,7 @@ async def marketplace(request: Request) -> Response:
             (str(km), i18n.gettext("within %(km)s km") % {"km": km}) for km in (1, 2, 5, 10)
         ],
         "purpose_options": [("", i18n.gettext("Offers and requests")), *purpose_labels().items()],
-        "local_link": market_link(chosen, scope="local", before=""),
+        "local_link": market_link(chosen, scope="local", before="", quartier=""),
         "city_link": market_link(chosen, scope="city", before=""),
         "without_category_link": market_link(chosen, category="", before=""),
         "next_link": market_link(chosen, before=str(cards[-1].offer.id)) if more else None,

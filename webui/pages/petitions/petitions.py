@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.city_scope import left_out_of_city, quartier_names
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
@@ -152,11 +153,19 @@ async def petitions_index(request: Request) -> Response:
     now = utcnow()
     async with instance_of(request).database.session() as session:
         here = await listed_petitions(session, is_local=True)
-        elsewhere = await listed_petitions(session, is_local=False)
+        left_out = await left_out_of_city(session)
+        elsewhere = await listed_petitions(session, is_local=False, left_out=left_out)
         drafts = await drafts_of_committee(session, viewer.actor) if viewer else []
+        names = await quartier_names(session)
     context = {
         "cards": [petition_view(card.petition, card.collective, now) for card in here],
-        "city_cards": [petition_view(card.petition, card.collective, now) for card in elsewhere],
+        "city_cards": [
+            {
+                **petition_view(card.petition, card.collective, now),
+                "quartier": names.of(card.collective.domain),
+            }
+            for card in elsewhere
+        ],
         "drafts": [
             {**petition_view(card.petition, card.collective, now), "confirmed": confirmed}
             for card, confirmed in drafts
