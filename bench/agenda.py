@@ -1,15 +1,19 @@
 """The city agenda under load: a month of a city of 20 instances, and an iCalendar of 1,000 events.
 
 Seeds 50,000 events (20 remote hosts × 10 organisers, plus 5 local collectives; spread over
-2026; about 5 % weekly series, most of them bounded by COUNT or UNTIL) into a fresh SQLite file
+2026; about 5 % weekly series, most of them bounded by COUNT or UNTIL; the 20 hosts are
+neighbour quartiers with a name, one left out of the city views by the admin, so the agenda
+labels each item with its quartier and leaves that one out) into a fresh SQLite file
 (or a PostgreSQL schema with --postgres URL), writes their dates with the function every event
 write goes through (``commons.events.dates.refresh_occurrences``), serves
 ``quartiers.app.create_app`` with uvicorn (one process, on 127.0.0.1), and measures the server
 time (``Server-Timing``, added by a small ASGI wrapper of the bench, from request to response
 start) of ``GET /agenda/city?view=month``, one request at a time (what a request costs) and
 ``--concurrency`` at a time (the throughput of one process; the p95 there is mostly queueing),
-beside a static file of the same server (the ceiling), then the time to build an iCalendar of
-1,000 events in-process (median of 20).
+beside a static file of the same server (the ceiling); the month narrowed to one quartier; the
+month and that view again at addresses of their own, so that each is built (the other rows are
+mostly answered by the pages kept for visitors, ``webui/visitor_pages.py``); then
+the time to build an iCalendar of 1,000 events in-process (median of 20).
 
 Usage: .venv/bin/python bench/agenda.py [--events 50000] [--requests 300] [--concurrency 8]
                                          [--postgres postgresql+asyncpg://…]
@@ -37,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import httpx2
 from sqlalchemy import insert, select, text
-from support import free_port
+from support import free_port, neighbour_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,7 +51,7 @@ from commons.agenda.queries import AgendaQuery, feed_events  # noqa: E402
 from commons.events.dates import refresh_occurrences  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.database import Database  # noqa: E402
-from storage.models import Actor, Event  # noqa: E402
+from storage.models import Actor, Event, Host  # noqa: E402
 
 GENEVA = ZoneInfo("Europe/Zurich")
 HOSTS = 20
@@ -136,6 +140,9 @@ async def seed(database: Database, total: int, *, indexes: bool) -> dict[str, in
     ]
     async with database.transaction() as session:
         await session.execute(insert(Actor), actors)
+        await session.execute(
+            insert(Host), neighbour_rows([f"quartier{h}.bench" for h in range(HOSTS)])
+        )
         ids = [
             (row.id, row.is_local, row.domain)
             for row in await session.execute(text("SELECT id, is_local, domain FROM actors"))
@@ -234,17 +241,19 @@ async def wait_ready(client: httpx2.AsyncClient, process: subprocess.Popen[bytes
 
 
 async def load(
-    client: httpx2.AsyncClient, path: str, requests: int, concurrency: int
+    client: httpx2.AsyncClient, path: str, requests: int, concurrency: int, *, built: bool = False
 ) -> dict[str, float]:
-    """Server and client times of ``requests`` GETs, ``concurrency`` at a time."""
+    """Server and client times of ``requests`` GETs, ``concurrency`` at a time; ``built``: each
+    at an address of its own (an ignored parameter), so that no page kept for visitors
+    answers it and every one is built."""
     server: list[float] = []
     client_side: list[float] = []
     queue = iter(range(requests))
 
     async def worker() -> None:
-        for _ in queue:
+        for n in queue:
             started = time.perf_counter()
-            response = await client.get(path)
+            response = await client.get(f"{path}&built={n}" if built else path)
             client_side.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"{path} answered {response.status_code}")
@@ -263,12 +272,12 @@ async def load(
 
 
 async def measured(
-    client: httpx2.AsyncClient, path: str, requests: int, concurrency: int
+    client: httpx2.AsyncClient, path: str, requests: int, concurrency: int, *, built: bool = False
 ) -> dict[str, float]:
     """``load`` one request at a time (what a request costs), then ``concurrency`` at a time
     (what one process serves; its p95 there is mostly time spent queueing)."""
-    alone = await load(client, path, max(requests // 2, 50), 1)
-    busy = await load(client, path, requests, concurrency)
+    alone = await load(client, path, max(requests // 2, 50), 1, built=built)
+    busy = await load(client, path, requests, concurrency, built=built)
     return {**busy, "alone_p50_ms": alone["p50_ms"], "alone_p95_ms": alone["p95_ms"]}
 
 
@@ -341,6 +350,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 client, month_path.replace("month", "week"), 100, args.concurrency
             )
             upcoming = await measured(client, "/agenda/city", 100, args.concurrency)
+            one_quartier = await measured(
+                client, f"{month_path}&quartier=quartier3.bench", 100, args.concurrency
+            )
+            month_built = await measured(client, month_path, 100, args.concurrency, built=True)
+            one_quartier_built = await measured(
+                client, f"{month_path}&quartier=quartier3.bench", 100, args.concurrency,
+                built=True,
+            )  # fmt: skip
             city_ics = await load(client, "/agenda/city.ics", 10, 1)
         ical = await ical_timing(database)
     finally:
@@ -368,6 +385,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "month": {k: round(v, 2) for k, v in month.items()},
         "week": {k: round(v, 2) for k, v in week.items()},
         "upcoming": {k: round(v, 2) for k, v in upcoming.items()},
+        "one_quartier": {k: round(v, 2) for k, v in one_quartier.items()},
+        "month_built": {k: round(v, 2) for k, v in month_built.items()},
+        "one_quartier_built": {k: round(v, 2) for k, v in one_quartier_built.items()},
         "static": {k: round(v, 2) for k, v in static.items()},
         "city_ics_1000": {k: round(v, 2) for k, v in city_ics.items()},
         "ical_1000": {k: round(v, 2) if isinstance(v, float) else v for k, v in ical.items()},
@@ -406,6 +426,9 @@ def main() -> None:
         ("GET /agenda/city?view=month", "month"),
         ("GET /agenda/city?view=week", "week"),
         ("GET /agenda/city (upcoming)", "upcoming"),
+        ("  month, one quartier", "one_quartier"),
+        ("  month, built each time", "month_built"),
+        ("  one quartier, built each time", "one_quartier_built"),
         ("GET /static/quartiers.css", "static"),
         ("GET /agenda/city.ics (≤1000)", "city_ics_1000"),
     ):

@@ -3,13 +3,16 @@
 A database (SQLite in a temporary folder, and PostgreSQL too with ``--postgres URL``) is
 migrated and bulk-filled with ``--offers`` offers and requests of 200 publishers (ten on each of
 20 instances, this one among them): every kind, nine in ten offers, most open, some done or
-over, words in their titles and descriptions. The server is the one of ``bench/timelines.py``
+over, words in their titles and descriptions. The 19 others are neighbour quartiers with a name,
+one of them left out of the city views by the admin, so each card is labelled with its
+quartier's name and that quartier's offers are left out, as in a real city. The server is the one of ``bench/timelines.py``
 (``create_app`` under uvicorn, one process, no queue workers, a timer inside the app), and so is
 the load generator (raw keep-alive HTTP/1.1).
 
 Measured per page: pages/s under ``--concurrency`` connections (beside ``/static/quartiers.css``
 of the same server, the ceiling), and the server time of one request at a time (p50, p95) —
-the marketplace of the city, of this quartier, filtered by kind, by kind and requests, by words.
+the marketplace of the city, of this quartier, filtered by kind, by kind and requests, by words,
+narrowed to one quartier.
 Each page is read twice: by visitors who are not signed in (the page one visitor had built is
 kept for the next ones, see ``webui/visitor_pages.py``), and by 16 signed-in residents in turn,
 each request another's: the listing one had built is shared by the next ones, and the frame
@@ -37,7 +40,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from support import free_port, report
+from support import free_port, neighbour_rows, report
 from timelines import ROOT, bench_settings, measure, session_cookie, wait_ready
 
 BATCH = 5000
@@ -57,6 +60,7 @@ TARGETS = (
     ("city, lending", "/offers?scope=city&kind=pret"),
     ("city, needs asked", "/offers?scope=city&kind=besoin&purpose=request"),
     ("city, words", "/offers?scope=city&q=machine"),
+    ("city, one quartier", "/offers?scope=city&quartier=quartier3.test"),
 )
 
 
@@ -69,7 +73,7 @@ async def fill(database_url: str, schema: str | None, count: int) -> list[str]:
     from commons.offers.search_words import offer_words
     from storage import migrate
     from storage.database import Database
-    from storage.models import Actor, Offer
+    from storage.models import Actor, Host, Offer
 
     settings = bench_settings(database_url)
     database = Database(database_url, schema=schema)
@@ -94,8 +98,10 @@ async def fill(database_url: str, schema: str | None, count: int) -> list[str]:
                     "inbox_uri": f"{uri}/inbox", "followers_uri": f"{uri}/followers",
                     "public_key_id": f"{uri}#main-key", "public_key_pem": "-",
                 })  # fmt: skip
+        neighbours = [f"quartier{host}.test" for host in range(1, HOSTS)]
         async with database.transaction() as session:
             await session.execute(insert(Actor), actors)
+            await session.execute(insert(Host), neighbour_rows(neighbours))
         async with database.session() as session:
             rows = (await session.execute(
                 select(Actor.id, Actor.is_local, Actor.uri).where(Actor.username.like("p%"))

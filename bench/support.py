@@ -85,6 +85,23 @@ async def bench_database(kind: str, postgres: str | None) -> AsyncIterator[Datab
 # --- servers ------------------------------------------------------------------------------------
 
 
+def neighbour_rows(domains: list[str], *, left_out: int = 1) -> list[dict[str, Any]]:
+    """``hosts`` rows naming each domain as a neighbour quartier (``Quartier N``), the last
+    ``left_out`` of them left out of the city views by the admin: the city pages then label
+    every item with its quartier's name and leave those out, as they do in a real city."""
+    return [
+        {
+            "host": domain.split(":", 1)[0],
+            "origin": f"http://{domain}",
+            "is_neighbour": True,
+            "quartier_name": f"Quartier {n}",
+            "city": "Genève",
+            "in_city_views": n < len(domains) - left_out,
+        }
+        for n, domain in enumerate(domains)
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
