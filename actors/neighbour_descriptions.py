@@ -2,9 +2,10 @@
 
 Once a day per neighbour, from its NodeInfo (``/.well-known/nodeinfo``, then the newest document
 it links to on its own origin): its name, city, description, contact and area, read as
-untrusted text (:func:`actors.directory.read_description`). Run with the queue workers, every
-hour, a bounded number of neighbours each time; a neighbour that does not answer keeps what it
-said before and is asked again at the next round. Fetches go through the federation client:
+untrusted text (:func:`actors.directory.read_description`). Run with the queue workers every
+minute, so that a quartier met for the first time (a federation just proposed) is named within
+a minute; a bounded number of neighbours each time. A neighbour that does not answer keeps what
+it said before and is asked again an hour later. Fetches go through the federation client:
 time-boxed, size-capped, and never to a private address unless the configuration allows it.
 """
 
@@ -29,7 +30,9 @@ from storage.pipeline import repeat_until_stopped
 log = logging.getLogger(__name__)
 
 READ_AGAIN_AFTER = timedelta(days=1)
-EVERY_SECONDS = 3600.0
+ASK_AGAIN_AFTER = timedelta(hours=1)
+"""After a neighbour did not answer."""
+EVERY_SECONDS = 60.0
 PER_ROUND = 50
 JSON = "application/json"
 
@@ -45,6 +48,7 @@ class NeighbourDescriptions:
         self.database = database
         self.client = client
         self.clock = clock
+        self.unanswered: dict[str, datetime] = {}
 
     async def run_once(self) -> int:
         """Read the neighbours not described for a day; returns how many answered."""
@@ -52,7 +56,7 @@ class NeighbourDescriptions:
             return 0
         now = self.clock()
         async with self.database.session() as session:
-            due = (
+            rows = (
                 await session.execute(
                     select(Host.host, Host.origin)
                     .where(
@@ -66,11 +70,14 @@ class NeighbourDescriptions:
                     .limit(PER_ROUND)
                 )
             ).all()
+        due = [(host, origin) for host, origin in rows if not self._waiting(host, now)]
         answered = 0
         for host, origin in due:
             described = await self.read(origin) if origin else None
             if described is None:
+                self.unanswered[host] = now
                 continue
+            self.unanswered.pop(host, None)
             async with self.database.transaction() as session:
                 row = await session.get(Host, host)
                 if row is None:
@@ -85,6 +92,11 @@ class NeighbourDescriptions:
         if due:
             log.info("%s of %s neighbour quartiers described themselves", answered, len(due))
         return answered
+
+    def _waiting(self, host: str, now: datetime) -> bool:
+        """Whether ``host`` did not answer less than an hour ago."""
+        last = self.unanswered.get(host)
+        return last is not None and now - last < ASK_AGAIN_AFTER
 
     async def read(self, origin: str) -> Described | None:
         """What the server at ``origin`` says of itself, or None (it did not say)."""

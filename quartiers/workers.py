@@ -55,8 +55,8 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
     """Run in the background, until the block ends: the inbox and delivery workers, the one
     that writes the dates of series further ahead, the hourly tidying of ended sessions, the
-    hourly reading of what neighbour quartiers say of themselves, and the upkeep of bookings,
-    petitions and polls."""
+    reading of what neighbour quartiers say of themselves (new ones within a minute), and the
+    upkeep of bookings, petitions and polls."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),

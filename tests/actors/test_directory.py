@@ -94,6 +94,30 @@ async def test_a_neighbour_is_read_once_a_day_and_keeps_what_it_said_when_it_is_
     assert host.described_at == now
 
 
+async def test_a_new_neighbour_that_does_not_answer_is_asked_again_an_hour_later(
+    database: Database,
+) -> None:
+    # Given a quartier just met, whose server does not answer yet
+    async with database.transaction() as session:
+        session.add(Host(host="jonction.test", is_neighbour=True, origin="http://jonction.test"))
+    routes: dict[str, object] = {}
+    moment = [utcnow()]
+    reader = NeighbourDescriptions(database, mock_client(routes), clock=lambda: moment[0])  # type: ignore[arg-type]
+    assert await reader.run_once() == 0
+
+    # When it answers ten minutes later
+    routes[NODEINFO_LINKS] = links_to("http://jonction.test/nodeinfo/2.1")
+    routes["http://jonction.test/nodeinfo/2.1"] = nodeinfo(neighbourhood="Jonction")
+    moment[0] += timedelta(minutes=10)
+    # Then it is not asked yet, but it is an hour after it was silent
+    assert await reader.run_once() == 0
+    moment[0] += timedelta(minutes=51)
+    assert await reader.run_once() == 1
+    async with database.session() as session:
+        host = await session.get(Host, "jonction.test")
+    assert host is not None and host.quartier_name == "Jonction"
+
+
 async def test_a_nodeinfo_served_by_another_server_does_not_describe_a_neighbour(
     database: Database,
 ) -> None:

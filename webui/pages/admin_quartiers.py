@@ -3,6 +3,7 @@ proposals received, pause, resume or end it (:mod:`actors.quartier_federation`).
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from actors import quartier_federation as federation
 from actors.city_scope import neighbour_choices, set_in_city_views
+from actors.neighbour_descriptions import NeighbourDescriptions
 from actors.remote import HandleNotResolved
 from config.uris import INSTANCE_USERNAME
 from instance.runtime import instance_of
@@ -52,7 +54,14 @@ async def quartiers(request: Request) -> Response:
         here = await federation.instance_actor_of(session)
         await federation.propose(session, instance.uris, here, there)
     flash(request, _("Federation proposed to %(domain)s.") % {"domain": there.domain})
-    return RedirectResponse(PATH, status_code=303)
+    return RedirectResponse(PATH, status_code=303, background=_read_descriptions(request))
+
+
+def _read_descriptions(request: Request) -> BackgroundTask:
+    """Once the answer is sent, read what a quartier just met says of itself (its name for the
+    city views), rather than at the next round of the workers."""
+    instance = instance_of(request)
+    return BackgroundTask(NeighbourDescriptions(instance.database, instance.federation).run_once)
 
 
 async def _page(
@@ -101,7 +110,7 @@ async def change(request: Request) -> Response:
         except LookupError:
             raise HTTPException(404) from None
     flash(request, _(action[1]) % {"domain": there.domain})
-    return RedirectResponse(PATH, status_code=303)
+    return RedirectResponse(PATH, status_code=303, background=_read_descriptions(request))
 
 
 async def city_views(request: Request) -> Response:
