@@ -67,6 +67,14 @@ async def neighbour_choices(session: AsyncSession) -> list[NeighbourChoice]:
     return sorted(found, key=lambda choice: choice.name.casefold())
 
 
+async def city_quartier_domains(session: AsyncSession) -> tuple[str, ...]:
+    """The domains of the neighbour quartiers the city views show, sorted."""
+    hosts = await session.scalars(
+        select(Host).where(Host.is_neighbour.is_(True), Host.in_city_views.is_(True))
+    )
+    return tuple(sorted({authority_of(host) for host in hosts}))
+
+
 async def left_out_of_city(session: AsyncSession) -> tuple[str, ...]:
     """The domains whose content the admin keeps out of the city views, sorted."""
     hosts = await session.scalars(

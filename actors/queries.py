@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, Actor, Follow, Membership
@@ -16,6 +16,7 @@ from storage.models.follows import ACCEPTED
 
 HOME_COLLECTIVES = 24
 PICKER_COLLECTIVES = 200
+CITY_COLLECTIVES = 500
 
 
 async def actor_by_id(session: AsyncSession, actor_id: int) -> Actor | None:
@@ -46,6 +47,29 @@ async def collective_directory(session: AsyncSession, kind: str | None = None) -
     if kind is not None:
         query = query.where(Actor.group_kind == kind)
     return (await session.scalars(query.order_by(Actor.name, Actor.username))).all()
+
+
+async def city_collectives(
+    session: AsyncSession,
+    domains: Sequence[str],
+    *,
+    kind: str | None = None,
+    quartier: str | None = None,
+    limit: int = CITY_COLLECTIVES,
+) -> Sequence[Actor]:
+    """The collectives of the city: ours, and those known from the neighbour quartiers of
+    ``domains``; of one kind, or of one quartier (by domain); by name."""
+    query = select(Actor).where(
+        Actor.type == GROUP,
+        Actor.is_gone.is_(False),
+        or_(Actor.is_local.is_(True), Actor.domain.in_(domains)),
+    )
+    if kind is not None:
+        query = query.where(Actor.group_kind == kind)
+    if quartier is not None:
+        query = query.where(Actor.domain == quartier)
+    ordered = query.order_by(func.lower(func.coalesce(Actor.name, Actor.username)), Actor.id)
+    return (await session.scalars(ordered.limit(limit))).all()
 
 
 async def collectives_to_pick(

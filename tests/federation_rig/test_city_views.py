@@ -12,6 +12,7 @@ from pathlib import Path
 
 from actors import quartier_federation as federation
 from actors.neighbour_descriptions import NeighbourDescriptions
+from actors.services import create_group
 from commons.events import services as events
 from commons.offers import services as offers
 from commons.offers.fields import OfferFields
@@ -52,6 +53,14 @@ async def city_agenda(node: Node, **params: str) -> str:
     return shown(page.text)
 
 
+async def city_collectives(node: Node, **params: str) -> str:
+    async with browser(node) as web:
+        page = await web.get("/collectives", params={"scope": "city", **params},
+                             headers={"Accept-Language": "fr"})  # fmt: skip
+    assert page.status_code == 200
+    return shown(page.text)
+
+
 async def city_offers(node: Node, **params: str) -> str:
     async with browser(node) as web:
         page = await web.get("/offers", params={"scope": "city", **params},
@@ -61,7 +70,7 @@ async def city_offers(node: Node, **params: str) -> str:
 
 
 def titles(page: str) -> set[str]:
-    return set(re.findall(r"Atelier de (\w+)", page))
+    return set(re.findall(r">Atelier de (\w+)</a>", page))
 
 
 async def test_three_federated_quartiers_show_the_same_city(
@@ -84,7 +93,11 @@ async def test_three_federated_quartiers_show_the_same_city(
         for node in nodes:
             name = node.settings.server.domain.split(".")[0]
             owner = await node.resident(f"anim-{name}")
-            collective = await node.collective(f"atelier-{name}", owner.username)
+            async with node.instance.database.transaction() as session:
+                collective = await create_group(
+                    session, node.settings, f"atelier-{name}", "space", owner.username,
+                    display_name=f"Atelier de {name}",
+                )  # fmt: skip
             await publish_in(node, collective, owner, f"Atelier de {name}")
         await rig.drain()
 
@@ -93,6 +106,7 @@ async def test_three_federated_quartiers_show_the_same_city(
         for node in nodes:
             assert titles(await city_agenda(node)) == everything
             assert titles(await city_offers(node)) == everything
+            assert titles(await city_collectives(node)) == everything
 
         # And another quartier's event is labelled with its name, not its host, and opens on a
         # local page where a resident answers it, with a link to the original
@@ -108,13 +122,17 @@ async def test_three_federated_quartiers_show_the_same_city(
         assert f'action="{link.group(1)}/rsvp"' in event_page
         assert 'href="http://paquis.test/events/' in event_page
         offers_page = await city_offers(servette)
-        assert re.search(r"Atelier de paquis.*?Quartier Paquis", offers_page, re.S)
+        label = '<span class="quartier-label">Quartier Paquis</span>'
+        assert f"Atelier de paquis · {label}" in offers_page
+        collectives_page = await city_collectives(servette)
+        assert f"@atelier-paquis@paquis.test · {label}" in collectives_page
 
         # When a reader narrows the city to the Pâquis
         narrowed = await city_agenda(servette, quartier="paquis.test")
         # Then only its event is there, and the filter offers the three quartiers by name
         assert titles(narrowed) == {"paquis"}
         assert titles(await city_offers(servette, quartier="paquis.test")) == {"paquis"}
+        assert titles(await city_collectives(servette, quartier="paquis.test")) == {"paquis"}
         assert '<option value="paquis.test" selected>Quartier Paquis</option>' in narrowed
         assert '<option value="servette.test">Quartier Servette</option>' in narrowed
 
@@ -133,6 +151,7 @@ async def test_three_federated_quartiers_show_the_same_city(
         # Then the Jonction's event and offer leave them, while the Jonction still shows all
         assert titles(await city_agenda(servette)) == {"paquis", "servette"}
         assert titles(await city_offers(servette)) == {"paquis", "servette"}
+        assert titles(await city_collectives(servette)) == {"paquis", "servette"}
         assert titles(await city_agenda(jonction)) == everything
         async with browser(servette) as web:
             await log_in_as(web, servette.settings, servette.instance.database, "zoe")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -18,14 +19,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import groups
+from actors.city_scope import city_quartier_domains, neighbour_choices, quartier_names
 from actors.errors import InvalidUsername, NameTaken
 from actors.group_profiles import (
     CollectiveProfile,
     apply_collective_profile,
 )
-from actors.queries import collective_directory, local_collective
+from actors.queries import city_collectives, collective_directory, local_collective
 from actors.services import create_group
 from commons.media import MediaError
+from commons.posts.cards import link_of
 from config.errors import ErrorCode
 from config.uris import is_valid_username, normalise_username
 from instance.runtime import instance_of
@@ -35,6 +38,7 @@ from storage.models.actors import (
     MEMBERSHIP_PENDING,
 )
 from webui import i18n
+from webui.city_filter import chosen_quartier, quartier_choices
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.render import render
@@ -206,11 +210,41 @@ def form_context(form: CollectiveForm) -> dict[str, Any]:
 
 
 async def list_collectives(request: Request) -> Response:
+    """This quartier's collectives, or the city's (``?scope=city``): ours and those of the
+    neighbour quartiers the city views show, each labelled with its quartier."""
     kind = request.query_params.get("kind")
     kind = kind if kind in GROUP_KINDS else None
+    city = request.query_params.get("scope") == "city"
+    quartier = chosen_quartier(request) if city else None
+    settings = instance_of(request).settings
     async with instance_of(request).database.session() as session:
-        found = await collective_directory(session, kind)
-    context = {"collectives": found, "kind": kind, "kind_labels": kind_labels()}
+        if city:
+            domains = await city_quartier_domains(session)
+            found = await city_collectives(session, domains, kind=kind, quartier=quartier)
+            names = await quartier_names(session)
+            choices = quartier_choices(settings, await neighbour_choices(session))
+        else:
+            found, names, choices = await collective_directory(session, kind), None, []
+    scope = {"scope": "city"} if city else {}
+    context = {
+        "collectives": [
+            (
+                group,
+                None if group.is_local or names is None else names.of(group.domain),
+                link_of(group),
+            )
+            for group in found
+        ],
+        "kind": kind,
+        "kind_labels": kind_labels(),
+        "city": city,
+        "scope_query": scope,
+        "local_link": "/collectives" + (f"?kind={kind}" if kind else ""),
+        "city_link": "/collectives?"
+        + urlencode({"scope": "city", **({"kind": kind} if kind else {})}),
+        "quartier_choices": choices,
+        "chosen_quartier": quartier,
+    }
     return render(request, "collectives/list.html", context)
 
 
