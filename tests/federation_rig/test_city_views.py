@@ -35,7 +35,7 @@ async def publish_in(node: Node, collective: Actor, owner: Actor, title: str) ->
     uris = node.instance.uris
     start = START
     when = events.EventFields(title=title, start=start, end=start + timedelta(hours=2),
-                              place_name="Salle commune")  # fmt: skip
+                              place_name="Salle commune", latitude=46.2, longitude=6.14)  # fmt: skip
     async with node.instance.database.transaction() as session:
         person = await session.get(Actor, owner.id)
         group = await session.get(Actor, collective.id)
@@ -124,6 +124,11 @@ async def test_three_federated_quartiers_show_the_same_city(
         offers_page = await city_offers(servette)
         label = '<span class="quartier-label">Quartier Paquis</span>'
         assert f"Atelier de paquis · {label}" in offers_page
+        async with browser(servette) as web:
+            map_page = shown((await web.get("/map", headers={"Accept-Language": "fr"})).text)
+        assert '"organiser": "Atelier de paquis · Quartier Paquis"' in map_page.replace(
+            '":"', '": "'
+        )
         collectives_page = await city_collectives(servette)
         assert f"@atelier-paquis@paquis.test · {label}" in collectives_page
 
@@ -152,6 +157,9 @@ async def test_three_federated_quartiers_show_the_same_city(
         assert titles(await city_agenda(servette)) == {"paquis", "servette"}
         assert titles(await city_offers(servette)) == {"paquis", "servette"}
         assert titles(await city_collectives(servette)) == {"paquis", "servette"}
+        async with browser(servette) as web:
+            map_page = shown((await web.get("/map")).text)
+        assert "Atelier de paquis" in map_page and "Atelier de jonction" not in map_page
         assert titles(await city_agenda(jonction)) == everything
         async with browser(servette) as web:
             await log_in_as(web, servette.settings, servette.instance.database, "zoe")

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import left_out_of_city
+from actors.city_scope import left_out_of_city, quartier_names
 from actors.queries import located_collectives
 from commons.agenda import queries as agenda
 from commons.agenda.feeds import location_text
@@ -76,6 +76,13 @@ async def map_page(request: Request) -> Response:
         next_dates = await agenda.first_dates(
             session, [event for event, _ in pairs], now, now + MAP_AHEAD
         )
+        names = await quartier_names(session)
+
+    def organiser(actor: Actor) -> str:
+        """The organiser's name, and its quartier's when it is another one."""
+        name = actor.name or actor.username
+        return name if actor.is_local else f"{name} · {names.of(actor.domain)}"
+
     events: list[dict[str, Any]] = []
     for event, actor in pairs:
         upcoming = next_dates.get(event.id)
@@ -91,7 +98,7 @@ async def map_page(request: Request) -> Response:
                 "address": location_text(event),
                 "when": sentence_start(format_full_moment(upcoming.start, zone)),
                 "cancelled": event.status == "cancelled",
-                "organiser": actor.name or actor.username,
+                "organiser": organiser(actor),
                 "osm": osm_url(event.latitude, event.longitude),
             }
         )
@@ -116,7 +123,10 @@ async def map_page(request: Request) -> Response:
         }
         for space in spaces
     ]
-    offers = [offer_point(card.offer, card.author) for card in offer_cards]
+    offers = [
+        {**offer_point(card.offer, card.author), "organiser": organiser(card.author)}
+        for card in offer_cards
+    ]
     data = {
         "tiles": settings.webui.map_tiles_url,
         "attribution": settings.webui.map_attribution,
