@@ -1,8 +1,8 @@
 """The listing of a page built once and shared by the signed-in residents who read it next.
 
-The marketplace is the same list for every resident who opens it with the same filters: only
-the frame around it is theirs (the menu with their name and unread notifications, the messages
-waiting for them, their CSRF token). So what a page shows inside ``{% block main %}`` is kept
+The marketplace and the agendas are the same list for every resident who opens them with the
+same filters: only the frame around it is theirs (the menu with their name and unread
+notifications, the messages waiting for them, their CSRF token). So what a page shows inside ``{% block main %}`` is kept
 here, beside the context it was rendered from, under the rules of the visitors' whole pages
 (:mod:`webui.visitor_pages`): until this process commits a write, or for
 ``webui.visitor_cache_seconds`` at most. The next resident's request runs none of the

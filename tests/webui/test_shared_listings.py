@@ -1,6 +1,7 @@
-"""The marketplace's listing shared by signed-in residents: the next resident gets the list the
-previous one had built, inside a frame of their own (their name, their unread notifications,
-their token), until this server writes anything or a few seconds pass."""
+"""The listings of the marketplace and the agendas shared by signed-in residents: the next
+resident gets the list the previous one had built, inside a frame of their own (their name,
+their unread notifications, their token), until this server writes anything or a few seconds
+pass."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from config.settings import Settings
 from quartiers.app import create_app
 from storage.database import Database
 from storage.models import utcnow
+from tests.commons.agenda.test_agenda import add_event, geneva, neighbourhood
 from tests.webui.test_visitor_pages import HTML, add_offer
 from tests.webui.test_visitor_pages import other_process as other_process  # the fixture
 from tests.webui.web_support import log_in_as
@@ -109,3 +111,29 @@ def test_a_listing_that_shows_the_token_is_never_kept() -> None:
     ]
     showing = '{% filter keep_listing %}<input value="{{ csrf_token }}">{% endfilter %}'
     assert keeping(showing, token=token) == []
+
+
+async def test_residents_share_the_city_agenda_in_frames_of_their_own(
+    clients: tuple[httpx2.AsyncClient, httpx2.AsyncClient],
+    settings: Settings,
+    database: Database,
+    other_process: Database,
+) -> None:
+    amina, bastien = clients
+    await log_in_as(amina, settings, database, "amina")
+    signed_bastien = await log_in_as(bastien, settings, database, "bastien")
+    world = await neighbourhood(database)
+    month = "/agenda/city?view=month&date=2026-04-01"
+
+    first = await amina.get(month, headers=HTML)
+    assert first.status_code == 200 and "Plantation" in first.text and "/@amina" in first.text
+    await add_event(other_process, world["forum"], "Fête des voisins", geneva(2026, 4, 22, 18, 0))
+    shared = await bastien.get(month, headers=HTML)
+    assert "Plantation" in shared.text and "Fête des voisins" not in shared.text
+    assert "/@bastien" in shared.text and "/@amina" not in shared.text
+    assert 'href="/calendar"' in shared.text  # what a signed-in resident may do
+    assert signed_bastien.csrf in shared.text
+
+    later = utcnow() + timedelta(seconds=settings.webui.visitor_cache_seconds + 1)
+    with time_machine.travel(later, tick=False):
+        assert "Fête des voisins" in (await bastien.get(month, headers=HTML)).text

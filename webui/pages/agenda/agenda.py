@@ -30,6 +30,7 @@ from webui.city_filter import chosen_quartier, quartier_choices
 from webui.pages.agenda.agenda_view import AgendaPrinter, first_of_each_series
 from webui.pages.events.event_forms import category_labels
 from webui.render import render
+from webui.shared_listings import listing_shared
 from webui.visitor_pages import kept_for_visitors
 
 if TYPE_CHECKING:
@@ -275,11 +276,13 @@ def _feed_links(scope: Scope) -> dict[str, str]:
 
 
 @kept_for_visitors
+@listing_shared
 async def local_agenda(request: Request) -> Response:
     return await _agenda_page(request, "local")
 
 
 @kept_for_visitors
+@listing_shared
 async def city_agenda(request: Request) -> Response:
     return await _agenda_page(request, "city")
 
