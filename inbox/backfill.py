@@ -18,7 +18,8 @@ address unless the configuration allows it. A neighbour that answers an error is
 |-------------------------------------------|--------------------------------------------|
 | a page read, a next page, room left       | next page at once                          |
 | no next page, or the age or count bound   | done                                       |
-| federation paused or ended meanwhile      | waits (read again in ``WAIT_WHILE_PAUSED``)|
+| federation paused meanwhile               | waits (read again in ``WAIT_WHILE_PAUSED``)|
+| federation ended meanwhile                | failed (``ended``)                         |
 | 429, 5xx, timeout, connection failed      | again after 1, 4, 16 min; failed at the 4th|
 | other 4xx, too large, not JSON, no pages  | failed, with the reason                    |
 """
@@ -172,9 +173,14 @@ class NeighbourBackfill:
         return claimed
 
     async def _step(self, claimed: Claimed, now: datetime) -> bool:
-        if not await self._still_federated(claimed.neighbour):
+        link = await self._link(claimed.neighbour)
+        if link in (Link.PAUSED, Link.PAUSED_THERE):
             await self._record(claimed, next_attempt_at=now + WAIT_WHILE_PAUSED)
             return False
+        if link != Link.FEDERATED:
+            ended = BackfillFailure("ended", "federation ended", retry=False)
+            await self._failed(claimed, ended, now)
+            return True
         settings = self.instance.settings.federation
         since = claimed.started_at - timedelta(days=settings.backfill_days)
         room = max(0, settings.backfill_max_items - claimed.items_done)
@@ -188,10 +194,10 @@ class NeighbourBackfill:
         await self._store(claimed, read, page_uri, now)
         return True
 
-    async def _still_federated(self, neighbour: Actor) -> bool:
+    async def _link(self, neighbour: Actor) -> Link | None:
         async with self.instance.database.session() as session:
             here = await instance_actor_of(session)
-            return await link_with(session, here, neighbour) == Link.FEDERATED
+            return await link_with(session, here, neighbour)
 
     async def _page(self, claimed: Claimed, origin: str) -> tuple[dict[str, object], str]:
         """The page to read now, and its address: the outbox's first page at the start."""

@@ -155,6 +155,10 @@ async def test_the_reading_goes_page_by_page_within_its_bound_and_resumes_after_
         assert await servette.backfill.run_once() == 1
         halfway = await backfill_of(servette, "paquis.test")
         assert (halfway.state, halfway.pages_read, halfway.items_done) == (QUEUED, 1, 50)
+        async with browser(servette) as web:
+            await log_in_as(web, servette.settings, servette.instance.database, "leo", admin=True)
+            page = await web.get("/admin/quartiers", headers={"Accept-Language": "fr"})
+        assert "Récupération : 50 éléments…" in shown(page)
         first_reads = rig.gets_of(f"{OUTBOX}?page=1")
         assert await NeighbourBackfill(servette.instance).run_once() == 1
         await rig.drain(max_rounds=200)
@@ -238,3 +242,34 @@ async def test_a_neighbour_that_answers_an_error_fails_the_reading_with_its_reas
             "Échec de la récupération : leur serveur a répondu par une erreur (HTTP 404)"
             in shown(page)
         )
+
+
+async def test_a_reading_waits_while_federation_is_paused_and_ends_with_it(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind, HOSTS) as rig:
+        paquis, servette = rig["paquis.test"], rig["servette.test"]
+        await paquis.resident("jeanmarc")
+        cafe = await paquis.collective("cafe", "jeanmarc")
+        await post_by(paquis, cafe, "Avant")
+        await federate(rig)
+        there = await their_instance(servette, "paquis.test")
+
+        # When the Servette pauses federation, a reading started again waits, reading nothing
+        await act(servette, federation.pause, "paquis.test")
+        await rig.drain()
+        async with servette.instance.database.transaction() as session:
+            await start_backfill(session, there)
+        reads = rig.gets_of(f"{OUTBOX}?page=1")
+        assert await servette.backfill.run_once() == 0
+        assert (await backfill_of(servette, "paquis.test")).state == QUEUED
+        assert rig.gets_of(f"{OUTBOX}?page=1") == reads
+
+        # When federation ends, the reading ends as failed, and reads nothing more
+        await act(servette, federation.end, "paquis.test")
+        await rig.drain()
+        later = datetime.now(UTC) + timedelta(hours=1)
+        assert await servette.backfill.run_once(later) == 1
+        ended = await backfill_of(servette, "paquis.test")
+        assert (ended.state, ended.failure) == (FAILED, "ended")
+        assert rig.gets_of(f"{OUTBOX}?page=1") == reads

@@ -26,6 +26,11 @@ from webui.session import flash, require_admin
 PATH = "/admin/quartiers"
 _ = i18n.gettext
 
+# Where the reading of a neighbour's recent content is shown: once federation began.
+SHOWS_BACKFILL = frozenset(
+    {federation.Link.FEDERATED, federation.Link.PAUSED, federation.Link.PAUSED_THERE}
+)
+
 # Why reading a neighbour's recent content failed, by the word the reading keeps.
 FAILURES = {
     "status": N_("their server answered with an error (%(detail)s)"),
@@ -33,6 +38,7 @@ FAILURES = {
     "unreachable": N_("their server cannot be reached"),
     "too_large": N_("their server sent a page too large to read"),
     "invalid": N_("their server did not send a list of activities"),
+    "ended": N_("federation ended meanwhile"),
 }
 
 
@@ -93,7 +99,11 @@ async def _page(
     by_link: dict[str, list[federation.Federation]] = {link.value: [] for link in federation.Link}
     for item in found:
         by_link[item.link.value].append(item)
-    progress = {item.quartier.id: backfill_words(backfills.get(item.quartier.id)) for item in found}
+    progress = {
+        item.quartier.id: backfill_words(backfills.get(item.quartier.id))
+        for item in found
+        if item.link in SHOWS_BACKFILL
+    }
     context = {
         "by_link": by_link,
         "values": values,
