@@ -110,7 +110,7 @@ async def seed_outbox(database: Database, settings: Settings, items: int) -> Non
                 "actor_id": group.id,
                 "object_uri": note["id"],
                 "is_public": True,
-                "is_relayed": True,
+                "in_quartier_outbox": True,
                 "payload": json.dumps(document),
                 "published": now,
             }

@@ -1,59 +1,28 @@
 """Our quartier's outbox (the instance actor's): the public activities of our collectives,
 newest first, which a quartier reads when it federates with ours to see their recent past.
 
-It lists what federation relays (``activities.is_relayed``) and nothing else: ``Create`` and
-``Announce`` of posts; for events, offers, petitions and polls the newest ``Create`` or
-``Update`` of each (an ``Update`` of an object not yet known creates it there), never one
-deleted since. Pages are keyed by activity id (``?before=<id>``), not by offset: a page read
-while our collectives publish is the same page read again, and each page is one walk of a
-partial index, as cheap at the 200th page as at the first.
+What it lists is kept when each activity is written (:mod:`outbox.quartier_outbox`). Pages are
+keyed by activity id (``?before=<id>``), not by offset: a page read while our collectives
+publish is the same page read again, and each page is one walk of a partial index, as cheap at
+the 200th page as at the first.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from endpoints.outbox import outbox_item
 from federation.vocab import AS_NAMESPACE
-from storage.models import Activity, Post
+from storage.models import Activity
 
 PAGE_SIZE = 50
-OBJECT_VERSIONS = ("Create", "Update")
 
 
 class InvalidCursor(ValueError):
     """``before`` is not an activity id."""
-
-
-def _listed() -> tuple[Any, ...]:
-    newer = aliased(Activity)
-    replaced = exists().where(
-        newer.object_uri == Activity.object_uri,
-        newer.id > Activity.id,
-        newer.type.in_((*OBJECT_VERSIONS, "Delete")),
-    )
-    return (
-        Activity.is_relayed,
-        Activity.type.in_((*OBJECT_VERSIONS, "Announce")),
-        or_(
-            and_(
-                Post.id.is_not(None),
-                Post.deleted_at.is_(None),
-                Activity.type.in_(("Create", "Announce")),
-            ),
-            and_(Post.id.is_(None), Activity.type == "Announce"),
-            and_(Post.id.is_(None), Activity.type.in_(OBJECT_VERSIONS), ~replaced),
-        ),
-    )
-
-
-def _select(*columns: Any) -> Select[Any]:
-    joined = select(*columns).select_from(Activity)
-    return joined.outerjoin(Post, Post.uri == Activity.object_uri).where(*_listed())
 
 
 def parse_cursor(raw: str | None) -> int | None:
@@ -71,7 +40,9 @@ async def load_quartier_outbox(
     activities older than ``before``; ``?page=N`` past the first reads by offset, for clients
     that count pages."""
     if page is None and before is None:
-        total = await session.scalar(_select(func.count()))
+        total = await session.scalar(
+            select(func.count()).select_from(Activity).where(Activity.in_quartier_outbox)
+        )
         return {
             "@context": AS_NAMESPACE,
             "id": outbox_uri,
@@ -79,7 +50,11 @@ async def load_quartier_outbox(
             "totalItems": total or 0,
             "first": f"{outbox_uri}?page=1",
         }
-    query = _select(Activity.id, Activity.payload).order_by(Activity.id.desc())
+    query = (
+        select(Activity.id, Activity.payload)
+        .where(Activity.in_quartier_outbox)
+        .order_by(Activity.id.desc())
+    )
     if before is not None:
         query = query.where(Activity.id < before)
         page_id = f"{outbox_uri}?before={before}"

@@ -17,10 +17,10 @@ class Activity(Base):
         Index("ix_activities_object_uri", "object_uri"),
         # The quartier's outbox (what federated quartiers read when they join), newest first.
         Index(
-            "ix_activities_relayed",
+            "ix_activities_quartier_outbox",
             "id",
-            sqlite_where=text("is_relayed"),
-            postgresql_where=text("is_relayed"),
+            sqlite_where=text("in_quartier_outbox"),
+            postgresql_where=text("in_quartier_outbox"),
         ),
     )
 
@@ -30,7 +30,8 @@ class Activity(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     object_uri: Mapped[str | None] = mapped_column(String(2048))
     is_public: Mapped[bool] = mapped_column(default=True)
-    # A public activity of one of our collectives: relayed to the federated quartiers.
-    is_relayed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Listed in the quartier's outbox (see outbox.quartier_outbox): a public activity of one
+    # of our collectives, relayed to the federated quartiers, and not superseded since.
+    in_quartier_outbox: Mapped[bool] = mapped_column(default=False, server_default=false())
     payload: Mapped[str] = mapped_column(Text)
     published: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,9 +8,10 @@ When two quartiers federate, each reads the other's recent public activities of 
 (its instance actor's outbox), page after page; ``backfills`` keeps where that reading stands,
 one row per neighbour, so a restart resumes it.
 
-``activities.is_relayed`` marks what is relayed to federated quartiers (a public activity of a
-local collective), with a partial index for the outbox that lists them newest first, and
-``object_uri`` is indexed to find an object's newer versions.
+``activities.in_quartier_outbox`` marks what the quartier's outbox lists (a public activity of a
+local collective, relayed to federated quartiers, and not superseded by a newer version or a
+deletion of its object), with a partial index for that outbox, newest first; ``object_uri`` is
+indexed to find the older versions an ``Update`` or a ``Delete`` supersedes.
 """
 
 from collections.abc import Sequence
@@ -54,26 +55,38 @@ def upgrade() -> None:
     op.create_index("ix_backfills_state_due", "backfills", ["state", "next_attempt_at", "id"])
     with op.batch_alter_table("activities") as batch_op:
         batch_op.add_column(
-            sa.Column("is_relayed", sa.Boolean(), nullable=False, server_default=sa.false())
+            sa.Column(
+                "in_quartier_outbox", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
         )
-    op.execute(
-        "UPDATE activities SET is_relayed = TRUE WHERE is_public AND actor_id IN "
-        "(SELECT id FROM actors WHERE is_local AND type = 'Group')"
-    )
     op.create_index("ix_activities_object_uri", "activities", ["object_uri"])
+    # What the quartier's outbox would have listed: the public Create, Update and Announce of
+    # our collectives, but an Update of a post (its Create stays), and any activity of an
+    # object deleted since, or of which a newer version was sent.
+    op.execute(
+        "UPDATE activities SET in_quartier_outbox = TRUE WHERE is_public "
+        "AND type IN ('Create', 'Update', 'Announce') "
+        "AND actor_id IN (SELECT id FROM actors WHERE is_local AND type = 'Group') "
+        "AND NOT (type = 'Update' AND object_uri IN (SELECT uri FROM posts)) "
+        "AND NOT EXISTS (SELECT 1 FROM activities AS newer "
+        "WHERE newer.object_uri = activities.object_uri AND newer.id > activities.id "
+        "AND newer.actor_id = activities.actor_id AND (newer.type = 'Delete' OR "
+        "(newer.type = 'Update' AND activities.type IN ('Create', 'Update') "
+        "AND newer.object_uri NOT IN (SELECT uri FROM posts))))"
+    )
     op.create_index(
-        "ix_activities_relayed",
+        "ix_activities_quartier_outbox",
         "activities",
         ["id"],
-        sqlite_where=sa.text("is_relayed"),
-        postgresql_where=sa.text("is_relayed"),
+        sqlite_where=sa.text("in_quartier_outbox"),
+        postgresql_where=sa.text("in_quartier_outbox"),
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_activities_relayed", table_name="activities")
+    op.drop_index("ix_activities_quartier_outbox", table_name="activities")
     op.drop_index("ix_activities_object_uri", table_name="activities")
     with op.batch_alter_table("activities") as batch_op:
-        batch_op.drop_column("is_relayed")
+        batch_op.drop_column("in_quartier_outbox")
     op.drop_index("ix_backfills_state_due", table_name="backfills")
     op.drop_table("backfills")
