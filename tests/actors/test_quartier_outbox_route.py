@@ -24,7 +24,8 @@ async def test_the_quartier_outbox_pages_the_public_activities_of_its_collective
     client: httpx2.AsyncClient, database: Database, settings: Settings
 ) -> None:
     # Given 60 public notes of the Repair Café, and what must not be listed: a followers-only
-    # note, a deleted note, a resident's own note; and an event edited after it was published
+    # note, a deleted note, a resident's own note, a deleted event; and an event edited after
+    # it was published
     seeded = await seed_neighbourhood(database, settings)
     uris = Uris(settings.base_url)
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
@@ -44,6 +45,10 @@ async def test_the_quartier_outbox_pages_the_public_activities_of_its_collective
         await events.edit_event(
             session, uris, alice, event, replace(fields, title="Repair Café (salle 2)")
         )
+        gone = await events.create_event(
+            session, uris, alice, cafe, replace(fields, title="Annulé")
+        )
+        await events.delete_event(session, uris, alice, gone)
 
     # When a server reads it, page after page
     root = await get_json(client, OUTBOX)
