@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from support import add_postgres_argument, bench_database, database_kinds, report
 
 from actors.backfills import start_backfill
+from actors.neighbours import mark_neighbour
 from actors.services import create_account, create_group, ensure_instance_actor
 from config.settings import (
     DatabaseSettings,
@@ -121,9 +122,11 @@ async def seed_outbox(database: Database, settings: Settings, items: int) -> Non
 
 
 async def federate(servette: Instance, paquis_host: str) -> Actor:
-    """Both instance actors follow each other, accepted (as after a federation accepted)."""
+    """Both instance actors follow each other, accepted, and the neighbour is known as one (as
+    after a federation accepted)."""
     there = await servette.remote_actors.by_handle("instance", paquis_host)
     async with servette.database.transaction() as session:
+        await mark_neighbour(session, there.domain, there.uri)
         here = await session.scalar(
             select(Actor).where(Actor.is_local.is_(True), Actor.type == "Application")
         )

@@ -20,6 +20,7 @@ address unless the configuration allows it. A neighbour that answers an error is
 | no next page, or the age or count bound   | done                                       |
 | federation paused meanwhile               | waits (read again in ``WAIT_WHILE_PAUSED``)|
 | federation ended meanwhile                | failed (``ended``)                         |
+| the neighbour's domain blocked here       | failed (``blocked``)                       |
 | 429, 5xx, timeout, connection failed      | again after 1, 4, 16 min; failed at the 4th|
 | other 4xx, too large, not JSON, no pages  | failed, with the reason                    |
 """
@@ -44,7 +45,7 @@ from federation.errors import (
     PrivateAddressError,
     ResponseTooLarge,
 )
-from federation.vocab import origin_of
+from federation.vocab import host_of, origin_of
 from inbox.backfill_pages import PageRead, first_page_of, read_page
 from inbox.store import inbox_row, insert_new_items
 from instance.runtime import Instance
@@ -180,6 +181,11 @@ class NeighbourBackfill:
         if link != Link.FEDERATED:
             ended = BackfillFailure("ended", "federation ended", retry=False)
             await self._failed(claimed, ended, now)
+            return True
+        host = host_of(claimed.neighbour.uri) or ""
+        if await self.instance.blocks.is_blocked(host):
+            blocked = BackfillFailure("blocked", f"{host} is blocked", retry=False)
+            await self._failed(claimed, blocked, now)
             return True
         settings = self.instance.settings.federation
         since = claimed.started_at - timedelta(days=settings.backfill_days)

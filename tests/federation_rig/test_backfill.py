@@ -15,6 +15,7 @@ from actors import quartier_federation as federation
 from actors.backfills import start_backfill
 from commons.events import services as events
 from inbox.backfill import NeighbourBackfill
+from storage.blocks import block_domain
 from storage.models import Actor, Backfill, Event, InboxItem, Post
 from storage.models.queue import DONE, FAILED, QUEUED
 from tests.federation_rig.rig import Node, Rig, federation_rig
@@ -36,8 +37,11 @@ async def federate(rig: Rig) -> None:
 
 
 async def backfill_of(node: Node, host: str) -> Backfill:
-    there = await their_instance(node, host)
     async with node.instance.database.session() as session:
+        there = await session.scalar(
+            select(Actor).where(Actor.uri == f"http://{host}/actor", Actor.is_local.is_(False))
+        )
+        assert there is not None
         row = await session.scalar(select(Backfill).where(Backfill.neighbour_id == there.id))
     assert row is not None
     return row
@@ -242,6 +246,17 @@ async def test_a_neighbour_that_answers_an_error_fails_the_reading_with_its_reas
             "Échec de la récupération : leur serveur a répondu par une erreur (HTTP 404)"
             in shown(page)
         )
+
+        # And once the Pâquis is blocked here, it is not even asked
+        async with servette.instance.database.transaction() as session:
+            await block_domain(session, "paquis.test")
+            await start_backfill(session, there)
+        servette.instance.blocks.invalidate()
+        reads = rig.gets_of(OUTBOX)
+        assert await servette.backfill.run_once() == 1
+        blocked = await backfill_of(servette, "paquis.test")
+        assert (blocked.state, blocked.failure) == (FAILED, "blocked")
+        assert rig.gets_of(OUTBOX) == reads
 
 
 async def test_a_reading_waits_while_federation_is_paused_and_ends_with_it(

@@ -39,6 +39,7 @@ FAILURES = {
     "too_large": N_("their server sent a page too large to read"),
     "invalid": N_("their server did not send a list of activities"),
     "ended": N_("federation ended meanwhile"),
+    "blocked": N_("their domain is blocked here"),
 }
 
 
