@@ -23,6 +23,7 @@ address unless the configuration allows it. A neighbour that answers an error is
 | the neighbour's domain blocked here       | failed (``blocked``)                       |
 | 429, 5xx, timeout, connection failed      | again after 1, 4, 16 min; failed at the 4th|
 | other 4xx, too large, not JSON, no pages  | failed, with the reason                    |
+| an error of ours (a bug, the database)    | logged; again later, failed at the 4th     |
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from actors.quartier_federation import Link, instance_actor_of, link_with
 from federation.errors import (
     BadResponse,
     FetchError,
+    FetchTimeout,
     InvalidActivity,
     PrivateAddressError,
     ResponseTooLarge,
@@ -95,9 +97,9 @@ def classify(error: FetchError | InvalidActivity) -> BackfillFailure:
             return BackfillFailure("too_large", str(error), retry=False)
         case InvalidActivity():
             return BackfillFailure("invalid", error.reason, retry=False)
-    return BackfillFailure(
-        "timeout" if "timed out" in str(error) else "unreachable", str(error), retry=True
-    )
+        case FetchTimeout():
+            return BackfillFailure("timeout", str(error), retry=True)
+    return BackfillFailure("unreachable", str(error), retry=True)
 
 
 class NeighbourBackfill:
@@ -114,7 +116,13 @@ class NeighbourBackfill:
         now = now or utcnow()
         stepped = 0
         for claimed in await self._claim(now):
-            if await self._step(claimed, now):
+            try:
+                stepped += await self._step(claimed, now)
+            except Exception as error:
+                # Not the neighbour's doing: recorded on the reading, tried again later.
+                log.exception("reading the past of %s failed", claimed.neighbour.domain)
+                failure = BackfillFailure("error", f"{type(error).__name__}: {error}", retry=True)
+                await self._failed(claimed, failure, now)
                 stepped += 1
         return stepped
 

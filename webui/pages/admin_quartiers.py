@@ -40,6 +40,7 @@ FAILURES = {
     "invalid": N_("their server did not send a list of activities"),
     "ended": N_("federation ended meanwhile"),
     "blocked": N_("their domain is blocked here"),
+    "error": N_("an error of this server interrupted it (see its logs)"),
 }
 
 
