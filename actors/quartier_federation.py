@@ -12,7 +12,9 @@ once since it asked first), or declines (a ``Reject``). Either side may then:
   forget it.
 
 What is relayed is chosen on sending (:func:`outbox.enqueue.enqueue_activity`): every public
-activity of a local collective also goes to the accepted followers of the instance actor.
+activity of a local collective also goes to the accepted followers of the instance actor. What
+was published before is read once federation begins (:func:`when_link_changes` starts it,
+:mod:`inbox.backfill` reads the other's outbox).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.backfills import start_backfill
 from actors.follows import answer_follow_request, follow, unfollow
 from actors.neighbours import mark_neighbour
 from actors.services import find_local_actor
@@ -123,6 +126,15 @@ async def link_with(session: AsyncSession, here: Actor, there: Actor) -> Link | 
     return _link(ours, theirs)
 
 
+async def when_link_changes(
+    session: AsyncSession, here: Actor, there: Actor, before: Link | None
+) -> None:
+    """Once federation with ``there`` begins (accepted either way, or resumed), read what its
+    collectives published before."""
+    if before != Link.FEDERATED and await link_with(session, here, there) == Link.FEDERATED:
+        await start_backfill(session, there)
+
+
 async def _follow(session: AsyncSession, follower: Actor, followed: Actor) -> Follow | None:
     return await session.scalar(
         select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == followed.id)
@@ -133,11 +145,13 @@ async def propose(session: AsyncSession, uris: Uris, here: Actor, there: Actor) 
     """Ask ``there`` (another quartier's instance actor) to federate; or accept its own ask."""
     if there.is_local or not is_instance_actor(there):
         raise ValueError("federation is proposed to another server's instance actor")
+    before = await link_with(session, here, there)
     theirs = await _follow(session, there, here)
     if theirs is not None and theirs.state == PENDING:
         await answer_follow_request(session, uris, here, theirs, accept=True)
     await follow(session, uris, here, there)
     await mark_neighbour(session, there.domain, there.uri)
+    await when_link_changes(session, here, there, before)
     link = await link_with(session, here, there)
     assert link is not None
     return link
@@ -148,10 +162,12 @@ async def accept(session: AsyncSession, uris: Uris, here: Actor, there: Actor) -
     theirs = await _follow(session, there, here)
     if theirs is None or theirs.state != PENDING:
         raise LookupError("nothing asked")
+    before = await link_with(session, here, there)
     await answer_follow_request(session, uris, here, theirs, accept=True)
     if is_instance_actor(there):
         await follow(session, uris, here, there)
         await mark_neighbour(session, there.domain, there.uri)
+        await when_link_changes(session, here, there, before)
 
 
 async def decline(session: AsyncSession, uris: Uris, here: Actor, there: Actor) -> None:
@@ -170,11 +186,13 @@ async def pause(session: AsyncSession, uris: Uris, here: Actor, there: Actor) ->
 
 
 async def resume(session: AsyncSession, uris: Uris, here: Actor, there: Actor) -> None:
+    before = await link_with(session, here, there)
     theirs = await _follow(session, there, here)
     if theirs is not None and theirs.state == PAUSED:
         theirs.state = ACCEPTED
         theirs.accepted_at = utcnow()
     await follow(session, uris, here, there)
+    await when_link_changes(session, here, there, before)
 
 
 async def end(session: AsyncSession, uris: Uris, here: Actor, there: Actor) -> None:

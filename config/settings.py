@@ -84,6 +84,10 @@ class FederationSettings:
     per_origin_concurrency: int = 4
     lease_seconds: float = 60.0
     secure_mode: bool = False
+    # What a quartier reads of a neighbour's collectives when federation begins: their public
+    # activities of the last ``backfill_days`` days, at most ``backfill_max_items`` of them.
+    backfill_days: int = 30
+    backfill_max_items: int = 2000
 
 
 @dataclass(frozen=True)
@@ -356,6 +360,8 @@ def validate(settings: Settings) -> None:
         "inbox_workers",
         "per_origin_concurrency",
         "signature_max_age_seconds",
+        "backfill_days",
+        "backfill_max_items",
     ):
         if getattr(federation, key) <= 0:
             raise ConfigError(f"federation.{key} must be greater than 0")

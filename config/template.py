@@ -115,6 +115,12 @@ lease_seconds = 60.0
 # Mode sécurisé : exiger des GET signés pour lire nos objets.
 # Secure mode: require signed GETs to read our objects.
 secure_mode = false
+# Quand deux quartiers se fédèrent, chacun récupère les activités publiques des collectifs de
+# l'autre : celles des derniers jours, au plus ce nombre.
+# When two quartiers federate, each fetches the public activities of the other's collectives:
+# those of the last days, at most this many.
+backfill_days = 30
+backfill_max_items = 2000
 
 [webui]
 # Clé secrète des sessions (au moins 32 caractères, gardez-la secrète).

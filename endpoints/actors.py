@@ -40,6 +40,7 @@ from actors.webfinger_documents import (
 from commons.events.services import event_document
 from endpoints.faces import html_faces, wants_activitypub
 from endpoints.outbox import load_outbox
+from endpoints.quartier_outbox import InvalidCursor, load_quartier_outbox, parse_cursor
 from federation.nodeinfo import (
     SUPPORTED_VERSIONS,
     NodeInfoVersion,
@@ -50,6 +51,7 @@ from federation.vocab import ACTIVITY_JSON
 from federation.webfinger import build_host_meta_json, build_host_meta_xrd
 from instance.runtime import instance_of
 from storage.models import Actor, utcnow
+from storage.models.actors import APPLICATION
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD_JSON = "application/jrd+json"
@@ -180,15 +182,22 @@ def collection_endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
     async def collection(request: Request) -> Response:
         try:
             page = parse_page(request.query_params.get("page"))
+            before = parse_cursor(request.query_params.get("before"))
         except InvalidPage:
             raise HTTPException(400, "page must be a whole number from 1") from None
+        except InvalidCursor:
+            raise HTTPException(400, "before must be an activity id from 1") from None
         async with instance_of(request).database.session() as session:
             actor = await find_served_actor(session, request)
             if name in GROUP_COLLECTIONS and not actor.is_group:
                 raise HTTPException(404)
             if actor.is_gone:
                 raise HTTPException(410)
-            if name == "outbox":
+            if name == "outbox" and actor.type == APPLICATION:
+                # The quartier's outbox: its collectives' public activities.
+                uri = actor.outbox_uri or f"{actor.uri}/outbox"
+                document = await load_quartier_outbox(session, uri, page=page, before=before)
+            elif name == "outbox":
                 document = await load_outbox(session, actor, page)
             else:
                 uri, source = _collection_source(actor, name)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.parsing import ParsedActivity
 from storage.database import Database
@@ -76,17 +78,40 @@ class GroupCommit:
             _settle(batch, inserted)
 
     async def _write(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Insert ``rows``, skipping known activity ids; returns the ids inserted."""
         async with self.database.transaction() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-            statement = (
-                insert(InboxItem)
-                .on_conflict_do_nothing(index_elements=["activity_uri"])
-                .returning(InboxItem.activity_uri)
-            )
-            result = await session.execute(statement, rows)
-            return set(result.scalars().all())
+            return await insert_new_items(session, rows)
+
+
+async def insert_new_items(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert ``rows``, skipping known activity ids; returns the ids inserted."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboxItem)
+        .on_conflict_do_nothing(index_elements=["activity_uri"])
+        .returning(InboxItem.activity_uri)
+    )
+    result = await session.execute(statement, rows)
+    return set(result.scalars().all())
+
+
+def inbox_row(
+    activity: ParsedActivity, payload: str, recipient_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The queue row of a received activity, due at once."""
+    return {
+        "activity_uri": activity.id,
+        "actor_uri": activity.actor_uri,
+        "activity_type": activity.type[:64],
+        "recipient_id": recipient_id,
+        "payload": payload,
+        "state": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "received_at": now,
+    }
 
 
 def _settle(
@@ -124,16 +149,5 @@ async def store_inbox_item(
 
     Returns once the row is committed (with the rows of concurrent requests).
     """
-    now = utcnow()
-    row = {
-        "activity_uri": activity.id,
-        "actor_uri": activity.actor_uri,
-        "activity_type": activity.type[:64],
-        "recipient_id": recipient_id,
-        "payload": body.decode("utf-8", errors="replace"),
-        "state": QUEUED,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "received_at": now,
-    }
+    row = inbox_row(activity, body.decode("utf-8", errors="replace"), recipient_id, utcnow())
     return await _writer_for(database).insert(row)

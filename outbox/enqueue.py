@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.vocab import is_public
+from outbox.quartier_outbox import list_in_quartier_outbox
 from outbox.recipients import deliverable, federated_quartier_inboxes, follower_inboxes
 from storage.models import Activity, Actor, Delivery, utcnow
 from storage.models.queue import QUEUED
@@ -29,13 +30,18 @@ async def enqueue_activity(
 ) -> Activity:
     """Store ``document`` as an outbox activity and one delivery row per remote inbox."""
     activity = Activity(**_activity_columns(sender, document))
+    # A public activity of one of our collectives is relayed to the quartiers federated with
+    # this one, whoever follows there, and listed in our quartier's outbox, which a quartier
+    # reads when it joins.
+    is_relayed = to_followers and sender.is_local and sender.is_group and activity.is_public
+    if is_relayed:
+        await list_in_quartier_outbox(session, activity)
     session.add(activity)
     await session.flush()
     targets = list(inboxes)
     if to_followers:
         targets += await follower_inboxes(session, sender.id)
-        if sender.is_local and sender.is_group and activity.is_public:
-            # Relayed to the quartiers federated with this one, whoever follows there.
+        if is_relayed:
             targets += await federated_quartier_inboxes(session)
     pairs = await deliverable(session, targets)
     await _insert_deliveries(session, sender, [(activity.id, pair) for pair in pairs])

@@ -17,6 +17,7 @@ from commons.petitions.worker import PetitionTallies
 from commons.polls.worker import PollTallies
 from config.settings import Settings
 from federation.client import FederationClient
+from inbox.backfill import NeighbourBackfill
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
 from outbox.signing import signing_processes
@@ -55,8 +56,9 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
     """Run in the background, until the block ends: the inbox and delivery workers, the one
     that writes the dates of series further ahead, the hourly tidying of ended sessions, the
-    reading of what neighbour quartiers say of themselves (new ones within a minute), and the
-    upkeep of bookings, petitions and polls."""
+    reading of what neighbour quartiers say of themselves (new ones within a minute), the
+    reading of a federated neighbour's recent past, and the upkeep of bookings, petitions and
+    polls."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
@@ -68,6 +70,9 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
         asyncio.create_task(
             NeighbourDescriptions(instance.database, instance.federation).run_forever(stop),
             name="neighbour-descriptions",
+        ),
+        asyncio.create_task(
+            NeighbourBackfill(instance).run_forever(stop), name="neighbour-backfill"
         ),
         asyncio.create_task(
             BookingUpkeep(instance.database, instance.uris).run_forever(stop), name="bookings"

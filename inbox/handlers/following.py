@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors import quartier_federation
 from actors.follows import receive_follow
 from inbox.context import InboxContext
 from inbox.kinds import ObjectKind, Target
@@ -13,24 +14,48 @@ from storage.models import Actor, Follow, utcnow
 from storage.models.follows import ACCEPTED
 
 
+def _between_quartiers(here: Actor, there: Actor) -> bool:
+    return (
+        here.is_local
+        and quartier_federation.is_instance_actor(here)
+        and quartier_federation.is_instance_actor(there)
+    )
+
+
 @handles("Follow", ObjectKind.OUR_ACTOR)
 async def on_follow(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
     assert target.actor is not None
+    here, there = target.actor, ctx.sender
+    quartiers = _between_quartiers(here, there)
+    before = await quartier_federation.link_with(session, here, there) if quartiers else None
     await receive_follow(
         session,
         ctx.instance.uris,
-        ctx.sender,
-        target.actor,
+        there,
+        here,
         follow_uri=ctx.activity.id,
         original=ctx.activity.raw,
     )
+    if quartiers:
+        await quartier_federation.when_link_changes(session, here, there, before)
 
 
 @handles("Accept", ObjectKind.OUR_FOLLOW)
 async def on_accept(ctx: InboxContext, session: AsyncSession, target: Target) -> None:
     assert target.follow is not None
+    here = await session.get(Actor, target.follow.follower_id)
+    there = ctx.sender
+    quartiers = here is not None and _between_quartiers(here, there)
+    before = None
+    if quartiers:
+        assert here is not None
+        before = await quartier_federation.link_with(session, here, there)
     target.follow.state = ACCEPTED
     target.follow.accepted_at = utcnow()
+    if quartiers:
+        assert here is not None
+        await session.flush()
+        await quartier_federation.when_link_changes(session, here, there, before)
 
 
 @handles("Reject", ObjectKind.OUR_FOLLOW)

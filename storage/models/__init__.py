@@ -2,6 +2,7 @@
 
 from storage.models.activities import Activity
 from storage.models.actors import Account, Actor, ApiToken, Membership
+from storage.models.backfills import Backfill
 from storage.models.base import Base, utcnow
 from storage.models.community import Invitation, Notification, PasswordReset
 from storage.models.events import Event, EventOccurrence, Rsvp
@@ -23,6 +24,7 @@ __all__ = [
     "Activity",
     "Actor",
     "ApiToken",
+    "Backfill",
     "Base",
     "Bookable",
     "Delivery",

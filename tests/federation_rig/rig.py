@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from actors.services import create_account, create_group, ensure_instance_actor
 from config.settings import Settings
+from inbox.backfill import NeighbourBackfill
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
 from outbox.worker import DeliveryWorker
@@ -39,6 +40,7 @@ class Node:
     instance: Instance
     inbox_worker: InboxWorker
     delivery_worker: DeliveryWorker
+    backfill: NeighbourBackfill
 
     async def resident(self, username: str, *, manual: bool = False) -> Actor:
         async with self.instance.database.transaction() as session:
@@ -63,6 +65,7 @@ class Rig:
     client: httpx2.AsyncClient
     # Every request between the instances, as (method, address without its fragment).
     requests: list[tuple[str, str]] = field(default_factory=list)
+    router: HostRouter | None = None
 
     def gets_of(self, address: str) -> int:
         """How many GETs of ``address`` (its fragment aside) any instance made so far."""
@@ -80,6 +83,7 @@ class Rig:
             for node in self.nodes.values():
                 handled += await node.delivery_worker.run_once()
                 handled += await node.inbox_worker.run_once()
+                handled += await node.backfill.run_once()
             total += handled
             if handled == 0:
                 return total
@@ -111,9 +115,11 @@ async def federation_rig(
     hosts: tuple[str, ...] = HOSTS,
     secure: tuple[str, ...] = (),
     servers: Mapping[str, Mapping[str, Any]] | None = None,
+    federation: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AsyncIterator[Rig]:
     """``secure`` names the hosts that run in secure mode (signed GETs required); ``servers``
-    gives some hosts more server settings (a description, an area…)."""
+    gives some hosts more server settings (a description, an area…), ``federation`` more
+    federation settings (the bounds of what they read when they federate…)."""
     async with AsyncExitStack() as stack:
         router = HostRouter()
         client = httpx2.AsyncClient(transport=router)
@@ -128,6 +134,7 @@ async def federation_rig(
                 database_url=database.url,
                 server=(servers or {}).get(host),
                 secure_mode=host in secure,
+                **(federation or {}).get(host, {}),
             )
             app = create_app(settings, database=database, http_client=client, run_workers=False)
             instance: Instance = app.state.instance
@@ -141,6 +148,7 @@ async def federation_rig(
                 instance,
                 InboxWorker(instance),
                 DeliveryWorker(database, instance.federation),
+                NeighbourBackfill(instance),
             )
             router.transports[host] = httpx2.ASGITransport(app=app)
-        yield Rig(nodes, client, router.requests)
+        yield Rig(nodes, client, router.requests, router)

@@ -317,3 +317,59 @@ async def test_upgrading_holds_the_follows_of_the_instance_actor_for_the_admin(
         ("pending", True),
         ("accepted", False),
     ]
+
+
+async def test_upgrading_lists_what_the_collectives_published_in_the_quartier_outbox(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Migration 0026: the quartier's outbox lists what was relayed before and is still
+    current: a post's Create (not its edits), an event's newest version, nothing deleted."""
+    from sqlalchemy import text
+
+    from storage.models import Activity
+    from tests.support import fresh_database_at
+
+    activity = (
+        "INSERT INTO activities (id, uri, type, actor_id, object_uri, is_public, payload,"
+        " published) VALUES (:id, :uri, :type, :actor, :object, :public, '{}',"
+        " '2026-01-01 00:00:00')"
+    )
+    async with fresh_database_at(database_kind, tmp_path, "0024") as database:
+        # Given a collective's post (edited), event (edited), deleted offer and private note,
+        # and a resident's public note
+        async with database.write_engine.begin() as connection:
+            for statement in FIRST_SCHEMA_ROWS[:2]:
+                await connection.execute(text(statement))
+            await connection.execute(
+                text(
+                    "INSERT INTO posts (id, uri, type, actor_id, is_local, content_html,"
+                    " visibility, is_sensitive, published) VALUES (1, 'http://p.test/posts/1',"
+                    " 'Note', 2, true, '<p>x</p>', 'public', false, '2026-01-01 00:00:00')"
+                )
+            )
+            rows = [
+                (1, "Create", 2, "http://p.test/posts/1", True),
+                (2, "Update", 2, "http://p.test/posts/1", True),
+                (3, "Create", 2, "http://p.test/events/1", True),
+                (4, "Update", 2, "http://p.test/events/1", True),
+                (5, "Create", 2, "http://p.test/offers/1", True),
+                (6, "Delete", 2, "http://p.test/offers/1", True),
+                (7, "Create", 2, "http://p.test/posts/2", False),
+                (8, "Create", 1, "http://p.test/posts/3", True),
+            ]
+            for row_id, kind, actor, obj, public in rows:
+                await connection.execute(
+                    text(activity),
+                    {"id": row_id, "uri": f"http://p.test/activities/{row_id}", "type": kind,
+                     "actor": actor, "object": obj, "public": public},
+                )  # fmt: skip
+
+        # When it is upgraded
+        await migrate.upgrade(database)
+
+        # Then the post's Create and the event's Update are listed, nothing else
+        async with database.session() as session:
+            listed = await session.scalars(
+                select(Activity.id).where(Activity.in_quartier_outbox).order_by(Activity.id)
+            )
+            assert list(listed) == [1, 4]

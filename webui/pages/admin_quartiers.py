@@ -10,11 +10,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import quartier_federation as federation
+from actors.backfills import backfills_by_neighbour
 from actors.city_scope import neighbour_choices, set_in_city_views
 from actors.neighbour_descriptions import NeighbourDescriptions
 from actors.remote import HandleNotResolved
 from config.uris import INSTANCE_USERNAME
 from instance.runtime import instance_of
+from storage.models import Backfill
+from storage.models.queue import DONE, FAILED
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import N_
@@ -25,6 +28,40 @@ from webui.session import flash, require_admin
 
 PATH = "/admin/quartiers"
 _ = i18n.gettext
+
+# Where the reading of a neighbour's recent content is shown: once federation began.
+SHOWS_BACKFILL = frozenset(
+    {federation.Link.FEDERATED, federation.Link.PAUSED, federation.Link.PAUSED_THERE}
+)
+
+# Why reading a neighbour's recent content failed, by the word the reading keeps.
+FAILURES = {
+    "status": N_("their server answered with an error (%(detail)s)"),
+    "timeout": N_("their server did not answer in time"),
+    "unreachable": N_("their server cannot be reached"),
+    "too_large": N_("their server sent a page too large to read"),
+    "invalid": N_("their server did not send a list of activities"),
+    "ended": N_("federation ended meanwhile"),
+    "blocked": N_("their domain is blocked here"),
+    "error": N_("an error of this server interrupted it (see its logs)"),
+}
+
+
+def backfill_words(row: Backfill | None) -> tuple[str, str] | None:
+    """Where the reading of a neighbour's recent content stands, for the admin: a sentence
+    and its kind (``running``, ``done``, ``failed``)."""
+    if row is None:
+        return None
+    count = row.items_done
+    if row.state == DONE:
+        words = i18n.ngettext("Recent content fetched: %(num)s item.", "Recent content fetched: %(num)s items.", count)  # fmt: skip
+        return words % {"num": count}, "done"
+    if row.state == FAILED:
+        reason = _(FAILURES.get(row.failure or "", FAILURES["invalid"]))
+        reason %= {"detail": row.last_error or ""} if "%(detail)s" in reason else {}
+        return _("Fetching their recent content failed: %(reason)s") % {"reason": reason}, "failed"
+    words = i18n.ngettext("Fetching their recent content: %(num)s item…", "Fetching their recent content: %(num)s items…", count)  # fmt: skip
+    return words % {"num": count}, "running"
 
 
 async def quartiers(request: Request) -> Response:
@@ -71,15 +108,22 @@ async def _page(
         here = await federation.instance_actor_of(session)
         found = await federation.federations(session, here)
         neighbours = await neighbour_choices(session)
+        backfills = await backfills_by_neighbour(session)
     by_link: dict[str, list[federation.Federation]] = {link.value: [] for link in federation.Link}
     for item in found:
         by_link[item.link.value].append(item)
+    progress = {
+        item.quartier.id: backfill_words(backfills.get(item.quartier.id))
+        for item in found
+        if item.link in SHOWS_BACKFILL
+    }
     context = {
         "by_link": by_link,
         "values": values,
         "errors": errors,
         "any": bool(found),
         "neighbours": neighbours,
+        "progress": progress,
     }
     return render(request, "admin/quartiers.html", context, status_code)
 
