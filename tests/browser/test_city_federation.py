@@ -1,7 +1,8 @@
 """In a real browser, against two ``quartiers serve`` processes: the admin of Carouge proposes
 federation to Plainpalais from the admin pages, Plainpalais's admin accepts it, and Carouge's
-city agenda fills with an event of a Plainpalais collective that no one in Carouge follows,
-labelled with the name of its quartier and opening on a page of Carouge."""
+city agenda fills with the events of a Plainpalais collective that no one in Carouge follows
+(one published before, read from Plainpalais's recent past, and one after), labelled with the
+name of their quartier and opening on a page of Carouge."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 fr = i18n.translations("fr").gettext
 TITLE = "Concert de la fanfare du Bout-du-Monde"
+EARLIER = "Répétition ouverte de la fanfare"
 START = datetime.now(UTC).replace(hour=16, minute=0, second=0, microsecond=0) + timedelta(days=4)
 
 
@@ -56,7 +58,7 @@ def plainpalais(
         yield instance
 
 
-async def publish_event(instance: LiveInstance, group: str, owner: str) -> None:
+async def publish_event(instance: LiveInstance, group: str, owner: str, title: str) -> None:
     """The collective's event, written as its page would (and so sent to its followers)."""
     database = instance.database()
     try:
@@ -65,7 +67,7 @@ async def publish_event(instance: LiveInstance, group: str, owner: str) -> None:
             collective = await session.scalar(select(Actor).where(Actor.username == group))
             assert author is not None and collective is not None
             fields = events.EventFields(
-                title=TITLE, start=START, end=START + timedelta(hours=2),
+                title=title, start=START, end=START + timedelta(hours=2),
                 place_name="Parc des Bastions",
             )  # fmt: skip
             await events.create_event(session, Uris(instance.base_url), author, collective, fields)
@@ -86,6 +88,8 @@ async def test_an_admin_proposes_federation_and_the_city_agenda_fills(
     ana, theo = await ana_context.new_page(), await theo_context.new_page()
     await log_in(ana, carouge, "ana", PASSWORD)
     await log_in(theo, plainpalais, "theo", PASSWORD)
+    # Given an event a Plainpalais collective published before the two quartiers federate
+    await publish_event(plainpalais, "fanfare", "theo", EARLIER)
 
     # When Carouge's admin proposes federation to Plainpalais by its address
     await ana.goto(carouge.url("/admin/quartiers"))
@@ -113,7 +117,7 @@ async def test_an_admin_proposes_federation_and_the_city_agenda_fills(
     await poll_until(federated, "the federation accepted, on Carouge's page")
 
     # When a Plainpalais collective that nobody in Carouge follows publishes an event
-    await publish_event(plainpalais, "fanfare", "theo")
+    await publish_event(plainpalais, "fanfare", "theo", TITLE)
 
     # Then Carouge's city agenda shows it, labelled with its quartier's name (once Carouge has
     # read what Plainpalais says of itself)
@@ -121,9 +125,15 @@ async def test_an_admin_proposes_federation_and_the_city_agenda_fills(
 
     async def in_the_agenda() -> bool:
         text = await page_text(ana, agenda)
-        return TITLE in text and "Quartier Plainpalais" in text
+        return TITLE in text and EARLIER in text and "Quartier Plainpalais" in text
 
-    await poll_until(in_the_agenda, "the Plainpalais event, labelled, in Carouge's city agenda", 90)
+    await poll_until(
+        in_the_agenda, "both Plainpalais events, labelled, in Carouge's city agenda", 90
+    )
+    # (the earlier one read from Plainpalais's recent past, as the federation page says)
+    federation_page = await page_text(ana, carouge.url("/admin/quartiers"))
+    assert "Récupération terminée" in federation_page, federation_page
+    await ana.goto(agenda)
     await screenshot(ana, "city-agenda-federated")
     # And it opens on a page of Carouge, where a resident answers it
     await ana.get_by_role("link", name=TITLE).click()
