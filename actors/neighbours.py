@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.vocab import origin_of
 from storage.models import Actor, Host
+from storage.upsert import insert_ignoring_duplicates
 
 OUR_TERMS = ("groupKind", "upcomingEvents")
 
@@ -30,10 +31,14 @@ async def mark_neighbour(session: AsyncSession, domain: str, actor_uri: str | No
     origin = origin_of(actor_uri) if actor_uri else None
     row = await session.get(Host, host)
     if row is None:
-        session.add(Host(host=host, is_neighbour=True, origin=origin))
-    else:
-        row.is_neighbour = True
-        row.origin = origin or row.origin
+        # Many first items of a quartier may be applied at once: one of them writes the row.
+        fresh = {"host": host, "is_neighbour": True, "origin": origin}
+        if await insert_ignoring_duplicates(session, Host, [fresh], ["host"]):
+            return
+        row = await session.get(Host, host)
+        assert row is not None
+    row.is_neighbour = True
+    row.origin = origin or row.origin
     await session.flush()
 
 
