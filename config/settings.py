@@ -84,6 +84,8 @@ class FederationSettings:
     per_origin_concurrency: int = 4
     lease_seconds: float = 60.0
     secure_mode: bool = False
+    publish_blocklist: bool = False
+    """Whether /moderation/blocklist.csv lists our domain blocks for other servers."""
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,9 @@ lease_seconds = 60.0
 # Mode sécurisé : exiger des GET signés pour lire nos objets.
 # Secure mode: require signed GETs to read our objects.
 secure_mode = false
+# Publier nos blocages de domaines (CSV, /moderation/blocklist.csv) pour les autres quartiers.
+# Publish our domain blocks (CSV, /moderation/blocklist.csv) for other quartiers to read.
+publish_blocklist = false
 
 [webui]
 # Clé secrète des sessions (au moins 32 caractères, gardez-la secrète).

@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from actors.blocklist_reader import BlocklistReader
 from actors.housekeeping import Housekeeping
 from actors.neighbour_descriptions import NeighbourDescriptions
 from commons.events.worker import OccurrenceWorker
@@ -55,8 +56,8 @@ def delivery_worker(instance: Instance) -> DeliveryWorker:
 async def running_workers(instance: Instance) -> AsyncIterator[None]:
     """Run in the background, until the block ends: the inbox and delivery workers, the one
     that writes the dates of series further ahead, the hourly tidying of ended sessions, the
-    hourly reading of what neighbour quartiers say of themselves, and the upkeep of bookings,
-    petitions and polls."""
+    hourly reading of what neighbour quartiers say of themselves, the daily reading of the
+    subscribed blocklists, and the upkeep of bookings, petitions and polls."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
@@ -68,6 +69,12 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
         asyncio.create_task(
             NeighbourDescriptions(instance.database, instance.federation).run_forever(stop),
             name="neighbour-descriptions",
+        ),
+        asyncio.create_task(
+            BlocklistReader(
+                instance.database, instance.federation, instance.settings.host
+            ).run_forever(stop),
+            name="blocklists",
         ),
         asyncio.create_task(
             BookingUpkeep(instance.database, instance.uris).run_forever(stop), name="bookings"

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Integer, String, bindparam, func, true
 
 from commons.events.dates import LONG_DATE
 from commons.events.expansion import zone_of
+from storage.blocks import limited_actor_ids
 from storage.models import Event, EventOccurrence
 
 LONGEST_EVENT = timedelta(days=31)
@@ -23,6 +24,7 @@ among the long ones only (``is_long``: longer than this)."""
 @dataclass(frozen=True, slots=True)
 class AgendaQuery:
     """Which events: only ours (``local_only``), one organiser's, one category, located ones.
+    The city's agenda (neither ours only nor one organiser's) leaves out limited domains.
 
     ``bound`` queries stand for every query of their shape: their organiser and category are
     bound parameters (``values()`` of the real query gives them), for statements built once.
@@ -66,6 +68,8 @@ class AgendaQuery:
         found: list[ColumnElement[bool]] = [Event.deleted_at.is_(None)]
         if self.local_only:
             found.append(Event.is_local.is_(True))
+        elif self.actor_id is None:
+            found.append(Event.actor_id.not_in(limited_actor_ids()))
         if self.actor_id is not None:
             found.append(Event.actor_id == self._actor())
         if self._by_category:
@@ -100,6 +104,8 @@ class AgendaQuery:
         found: list[ColumnElement[bool]] = []
         if self.local_only:
             found.append(EventOccurrence.is_local.is_(True))
+        elif self.actor_id is None:
+            found.append(EventOccurrence.actor_id.not_in(limited_actor_ids()))
         if self.actor_id is not None:
             found.append(EventOccurrence.actor_id == self._actor())
         if self._by_category:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.petitions.paper import anonymous_id
+from storage.blocks import limited_actor_ids
 from storage.models import Actor, Membership, Petition, PromoterMember, Signature
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.petitions import COLLECTING, DRAFT, PAPER
@@ -60,7 +61,8 @@ def _listing_order(card: PetitionCard) -> tuple[bool, float]:
 async def listed_petitions(
     session: AsyncSession, *, is_local: bool, limit: int = LISTED
 ) -> list[PetitionCard]:
-    """Ours (``is_local``) or those other quartiers sent: every one but the drafts."""
+    """Ours (``is_local``) or those other quartiers sent: every one but the drafts (and none of
+    a limited domain)."""
     rows = await session.execute(
         select(Petition, Actor)
         .join(Actor, Actor.id == Petition.actor_id)
@@ -69,6 +71,7 @@ async def listed_petitions(
             Petition.deleted_at.is_(None),
             Petition.status != DRAFT,
             Actor.is_gone.is_(False),
+            Petition.actor_id.not_in(limited_actor_ids()),
         )
         .order_by(Petition.id.desc())
         .limit(limit)
