@@ -111,9 +111,11 @@ async def federation_rig(
     hosts: tuple[str, ...] = HOSTS,
     secure: tuple[str, ...] = (),
     servers: Mapping[str, Mapping[str, Any]] | None = None,
+    federation: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AsyncIterator[Rig]:
     """``secure`` names the hosts that run in secure mode (signed GETs required); ``servers``
-    gives some hosts more server settings (a description, an area…)."""
+    gives some hosts more server settings (a description, an area…), ``federation`` more
+    federation settings (publishing their blocklist…)."""
     async with AsyncExitStack() as stack:
         router = HostRouter()
         client = httpx2.AsyncClient(transport=router)
@@ -128,6 +130,7 @@ async def federation_rig(
                 database_url=database.url,
                 server=(servers or {}).get(host),
                 secure_mode=host in secure,
+                **(federation or {}).get(host, {}),
             )
             app = create_app(settings, database=database, http_client=client, run_workers=False)
             instance: Instance = app.state.instance
