@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from actors.blocklist_csv import BlocklistUnreadable, parse_blocklist
+from actors.blocklist_csv import MAX_BLOCKLIST_BYTES, BlocklistUnreadable, parse_blocklist
 from actors.blocklists import record_blocklist, record_failure
 from federation.client import FederationClient
 from federation.errors import (
@@ -93,6 +93,8 @@ class BlocklistReader:
         error: str | None
         try:
             body = await self._fetch(url)
+            if len(body) > MAX_BLOCKLIST_BYTES:
+                raise ResponseTooLarge(f"{len(body)} bytes > {MAX_BLOCKLIST_BYTES}")
             parsed = parse_blocklist(body)
             error = None
         except BlocklistUnreadable as problem:
