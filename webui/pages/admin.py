@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from actors import accounts as account_services
 from actors import invitations as invitation_services
 from actors.blocklist_csv import HOST_RE
+from actors.blocklists import count_waiting_proposals
 from actors.invitations import MAX_USES_LIMIT, is_usable
 from actors.queries import account_by_id, count_accounts
 from actors.reports import open_report_count, reports_to_show, resolve_report
@@ -60,12 +61,14 @@ async def dashboard(request: Request) -> Response:
         blocks = await domain_blocks.count_blocks(session)
         queued = await queued_deliveries(session)
         reports = await open_report_count(session)
+        proposals = await count_waiting_proposals(session)
     context = {
         "pending": pending,
         "accounts": accounts,
         "blocks": blocks,
         "queued": queued,
         "reports": reports,
+        "proposals": proposals,
     }
     return render(request, "admin/index.html", context)
 
