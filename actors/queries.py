@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.blocks import limited_actor_ids
 from storage.models import Account, Actor, Follow, Membership
 from storage.models.actors import GROUP, MEMBERSHIP_ACCEPTED
 from storage.models.follows import ACCEPTED
@@ -87,7 +88,8 @@ async def collectives_to_pick(
 
 
 async def located_collectives(session: AsyncSession, limit: int) -> Sequence[Actor]:
-    """Collectives with a place on the map (local or known from elsewhere), by name."""
+    """Collectives with a place on the map (local or known from elsewhere, not of a limited
+    domain), by name."""
     return (
         await session.scalars(
             select(Actor)
@@ -96,6 +98,7 @@ async def located_collectives(session: AsyncSession, limit: int) -> Sequence[Act
                 Actor.latitude.is_not(None),
                 Actor.longitude.is_not(None),
                 Actor.is_gone.is_(False),
+                Actor.id.not_in(limited_actor_ids()),
             )
             .order_by(Actor.name)
             .limit(limit)

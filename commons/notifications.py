@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from commons.events.date_rsvps import occurrence_uri
+from storage.blocks import is_limited_actor
 from storage.models import (
     Actor,
     Event,
+    Follow,
     Membership,
     Notification,
     Offer,
@@ -32,6 +34,7 @@ from storage.models import (
 )
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.community import NOTIFICATION_KINDS
+from storage.models.follows import ACCEPTED
 from storage.models.posts import MENTIONED
 
 PAGE_SIZE = 30
@@ -127,6 +130,18 @@ async def notify(
     return notification
 
 
+async def followers_among(session: AsyncSession, followed_id: int) -> set[int]:
+    """The local actors whose follow of ``followed_id`` was accepted."""
+    found = await session.scalars(
+        select(Follow.follower_id)
+        .join(Actor, Actor.id == Follow.follower_id)
+        .where(
+            Follow.followed_id == followed_id, Follow.state == ACCEPTED, Actor.is_local.is_(True)
+        )
+    )
+    return set(found.all())
+
+
 def _same(column: InstrumentedAttribute[Any], value: object) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
@@ -194,7 +209,8 @@ async def mark_all_read(session: AsyncSession, recipient_id: int) -> None:
 
 
 async def notify_reply_and_mentions(session: AsyncSession, post: Post) -> None:
-    """A new post tells the local author it answers (``reply``) and the locals it mentions."""
+    """A new post tells the local author it answers (``reply``) and the locals it mentions; from
+    a limited domain, only those who follow its author are told."""
     mentioned = set(
         (
             await session.scalars(
@@ -205,12 +221,18 @@ async def notify_reply_and_mentions(session: AsyncSession, post: Post) -> None:
         ).all()
     )
     replied_to: int | None = None
+    listening: set[int] | None = None
+    if await is_limited_actor(session, post.actor_id):
+        listening = await followers_among(session, post.actor_id)
+        mentioned &= listening
     if post.in_reply_to_uri:
         parent_author = await session.scalar(
             select(Post.actor_id).where(Post.uri == post.in_reply_to_uri, Post.is_local.is_(True))
         )
-        if parent_author is not None and (
-            post.visibility != MENTIONED or parent_author in mentioned
+        if (
+            parent_author is not None
+            and (post.visibility != MENTIONED or parent_author in mentioned)
+            and (listening is None or parent_author in listening)
         ):
             replied_to = parent_author
             await notify(session, parent_author, "reply", post.actor_id, post.id)

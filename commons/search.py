@@ -30,6 +30,7 @@ from config.settings import Settings
 from federation.errors import FederationError
 from federation.parsing import parse_object
 from federation.vocab import ACTOR_TYPES, first_str, same_origin
+from storage.blocks import limited_actor_ids
 from storage.models import Actor, Event, Post
 from storage.models.posts import PUBLIC
 
@@ -77,13 +78,15 @@ def _like_pattern(words: str) -> str:
 async def search_text(
     session: AsyncSession, words: str, viewer_id: int | None, base_url: str
 ) -> tuple[list[Actor], list[PostCard]]:
-    """Public, not deleted posts (ours and known remote ones) whose text contains ``words``."""
+    """Public, not deleted posts (ours and known remote ones) whose text contains ``words``;
+    nothing of a limited domain (found by its address only)."""
     pattern = _like_pattern(words.lower())
     rows = await session.execute(
         select_cards()
         .where(
             Post.deleted_at.is_(None),
             Post.visibility == PUBLIC,
+            Post.actor_id.not_in(limited_actor_ids()),
             func.lower(Post.content_html).like(pattern, escape="\\"),
         )
         .order_by(Post.id.desc())
@@ -96,6 +99,7 @@ async def search_text(
             .where(
                 Actor.is_gone.is_(False),
                 Actor.type.in_(("Person", "Group")),
+                Actor.id.not_in(limited_actor_ids()),
                 or_(
                     func.lower(Actor.name).like(pattern, escape="\\"),
                     func.lower(Actor.username).like(pattern, escape="\\"),
@@ -119,6 +123,7 @@ async def search_events(session: AsyncSession, words: str, now: datetime) -> lis
             .where(
                 Event.deleted_at.is_(None),
                 Actor.is_gone.is_(False),
+                Event.actor_id.not_in(limited_actor_ids()),
                 or_(
                     func.lower(Event.title).like(pattern, escape="\\"),
                     func.lower(Event.description_html).like(pattern, escape="\\"),

@@ -88,6 +88,8 @@ class FederationSettings:
     # activities of the last ``backfill_days`` days, at most ``backfill_max_items`` of them.
     backfill_days: int = 30
     backfill_max_items: int = 2000
+    publish_blocklist: bool = False
+    """Whether /moderation/blocklist.csv lists our domain blocks for other servers."""
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,9 @@ secure_mode = false
 # those of the last days, at most this many.
 backfill_days = 30
 backfill_max_items = 2000
+# Publier nos blocages de domaines (CSV, /moderation/blocklist.csv) pour les autres quartiers.
+# Publish our domain blocks (CSV, /moderation/blocklist.csv) for other quartiers to read.
+publish_blocklist = false
 
 [webui]
 # Clé secrète des sessions (au moins 32 caractères, gardez-la secrète).

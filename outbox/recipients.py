@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.blocks import is_blocked_host
-from storage.models import Actor, DomainBlock, Follow
+from storage.blocks import is_blocked_host, suspended_domains
+from storage.models import Actor, Follow
 from storage.models.actors import APPLICATION
 from storage.models.follows import ACCEPTED
 
@@ -80,9 +80,10 @@ def authority_of_inbox(inbox_uri: str) -> str:
 
 
 async def deliverable(session: AsyncSession, inboxes: Iterable[str]) -> list[tuple[str, str]]:
-    """``(inbox, authority)`` pairs without duplicates and without blocked domains."""
+    """``(inbox, authority)`` pairs without duplicates and without suspended domains (a limited
+    domain is still delivered to)."""
     unique = list(dict.fromkeys(inbox for inbox in inboxes if inbox))
-    blocked = frozenset((await session.scalars(select(DomainBlock.domain))).all())
+    blocked = await suspended_domains(session)
     pairs: list[tuple[str, str]] = []
     for inbox in unique:
         host = host_of_inbox(inbox)

@@ -115,11 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     block_add.add_argument("domain")
     block_add.add_argument("--reason", default="")
+    block_add.add_argument(
+        "--severity",
+        choices=("suspend", "limit"),
+        default="suspend",
+        help="suspend: refuse everything (default); limit: receive, but keep out of the city's "
+        "views and of the notifications of residents who follow nobody there; on a domain "
+        "blocked already, changes its severity",
+    )
     with_config(block_add)
     block_remove = command("remove", "unblock a domain", commands.block_remove, block)
     block_remove.add_argument("domain")
     with_config(block_remove)
-    with_config(command("list", "list blocked domains", commands.block_list, block))
+    with_config(
+        command(
+            "list",
+            "list blocked and limited domains, with where each came from",
+            commands.block_list,
+            block,
+        )
+    )
 
     petition = sub.add_parser("petition", help="check petitions").add_subparsers(
         dest="petition_command", metavar="ACTION", required=True

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import services as actor_services
 from actors.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from actors.blocklist_csv import plain_domain
 from commons.petitions.audit import audit, our_petition
 from config import template as config_file
 from config.settings import (
@@ -28,8 +29,9 @@ from config.settings import (
 from quartiers.errors import CommandError, explained, redact_url
 from quartiers.progress import Progress
 from storage import migrate as migrations
-from storage.blocks import block_domain, list_blocks, unblock_domain
+from storage.blocks import block_domain, block_of, list_blocks, unblock_domain
 from storage.database import Database
+from storage.models.hosts import LIMIT, SUSPEND
 
 
 def _config_path(arguments: argparse.Namespace) -> Path | None:
@@ -252,17 +254,23 @@ async def token_create(arguments: argparse.Namespace) -> int:
 
 
 def _normalise_domain(domain: str) -> str:
-    cleaned = domain.strip().lower().rstrip(".")
-    if not cleaned or "/" in cleaned or " " in cleaned:
+    cleaned = plain_domain(domain)
+    if cleaned is None:
         raise CommandError(f"{domain!r} is not a domain name (like spam.example)")
     return cleaned
 
 
 async def block_add(arguments: argparse.Namespace) -> int:
     domain = _normalise_domain(arguments.domain)
-    async with writing(arguments) as (_settings, session):
-        await block_domain(session, domain, arguments.reason)
-    print(f"Blocked {domain}")
+    severity = getattr(arguments, "severity", SUSPEND)
+    async with writing(arguments) as (settings, session):
+        if domain == settings.host:
+            raise CommandError(f"{domain} is our own domain")
+        before = await block_of(session, domain)
+        was = before.severity if before is not None else None
+        await block_domain(session, domain, arguments.reason, severity=severity)
+    verb = "Limited" if severity == LIMIT else "Blocked"
+    print(f"{verb} {domain}" + (f" (was {was})" if was and was != severity else ""))
     return 0
 
 
@@ -308,7 +316,8 @@ async def block_list(arguments: argparse.Namespace) -> int:
     async with writing(arguments) as (_settings, session):
         blocks = await list_blocks(session)
     for block in blocks:
-        print(f"{block.domain}\t{block.reason}" if block.reason else block.domain)
+        source = block.source_url or "typed here"
+        print(f"{block.domain}\t{block.severity}\t{source}\t{block.reason}".rstrip("\t"))
     if not blocks:
         print("No blocked domain.", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from actors.blocklist_reader import BlocklistReader
 from actors.housekeeping import Housekeeping
 from actors.neighbour_descriptions import NeighbourDescriptions
 from commons.events.worker import OccurrenceWorker
@@ -57,8 +58,8 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
     """Run in the background, until the block ends: the inbox and delivery workers, the one
     that writes the dates of series further ahead, the hourly tidying of ended sessions, the
     reading of what neighbour quartiers say of themselves (new ones within a minute), the
-    reading of a federated neighbour's recent past, and the upkeep of bookings, petitions and
-    polls."""
+    reading of a federated neighbour's recent past, the daily reading of the subscribed
+    blocklists, and the upkeep of bookings, petitions and polls."""
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(InboxWorker(instance).run_forever(stop), name="inbox-worker"),
@@ -73,6 +74,12 @@ async def running_workers(instance: Instance) -> AsyncIterator[None]:
         ),
         asyncio.create_task(
             NeighbourBackfill(instance).run_forever(stop), name="neighbour-backfill"
+        ),
+        asyncio.create_task(
+            BlocklistReader(
+                instance.database, instance.federation, instance.settings.host
+            ).run_forever(stop),
+            name="blocklists",
         ),
         asyncio.create_task(
             BookingUpkeep(instance.database, instance.uris).run_forever(stop), name="bookings"

@@ -1,16 +1,23 @@
-"""Instance domain blocks: written here only (by the admin pages and the command line alike),
-read through a short-lived cache (checked on every inbox POST)."""
+"""Instance domain blocks: written here only (by the admin pages, the command line and the
+review of subscribed blocklists alike), read through a short-lived cache (checked on every inbox
+POST).
+
+A block is a suspension (nothing received, nothing sent) or a limit (received and delivered,
+but kept out of the city's shared views: see :func:`limited_actor_ids`).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.database import Database
-from storage.models import DomainBlock
+from storage.models import Actor, DomainBlock
+from storage.models.hosts import LIMIT, SEVERITIES, SUSPEND
 
 CACHE_SECONDS = 5.0
 
@@ -21,18 +28,40 @@ def is_blocked_host(host: str, blocked: frozenset[str]) -> bool:
     return any(".".join(parts[i:]) in blocked for i in range(len(parts)))
 
 
-async def block_domain(session: AsyncSession, domain: str, reason: str = "") -> bool:
-    """Block ``domain`` (already normalised); False when it was blocked already."""
-    if await session.get(DomainBlock, domain) is not None:
+async def block_domain(
+    session: AsyncSession,
+    domain: str,
+    reason: str = "",
+    *,
+    severity: str = SUSPEND,
+    source_url: str | None = None,
+) -> bool:
+    """Block or limit ``domain`` (already normalised); a block already there takes the new
+    severity and reason (its origin stays). False when nothing changed."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}")
+    block = await session.get(DomainBlock, domain)
+    if block is None:
+        session.add(
+            DomainBlock(domain=domain, reason=reason, severity=severity, source_url=source_url)
+        )
+        return True
+    if block.severity == severity and (not reason or block.reason == reason):
         return False
-    session.add(DomainBlock(domain=domain, reason=reason))
+    block.severity = severity
+    if reason:
+        block.reason = reason
     return True
 
 
 async def unblock_domain(session: AsyncSession, domain: str) -> bool:
-    """Lift the block on ``domain``; False when it was not blocked."""
+    """Lift the block or limit on ``domain``; False when there was none."""
     result = await session.execute(delete(DomainBlock).where(DomainBlock.domain == domain))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def block_of(session: AsyncSession, domain: str) -> DomainBlock | None:
+    return await session.get(DomainBlock, domain)
 
 
 async def list_blocks(session: AsyncSession) -> Sequence[DomainBlock]:
@@ -43,7 +72,43 @@ async def count_blocks(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(DomainBlock)) or 0
 
 
+async def suspended_domains(session: AsyncSession) -> frozenset[str]:
+    found = await session.scalars(select(DomainBlock.domain).where(DomainBlock.severity == SUSPEND))
+    return frozenset(found.all())
+
+
+def _on_blocked_domain(domain: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """``domain`` (of an actor, maybe with a port) is the blocked one or one of its subdomains."""
+    blocked = DomainBlock.domain
+    return or_(
+        domain == blocked,
+        domain.like(literal("%.") + blocked),
+        domain.like(blocked + literal(":%")),
+        domain.like(literal("%.") + blocked + literal(":%")),
+    )
+
+
+def limited_actor_ids() -> Select[int]:
+    """The ids of the remote actors on a limited domain (or a subdomain of one).
+
+    One statement with no parameter, read from ``domain_blocks`` as it is when it runs, so that
+    the views whose statements are built once (the agenda) can use it too.
+    """
+    return (
+        select(Actor.id)
+        .join(DomainBlock, and_(DomainBlock.severity == LIMIT, _on_blocked_domain(Actor.domain)))
+        .where(Actor.is_local.is_(False))
+    )
+
+
+async def is_limited_actor(session: AsyncSession, actor_id: int) -> bool:
+    found = await session.scalar(limited_actor_ids().where(Actor.id == actor_id).limit(1))
+    return found is not None
+
+
 class DomainBlocks:
+    """The suspended domains, for the checks of every inbox POST and remote fetch."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
         self._domains: frozenset[str] = frozenset()
@@ -52,7 +117,7 @@ class DomainBlocks:
     async def domains(self) -> frozenset[str]:
         if time.monotonic() - self._loaded_at > CACHE_SECONDS:
             async with self.database.session() as session:
-                self._domains = frozenset((await session.scalars(select(DomainBlock.domain))).all())
+                self._domains = await suspended_domains(session)
             self._loaded_at = time.monotonic()
         return self._domains
 

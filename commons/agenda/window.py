@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Integer, String, bindparam, func, select, 
 
 from commons.events.dates import LONG_DATE
 from commons.events.expansion import zone_of
+from storage.blocks import limited_actor_ids
 from storage.models import Actor, Event, EventOccurrence
 
 LONGEST_EVENT = timedelta(days=31)
@@ -24,6 +25,7 @@ among the long ones only (``is_long``: longer than this)."""
 class AgendaQuery:
     """Which events: only ours (``local_only``), one organiser's, one category, located ones,
     none by actors of the ``left_out`` domains, only those by actors of the ``quartier`` domain.
+    The city's agenda (neither ours only nor one organiser's) leaves out limited domains.
 
     ``bound`` queries stand for every query of their shape: their organiser and category are
     bound parameters (``values()`` of the real query gives them), for statements built once.
@@ -89,6 +91,8 @@ class AgendaQuery:
         found: list[ColumnElement[bool]] = [Event.deleted_at.is_(None)]
         if self.local_only:
             found.append(Event.is_local.is_(True))
+        elif self.actor_id is None:
+            found.append(Event.actor_id.not_in(limited_actor_ids()))
         if self.actor_id is not None:
             found.append(Event.actor_id == self._actor())
         if self._by_category:
@@ -126,6 +130,8 @@ class AgendaQuery:
         found: list[ColumnElement[bool]] = []
         if self.local_only:
             found.append(EventOccurrence.is_local.is_(True))
+        elif self.actor_id is None:
+            found.append(EventOccurrence.actor_id.not_in(limited_actor_ids()))
         if self.actor_id is not None:
             found.append(EventOccurrence.actor_id == self._actor())
         if self._by_category:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.offers.search_words import query_words
+from storage.blocks import limited_actor_ids
 from storage.models import Actor, Offer, OfferResponse, Post, utcnow
 from storage.models.offers import OPEN
 from storage.models.posts import PUBLIC
@@ -64,6 +65,8 @@ def _listing(wanted: MarketFilter, now: datetime) -> Select[Offer, Actor]:
         .join(Actor, Actor.id == Offer.actor_id)
         .where(Offer.deleted_at.is_(None), Actor.is_gone.is_(False))
     )
+    if wanted.author_id is None:  # the city's offers leave out limited domains
+        query = query.where(Offer.actor_id.not_in(limited_actor_ids()))
     if wanted.open_only:
         query = query.where(
             Offer.status == OPEN, or_(Offer.valid_until.is_(None), Offer.valid_until > now)

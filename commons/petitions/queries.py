@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.petitions.paper import anonymous_id
+from storage.blocks import limited_actor_ids
 from storage.models import Actor, Membership, Petition, PromoterMember, Signature
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.petitions import COLLECTING, DRAFT, PAPER
@@ -64,8 +65,8 @@ async def listed_petitions(
     left_out: tuple[str, ...] = (),
     limit: int = LISTED,
 ) -> list[PetitionCard]:
-    """Ours (``is_local``) or those other quartiers sent, but for the ``left_out`` domains:
-    every one but the drafts."""
+    """Ours (``is_local``) or those other quartiers sent, but for the ``left_out`` domains
+    and the limited ones: every one but the drafts."""
     statement = (
         select(Petition, Actor)
         .join(Actor, Actor.id == Petition.actor_id)
@@ -74,6 +75,7 @@ async def listed_petitions(
             Petition.deleted_at.is_(None),
             Petition.status != DRAFT,
             Actor.is_gone.is_(False),
+            Petition.actor_id.not_in(limited_actor_ids()),
         )
         .order_by(Petition.id.desc())
         .limit(limit)

@@ -4,7 +4,8 @@ A collective is an actor nobody logs in as, so what would notify it goes to the 
 it (``commons.notifications.RELAYED_TO_RUNNERS`` names the kinds): a **public** post that
 mentions it, and a public reply to one of its posts, to one of its events or to one date of
 them. Posts that are not public stay unannounced: their readers are chosen by their author,
-and a facilitator may not be one of them.
+and a facilitator may not be one of them. From a limited domain, only the collectives that
+follow the author are told.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.date_rsvps import split_occurrence_uri
-from commons.notifications import notify
+from commons.notifications import followers_among, notify
+from storage.blocks import is_limited_actor
 from storage.models import Actor, Event, Post, PostMention
 from storage.models.actors import GROUP
 from storage.models.posts import PUBLIC
@@ -65,8 +67,13 @@ async def notify_collectives(session: AsyncSession, post: Post) -> None:
     targets = [(group_id, "collective_mention") for group_id in mentioned]
     if replied is not None:
         targets.insert(0, (replied, "collective_reply"))
+    listening: set[int] | None = None
+    if targets and await is_limited_actor(session, post.actor_id):
+        listening = await followers_among(session, post.actor_id)
     for group_id, kind in targets:
         if group_id in told or group_id == post.actor_id:
+            continue
+        if listening is not None and group_id not in listening:
             continue
         told.add(group_id)
         await notify(session, group_id, kind, post.actor_id, post.id, group_id)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commons.posts.attachments import attachments_of
 from commons.posts.cards import PostCard, select_cards
 from commons.posts.visibility import ViewerId, followed_by, member_of, visible_to
+from storage.blocks import limited_actor_ids
 from storage.models import Actor, Host, Media, Post, PostTag, Reaction
 from storage.models.posts import ANNOUNCE, LIKE, PUBLIC
 
@@ -89,7 +90,7 @@ def _local_conditions(viewer: ColumnElement[int] | None) -> list[ColumnElement[b
 
 def _tag_conditions(viewer: ColumnElement[int] | None) -> list[ColumnElement[bool]]:
     tagged = select(PostTag.post_id).where(PostTag.tag == bindparam("tag", type_=String))
-    return [Post.id.in_(tagged), visible_to(viewer)]
+    return [Post.id.in_(tagged), visible_to(viewer), Post.actor_id.not_in(limited_actor_ids())]
 
 
 def _actor_conditions(viewer: ColumnElement[int] | None) -> list[ColumnElement[bool]]:
@@ -188,14 +189,18 @@ async def city_timeline(
     before: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> TimelinePage:
-    """The city: public posts written here or on a neighbour instance."""
+    """The city: public posts written here or on a neighbour instance (not a limited one)."""
     hosts = await neighbour_hosts(session)
     from_neighbours: ColumnElement[bool] = false()
     if hosts:
         domains = or_(Actor.domain.in_(hosts), *(Actor.domain.like(f"{host}:%") for host in hosts))
         neighbours = select(Actor.id).where(Actor.is_local.is_(False), domains)
         from_neighbours = Post.actor_id.in_(neighbours)
-    conditions = [or_(Post.is_local.is_(True), from_neighbours), Post.visibility == PUBLIC]
+    conditions = [
+        or_(Post.is_local.is_(True), from_neighbours),
+        Post.visibility == PUBLIC,
+        Post.actor_id.not_in(limited_actor_ids()),
+    ]
     query = _page_statement(conditions, viewer_id, before is not None, limit)
     return await _page(session, query, {"before": before}, base_url, limit)
 

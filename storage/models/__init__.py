@@ -7,7 +7,7 @@ from storage.models.base import Base, utcnow
 from storage.models.community import Invitation, Notification, PasswordReset
 from storage.models.events import Event, EventOccurrence, Rsvp
 from storage.models.follows import Follow
-from storage.models.hosts import DomainBlock, Host
+from storage.models.hosts import BlocklistProposal, BlocklistSubscription, DomainBlock, Host
 from storage.models.look import InstanceLook
 from storage.models.media import Media, PostMention, PostTag
 from storage.models.offers import Bookable, Offer, OfferResponse, ReservationSlot
@@ -26,6 +26,8 @@ __all__ = [
     "ApiToken",
     "Backfill",
     "Base",
+    "BlocklistProposal",
+    "BlocklistSubscription",
     "Bookable",
     "Delivery",
     "DomainBlock",

@@ -325,6 +325,7 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "admin-invitations": ("ines", "/admin/invitations"),
     "admin-accounts": ("ines", "/admin/accounts"),
     "admin-domains": ("ines", "/admin/domains"),
+    "admin-blocklists": ("ines", "/admin/blocklists"),
     "admin-health": ("ines", "/admin/health"),
     "admin-reports": ("ines", "/admin/reports"),
     "admin-look": ("ines", "/admin/look"),

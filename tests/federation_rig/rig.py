@@ -119,7 +119,8 @@ async def federation_rig(
 ) -> AsyncIterator[Rig]:
     """``secure`` names the hosts that run in secure mode (signed GETs required); ``servers``
     gives some hosts more server settings (a description, an area…), ``federation`` more
-    federation settings (the bounds of what they read when they federate…)."""
+    federation settings (the bounds of what they read when they federate, publishing their
+    blocklist…)."""
     async with AsyncExitStack() as stack:
         router = HostRouter()
         client = httpx2.AsyncClient(transport=router)

@@ -206,9 +206,22 @@ def test_block_add_list_remove(tmp_path: Path) -> None:
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "Blocked spam.example"
 
-    # Then it is listed, normalised
+    # Then it is listed, normalised, as a suspension typed here
     listed = run_quartiers(instance, "block", "list")
-    assert listed.stdout.splitlines() == ["spam.example\tspam"]
+    assert listed.stdout.splitlines() == ["spam.example\tsuspend\ttyped here\tspam"]
+
+    # When another domain is only limited, and the first one's severity changed to a limit
+    limited = run_quartiers(instance, "block", "add", "loud.example", "--severity", "limit")
+    assert limited.stdout.strip() == "Limited loud.example"
+    changed = run_quartiers(instance, "block", "add", "spam.example", "--severity", "limit")
+    assert changed.stdout.strip() == "Limited spam.example (was suspend)"
+
+    # Then both are listed as limits
+    assert run_quartiers(instance, "block", "list").stdout.splitlines() == [
+        "loud.example\tlimit\ttyped here",
+        "spam.example\tlimit\ttyped here\tspam",
+    ]
+    assert run_quartiers(instance, "block", "remove", "loud.example").returncode == 0
 
     # When it is unblocked, it is gone from the list
     removed = run_quartiers(instance, "block", "remove", "spam.example")
@@ -217,6 +230,29 @@ def test_block_add_list_remove(tmp_path: Path) -> None:
     assert listed_again.returncode == 0
     assert listed_again.stdout == ""
     assert listed_again.stderr.strip() == "No blocked domain."
+
+
+def test_block_mistakes_are_one_line_each(tmp_path: Path) -> None:
+    # Given an instance
+    assert run_quartiers(tmp_path, "init", "--domain", "127.0.0.1:8714").returncode == 0
+
+    # When a block names no domain, an obfuscated one, or lifts a block that is not there
+    for arguments, expected in (
+        (("add", "https://spam.example/x"), "is not a domain name"),
+        (("add", "sp*m.example"), "is not a domain name"),
+        (("remove", "nothing.example"), "nothing.example is not blocked"),
+    ):
+        result = run_quartiers(tmp_path, "block", *arguments)
+
+        # Then each is refused in one line on stderr, with a non-zero exit
+        assert result.returncode != 0
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert expected in result.stderr
+
+    # When the severity is unknown, argparse says so (with its usage line) and exits 2
+    wrong = run_quartiers(tmp_path, "block", "add", "spam.example", "--severity", "silence")
+    assert wrong.returncode == 2
+    assert "invalid choice" in wrong.stderr
 
 
 def test_demo_fills_an_empty_instance_once(tmp_path: Path) -> None:

@@ -373,3 +373,33 @@ async def test_upgrading_lists_what_the_collectives_published_in_the_quartier_ou
                 select(Activity.id).where(Activity.in_quartier_outbox).order_by(Activity.id)
             )
             assert list(listed) == [1, 4]
+
+
+async def test_upgrading_makes_every_block_a_suspension_typed_here(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Migration 0025: domain blocks gain a severity and where they came from."""
+    from sqlalchemy import text
+
+    from tests.support import fresh_database_at
+
+    async with fresh_database_at(database_kind, tmp_path, "0024") as database:
+        # Given a block from before limits and blocklists
+        async with database.write_engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO domain_blocks (domain, reason, created_at)"
+                    " VALUES ('spam.example', 'spam', '2026-01-01 00:00:00')"
+                )
+            )
+
+        # When it is upgraded
+        await migrate.upgrade(database)
+
+        # Then the block is a suspension typed by an admin here, and no list is read yet
+        async with database.session() as session:
+            blocks = list(await session.scalars(select(DomainBlock)))
+            assert [(b.domain, b.reason, b.severity, b.source_url) for b in blocks] == [
+                ("spam.example", "spam", "suspend", None)
+            ]
+        assert await migrate.current_revision(database) == migrate.head_revision()

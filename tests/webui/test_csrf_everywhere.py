@@ -36,6 +36,8 @@ from storage.models import (
     Account,
     Actor,
     Base,
+    BlocklistProposal,
+    BlocklistSubscription,
     Event,
     Follow,
     Membership,
@@ -99,6 +101,8 @@ ROW_BY_PREFIX = {
     ("/admin/invitations/", "id"): "invitation_id",
     ("/admin/accounts/", "id"): "account_id",
     ("/admin/reports/", "id"): "report_id",
+    ("/admin/blocklists/proposals/", "id"): "blocklist_proposal_id",
+    ("/admin/blocklists/", "id"): "blocklist_id",
 }
 
 
@@ -208,7 +212,12 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         proposal_uuid = str(uuid.uuid4())
         proposal = Proposal(uri=f"{settings.base_url}/proposals/{proposal_uuid}",
                             actor_id=group.id, title="Une outilthèque")  # fmt: skip
-        session.add_all([petition, remote_petition, *polls, proposal])
+        blocklist = BlocklistSubscription(url="https://jonction.test/moderation/blocklist.csv")
+        session.add_all([petition, remote_petition, *polls, proposal, blocklist])
+        await session.flush()
+        blocked = BlocklistProposal(subscription_id=blocklist.id, domain="spam.example",
+                                    severity="suspend", state="proposed")  # fmt: skip
+        session.add(blocked)
         await session.flush()
         follow_id = request.id
     return {
@@ -237,6 +246,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "tag": "quartier",
         "language": "en",
         "action": "pause",
+        "blocklist_id": str(blocklist.id),
+        "blocklist_proposal_id": str(blocked.id),
     }
 
 

@@ -168,7 +168,10 @@ async def test_edit_mark_as_done_reopen_and_delete(
 
     async with database.session() as session:
         kinds = list(await session.scalars(select(Activity.type).order_by(Activity.id)))
-        payloads = [json.loads(p) for p in await session.scalars(select(Activity.payload))]
+        payloads = [
+            json.loads(p)
+            for p in await session.scalars(select(Activity.payload).order_by(Activity.id))
+        ]
     assert kinds == ["Create", "Update", "Update", "Update", "Update", "Delete"]
     assert {p["actor"] for p in payloads} == {p["object"]["attributedTo"] for p in payloads[:1]}
 

@@ -7,6 +7,8 @@ from starlette.routing import BaseRoute
 from webui.pages import (
     accounts,
     admin,
+    admin_blocklists,
+    admin_domains,
     admin_look,
     admin_quartiers,
     collective_manage,
@@ -39,6 +41,8 @@ routes: list[BaseRoute] = [
     *sessions.routes,
     *invitations.routes,
     *admin.routes,
+    *admin_blocklists.routes,
+    *admin_domains.routes,
     *admin_look.routes,
     *admin_quartiers.routes,
     *collectives.routes,

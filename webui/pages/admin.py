@@ -1,4 +1,5 @@
-"""Pages: administration — sign-ups, invitations, accounts, domain blocks, federation health.
+"""Pages: administration — sign-ups, invitations, accounts, federation health (the domain blocks
+are in :mod:`webui.pages.admin_domains`).
 
 Moderators may read the dashboard, the domain blocks and the federation health; everything that
 changes something is for admins, and each action checks the role again on the server.
@@ -17,6 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from actors import accounts as account_services
 from actors import invitations as invitation_services
+from actors.blocklist_csv import HOST_RE
+from actors.blocklists import count_waiting_proposals
 from actors.invitations import MAX_USES_LIMIT, is_usable
 from actors.queries import account_by_id, count_accounts
 from actors.reports import open_report_count, reports_to_show, resolve_report
@@ -32,11 +35,7 @@ from webui.pages.accounts import text_field
 from webui.render import render, secret_page
 from webui.session import flash, require_admin, require_moderator
 
-HOST_RE = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
-)
 VALID_DAYS_CHOICES = ("1", "7", "30", "90", "never")
-MAX_REASON = 1000
 
 
 def _id(request: Request) -> int:
@@ -62,12 +61,14 @@ async def dashboard(request: Request) -> Response:
         blocks = await domain_blocks.count_blocks(session)
         queued = await queued_deliveries(session)
         reports = await open_report_count(session)
+        proposals = await count_waiting_proposals(session)
     context = {
         "pending": pending,
         "accounts": accounts,
         "blocks": blocks,
         "queued": queued,
         "reports": reports,
+        "proposals": proposals,
     }
     return render(request, "admin/index.html", context)
 
@@ -277,55 +278,6 @@ def normalise_domain(text: str, *, keep_port: bool = False) -> str | None:
     return f"{host}:{port}" if keep_port and colon else host
 
 
-async def domains(request: Request) -> Response:
-    viewer = await require_moderator(request)
-    if request.method == "GET":
-        return await _domains_page(request, {}, {})
-    if not viewer.is_admin:
-        raise HTTPException(403, "admins only")
-    form = await read_form(request)
-    values = {"domain": text_field(form, "domain"), "reason": text_field(form, "reason")}
-    domain = normalise_domain(values["domain"])
-    errors: dict[str, str] = {}
-    if domain is None:
-        errors["domain"] = i18n.gettext("Give a domain name, like spam.example.")
-    elif domain == instance_of(request).settings.host:
-        errors["domain"] = i18n.gettext("This is our own domain.")
-    if len(values["reason"]) > MAX_REASON:
-        errors["reason"] = error_message("too_long")
-    if errors or domain is None:
-        return await _domains_page(request, values, errors, 400)
-    instance = instance_of(request)
-    async with instance.database.transaction() as session:
-        await domain_blocks.block_domain(session, domain, values["reason"])
-    instance.blocks.invalidate()
-    flash(request, i18n.gettext("%(domain)s is blocked.") % {"domain": domain})
-    return _back("/admin/domains")
-
-
-async def _domains_page(
-    request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 200
-) -> Response:
-    async with instance_of(request).database.session() as session:
-        rows = await domain_blocks.list_blocks(session)
-    context = {"blocks": rows, "values": values, "errors": errors}
-    return render(request, "admin/domains.html", context, status_code)
-
-
-async def unblock_domain(request: Request) -> Response:
-    await require_admin(request)
-    form = await read_form(request)
-    domain = text_field(form, "domain").lower()
-    instance = instance_of(request)
-    async with instance.database.transaction() as session:
-        unblocked = await domain_blocks.unblock_domain(session, domain)
-    if not unblocked:
-        raise HTTPException(404)
-    instance.blocks.invalidate()
-    flash(request, i18n.gettext("%(domain)s is no longer blocked.") % {"domain": domain})
-    return _back("/admin/domains")
-
-
 # ---------------------------------------------------------------------------------------------
 # Federation health
 
@@ -381,8 +333,6 @@ routes: list[BaseRoute] = [
     Route("/admin/accounts/{id}/restore", restore_account, methods=["POST"]),
     Route("/admin/accounts/{id}/roles", set_roles, methods=["POST"]),
     Route("/admin/accounts/{id}/reset", issue_reset, methods=["POST"]),
-    Route("/admin/domains", domains, methods=["GET", "POST"], name="admin_domains"),
-    Route("/admin/domains/remove", unblock_domain, methods=["POST"]),
     Route("/admin/health", health, name="admin_health"),
     Route("/admin/reports", reports, name="admin_reports"),
     Route("/admin/reports/{id}/resolve", resolve, methods=["POST"]),

@@ -1,7 +1,7 @@
 """backfills: what a quartier reads of a federated neighbour's past; relayed activities
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-04
 
 When two quartiers federate, each reads the other's recent public activities of collectives
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
