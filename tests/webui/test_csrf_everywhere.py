@@ -46,6 +46,7 @@ from storage.models import (
     Proposal,
     Report,
     Rsvp,
+    Share,
     utcnow,
 )
 from storage.models.actors import MEMBERSHIP_PENDING
@@ -209,6 +210,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         proposal = Proposal(uri=f"{settings.base_url}/proposals/{proposal_uuid}",
                             actor_id=group.id, title="Une outilthèque")  # fmt: skip
         session.add_all([petition, remote_petition, *polls, proposal])
+        share = Share(group_id=group.id, object_uri=remote_event.uri, object_kind="event")
+        session.add(share)
         await session.flush()
         follow_id = request.id
     return {
@@ -237,6 +240,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "tag": "quartier",
         "language": "en",
         "action": "pause",
+        "share_id": str(share.id),
+        "actor_id": str(stranger.id),
     }
 
 

@@ -50,6 +50,7 @@ from storage.models.offers import (
 )
 from webui import formats, i18n
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
+from webui.pages.share_panel import sharing_panel
 from webui.render import render
 from webui.session import current_viewer
 from webui.shared_listings import listing_shared
@@ -423,6 +424,7 @@ async def offer_page(request: Request) -> Response:
     async with instance_of(request).database.session() as session:
         offer, author = await offer_at(session, request)
         context = await offer_context(session, request, offer, author)
+        context["sharing"] = await sharing_panel(session, request, "offer", offer)
     return render(request, "offers/offer.html", context)
 
 
