@@ -51,16 +51,13 @@ async def share_choices(session: AsyncSession, person: Actor, item_uri: str) -> 
         .order_by(Actor.name, Actor.username)
     )
     pairs = list(rows)
-    states = dict(
-        (
-            await session.execute(
-                select(Share.group_id, Share.state).where(
-                    Share.object_uri == item_uri,
-                    Share.group_id.in_([group.id for group, _m in pairs]),
-                )
-            )
-        ).tuples()
+    found = await session.execute(
+        select(Share.group_id, Share.state).where(
+            Share.object_uri == item_uri,
+            Share.group_id.in_([group.id for group, _m in pairs]),
+        )
     )
+    states = {group_id: state for group_id, state in found}
     return [
         ShareChoice(
             group,
