@@ -273,3 +273,13 @@ async def unfollow_collective(
     if target is None:
         raise NoSuchShare()
     await unfollow(session, uris, group, target)
+
+
+async def offer_local_publication(
+    session: AsyncSession, uris: Uris, publisher: Actor | None, object_uri: str
+) -> int:
+    """A new item of one of our collectives, offered to the collectives of ours that follow it
+    (those elsewhere hear of it through their inbox)."""
+    if publisher is None or not publisher.is_local or not publisher.is_group:
+        return 0
+    return await offer_to_followers(session, uris, publisher, object_uri)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from actors import groups
 from actors.services import create_group
+from commons.events import services as events
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database
@@ -184,3 +185,58 @@ async def test_a_facilitator_shares_at_once_and_the_collective_page_says_via(
     assert "Repair café de la Jonction" in page and "@repair@jonction.test" in page
     page = html.unescape((await client.get(f"/events/remote/{event.id}", headers=HTML)).text)
     assert "Partagé via" in page and "Forum de la Servette" in page
+
+
+async def test_a_collective_follows_one_of_this_quartier_and_gets_its_news_in_its_queue(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given the forum Léo runs, and the repair café Marc runs, in the same quartier
+    marc = await log_in_as(client, settings, database, "marc")
+    async with database.transaction() as session:
+        repair = await create_group(session, settings, "repair", "space", "marc")
+    leo = await log_in_as(client, settings, database, "leo")
+    nadia = await log_in_as(client, settings, database, "nadia")
+    forum = await forum_with(database, settings, leo, nadia)
+    switch_to(client, settings, leo)
+
+    # When Léo makes the forum follow the repair café by its name
+    response = await client.post("/@forum/manage/following",
+                                 data={"csrf_token": leo.csrf, "handle": "repair"})  # fmt: skip
+    assert response.status_code == 303
+    page = html.unescape((await client.get("/@forum/manage", headers=HTML)).text)
+    assert "repair@" in page
+
+    # and the repair café publishes a post and an event
+    async with database.transaction() as session:
+        author = await session.get(Actor, marc.actor.id)
+        organiser = await session.get(Actor, repair.id)
+        assert author is not None and organiser is not None
+        fields = events.EventFields(
+            title="Réparer ensemble", start=utcnow() + timedelta(days=3),
+            place_name="Arcade du Môle",
+        )  # fmt: skip
+        event = await events.create_event(session, Uris(settings.base_url), author, organiser,
+                                           fields)  # fmt: skip
+
+    # Then the event waits in the forum's queue, brought by the repair café, and Léo is told
+    [share] = await shares_of(database)
+    assert (share.object_uri, share.state, share.via_id) == (event.uri, SHARE_PENDING, repair.id)
+    assert await kinds_told(database, leo) == ["share_waiting"]
+    assert await announces_of(database, forum) == []
+
+    # When the forum chooses to share what it follows without approval
+    response = await client.post("/@forum/manage/sharing", data={"csrf_token": leo.csrf,
+        "share_approval": "members", "shares_followed_directly": "1"})  # fmt: skip
+    assert response.status_code == 303
+    async with database.transaction() as session:
+        author = await session.get(Actor, marc.actor.id)
+        organiser = await session.get(Actor, repair.id)
+        assert author is not None and organiser is not None
+        second = await events.create_event(session, Uris(settings.base_url), author, organiser,
+            events.EventFields(title="Réparer encore", start=utcnow() + timedelta(days=10),
+                               place_name="Arcade du Môle"))  # fmt: skip
+
+    # Then the next one is shared at once
+    assert [(s.object_uri, s.state) for s in await shares_of(database)] == [
+        (event.uri, SHARE_PENDING), (second.uri, SHARE_SHARED)]  # fmt: skip
+    assert [a["object"] for a in await announces_of(database, forum)] == [second.uri]
