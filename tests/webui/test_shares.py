@@ -144,6 +144,8 @@ async def test_a_members_share_waits_and_a_refusal_tells_them_and_sends_nothing(
 
     # When Léo refuses it from the forum's queue
     switch_to(client, settings, leo)
+    told = html.unescape((await client.get("/notifications", headers=HTML)).text)
+    assert "attend une approbation dans Forum de la Servette" in told
     queue = await client.get("/@forum/manage", headers=HTML)
     assert "Repair café de la Jonction" in queue.text
     response = await client.post(f"/@forum/manage/shares/{share.id}/refuse",
