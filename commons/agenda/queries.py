@@ -257,7 +257,7 @@ async def categories_in(
     session: AsyncSession, query: AgendaQuery, start: datetime, end: datetime
 ) -> list[str]:
     """The categories of the dates of a window, for the filter."""
-    unfiltered = AgendaQuery(query.local_only, query.actor_id)
+    unfiltered = AgendaQuery(query.local_only, query.actor_id, with_shared=query.with_shared)
     params = {"start": start, "end": end, "earliest": start - LONGEST_EVENT,
               "carry": start - CARRY}  # fmt: skip
     rows = await session.scalars(

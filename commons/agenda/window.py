@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, String, bindparam, func, true
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, or_, select, true
 
 from commons.events.dates import LONG_DATE
 from commons.events.expansion import zone_of
-from storage.models import Event, EventOccurrence
+from storage.models import Event, EventOccurrence, Share
+from storage.models.shares import SHARE_SHARED
 
 LONGEST_EVENT = timedelta(days=31)
 """Dates that started this long before a window are not looked for (an index range)."""
@@ -24,6 +25,8 @@ among the long ones only (``is_long``: longer than this)."""
 class AgendaQuery:
     """Which events: only ours (``local_only``), one organiser's, one category, located ones.
 
+    ``with_shared``: the organiser is a collective, and the events it shares are its too.
+
     ``bound`` queries stand for every query of their shape: their organiser and category are
     bound parameters (``values()`` of the real query gives them), for statements built once.
     """
@@ -33,6 +36,7 @@ class AgendaQuery:
     category: str | None = None
     located: bool = False
     bound: bool = False
+    with_shared: bool = False
 
     def placeholders(self) -> AgendaQuery:
         return AgendaQuery(
@@ -41,6 +45,7 @@ class AgendaQuery:
             category="" if self.category else None,
             located=self.located,
             bound=True,
+            with_shared=self.with_shared,
         )
 
     def values(self) -> dict[str, Any]:
@@ -53,6 +58,14 @@ class AgendaQuery:
 
     def _actor(self) -> Any:
         return bindparam("actor_id", type_=Integer()) if self.bound else self.actor_id
+
+    def _shared(self) -> Select[int]:
+        """The ids of the events the collective shares (:mod:`storage.models.shares`)."""
+        return (
+            select(Event.id)
+            .join(Share, Share.object_uri == Event.uri)
+            .where(Share.group_id == self._actor(), Share.state == SHARE_SHARED)
+        )
 
     def _category(self) -> Any:
         return bindparam("category", type_=String()) if self.bound else self.category
@@ -67,7 +80,8 @@ class AgendaQuery:
         if self.local_only:
             found.append(Event.is_local.is_(True))
         if self.actor_id is not None:
-            found.append(Event.actor_id == self._actor())
+            own = Event.actor_id == self._actor()
+            found.append(or_(own, Event.id.in_(self._shared())) if self.with_shared else own)
         if self._by_category:
             found.append(Event.category == self._category())
         if self.located:
@@ -101,7 +115,9 @@ class AgendaQuery:
         if self.local_only:
             found.append(EventOccurrence.is_local.is_(True))
         if self.actor_id is not None:
-            found.append(EventOccurrence.actor_id == self._actor())
+            own = EventOccurrence.actor_id == self._actor()
+            shared = EventOccurrence.event_id.in_(self._shared())
+            found.append(or_(own, shared) if self.with_shared else own)
         if self._by_category:
             found.append(EventOccurrence.category == self._category())
         return found

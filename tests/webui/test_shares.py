@@ -242,3 +242,8 @@ async def test_a_collective_follows_one_of_this_quartier_and_gets_its_news_in_it
     assert [(s.object_uri, s.state) for s in await shares_of(database)] == [
         (event.uri, SHARE_PENDING), (second.uri, SHARE_SHARED)]  # fmt: skip
     assert [a["object"] for a in await announces_of(database, forum)] == [second.uri]
+    # and the forum's agenda and its feed list the shared event, not the one still waiting
+    agenda = html.unescape((await client.get("/agenda/collective/forum", headers=HTML)).text)
+    assert "Réparer encore" in agenda and "Réparer ensemble" not in agenda
+    feed = (await client.get("/agenda/collective/forum.atom")).text
+    assert "Réparer encore" in feed and "Réparer ensemble" not in feed
