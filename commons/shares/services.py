@@ -100,8 +100,11 @@ async def propose_from_followed(
     session: AsyncSession, uris: Uris, group: Actor, via: Actor, item: SharedItem
 ) -> Share | None:
     """What a collective ``group`` follows announced or published: proposed to its
-    facilitators, or shared at once when the collective chose so. Once only per item."""
-    if not item.is_shareable or await _share_of(session, group, item.uri) is not None:
+    facilitators, or shared at once when the collective chose so. Once only per item, and
+    never its own items coming back."""
+    if not item.is_shareable or item.author.id == group.id:
+        return None
+    if await _share_of(session, group, item.uri) is not None:
         return None
     share = Share(group_id=group.id, object_uri=item.uri, object_kind=item.kind,
                   via_id=via.id, state=SHARE_PENDING)  # fmt: skip
@@ -128,6 +131,9 @@ async def approve_share(
     share = await _waiting(session, group, share_id)
     if group.share_approval == EVERYONE_WAITS and share.sharer_id == facilitator.id:
         raise OwnApproval()
+    item = await item_by_uri(session, share.object_uri)
+    if item is None or not item.is_shareable:
+        raise NotShareable()
     await publish_share(session, uris, group, share, decided_by=facilitator)
     return share
 
