@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from actors import groups
 from commons.events import services as events
+from commons.shares.items import item_by_id
+from commons.shares.services import share_into
 from storage.models import Actor, Event, Share
 from storage.models.shares import EVERYONE_WAITS, SHARE_PENDING, SHARE_SHARED
 from tests.federation_rig.rig import Node, Rig, federation_rig
@@ -204,6 +206,23 @@ async def test_a_collective_following_another_gets_its_new_events_in_its_queue(
                                       headers={**headers, **HTML})  # fmt: skip
         assert "Assemblée de quartier" in shown(manage)
 
+        # When the Pâquis assembly shares the event of another Pâquis collective
+        await paquis.collective("repair", "jeanmarc")
+        repair = await paquis.actor(paquis.instance.uris.actor("repair"))
+        assert repair is not None
+        repaired = await publish_event(paquis, jeanmarc, repair, "Repair Café des Pâquis")
+        async with paquis.instance.database.transaction() as session:
+            group = await session.get(Actor, assemblee.id)
+            item = await item_by_id(session, "event", repaired.id)
+            sharer = await session.get(Actor, jeanmarc.id)
+            assert group is not None and item is not None and sharer is not None
+            await share_into(session, paquis.instance.uris, group, sharer, item)
+        await rig.drain()
+
+        # Then its Announce brings that event to the city-wide assembly's queue too
+        assert [(s.object_uri, s.state) for s in await shares_on(servette, ville_uri)] == [
+            (event.uri, SHARE_PENDING), (repaired.uri, SHARE_PENDING)]  # fmt: skip
+
         # When Léo stops following, a new event no longer comes
         response = await post_form(rig, servette, "leo",
                                    f"/@ville/manage/following/{remote.id}/stop", {})  # fmt: skip
@@ -211,4 +230,4 @@ async def test_a_collective_following_another_gets_its_new_events_in_its_queue(
         await rig.drain()
         await publish_event(paquis, jeanmarc, assemblee, "Deuxième assemblée")
         await rig.drain()
-        assert len(await shares_on(servette, ville_uri)) == 1
+        assert len(await shares_on(servette, ville_uri)) == 2
