@@ -20,7 +20,7 @@ from actors.follows import follow, unfollow
 from actors.groups import find_membership, is_moderator
 from commons.notifications import notify, running_members
 from commons.shares.items import SharedItem, item_by_uri
-from config.errors import Conflict, ErrorCode, NotAllowed, NotFound
+from config.errors import Conflict, ErrorCode, Invalid, NotAllowed, NotFound
 from config.uris import Uris
 from federation.vocab import PUBLIC
 from outbox.activities import build_activity
@@ -73,7 +73,8 @@ async def share_into(
 ) -> Share:
     """A member shares ``item`` into ``group``: announced at once or waiting for approval.
 
-    Sharing again what is shared or waiting changes nothing; what was refused waits again.
+    Sharing again what is shared or waiting changes nothing; what was refused is proposed
+    again.
     """
     membership = await find_membership(session, group, sharer)
     if membership is None or membership.state != MEMBERSHIP_ACCEPTED or not group.is_local:
@@ -185,7 +186,7 @@ async def set_share_approval(
 ) -> None:  # fmt: skip
     await _require_runner(session, group, facilitator)
     if approval not in SHARE_APPROVALS:
-        raise NotShareable()
+        raise Invalid(ErrorCode.INVALID, "share_approval")
     group.share_approval = approval
     group.shares_followed_directly = followed_directly
 
