@@ -5,7 +5,7 @@ Undo takes it back; a collective that follows another gets what it publishes in 
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2
@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from actors import groups
 from commons.events import services as events
+from commons.petitions.fields import PetitionFields
+from commons.petitions.services import confirm, draft_petition
 from commons.shares.items import item_by_id
 from commons.shares.services import share_into
-from storage.models import Actor, Event, Share
+from storage.models import Actor, Event, Membership, Petition, Post, Share
 from storage.models.shares import EVERYONE_WAITS, SHARE_PENDING, SHARE_SHARED
 from tests.federation_rig.rig import Node, Rig, federation_rig
 from tests.federation_rig.steps import browser_of, follow_remote, notifications_of
@@ -231,3 +233,56 @@ async def test_a_collective_following_another_gets_its_new_events_in_its_queue(
         await publish_event(paquis, jeanmarc, assemblee, "Deuxième assemblée")
         await rig.drain()
         assert len(await shares_on(servette, ville_uri)) == 2
+
+
+async def test_a_shared_petition_known_elsewhere_is_shown_via_the_collective_not_copied(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with federation_rig(tmp_path, database_kind) as rig:
+        paquis, jonction, servette = rig["paquis.test"], rig["jonction.test"], rig["servette.test"]
+        # Given a Pâquis assembly's petition, which Jonction and the Servette both keep
+        jeanmarc = await paquis.resident("jeanmarc")
+        karim = await paquis.resident("karim")
+        assemblee = await paquis.collective("assemblee", "jeanmarc", "assembly")
+        nadia = await jonction.resident("nadia")
+        leo = await servette.resident("leo")
+        forum = await servette.collective("forum", "leo", "assembly")
+        await follow_remote(jonction, nadia, assemblee.uri)
+        await follow_remote(servette, leo, assemblee.uri)
+        await follow_remote(jonction, nadia, forum.uri)
+        await rig.drain()
+        terms = PetitionFields(
+            title="Des bancs place de la Navigation", text="Pour s’asseoir.",
+            deadline=datetime.now(UTC) + timedelta(days=20), goal=100,
+        )  # fmt: skip
+        async with paquis.instance.database.transaction() as session:
+            people = [await session.get(Actor, p.id) for p in (jeanmarc, karim, assemblee)]
+            drafter, confirmer, group = people
+            assert drafter is not None and confirmer is not None and group is not None
+            uris = paquis.instance.uris
+            session.add(Membership(group_id=group.id, member_id=confirmer.id, role="member"))
+            await session.flush()
+            petition = await draft_petition(session, uris, drafter, group, terms, [confirmer])
+            await confirm(session, uris, confirmer, petition)
+        await rig.drain()
+        kept = await petition_on(servette, petition.uri)
+        assert kept is not None and await petition_on(jonction, petition.uri) is not None
+
+        # When Léo shares it into the forum
+        response = await post_form(rig, servette, "leo", "/shares",
+            {"kind": "petition", "item_id": str(kept.id), "collective": "forum"})  # fmt: skip
+        assert response.status_code == 303
+        await rig.drain()
+
+        # Then Jonction shows its own copy "via" the forum, and keeps no post of it beside
+        there = await petition_on(jonction, petition.uri)
+        assert there is not None
+        page = await get_page(rig, jonction, f"/petitions/remote/{there.id}")
+        assert "Partagé via" in page and "forum@servette.test" in page
+        async with jonction.instance.database.session() as session:
+            assert await session.scalar(select(Post.id).where(Post.uri == petition.uri)) is None
+
+
+async def petition_on(node: Node, uri: str) -> Petition | None:
+    async with node.instance.database.session() as session:
+        return await session.scalar(select(Petition).where(Petition.uri == uri))
