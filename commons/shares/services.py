@@ -37,6 +37,8 @@ from storage.models.shares import (
     SHARE_SHARED,
 )
 
+MAX_ROW_ID = 2**31 - 1
+
 
 class MembersOnly(NotAllowed):
     def __init__(self) -> None:
@@ -156,11 +158,7 @@ async def remove_share(
 ) -> None:
     """A shared item leaves the collective: ``Undo{Announce}`` to whom the Announce went."""
     await _require_runner(session, group, facilitator)
-    share = await session.scalar(
-        select(Share).where(Share.id == share_id, Share.group_id == group.id)
-    )
-    if share is None:
-        raise NoSuchShare()
+    share = await _share_by_id(session, group, share_id)
     if share.state == SHARE_SHARED and share.announce_uri:
         announce = {"id": share.announce_uri, "type": "Announce", "actor": group.uri,
                     "object": share.object_uri}  # fmt: skip
@@ -208,12 +206,20 @@ async def _require_runner(session: AsyncSession, group: Actor, person: Actor) ->
         raise FacilitatorsOnly()
 
 
-async def _waiting(session: AsyncSession, group: Actor, share_id: int) -> Share:
-    share = await session.scalar(
-        select(Share).where(Share.id == share_id, Share.group_id == group.id)
+async def _share_by_id(session: AsyncSession, group: Actor, share_id: int) -> Share:
+    """A share of ``group``; an id no row can have (beyond PostgreSQL's integer) is none."""
+    share = (
+        await session.scalar(select(Share).where(Share.id == share_id, Share.group_id == group.id))
+        if 0 < share_id <= MAX_ROW_ID
+        else None
     )
     if share is None:
         raise NoSuchShare()
+    return share
+
+
+async def _waiting(session: AsyncSession, group: Actor, share_id: int) -> Share:
+    share = await _share_by_id(session, group, share_id)
     if share.state != SHARE_PENDING:
         raise NotWaiting()
     return share
@@ -276,7 +282,7 @@ async def unfollow_collective(
     session: AsyncSession, uris: Uris, group: Actor, facilitator: Actor, target_id: int
 ) -> None:
     await _require_runner(session, group, facilitator)
-    target = await session.get(Actor, target_id)
+    target = await session.get(Actor, target_id) if 0 < target_id <= MAX_ROW_ID else None
     if target is None:
         raise NoSuchShare()
     await unfollow(session, uris, group, target)

@@ -247,3 +247,44 @@ async def test_a_collective_follows_one_of_this_quartier_and_gets_its_news_in_it
     assert "Réparer encore" in agenda and "Réparer ensemble" not in agenda
     feed = (await client.get("/agenda/collective/forum.atom")).text
     assert "Réparer encore" in feed and "Réparer ensemble" not in feed
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "event", "item_id": "99999999999999999999", "collective": "forum"},
+        {"kind": "nothing", "item_id": "1", "collective": "forum"},
+        {"kind": "event", "item_id": "abc", "collective": "forum"},
+        {"kind": "event", "item_id": "1"},
+    ],
+)
+async def test_a_malformed_share_form_is_a_400_not_a_500(
+    client: httpx2.AsyncClient, settings: Settings, database: Database, fields: dict[str, str]
+) -> None:
+    leo = await log_in_as(client, settings, database, "leo")
+    response = await client.post("/shares", data={"csrf_token": leo.csrf, **fields})
+    assert response.status_code == 400
+
+
+async def test_sharing_into_a_collective_of_another_server_or_an_unknown_item_is_a_404(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    leo = await log_in_as(client, settings, database, "leo")
+    event = await neighbour_event(database)
+    response = await client.post("/shares", data=share_form(leo, event, "repair@jonction.test"))
+    assert response.status_code == 404
+    response = await client.post("/shares", data={**share_form(leo, event), "item_id": "424242"})
+    assert response.status_code == 404
+
+
+async def test_an_unknown_share_is_a_404(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    leo = await log_in_as(client, settings, database, "leo")
+    nadia = await log_in_as(client, settings, database, "nadia")
+    await forum_with(database, settings, leo, nadia)
+    switch_to(client, settings, leo)
+    for share_id in ("424242", "99999999999"):
+        response = await client.post(f"/@forum/manage/shares/{share_id}/approve",
+                                     data={"csrf_token": leo.csrf})  # fmt: skip
+        assert response.status_code == 404

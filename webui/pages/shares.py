@@ -47,7 +47,7 @@ async def share_item(request: Request) -> Response:
     _ = i18n.gettext
     kind, name = _text(form, "kind"), _text(form, "collective").lower()
     raw_id = _text(form, "item_id")
-    if kind not in MODELS or not raw_id.isdigit() or not name:
+    if kind not in MODELS or not raw_id.isdigit() or len(raw_id) > 9 or not name:
         raise HTTPException(400, "kind, item_id and collective are required")
     try:
         async with instance.database.transaction() as session:
