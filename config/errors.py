@@ -62,6 +62,12 @@ class ErrorCode(StrEnum):
     ALT_TOO_LONG = "alt_too_long"
     # Posts
     NOT_BOOSTABLE = "not_boostable"
+    # Sharing into collectives
+    SHARE_MEMBERS_ONLY = "share_members_only"
+    SHARE_NOT_PUBLIC = "share_not_public"
+    SHARE_NOT_WAITING = "share_not_waiting"
+    SHARE_OWN_APPROVAL = "share_own_approval"
+    FOLLOW_NOT_A_COLLECTIVE = "follow_not_a_collective"
     # Events
     MISSING_TITLE = "missing_title"
     TITLE_TOO_LONG = "title_too_long"

@@ -458,8 +458,8 @@ async def _announced(session: AsyncSession, ctx: InboxContext, fetched: Fetched)
             audience=found.audience if found else None,
             gone=fetched.gone,
         )
-    if fetched.known == "event" and obj is None:
-        return nothing("an event we already keep")
+    if (fetched.known == "event" and obj is None) or fetched.known == "kept":
+        return nothing("an event, offer or petition we already keep")
     post = await _live_post(session, ctx.activity.object_uri)
     if post is not None:
         return Target(ObjectKind.KNOWN_POST, post=post)

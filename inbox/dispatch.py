@@ -5,7 +5,9 @@
 2. one transaction opens; :func:`inbox.classify.classify` resolves once what the object is to
    us (our event, our date, our group, a remote note, an actor…);
 3. the table :data:`inbox.registry.HANDLERS` gives the handler of (activity type, object kind),
-   which checks and applies in that same transaction, through the owning package's services.
+   which checks and applies in that same transaction, through the owning package's services;
+4. what a remote collective shares (or stops sharing) is noted, whoever handled it
+   (:mod:`inbox.collective_shares`).
 
 The worker runs the items of several senders in one transaction, each in a savepoint of its
 own (:mod:`inbox.batches`): one commit for many items, and one item's failure undoes only it.
@@ -21,6 +23,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inbox.classify import classify
+from inbox.collective_shares import note_collective_activity
 from inbox.context import InboxContext
 from inbox.fetches import Fetched, fetch_ahead
 from inbox.handlers import (
@@ -95,5 +98,6 @@ async def apply(session: AsyncSession, ctx: InboxContext, fetched: Fetched) -> N
     if handler is None:
         reason = target.reason or f"nothing to do for {target.kind}"
         log.info("%s %s by %s ignored: %s", activity.type, activity.id, ctx.sender.uri, reason)
-        return
-    await handler(ctx, session, target)
+    else:
+        await handler(ctx, session, target)
+    await note_collective_activity(session, ctx)

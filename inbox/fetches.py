@@ -31,7 +31,7 @@ from federation.errors import BadResponse, FetchError, InvalidActivity
 from federation.parsing import ParsedObject, parse_object
 from federation.vocab import as_list, first_str, id_of, same_origin
 from inbox.context import InboxContext
-from storage.models import Actor, Event, Post
+from storage.models import Actor, Event, Offer, Petition, Post
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class FetchedPost:
 class Fetched:
     """What the remote side told us about an activity's object before the transaction.
 
-    ``known`` is what an ``Announce`` named among our rows when it was read ("event", "post"),
+    ``known`` is what an ``Announce`` named among our rows when it was read ("event", "kept"
+    for an offer or a petition, "post"),
     ``event`` a remote Event ready to keep (or why not), ``post`` a boosted or redistributed
     post, ``gone`` whether a redistributed Delete's object answered 404 or 410.
     """
@@ -169,10 +170,15 @@ async def _post_of(ctx: InboxContext, document: FetchedDocument | None) -> Fetch
 
 
 async def _known(ctx: InboxContext, uri: str, *, events: bool = True) -> str | None:
-    """Whether ``uri`` is an event ("event") or a live post ("post") we keep (one read)."""
+    """Whether ``uri`` is an event ("event"), an offer or a petition ("kept": a collective
+    shares them, :mod:`inbox.collective_shares`) or a live post ("post") we keep."""
     async with ctx.instance.database.session() as session:
         if events and await session.scalar(select(Event.id).where(Event.uri == uri)) is not None:
             return "event"
+        if events:
+            for model in (Offer, Petition):
+                if await session.scalar(select(model.id).where(model.uri == uri)) is not None:
+                    return "kept"
         live = select(Post.id).where(Post.uri == uri, Post.deleted_at.is_(None))
         return "post" if await session.scalar(live) is not None else None
 
@@ -197,7 +203,7 @@ async def _announced(ctx: InboxContext) -> Fetched:
     if not uri:
         return Fetched()
     known = await _known(ctx, uri)
-    if known == "event" and obj is None:
+    if (known == "event" and obj is None) or known == "kept":
         return Fetched(known=known)
     if known == "post":
         return Fetched(known=known)

@@ -55,6 +55,12 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ALT_TOO_LONG: N_("The description of the image is too long."),
     # Posts
     ErrorCode.NOT_BOOSTABLE: N_("Only public posts can be shared."),
+    # Sharing into collectives
+    ErrorCode.SHARE_MEMBERS_ONLY: N_("Only the members of a collective can share into it."),
+    ErrorCode.SHARE_NOT_PUBLIC: N_("Only public, published items can be shared."),
+    ErrorCode.SHARE_NOT_WAITING: N_("This share is no longer waiting for an answer."),
+    ErrorCode.SHARE_OWN_APPROVAL: N_("Another facilitator approves the shares you propose."),
+    ErrorCode.FOLLOW_NOT_A_COLLECTIVE: N_("This address is not a collective's."),
     # Events
     ErrorCode.MISSING_TITLE: N_("Give the event a title."),
     ErrorCode.TITLE_TOO_LONG: N_("The title is too long (200 characters at most)."),

@@ -258,7 +258,11 @@ async def categories_in(
 ) -> list[str]:
     """The categories of the dates of a window, for the filter."""
     unfiltered = AgendaQuery(
-        query.local_only, query.actor_id, left_out=query.left_out, quartier=query.quartier
+        query.local_only,
+        query.actor_id,
+        with_shared=query.with_shared,
+        left_out=query.left_out,
+        quartier=query.quartier,
     )
     params = {"start": start, "end": end, "earliest": start - LONGEST_EVENT,
               "carry": start - CARRY}  # fmt: skip

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, String, bindparam, func, select, true
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, or_, select, true
 
 from commons.events.dates import LONG_DATE
 from commons.events.expansion import zone_of
 from storage.blocks import limited_actor_ids
-from storage.models import Actor, Event, EventOccurrence
+from storage.models import Actor, Event, EventOccurrence, Share
+from storage.models.shares import SHARE_SHARED
 
 LONGEST_EVENT = timedelta(days=31)
 """Dates that started this long before a window are not looked for (an index range)."""
@@ -27,6 +28,8 @@ class AgendaQuery:
     none by actors of the ``left_out`` domains, only those by actors of the ``quartier`` domain.
     The city's agenda (neither ours only nor one organiser's) leaves out limited domains.
 
+    ``with_shared``: the organiser is a collective, and the events it shares are its too.
+
     ``bound`` queries stand for every query of their shape: their organiser and category are
     bound parameters (``values()`` of the real query gives them), for statements built once.
     """
@@ -38,6 +41,7 @@ class AgendaQuery:
     left_out: tuple[str, ...] = ()
     quartier: str | None = None
     bound: bool = False
+    with_shared: bool = False
 
     def placeholders(self) -> AgendaQuery:
         return AgendaQuery(
@@ -48,6 +52,7 @@ class AgendaQuery:
             left_out=("",) if self.left_out else (),
             quartier="" if self.quartier is not None else None,
             bound=True,
+            with_shared=self.with_shared,
         )
 
     def values(self) -> dict[str, Any]:
@@ -79,6 +84,14 @@ class AgendaQuery:
     def _actor(self) -> Any:
         return bindparam("actor_id", type_=Integer()) if self.bound else self.actor_id
 
+    def _shared(self) -> Select[int]:
+        """The ids of the events the collective shares (:mod:`storage.models.shares`)."""
+        return (
+            select(Event.id)
+            .join(Share, Share.object_uri == Event.uri)
+            .where(Share.group_id == self._actor(), Share.state == SHARE_SHARED)
+        )
+
     def _category(self) -> Any:
         return bindparam("category", type_=String()) if self.bound else self.category
 
@@ -94,7 +107,8 @@ class AgendaQuery:
         elif self.actor_id is None:
             found.append(Event.actor_id.not_in(limited_actor_ids()))
         if self.actor_id is not None:
-            found.append(Event.actor_id == self._actor())
+            own = Event.actor_id == self._actor()
+            found.append(or_(own, Event.id.in_(self._shared())) if self.with_shared else own)
         if self._by_category:
             found.append(Event.category == self._category())
         if self.located:
@@ -133,7 +147,9 @@ class AgendaQuery:
         elif self.actor_id is None:
             found.append(EventOccurrence.actor_id.not_in(limited_actor_ids()))
         if self.actor_id is not None:
-            found.append(EventOccurrence.actor_id == self._actor())
+            own = EventOccurrence.actor_id == self._actor()
+            shared = EventOccurrence.event_id.in_(self._shared())
+            found.append(or_(own, shared) if self.with_shared else own)
         if self._by_category:
             found.append(EventOccurrence.category == self._category())
         found.extend(self._by_domain(EventOccurrence.actor_id))

@@ -38,6 +38,7 @@ from commons.events.wire import build_event, build_event_tombstone, exdates_of
 from commons.events.words import french_when, place_line
 from commons.media import media_path
 from commons.posts.services import publish_note
+from commons.shares.services import offer_local_publication
 from config.errors import ErrorCode, Gone
 from config.uris import Uris
 from federation.vocab import PUBLIC
@@ -220,6 +221,7 @@ async def create_event(
     session.add(event)
     await refresh_occurrences(session, event)
     await send_event(session, uris, organiser, event, "Create")
+    await offer_local_publication(session, uris, organiser, event.uri)
     return event
 
 

@@ -20,6 +20,7 @@ from commons.offers.fields import MAX_IMAGES, OfferFields, apply_fields, check_f
 from commons.offers.vocabulary import OFFER_CONTEXT
 from commons.offers.wire import build_offer, build_offer_tombstone
 from commons.posts.hashtags import tag_path
+from commons.shares.services import offer_local_publication
 from config.errors import ErrorCode, Gone, Invalid
 from config.uris import Uris
 from federation.vocab import PUBLIC
@@ -100,6 +101,7 @@ async def publish_offer(
     session.add(offer)
     await session.flush()
     await send_offer(session, uris, author, offer, "Create")
+    await offer_local_publication(session, uris, author, offer.uri)
     return offer
 
 

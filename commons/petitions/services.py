@@ -20,6 +20,7 @@ from commons.notifications import notify
 from commons.petitions.fields import PetitionFields, apply_fields, check_fields
 from commons.petitions.vocabulary import PETITION_CONTEXT
 from commons.petitions.wire import build_petition
+from commons.shares.services import offer_local_publication
 from config.errors import Conflict, ErrorCode, Invalid, NotAllowed
 from config.uris import Uris
 from federation.vocab import PUBLIC
@@ -162,3 +163,6 @@ async def open_petition(session: AsyncSession, uris: Uris, petition: Petition) -
     petition.status = COLLECTING
     petition.opened_at = utcnow()
     await send_petition(session, uris, petition, "Create")
+    await offer_local_publication(
+        session, uris, await session.get(Actor, petition.actor_id), petition.uri
+    )

@@ -19,6 +19,7 @@ from commons.notifications import notify
 from commons.posts.addressing import Addressing, stored_addressing
 from commons.posts.notices import notify_collectives
 from commons.posts.wire import note_addressing
+from commons.shares.services import offer_local_publication
 from config.uris import Uris
 from outbox.activities import build_activity
 from outbox.enqueue import enqueue_activity
@@ -61,6 +62,10 @@ async def send_post_activity(
         inboxes=targets,
     )
     await redistribute_local(session, uris, audience, sent)
+    if kind == "Create" and isinstance(obj.get("id"), str):
+        # A new post of one of our collectives (or in one) reaches the collectives that follow it.
+        publisher = audience if audience is not None and audience.is_local else author
+        await offer_local_publication(session, uris, publisher, obj["id"])
     return sent
 
 

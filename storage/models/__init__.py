@@ -18,6 +18,7 @@ from storage.models.proposals import Proposal, ProposalSupport
 from storage.models.queue import Delivery, InboxItem
 from storage.models.reports import Report
 from storage.models.sessions import LoginFailure, WebSession
+from storage.models.shares import Share
 
 __all__ = [
     "Account",
@@ -60,6 +61,7 @@ __all__ = [
     "Report",
     "ReservationSlot",
     "Rsvp",
+    "Share",
     "Signature",
     "WebSession",
     "utcnow",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -61,6 +71,14 @@ class Actor(Base):
     header_alt: Mapped[str | None] = mapped_column(String(1000))
     join_mode: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     members_only_posting: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    share_approval: Mapped[str] = mapped_column(
+        String(16), default="members", server_default="members"
+    )
+    """Whose shares into this collective wait for a facilitator (:mod:`storage.models.shares`)."""
+    shares_followed_directly: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """What the collectives it follows publish is shared at once, not proposed for approval."""
     place_name: Mapped[str | None] = mapped_column(String(255))
     street_address: Mapped[str | None] = mapped_column(String(255))
     postal_code: Mapped[str | None] = mapped_column(String(32))

@@ -35,6 +35,8 @@ NOTIFICATION_KINDS = (
     "petition_answered",
     "proposal_answered",
     "poll_closed",
+    "share_waiting",
+    "share_refused",
 )
 EVENT_NOTIFICATION_KINDS = frozenset(
     {"event_joined", "event_waiting", "event_requested", "event_left", "event_promoted"}

@@ -48,6 +48,7 @@ from storage.models import (
     Proposal,
     Report,
     Rsvp,
+    Share,
     utcnow,
 )
 from storage.models.actors import MEMBERSHIP_PENDING
@@ -218,6 +219,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         blocked = BlocklistProposal(subscription_id=blocklist.id, domain="spam.example",
                                     severity="suspend", state="proposed")  # fmt: skip
         session.add(blocked)
+        share = Share(group_id=group.id, object_uri=remote_event.uri, object_kind="event")
+        session.add(share)
         await session.flush()
         follow_id = request.id
     return {
@@ -248,6 +251,8 @@ async def build_rows(database: Database, settings: Settings, admin_actor_id: int
         "action": "pause",
         "blocklist_id": str(blocklist.id),
         "blocklist_proposal_id": str(blocked.id),
+        "share_id": str(share.id),
+        "actor_id": str(stranger.id),
     }
 
 

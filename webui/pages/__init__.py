@@ -19,6 +19,7 @@ from webui.pages import (
     places,
     sessions,
     settings,
+    shares,
 )
 from webui.pages.agenda import agenda, calendar, feeds, map_page
 from webui.pages.events import event_dates, event_edits, events, participants, participation
@@ -47,6 +48,7 @@ routes: list[BaseRoute] = [
     *admin_quartiers.routes,
     *collectives.routes,
     *collective_manage.routes,
+    *shares.routes,
     *compose.routes,
     *easy_read.routes,
     *posts.routes,

@@ -19,12 +19,14 @@ from actors.group_profiles import (
 )
 from actors.queries import actor_by_id
 from commons.media import MediaError
+from commons.shares.queries import followed_collectives, shared_by, waiting_shares
 from instance.runtime import instance_of
 from storage.models.actors import (
     MEMBER_ROLES,
     MEMBERSHIP_ACCEPTED,
     MEMBERSHIP_PENDING,
 )
+from storage.models.shares import EVERYONE_WAITS, MEMBERS_WAIT
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
@@ -47,6 +49,14 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from storage.models import Actor, Invitation, Membership
+
+
+def share_approval_options() -> list[tuple[str, str]]:
+    _ = i18n.gettext
+    return [
+        (MEMBERS_WAIT, _("Facilitators share at once; members' shares wait for a facilitator")),
+        (EVERYONE_WAITS, _("Every share waits for the approval of another facilitator")),
+    ]
 
 
 def _manage_url(request: Request) -> str:
@@ -78,6 +88,10 @@ async def _manage_context(
         "role_labels": role_labels(),
         "join_mode_labels": join_mode_labels(),
         "base_url": instance_of(request).settings.base_url,
+        "waiting_shares": await waiting_shares(session, group),
+        "shared": await shared_by(session, group),
+        "followed": await followed_collectives(session, group),
+        "approval_options": share_approval_options(),
     }
 
 

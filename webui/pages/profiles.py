@@ -16,6 +16,7 @@ from commons.agenda.upcoming import upcoming_events
 from commons.offers.booking import availability_now
 from commons.offers.queries import MarketFilter, market_offers
 from commons.posts.queries import latest_posts
+from commons.shares.queries import shared_by
 from instance.runtime import instance_of
 from storage.models import utcnow
 from webui.pages.events.event_cards import event_card
@@ -57,6 +58,7 @@ async def profile_page(request: Request, session: AsyncSession, actor: Actor) ->
         else []
     )
     free = await availability_now(session, [card.offer.id for card in offer_cards], utcnow())
+    shared = await shared_by(session, actor) if actor.is_group and not actor.is_gone else []
     follow_state = None
     if viewer is not None and viewer.actor.id != actor.id and not actor.is_gone:
         follow_state = await actor_follow_state(session, viewer.actor.id, actor.id)
@@ -77,5 +79,6 @@ async def profile_page(request: Request, session: AsyncSession, actor: Actor) ->
         "kind_labels": kind_labels(),
         "is_gone": actor.is_gone,
         "group_profile": group_profile,
+        "shared": shared,
     }
     return render(request, "profile.html", context, 410 if actor.is_gone else 200)

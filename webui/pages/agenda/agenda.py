@@ -151,7 +151,8 @@ async def _scope(request: Request, session: AsyncSession, kind: str) -> Scope:
     if kind == "collective":
         collective = await _collective(session, request.path_params["name"])
         path = f"/agenda/collective/{request.path_params['name']}"
-        return Scope(kind, path, AgendaQuery(actor_id=collective.id, category=category), collective)
+        query = AgendaQuery(actor_id=collective.id, category=category, with_shared=True)
+        return Scope(kind, path, query, collective)
     organiser = (request.query_params.get("collective") or "").strip()
     actor_id = (await _collective(session, organiser)).id if organiser else None
     if kind == "local":

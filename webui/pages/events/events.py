@@ -41,6 +41,7 @@ from webui.leaflet import leaflet_installed
 from webui.pages.events.event_forms import (
     category_labels,
 )
+from webui.pages.share_panel import sharing_panel
 from webui.place_picker import zoom_titles
 from webui.recurrence_words import describe_rule
 from webui.render import render
@@ -201,6 +202,7 @@ async def event_page(request: Request) -> Response:
     async with instance_of(request).database.session() as session:
         event, organiser = await event_at(session, request)
         context = await event_context(session, request, event, organiser)
+        context["sharing"] = await sharing_panel(session, request, "event", event)
     return render(request, "events/event.html", context)
 
 

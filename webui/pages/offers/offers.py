@@ -53,6 +53,7 @@ from storage.models.offers import (
 from webui import formats, i18n
 from webui.city_filter import chosen_quartier, quartier_choices
 from webui.pages.offers.offer_forms import GENEVA, kind_labels, purpose_labels, unit_labels
+from webui.pages.share_panel import sharing_panel
 from webui.render import render
 from webui.session import current_viewer
 from webui.shared_listings import listing_shared
@@ -447,6 +448,7 @@ async def offer_page(request: Request) -> Response:
     async with instance_of(request).database.session() as session:
         offer, author = await offer_at(session, request)
         context = await offer_context(session, request, offer, author)
+        context["sharing"] = await sharing_panel(session, request, "offer", offer)
     return render(request, "offers/offer.html", context)
 
 

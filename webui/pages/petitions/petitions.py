@@ -40,6 +40,7 @@ from storage.models.petitions import ANSWERED, DRAFT, MEMBERS, RESIDENTS, SUBMIT
 from webui import formats, i18n
 from webui.error_messages import message as error_message
 from webui.pages.petitions.chart import FEWEST_DAYS, signature_chart
+from webui.pages.share_panel import sharing_panel
 from webui.render import render
 from webui.session import current_viewer
 from webui.visitor_pages import kept_for_visitors
@@ -231,6 +232,7 @@ async def petition_page(request: Request) -> Response:
     async with instance_of(request).database.session() as session:
         petition, collective = await petition_at(session, request)
         context = await petition_context(session, request, petition, collective)
+        context["sharing"] = await sharing_panel(session, request, "petition", petition)
     return render(request, "petitions/petition.html", context)
 
 

@@ -25,6 +25,7 @@ from instance.runtime import Instance, instance_of
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
 from webui import i18n
 from webui.csrf import read_form
+from webui.pages.share_panel import sharing_panel
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
 
@@ -217,6 +218,7 @@ async def thread_page(
         if audience is None and post.audience_id:
             audience = await actor_by_id(session, post.audience_id)
         thread = await load_thread(session, post, author, viewer_id, instance.settings.base_url)
+        sharing = await sharing_panel(session, request, "post", post)
     is_deleted = post.deleted_at is not None
     context = {
         "post": post,
@@ -229,6 +231,7 @@ async def thread_page(
         "audience_url": link_of(audience) if audience is not None else "#",
         "is_deleted": is_deleted,
         "thread": thread,
+        "sharing": sharing,
     }
     return render(request, "post.html", context, 410 if is_deleted else 200)
 
