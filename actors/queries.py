@@ -87,23 +87,27 @@ async def collectives_to_pick(
     ).all()
 
 
-async def located_collectives(session: AsyncSession, limit: int) -> Sequence[Actor]:
+async def located_collectives(
+    session: AsyncSession,
+    limit: int,
+    *,
+    left_out: Sequence[str] = (),
+    quartier: str | None = None,
+) -> Sequence[Actor]:
     """Collectives with a place on the map (local or known from elsewhere, not of a limited
-    domain), by name."""
-    return (
-        await session.scalars(
-            select(Actor)
-            .where(
-                Actor.type == GROUP,
-                Actor.latitude.is_not(None),
-                Actor.longitude.is_not(None),
-                Actor.is_gone.is_(False),
-                Actor.id.not_in(limited_actor_ids()),
-            )
-            .order_by(Actor.name)
-            .limit(limit)
-        )
-    ).all()
+    domain nor of the ``left_out`` ones; only those of the ``quartier`` domain), by name."""
+    query = select(Actor).where(
+        Actor.type == GROUP,
+        Actor.latitude.is_not(None),
+        Actor.longitude.is_not(None),
+        Actor.is_gone.is_(False),
+        Actor.id.not_in(limited_actor_ids()),
+    )
+    if left_out:
+        query = query.where(Actor.domain.not_in(left_out))
+    if quartier is not None:
+        query = query.where(Actor.domain == quartier)
+    return (await session.scalars(query.order_by(Actor.name).limit(limit))).all()
 
 
 async def local_collective(session: AsyncSession, uri: str) -> Actor | None:

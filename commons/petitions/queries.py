@@ -63,10 +63,12 @@ async def listed_petitions(
     *,
     is_local: bool,
     left_out: tuple[str, ...] = (),
+    quartier: str | None = None,
     limit: int = LISTED,
 ) -> list[PetitionCard]:
     """Ours (``is_local``) or those other quartiers sent, but for the ``left_out`` domains
-    and the limited ones: every one but the drafts."""
+    and the limited ones (or only those of the ``quartier`` domain): every one but the
+    drafts."""
     statement = (
         select(Petition, Actor)
         .join(Actor, Actor.id == Petition.actor_id)
@@ -82,6 +84,8 @@ async def listed_petitions(
     )
     if left_out:
         statement = statement.where(Actor.domain.not_in(left_out))
+    if quartier is not None:
+        statement = statement.where(Actor.domain == quartier)
     rows = await session.execute(statement)
     cards = [PetitionCard(petition, collective) for petition, collective in rows.all()]
     return sorted(cards, key=_listing_order)

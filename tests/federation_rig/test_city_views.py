@@ -138,6 +138,9 @@ async def test_three_federated_quartiers_show_the_same_city(
         assert titles(narrowed) == {"paquis"}
         assert titles(await city_offers(servette, quartier="paquis.test")) == {"paquis"}
         assert titles(await city_collectives(servette, quartier="paquis.test")) == {"paquis"}
+        async with browser(servette) as web:
+            narrowed_map = shown((await web.get("/map?quartier=paquis.test")).text)
+        assert "Atelier de paquis" in narrowed_map and "Atelier de servette" not in narrowed_map
         assert '<option value="paquis.test" selected>Quartier Paquis</option>' in narrowed
         assert '<option value="servette.test">Quartier Servette</option>' in narrowed
 

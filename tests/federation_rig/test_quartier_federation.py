@@ -131,7 +131,11 @@ async def test_two_quartiers_federate_pause_resume_and_end(
         await rig.drain()
         async with browser(servette) as web:
             listed = await web.get("/petitions", headers={"Accept-Language": "fr"})
+            narrowed = await web.get("/petitions?quartier=paquis.test")
+            elsewhere = await web.get("/petitions?quartier=jonction.test")
         assert "Des bancs place de la Navigation" in shown(listed)
+        assert "Des bancs place de la Navigation" in shown(narrowed)
+        assert "Des bancs place de la Navigation" not in shown(elsewhere)
 
         # And each lists the other in its directory as federated
         assert await directory(servette) == [("paquis.test", True)]

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import left_out_of_city, quartier_names
+from actors.city_scope import left_out_of_city, neighbour_choices, quartier_names
 from actors.queries import located_collectives
 from commons.agenda import queries as agenda
 from commons.agenda.feeds import location_text
@@ -18,6 +18,7 @@ from commons.agenda.queries import AgendaQuery
 from commons.offers.queries import MarketFilter, market_offers
 from instance.runtime import instance_of
 from webui import i18n
+from webui.city_filter import chosen_quartier, quartier_choices
 from webui.formats import format_full_moment, sentence_start
 from webui.leaflet import leaflet_installed
 from webui.pages.agenda.agenda import _now, _zone
@@ -60,19 +61,23 @@ async def map_page(request: Request) -> Response:
     instance = instance_of(request)
     settings = instance.settings
     zone, now = _zone(request), _now()
+    quartier = chosen_quartier(request)
     async with instance.database.session() as session:
         left_out = await left_out_of_city(session)
         pairs = await agenda.feed_events(
             session,
-            AgendaQuery(located=True, left_out=left_out),
+            AgendaQuery(located=True, left_out=left_out, quartier=quartier),
             after=now,
             before=now + MAP_AHEAD,
             limit=MAP_LIMIT,
         )
-        spaces = await located_collectives(session, MAP_LIMIT)
+        spaces = await located_collectives(session, MAP_LIMIT, left_out=left_out, quartier=quartier)
         offer_cards = await market_offers(
-            session, MarketFilter(located=True, left_out=left_out), limit=MAP_LIMIT
+            session,
+            MarketFilter(located=True, left_out=left_out, quartier=quartier),
+            limit=MAP_LIMIT,
         )
+        neighbours = await neighbour_choices(session)
         next_dates = await agenda.first_dates(
             session, [event for event, _ in pairs], now, now + MAP_AHEAD
         )
@@ -143,6 +148,8 @@ async def map_page(request: Request) -> Response:
         "map_json": script_json(data),
         "leaflet": leaflet_installed(request),
         "feeds": {"ics": "/agenda/city.ics", "atom": "/agenda/city.atom"},
+        "quartier_choices": quartier_choices(settings, neighbours),
+        "chosen_quartier": quartier,
     }
     return render(request, "agenda/map.html", context)
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import left_out_of_city, quartier_names
+from actors.city_scope import left_out_of_city, neighbour_choices, quartier_names
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
@@ -38,6 +38,7 @@ from instance.runtime import instance_of
 from storage.models import utcnow
 from storage.models.petitions import ANSWERED, DRAFT, MEMBERS, RESIDENTS, SUBMITTED
 from webui import formats, i18n
+from webui.city_filter import chosen_quartier, quartier_choices
 from webui.error_messages import message as error_message
 from webui.pages.petitions.chart import FEWEST_DAYS, signature_chart
 from webui.pages.share_panel import sharing_panel
@@ -152,13 +153,22 @@ def petition_view(petition: Petition, collective: Actor, now: datetime) -> dict[
 async def petitions_index(request: Request) -> Response:
     viewer = await current_viewer(request)
     now = utcnow()
-    async with instance_of(request).database.session() as session:
+    instance = instance_of(request)
+    quartier = chosen_quartier(request)
+    async with instance.database.session() as session:
         here = await listed_petitions(session, is_local=True)
         left_out = await left_out_of_city(session)
-        elsewhere = await listed_petitions(session, is_local=False, left_out=left_out)
+        elsewhere = await listed_petitions(
+            session, is_local=False, left_out=left_out, quartier=quartier
+        )
         drafts = await drafts_of_committee(session, viewer.actor) if viewer else []
         names = await quartier_names(session)
+        neighbours = await neighbour_choices(session)
+    # The quartiers of the city other than this one, to narrow the city's petitions to one.
+    choices = quartier_choices(instance.settings, neighbours)[1:]
     context = {
+        "quartier_choices": choices,
+        "chosen_quartier": quartier,
         "cards": [petition_view(card.petition, card.collective, now) for card in here],
         "city_cards": [
             {
