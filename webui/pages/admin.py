@@ -32,6 +32,7 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.pages.accounts import text_field
+from webui.path_ids import row_id
 from webui.render import render, secret_page
 from webui.session import flash, require_admin, require_moderator
 
@@ -39,10 +40,7 @@ VALID_DAYS_CHOICES = ("1", "7", "30", "90", "never")
 
 
 def _id(request: Request) -> int:
-    try:
-        return int(request.path_params["id"])
-    except ValueError:
-        raise HTTPException(404) from None
+    return row_id(request.path_params["id"])
 
 
 def _back(path: str) -> Response:

@@ -19,6 +19,7 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import N_
 from webui.pages.accounts import text_field
+from webui.path_ids import row_id
 from webui.render import render
 from webui.session import flash, require_admin
 
@@ -39,10 +40,7 @@ FAILURES = {
 
 
 def _id(request: Request) -> int:
-    try:
-        return int(request.path_params["id"])
-    except ValueError:
-        raise HTTPException(404) from None
+    return row_id(request.path_params["id"])
 
 
 def _back() -> Response:
