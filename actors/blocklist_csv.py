@@ -132,6 +132,14 @@ def _plain_lines(lines: list[str]) -> ParsedBlocklist:
     return parsed
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """A reason a spreadsheet opening the list will not run as a formula (a leading ``'``)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def build_blocklist(entries: list[BlocklistEntry]) -> str:
     """Our blocklist in Mastodon's CSV format (``silence`` for a limit; the reason public)."""
     out = io.StringIO()
@@ -139,5 +147,5 @@ def build_blocklist(entries: list[BlocklistEntry]) -> str:
     writer.writerow([f"#{name}" for name in CSV_COLUMNS])
     for entry in entries:
         severity = "silence" if entry.severity == LIMIT else "suspend"
-        writer.writerow([entry.domain, severity, "false", "false", entry.reason, "false"])
+        writer.writerow([entry.domain, severity, "false", "false", inert(entry.reason), "false"])
     return out.getvalue()

@@ -120,3 +120,8 @@ def test_what_we_publish_reads_back_the_same() -> None:
     )
     assert text.splitlines()[1].startswith("loud.example,silence,")
     assert parsed.entries == entries
+
+
+def test_a_reason_is_never_a_formula_for_the_spreadsheet_that_opens_the_list() -> None:
+    text = build_blocklist([BlocklistEntry("spam.example", "suspend", '=HYPERLINK("x")')])
+    assert text.splitlines()[1] == 'spam.example,suspend,false,false,"\'=HYPERLINK(""x"")",false'
