@@ -45,48 +45,62 @@ class NeighbourChoice:
     in_city_views: bool
 
 
-async def _neighbours(session: AsyncSession) -> list[Host]:
-    return list(await session.scalars(select(Host).where(Host.is_neighbour.is_(True))))
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """The neighbour quartiers as one read of ``hosts`` gives them, for a page of the city."""
+
+    hosts: list[Host]
+
+    @property
+    def names(self) -> QuartierNames:
+        names: dict[str, str] = {}
+        for host in self.hosts:
+            if host.quartier_name:
+                names[authority_of(host)] = host.quartier_name
+                names.setdefault(host.host, host.quartier_name)
+        return QuartierNames(names)
+
+    @property
+    def choices(self) -> list[NeighbourChoice]:
+        """Every neighbour quartier by name, with the admin's choice for the city views."""
+        found = [
+            NeighbourChoice(authority_of(host), host.quartier_name or host.host, host.in_city_views)
+            for host in self.hosts
+        ]
+        return sorted(found, key=lambda choice: choice.name.casefold())
+
+    def domains(self, *, shown: bool) -> tuple[str, ...]:
+        """The domains the city views show (``shown``), or those the admin left out, sorted."""
+        return tuple(sorted({authority_of(h) for h in self.hosts if h.in_city_views is shown}))
+
+
+async def neighbours_of_city(session: AsyncSession) -> Neighbours:
+    return Neighbours(list(await session.scalars(select(Host).where(Host.is_neighbour.is_(True)))))
 
 
 async def quartier_names(session: AsyncSession) -> QuartierNames:
-    names: dict[str, str] = {}
-    for host in await _neighbours(session):
-        if host.quartier_name:
-            names[authority_of(host)] = host.quartier_name
-            names.setdefault(host.host, host.quartier_name)
-    return QuartierNames(names)
+    return (await neighbours_of_city(session)).names
 
 
 async def neighbour_choices(session: AsyncSession) -> list[NeighbourChoice]:
     """Every neighbour quartier by name, with the admin's choice for the city views."""
-    found = [
-        NeighbourChoice(authority_of(host), host.quartier_name or host.host, host.in_city_views)
-        for host in await _neighbours(session)
-    ]
-    return sorted(found, key=lambda choice: choice.name.casefold())
+    return (await neighbours_of_city(session)).choices
 
 
 async def city_quartier_domains(session: AsyncSession) -> tuple[str, ...]:
     """The domains of the neighbour quartiers the city views show, sorted."""
-    hosts = await session.scalars(
-        select(Host).where(Host.is_neighbour.is_(True), Host.in_city_views.is_(True))
-    )
-    return tuple(sorted({authority_of(host) for host in hosts}))
+    return (await neighbours_of_city(session)).domains(shown=True)
 
 
 async def left_out_of_city(session: AsyncSession) -> tuple[str, ...]:
     """The domains whose content the admin keeps out of the city views, sorted."""
-    hosts = await session.scalars(
-        select(Host).where(Host.is_neighbour.is_(True), Host.in_city_views.is_(False))
-    )
-    return tuple(sorted({authority_of(host) for host in hosts}))
+    return (await neighbours_of_city(session)).domains(shown=False)
 
 
 async def set_in_city_views(session: AsyncSession, domain: str, shown: bool) -> bool:
     """Show or leave out a neighbour quartier (by the domain its actors carry, or its host
     name) in the city views; False when no such neighbour is known."""
-    for host in await _neighbours(session):
+    for host in (await neighbours_of_city(session)).hosts:
         if domain in (authority_of(host), host.host):
             host.in_city_views = shown
             await session.flush()

@@ -9,6 +9,7 @@ instance's, or an event's own).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Literal
@@ -34,10 +35,16 @@ locale writes them: its ``pt`` is Brazil's ("sáb., 5 de dez."), while the Portu
 residents of Geneva mostly come from Portugal and read "sábado, 5/12"."""
 
 
-def reader_locale() -> str:
-    """The locale of the page being rendered: its language, in the forms its readers use."""
+@functools.lru_cache(maxsize=32)
+def _parsed(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+def reader_locale() -> Locale:
+    """The locale of the page being rendered: its language, in the forms its readers use
+    (parsed once: a month of the agenda formats a hundred dates and counts)."""
     language = i18n.current_locale.get()
-    return FORMS_OF.get(language, language)
+    return _parsed(FORMS_OF.get(language, language))
 
 
 def sentence_start(text: str) -> str:
@@ -50,7 +57,13 @@ def sentence_start(text: str) -> str:
 
 def format_count(number: int) -> str:
     """``12 345`` in French, ``12,345`` in English."""
-    return str(format_decimal(number, locale=reader_locale()))
+    return _count_in(number, reader_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_in(number: int, locale: Locale) -> str:
+    # Pages print the same small counts over and over (a month of the agenda, ninety of them).
+    return str(format_decimal(number, locale=locale))
 
 
 def format_ratio(value: float) -> str:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import left_out_of_city, neighbour_choices, quartier_names
+from actors.city_scope import Neighbours, neighbours_of_city
 from actors.queries import collective_named, collectives_to_pick
 from commons.agenda import queries as agenda
 from commons.agenda.queries import AgendaDay, AgendaItem, AgendaQuery, Window
@@ -146,7 +146,9 @@ async def _collective(session: AsyncSession, name: str) -> Actor:
     return actor
 
 
-async def _scope(request: Request, session: AsyncSession, kind: str) -> Scope:
+async def _scope(
+    request: Request, session: AsyncSession, kind: str, neighbours: Neighbours | None = None
+) -> Scope:
     category = (request.query_params.get("category") or "").strip()[:64] or None
     if kind == "collective":
         collective = await _collective(session, request.path_params["name"])
@@ -161,7 +163,7 @@ async def _scope(request: Request, session: AsyncSession, kind: str) -> Scope:
     query = AgendaQuery(
         actor_id=actor_id,
         category=category,
-        left_out=await left_out_of_city(session),
+        left_out=(neighbours or await neighbours_of_city(session)).domains(shown=False),
         quartier=chosen_quartier(request),
     )
     return Scope(kind, "/agenda/city", query)
@@ -187,7 +189,8 @@ async def _agenda_page(request: Request, kind: str) -> Response:
     when = "past" if params.get("when") == "past" else "upcoming"
     context: dict[str, Any] = {}
     async with instance.database.session() as session:
-        scope = await _scope(request, session, kind)
+        neighbours = await neighbours_of_city(session)
+        scope = await _scope(request, session, kind, neighbours)
         filters = {
             key: value
             for key in ("category", "collective", "quartier")
@@ -236,10 +239,11 @@ async def _agenda_page(request: Request, kind: str) -> Response:
                 ),
             }
         collectives = await collectives_to_pick(session)
-        names = await quartier_names(session)
-        neighbours = await neighbour_choices(session) if kind == "city" else []
+        names = neighbours.names
     context |= {
-        "quartier_choices": quartier_choices(instance.settings, neighbours),
+        "quartier_choices": quartier_choices(
+            instance.settings, neighbours.choices if kind == "city" else []
+        ),
         "chosen_quartier": scope.query.quartier,
         "scope": scope,
         "title": _scope_title(scope),
