@@ -124,6 +124,11 @@ async def test_a_quartier_that_joins_gets_the_recent_posts_and_events_of_its_nei
             await log_in_as(web, servette.settings, servette.instance.database, "leo", admin=True)
             page = await web.get("/admin/quartiers", headers={"Accept-Language": "fr"})
         assert "Récupération terminée : 4 éléments." in shown(page)
+        # And with nothing left to read, a round of the worker writes nothing: the pages kept
+        # for visitors stay kept
+        commits = servette.instance.database.commits
+        assert await servette.backfill.run_once() == 0
+        assert servette.instance.database.commits == commits
 
         # When the reading runs again, nothing is stored twice
         items, stored = await count(servette, InboxItem), await count(servette, Post)
