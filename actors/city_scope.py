@@ -87,16 +87,6 @@ async def neighbour_choices(session: AsyncSession) -> list[NeighbourChoice]:
     return (await neighbours_of_city(session)).choices
 
 
-async def city_quartier_domains(session: AsyncSession) -> tuple[str, ...]:
-    """The domains of the neighbour quartiers the city views show, sorted."""
-    return (await neighbours_of_city(session)).domains(shown=True)
-
-
-async def left_out_of_city(session: AsyncSession) -> tuple[str, ...]:
-    """The domains whose content the admin keeps out of the city views, sorted."""
-    return (await neighbours_of_city(session)).domains(shown=False)
-
-
 async def set_in_city_views(session: AsyncSession, domain: str, shown: bool) -> bool:
     """Show or leave out a neighbour quartier (by the domain its actors carry, or its host
     name) in the city views; False when no such neighbour is known."""

@@ -37,8 +37,6 @@ from storage.models.shares import (
     SHARE_SHARED,
 )
 
-MAX_ROW_ID = 2**31 - 1
-
 
 class MembersOnly(NotAllowed):
     def __init__(self) -> None:
@@ -207,11 +205,9 @@ async def _require_runner(session: AsyncSession, group: Actor, person: Actor) ->
 
 
 async def _share_by_id(session: AsyncSession, group: Actor, share_id: int) -> Share:
-    """A share of ``group``; an id no row can have (beyond PostgreSQL's integer) is none."""
-    share = (
-        await session.scalar(select(Share).where(Share.id == share_id, Share.group_id == group.id))
-        if 0 < share_id <= MAX_ROW_ID
-        else None
+    """A share of ``group`` (the address's id is one a row can have: :mod:`webui.path_ids`)."""
+    share = await session.scalar(
+        select(Share).where(Share.id == share_id, Share.group_id == group.id)
     )
     if share is None:
         raise NoSuchShare()
@@ -282,7 +278,7 @@ async def unfollow_collective(
     session: AsyncSession, uris: Uris, group: Actor, facilitator: Actor, target_id: int
 ) -> None:
     await _require_runner(session, group, facilitator)
-    target = await session.get(Actor, target_id) if 0 < target_id <= MAX_ROW_ID else None
+    target = await session.get(Actor, target_id)
     if target is None:
         raise NoSuchShare()
     await unfollow(session, uris, group, target)

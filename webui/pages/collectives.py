@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from actors import groups
-from actors.city_scope import city_quartier_domains, neighbour_choices, quartier_names
+from actors.city_scope import neighbours_of_city
 from actors.errors import InvalidUsername, NameTaken
 from actors.group_profiles import (
     CollectiveProfile,
@@ -219,10 +219,11 @@ async def list_collectives(request: Request) -> Response:
     settings = instance_of(request).settings
     async with instance_of(request).database.session() as session:
         if city:
-            domains = await city_quartier_domains(session)
+            neighbours = await neighbours_of_city(session)
+            domains = neighbours.domains(shown=True)
             found = await city_collectives(session, domains, kind=kind, quartier=quartier)
-            names = await quartier_names(session)
-            choices = quartier_choices(settings, await neighbour_choices(session))
+            names = neighbours.names
+            choices = quartier_choices(settings, neighbours.choices)
         else:
             found, names, choices = await collective_directory(session, kind), None, []
     scope = {"scope": "city"} if city else {}

@@ -23,6 +23,7 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.pages.collectives import _text, collective_in_path
+from webui.path_ids import ROW_ID_DIGITS
 from webui.render import render
 from webui.session import flash, require_viewer
 
@@ -47,7 +48,7 @@ async def share_item(request: Request) -> Response:
     _ = i18n.gettext
     kind, name = _text(form, "kind"), _text(form, "collective").lower()
     raw_id = _text(form, "item_id")
-    if kind not in MODELS or not raw_id.isdigit() or len(raw_id) > 9 or not name:
+    if kind not in MODELS or not raw_id.isdigit() or len(raw_id) > ROW_ID_DIGITS or not name:
         raise HTTPException(400, "kind, item_id and collective are required")
     try:
         async with instance.database.transaction() as session:

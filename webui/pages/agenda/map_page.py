@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import left_out_of_city, neighbour_choices, quartier_names
+from actors.city_scope import neighbours_of_city
 from actors.queries import located_collectives
 from commons.agenda import queries as agenda
 from commons.agenda.feeds import location_text
@@ -63,7 +63,8 @@ async def map_page(request: Request) -> Response:
     zone, now = _zone(request), _now()
     quartier = chosen_quartier(request)
     async with instance.database.session() as session:
-        left_out = await left_out_of_city(session)
+        neighbours = await neighbours_of_city(session)
+        left_out = neighbours.domains(shown=False)
         pairs = await agenda.feed_events(
             session,
             AgendaQuery(located=True, left_out=left_out, quartier=quartier),
@@ -77,11 +78,10 @@ async def map_page(request: Request) -> Response:
             MarketFilter(located=True, left_out=left_out, quartier=quartier),
             limit=MAP_LIMIT,
         )
-        neighbours = await neighbour_choices(session)
         next_dates = await agenda.first_dates(
             session, [event for event, _ in pairs], now, now + MAP_AHEAD
         )
-        names = await quartier_names(session)
+        names = neighbours.names
 
     def organiser(actor: Actor) -> str:
         """The organiser's name, and its quartier's when it is another one."""
@@ -148,7 +148,7 @@ async def map_page(request: Request) -> Response:
         "map_json": script_json(data),
         "leaflet": leaflet_installed(request),
         "feeds": {"ics": "/agenda/city.ics", "atom": "/agenda/city.atom"},
-        "quartier_choices": quartier_choices(settings, neighbours),
+        "quartier_choices": quartier_choices(settings, neighbours.choices),
         "chosen_quartier": quartier,
     }
     return render(request, "agenda/map.html", context)

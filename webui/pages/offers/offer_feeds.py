@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from actors.city_scope import neighbours_of_city
 from commons.agenda.feeds import AtomFeed
 from commons.offers.feeds import build_offers_atom
 from commons.offers.queries import OfferCard, market_offers
@@ -29,7 +30,7 @@ async def marketplace_atom(request: Request) -> Response:
     instance = instance_of(request)
     wanted, chosen = market_filter(request)
     async with instance.database.session() as session:
-        wanted = await in_city_scope(session, wanted)
+        wanted = in_city_scope(wanted, await neighbours_of_city(session))
         cards = await market_offers(session, wanted, limit=PAGE_SIZE)
     base_url = instance.settings.base_url
     query = market_link(chosen).removeprefix("/offers")

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import QuartierNames, left_out_of_city, neighbour_choices, quartier_names
+from actors.city_scope import Neighbours, QuartierNames, neighbours_of_city
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id, located_collectives
 from commons.events.organisers import may_organise
@@ -193,11 +193,11 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
     return wanted, chosen
 
 
-async def in_city_scope(session: AsyncSession, wanted: MarketFilter) -> MarketFilter:
+def in_city_scope(wanted: MarketFilter, neighbours: Neighbours) -> MarketFilter:
     """The city's marketplace leaves out the quartiers the admin chose to leave out."""
     if wanted.local_only:
         return wanted
-    return replace(wanted, left_out=await left_out_of_city(session))
+    return replace(wanted, left_out=neighbours.domains(shown=False))
 
 
 def labelled(view: dict[str, Any], names: QuartierNames) -> dict[str, Any]:
@@ -228,17 +228,19 @@ async def marketplace(request: Request) -> Response:
     wanted, chosen = market_filter(request)
     settings = instance_of(request).settings
     async with instance_of(request).database.session() as session:
-        wanted = await in_city_scope(session, wanted)
+        neighbours = await neighbours_of_city(session)
+        wanted = in_city_scope(wanted, neighbours)
         cards: list[OfferCard] = await market_offers(session, wanted, limit=PAGE_SIZE + 1)
         spaces = await located_collectives(session, NEAR_PLACES)
-        names = await quartier_names(session)
-        neighbours = await neighbour_choices(session) if not wanted.local_only else []
+    names = neighbours.names
     more = len(cards) > PAGE_SIZE and wanted.near is None
     cards = cards[:PAGE_SIZE]
     context = {
         "cards": [labelled(offer_view(card.offer, card.author), names) for card in cards],
         "chosen": chosen,
-        "quartier_choices": quartier_choices(settings, neighbours),
+        "quartier_choices": quartier_choices(
+            settings, neighbours.choices if not wanted.local_only else []
+        ),
         "chosen_quartier": chosen["quartier"],
         "kind_options": [("", i18n.gettext("Every kind")), *kind_labels().items()],
         "near_options": [

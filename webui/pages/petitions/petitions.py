@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from actors.city_scope import left_out_of_city, neighbour_choices, quartier_names
+from actors.city_scope import neighbours_of_city
 from actors.documents import webfinger_handle
 from actors.queries import actor_by_id
 from commons.events.organisers import may_organise
@@ -157,15 +157,15 @@ async def petitions_index(request: Request) -> Response:
     quartier = chosen_quartier(request)
     async with instance.database.session() as session:
         here = await listed_petitions(session, is_local=True)
-        left_out = await left_out_of_city(session)
+        neighbours = await neighbours_of_city(session)
+        left_out = neighbours.domains(shown=False)
         elsewhere = await listed_petitions(
             session, is_local=False, left_out=left_out, quartier=quartier
         )
         drafts = await drafts_of_committee(session, viewer.actor) if viewer else []
-        names = await quartier_names(session)
-        neighbours = await neighbour_choices(session)
+        names = neighbours.names
     # The quartiers of the city other than this one, to narrow the city's petitions to one.
-    choices = quartier_choices(instance.settings, neighbours)[1:]
+    choices = quartier_choices(instance.settings, neighbours.choices)[1:]
     context = {
         "quartier_choices": choices,
         "chosen_quartier": quartier,
