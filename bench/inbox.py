@@ -35,7 +35,7 @@ from typing import Any
 
 from http_load import Outcome, run_load
 from signed_creates import RemoteActor, make_actors, receiving_settings, sign_all
-from support import database_kinds, free_port, report, running
+from support import cpu_seconds, database_kinds, free_port, report, running
 
 ACTORS = 50
 WARMUP = 500
@@ -190,6 +190,7 @@ class Figures:
     outcome: Outcome
     accepted_202: int
     rows: int
+    server_cpu_s: float
 
     @property
     def per_second(self) -> float:
@@ -214,21 +215,26 @@ def measure_backend(
         profile = str(Path(tempfile.gettempdir()) / f"bench-inbox-{backend}.prof")
         command += ["--profile-to", profile]
     warmup, timed = requests[:WARMUP], requests[WARMUP:]
-    with running(command, port):
+    with running(command, port) as server:
         warm = run_load(port, warmup, arguments.concurrency, arguments.max_seconds)
+        cpu_before = cpu_seconds([server.pid])
         outcome = run_load(port, timed, arguments.concurrency, arguments.max_seconds)
+        server_cpu = cpu_seconds([server.pid]) - cpu_before
     accepted = warm.statuses.get(202, 0) + outcome.statuses.get(202, 0)
     rows = asyncio.run(count_rows(url, schema))
     if profile:
         print_profile(profile)
-    return Figures(backend, outcome, accepted, rows)
+    return Figures(backend, outcome, accepted, rows, server_cpu)
 
 
-def measure_ceiling(requests: list[bytes], arguments: argparse.Namespace) -> Outcome:
+def measure_ceiling(requests: list[bytes], arguments: argparse.Namespace) -> tuple[Outcome, float]:
+    """The bare endpoint's outcome and its server's CPU seconds during the timed requests."""
     port = free_port()
-    with running([sys.executable, "-c", CEILING_APP, str(port)], port):
+    with running([sys.executable, "-c", CEILING_APP, str(port)], port) as server:
         run_load(port, requests[:WARMUP], arguments.concurrency, arguments.max_seconds)
-        return run_load(port, requests[WARMUP:], arguments.concurrency, arguments.max_seconds)
+        cpu_before = cpu_seconds([server.pid])
+        outcome = run_load(port, requests[WARMUP:], arguments.concurrency, arguments.max_seconds)
+        return outcome, cpu_seconds([server.pid]) - cpu_before
 
 
 def print_profile(path: str) -> None:
@@ -241,7 +247,9 @@ def print_profile(path: str) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def figures_of(label: str, outcome: Outcome, per_second: float, ceiling: float) -> dict[str, Any]:
+def figures_of(
+    label: str, outcome: Outcome, per_second: float, ceiling: float, server_cpu_s: float
+) -> dict[str, Any]:
     return {
         "run": label,
         "requests": outcome.count,
@@ -250,6 +258,9 @@ def figures_of(label: str, outcome: Outcome, per_second: float, ceiling: float) 
         "share_of_ceiling": round(per_second / ceiling, 3) if ceiling else 0.0,
         "p50_ms": round(outcome.percentile(0.5), 2),
         "p99_ms": round(outcome.percentile(0.99), 2),
+        "server_cpu_us_per_request": round(1e6 * server_cpu_s / outcome.count)
+        if outcome.count
+        else 0,
         "errors": outcome.errors,
     }
 
@@ -262,6 +273,7 @@ COLUMNS = [
     ("share_of_ceiling", "share"),
     ("p50_ms", "p50 ms"),
     ("p99_ms", "p99 ms"),
+    ("server_cpu_us_per_request", "server CPU µs/request"),
     ("rows_equal_202s", "rows = 202s"),
     ("other_statuses", "other statuses"),
     ("meets_goal", "goal met"),
@@ -296,7 +308,7 @@ def main() -> None:
         flush=True,
     )
 
-    ceiling = measure_ceiling(requests, arguments)
+    ceiling, ceiling_cpu = measure_ceiling(requests, arguments)
     ceiling_rate = ceiling.statuses.get(202, 0) / ceiling.seconds
     results: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="bench-inbox-") as folder:
@@ -311,11 +323,17 @@ def main() -> None:
         finally:
             asyncio.run(drop_schema(postgres, schema))
 
-    runs = [figures_of("ceiling (bare 202)", ceiling, ceiling_rate, ceiling_rate)]
+    runs = [figures_of("ceiling (bare 202)", ceiling, ceiling_rate, ceiling_rate, ceiling_cpu)]
     for figures in results:
         outcome = figures.outcome
         others = {str(s): n for s, n in outcome.statuses.items() if s != 202}
-        run = figures_of(f"inbox on {figures.backend}", outcome, figures.per_second, ceiling_rate)
+        run = figures_of(
+            f"inbox on {figures.backend}",
+            outcome,
+            figures.per_second,
+            ceiling_rate,
+            figures.server_cpu_s,
+        )
         run["rows_equal_202s"] = figures.rows == figures.accepted_202
         run["other_statuses"] = others
         run["meets_goal"] = (

@@ -30,7 +30,7 @@ from pathlib import Path
 from inbox_handling import insert_items, seed_actors
 from signed_creates import receiving_settings
 from sqlalchemy import func, select
-from support import POSTGRES_URL_ENV, bench_database, report
+from support import POSTGRES_URL_ENV, bench_database, cpu_seconds, report
 
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
@@ -53,19 +53,6 @@ class Run:
     workers_cpu_s: float
     postgres_cpu_s: float
     cores_busy: float
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU seconds of these processes (those already gone count 0)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def postgres_pids() -> list[int]:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, Router
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.errors import DomainError
@@ -84,23 +84,38 @@ routes = [
     Route("/@{username}/inbox", actor_inbox, methods=["POST"]),
 ]
 
-INBOX_PATHS = re.compile(r"/(inbox|actor/inbox|@[^/]+/inbox)")
+INBOX_PATHS = re.compile(r"/(?:inbox|actor/inbox|@(?P<username>[^/]+)/inbox)")
 
 
 class InboxFirst:
-    """Outermost middleware: a POST to an inbox goes straight to :data:`routes`; anything else
-    goes on through the application's stack."""
+    """Outermost middleware: a POST to an inbox is answered here; anything else goes on through
+    the application's stack.
+
+    The inbox endpoints are called directly, without a router: they return their responses and
+    raise nothing a router would turn into one, and an unexpected error still reaches the
+    application's error middleware around this one.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.inboxes = Router(routes=routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and INBOX_PATHS.fullmatch(scope["path"])
-        ):
-            await self.inboxes(scope, receive, send)
-            return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = INBOX_PATHS.fullmatch(scope["path"])
+            if match is not None:
+                await self._inbox(match, scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+    async def _inbox(
+        self, match: re.Match[str], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if match.group(0) == "/inbox":
+            endpoint = shared_inbox
+        else:
+            endpoint = actor_inbox
+            username = match.group("username")
+            if username is not None:
+                scope["path_params"] = {"username": username}
+        response = await endpoint(Request(scope, receive))
+        await response(scope, receive, send)

@@ -79,9 +79,15 @@ def parse_json_body(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise BodyNotJSON(f"JSON nested deeper than {max_depth} levels") from None
     except (ValueError, UnicodeDecodeError):
         raise BodyNotJSON("body is not JSON") from None
-    if _depth_exceeds(document, max_depth):
+    if _may_nest_deeper(body, max_depth) and _depth_exceeds(document, max_depth):
         raise BodyNotJSON(f"JSON nested deeper than {max_depth} levels")
     return document
+
+
+def _may_nest_deeper(body: bytes, max_depth: int) -> bool:
+    """False when ``body`` has too few brackets to nest ``max_depth`` levels: most documents,
+    which then need no walk."""
+    return body.count(b"[") + body.count(b"{") > max_depth
 
 
 def _depth_exceeds(document: Any, max_depth: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -202,6 +203,13 @@ def types_of(value: object) -> list[str]:
 
 def origin_of(uri: str) -> str | None:
     """`scheme://host[:port]` of an absolute URI, lower-cased; None when it has no host."""
+    return _origin_of(uri) if isinstance(uri, str) else None
+
+
+@lru_cache(maxsize=1024)
+def _origin_of(uri: str) -> str | None:
+    """Cached: the inbox asks it of the same actor and key ids with every activity they send
+    (at most 1,024 ids of at most a few kilobytes each are kept)."""
     try:
         parts = urlsplit(uri)
         port = parts.port

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import weakref
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,10 +89,12 @@ async def insert_new_items(session: AsyncSession, rows: list[dict[str, Any]]) ->
         return set()
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # On the table, not the mapped class: the rows need none of the ORM's bulk bookkeeping.
+    table = cast(Table, InboxItem.__table__)
     statement = (
-        insert(InboxItem)
+        insert(table)
         .on_conflict_do_nothing(index_elements=["activity_uri"])
-        .returning(InboxItem.activity_uri)
+        .returning(table.c.activity_uri)
     )
     result = await session.execute(statement, rows)
     return set(result.scalars().all())

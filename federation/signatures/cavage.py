@@ -31,7 +31,8 @@ HS2019 = "hs2019"
 HMAC_SHA256_CAVAGE = "hmac-sha256"
 DEFAULT_HEADERS = ("date",)
 
-_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*(?:,|$)')
+_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^,\s]*))\s*(?:,|$)')
+_ESCAPED = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,9 @@ def parse_signature_header(value: str) -> CavageSignature:
         if match is None or match.end() == position:
             raise InvalidSignature("malformed Signature header")
         raw = match.group(2) if match.group(2) is not None else match.group(3)
-        params.setdefault(match.group(1), re.sub(r"\\(.)", r"\1", raw))
+        if "\\" in raw:
+            raw = _ESCAPED.sub(r"\1", raw)
+        params.setdefault(match.group(1), raw)
         position = match.end()
     key_id = params.get("keyId")
     encoded = params.get("signature")
