@@ -14,10 +14,11 @@ import weakref
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from federation.parsing import ParsedActivity
 from storage.database import Database
@@ -79,7 +80,12 @@ class GroupCommit:
             _settle(batch, inserted)
 
     async def _write(self, rows: list[dict[str, Any]]) -> set[str]:
-        async with self.database.transaction() as session:
+        # A received row changes no page: the pages kept for visitors stay kept.
+        if self.database.is_sqlite:
+            return await self.database.write_batch(
+                lambda connection: _insert_in(connection, rows), changes_pages=False
+            )
+        async with self.database.transaction(changes_pages=False) as session:
             return await insert_new_items(session, rows)
 
 
@@ -87,17 +93,26 @@ async def insert_new_items(session: AsyncSession, rows: list[dict[str, Any]]) ->
     """Insert ``rows``, skipping known activity ids; returns the ids inserted."""
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
+    statement = _insert_skipping_known(session.get_bind().dialect.name)
+    result = await session.execute(statement, rows)
+    return set(result.scalars().all())
+
+
+def _insert_in(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """:func:`insert_new_items` on a synchronous connection."""
+    statement = _insert_skipping_known(connection.dialect.name)
+    return set(connection.execute(statement, rows).scalars().all())
+
+
+def _insert_skipping_known(dialect: str) -> ReturningInsert[Any]:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # On the table, not the mapped class: the rows need none of the ORM's bulk bookkeeping.
     table = cast(Table, InboxItem.__table__)
-    statement = (
+    return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["activity_uri"])
         .returning(table.c.activity_uri)
     )
-    result = await session.execute(statement, rows)
-    return set(result.scalars().all())
 
 
 def inbox_row(

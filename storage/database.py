@@ -11,12 +11,14 @@ better spent elsewhere. On PostgreSQL both are one engine.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+T = TypeVar("T")
 
 
 class Database:
@@ -48,6 +52,10 @@ class Database:
             to the driver's thread, of which aiosqlite makes five or six per statement (0.8 ms
             for ``SELECT 1`` on a small machine, the read itself 0.05 ms). In WAL mode a reader
             never waits for the writer, so it does not hold up the loop. None on PostgreSQL."""
+            self.batch_engine: Engine | None = _sqlite_batch_engine(url, echo=echo)
+            self._batch_thread: ThreadPoolExecutor | None = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="sqlite-batches"
+            )
         else:
             connect_args: dict[str, Any] = {}
             if schema:
@@ -63,6 +71,8 @@ class Database:
             self.write_engine = self.engine
             self._loop_engine = None
             self.loop_reader = None
+            self.batch_engine = None
+            self._batch_thread = None
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self.commits = 0
@@ -86,7 +96,32 @@ class Database:
         if changes_pages:
             self.commits += 1
 
+    async def write_batch(
+        self, work: Callable[[Connection], T], *, changes_pages: bool = True
+    ) -> T:
+        """Run ``work`` in one SQLite transaction, whole, on a thread of its own: one round trip
+        from the loop, where :meth:`transaction` pays five or six per statement.
+
+        For a short, self-contained batch of writes (the inbox's group commit), not for work
+        that reads what it writes across awaits. It takes the database's write lock like any
+        writer (``BEGIN IMMEDIATE``, waiting up to the busy timeout). SQLite only.
+        """
+        if self.batch_engine is None or self._batch_thread is None:
+            raise RuntimeError("write_batch is for SQLite; use transaction()")
+        engine = self.batch_engine
+
+        def run() -> T:
+            with engine.begin() as connection:
+                return work(connection)
+
+        result = await asyncio.get_running_loop().run_in_executor(self._batch_thread, run)
+        if changes_pages:
+            self.commits += 1
+        return result
+
     async def dispose(self) -> None:
+        if self.batch_engine is not None and self._batch_thread is not None:
+            self._batch_thread.submit(self.batch_engine.dispose).result()
         if self._loop_engine is not None:
             self._loop_engine.dispose()
         await self.engine.dispose()
@@ -104,9 +139,29 @@ def _sqlite_engine(url: str, *, echo: bool, pool_size: int, writer: bool) -> Asy
     engine = create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
     )
-    sync_engine = engine.sync_engine
+    _set_up_sqlite_connections(engine.sync_engine, writer=writer)
+    return engine
 
-    @event.listens_for(sync_engine, "connect")
+
+def _sqlite_batch_engine(url: str, *, echo: bool) -> Engine:
+    """The engine of :meth:`Database.write_batch`: the standard library's driver, one writing
+    connection used from one thread, every transaction opened with ``BEGIN IMMEDIATE``."""
+    engine = create_engine(
+        make_url(url).set(drivername="sqlite"),
+        echo=echo,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"timeout": 30, "check_same_thread": False},
+    )
+    _set_up_sqlite_connections(engine, writer=True)
+    return engine
+
+
+def _set_up_sqlite_connections(engine: Engine, *, writer: bool) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; a writer's transactions take
+    the write lock at once (``BEGIN IMMEDIATE``), a reader's connection cannot write."""
+
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin.
         dbapi_connection.isolation_level = None
@@ -121,11 +176,9 @@ def _sqlite_engine(url: str, *, echo: bool, pool_size: int, writer: bool) -> Asy
 
     if writer:
 
-        @event.listens_for(sync_engine, "begin")
+        @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 def _sqlite_loop_engine(url: str, *, echo: bool) -> Engine:

@@ -53,7 +53,8 @@ async def test_concurrent_rows_share_batches(database: Database) -> None:
     # Given a writer, and a count of the transactions the database commits
     writer = GroupCommit(database, writers=1)
     commits: list[object] = []
-    engine = database.write_engine.sync_engine
+    # (SQLite writes the batches on a connection of their own, PostgreSQL in a session)
+    engine = database.batch_engine or database.write_engine.sync_engine
 
     def count_commit(connection: object) -> None:
         commits.append(connection)
@@ -73,3 +74,13 @@ async def test_concurrent_rows_share_batches(database: Database) -> None:
     async with database.session() as session:
         count = await session.scalar(select(func.count()).select_from(InboxItem))
     assert count == 50
+
+
+async def test_received_rows_leave_the_pages_kept_for_visitors_kept(database: Database) -> None:
+    # Given the count of commits that pages kept for visitors compare against
+    before = database.commits
+    # When activities are received and stored
+    writer = GroupCommit(database, writers=1)
+    await asyncio.gather(*(writer.insert(row(f"http://remote.test/{i}")) for i in range(3)))
+    # Then no kept page is dropped: a received activity changes no page until it is handled
+    assert database.commits == before

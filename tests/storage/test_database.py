@@ -8,12 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.exc import OperationalError, StatementError
 
 from storage import migrate
 from storage.database import Database
-from storage.models import DomainBlock
+from storage.models import DomainBlock, utcnow
 
 ZURICH = ZoneInfo("Europe/Zurich")
 
@@ -84,6 +84,59 @@ async def test_two_concurrent_writers_on_sqlite_both_commit(sqlite_database: Dat
     async with sqlite_database.session() as session:
         domains = (await session.scalars(select(DomainBlock.domain).order_by("domain"))).all()
     assert domains == ["one.example", "two.example"]
+
+
+async def test_a_batch_written_on_its_thread_waits_for_an_open_write_and_commits(
+    sqlite_database: Database,
+) -> None:
+    # Given a transaction of the loop's writer that holds the write lock for a moment
+    holding = asyncio.ensure_future(read_then_write(sqlite_database, "one.example", 0.2))
+    await asyncio.sleep(0.05)
+
+    # When a batch is written on its own thread meanwhile
+    def add_block(connection: Connection) -> str:
+        connection.execute(insert(DomainBlock).values(domain="two.example", created_at=utcnow()))
+        return "written"
+
+    outcome = await sqlite_database.write_batch(add_block)
+    await holding
+
+    # Then it waited for the lock instead of failing, and both are committed
+    assert outcome == "written"
+    async with sqlite_database.session() as session:
+        domains = (await session.scalars(select(DomainBlock.domain).order_by("domain"))).all()
+    assert domains == ["one.example", "two.example"]
+
+
+async def test_a_batch_that_fails_writes_nothing(sqlite_database: Database) -> None:
+    # When a batch fails after its first write
+    def half_then_fail(connection: Connection) -> None:
+        connection.execute(insert(DomainBlock).values(domain="one.example", created_at=utcnow()))
+        raise RuntimeError("the rest could not be written")
+
+    with pytest.raises(RuntimeError, match="could not be written"):
+        await sqlite_database.write_batch(half_then_fail)
+
+    # Then its first write is rolled back with it
+    async with sqlite_database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(DomainBlock)) == 0
+
+
+async def test_a_batch_that_changes_no_page_keeps_the_kept_pages(sqlite_database: Database) -> None:
+    # Given the count of commits that pages kept for visitors compare against
+    before = sqlite_database.commits
+
+    # When one batch changes no page and another does
+    def add_block(connection: Connection) -> None:
+        connection.execute(insert(DomainBlock).values(domain="one.example", created_at=utcnow()))
+
+    await sqlite_database.write_batch(add_block, changes_pages=False)
+    after_bookkeeping = sqlite_database.commits
+    await sqlite_database.write_batch(lambda connection: None)
+
+    # Then only the second counts
+    assert after_bookkeeping == before
+    assert sqlite_database.commits == before + 1
 
 
 async def test_two_processes_writing_to_one_sqlite_file_both_commit(tmp_path: Path) -> None:
