@@ -34,7 +34,7 @@ async def read_capped_body(request: Request, limit: int) -> bytes:
 
 def parse_body(body: bytes) -> ParsedActivity:
     try:
-        document = bodies.parse_json_body(body)
+        document = bodies.parse_json_envelope(body)
     except bodies.BodyNotJSON as error:
         raise Refusal(400, str(error)) from None
     try:

@@ -1,0 +1,80 @@
+"""Parsing a JSON body: a received activity is read as fast as orjson reads it, and the same
+documents are taken as the standard library takes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from federation.bodies import MAX_JSON_DEPTH, BodyNotJSON, parse_json_body, parse_json_envelope
+
+PARSERS = [parse_json_body, parse_json_envelope]
+
+TAKEN_BY_THE_STANDARD_LIBRARY_ONLY = [
+    pytest.param(b'{"id": "x", "n": NaN}', id="NaN"),
+    pytest.param(b'{"content": "\\ud800"}', id="a lone surrogate"),
+    pytest.param('{"content": "é"}'.encode("utf-16"), id="UTF-16 with its byte order mark"),
+]
+
+
+@pytest.mark.parametrize("body", TAKEN_BY_THE_STANDARD_LIBRARY_ONLY)
+@pytest.mark.parametrize("parse", PARSERS)
+def test_documents_the_fast_parser_refuses_are_still_taken(
+    body: bytes, parse: Callable[[bytes], Any]
+) -> None:
+    # When a body only the standard library reads is parsed
+    document = parse(body)
+    # Then it is read as the standard library reads it
+    assert json.dumps(document) == json.dumps(json.loads(body))
+
+
+def test_a_body_keeps_its_integers_past_64_bits() -> None:
+    # (a received activity's content is read again from its stored bytes, with this parser)
+    body = b'{"n": 123456789012345678901234567890}'
+    assert parse_json_body(body) == {"n": 123456789012345678901234567890}
+
+
+@pytest.mark.parametrize("parse", PARSERS)
+def test_an_activity_is_read_as_the_standard_library_reads_it(
+    parse: Callable[[bytes], Any],
+) -> None:
+    body = json.dumps(
+        {
+            "@context": [
+                "https://www.w3.org/ns/activitystreams",
+                {"toot": "http://joinmastodon.org/ns#"},
+            ],
+            "id": "https://mastodon.test/users/alice/statuses/1/activity",
+            "type": "Create",
+            "object": {"type": "Note", "content": "<p>Grüezi 👋</p>", "tag": [], "n": 1.5},
+        },
+        ensure_ascii=False,
+    ).encode()
+    assert parse(body) == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "body is not JSON"),
+        (b"\xff\xfe\x00", "body is not JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper"),
+        (b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), "nested deeper"),
+        (b'{"a": ' * (MAX_JSON_DEPTH + 1) + b"1" + b"}" * (MAX_JSON_DEPTH + 1), "nested deeper"),
+    ],
+)
+@pytest.mark.parametrize("parse", PARSERS)
+def test_what_neither_reads_or_nests_too_deeply_is_refused_with_a_reason(
+    body: bytes, reason: str, parse: Callable[[bytes], Any]
+) -> None:
+    with pytest.raises(BodyNotJSON, match=reason):
+        parse(body)
+
+
+@pytest.mark.parametrize("parse", PARSERS)
+def test_a_document_at_the_bound_is_taken(parse: Callable[[bytes], Any]) -> None:
+    body = b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH
+    assert parse(body) is not None
