@@ -44,8 +44,16 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def blast(port: int, requests: list[bytes], concurrency: int, max_seconds: float) -> Outcome:
-    """Send ``requests`` over ``concurrency`` keep-alive connections, each once."""
+async def blast(
+    port: int,
+    requests: list[bytes],
+    concurrency: int,
+    max_seconds: float,
+    rate: float | None = None,
+) -> Outcome:
+    """Send ``requests`` over ``concurrency`` keep-alive connections, each once; with ``rate``,
+    the n-th request leaves no earlier than n / rate seconds after the start (an open load that
+    does not slow down when the server does, as long as connections are free)."""
     statuses: dict[int, int] = {}
     latencies: list[float] = []
     errors = 0
@@ -58,7 +66,13 @@ async def blast(port: int, requests: list[bytes], concurrency: int, max_seconds:
         try:
             while position < len(requests) and time.perf_counter() < deadline:
                 request = requests[position]
-                position += 1
+                if rate is not None:
+                    delay = begun + position / rate - time.perf_counter()
+                    position += 1
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                else:
+                    position += 1
                 started = time.perf_counter()
                 writer.write(request)
                 try:
@@ -73,13 +87,19 @@ async def blast(port: int, requests: list[bytes], concurrency: int, max_seconds:
         finally:
             writer.close()
 
-    started = time.perf_counter()
+    begun = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(concurrency)))
-    return Outcome(statuses, latencies, time.perf_counter() - started, errors)
+    return Outcome(statuses, latencies, time.perf_counter() - begun, errors)
 
 
-def run_load(port: int, requests: list[bytes], concurrency: int, max_seconds: float) -> Outcome:
+def run_load(
+    port: int,
+    requests: list[bytes],
+    concurrency: int,
+    max_seconds: float,
+    rate: float | None = None,
+) -> Outcome:
     import uvloop
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(blast(port, requests, concurrency, max_seconds))
+        return runner.run(blast(port, requests, concurrency, max_seconds, rate))

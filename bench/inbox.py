@@ -23,18 +23,16 @@ import argparse
 import asyncio
 import os
 import secrets
-import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from http_load import Outcome, run_load
-from signed_creates import RemoteActor, make_actors, receiving_settings, sign_all
+from inbox_server import SERVER_SCRIPT, count_rows, drop_schema, prepare_database
+from signed_creates import RemoteActor, make_actors, sign_all
 from support import cpu_seconds, database_kinds, free_port, report, running
 
 ACTORS = 50
@@ -56,129 +54,6 @@ async def inbox(request):
 app = Starlette(routes=[Route("/inbox", inbox, methods=["POST"])])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
-
-
-# --------------------------------------------------------------------------- the server side
-
-
-def serve(port: int, database_url: str, schema: str | None, profile: str | None) -> None:
-    """Run the real application under uvicorn in this (sub)process until SIGTERM."""
-    import uvicorn
-
-    from quartiers.app import create_app
-    from storage.database import Database
-
-    settings = receiving_settings(database_url)
-    database = Database(database_url, schema=schema)
-    app = create_app(settings, database=database, run_workers=False)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        proxy_headers=True,
-        log_level="warning",
-        access_log=False,
-    )
-    if profile is None:
-        uvicorn.Server(config).run()
-        return
-    import cProfile
-
-    class ProfiledServer(uvicorn.Server):
-        """uvicorn re-raises SIGTERM once stopped, which would lose the profile: just stop."""
-
-        @contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            signal.signal(signal.SIGTERM, lambda *_: setattr(self, "should_exit", True))
-            yield
-
-    server = ProfiledServer(config)
-
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        server.run()
-    finally:
-        profiler.disable()
-        profiler.dump_stats(profile)
-
-
-# --------------------------------------------------------------------------- preparation
-
-
-async def prepare_database(url: str, schema: str | None, actors: list[RemoteActor]) -> None:
-    from sqlalchemy import insert, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from actors.services import ensure_instance_actor
-    from storage import migrate
-    from storage.database import Database
-    from storage.models import Actor, utcnow
-
-    if schema:
-        admin = create_async_engine(url)
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await admin.dispose()
-    database = Database(url, schema=schema)
-    try:
-        await migrate.upgrade(database)
-        async with database.transaction() as session:
-            await ensure_instance_actor(session, receiving_settings(url))
-            now = utcnow()
-            await session.execute(
-                insert(Actor),
-                [
-                    {
-                        "uri": actor.uri,
-                        "type": "Person",
-                        "username": actor.uri.rsplit("/", 1)[-1],
-                        "domain": actor.uri.split("/")[2],
-                        "is_local": False,
-                        "name": actor.uri.rsplit("/", 1)[-1],
-                        "summary": "",
-                        "inbox_uri": f"{actor.uri}/inbox",
-                        "shared_inbox_uri": f"https://{actor.uri.split('/')[2]}/inbox",
-                        "followers_uri": f"{actor.uri}/followers",
-                        "public_key_id": actor.key_id,
-                        "public_key_pem": actor.public_pem,
-                        "manually_approves_followers": False,
-                        "is_gone": False,
-                        "fetched_at": now,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for actor in actors
-                ],
-            )
-    finally:
-        await database.dispose()
-
-
-async def count_rows(url: str, schema: str | None) -> int:
-    from sqlalchemy import func, select
-
-    from storage.database import Database
-    from storage.models import InboxItem
-
-    database = Database(url, schema=schema)
-    try:
-        async with database.session() as session:
-            return await session.scalar(select(func.count()).select_from(InboxItem)) or 0
-    finally:
-        await database.dispose()
-
-
-async def drop_schema(url: str, schema: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    admin = create_async_engine(url)
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        await admin.dispose()
 
 
 # --------------------------------------------------------------------------- one backend
@@ -207,7 +82,7 @@ def measure_backend(
 ) -> Figures:
     asyncio.run(prepare_database(url, schema, actors))
     port = free_port()
-    command = [sys.executable, __file__, "--serve", str(port), "--database-url", url]
+    command = [sys.executable, SERVER_SCRIPT, str(port), "--database-url", url]
     if schema:
         command += ["--schema", schema]
     profile = None
@@ -287,14 +162,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--max-seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the server")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument("--schema", help=argparse.SUPPRESS)
-    parser.add_argument("--profile-to", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.serve:
-        serve(arguments.serve, arguments.database_url, arguments.schema, arguments.profile_to)
-        return
 
     _kinds, postgres = database_kinds(arguments.postgres)
     total = arguments.requests + WARMUP
