@@ -72,6 +72,7 @@ import sys, time, uvicorn
 from quartiers.app import create_app
 from config.settings import Settings, ServerSettings, DatabaseSettings, WebUISettings
 from storage.database import Database
+from quartiers.long_lived import freeze_startup_objects
 
 url, schema, port = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])
 settings = Settings(
@@ -80,6 +81,7 @@ settings = Settings(
     webui=WebUISettings(secret_key="bench-secret-" + "x" * 40),
 )
 app = create_app(settings, database=Database(url, schema=schema))
+freeze_startup_objects()  # as `quartiers serve` does
 
 async def timed(scope, receive, send):
     if scope["type"] != "http":

@@ -29,11 +29,13 @@ def serve(
     import uvicorn
 
     from quartiers.app import create_app
+    from quartiers.long_lived import freeze_startup_objects
     from storage.database import Database
 
     settings = receiving_settings(database_url)
     database = Database(database_url, schema=schema)
     app = create_app(settings, database=database, run_workers=run_workers)
+    freeze_startup_objects()  # as `quartiers serve` does
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

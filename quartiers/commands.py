@@ -27,6 +27,7 @@ from config.settings import (
     load_settings,
 )
 from quartiers.errors import CommandError, explained, redact_url
+from quartiers.long_lived import freeze_startup_objects
 from quartiers.progress import Progress
 from storage import migrate as migrations
 from storage.blocks import block_domain, block_of, list_blocks, unblock_domain
@@ -155,6 +156,7 @@ async def serve(arguments: argparse.Namespace) -> int:
     database = await open_migrated_database(settings)
     check_port_free(settings.server.bind_host, settings.server.bind_port)
     app = create_app(settings, database=database, run_workers=not arguments.no_workers)
+    freeze_startup_objects()
     config = uvicorn.Config(
         app,
         host=settings.server.bind_host,
@@ -180,6 +182,7 @@ async def worker(arguments: argparse.Namespace) -> int:
 
     settings = settings_for(arguments)
     database = await open_migrated_database(settings)
+    freeze_startup_objects()
     try:
         await run_workers_forever(settings, database)
     finally:
