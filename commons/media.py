@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from config.errors import ErrorCode, Invalid
@@ -95,8 +94,11 @@ def clean_image(raw: bytes) -> CleanImage:
     """Decode, bound, orient and re-encode an image; raise MediaError(code) when it cannot be.
 
     Codes: ``too_large``, ``not_an_image``, ``unsupported_type``, ``too_many_pixels``. The
-    pixel count comes from the header, before anything is decoded.
+    pixel count comes from the header, before anything is decoded. (Pillow is imported with the
+    first image: a server at rest does not hold it.)
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(raw) > MAX_UPLOAD_BYTES:
         raise MediaError(ErrorCode.TOO_LARGE)
     try:

@@ -5,6 +5,9 @@ built from the zone database); the content lines are assembled and folded here, 
 icalendar's generic component writer takes about 0.25 ms an event, too slow for a city feed.
 Each event keeps its ``uri`` as UID, so a calendar app updates it instead of duplicating it;
 times carry the organiser's TZID, and a series keeps its RRULE and EXDATE so the app repeats it.
+
+``icalendar`` and ``feedgen`` (with lxml, about 9 MB together) are imported by the functions
+that write feeds, on the first feed asked for: a server at rest does not hold them.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import nh3
-from feedgen.feed import FeedGenerator
-from icalendar import Timezone, vRecur, vText
 
 from commons.events.expansion import exdate_dates, zone_of
 from storage.models import Actor, Event
@@ -78,6 +79,8 @@ def fold(line: str) -> bytes:
 
 
 def _text(value: str) -> str:
+    from icalendar import vText
+
     return vText(value).to_ical().decode()
 
 
@@ -92,6 +95,8 @@ def _local(name: str, moment: datetime, zone: ZoneInfo, tzid: str) -> str:
 @lru_cache(maxsize=16)
 def vtimezone(tzid: str) -> bytes:
     """The VTIMEZONE of a zone, from the zone database (computed once per process)."""
+    from icalendar import Timezone
+
     component = Timezone.from_tzinfo(
         ZoneInfo(tzid), tzid=tzid, first_date=VTIMEZONE_FROM, last_date=VTIMEZONE_UNTIL
     )
@@ -99,6 +104,8 @@ def vtimezone(tzid: str) -> bytes:
 
 
 def _rule(text: str) -> str | None:
+    from icalendar import vRecur
+
     try:
         encoded: bytes = vRecur.from_ical(text.removeprefix("RRULE:")).to_ical()
     except ValueError:
@@ -218,6 +225,8 @@ def build_atom(
     now: datetime | None = None,
 ) -> bytes:
     """An Atom feed of upcoming events, each entry with a readable date and place."""
+    from feedgen.feed import FeedGenerator
+
     generator = FeedGenerator()
     generator.id(feed.feed_id)
     generator.title(feed.title)

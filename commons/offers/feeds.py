@@ -1,11 +1,12 @@
-"""An Atom feed of offers and requests, for feed readers (one per kind, quartier or city)."""
+"""An Atom feed of offers and requests, for feed readers (one per kind, quartier or city).
+
+``feedgen`` is imported on the first feed asked for (see :mod:`commons.agenda.feeds`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-
-from feedgen.feed import FeedGenerator
 
 from commons.agenda.feeds import AtomFeed
 from commons.markdown import html_to_text
@@ -21,6 +22,8 @@ def build_offers_atom(
     now: datetime | None = None,
 ) -> bytes:
     """Newest first, as the marketplace lists them; each entry says its kind and terms."""
+    from feedgen.feed import FeedGenerator
+
     generator = FeedGenerator()
     generator.id(feed.feed_id)
     generator.title(feed.title)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -250,6 +248,10 @@ async def condition(request: Request) -> Response:
 
 async def calendar(request: Request) -> Response:
     """The item's bookings to come as iCalendar: busy times, without who booked them."""
+    # (icalendar is imported with the first calendar asked for: a server at rest does not hold it)
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     instance = instance_of(request)
     async with instance.database.session() as session:
         offer, _author = await offer_at(session, request)
