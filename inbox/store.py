@@ -28,6 +28,9 @@ from storage.models.queue import QUEUED
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+ROWS_FOR_ANOTHER_WRITER = 8
+"""Rows waiting before a second concurrent transaction starts (PostgreSQL): below it they wait
+for the running one's next batch, so transactions are fewer and fuller."""
 Pending = tuple[dict[str, Any], "asyncio.Future[bool]"]
 
 
@@ -41,10 +44,16 @@ class GroupCommit:
         self._pending: list[Pending] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def writers_running(self) -> int:
+        return len(self._tasks)
+
     async def insert(self, row: dict[str, Any]) -> bool:
         future: asyncio.Future[bool] = self.loop.create_future()
         self._pending.append((row, future))
-        if len(self._tasks) < self.writers:
+        if not self._tasks or (
+            len(self._tasks) < self.writers and len(self._pending) >= ROWS_FOR_ANOTHER_WRITER
+        ):
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

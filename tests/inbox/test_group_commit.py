@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from inbox.store import GroupCommit
+from inbox.store import ROWS_FOR_ANOTHER_WRITER, GroupCommit
 from storage.database import Database
 from storage.models import InboxItem, utcnow
 from storage.models.queue import QUEUED
@@ -84,3 +84,32 @@ async def test_received_rows_leave_the_pages_kept_for_visitors_kept(database: Da
     await asyncio.gather(*(writer.insert(row(f"http://remote.test/{i}")) for i in range(3)))
     # Then no kept page is dropped: a received activity changes no page until it is handled
     assert database.commits == before
+
+
+async def test_a_second_writer_starts_only_once_enough_rows_wait(database: Database) -> None:
+    # Given a writer allowed four transactions at once, whose first batch is held up
+    writer = GroupCommit(database, writers=4)
+    release = asyncio.Event()
+    write = writer._write
+
+    async def held_write(rows: list[dict[str, Any]]) -> set[str]:
+        await release.wait()
+        return await write(rows)
+
+    writer._write = held_write  # type: ignore[method-assign]
+    first = asyncio.ensure_future(writer.insert(row("http://remote.test/first")))
+    await asyncio.sleep(0)
+    # When fewer rows than ROWS_FOR_ANOTHER_WRITER arrive meanwhile
+    waiting = [
+        asyncio.ensure_future(writer.insert(row(f"http://remote.test/{n}")))
+        for n in range(ROWS_FOR_ANOTHER_WRITER - 1)
+    ]
+    await asyncio.sleep(0)
+    # Then they wait for the running transaction's next batch
+    assert writer.writers_running == 1
+    # And one more row starts a second transaction
+    waiting.append(asyncio.ensure_future(writer.insert(row("http://remote.test/one-more"))))
+    await asyncio.sleep(0)
+    assert writer.writers_running == 2
+    release.set()
+    assert all(await asyncio.gather(first, *waiting))
