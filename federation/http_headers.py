@@ -7,10 +7,20 @@ from collections.abc import Iterable, Mapping
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
-def normalize_headers(headers: HeadersInput) -> dict[str, str]:
-    """Lower-cased names; repeated fields joined with ", " as RFC 9110 §5.3 allows."""
+class NormalizedHeaders(dict[str, str]):
+    """Headers :func:`normalize_headers` has already lower-cased and merged."""
+
+
+def normalize_headers(headers: HeadersInput) -> NormalizedHeaders:
+    """Lower-cased names; repeated fields joined with ", " as RFC 9110 §5.3 allows.
+
+    Always a new mapping (callers add to it); headers normalized before are copied as they are,
+    so a request's headers are read once however many checks look at them.
+    """
+    if isinstance(headers, NormalizedHeaders):
+        return NormalizedHeaders(headers)
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    merged: dict[str, str] = {}
+    merged = NormalizedHeaders()
     for name, value in pairs:
         key = name.strip().lower()
         text = value.strip()

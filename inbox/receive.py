@@ -9,6 +9,7 @@ from starlette.requests import Request
 from actors.remote import KnownKey, RemoteActors
 from federation import bodies
 from federation.errors import InvalidActivity, SignatureError
+from federation.http_headers import NormalizedHeaders, normalize_headers
 from federation.parsing import ParsedActivity, parse_activity
 from federation.signatures import signature_key_id, verify_request
 from federation.vocab import host_of, same_origin
@@ -66,8 +67,9 @@ async def verify(
 
     A failed verification refetches the key once: the sender may have rotated it.
     """
+    headers = normalize_headers(request.headers)
     try:
-        _scheme, key_id = signature_key_id(request.headers)
+        _scheme, key_id = signature_key_id(headers)
     except SignatureError as error:
         raise Refusal(401, f"no usable signature: {error}") from None
     if not same_origin(key_id, activity.actor_uri):
@@ -76,14 +78,14 @@ async def verify(
     if key is None:
         raise Refusal(401, f"cannot get key {key_id}")
     try:
-        _check(request, body, key, max_age, url_scheme)
+        _check(request, headers, body, key, max_age, url_scheme)
     except SignatureError:
         fresh = await actors.key(key_id, refresh=True)
         if fresh is None or fresh.public_key_pem == key.public_key_pem:
             raise Refusal(401, "signature does not verify") from None
         key = fresh
         try:
-            _check(request, body, key, max_age, url_scheme)
+            _check(request, headers, body, key, max_age, url_scheme)
         except SignatureError as error:
             raise Refusal(401, f"signature does not verify: {error}") from None
     if key.actor_uri != activity.actor_uri:
@@ -96,16 +98,21 @@ async def verify(
 
 
 def _check(
-    request: Request, body: bytes, key: KnownKey, max_age: timedelta, url_scheme: str
+    request: Request,
+    headers: NormalizedHeaders,
+    body: bytes,
+    key: KnownKey,
+    max_age: timedelta,
+    url_scheme: str,
 ) -> None:
     query = request.url.query
     path = request.url.path + (f"?{query}" if query else "")
-    host = request.headers.get("host") or (request.url.netloc or "")
+    host = headers.get("host") or (request.url.netloc or "")
     verify_request(
         request.method,
         path,
         host,
-        request.headers,
+        headers,
         body,
         key.public_key_pem,
         max_skew=max_age,
