@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,6 +78,7 @@ class Database:
         self.commits = 0
         """How many transactions of this process committed: what this process may have changed
         since a moment (:mod:`webui.visitor_pages` keeps pages while it stays the same)."""
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -91,10 +92,23 @@ class Database:
 
         ``changes_pages=False`` for bookkeeping no page shows (a session's last use): it does
         not count in :attr:`commits`, so the pages kept meanwhile stay kept."""
-        async with self._writer() as session, session.begin():
+        async with self._write_turn(), self._writer() as session, session.begin():
             yield session
         if changes_pages:
             self.commits += 1
+
+    def _write_turn(self) -> AbstractAsyncContextManager[object]:
+        """On SQLite, this process's writers (:meth:`transaction` and :meth:`write_batch`, two
+        connections) take turns first come, first served. Without it, one waiting for the
+        other's lock would wait in SQLite's busy handler, which sleeps up to 100 ms between
+        tries and serves nobody in order: a batch of received activities waited up to half a
+        second behind the queue workers' transactions. PostgreSQL needs no turn."""
+        if not self.is_sqlite:
+            return nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     async def write_batch(
         self, work: Callable[[Connection], T], *, changes_pages: bool = True
@@ -103,8 +117,9 @@ class Database:
         from the loop, where :meth:`transaction` pays five or six per statement.
 
         For a short, self-contained batch of writes (the inbox's group commit), not for work
-        that reads what it writes across awaits. It takes the database's write lock like any
-        writer (``BEGIN IMMEDIATE``, waiting up to the busy timeout). SQLite only.
+        that reads what it writes across awaits. It takes its turn among this process's writers,
+        then the database's write lock like any writer (``BEGIN IMMEDIATE``, waiting up to the
+        busy timeout for other processes). SQLite only.
         """
         if self.batch_engine is None or self._batch_thread is None:
             raise RuntimeError("write_batch is for SQLite; use transaction()")
@@ -114,7 +129,8 @@ class Database:
             with engine.begin() as connection:
                 return work(connection)
 
-        result = await asyncio.get_running_loop().run_in_executor(self._batch_thread, run)
+        async with self._write_turn():
+            result = await asyncio.get_running_loop().run_in_executor(self._batch_thread, run)
         if changes_pages:
             self.commits += 1
         return result

@@ -108,6 +108,40 @@ async def test_a_batch_written_on_its_thread_waits_for_an_open_write_and_commits
     assert domains == ["one.example", "two.example"]
 
 
+async def test_this_processs_writers_take_turns_first_come_first_served(
+    sqlite_database: Database,
+) -> None:
+    # Given a transaction holding the write lock, a batch waiting for it, then a transaction
+    order: list[str] = []
+
+    async def hold(name: str, pause: float) -> None:
+        async with sqlite_database.transaction() as session:
+            session.add(DomainBlock(domain=f"{name}.example"))
+            await session.flush()
+            await asyncio.sleep(pause)
+        order.append(name)
+
+    def add_batch(connection: Connection) -> None:
+        connection.execute(insert(DomainBlock).values(domain="batch.example", created_at=utcnow()))
+
+    async def batch() -> None:
+        await sqlite_database.write_batch(add_batch)
+        order.append("batch")
+
+    first = asyncio.ensure_future(hold("first", 0.1))
+    await asyncio.sleep(0.02)
+    waiting_batch = asyncio.ensure_future(batch())
+    await asyncio.sleep(0.02)
+    last = asyncio.ensure_future(hold("last", 0))
+
+    # When they are done
+    await asyncio.gather(first, waiting_batch, last)
+
+    # Then they wrote in the order they came: the batch did not wait in SQLite's busy handler
+    # while the later transaction took the lock
+    assert order == ["first", "batch", "last"]
+
+
 async def test_a_batch_that_fails_writes_nothing(sqlite_database: Database) -> None:
     # When a batch fails after its first write
     def half_then_fail(connection: Connection) -> None:
