@@ -135,10 +135,14 @@ class HostPools:
         surplus = len(self._servers) - self.max_hosts
         if surplus <= 0:
             return
-        idle = [key for key, server in self._servers.items() if server.in_flight == 0]
-        for authority in idle[:surplus]:
-            server = self._servers.pop(authority)
-            await server.pool.aclose()
+        closing: list[Authority] = []
+        for authority, server in self._servers.items():
+            if len(closing) == surplus:
+                break
+            if server.in_flight == 0:
+                closing.append(authority)
+        for authority in closing:
+            await self._servers.pop(authority).pool.aclose()
 
     async def aclose(self) -> None:
         servers = list(self._servers.values())
