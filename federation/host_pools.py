@@ -97,9 +97,10 @@ class HostPools:
 
     async def handle_async_request(self, request: httpcore2.Request) -> httpcore2.Response:
         origin = request.url.origin
-        server = await self._server_for((origin.scheme, origin.host, origin.port))
+        server = self._server_for((origin.scheme, origin.host, origin.port))
         server.in_flight += 1
         try:
+            await self._close_least_recent()
             response = await server.pool.handle_async_request(request)
         except BaseException:
             server.in_flight -= 1
@@ -112,7 +113,7 @@ class HostPools:
             extensions=response.extensions,
         )
 
-    async def _server_for(self, authority: Authority) -> _ServerPool:
+    def _server_for(self, authority: Authority) -> _ServerPool:
         server = self._servers.get(authority)
         if server is not None:
             self._servers.move_to_end(authority)
@@ -127,7 +128,6 @@ class HostPools:
             )
         )
         self._servers[authority] = server
-        await self._close_least_recent()
         return server
 
     async def _close_least_recent(self) -> None:
@@ -135,14 +135,16 @@ class HostPools:
         surplus = len(self._servers) - self.max_hosts
         if surplus <= 0:
             return
-        closing: list[Authority] = []
+        idle: list[Authority] = []
         for authority, server in self._servers.items():
-            if len(closing) == surplus:
+            if len(idle) == surplus:
                 break
             if server.in_flight == 0:
-                closing.append(authority)
-        for authority in closing:
-            await self._servers.pop(authority).pool.aclose()
+                idle.append(authority)
+        # Out of the map before the first wait: no request can pick a pool being closed.
+        closing = [self._servers.pop(authority) for authority in idle]
+        for server in closing:
+            await server.pool.aclose()
 
     async def aclose(self) -> None:
         servers = list(self._servers.values())
