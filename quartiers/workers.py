@@ -36,7 +36,7 @@ def build_federation_client(settings: Settings) -> FederationClient:
         allow_private_addresses=federation.allow_private_addresses,
         max_response_bytes=federation.max_response_bytes,
         timeout_seconds=federation.fetch_timeout_seconds,
-        # A server's deliveries never wait behind its fetches for one of its connections.
+        # Never fewer connections to a server than the deliveries it may be sent at once.
         per_host_connections=max(DEFAULT_PER_HOST_CONNECTIONS, federation.per_host_concurrency),
     )
 
