@@ -5,7 +5,8 @@ inbox per host) and the time until the delivery worker built as `quartiers worke
 (its continuous pipeline, its signing processes started) has recorded every row delivered,
 POSTing signed requests over real HTTP/1.1 sockets to the loopback sink of ``bench/sink.py``.
 Beside it, the floors measured in the same run: the 1,000 signatures on one core, and through a
-signing pool of the worker's size. Also the worker process's CPU seconds and SQL statements
+signing pool of the worker's size; and the 1,000 POSTs alone, unsigned, through the same
+transport and concurrency (a new connection to each server, as a fan-out opens). Also the worker process's CPU seconds and SQL statements
 during delivery, figures a busy machine changes less than wall time.
 
 Usage: .venv/bin/python bench/fanout.py [--postgres URL] [--batch-size N] [--profile FILE]
@@ -140,6 +141,7 @@ class Run:
     deliver_all_s: float
     sign_one_core_s: float
     sign_pool_s: float
+    post_floor_s: float
     ratio_to_pool_floor: float
     worker_cpu_s: float
     statements: int
@@ -182,6 +184,29 @@ async def sign_on_the_pool(signer: Signer, body: bytes, processes: int) -> float
         return time.perf_counter() - start
     finally:
         await asyncio.to_thread(pool.close)
+
+
+async def post_on_the_transport(port: int, body: bytes, concurrency: int) -> float:
+    """The floor of the sending alone: one unsigned POST to each of as many other servers,
+    through the worker's transport (a new connection to each), ``concurrency`` at a time, no
+    database."""
+    http = httpx2.AsyncClient(transport=LoopbackTransport(port), follow_redirects=False)
+    bound = asyncio.Semaphore(concurrency)
+    headers = {"Content-Type": "application/activity+json", "User-Agent": "bench"}
+
+    async def one(n: int) -> None:
+        async with bound:
+            response = await http.post(
+                f"http://floor-{host_name(n)}/inbox", headers=headers, content=body
+            )
+            response.raise_for_status()
+
+    try:
+        start = time.perf_counter()
+        await asyncio.gather(*(one(n + 1) for n in range(HOSTS)))
+        return time.perf_counter() - start
+    finally:
+        await http.aclose()
 
 
 async def deliver_all(worker: DeliveryWorker, database: Database) -> None:
@@ -263,6 +288,11 @@ async def run(
         processes = worker.signing_processes or 0
         one_core_s = sign_on_one_core(signer, body)
         pool_s = await sign_on_the_pool(signer, body, processes) if processes else one_core_s
+        # Another activity id: the sink counts the floor's POSTs apart from the worker's.
+        floor_body = body.replace(activity.uri.encode(), f"{activity.uri}-floor".encode())
+        post_floor_s = await post_on_the_transport(
+            port, floor_body, settings.federation.delivery_workers
+        )
         counter = StatementCounter(database)
         try:
             # As in production, the worker's signing processes run before the post is sent.
@@ -280,7 +310,9 @@ async def run(
             counter.close()
             await client.aclose()
 
-        received = await sink_counts(port)
+        received = {
+            key: n for key, n in (await sink_counts(port)).items() if key[1] == activity.uri
+        }
         async with database.session() as session:
             delivered = {
                 (host, activity.uri)
@@ -299,6 +331,7 @@ async def run(
             deliver_all_s=round(deliver_all_s, 3),
             sign_one_core_s=round(one_core_s, 3),
             sign_pool_s=round(pool_s, 3),
+            post_floor_s=round(post_floor_s, 3),
             ratio_to_pool_floor=round(deliver_all_s / pool_s, 2),
             worker_cpu_s=round(cpu, 3),
             statements=counter.count,
@@ -316,6 +349,7 @@ COLUMNS = [
     ("deliver_all_s", "deliver all s"),
     ("sign_one_core_s", "sign 1 core s"),
     ("sign_pool_s", "sign pool s (floor)"),
+    ("post_floor_s", "POST floor s"),
     ("ratio_to_pool_floor", "× floor"),
     ("worker_cpu_s", "worker CPU s"),
     ("statements", "SQL"),

@@ -1,8 +1,9 @@
 """Loopback inboxes for the delivery benches: one uvicorn process answers 202 to every POST,
 for any host name, and counts what it received by (Host, activity id); named hosts answer late.
 
-The worker's requests keep their remote URL (its host is what is signed and what the per-host
-bounds count); ``LoopbackTransport`` only sends them to the sink's socket.
+The worker's requests keep their remote URL (its host is what is signed, what the per-host
+bounds count and what the connections are kept by); ``LoopbackTransport`` only opens their
+sockets to the sink's.
 
 Run alone (by ``sink_process``): ``python bench/sink.py PORT [--slow HOST=SECONDS]...``
 """
@@ -12,13 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpcore2
 import httpx2
 from support import die_with_parent, free_port, server_process
+
+from federation.host_pools import HostPoolTransport
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -85,19 +89,33 @@ async def sink_counts(port: int) -> dict[tuple[str, str], int]:
     return {(host, uri): n for host, uri, n in response.json()}
 
 
-class LoopbackTransport(httpx2.AsyncBaseTransport):
-    """Sends every request to the sink's socket, keeping its URL host in the ``Host`` header."""
+class SinkBackend(httpcore2.AsyncNetworkBackend):
+    """Opens every connection to the sink's socket, whatever the server it is meant for."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.inner = httpx2.AsyncHTTPTransport()
+        self.inner = httpcore2.AnyIOBackend()
 
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
-        return await self.inner.handle_async_request(request)
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore2 names it so)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        return await self.inner.connect_tcp("127.0.0.1", self.port, timeout=timeout)
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class LoopbackTransport(HostPoolTransport):
+    """The production client's transport (a pool per server, each server's connections its
+    own), its sockets opened to the sink; the request keeps its URL and ``Host`` header."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(SinkBackend(port))
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from federation.errors import (
     InvalidActivity,
     ResponseTooLarge,
 )
+from federation.host_pools import DEFAULT_PER_HOST_CONNECTIONS, HostPoolTransport
 from federation.public_transport import PublicAddressBackend, PublicOnlyTransport
 from federation.signatures import Scheme, sign_request
 from federation.vocab import ACCEPT_ACTIVITYPUB, ACTIVITY_JSON
@@ -126,14 +127,18 @@ class FederationClient:
     def create(cls, *, user_agent: str, **options: Any) -> FederationClient:
         """A production client with its own httpx2.AsyncClient (redirects handled here).
 
-        Unless private addresses are allowed, its connections go only to public addresses
-        checked when the connection opens (see ``federation.public_transport``).
+        Its connections are kept per server, at most ``per_host_connections`` to one server at
+        once (see ``federation.host_pools``). Unless private addresses are allowed, they go only
+        to public addresses checked when the connection opens (``federation.public_transport``).
         """
         timeout = float(options.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
-        transport = None
-        if not options.get("allow_private_addresses", False):
+        per_host = int(options.pop("per_host_connections", DEFAULT_PER_HOST_CONNECTIONS))
+        transport: HostPoolTransport
+        if options.get("allow_private_addresses", False):
+            transport = HostPoolTransport(per_host=per_host)
+        else:
             backend = PublicAddressBackend(resolver=options.get("resolver"))
-            transport = PublicOnlyTransport(backend)
+            transport = PublicOnlyTransport(backend, per_host=per_host)
         http = httpx2.AsyncClient(
             timeout=httpx2.Timeout(timeout),
             follow_redirects=False,

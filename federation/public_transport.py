@@ -13,13 +13,16 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpcore2
-import httpx2
 from httpcore2 import AsyncNetworkBackend, AsyncNetworkStream
 
 from federation.addresses import Resolver, public_addresses
+from federation.host_pools import (
+    DEFAULT_MAX_HOSTS,
+    DEFAULT_PER_HOST_CONNECTIONS,
+    HostPoolTransport,
+)
 
 SocketOption = Any
-DEFAULT_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 class PublicAddressBackend(AsyncNetworkBackend):
@@ -67,21 +70,15 @@ class PublicAddressBackend(AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-class PublicOnlyTransport(httpx2.AsyncHTTPTransport):
-    """``httpx2.AsyncHTTPTransport`` whose connection pool opens its sockets through ``backend``.
-
-    httpx2 does not take a network backend, so the pool it builds is replaced by the same pool
-    with ours: the request and response handling of the transport is unchanged.
-    """
+class PublicOnlyTransport(HostPoolTransport):
+    """The transport of the production client: a pool per server (``federation.host_pools``),
+    every socket opened through ``backend`` to an address it has checked."""
 
     def __init__(
-        self, backend: PublicAddressBackend, *, limits: httpx2.Limits = DEFAULT_LIMITS
+        self,
+        backend: PublicAddressBackend,
+        *,
+        per_host: int = DEFAULT_PER_HOST_CONNECTIONS,
+        max_hosts: int = DEFAULT_MAX_HOSTS,
     ) -> None:
-        super().__init__(limits=limits, trust_env=False)
-        self._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=httpx2.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
+        super().__init__(backend, per_host=per_host, max_hosts=max_hosts)

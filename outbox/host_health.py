@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_policy import host_should_park, next_probe_at
@@ -66,7 +67,11 @@ async def record_host_health(
     now: datetime,
     rng: random.Random,
 ) -> None:
-    """Reset the hosts that answered, count a failure for the others, park or unpark them."""
+    """Reset the hosts that answered, count a failure for the others, park or unpark them.
+
+    A post to a thousand servers meets a thousand hosts: their rows are read and written as
+    plain rows, three statements for the lot (and one per parked host that answered again).
+    """
     names = sorted(set(ok) | failed)
     if not names:
         return
@@ -75,38 +80,76 @@ async def record_host_health(
     await insert_ignoring_duplicates(
         session, Host, [{"host": name, "consecutive_failures": 0} for name in names], ["host"]
     )
-    hosts = (
-        await session.scalars(
-            select(Host).where(Host.host.in_(names)).order_by(Host.host).with_for_update()
-        )
-    ).all()
-    for host in hosts:
-        name = host.host
+    table = cast(Table, Host.__table__)
+    found = await session.execute(
+        select(table.c.host, *(table.c[column] for column in HEALTH_COLUMNS))
+        .where(table.c.host.in_(names))
+        .order_by(table.c.host)
+        .with_for_update()
+    )
+    changes: list[dict[str, Any]] = []
+    for row in found.mappings():
+        name = row["host"]
         if name in ok:
-            if host.parked_until is not None:
-                # The probe went through: the host's other rows go now, not at their
-                # backoff (rows claimed by a worker are left to it: no lock is awaited).
-                await session.execute(
-                    update(Delivery)
-                    .where(
-                        Delivery.host == name,
-                        Delivery.state == QUEUED,
-                        Delivery.next_attempt_at > now,
-                        or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-                    )
-                    .values(next_attempt_at=now)
-                )
-            host.signature_scheme = ok[name].value
-            host.consecutive_failures = 0
-            host.first_failure_at = None
-            host.parked_until = None
-            host.last_success_at = now
-            continue
-        host.consecutive_failures = (host.consecutive_failures or 0) + 1
-        host.first_failure_at = host.first_failure_at or now
-        if host.parked_until is not None or host_should_park(
-            host.consecutive_failures, host.first_failure_at, now
-        ):
-            probes = max(host.consecutive_failures - 1, 0)
-            host.parked_until = next_probe_at(min(probes, 5), now, rng)
-            log.warning("host %s parked until %s", name, host.parked_until)
+            if row["parked_until"] is not None:
+                await _release_rows_of(session, name, now)
+            changes.append(_answered(name, ok[name], now))
+        else:
+            changes.append(_failed(dict(row), now, rng))
+    if changes:
+        await session.execute(
+            update(table)
+            .where(table.c.host == bindparam("b_host"))
+            .values({column: bindparam(f"b_{column}") for column in HEALTH_COLUMNS}),
+            [{f"b_{key}": value for key, value in change.items()} for change in changes],
+        )
+
+
+HEALTH_COLUMNS = (
+    "signature_scheme",
+    "consecutive_failures",
+    "first_failure_at",
+    "parked_until",
+    "last_success_at",
+)
+
+
+def _answered(name: str, scheme: Scheme, now: datetime) -> dict[str, Any]:
+    return {
+        "host": name,
+        "signature_scheme": scheme.value,
+        "consecutive_failures": 0,
+        "first_failure_at": None,
+        "parked_until": None,
+        "last_success_at": now,
+    }
+
+
+def _failed(row: dict[str, Any], now: datetime, rng: random.Random) -> dict[str, Any]:
+    """One more failure (the row's scheme and last success are written back as they were)."""
+    failures = (row["consecutive_failures"] or 0) + 1
+    first_failure_at = row["first_failure_at"] or now
+    parked_until = row["parked_until"]
+    if parked_until is not None or host_should_park(failures, first_failure_at, now):
+        parked_until = next_probe_at(min(max(failures - 1, 0), 5), now, rng)
+        log.warning("host %s parked until %s", row["host"], parked_until)
+    return row | {
+        "consecutive_failures": failures,
+        "first_failure_at": first_failure_at,
+        "parked_until": parked_until,
+    }
+
+
+async def _release_rows_of(session: AsyncSession, name: str, now: datetime) -> None:
+    """The probe went through: the host's other rows go now, not at their backoff (rows
+    claimed by a worker are left to it: no lock is awaited)."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.host == name,
+            Delivery.state == QUEUED,
+            Delivery.next_attempt_at > now,
+            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+        )
+        .values(next_attempt_at=now)
+    )

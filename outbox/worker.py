@@ -84,6 +84,8 @@ class DeliveryWorker(ClaimLoop):
         self._host_load: Counter[str] = Counter()
         self._finished: list[Attempt] = []
         self._some_finished = asyncio.Event()
+        # Rows sent whose outcome is not recorded yet (queued for, or inside, a recording).
+        self._unrecorded = 0
         self._rng = rng or random.Random()
         self._signers: dict[int, Signer] = {}
         self._payloads: dict[int, bytes] = {}
@@ -267,7 +269,11 @@ class DeliveryWorker(ClaimLoop):
     # --- the continuous pipeline -------------------------------------------------------------
 
     def held_count(self) -> int:
-        return len(self._held)
+        """The rows that take room: held and not sent yet, or sent whose outcome waits beyond a
+        batch. Senders go on with new rows while a batch of outcomes is being written, instead
+        of waiting for the write; the rows a worker holds stay bounded (capacity plus a batch).
+        """
+        return len(self._held) - min(self._unrecorded, self.batch_size)
 
     async def claim_more(self, room: int) -> int:
         attempts = await self._claim(utcnow(), room)
@@ -278,7 +284,10 @@ class DeliveryWorker(ClaimLoop):
     async def _send_and_queue(self, attempt: Attempt) -> None:
         await self._send(attempt)
         self._finished.append(attempt)
+        self._unrecorded += 1
         self._some_finished.set()
+        if self._unrecorded <= self.batch_size:
+            self.room_freed()
 
     async def _record_finished(self, stop: asyncio.Event) -> None:
         """Group commit: whatever has finished while the last write ran goes in the next one."""
@@ -308,6 +317,7 @@ class DeliveryWorker(ClaimLoop):
                 await asyncio.sleep(1.0)
                 continue
             self._forget(batch)
+            self._unrecorded -= len(batch)
             self.room_freed()
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:

@@ -18,6 +18,7 @@ from commons.petitions.worker import PetitionTallies
 from commons.polls.worker import PollTallies
 from config.settings import Settings
 from federation.client import FederationClient
+from federation.host_pools import DEFAULT_PER_HOST_CONNECTIONS
 from inbox.backfill import NeighbourBackfill
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
@@ -35,6 +36,8 @@ def build_federation_client(settings: Settings) -> FederationClient:
         allow_private_addresses=federation.allow_private_addresses,
         max_response_bytes=federation.max_response_bytes,
         timeout_seconds=federation.fetch_timeout_seconds,
+        # Never fewer connections to a server than the deliveries it may be sent at once.
+        per_host_connections=max(DEFAULT_PER_HOST_CONNECTIONS, federation.per_host_concurrency),
     )
 
 

@@ -1,0 +1,184 @@
+"""Connections are kept per server: a bounded pool for each, and only for the servers used last.
+
+A keep-alive HTTP/1.1 server on 127.0.0.1 stands in for every remote server: the transport's
+backend opens each socket to it, and the server counts the connections it was given per
+``Host`` and how many of them were open at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpcore2
+import httpx2
+
+from federation.client import FederationClient
+from federation.host_pools import HostPoolTransport
+from federation.public_transport import PublicOnlyTransport
+
+
+@dataclass
+class Servers:
+    """What the stand-in server saw: connections per Host, open ones, the most open at once."""
+
+    port: int = 0
+    connections: Counter[str] = field(default_factory=Counter)
+    open_now: Counter[str] = field(default_factory=Counter)
+    most_open: Counter[str] = field(default_factory=Counter)
+    closed: Counter[str] = field(default_factory=Counter)
+    answer_after: float = 0.0
+
+
+@asynccontextmanager
+async def remote_servers() -> AsyncIterator[Servers]:
+    seen = Servers()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host = ""
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode()
+                fields = dict(line.split(":", 1) for line in head.split("\r\n")[1:] if ":" in line)
+                headers = {name.lower(): value.strip() for name, value in fields.items()}
+                if not host:
+                    host = headers["host"]
+                    seen.connections[host] += 1
+                    seen.open_now[host] += 1
+                    seen.most_open[host] = max(seen.most_open[host], seen.open_now[host])
+                await reader.readexactly(int(headers.get("content-length", "0")))
+                await asyncio.sleep(seen.answer_after)
+                writer.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            if host:
+                seen.open_now[host] -= 1
+                seen.closed[host] += 1
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    seen.port = server.sockets[0].getsockname()[1]
+    try:
+        yield seen
+    finally:
+        server.close()
+
+
+class ToTheLocalServer(httpcore2.AsyncNetworkBackend):
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inner = httpcore2.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        return await self.inner.connect_tcp("127.0.0.1", self.port, timeout=timeout)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def client_through(transport: httpx2.AsyncBaseTransport) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=transport, timeout=5.0)
+
+
+async def settle(servers: Servers, host: str, closed: int) -> None:
+    for _ in range(100):
+        if servers.closed[host] >= closed:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_server_never_gets_more_connections_at_once_than_its_bound() -> None:
+    async with remote_servers() as servers:
+        # Given a transport keeping at most two connections to a server, which answers slowly
+        servers.answer_after = 0.05
+        transport = HostPoolTransport(ToTheLocalServer(servers.port), per_host=2)
+        async with client_through(transport) as http:
+            # When six deliveries go to that server at once, and one to another server
+            posts = [http.post("http://busy.example/inbox", content=b"{}") for _ in range(6)]
+            answers = await asyncio.gather(*posts, http.post("http://calm.example/inbox"))
+
+    # Then all were answered, over two connections to the busy server, reused
+    assert [answer.status_code for answer in answers] == [202] * 7
+    assert servers.most_open["busy.example"] == 2
+    assert servers.connections["busy.example"] == 2
+    assert servers.connections["calm.example"] == 1
+
+
+async def test_a_server_spoken_to_again_reuses_its_own_connection() -> None:
+    async with remote_servers() as servers:
+        transport = HostPoolTransport(ToTheLocalServer(servers.port))
+        async with client_through(transport) as http:
+            # When two servers are each sent two deliveries, one after the other
+            for url in ["http://a.example/inbox", "http://b.example/inbox"] * 2:
+                assert (await http.post(url, content=b"{}")).status_code == 202
+
+            # Then each server was given one connection, kept in a pool of its own
+            assert servers.connections == Counter({"a.example": 1, "b.example": 1})
+            assert transport.pools.authorities() == [
+                (b"http", b"a.example", 80),
+                (b"http", b"b.example", 80),
+            ]
+
+
+async def test_only_the_servers_used_last_keep_their_connections() -> None:
+    async with remote_servers() as servers:
+        # Given a transport keeping the pools of two servers at most
+        transport = HostPoolTransport(ToTheLocalServer(servers.port), max_hosts=2)
+        async with client_through(transport) as http:
+            # When three servers are spoken to in turn
+            for name in ["one", "two", "three"]:
+                await http.post(f"http://{name}.example/inbox", content=b"{}")
+            await settle(servers, "one.example", closed=1)
+
+            # Then the first one's connection was closed, the two others are kept
+            assert servers.closed == Counter({"one.example": 1})
+            assert [host for _, host, _ in transport.pools.authorities()] == [
+                b"two.example",
+                b"three.example",
+            ]
+
+
+async def test_a_server_with_a_request_in_flight_keeps_its_pool() -> None:
+    async with remote_servers() as servers:
+        servers.answer_after = 0.2
+        transport = HostPoolTransport(ToTheLocalServer(servers.port), max_hosts=1)
+        async with client_through(transport) as http:
+            # Given a slow delivery in flight to one server
+            slow = asyncio.create_task(http.post("http://slow.example/inbox", content=b"{}"))
+            await asyncio.sleep(0.05)
+
+            # When another server is spoken to meanwhile
+            servers.answer_after = 0.0
+            fast = await http.post("http://fast.example/inbox", content=b"{}")
+
+            # Then the slow one's pool was kept until its answer came
+            assert fast.status_code == 202
+            assert (await slow).status_code == 202
+            assert servers.closed["slow.example"] == 0
+
+
+async def test_the_production_clients_keep_connections_per_server() -> None:
+    pinned = FederationClient.create(user_agent="qc/1", per_host_connections=3)
+    open_client = FederationClient.create(user_agent="qc/1", allow_private_addresses=True)
+    try:
+        for client in (pinned, open_client):
+            transport = client.http._transport
+            assert isinstance(transport, HostPoolTransport)
+        assert isinstance(pinned.http._transport, PublicOnlyTransport)
+        assert pinned.http._transport.pools.per_host == 3
+    finally:
+        await pinned.aclose()
+        await open_client.aclose()

@@ -1,0 +1,66 @@
+"""While a batch of outcomes is being written, the worker goes on sending new rows, within a
+bound: the rows it holds never pass its room (delivery_workers + delivery_batch_size) plus one
+batch of outcomes waiting to be written."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+
+from outbox.worker import Attempt
+from storage.database import Database
+from storage.models.queue import DELIVERED
+from tests.outbox.outbox_support import create_sender, deliveries, enqueue
+from tests.outbox.pipeline_support import HeldInboxes, configured_worker, wait_until
+
+WORKERS = 2
+BATCH = 4
+INBOXES = [f"http://h{n:02d}.test/inbox" for n in range(30)]
+
+
+async def test_sending_goes_on_while_outcomes_are_written(database: Database) -> None:
+    # Given thirty rows on thirty hosts answering at once, a worker sending two at a time and
+    # claiming four at most, and the writing of outcomes held up
+    sender = await create_sender(database)
+    activity_id = await enqueue(database, sender, INBOXES)
+    remote = HeldInboxes()
+    worker = configured_worker(
+        database, remote.client(), delivery_workers=WORKERS, delivery_batch_size=BATCH
+    )
+    writing = asyncio.Event()
+    record = worker._record
+
+    async def held_up_record(attempts: list[Attempt], now: datetime) -> None:
+        await writing.wait()
+        await record(attempts, now)
+
+    worker._record = held_up_record  # type: ignore[method-assign]
+
+    # When the worker runs as it does in production
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    try:
+        # Then, with no outcome written yet, it sends beyond its room by one batch, no more
+        room = WORKERS + BATCH
+        async with asyncio.timeout(10):
+            while len(remote.received) < room + BATCH:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert len(remote.received) == room + BATCH
+        assert worker.held_count() + BATCH == room + BATCH
+
+        # When the outcomes can be written
+        writing.set()
+
+        async def all_delivered() -> bool:
+            return all(row.state == DELIVERED for row in await deliveries(database))
+
+        await wait_until(all_delivered, "every row delivered")
+    finally:
+        writing.set()
+        stop.set()
+        await running
+
+    # Then every inbox got the activity once
+    assert Counter(remote.received) == Counter((inbox, activity_id) for inbox in INBOXES)
