@@ -159,16 +159,22 @@ def _sqlite_engine(url: str, *, echo: bool, pool_size: int, writer: bool) -> Asy
     return engine
 
 
-def _sqlite_batch_engine(url: str, *, echo: bool) -> Engine:
-    """The engine of :meth:`Database.write_batch`: the standard library's driver, one writing
-    connection used from one thread, every transaction opened with ``BEGIN IMMEDIATE``."""
-    engine = create_engine(
+def _one_stdlib_connection(url: str, *, echo: bool, timeout: float) -> Engine:
+    """An engine of one connection through the standard library's ``sqlite3``, usable from
+    another thread than the one that opened it."""
+    return create_engine(
         make_url(url).set(drivername="sqlite"),
         echo=echo,
         pool_size=1,
         max_overflow=0,
-        connect_args={"timeout": 30, "check_same_thread": False},
+        connect_args={"timeout": timeout, "check_same_thread": False},
     )
+
+
+def _sqlite_batch_engine(url: str, *, echo: bool) -> Engine:
+    """The engine of :meth:`Database.write_batch`: the standard library's driver, one writing
+    connection used from one thread, every transaction opened with ``BEGIN IMMEDIATE``."""
+    engine = _one_stdlib_connection(url, echo=echo, timeout=30)
     _set_up_sqlite_connections(engine, writer=True)
     return engine
 
@@ -200,13 +206,7 @@ def _set_up_sqlite_connections(engine: Engine, *, writer: bool) -> None:
 def _sqlite_loop_engine(url: str, *, echo: bool) -> Engine:
     """The engine of :attr:`Database.loop_reader`: the standard library's driver, one read-only
     connection (its reads never await, so they never overlap)."""
-    engine = create_engine(
-        make_url(url).set(drivername="sqlite"),
-        echo=echo,
-        pool_size=1,
-        max_overflow=0,
-        connect_args={"timeout": 2, "check_same_thread": False},
-    )
+    engine = _one_stdlib_connection(url, echo=echo, timeout=2)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
