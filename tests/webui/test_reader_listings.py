@@ -1,0 +1,119 @@
+"""A resident's timelines kept for them alone: the next time they open their feed or the
+quartier, they get the listing built for them before, in a fresh frame, until this server
+writes anything (a post, a follow, an unfollow, a like, a deletion) or a few seconds pass; no
+other resident is ever given it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx2
+import time_machine
+
+from commons.posts.removal import remove_post
+from config.settings import Settings
+from config.uris import Uris
+from storage.database import Database
+from storage.models import utcnow
+from tests.webui.test_shared_listings import clients as clients  # the fixture
+from tests.webui.test_timelines import follows, write
+from tests.webui.test_visitor_pages import HTML
+from tests.webui.test_visitor_pages import other_process as other_process  # the fixture
+from tests.webui.web_support import log_in_as, resident
+
+
+async def test_a_residents_feed_and_quartier_are_kept_for_them_until_too_old(
+    client: httpx2.AsyncClient, settings: Settings, database: Database, other_process: Database
+) -> None:
+    # Given Amina, who follows Karim, has opened her feed and the quartier
+    _, karim = await resident(database, settings, "karim")
+    amina = await log_in_as(client, settings, database, "amina")
+    await follows(database, amina.actor.id, karim.id)
+    for path in ("/home", "/local"):
+        assert (await client.get(path, headers=HTML)).status_code == 200
+
+    # When another process (a separate worker) stores a post of Karim's
+    await write(other_process, settings, karim.id, "Vide-grenier dimanche")
+
+    # Then she gets the listings kept for her, in a frame of her own, until they are too old
+    for path in ("/home", "/local"):
+        kept = await client.get(path, headers=HTML)
+        assert kept.status_code == 200 and "Vide-grenier" not in kept.text
+        assert "/@amina" in kept.text and amina.csrf in kept.text
+    later = utcnow() + timedelta(seconds=settings.webui.visitor_cache_seconds + 1)
+    with time_machine.travel(later, tick=False):
+        for path in ("/home", "/local"):
+            assert "Vide-grenier" in (await client.get(path, headers=HTML)).text
+
+
+async def test_a_post_of_someone_followed_and_its_deletion_show_at_once(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    _, karim = await resident(database, settings, "karim")
+    amina = await log_in_as(client, settings, database, "amina")
+    await follows(database, amina.actor.id, karim.id)
+    assert "Vide-grenier" not in (await client.get("/home", headers=HTML)).text
+
+    post = await write(database, settings, karim.id, "Vide-grenier dimanche", "followers")
+    assert "Vide-grenier" in (await client.get("/home", headers=HTML)).text
+
+    async with database.transaction() as session:
+        await remove_post(session, Uris(settings.base_url), post.id)
+    assert "Vide-grenier" not in (await client.get("/home", headers=HTML)).text
+
+
+async def test_following_unfollowing_and_liking_show_at_once(
+    client: httpx2.AsyncClient, settings: Settings, database: Database
+) -> None:
+    # Given Karim's followers-only post, and Amina, who does not follow him, reading her feed
+    _, karim = await resident(database, settings, "karim")
+    post = await write(database, settings, karim.id, "Code de la cour", "followers")
+    amina = await log_in_as(client, settings, database, "amina")
+    assert "Code de la cour" not in (await client.get("/home", headers=HTML)).text
+    form = {"csrf_token": amina.csrf, "actor_id": str(karim.id), "next": "/home"}
+
+    # When she follows him, her feed shows his post at once
+    followed = await client.post("/search/follow", data=form)
+    assert followed.status_code == 303
+    page = (await client.get("/home", headers=HTML)).text
+    assert "Code de la cour" in page and 'aria-pressed="true"' not in page
+
+    # And a like of hers shows at once
+    path = post.uri.removeprefix(settings.base_url)
+    liked = await client.post(f"{path}/like", data={"csrf_token": amina.csrf, "next": "/home"})
+    assert liked.status_code == 303
+    assert 'aria-pressed="true"' in (await client.get("/home", headers=HTML)).text
+
+    # And when she stops following him, his post leaves her feed at once
+    assert (await client.post("/search/unfollow", data=form)).status_code == 303
+    assert "Code de la cour" not in (await client.get("/home", headers=HTML)).text
+
+
+async def test_a_residents_listing_is_never_given_to_another(
+    clients: tuple[httpx2.AsyncClient, httpx2.AsyncClient],
+    settings: Settings,
+    database: Database,
+) -> None:
+    # Given Amina, who follows Karim and reads his followers-only post in her feed
+    first, second = clients
+    _, karim = await resident(database, settings, "karim")
+    amina = await log_in_as(first, settings, database, "amina")
+    bastien = await log_in_as(second, settings, database, "bastien")
+    await follows(database, amina.actor.id, karim.id)
+    await write(database, settings, karim.id, "Code de la cour", "followers")
+    await write(database, settings, karim.id, "Fête de la rue samedi")
+    for path in ("/home", "/local"):
+        assert (await first.get(path, headers=HTML)).status_code == 200
+
+    # When Bastien, who follows nobody, opens the same pages right after
+    home = (await second.get("/home", headers=HTML)).text
+    local = (await second.get("/local", headers=HTML)).text
+
+    # Then he gets his own: nothing of Amina's feed, her name or her token
+    assert "Code de la cour" not in home and "Fête de la rue" not in home
+    assert "Fête de la rue" in local and "Code de la cour" not in local
+    for page in (home, local):
+        assert "/@bastien" in page and bastien.csrf in page
+        assert "/@amina" not in page and amina.csrf not in page
+    # And the quartier never shows a followers-only post, even to a follower
+    assert "Code de la cour" not in (await first.get("/local", headers=HTML)).text
