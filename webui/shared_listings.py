@@ -11,20 +11,12 @@ endpoint's queries and renders only the frame, around the kept listing.
 Only a page whose listing says nothing of its reader but whether one is signed in may use
 :func:`listing_shared` (the key holds that one fact); a listing that asked for the CSRF token
 while it was rendered is never kept.
-
-A listing that is its reader's own (their home timeline: whom they follow; any timeline: which
-posts they liked, boosted or may edit, and the forms that carry their token) uses
-:func:`listing_kept_for_reader` instead: it is kept under the reader's actor, their moderator
-role and their token, in a store of its own, and given back to that reader only, under the
-same rules (the next write of this process drops it: a new post, a follow, a block, a
-deletion, a like).
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,9 +31,6 @@ from webui.csrf import csrf_token
 from webui.render import render
 from webui.session import current_viewer
 from webui.visitor_pages import Endpoint, kept_store, page_key
-
-ReaderKey = Callable[[Request], Awaitable[tuple[object, ...] | None]]
-"""What a kept listing's key holds of its reader (None: this reader's listing is not kept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,30 +49,28 @@ class _Listing:
 @pass_context
 def keep_listing(context: Context, main: str) -> Markup:
     """The filter around ``{% block main %}`` in base.html: hands what it rendered to
-    :mod:`webui.shared_listings` when the page is to be kept, unless it shows the CSRF token
-    and is to be shared by several readers."""
+    :mod:`webui.shared_listings` when the page is to be kept, unless it shows the CSRF token."""
     main = main if isinstance(main, Markup) else escape(main)
     keep = context.get("keep_listing")
     request = context.get("request")
     if keep is not None and request is not None:
-        shows_token = (
-            getattr(request.state, "page_has_token", False)
-            and not getattr(request.state, "listing_is_readers", False)
-            and csrf_token(request) in main
+        shows_token = getattr(request.state, "page_has_token", False) and (
+            csrf_token(request) in main
         )
         if not shows_token:
             keep(main)
     return main
 
 
-def _kept_listing(endpoint: Endpoint, store: str, key_of_reader: ReaderKey) -> Endpoint:
+def listing_shared(endpoint: Endpoint) -> Endpoint:
+    """``endpoint``'s listing, rendered once and shared until this process writes or it ages."""
+
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
-        listings = kept_store(request, store) if request.method == "GET" else None
-        reader = await key_of_reader(request) if listings is not None else None
-        if listings is None or reader is None:
+        listings = kept_store(request, "shared_listings") if request.method == "GET" else None
+        if listings is None:
             return await endpoint(request)
-        key = (*page_key(request), *reader)
+        key = (*page_key(request), await current_viewer(request) is not None)
         commits = instance_of(request).database.commits
         listing = listings.get(key, commits)
         if listing is not None:
@@ -96,28 +83,3 @@ def _kept_listing(endpoint: Endpoint, store: str, key_of_reader: ReaderKey) -> E
         return await endpoint(request)
 
     return serve
-
-
-async def _signed_in_or_not(request: Request) -> tuple[object, ...]:
-    return (await current_viewer(request) is not None,)
-
-
-async def _the_reader(request: Request) -> tuple[object, ...] | None:
-    """The signed-in reader, their role and their token (which their listing may show)."""
-    viewer = await current_viewer(request)
-    if viewer is None:
-        return None
-    request.state.listing_is_readers = True
-    return (viewer.actor.id, viewer.is_moderator, csrf_token(request))
-
-
-def listing_shared(endpoint: Endpoint) -> Endpoint:
-    """``endpoint``'s listing, rendered once and shared until this process writes or it ages."""
-    return _kept_listing(endpoint, "shared_listings", _signed_in_or_not)
-
-
-def listing_kept_for_reader(endpoint: Endpoint) -> Endpoint:
-    """``endpoint``'s listing, rendered once for a signed-in resident and given back to them
-    alone until this process writes or it ages; a visitor's page is built each time (or kept
-    whole by :func:`webui.visitor_pages.kept_for_visitors`)."""
-    return _kept_listing(endpoint, "reader_listings", _the_reader)

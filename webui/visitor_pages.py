@@ -30,6 +30,7 @@ from starlette.responses import Response
 
 from instance.runtime import instance_of
 from webui import i18n
+from webui.csrf import csrf_token
 from webui.easy_read import easy_read_on
 from webui.look import current_look
 from webui.session import SESSION_TOKEN
@@ -153,23 +154,31 @@ def _is_visitor(request: Request) -> bool:
     )
 
 
-def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
-    """``endpoint``'s page, served from :class:`VisitorPages` to visitors who are not signed in."""
+ReaderFacts = Callable[[Request], Awaitable[tuple[object, ...] | None]]
+"""What a kept page's key holds of its reader; None when this reader's page is not kept."""
+
+
+def kept_pages(endpoint: Endpoint, store: str, reader_facts: ReaderFacts) -> Endpoint:
+    """``endpoint``'s page, kept in this process's store named ``store`` under its address and
+    ``reader_facts``. A page that shows the CSRF token is kept only when the facts hold that
+    very token: it is then given back to requests of the same cookie only."""
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
-        pages = kept_store(request, "visitor_pages") if _is_visitor(request) else None
-        if pages is None:
+        pages = kept_store(request, store) if request.method == "GET" else None
+        reader = await reader_facts(request) if pages is not None else None
+        if pages is None or reader is None:
             return await endpoint(request)
-        key = page_key(request)
+        key = (*page_key(request), *reader)
         commits = instance_of(request).database.commits
         page = pages.get(key, commits)
         if page is not None:
             return Response(page.body, headers=dict(page.headers))
         response = await endpoint(request)
+        shows_token = getattr(request.state, "page_has_token", False)
         if (
             response.status_code == 200
-            and not getattr(request.state, "page_has_token", False)
+            and (not shows_token or csrf_token(request) in reader)
             and "set-cookie" not in response.headers
             and isinstance(response.body, bytes)
         ):
@@ -180,3 +189,12 @@ def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
         return response
 
     return serve
+
+
+async def _visitor(request: Request) -> tuple[object, ...] | None:
+    return () if _is_visitor(request) else None
+
+
+def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
+    """``endpoint``'s page, served from :class:`VisitorPages` to visitors who are not signed in."""
+    return kept_pages(endpoint, "visitor_pages", _visitor)

@@ -1,7 +1,7 @@
 """A resident's timelines kept for them alone: the next time they open their feed or the
-quartier, they get the listing built for them before, in a fresh frame, until this server
-writes anything (a post, a follow, an unfollow, a like, a deletion) or a few seconds pass; no
-other resident is ever given it."""
+quartier, they get the page built for them before, until this server writes anything (a post,
+a follow, an unfollow, a like, a deletion) or a few seconds pass, or their count of unread
+notifications moves; no other resident is ever given it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 import httpx2
 import time_machine
 
+from commons.notifications import notify
 from commons.posts.removal import remove_post
 from config.settings import Settings
 from config.uris import Uris
@@ -35,7 +36,7 @@ async def test_a_residents_feed_and_quartier_are_kept_for_them_until_too_old(
     # When another process (a separate worker) stores a post of Karim's
     await write(other_process, settings, karim.id, "Vide-grenier dimanche")
 
-    # Then she gets the listings kept for her, in a frame of her own, until they are too old
+    # Then she gets the pages kept for her until they are too old
     for path in ("/home", "/local"):
         kept = await client.get(path, headers=HTML)
         assert kept.status_code == 200 and "Vide-grenier" not in kept.text
@@ -117,3 +118,22 @@ async def test_a_residents_listing_is_never_given_to_another(
         assert "/@amina" not in page and amina.csrf not in page
     # And the quartier never shows a followers-only post, even to a follower
     assert "Code de la cour" not in (await first.get("/local", headers=HTML)).text
+
+
+async def test_a_new_notification_or_a_message_waiting_gives_a_fresh_page(
+    client: httpx2.AsyncClient, settings: Settings, database: Database, other_process: Database
+) -> None:
+    # Given Amina's feed kept for her
+    _, karim = await resident(database, settings, "karim")
+    amina = await log_in_as(client, settings, database, "amina")
+    await follows(database, amina.actor.id, karim.id)
+    assert "nav-count" not in (await client.get("/home", headers=HTML)).text
+
+    # When another process notifies her and stores a post of Karim's
+    async with other_process.transaction() as session:
+        await notify(session, amina.actor.id, "follow", None)
+    await write(other_process, settings, karim.id, "Vide-grenier dimanche")
+
+    # Then her next page counts the notification, and shows the post read with it
+    page = (await client.get("/home", headers=HTML)).text
+    assert 'class="nav-count">1<' in page and "Vide-grenier" in page
