@@ -18,6 +18,7 @@ in bytes, least recently used first out.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections import OrderedDict
@@ -80,6 +81,9 @@ class KeptPages(Generic[K]):
         self.max_bytes = max_bytes
         self.size = 0
         self._pages: OrderedDict[tuple[object, ...], K] = OrderedDict()
+        self.building: dict[tuple[object, ...], asyncio.Event] = {}
+        """The pages being built now: a request for one waits for it rather than building it
+        again (when a page ages, the readers of that moment would all build it at once)."""
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -170,25 +174,49 @@ def kept_pages(endpoint: Endpoint, store: str, reader_facts: ReaderFacts) -> End
         if pages is None or reader is None:
             return await endpoint(request)
         key = (*page_key(request), *reader)
-        commits = instance_of(request).database.commits
-        page = pages.get(key, commits)
+        database = instance_of(request).database
+        page = pages.get(key, database.commits)
+        building = pages.building.get(key) if page is None else None
+        if building is not None:
+            await building.wait()
+            page = pages.get(key, database.commits)
         if page is not None:
             return Response(page.body, headers=dict(page.headers))
-        response = await endpoint(request)
-        shows_token = getattr(request.state, "page_has_token", False)
-        if (
-            response.status_code == 200
-            and (not shows_token or csrf_token(request) in reader)
-            and "set-cookie" not in response.headers
-            and isinstance(response.body, bytes)
-        ):
-            headers = tuple(
-                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
-            )
-            pages.keep(key, _Page(bytes(response.body), headers, commits, time.time()))
-        return response
+        if key in pages.building:
+            return await endpoint(request)
+        pages.building[key] = built = asyncio.Event()
+        try:
+            return await _build(endpoint, request, pages, key, reader, database.commits)
+        finally:
+            del pages.building[key]
+            built.set()
 
     return serve
+
+
+async def _build(
+    endpoint: Endpoint,
+    request: Request,
+    pages: KeptPages[_Page],
+    key: tuple[object, ...],
+    reader: tuple[object, ...],
+    commits: int,
+) -> Response:
+    """The endpoint's page, kept unless it is an error, sets a cookie or shows a token the key
+    does not hold."""
+    response = await endpoint(request)
+    shows_token = getattr(request.state, "page_has_token", False)
+    if (
+        response.status_code == 200
+        and (not shows_token or csrf_token(request) in reader)
+        and "set-cookie" not in response.headers
+        and isinstance(response.body, bytes)
+    ):
+        headers = tuple(
+            (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+        )
+        pages.keep(key, _Page(bytes(response.body), headers, commits, time.time()))
+    return response
 
 
 async def _visitor(request: Request) -> tuple[object, ...] | None:

@@ -5,13 +5,17 @@ notifications moves; no other resident is ever given it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 import httpx2
+import pytest
 import time_machine
 
 from commons.notifications import notify
 from commons.posts.removal import remove_post
+from commons.posts.timelines import TimelinePage
 from config.settings import Settings
 from config.uris import Uris
 from storage.database import Database
@@ -21,6 +25,7 @@ from tests.webui.test_timelines import follows, write
 from tests.webui.test_visitor_pages import HTML
 from tests.webui.test_visitor_pages import other_process as other_process  # the fixture
 from tests.webui.web_support import log_in_as, resident
+from webui.pages.posts import timelines as timeline_pages
 
 
 async def test_a_residents_feed_and_quartier_are_kept_for_them_until_too_old(
@@ -137,3 +142,29 @@ async def test_a_new_notification_or_a_message_waiting_gives_a_fresh_page(
     # Then her next page counts the notification, and shows the post read with it
     page = (await client.get("/home", headers=HTML)).text
     assert 'class="nav-count">1<' in page and "Vide-grenier" in page
+
+
+async def test_readers_of_the_same_page_at_once_wait_for_one_build(
+    client: httpx2.AsyncClient,
+    settings: Settings,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given Amina's feed, whose reading takes a moment
+    await log_in_as(client, settings, database, "amina")
+    reads: list[int] = []
+    read_feed = timeline_pages.home_timeline
+
+    async def slow_read(*arguments: Any) -> TimelinePage:
+        reads.append(1)
+        await asyncio.sleep(0.05)
+        return await read_feed(*arguments)
+
+    monkeypatch.setattr(timeline_pages, "home_timeline", slow_read)
+
+    # When she opens it in five tabs at once
+    pages = await asyncio.gather(*(client.get("/home", headers=HTML) for _ in range(5)))
+
+    # Then it is read once, and every tab shows it
+    assert [page.status_code for page in pages] == [200] * 5
+    assert len({page.text for page in pages}) == 1 and reads == [1]
