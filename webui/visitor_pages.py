@@ -11,9 +11,11 @@ kept by this process and given to the next one, until either:
   separate ``quartiers worker``) and what time changes (an offer or an event that ends).
 
 A signed-in resident (who may get a kept listing in a frame of their own instead, see
-:mod:`webui.shared_listings`), a visitor with a message waiting (a flash), a page that carries a
+:mod:`webui.shared_listings`, or their own timeline kept for them alone, see
+:mod:`webui.reader_pages`), a visitor with a message waiting (a flash), a page that carries a
 CSRF token, and any answer but a 200 are never kept nor served from here. The store is bounded
-in bytes, least recently used first out.
+in bytes, least recently used first out; readers who ask for a page while it is being built wait
+for it (:func:`kept_pages` serves both the visitors' pages and the residents' own).
 """
 
 from __future__ import annotations
