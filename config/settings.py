@@ -109,7 +109,8 @@ class WebUISettings:
     geocoder_url: str = ""
     visitor_cache_seconds: float = 10.0
     """How long a listing page built for a visitor who is not signed in may be given to the next
-    one (0: never); a write by this process ends it sooner (see :mod:`webui.visitor_pages`)."""
+    one, and a resident's timeline back to them (0: never); a write by this process ends it
+    sooner (see :mod:`webui.visitor_pages` and :mod:`webui.reader_pages`)."""
 
 
 @dataclass(frozen=True)

@@ -153,9 +153,10 @@ map_center_longitude = 6.1432
 # https://nominatim.openstreetmap.org/search); empty: type the coordinates or click on the map.
 geocoder_url = ""
 # Secondes pendant lesquelles une page de liste (échanges, fils, agenda) construite pour un·e
-# visiteur·se non connecté·e sert aussi aux suivant·e·s ; 0 : jamais. Une publication ici la
-# renouvelle aussitôt. / Seconds a listing page built for a visitor who is not signed in is
-# also given to the next ones; 0: never. Anything published here renews it at once.
+# visiteur·se non connecté·e sert aussi aux suivant·e·s, et le fil d'un·e habitant·e sert de
+# nouveau à cette seule personne ; 0 : jamais. Une publication ici les renouvelle. / Seconds a
+# listing page built for a visitor who is not signed in is also given to the next ones, and a
+# resident's timeline back to them alone; 0: never. Anything published here renews them.
 visitor_cache_seconds = 10.0
 
 [mail]

@@ -11,13 +11,16 @@ kept by this process and given to the next one, until either:
   separate ``quartiers worker``) and what time changes (an offer or an event that ends).
 
 A signed-in resident (who may get a kept listing in a frame of their own instead, see
-:mod:`webui.shared_listings`), a visitor with a message waiting (a flash), a page that carries a
+:mod:`webui.shared_listings`, or their own timeline kept for them alone, see
+:mod:`webui.reader_pages`), a visitor with a message waiting (a flash), a page that carries a
 CSRF token, and any answer but a 200 are never kept nor served from here. The store is bounded
-in bytes, least recently used first out.
+in bytes, least recently used first out; readers who ask for a page while it is being built wait
+for it (:func:`kept_pages` serves both the visitors' pages and the residents' own).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections import OrderedDict
@@ -30,6 +33,7 @@ from starlette.responses import Response
 
 from instance.runtime import instance_of
 from webui import i18n
+from webui.csrf import csrf_token
 from webui.easy_read import easy_read_on
 from webui.look import current_look
 from webui.session import SESSION_TOKEN
@@ -79,6 +83,9 @@ class KeptPages(Generic[K]):
         self.max_bytes = max_bytes
         self.size = 0
         self._pages: OrderedDict[tuple[object, ...], K] = OrderedDict()
+        self.building: dict[tuple[object, ...], asyncio.Event] = {}
+        """The pages being built now: a request for one waits for it rather than building it
+        again (when a page ages, the readers of that moment would all build it at once)."""
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -153,30 +160,71 @@ def _is_visitor(request: Request) -> bool:
     )
 
 
-def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
-    """``endpoint``'s page, served from :class:`VisitorPages` to visitors who are not signed in."""
+ReaderFacts = Callable[[Request], Awaitable[tuple[object, ...] | None]]
+"""What a kept page's key holds of its reader; None when this reader's page is not kept."""
+
+
+def kept_pages(endpoint: Endpoint, store: str, reader_facts: ReaderFacts) -> Endpoint:
+    """``endpoint``'s page, kept in this process's store named ``store`` under its address and
+    ``reader_facts``. A page that shows the CSRF token is kept only when the facts hold that
+    very token: it is then given back to requests of the same cookie only."""
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
-        pages = kept_store(request, "visitor_pages") if _is_visitor(request) else None
-        if pages is None:
+        pages = kept_store(request, store) if request.method == "GET" else None
+        reader = await reader_facts(request) if pages is not None else None
+        if pages is None or reader is None:
             return await endpoint(request)
-        key = page_key(request)
-        commits = instance_of(request).database.commits
-        page = pages.get(key, commits)
+        key = (*page_key(request), *reader)
+        database = instance_of(request).database
+        page = pages.get(key, database.commits)
+        building = pages.building.get(key) if page is None else None
+        if building is not None:
+            await building.wait()
+            page = pages.get(key, database.commits)
         if page is not None:
             return Response(page.body, headers=dict(page.headers))
-        response = await endpoint(request)
-        if (
-            response.status_code == 200
-            and not getattr(request.state, "page_has_token", False)
-            and "set-cookie" not in response.headers
-            and isinstance(response.body, bytes)
-        ):
-            headers = tuple(
-                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
-            )
-            pages.keep(key, _Page(bytes(response.body), headers, commits, time.time()))
-        return response
+        if key in pages.building:
+            return await endpoint(request)
+        pages.building[key] = built = asyncio.Event()
+        try:
+            return await _build(endpoint, request, pages, key, reader, database.commits)
+        finally:
+            del pages.building[key]
+            built.set()
 
     return serve
+
+
+async def _build(
+    endpoint: Endpoint,
+    request: Request,
+    pages: KeptPages[_Page],
+    key: tuple[object, ...],
+    reader: tuple[object, ...],
+    commits: int,
+) -> Response:
+    """The endpoint's page, kept unless it is an error, sets a cookie or shows a token the key
+    does not hold."""
+    response = await endpoint(request)
+    shows_token = getattr(request.state, "page_has_token", False)
+    if (
+        response.status_code == 200
+        and (not shows_token or csrf_token(request) in reader)
+        and "set-cookie" not in response.headers
+        and isinstance(response.body, bytes)
+    ):
+        headers = tuple(
+            (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+        )
+        pages.keep(key, _Page(bytes(response.body), headers, commits, time.time()))
+    return response
+
+
+async def _visitor(request: Request) -> tuple[object, ...] | None:
+    return () if _is_visitor(request) else None
+
+
+def kept_for_visitors(endpoint: Endpoint) -> Endpoint:
+    """``endpoint``'s page, served from :class:`VisitorPages` to visitors who are not signed in."""
+    return kept_pages(endpoint, "visitor_pages", _visitor)

@@ -30,6 +30,7 @@ from webui import i18n
 from webui.csrf import read_form
 from webui.pages.events.event_cards import event_card
 from webui.pages.posts.posts import safe_next, visibility_options
+from webui.reader_pages import kept_for_reader
 from webui.render import render
 from webui.session import Viewer, current_viewer, flash, require_viewer
 from webui.visitor_pages import kept_for_visitors
@@ -67,6 +68,7 @@ async def _timeline_page(
     return render(request, "timelines/timeline.html", context)
 
 
+@kept_for_reader
 async def home(request: Request) -> Response:
     viewer = await require_viewer(request)
     _ = i18n.gettext
@@ -88,6 +90,7 @@ async def home(request: Request) -> Response:
 
 
 @kept_for_visitors
+@kept_for_reader
 async def local(request: Request) -> Response:
     _ = i18n.gettext
     return await _timeline_page(
