@@ -38,6 +38,7 @@ from webui.pages.collectives import (
     collective_in_path,
     form_context,
     join_mode_labels,
+    manage_url,
     profile_of,
     read_collective_form,
     role_labels,
@@ -57,11 +58,6 @@ def share_approval_options() -> list[tuple[str, str]]:
         (MEMBERS_WAIT, _("Facilitators share at once; members' shares wait for a facilitator")),
         (EVERYONE_WAITS, _("Every share waits for the approval of another facilitator")),
     ]
-
-
-def _manage_url(request: Request) -> str:
-    """From the path, not the row: after a rolled-back transaction the row is expired."""
-    return f"/@{request.path_params['username'].lower()}/manage"
 
 
 async def _require_manager(session: AsyncSession, group: Actor, viewer: Viewer) -> Membership:
@@ -132,7 +128,7 @@ async def edit_collective(request: Request) -> Response:
         context.update(form_context(form))
         return render(request, "collectives/manage.html", context, 400)
     flash(request, _("The collective's profile is saved."), "success")
-    return RedirectResponse(_manage_url(request), status_code=303)
+    return RedirectResponse(manage_url(request), status_code=303)
 
 
 async def _membership_action(request: Request, action: str) -> Response:
@@ -169,7 +165,7 @@ async def _membership_action(request: Request, action: str) -> Response:
         flash(request, _("A collective keeps at least one admin."), "error")
     else:
         flash(request, message, "success")
-    return RedirectResponse(_manage_url(request), status_code=303)
+    return RedirectResponse(manage_url(request), status_code=303)
 
 
 async def answer_request(request: Request) -> Response:
@@ -199,7 +195,7 @@ async def create_invitation(request: Request) -> Response:
         raise HTTPException(403, "not allowed for your role") from None
     link = f"{instance.settings.base_url}/@{group.username}/join?code={code}"
     request.session[INVITATION_SESSION_KEY] = link
-    return RedirectResponse(_manage_url(request) + "#invitations", status_code=303)
+    return RedirectResponse(manage_url(request, "invitations"), status_code=303)
 
 
 routes: list[BaseRoute] = [

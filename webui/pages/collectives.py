@@ -285,6 +285,13 @@ async def new_collective(request: Request) -> Response:
 # Joining and leaving
 
 
+def manage_url(request: Request, anchor: str = "") -> str:
+    """The manage page of the collective in the path, at ``anchor``. From the path, not the row:
+    after a rolled-back transaction the row is expired."""
+    url = f"/@{request.path_params['username'].lower()}/manage"
+    return f"{url}#{anchor}" if anchor else url
+
+
 async def collective_in_path(session: AsyncSession, request: Request) -> Actor:
     uri = instance_of(request).uris.actor(request.path_params["username"].lower())
     group = await local_collective(session, uri)

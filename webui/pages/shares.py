@@ -22,14 +22,10 @@ from storage.models.shares import SHARE_APPROVALS, SHARE_SHARED
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
-from webui.pages.collectives import _text, collective_in_path
+from webui.pages.collectives import _text, collective_in_path, manage_url
 from webui.path_ids import ROW_ID_DIGITS
 from webui.render import render
 from webui.session import flash, require_viewer
-
-
-def _manage_url(request: Request, anchor: str = "shares") -> str:
-    return f"/@{request.path_params['username'].lower()}/manage#{anchor}"
 
 
 def _refused(request: Request, error: DomainError) -> Response:
@@ -95,7 +91,7 @@ async def _answer(request: Request, decision: str) -> Response:
     except DomainError as error:
         return _refused(request, error)
     flash(request, message, "success")
-    return RedirectResponse(_manage_url(request), status_code=303)
+    return RedirectResponse(manage_url(request, "shares"), status_code=303)
 
 
 async def approve(request: Request) -> Response:
@@ -125,7 +121,7 @@ async def sharing_settings(request: Request) -> Response:
     except DomainError as error:
         return _refused(request, error)
     flash(request, i18n.gettext("How the collective shares is saved."), "success")
-    return RedirectResponse(_manage_url(request), status_code=303)
+    return RedirectResponse(manage_url(request, "shares"), status_code=303)
 
 
 async def follow_collective(request: Request) -> Response:
@@ -138,7 +134,7 @@ async def follow_collective(request: Request) -> Response:
     username, _sep, host = handle.partition("@")
     if not username:
         flash(request, _("Give a collective's address, like assemblee@paquis.example."), "error")
-        return RedirectResponse(_manage_url(request, "following"), status_code=303)
+        return RedirectResponse(manage_url(request, "following"), status_code=303)
     ours = not host or host in (instance.settings.server.domain, instance.settings.host)
     target = None
     if ours:
@@ -151,18 +147,18 @@ async def follow_collective(request: Request) -> Response:
             target = None
     if target is None:
         flash(request, _("No collective answers at this address."), "error")
-        return RedirectResponse(_manage_url(request, "following"), status_code=303)
+        return RedirectResponse(manage_url(request, "following"), status_code=303)
     try:
         async with instance.database.transaction() as session:
             group = await collective_in_path(session, request)
             await shares.follow_collective(session, instance.uris, group, viewer.actor, target)
     except shares.NotACollective as error:
         flash(request, error_message(error), "error")
-        return RedirectResponse(_manage_url(request, "following"), status_code=303)
+        return RedirectResponse(manage_url(request, "following"), status_code=303)
     except DomainError as error:
         return _refused(request, error)
     flash(request, _("The collective now follows %(name)s.") % {"name": target.handle}, "success")
-    return RedirectResponse(_manage_url(request, "following"), status_code=303)
+    return RedirectResponse(manage_url(request, "following"), status_code=303)
 
 
 async def unfollow_collective(request: Request) -> Response:
@@ -179,7 +175,7 @@ async def unfollow_collective(request: Request) -> Response:
     except DomainError as error:
         return _refused(request, error)
     flash(request, i18n.gettext("The collective no longer follows it."), "success")
-    return RedirectResponse(_manage_url(request, "following"), status_code=303)
+    return RedirectResponse(manage_url(request, "following"), status_code=303)
 
 
 routes: list[BaseRoute] = [
