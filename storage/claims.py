@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Delivery, InboxItem
 from storage.models.queue import QUEUED
@@ -94,9 +95,10 @@ async def claim_due(
             .execution_options(synchronize_session=False)
         )
         for row in rows:
-            row.locked_until = values["locked_until"]
-            row.locked_by = worker_id
-            row.claim_token = token
+            # As written by the statement above: set as committed, not as changes the session
+            # would flush again, one UPDATE per row, when the claim commits.
+            for name, value in values.items():
+                set_committed_value(row, name, value)
     return Claim(token, rows)
 
 
