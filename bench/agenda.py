@@ -43,6 +43,8 @@ import httpx2
 from sqlalchemy import insert, select, text
 from support import free_port, neighbour_rows
 
+from quartiers import event_loop
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -410,7 +412,7 @@ def main() -> None:
         help="measure with the migrated indexes only (ix_events_start, ix_events_actor_start)",
     )
     args = parser.parse_args()
-    result = asyncio.run(run(args))
+    result = event_loop.run(run(args))
     print(
         f"{result['database']}: {result['events']} events ({result['series']} series), "
         f"{result['organisers']} organisers, seeded in {result['seed_s']} s"

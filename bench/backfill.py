@@ -41,6 +41,7 @@ from federation.vocab import PUBLIC
 from inbox.backfill import NeighbourBackfill
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
+from quartiers import event_loop
 from quartiers.app import create_app
 from storage.database import Database
 from storage.models import Activity, Actor, Backfill, Follow, InboxItem, utcnow
@@ -295,7 +296,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
-    runs = [asyncio.run(run(kind, postgres, args.items)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.items)) for kind in kinds]
     title = f"backfill: {args.items} Create(Note) of {COLLECTIVES} collectives, read and applied"
     report("backfill", title, runs, COLUMNS)
 

@@ -40,6 +40,7 @@ from federation.signatures import Scheme, sign_request
 from instance.runtime import Instance
 from outbox.signing import SigningPool
 from outbox.worker import DeliveryWorker
+from quartiers import event_loop
 from quartiers.workers import delivery_worker
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Follow, utcnow
@@ -367,7 +368,7 @@ def main() -> None:
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
     profile = cProfile.Profile() if args.profile else None
-    runs = [asyncio.run(run(kind, postgres, args.batch_size, profile)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.batch_size, profile)) for kind in kinds]
     if profile is not None:
         profile.dump_stats(args.profile)
     title = f"fan-out: {FOLLOWERS} followers on {HOSTS} hosts, one post; goal {GOAL_SECONDS:.1f} s"

@@ -20,7 +20,6 @@ JSON object with the figures.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import secrets
 import sys
@@ -34,6 +33,8 @@ from http_load import Outcome, run_load
 from inbox_server import SERVER_SCRIPT, count_rows, drop_schema, prepare_database
 from signed_creates import RemoteActor, make_actors, sign_all
 from support import cpu_seconds, database_kinds, free_port, report, running
+
+from quartiers import event_loop
 
 ACTORS = 50
 WARMUP = 500
@@ -80,7 +81,7 @@ def measure_backend(
     requests: list[bytes],
     arguments: argparse.Namespace,
 ) -> Figures:
-    asyncio.run(prepare_database(url, schema, actors))
+    event_loop.run(prepare_database(url, schema, actors))
     port = free_port()
     command = [sys.executable, SERVER_SCRIPT, str(port), "--database-url", url]
     if schema:
@@ -96,7 +97,7 @@ def measure_backend(
         outcome = run_load(port, timed, arguments.concurrency, arguments.max_seconds)
         server_cpu = cpu_seconds([server.pid]) - cpu_before
     accepted = warm.statuses.get(202, 0) + outcome.statuses.get(202, 0)
-    rows = asyncio.run(count_rows(url, schema))
+    rows = event_loop.run(count_rows(url, schema))
     if profile:
         print_profile(profile)
     return Figures(backend, outcome, accepted, rows, server_cpu)
@@ -189,7 +190,7 @@ def main() -> None:
                 measure_backend("postgresql", postgres, schema, actors, requests, arguments)
             )
         finally:
-            asyncio.run(drop_schema(postgres, schema))
+            event_loop.run(drop_schema(postgres, schema))
 
     runs = [figures_of("ceiling (bare 202)", ceiling, ceiling_rate, ceiling_rate, ceiling_cpu)]
     for figures in results:

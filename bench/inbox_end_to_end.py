@@ -35,6 +35,8 @@ from inbox_server import SERVER_SCRIPT, drop_schema, prepare_database
 from signed_creates import make_actors, sign_all
 from support import cpu_seconds, database_kinds, free_port, report, running
 
+from quartiers import event_loop
+
 ACTORS = 50
 GOAL_PER_SECOND = 1500
 QUEUED_AT_END_GOAL_S = 2.0
@@ -60,7 +62,7 @@ class Sampler:
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        asyncio.run(self._run())
+        event_loop.run(self._run())
 
     async def _run(self) -> None:
         from storage.database import Database
@@ -109,7 +111,7 @@ def measure(
     backend: str, url: str, schema: str | None, requests: list[bytes], arguments: Any
 ) -> dict[str, Any]:
     actors = arguments.actors
-    asyncio.run(prepare_database(url, schema, actors))
+    event_loop.run(prepare_database(url, schema, actors))
     port = free_port()
     command = [sys.executable, SERVER_SCRIPT, str(port), "--database-url", url, "--with-workers"]
     if schema:
@@ -125,7 +127,7 @@ def measure(
         cpu_load = cpu_seconds([server.pid]) - cpu_before
         sampler.stop.set()
         thread.join()
-        stopped, emptied = asyncio.run(wait_for_empty_queue(url, schema))
+        stopped, emptied = event_loop.run(wait_for_empty_queue(url, schema))
     accepted = outcome.statuses.get(202, 0)
     start = sampler.samples[0]
     handled_during = stopped.done + stopped.failed - start.done - start.failed
@@ -199,7 +201,7 @@ def main() -> None:
         try:
             runs.append(measure("postgresql", postgres, schema, requests, arguments))
         finally:
-            asyncio.run(drop_schema(postgres, schema))
+            event_loop.run(drop_schema(postgres, schema))
     title = (
         f"inbox end to end: signed Create(Note)s offered at {arguments.rate:.0f}/s for "
         f"{arguments.seconds:.0f} s to one `quartiers serve` (workers in-process), "

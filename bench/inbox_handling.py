@@ -31,6 +31,7 @@ from actors.services import ensure_instance_actor
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
+from quartiers import event_loop
 from storage.database import Database
 from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import QUEUED
@@ -200,7 +201,7 @@ def main() -> None:
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
     profile = cProfile.Profile() if args.profile else None
-    runs = [asyncio.run(run(kind, postgres, args.items, profile)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.items, profile)) for kind in kinds]
     if profile is not None and args.profile:
         profile.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(25)

@@ -35,6 +35,7 @@ from support import POSTGRES_URL_ENV, bench_database, cpu_seconds, report
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
+from quartiers import event_loop
 from storage.database import Database
 from storage.models import InboxItem
 from storage.models.queue import QUEUED
@@ -168,13 +169,13 @@ def main() -> None:
     parser.add_argument("--work", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.work:
-        asyncio.run(work(*args.work))
+        event_loop.run(work(*args.work))
         return
     if not args.postgres:
         parser.error(f"PostgreSQL is needed: --postgres URL or ${POSTGRES_URL_ENV}")
     runs: list[Run] = []
     for processes in (1, args.processes):
-        seconds, workers_cpu, postgres_cpu = asyncio.run(
+        seconds, workers_cpu, postgres_cpu = event_loop.run(
             measure(args.postgres, processes, args.items)
         )
         one = runs[0].seconds if runs else seconds

@@ -24,6 +24,8 @@ from base64 import b64encode
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from quartiers import event_loop
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MEGABYTE = 1024 * 1024
@@ -175,7 +177,7 @@ def main() -> None:
     parser.add_argument("--upload-mb", type=int, default=800)
     parser.add_argument("--c2s-mb", type=int, default=300)
     parser.add_argument("--side", type=int, default=6000)
-    figures = asyncio.run(run(parser.parse_args()))
+    figures = event_loop.run(run(parser.parse_args()))
     rows = [
         ("form upload, peak Python memory", figures["upload_peak_mb"], figures["upload_cap_mb"]),
         ("C2S body, peak Python memory", figures["c2s_peak_mb"], figures["c2s_cap_mb"]),

@@ -43,6 +43,8 @@ from typing import Any
 from support import free_port, neighbour_rows, report
 from timelines import ROOT, bench_settings, measure, session_cookie, wait_ready
 
+from quartiers import event_loop
+
 BATCH = 5000
 HOSTS = 20
 PER_HOST = 10
@@ -227,4 +229,4 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    event_loop.run(main(parse_args()))

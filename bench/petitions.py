@@ -37,6 +37,7 @@ from config.uris import Uris
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
+from quartiers import event_loop
 from storage.database import Database
 from storage.models import (
     Activity,
@@ -199,7 +200,7 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=10_000)
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
-    runs = [asyncio.run(run(kind, postgres, args.votes)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.votes)) for kind in kinds]
     report(
         "petitions",
         f"{args.votes} votes on one petition from {len(HOSTS)} servers (three quartiers and a "

@@ -16,7 +16,6 @@ The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import uuid
@@ -38,6 +37,7 @@ from config.uris import Uris
 from federation.client import FederationClient
 from inbox.worker import InboxWorker
 from instance.runtime import Instance
+from quartiers import event_loop
 from storage.database import Database
 from storage.models import Activity, Actor, InboxItem, Offer, OfferResponse, ReservationSlot, utcnow
 from storage.models.offers import ACCEPTED
@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=1000)
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
-    runs = [asyncio.run(run(kind, postgres, args.attempts)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.attempts)) for kind in kinds]
     report(
         "reservations",
         f"{args.attempts} booking attempts from {len(HOSTS)} instances for {DAYS} days of one "

@@ -25,6 +25,7 @@ from actors.services import create_account
 from federation.client import FederationClient
 from instance.runtime import Instance
 from outbox.enqueue import enqueue_activity
+from quartiers import event_loop
 from quartiers.workers import delivery_worker
 from storage.database import Database
 from storage.models import Actor, Delivery
@@ -147,7 +148,7 @@ def main() -> None:
     parser.add_argument("--slow-seconds", type=float, default=5.0)
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
-    runs = [asyncio.run(run(kind, postgres, args.slow_seconds)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.slow_seconds)) for kind in kinds]
     title = (
         f"a slow host: {FAST} fast inboxes + {SLOW} on a host answering in {args.slow_seconds:g} s;"
         f" goal: the fast ones within {GOAL_RATIO} × the time without the slow host"

@@ -44,6 +44,7 @@ from config.settings import (
 from federation.keys import KeyPair, generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
 from inbox.worker import InboxWorker
+from quartiers import event_loop
 from quartiers.app import create_app
 from storage.database import Database
 from storage.models import Actor, InboxItem
@@ -247,7 +248,7 @@ def main() -> None:
     parser.add_argument("--slow-seconds", type=float, default=10.0)
     args = parser.parse_args()
     kinds, postgres = database_kinds(args.postgres)
-    runs = [asyncio.run(run(kind, postgres, args.slow_seconds)) for kind in kinds]
+    runs = [event_loop.run(run(kind, postgres, args.slow_seconds)) for kind in kinds]
     title = (
         f"a slow origin: {ANNOUNCES} Announces of objects on a server answering in "
         f"{args.slow_seconds:g} s, then a Follow from another origin; goal ≤ {GOAL_SECONDS} s"

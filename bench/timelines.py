@@ -40,6 +40,8 @@ from typing import Any
 
 from support import free_port
 
+from quartiers import event_loop
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -472,4 +474,4 @@ if __name__ == "__main__":
     if arguments.serve:
         serve(arguments.serve, arguments.schema, arguments.port)
     else:
-        asyncio.run(main(arguments))
+        event_loop.run(main(arguments))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import unknown_env_warnings
-from quartiers import __version__, commands
+from quartiers import __version__, commands, event_loop
 from quartiers.errors import CommandError
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
@@ -191,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # The doctor's report is its own lines only: each failure is one of its FAIL lines.
         logging.disable(logging.CRITICAL)
     try:
-        code = asyncio.run(arguments.handler(arguments))
+        code = event_loop.run(arguments.handler(arguments))
     except CommandError as error:
         print(f"quartiers: error: {error}", file=sys.stderr)
         code = 1
