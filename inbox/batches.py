@@ -6,8 +6,9 @@ counts its plain petition votes together (:mod:`inbox.votes`), applies each othe
 item that fails rolls back its savepoint only and reports its error to its caller (who records
 a retry); if the commit itself fails, each item is applied again alone. An item that applies
 without error is marked done in the same transaction: what it changed and its outcome are
-committed together, and one statement records the whole batch's outcomes. A sender's items never
-share a batch: the worker hands over one item per sender at a time, in order.
+committed together, and one statement records the whole batch's outcomes. A sender's items come
+as one run (:meth:`BatchedApply.apply_run`): a run is never split between batches and is applied
+in its order, and the sender's next run comes only once this one is committed.
 
 One commit per batch instead of one per item is what lets the worker keep up with a busy
 inbox: SQLite has one writer, PostgreSQL pays a flush per commit.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from inbox.context import InboxContext
@@ -52,7 +53,7 @@ class BatchedApply:
         self.database = database
         self.writers = writers
         self.on_recorded = on_recorded
-        self._pending: list[Pending] = []
+        self._pending: list[list[Pending]] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def apply(self, ctx: InboxContext, fetched: Fetched, done: Outcome | None = None) -> None:
@@ -61,17 +62,42 @@ class BatchedApply:
         ``done``: the inbox item's outcome (as :func:`storage.claims.record_outcomes` takes
         it), written in the same transaction when the item applies without error.
         """
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((ctx, fetched, done, future))
+        (error,) = await self.apply_run([(ctx, fetched, done)])
+        if error is not None:
+            raise error
+
+    async def apply_run(
+        self, run: Sequence[tuple[InboxContext, Fetched, Outcome | None]]
+    ) -> list[BaseException | None]:
+        """Apply one sender's items, in order, in the same transaction; once it is committed,
+        what each item's handler raised (None for those applied)."""
+        loop = asyncio.get_running_loop()
+        group: list[Pending] = [
+            (ctx, fetched, done, loop.create_future()) for ctx, fetched, done in run
+        ]
+        self._pending.append(group)
         if len(self._tasks) < self.writers:
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
-        await asyncio.shield(future)
+        futures = [future for *_item, future in group]
+        return await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))
+
+    def _next_batch(self) -> list[Pending]:
+        """Whole runs, oldest first, up to ``MAX_BATCH`` items (at least one run)."""
+        batch: list[Pending] = []
+        taken = 0
+        while taken < len(self._pending) and (
+            not batch or len(batch) + len(self._pending[taken]) <= MAX_BATCH
+        ):
+            batch += self._pending[taken]
+            taken += 1
+        del self._pending[:taken]
+        return batch
 
     async def _drain(self) -> None:
         try:
             while self._pending:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                batch = self._next_batch()
                 try:
                     await self._write(batch)
                 finally:

@@ -13,8 +13,10 @@ attributed to its sender and lives on the sender's server
 (:func:`commons.posts.received.authored_by`), answers no event or offer of ours, and names no
 collective of ours. Anything else — and what ``receive_posts`` declines
 (a post that tells someone), and every item of a batch whose fast path fails — is left to
-the reference, one by one, in the batch's order. Only a sender's first item of the batch may
-take the fast path, so a sender's activities are still applied in the order they arrived.
+the reference, one by one, in the batch's order. A sender's items take the fast path only
+while they are plain from its first item of the batch on: its first item that is not plain,
+and every one after it, go the reference's way after them, so a sender's activities are still
+applied in the order they arrived.
 """
 
 from __future__ import annotations
@@ -63,16 +65,18 @@ async def apply_plain_creates(session: AsyncSession, items: Sequence[Item]) -> l
 
 
 def _plain_notes(items: Sequence[Item]) -> dict[int, ParsedObject]:
-    """index → note of the items that may take the fast path (each sender's first only)."""
+    """index → note of the items that may take the fast path: each sender's plain items up to
+    its first that is not."""
     found: dict[int, ParsedObject] = {}
-    senders: set[str] = set()
+    stopped: set[str] = set()
     for index, (ctx, fetched) in enumerate(items):
         sender = ctx.sender.uri
-        if sender in senders:
+        if sender in stopped:
             continue
-        senders.add(sender)
         note = _plain_note(ctx, fetched)
-        if note is not None:
+        if note is None:
+            stopped.add(sender)
+        else:
             found[index] = note
     return found
 

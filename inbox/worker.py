@@ -3,7 +3,11 @@
 Several items are handled at once (``inbox_workers``: what they need read, from the database
 and from other servers; an item then waits for its batch's commit without holding a place),
 and a sender's own activities are applied one after the other, in the order they arrived (a
-Follow before its Undo, a Create before its Update).
+Follow before its Undo, a Create before its Update). A sender's consecutive ``Create``s are
+claimed together as one run (up to ``SENDER_RUN``) and applied in order in one transaction:
+what a ``Create`` needs read beforehand never depends on what an earlier one changed, so a
+busy sender's notes need not wait for one commit each. Any other activity is claimed alone,
+and the sender's next items wait until it is committed.
 
 Each origin (the sender's server) holds a share of the worker (:mod:`inbox.origins`): at first
 ``per_origin_concurrency`` items, more while its items are read quickly, and never more than
@@ -45,6 +49,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # While items are in flight, claim again once this many places are free, not for each one.
 MIN_CLAIM = 16
+# After a claim of fewer than ``MIN_CLAIM`` items, let more arrive before the next claim.
+CLAIM_PAUSE_SECONDS = 0.05
+# At most this many consecutive items of one sender in a claim, all of these types.
+SENDER_RUN = 16
+RUN_TYPES = frozenset({"Create"})
 
 
 class InboxWorker(ClaimLoop):
@@ -67,6 +76,7 @@ class InboxWorker(ClaimLoop):
         # Room for the items being read, and for two batches: one committing, one filling.
         self.capacity = max(self.batch_size, self.concurrency + 2 * MAX_BATCH)
         self.min_claim = max(1, min(self.batch_size // 4, MIN_CLAIM))
+        self.linger_after_small_claim = CLAIM_PAUSE_SECONDS
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._handling = asyncio.Semaphore(self.concurrency)
         self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)
@@ -89,7 +99,7 @@ class InboxWorker(ClaimLoop):
         One step, for tests and tools that drive the queue by hand.
         """
         items = await self._claim(now or utcnow(), self.batch_size)
-        await asyncio.gather(*(self._handle(item) for item in items))
+        await asyncio.gather(*(self._handle(run) for run in sender_runs(items)))
         await self._recorder.flush()
         return len(items)
 
@@ -122,7 +132,7 @@ class InboxWorker(ClaimLoop):
                 keep=self._within_origin_bounds,
             )
         self._found_last = bool(claim.rows)
-        senders = [item.actor_uri for item in claim.rows]
+        senders = list(dict.fromkeys(item.actor_uri for item in claim.rows))
         for item in claim.rows:
             self._origin_load[item.origin] += 1
             self._items[item.id] = item
@@ -151,31 +161,45 @@ class InboxWorker(ClaimLoop):
             return await session.scalar(due.limit(1)) is not None
 
     def _within_origin_bounds(self, items: list[InboxItem]) -> list[InboxItem]:
-        """Each origin within its share, and one item per sender: a sender's items are applied
-        one after the other, each waiting for its batch's commit, so its next ones would only
-        hold places; they come with a later claim (or to another worker)."""
+        """Each origin within its share, and each sender's items a run that starts with its
+        oldest due item: consecutive ``Create``s (up to ``SENDER_RUN``) or one other item.
+        A sender's later items come with a later claim (or to another worker), once its run
+        is committed."""
         taken: Counter[str] = Counter()
-        senders: set[str] = set()
+        in_run: Counter[str] = Counter()
+        closed: set[str] = set()
         kept: list[InboxItem] = []
         for item in items:
-            origin = item.origin
-            if item.actor_uri in senders:
+            sender, origin = item.actor_uri, item.origin
+            if sender in closed:
                 continue
-            if self._origin_load[origin] + taken[origin] < self._origins.share(origin):
-                taken[origin] += 1
-                senders.add(item.actor_uri)
-                kept.append(item)
+            joins = item.activity_type in RUN_TYPES and in_run[sender] < SENDER_RUN
+            if in_run[sender] and not joins:
+                closed.add(sender)  # its run ends here: what follows waits for it
+                continue
+            if self._origin_load[origin] + taken[origin] >= self._origins.share(origin):
+                closed.add(sender)  # a run never skips one of its sender's items
+                continue
+            taken[origin] += 1
+            in_run[sender] += 1
+            kept.append(item)
+            if not joins:
+                closed.add(sender)
         return kept
 
-    async def _handle(self, item: InboxItem) -> None:
-        """One item; its outcome is recorded with what it changed, or else by the recorder.
-        Until then its sender's next items are not claimed: they come in the order they
-        arrived."""
+    async def _handle(self, run: list[InboxItem]) -> None:
+        """One sender's run; each item's outcome is recorded with what it changed, or else by
+        the recorder. Until then the sender's next items are not claimed: they come in the
+        order they arrived."""
+        sender = run[0].actor_uri
         try:
-            await self._process(item)
+            await self._process(run)
         finally:
-            self._busy_senders.discard(item.actor_uri)
-            self._stored_senders.pop(item.actor_uri, None)
+            self._busy_senders.discard(sender)
+            self._stored_senders.pop(sender, None)
+            # Its next items may be claimed now: wake the loop, which may have claimed (past
+            # this sender) as soon as the run was recorded, and then waited for more room.
+            self.room_freed()
 
     def _recorded(self, item_ids: list[int]) -> None:
         self._held.drop(item_ids)
@@ -189,15 +213,32 @@ class InboxWorker(ClaimLoop):
                 self._origins.idle(item.origin)
         self.room_freed()
 
-    async def _process(self, item: InboxItem) -> None:
-        error: str | None = None
-        try:
-            if await self._apply(item):
-                return  # done, and recorded in the transaction that applied it
-        except Exception as failure:
-            log.exception("inbox item %s (%s) failed", item.id, item.activity_uri)
-            error = f"{type(failure).__name__}: {failure}"[:1000]
-        self._recorder.add(self._outcome(item, error))
+    async def _process(self, run: list[InboxItem]) -> None:
+        """Read what each item needs, in order, then apply the ready ones together: one batch,
+        in their order. An item that fails is retried later, like any other."""
+        ready: list[tuple[InboxItem, InboxContext, Fetched]] = []
+        for item in run:
+            try:
+                prepared = await self._read(item)
+            except Exception as failure:
+                self._failed(item, failure)
+                continue
+            if prepared is None:
+                self._recorder.add(self._outcome(item, None))
+            else:
+                ready.append((item, *prepared))
+        if not ready:
+            return
+        errors = await self._applier.apply_run(
+            [(ctx, fetched, self._outcome(item, None)) for item, ctx, fetched in ready]
+        )
+        for (item, _ctx, _fetched), error in zip(ready, errors, strict=True):
+            if error is not None:
+                self._failed(item, error)
+
+    def _failed(self, item: InboxItem, failure: BaseException) -> None:
+        log.error("inbox item %s (%s) failed", item.id, item.activity_uri, exc_info=failure)
+        self._recorder.add(self._outcome(item, f"{type(failure).__name__}: {failure}"[:1000]))
 
     def _outcome(self, item: InboxItem, error: str | None) -> dict[str, object]:
         """The row's new columns: done, or due again later, or failed after ``MAX_ATTEMPTS``."""
@@ -220,20 +261,15 @@ class InboxWorker(ClaimLoop):
             outcome.update(next_attempt_at=now + timedelta(seconds=30 * 4**attempts))
         return outcome
 
-    async def _apply(self, item: InboxItem) -> bool:
-        """Read what the item needs (holding one of the ``inbox_workers`` places), then hand
-        it to the group commit, where it waits for its batch without holding a place; True
-        when its outcome was recorded with what it changed, in that batch's transaction."""
+    async def _read(self, item: InboxItem) -> tuple[InboxContext, Fetched] | None:
+        """Read what the item needs, holding one of the ``inbox_workers`` places (the item
+        then waits for its batch without holding one); None when there is nothing to apply."""
         async with self._origins.reading(item.origin), self._handling:
             started = time.monotonic()
             try:
-                ready = await self._prepare(item)
+                return await self._prepare(item)
             finally:
                 self._origins.read(item.origin, time.monotonic() - started)
-        if ready is None:
-            return False
-        await self._applier.apply(*ready, done=self._outcome(item, None))
-        return True
 
     async def _prepare(self, item: InboxItem) -> tuple[InboxContext, Fetched] | None:
         try:
@@ -241,7 +277,7 @@ class InboxWorker(ClaimLoop):
         except (ValueError, InvalidActivity):
             log.info("inbox item %s no longer parses; dropped", item.id)
             return None
-        sender = self._stored_senders.pop(item.actor_uri, None)
+        sender = self._stored_senders.get(item.actor_uri)
         if sender is None or sender.uri != activity.actor_uri:
             sender = await self.instance.remote_actors.actor(activity.actor_uri)
         if sender is None:
@@ -257,8 +293,8 @@ class InboxWorker(ClaimLoop):
 
     async def claim_more(self, room: int) -> int:
         items = await self._claim(utcnow(), room)
-        for item in items:
-            self.spawn(self._handle(item), name=f"inbox-{item.id}")
+        for run in sender_runs(items):
+            self.spawn(self._handle(run), name=f"inbox-{run[0].id}")
         return len(items)
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
@@ -275,3 +311,11 @@ class InboxWorker(ClaimLoop):
                 await self._held.release_all()
             except Exception:
                 log.exception("releasing the inbox items still held failed")
+
+
+def sender_runs(items: list[InboxItem]) -> list[list[InboxItem]]:
+    """The claimed items grouped by sender, each group in claim order."""
+    runs: dict[str, list[InboxItem]] = {}
+    for item in items:
+        runs.setdefault(item.actor_uri, []).append(item)
+    return list(runs.values())

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import inbox.worker as inbox_worker
 from actors.services import create_account
 from federation.signatures import Scheme, sign_request
 from inbox.worker import InboxWorker
@@ -348,7 +350,7 @@ async def test_an_origin_whose_items_are_read_at_once_is_given_a_growing_share(
         assert await states(inbox) == {"Follow": DONE}
 
 
-async def test_a_claim_takes_one_item_per_sender_and_leaves_the_next_ones_in_order(
+async def test_a_claim_takes_one_follow_per_sender_and_leaves_the_next_ones_in_order(
     tmp_path: Path, database_kind: str
 ) -> None:
     async with (
@@ -374,3 +376,113 @@ async def test_a_claim_takes_one_item_per_sender_and_leaves_the_next_ones_in_ord
                 .order_by(InboxItem.processed_at, InboxItem.id)
             )
             assert [uri.rsplit("/", 1)[1] for uri in done] == ["0", "1", "3"]
+
+
+def note_create(username: str, number: int) -> dict[str, Any]:
+    """A public note of that person of the other origin, created (its id ends in ``number``)."""
+    author = f"http://{OTHER_HOST}/u/{username}"
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{author}/creates/{number}",
+        "type": "Create",
+        "actor": author,
+        "object": {
+            "id": f"{author}/notes/{number}",
+            "type": "Note",
+            "attributedTo": author,
+            "content": f"<p>Note {number}</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    }
+
+
+async def test_a_claim_takes_a_senders_consecutive_creates_together_and_stops_at_anything_else(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given voisin0 posting two notes, following a resident, then posting again, and
+        # voisin1 posting one note
+        resident = await _resident(inbox, "ana")
+        for username in ("voisin0", "voisin1"):
+            others[username] = other_actor(username)
+        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
+        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 1))
+        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+        await post_from_other_origin(inbox, "voisin1", note_create("voisin1", 2))
+        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 3))
+
+        # When the worker takes steps
+        worker = InboxWorker(inbox.instance)
+        handled = [await worker.run_once() for _ in range(4)]
+
+        # Then the first took voisin0's two notes and voisin1's; the Follow came alone, then
+        # the last note: voisin0's items were applied in the order they arrived
+        assert handled == [3, 1, 1, 0]
+        async with inbox.instance.database.session() as session:
+            done = await session.scalars(
+                select(InboxItem.activity_uri)
+                .where(InboxItem.actor_uri == f"http://{OTHER_HOST}/u/voisin0")
+                .order_by(InboxItem.processed_at, InboxItem.id)
+            )
+            assert [uri.rsplit("/", 2)[1] for uri in done] == [
+                "creates", "creates", "follows", "creates"
+            ]  # fmt: skip
+            assert await session.scalar(select(Follow.id)) is not None
+        assert await states(inbox) == {"Create": DONE, "Follow": DONE}
+
+
+async def test_a_senders_run_of_creates_never_goes_past_sender_run(
+    tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given a run of at most three, and voisin0 posting five notes
+        monkeypatch.setattr(inbox_worker, "SENDER_RUN", 3)
+        others["voisin0"] = other_actor("voisin0")
+        for number in range(5):
+            await post_from_other_origin(inbox, "voisin0", note_create("voisin0", number))
+
+        # When the worker takes steps
+        worker = InboxWorker(inbox.instance)
+        handled = [await worker.run_once() for _ in range(3)]
+
+        # Then it took three, then the two left
+        assert handled == [3, 2, 0]
+        assert await states(inbox) == {"Create": DONE}
+
+
+async def test_a_senders_next_item_is_claimed_as_soon_as_its_run_is_done(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given voisin0 posting a note, then following a resident: two runs, one after the other
+        resident = await _resident(inbox, "ana")
+        others["voisin0"] = other_actor("voisin0")
+        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
+        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+
+        # When the worker runs with nothing else to wake it (an idle wait far beyond the test)
+        stop = asyncio.Event()
+        running = asyncio.create_task(
+            InboxWorker(inbox.instance).run_forever(stop, idle_seconds=3600)
+        )
+        try:
+            # Then the Follow is claimed once the note is done, not an idle wait later
+            await wait_until(
+                lambda: _all_done(inbox), "both items handled within the settle timeout"
+            )
+        finally:
+            stop.set()
+            await running
+
+
+async def _all_done(inbox: InboxHarness) -> bool:
+    return await states(inbox) == {"Create": DONE, "Follow": DONE}

@@ -349,7 +349,7 @@ async def test_a_post_twice_in_one_call_is_kept_once_and_one_repeating_a_decline
     assert kept == ["http://mastodon.test/users/alice/statuses/1"]
 
 
-async def test_only_a_senders_first_item_of_a_batch_may_take_the_fast_path(
+async def test_a_senders_items_take_the_fast_path_only_until_its_first_that_is_not_plain(
     tmp_path: Path, database_kind: str
 ) -> None:
     async with fediverse(tmp_path, database_kind, HOSTS) as world:
@@ -359,11 +359,16 @@ async def test_only_a_senders_first_item_of_a_batch_may_take_the_fast_path(
             world, [(s, activity("Create", s, note(s, 0), 0)) for s in (alice, bob, carol)]
         )
         assert await world.handle() == 3
-        # Given a batch where alice changes a post before creating another, then two plain notes
+        # Given a batch where alice changes a post before creating another, bob posts twice,
+        # and carol posts, changes a post, then posts again
         changed = activity("Update", alice, note(alice, 0, "Corrigé"), 1)
+        carol_changed = activity("Update", carol, note(carol, 0, "Corrigé"), 2)
         items = [(alice, changed), (alice, activity("Create", alice, note(alice, 1), 2)),
                  (bob, activity("Create", bob, note(bob, 1), 1)),
-                 (carol, activity("Create", carol, note(carol, 1), 1))]  # fmt: skip
+                 (carol, activity("Create", carol, note(carol, 1), 1)),
+                 (bob, activity("Create", bob, note(bob, 2), 2)),
+                 (carol, carol_changed),
+                 (carol, activity("Create", carol, note(carol, 3), 3))]  # fmt: skip
         contexts = []
         for sender_uri, document in items:
             sender = await world.actor(sender_uri)
@@ -373,11 +378,14 @@ async def test_only_a_senders_first_item_of_a_batch_may_take_the_fast_path(
         # When the fast path is offered the batch
         async with world.instance.database.transaction() as session:
             left = await inbox.plain_notes.apply_plain_creates(session, contexts)
-        # Then alice's Create waits behind her Update, one by one; bob's and carol's are kept
-        assert left == [0, 1]
+        # Then alice's Create waits behind her Update, and carol's last note behind hers, one
+        # by one; bob's two notes and carol's first are kept
+        assert left == [0, 1, 5, 6]
         assert await world.post(f"{alice}/statuses/1") is None
         assert await world.post(f"{bob}/statuses/1") is not None
+        assert await world.post(f"{bob}/statuses/2") is not None
         assert await world.post(f"{carol}/statuses/1") is not None
+        assert await world.post(f"{carol}/statuses/3") is None
 
 
 async def test_a_batch_commits_its_items_outcomes_with_what_they_changed(
