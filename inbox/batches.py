@@ -32,7 +32,10 @@ from storage.models import InboxItem
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 128
+MAX_BATCH = 512
+"""Items a claim and a batch take at most. Larger claims hold a busy sender's consecutive notes
+together and make claims, batches and commits fewer: at 128, one process handled a sustained
+1,500 received notes a second on neither database (`bench/inbox_end_to_end.py`)."""
 Outcome = Mapping[str, Any]
 Pending = tuple[InboxContext, Fetched, Outcome | None, "asyncio.Future[None]"]
 
