@@ -203,7 +203,23 @@ def types_of(value: object) -> list[str]:
 
 def origin_of(uri: str) -> str | None:
     """`scheme://host[:port]` of an absolute URI, lower-cased; None when it has no host."""
-    return _origin_of(uri) if isinstance(uri, str) else None
+    return _origin_of(_up_to_authority(uri)) if isinstance(uri, str) else None
+
+
+def _up_to_authority(uri: str) -> str:
+    """``uri`` cut after its authority (before the first ``/``, ``?`` or ``#`` that follows
+    ``://``): the part its origin depends on. Every activity of a sender has an id of its own,
+    but they share this part, and so the cached answer."""
+    start = uri.find("://")
+    if start < 0:
+        return uri
+    start += 3
+    end = len(uri)
+    for delimiter in "/?#":
+        found = uri.find(delimiter, start, end)
+        if found >= 0:
+            end = found
+    return uri[:end]
 
 
 @lru_cache(maxsize=1024)

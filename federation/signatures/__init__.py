@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -127,6 +128,17 @@ def signature_key_id(headers: HeadersInput) -> tuple[Scheme, str]:
     return Scheme.CAVAGE, parsed.key_id
 
 
+@lru_cache(maxsize=64)
+def _date_header(value: str) -> datetime | None:
+    """A `Date` header as a UTC datetime, None when unreadable. Cached: it changes once a
+    second, and a busy inbox reads the same one from many requests."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return _utc(parsed) if isinstance(parsed, datetime) else None
+
+
 def _check_moment(label: str, moment: datetime, now: datetime, max_skew: timedelta) -> None:
     if abs(now - moment) > max_skew:
         raise ExpiredSignature(f"{label} {moment.isoformat()} is outside the accepted window")
@@ -181,11 +193,10 @@ def verify_request(
     if "(request-target)" not in signed:
         raise InvalidSignature("(request-target) must be signed")
     if "date" in signed:
-        try:
-            date = parsedate_to_datetime(normalized.get("date", ""))
-        except (TypeError, ValueError) as exc:
-            raise InvalidSignature("unreadable Date header") from exc
-        _check_moment("Date", _utc(date), moment, max_skew)
+        date = _date_header(normalized.get("date", ""))
+        if date is None:
+            raise InvalidSignature("unreadable Date header")
+        _check_moment("Date", date, moment, max_skew)
     elif "(created)" in signed and parsed.created is not None:
         _check_moment("created", datetime.fromtimestamp(parsed.created, UTC), moment, max_skew)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from federation.vocab import (
@@ -80,6 +82,35 @@ def test_id_accessors() -> None:
 )
 def test_origin_of(uri: str, origin: str | None) -> None:
     assert origin_of(uri) == origin
+
+
+def origin_of_the_whole(uri: str) -> str | None:
+    """The origin read from the whole URI, as before the authority was cut out first."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "x:y://h/p", "urn:x://host", "a/b://host/c", "https://ho\tst/p", "https://host\n/x",
+        "https:/\t/host/x", "https://host?q=1/2", "https://host#frag/x", "https://u:p@host:81/x",
+        "https://host:99999/", "  https://Host/x", "//host/x", "https://", "https://[::1]/x",
+        "HTTPS://EXAMPLE.org", "https://host/a://b/c", "https://host:8443?x", "mailto:a@b.c",
+        "https://a.example/users/u1/statuses/9#create", "http://h:80", "https://h:/x",
+    ],
+)  # fmt: skip
+def test_the_origin_of_an_id_depends_only_on_its_part_up_to_the_authority(uri: str) -> None:
+    assert origin_of(uri) == origin_of_the_whole(uri)
 
 
 def test_same_origin() -> None:
