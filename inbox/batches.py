@@ -33,15 +33,20 @@ from storage.models import InboxItem
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
-"""Items a claim and a batch take at most. Larger claims hold a busy sender's consecutive notes
-together and make claims, batches and commits fewer: at 128, one process handled a sustained
-1,500 received notes a second on neither database (`bench/inbox_end_to_end.py`)."""
+"""Items a claim takes at most, and a batch on SQLite. Larger claims hold a busy sender's
+consecutive notes together and make claims, batches and commits fewer: at 128, one process
+handled a sustained 1,500 received notes a second on neither database
+(`bench/inbox_end_to_end.py`)."""
+POSTGRESQL_BATCH = 128
+"""A batch on PostgreSQL, which runs several at once: a claim's items are shared between the
+writers. Batches of 512 there left the other writers idle and took a petition's 10,000 votes
+from about 4.4 to 5.2 s (`bench/petitions.py`)."""
 Outcome = Mapping[str, Any]
 Pending = tuple[InboxContext, Fetched, Outcome | None, "asyncio.Future[None]"]
 
 
 class BatchedApply:
-    """At most ``writers`` transactions at a time, each applying up to ``MAX_BATCH`` items.
+    """At most ``writers`` transactions at a time, each applying up to ``max_batch`` items.
 
     ``on_recorded`` is told the inbox items whose outcome was written with their changes, once
     that transaction has committed.
@@ -56,6 +61,7 @@ class BatchedApply:
         self.database = database
         self.writers = writers
         self.on_recorded = on_recorded
+        self.max_batch = MAX_BATCH if database.is_sqlite else POSTGRESQL_BATCH
         self._pending: list[list[Pending]] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -86,11 +92,11 @@ class BatchedApply:
         return await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))
 
     def _next_batch(self) -> list[Pending]:
-        """Whole runs, oldest first, up to ``MAX_BATCH`` items (at least one run)."""
+        """Whole runs, oldest first, up to ``max_batch`` items (at least one run)."""
         batch: list[Pending] = []
         taken = 0
         while taken < len(self._pending) and (
-            not batch or len(batch) + len(self._pending[taken]) <= MAX_BATCH
+            not batch or len(batch) + len(self._pending[taken]) <= self.max_batch
         ):
             batch += self._pending[taken]
             taken += 1
