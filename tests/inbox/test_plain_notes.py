@@ -25,10 +25,12 @@ from inbox.fetches import Fetched
 from storage.database import Database
 from storage.models import (
     Actor,
+    Event,
     Host,
     InboxItem,
     Media,
     Notification,
+    Offer,
     Post,
     PostMention,
     PostRecipient,
@@ -442,3 +444,50 @@ async def test_when_the_senders_of_a_claim_cannot_be_read_together_each_item_rea
         assert [item.state for item in items] == [DONE, DONE]
         assert [item.claim_token for item in items] == [None, None]
         assert await world.count(Post) == 2
+
+
+async def test_answers_to_our_events_and_offers_leave_the_fast_path_and_others_stay_on_it(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind, HOSTS) as world:
+        mastodon = world["mastodon.test"]
+        names = ("alice", "bob", "carol", "dave", "eve")
+        alice, bob, carol, dave, eve = (mastodon.add_actor(name) for name in names)
+        senders = (alice, bob, carol, dave, eve)
+        await receive_all(world, [(s, activity("Create", s, note(s, 0), 0)) for s in senders])
+        assert await world.handle() == 5
+        # Given an event and an offer of a resident, an event she deleted, and a remote event
+        jeanne = await resident(world, "jeanne")
+        event = "http://paquis.test/events/1"
+        offer = "http://paquis.test/offers/1"
+        gone = "http://paquis.test/events/2"
+        elsewhere = "http://mobilizon.test/events/9"
+        async with world.instance.database.transaction() as session:
+            for uri, deleted, local in ((event, None, True), (gone, utcnow(), True),
+                                        (elsewhere, None, False)):  # fmt: skip
+                session.add(Event(uri=uri, actor_id=jeanne.id, is_local=local, title="Troc",
+                                  start_time=utcnow(), deleted_at=deleted))  # fmt: skip
+            session.add(Offer(uri=offer, actor_id=jeanne.id, is_local=True, kind="lending",
+                              title="Une échelle"))  # fmt: skip
+        # And a batch where alice writes to everyone and the others each answer one of them
+        items = [(alice, activity("Create", alice, note(alice, 1), 1)),
+                 (bob, activity("Create", bob, note(bob, 1, inReplyTo=event), 1)),
+                 (carol, activity("Create", carol, note(carol, 1, inReplyTo=offer), 1)),
+                 (dave, activity("Create", dave, note(dave, 1, inReplyTo=gone), 1)),
+                 (eve, activity("Create", eve, note(eve, 1, inReplyTo=elsewhere), 1))]  # fmt: skip
+        contexts = []
+        for sender_uri, document in items:
+            sender = await world.actor(sender_uri)
+            assert sender is not None
+            contexts.append((InboxContext(world.instance, parse_activity(document), sender, None),
+                             Fetched()))  # fmt: skip
+        # When the fast path is offered the batch
+        async with world.instance.database.transaction() as session:
+            left = await inbox.plain_notes.apply_plain_creates(session, contexts)
+        # Then the answers to our events (a deleted one too) and to the offer are left to the
+        # reference, which tells their author; alice's note and the answer to a remote event kept
+        assert left == [1, 2, 3]
+        for kept in (alice, eve):
+            assert await world.post(f"{kept}/statuses/1") is not None
+        for left_out in (bob, carol, dave):
+            assert await world.post(f"{left_out}/statuses/1") is None
