@@ -65,21 +65,15 @@ class BatchedApply:
         self._pending: list[list[Pending]] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def apply(self, ctx: InboxContext, fetched: Fetched, done: Outcome | None = None) -> None:
-        """Returns once the item is committed; raises what its handler raised.
-
-        ``done``: the inbox item's outcome (as :func:`storage.claims.record_outcomes` takes
-        it), written in the same transaction when the item applies without error.
-        """
-        (error,) = await self.apply_run([(ctx, fetched, done)])
-        if error is not None:
-            raise error
-
     async def apply_run(
         self, run: Sequence[tuple[InboxContext, Fetched, Outcome | None]]
     ) -> list[BaseException | None]:
         """Apply one sender's items, in order, in the same transaction; once it is committed,
-        what each item's handler raised (None for those applied)."""
+        what each item's handler raised (None for those applied).
+
+        Each item's ``done`` is its inbox outcome (as :func:`storage.claims.record_outcomes`
+        takes it), written in the same transaction when the item applies without error.
+        """
         loop = asyncio.get_running_loop()
         group: list[Pending] = [
             (ctx, fetched, done, loop.create_future()) for ctx, fetched, done in run
