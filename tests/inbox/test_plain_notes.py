@@ -66,6 +66,19 @@ async def receive_all(world: Fediverse, received: Sequence[tuple[str, dict[str, 
         assert (await world.post_as(sender, document)).status_code == 202
 
 
+async def ready_items(
+    world: Fediverse, items: Sequence[tuple[str, dict[str, Any]]]
+) -> list[tuple[InboxContext, Fetched]]:
+    """Each ``(sender, activity)`` as the worker hands it to a batch: nothing fetched."""
+    contexts = []
+    for sender_uri, document in items:
+        sender = await world.actor(sender_uri)
+        assert sender is not None
+        contexts.append((InboxContext(world.instance, parse_activity(document), sender, None),
+                         Fetched()))  # fmt: skip
+    return contexts
+
+
 async def resident(world: Fediverse, username: str) -> Actor:
     instance = world.instance
     async with instance.database.transaction() as session:
@@ -371,12 +384,7 @@ async def test_a_senders_items_take_the_fast_path_only_until_its_first_that_is_n
                  (bob, activity("Create", bob, note(bob, 2), 2)),
                  (carol, carol_changed),
                  (carol, activity("Create", carol, note(carol, 3), 3))]  # fmt: skip
-        contexts = []
-        for sender_uri, document in items:
-            sender = await world.actor(sender_uri)
-            assert sender is not None
-            contexts.append((InboxContext(world.instance, parse_activity(document), sender, None),
-                             Fetched()))  # fmt: skip
+        contexts = await ready_items(world, items)
         # When the fast path is offered the batch
         async with world.instance.database.transaction() as session:
             left = await inbox.plain_notes.apply_plain_creates(session, contexts)
@@ -475,12 +483,7 @@ async def test_answers_to_our_events_and_offers_leave_the_fast_path_and_others_s
                  (carol, activity("Create", carol, note(carol, 1, inReplyTo=offer), 1)),
                  (dave, activity("Create", dave, note(dave, 1, inReplyTo=gone), 1)),
                  (eve, activity("Create", eve, note(eve, 1, inReplyTo=elsewhere), 1))]  # fmt: skip
-        contexts = []
-        for sender_uri, document in items:
-            sender = await world.actor(sender_uri)
-            assert sender is not None
-            contexts.append((InboxContext(world.instance, parse_activity(document), sender, None),
-                             Fetched()))  # fmt: skip
+        contexts = await ready_items(world, items)
         # When the fast path is offered the batch
         async with world.instance.database.transaction() as session:
             left = await inbox.plain_notes.apply_plain_creates(session, contexts)
