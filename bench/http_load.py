@@ -99,7 +99,6 @@ def run_load(
     max_seconds: float,
     rate: float | None = None,
 ) -> Outcome:
-    import uvloop
+    from quartiers import event_loop
 
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(blast(port, requests, concurrency, max_seconds, rate))
+    return event_loop.run(blast(port, requests, concurrency, max_seconds, rate))
