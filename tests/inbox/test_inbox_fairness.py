@@ -4,167 +4,33 @@ concurrently, fairly between origins, in order for each sender, and time-boxes r
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx2
 import pytest
 from sqlalchemy import select
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 import inbox.worker as inbox_worker
-from actors.services import create_account
-from federation.signatures import Scheme, sign_request
 from inbox.worker import InboxWorker
 from storage.models import Actor, Follow, InboxItem
 from storage.models.queue import DONE, QUEUED
-from tests.federation_rig.rig import HostRouter
-from tests.inbox.signing import (
-    ACTIVITY_JSON,
-    InboxHarness,
-    actor_uri,
-    fixed_key,
-    inbox_harness,
+from tests.inbox.other_origin import (
+    OTHER_HOST,
+    SETTLE_TIMEOUT,
+    SLOW_HOST,
+    SlowServer,
+    announce,
+    follows_from_other_origin,
+    new_resident,
+    note_create,
+    other_actor,
+    post_from_other_origin,
+    slow_and_other_origins,
+    states,
+    wait_until,
 )
+from tests.inbox.signing import InboxHarness, inbox_harness
 
-OTHER_HOST = "lemmy.test"
-SLOW_HOST = "slow.test"
 ANNOUNCES = 12
-SETTLE_TIMEOUT = 60.0
-
-
-class SlowServer:
-    """Answers every GET with 404, but only once ``release`` is set; counts what it got."""
-
-    def __init__(self) -> None:
-        self.release = asyncio.Event()
-        self.received: list[str] = []
-        self.waiting = 0
-        self.most_waiting = 0
-
-    def app(self) -> Starlette:
-        async def anything(request: Request) -> Response:
-            self.received.append(str(request.url))
-            self.waiting += 1
-            self.most_waiting = max(self.most_waiting, self.waiting)
-            try:
-                await self.release.wait()
-            finally:
-                self.waiting -= 1
-            return JSONResponse({"error": "not here"}, status_code=404)
-
-        return Starlette(routes=[Route("/{path:path}", anything)])
-
-
-def other_actor(username: str) -> dict[str, Any]:
-    uri = f"http://{OTHER_HOST}/u/{username}"
-    return {
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": uri,
-        "type": "Person",
-        "preferredUsername": username,
-        "inbox": f"{uri}/inbox",
-        "publicKey": {
-            "id": f"{uri}#main-key",
-            "owner": uri,
-            "publicKeyPem": fixed_key(f"{OTHER_HOST}/{username}").public_pem,
-        },
-    }
-
-
-def other_origin_app(actors: dict[str, dict[str, Any]]) -> Starlette:
-    async def actor(request: Request) -> Response:
-        return JSONResponse(actors[request.path_params["username"]], media_type=ACTIVITY_JSON)
-
-    return Starlette(routes=[Route("/u/{username}", actor)])
-
-
-def router_of(inbox: InboxHarness) -> HostRouter:
-    transport = inbox.client._transport  # the harness's router, shared with the instance
-    assert isinstance(transport, HostRouter)
-    return transport
-
-
-@asynccontextmanager
-async def slow_and_other_origins(
-    inbox: InboxHarness,
-) -> AsyncIterator[tuple[SlowServer, dict[str, dict[str, Any]]]]:
-    slow = SlowServer()
-    others: dict[str, dict[str, Any]] = {}
-    router = router_of(inbox)
-    router.transports[SLOW_HOST] = httpx2.ASGITransport(app=slow.app())
-    router.transports[OTHER_HOST] = httpx2.ASGITransport(app=other_origin_app(others))
-    try:
-        yield slow, others
-    finally:
-        slow.release.set()
-
-
-async def post_from_other_origin(inbox: InboxHarness, username: str, document: object) -> None:
-    body = json.dumps(document).encode()
-    base = {"Content-Type": ACTIVITY_JSON}
-    key = fixed_key(f"{OTHER_HOST}/{username}")
-    key_id = f"http://{OTHER_HOST}/u/{username}#main-key"
-    headers = base | sign_request(
-        "POST", inbox.shared_inbox, base, body, key_id, key.private_pem, Scheme.CAVAGE
-    )
-    response = await inbox.post(body, headers)
-    assert response.status_code == 202, response.text
-
-
-async def follows_from_other_origin(
-    inbox: InboxHarness, others: dict[str, dict[str, Any]], follows: list[tuple[str, str]]
-) -> None:
-    """Each ``(username, resident)``: that person of the other origin follows the resident
-    (the n-th Follow's id ends in n)."""
-    for number, (username, resident) in enumerate(follows):
-        others[username] = other_actor(username)
-        follow = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"http://{OTHER_HOST}/u/{username}/follows/{number}",
-            "type": "Follow",
-            "actor": f"http://{OTHER_HOST}/u/{username}",
-            "object": resident,
-        }
-        await post_from_other_origin(inbox, username, follow)
-
-
-def announce(number: int, sender: str = "alice") -> dict[str, Any]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{actor_uri(sender)}/announces/{number}",
-        "type": "Announce",
-        "actor": actor_uri(sender),
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "object": f"http://{SLOW_HOST}/notes/{number}",
-    }
-
-
-async def states(inbox: InboxHarness) -> dict[str, str]:
-    async with inbox.instance.database.session() as session:
-        rows = await session.execute(select(InboxItem.activity_type, InboxItem.state))
-        found: dict[str, str] = {}
-        for kind, state in rows:
-            found.setdefault(kind, state)
-            if state != DONE:
-                found[kind] = state
-        return found
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll ``condition`` until true; the bound only keeps a broken run from hanging."""
-    try:
-        async with asyncio.timeout(SETTLE_TIMEOUT):
-            while not await condition():  # noqa: ASYNC110 (the state is in the database)
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"never true: {what}") from None
 
 
 async def test_a_follow_is_handled_while_a_slow_origin_blocks_its_own_announces(
@@ -177,7 +43,7 @@ async def test_a_follow_is_handled_while_a_slow_origin_blocks_its_own_announces(
         # Given twelve signed Announces from mastodon.test, each of an object on a server
         # that does not answer, then one Follow of a resident from another origin
         inbox.add_remote("alice")
-        resident = await _resident(inbox, "jeanmarc")
+        resident = await new_resident(inbox, "jeanmarc")
         for number in range(ANNOUNCES):
             response = await inbox.post_signed(announce(number), signer="alice")
             assert response.status_code == 202
@@ -250,14 +116,6 @@ async def test_a_remote_fetch_inside_a_handler_stops_at_fetch_timeout_seconds(
         assert slow.received == [f"http://{SLOW_HOST}/notes/1"]
         assert not slow.release.is_set()
         assert await states(inbox) == {"Announce": DONE}
-
-
-async def _resident(inbox: InboxHarness, username: str) -> str:
-    async with inbox.instance.database.transaction() as session:
-        account = await create_account(session, inbox.instance.settings, username, "password123")
-        actor = await session.get(Actor, account.actor_id)
-        assert actor is not None
-        return actor.uri
 
 
 SENDERS = ("alice", "bruno", "chloe", "dario")
@@ -336,7 +194,7 @@ async def test_an_origin_whose_items_are_read_at_once_is_given_a_growing_share(
     ):
         # Given thirty people of one origin, each following a resident (nothing to fetch), and
         # per_origin_concurrency = 2
-        resident = await _resident(inbox, "jeanmarc")
+        resident = await new_resident(inbox, "jeanmarc")
         await follows_from_other_origin(
             inbox, others, [(f"voisin{number}", resident) for number in range(30)]
         )
@@ -358,7 +216,7 @@ async def test_a_claim_takes_one_follow_per_sender_and_leaves_the_next_ones_in_o
         slow_and_other_origins(inbox) as (_slow, others),
     ):
         # Given voisin0 following three residents, and voisin1 and voisin2 following one
-        residents = [await _resident(inbox, name) for name in ("ana", "ben", "cyd")]
+        residents = [await new_resident(inbox, name) for name in ("ana", "ben", "cyd")]
         follows = [("voisin0", residents[0]), ("voisin0", residents[1]), ("voisin1", residents[0]),
                    ("voisin0", residents[2]), ("voisin2", residents[0])]  # fmt: skip
         await follows_from_other_origin(inbox, others, follows)
@@ -378,24 +236,6 @@ async def test_a_claim_takes_one_follow_per_sender_and_leaves_the_next_ones_in_o
             assert [uri.rsplit("/", 1)[1] for uri in done] == ["0", "1", "3"]
 
 
-def note_create(username: str, number: int) -> dict[str, Any]:
-    """A public note of that person of the other origin, created (its id ends in ``number``)."""
-    author = f"http://{OTHER_HOST}/u/{username}"
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{author}/creates/{number}",
-        "type": "Create",
-        "actor": author,
-        "object": {
-            "id": f"{author}/notes/{number}",
-            "type": "Note",
-            "attributedTo": author,
-            "content": f"<p>Note {number}</p>",
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        },
-    }
-
-
 async def test_a_claim_takes_a_senders_consecutive_creates_together_and_stops_at_anything_else(
     tmp_path: Path, database_kind: str
 ) -> None:
@@ -405,7 +245,7 @@ async def test_a_claim_takes_a_senders_consecutive_creates_together_and_stops_at
     ):
         # Given voisin0 posting two notes, following a resident, then posting again, and
         # voisin1 posting one note
-        resident = await _resident(inbox, "ana")
+        resident = await new_resident(inbox, "ana")
         for username in ("voisin0", "voisin1"):
             others[username] = other_actor(username)
         await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
@@ -464,7 +304,7 @@ async def test_a_senders_next_item_is_claimed_as_soon_as_its_run_is_done(
         slow_and_other_origins(inbox) as (_slow, others),
     ):
         # Given voisin0 posting a note, then following a resident: two runs, one after the other
-        resident = await _resident(inbox, "ana")
+        resident = await new_resident(inbox, "ana")
         others["voisin0"] = other_actor("voisin0")
         await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
         await follows_from_other_origin(inbox, others, [("voisin0", resident)])
