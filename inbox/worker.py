@@ -9,6 +9,9 @@ what a ``Create`` needs read beforehand never depends on what an earlier one cha
 busy sender's notes need not wait for one commit each. Any other activity is claimed alone,
 and the sender's next items wait until it is committed.
 
+That order holds across worker processes (``quartiers worker`` beside ``serve --no-workers``):
+see :mod:`inbox.claims`.
+
 Each origin (the sender's server) holds a share of the worker (:mod:`inbox.origins`): at first
 ``per_origin_concurrency`` items, more while its items are read quickly, and never more than
 ``per_origin_concurrency`` read at once. A slow or hostile origin thus delays only its own
@@ -28,18 +31,19 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
 from inbox.batches import MAX_BATCH, BatchedApply
+from inbox.claims import Due, claim_runs, past
 from inbox.context import InboxContext
 from inbox.dispatch import prepare
 from inbox.fetches import Fetched
 from inbox.origins import OriginShares
 from instance.runtime import Instance
-from storage.claims import claim_due
+from storage.claims import lease_free
 from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
 from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
@@ -82,7 +86,9 @@ class InboxWorker(ClaimLoop):
         self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)
         self._origin_load: Counter[str] = Counter()
         self._origins = OriginShares(self.per_origin, MAX_BATCH)
-        self._busy_senders: set[str] = set()
+        # The senders with items held here, and how many: a sender's next items are not
+        # claimed until the last of these is recorded.
+        self._held_per_sender: Counter[str] = Counter()
         self._items: dict[int, InboxItem] = {}
         self._stored_senders: dict[str, Actor] = {}
         self._found_last = False
@@ -99,12 +105,12 @@ class InboxWorker(ClaimLoop):
         One step, for tests and tools that drive the queue by hand.
         """
         items = await self._claim(now or utcnow(), self.batch_size)
-        await asyncio.gather(*(self._handle(run) for run in sender_runs(items)))
+        await asyncio.gather(*(self._process(run) for run in sender_runs(items)))
         await self._recorder.flush()
         return len(items)
 
     async def _claim(self, now: datetime, limit: int) -> list[InboxItem]:
-        """Claim due items past the busy senders and full origins, one per sender."""
+        """Claim due items past the busy senders and full origins, a run per sender."""
         full = sorted(
             origin
             for origin, load in self._origin_load.items()
@@ -113,30 +119,32 @@ class InboxWorker(ClaimLoop):
         extra: list[ColumnElement[bool]] = []
         if full:
             extra.append(InboxItem.origin.not_in(full))
-        if self._busy_senders:
-            extra.append(InboxItem.actor_uri.not_in(sorted(self._busy_senders)))
         database = self.instance.database
-        if database.is_sqlite and not self._found_last and not await self._anything_due(now, extra):
+        if (
+            database.is_sqlite
+            and not self._found_last
+            and not await self._anything_due(now, [*extra, *past(self._held_per_sender.keys())])
+        ):
             # SQLite has one writer: a worker whose last claim found nothing looks first,
             # without taking the lock; one that is busy claims straight away.
             return []
         async with database.transaction() as session:
-            claim = await claim_due(
+            claim = await claim_runs(
                 session,
-                InboxItem,
                 now=now,
                 lease=self.lease,
                 limit=limit,
+                choose=self._within_origin_bounds,
+                busy_senders=self._held_per_sender.keys(),
                 extra=extra,
                 worker_id=self.worker_id,
-                keep=self._within_origin_bounds,
             )
         self._found_last = bool(claim.rows)
         senders = list(dict.fromkeys(item.actor_uri for item in claim.rows))
         for item in claim.rows:
             self._origin_load[item.origin] += 1
+            self._held_per_sender[item.actor_uri] += 1
             self._items[item.id] = item
-        self._busy_senders.update(senders)
         self._held.hold(claim.rows)
         if senders:
             await self._read_senders(senders)
@@ -154,13 +162,13 @@ class InboxWorker(ClaimLoop):
         due = select(InboxItem.id).where(
             InboxItem.state == QUEUED,
             InboxItem.next_attempt_at <= now,
-            or_(InboxItem.locked_until.is_(None), InboxItem.locked_until < now),
+            lease_free(InboxItem, now),
             *extra,
         )
         async with self.instance.database.session() as session:
             return await session.scalar(due.limit(1)) is not None
 
-    def _within_origin_bounds(self, items: list[InboxItem]) -> list[InboxItem]:
+    def _within_origin_bounds(self, items: list[Due]) -> list[Due]:
         """Each origin within its share, and each sender's items a run that starts with its
         oldest due item: consecutive ``Create``s (up to ``SENDER_RUN``) or one other item.
         A sender's later items come with a later claim (or to another worker), once its run
@@ -168,7 +176,7 @@ class InboxWorker(ClaimLoop):
         taken: Counter[str] = Counter()
         in_run: Counter[str] = Counter()
         closed: set[str] = set()
-        kept: list[InboxItem] = []
+        kept: list[Due] = []
         for item in items:
             sender, origin = item.actor_uri, item.origin
             if sender in closed:
@@ -187,26 +195,18 @@ class InboxWorker(ClaimLoop):
                 closed.add(sender)
         return kept
 
-    async def _handle(self, run: list[InboxItem]) -> None:
-        """One sender's run; each item's outcome is recorded with what it changed, or else by
-        the recorder. Until then the sender's next items are not claimed: they come in the
-        order they arrived."""
-        sender = run[0].actor_uri
-        try:
-            await self._process(run)
-        finally:
-            self._busy_senders.discard(sender)
-            self._stored_senders.pop(sender, None)
-            # Its next items may be claimed now: wake the loop, which may have claimed (past
-            # this sender) as soon as the run was recorded, and then waited for more room.
-            self.room_freed()
-
     def _recorded(self, item_ids: list[int]) -> None:
+        """Once items' outcomes are committed: their places are free, and so is each sender
+        none of whose items is still held (its next items may be claimed as the loop wakes)."""
         self._held.drop(item_ids)
         for item_id in item_ids:
             item = self._items.pop(item_id, None)
             if item is None:
                 continue
+            self._held_per_sender[item.actor_uri] -= 1
+            if self._held_per_sender[item.actor_uri] <= 0:
+                del self._held_per_sender[item.actor_uri]
+                self._stored_senders.pop(item.actor_uri, None)
             self._origin_load[item.origin] -= 1
             if self._origin_load[item.origin] <= 0:
                 del self._origin_load[item.origin]
@@ -214,8 +214,10 @@ class InboxWorker(ClaimLoop):
         self.room_freed()
 
     async def _process(self, run: list[InboxItem]) -> None:
-        """Read what each item needs, in order, then apply the ready ones together: one batch,
-        in their order. An item that fails is retried later, like any other."""
+        """One sender's run: read what each item needs, in order, then apply the ready ones
+        together, in one batch, in their order. Each outcome is recorded with what it changed,
+        or else by the recorder; until the last is, the sender's next items are not claimed.
+        An item that fails is retried later, like any other."""
         ready: list[tuple[InboxItem, InboxContext, Fetched]] = []
         for item in run:
             try:
@@ -294,7 +296,7 @@ class InboxWorker(ClaimLoop):
     async def claim_more(self, room: int) -> int:
         items = await self._claim(utcnow(), room)
         for run in sender_runs(items):
-            self.spawn(self._handle(run), name=f"inbox-{run[0].id}")
+            self.spawn(self._process(run), name=f"inbox-{run[0].id}")
         return len(items)
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:

@@ -63,14 +63,14 @@ async def claim_due(
         .where(
             model.state == QUEUED,
             model.next_attempt_at <= now,
-            or_(model.locked_until.is_(None), model.locked_until < now),
+            lease_free(model, now),
             *extra,
         )
         .order_by(model.next_attempt_at, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         # A queue's statistics are stale by nature (thousands of rows arrive and leave between
         # two ANALYZEs); believing it nearly empty, PostgreSQL gathered every queued row in a
         # bitmap and sorted them at each claim. Walking the due index in claim order stops at
@@ -100,6 +100,15 @@ async def claim_due(
             for name, value in values.items():
                 set_committed_value(row, name, value)
     return Claim(token, rows)
+
+
+def lease_free(model: type[QueueRow], now: datetime) -> ColumnElement[bool]:
+    """The row is held by no claim: never leased, recorded since, or its lease ran out."""
+    return or_(model.locked_until.is_(None), model.locked_until < now)
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 async def renew_leases(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +33,16 @@ class InboxItem(Base):
     """An activity as received and verified, waiting for (or past) its handler."""
 
     __tablename__ = "inbox_items"
-    __table_args__ = (Index("ix_inbox_items_state_due", "state", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_inbox_items_state_due", "state", "next_attempt_at", "id"),
+        # The items in a worker's hands: a claim passes over their senders' other items.
+        Index(
+            "ix_inbox_items_leased",
+            "locked_until",
+            sqlite_where=text("locked_until IS NOT NULL"),
+            postgresql_where=text("locked_until IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)

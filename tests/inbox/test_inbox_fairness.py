@@ -324,5 +324,34 @@ async def test_a_senders_next_item_is_claimed_as_soon_as_its_run_is_done(
             await running
 
 
+async def test_a_sender_is_free_for_the_claim_its_recorded_run_wakes(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given voisin0 posting a note, then following a resident: two runs, one after the other
+        resident = await new_resident(inbox, "ana")
+        others["voisin0"] = other_actor("voisin0")
+        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
+        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+
+        # When the worker runs, and a claim that finds nothing would pause far beyond the test
+        worker = InboxWorker(inbox.instance)
+        worker.min_claim = 1
+        worker.linger_after_small_claim = 3600
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run_forever(stop, idle_seconds=3600))
+        try:
+            # Then the claim woken by the note's commit finds voisin0 free, and takes the Follow
+            await wait_until(
+                lambda: _all_done(inbox), "both items handled within the settle timeout"
+            )
+        finally:
+            stop.set()
+            await running
+
+
 async def _all_done(inbox: InboxHarness) -> bool:
     return await states(inbox) == {"Create": DONE, "Follow": DONE}
