@@ -53,8 +53,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # While items are in flight, claim again once this many places are free, not for each one.
 MIN_CLAIM = 16
-# After a claim of fewer than ``MIN_CLAIM`` items, let more arrive before the next claim.
+# After a claim of fewer than ``SMALL_CLAIM`` items, let more arrive before the next claim:
+# claims, and the batches they make, of a hundred items and more cost far less per item.
 CLAIM_PAUSE_SECONDS = 0.05
+SMALL_CLAIM = MAX_BATCH // 4
 # At most this many consecutive items of one sender in a claim, all of these types.
 SENDER_RUN = 16
 RUN_TYPES = frozenset({"Create"})
@@ -81,6 +83,7 @@ class InboxWorker(ClaimLoop):
         self.capacity = max(self.batch_size, self.concurrency + 2 * MAX_BATCH)
         self.min_claim = max(1, min(self.batch_size // 4, MIN_CLAIM))
         self.linger_after_small_claim = CLAIM_PAUSE_SECONDS
+        self.small_claim = SMALL_CLAIM
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._handling = asyncio.Semaphore(self.concurrency)
         self._held: HeldRows[InboxItem] = HeldRows(instance.database, InboxItem, self.lease)

@@ -93,10 +93,11 @@ class ClaimLoop:
     batch_size: int
     # While some rows are held, wait for this much room before claiming again.
     min_claim: int = 1
-    # After a claim that found fewer than ``min_claim`` rows, wait this long before the next
+    # After a claim that found fewer than ``small_claim`` rows, wait this long before the next
     # one: a worker that keeps up then claims and commits what arrived meanwhile together,
     # instead of a transaction or two for each row (on SQLite, each one the writer's turn).
     linger_after_small_claim: float = 0.0
+    small_claim: int = 1
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
@@ -141,7 +142,7 @@ class ClaimLoop:
                         log.exception("claiming work failed; retrying shortly")
                 if wanted > 0 and claimed == wanted:
                     continue
-                if claimed < self.min_claim and self.linger_after_small_claim > 0:
+                if claimed < self.small_claim and self.linger_after_small_claim > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=self.linger_after_small_claim)
                     if stop.is_set():

@@ -339,7 +339,7 @@ async def test_a_sender_is_free_for_the_claim_its_recorded_run_wakes(
 
         # When the worker runs, and a claim that finds nothing would pause far beyond the test
         worker = InboxWorker(inbox.instance)
-        worker.min_claim = 1
+        worker.small_claim = 1
         worker.linger_after_small_claim = 3600
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run_forever(stop, idle_seconds=3600))

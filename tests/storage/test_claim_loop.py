@@ -13,6 +13,7 @@ class TrickleLoop(ClaimLoop):
     capacity = 100
     batch_size = 100
     min_claim = 16
+    small_claim = 16
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,7 +37,7 @@ async def run_for(loop: ClaimLoop, seconds: float) -> None:
 
 
 async def test_after_a_small_claim_the_loop_lets_more_rows_arrive_before_claiming_again() -> None:
-    # Given a worker that pauses 50 ms after a claim of fewer than min_claim rows
+    # Given a worker that pauses 50 ms after a claim of fewer than small_claim rows
     pausing = TrickleLoop()
     pausing.linger_after_small_claim = 0.05
 
