@@ -93,9 +93,10 @@ class ClaimLoop:
     batch_size: int
     # While some rows are held, wait for this much room before claiming again.
     min_claim: int = 1
-    # After a claim that found fewer than ``small_claim`` rows, wait this long before the next
-    # one: a worker that keeps up then claims and commits what arrived meanwhile together,
-    # instead of a transaction or two for each row (on SQLite, each one the writer's turn).
+    # After a claim that found fewer than ``small_claim`` rows, let the rows in hand finish,
+    # then wait this long before the next one: a worker that keeps up then claims and commits
+    # what arrived meanwhile together, instead of a transaction or two for each row (on
+    # SQLite, each one the writer's turn).
     linger_after_small_claim: float = 0.0
     small_claim: int = 1
 
@@ -120,6 +121,28 @@ class ClaimLoop:
     def room_freed(self) -> None:
         self._room.set()
 
+    async def _finish_in_hand(self, stop: asyncio.Event, most_seconds: float) -> None:
+        """Wait until every row held is finished (or ``stop``, or ``most_seconds``)."""
+        deadline = asyncio.get_running_loop().time() + most_seconds
+        while self.held_count() > 0 and not stop.is_set():
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            self._room.clear()
+            await self._room_or_stop(stop, left)
+
+    async def _room_or_stop(self, stop: asyncio.Event, most_seconds: float) -> None:
+        """Wait until a row is finished, or ``stop``, or ``most_seconds``."""
+        room_freed = asyncio.ensure_future(self._room.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait(
+                {room_freed, stopped}, timeout=most_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            room_freed.cancel()
+            stopped.cancel()
+
     async def run_loop(self, stop: asyncio.Event, idle_seconds: float) -> None:
         lingered = False
         try:
@@ -143,21 +166,12 @@ class ClaimLoop:
                 if wanted > 0 and claimed == wanted:
                     continue
                 if claimed < self.small_claim and self.linger_after_small_claim > 0:
+                    await self._finish_in_hand(stop, idle_seconds)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=self.linger_after_small_claim)
                     if stop.is_set():
                         break
-                room_freed = asyncio.ensure_future(self._room.wait())
-                stopped = asyncio.ensure_future(stop.wait())
-                try:
-                    await asyncio.wait(
-                        {room_freed, stopped},
-                        timeout=idle_seconds,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                finally:
-                    room_freed.cancel()
-                    stopped.cancel()
+                await self._room_or_stop(stop, idle_seconds)
         finally:
             if self._tasks:
                 _done, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)

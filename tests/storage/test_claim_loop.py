@@ -57,3 +57,58 @@ async def test_without_a_pause_the_loop_claims_again_at_once() -> None:
 
     # Then it claimed again at every turn
     assert eager.claims > 50
+
+
+class HoldingLoop(ClaimLoop):
+    """One row due at every claim, held until the test finishes it; other rows finishing
+    meanwhile (``room_freed``) wake the loop."""
+
+    capacity = 100
+    batch_size = 100
+    min_claim = 1
+    small_claim = 16
+    linger_after_small_claim = 0.01
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims = 0
+        self.held = 0
+
+    def held_count(self) -> int:
+        return self.held
+
+    async def claim_more(self, room: int) -> int:
+        self.claims += 1
+        self.held += 1
+        return 1
+
+    def finish_rows(self) -> None:
+        self.held = 0
+        self.room_freed()
+
+
+async def test_after_a_small_claim_the_loop_lets_its_rows_finish_before_claiming_again() -> None:
+    # Given a worker that claimed one row and holds it
+    holding = HoldingLoop()
+    stop = asyncio.Event()
+    running = asyncio.create_task(holding.run_loop(stop, idle_seconds=3600))
+    try:
+        while holding.claims < 1:  # noqa: ASYNC110 (the loop's first claim)
+            await asyncio.sleep(0.001)
+
+        # When other work finishes around it, long past the pause
+        for _ in range(10):
+            await asyncio.sleep(0.02)
+            holding.room_freed()
+
+        # Then it has not claimed again: a worker that keeps up claims what arrived meanwhile
+        # together, once what it holds is done
+        assert holding.claims == 1
+
+        # When its row is finished, then it claims again
+        holding.finish_rows()
+        while holding.claims < 2:  # noqa: ASYNC110 (the loop's next claim)
+            await asyncio.sleep(0.001)
+    finally:
+        stop.set()
+        await running
