@@ -27,9 +27,8 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.claims import Claim, is_postgresql, lease_free
+from storage.claims import Claim, claimable, is_postgresql, lease_free
 from storage.models import InboxItem
-from storage.models.queue import QUEUED
 
 # The turn every inbox claim takes on PostgreSQL, whichever process makes it.
 CLAIMS_TURN = 0x51_49_4E_42  # "QINB"
@@ -66,9 +65,7 @@ async def claim_runs(
     due = (
         select(InboxItem.id, InboxItem.actor_uri, InboxItem.origin, InboxItem.activity_type)
         .where(
-            InboxItem.state == QUEUED,
-            InboxItem.next_attempt_at <= now,
-            lease_free(InboxItem, now),
+            *claimable(InboxItem, now),
             *extra,
             *past(busy_senders),
             no_item_of_its_sender_leased(now),

@@ -43,7 +43,7 @@ from inbox.dispatch import prepare
 from inbox.fetches import Fetched
 from inbox.origins import OriginShares
 from instance.runtime import Instance
-from storage.claims import lease_free
+from storage.claims import claimable
 from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
 from storage.pipeline import ClaimLoop, HeldRows, OutcomeRecorder
@@ -162,12 +162,7 @@ class InboxWorker(ClaimLoop):
             log.exception("reading the senders of %s claimed inbox items failed", len(uris))
 
     async def _anything_due(self, now: datetime, extra: list[ColumnElement[bool]]) -> bool:
-        due = select(InboxItem.id).where(
-            InboxItem.state == QUEUED,
-            InboxItem.next_attempt_at <= now,
-            lease_free(InboxItem, now),
-            *extra,
-        )
+        due = select(InboxItem.id).where(*claimable(InboxItem, now), *extra)
         async with self.instance.database.session() as session:
             return await session.scalar(due.limit(1)) is not None
 

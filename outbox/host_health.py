@@ -8,11 +8,12 @@ import random
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_policy import host_should_park, next_probe_at
 from federation.signatures import Scheme
+from storage.claims import lease_free
 from storage.models import Delivery, Host
 from storage.models.queue import QUEUED
 from storage.upsert import insert_ignoring_duplicates
@@ -149,7 +150,7 @@ async def _release_rows_of(session: AsyncSession, name: str, now: datetime) -> N
             Delivery.host == name,
             Delivery.state == QUEUED,
             Delivery.next_attempt_at > now,
-            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+            lease_free(Delivery, now),
         )
         .values(next_attempt_at=now)
     )

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FederationClient, PostResult, Signer
@@ -33,7 +33,7 @@ from federation.errors import FetchError
 from federation.signatures import Scheme
 from outbox.host_health import HealthyHosts, record_host_health
 from outbox.signing import SigningPool
-from storage.claims import DEFAULT_LEASE, claim_due, record_outcomes
+from storage.claims import DEFAULT_LEASE, claim_due, claimable, record_outcomes
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Host, utcnow
 from storage.models.queue import DELIVERED, GAVE_UP, QUEUED
@@ -179,11 +179,7 @@ class DeliveryWorker(ClaimLoop):
         return [Attempt(delivery) for delivery in claim.rows]
 
     async def _anything_due(self, now: datetime, full: list[str]) -> bool:
-        due = select(Delivery.id).where(
-            Delivery.state == QUEUED,
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-        )
+        due = select(Delivery.id).where(*claimable(Delivery, now))
         if full:
             due = due.where(Delivery.host.not_in(full))
         async with self.database.session() as session:

@@ -60,12 +60,7 @@ async def claim_due(
     # PostgreSQL sort megabytes on disk for each claim.
     due = (
         select(model.id)
-        .where(
-            model.state == QUEUED,
-            model.next_attempt_at <= now,
-            lease_free(model, now),
-            *extra,
-        )
+        .where(*claimable(model, now), *extra)
         .order_by(model.next_attempt_at, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -100,6 +95,11 @@ async def claim_due(
             for name, value in values.items():
                 set_committed_value(row, name, value)
     return Claim(token, rows)
+
+
+def claimable(model: type[QueueRow], now: datetime) -> list[ColumnElement[bool]]:
+    """The row may be claimed now: queued, due, and held by no claim."""
+    return [model.state == QUEUED, model.next_attempt_at <= now, lease_free(model, now)]
 
 
 def lease_free(model: type[QueueRow], now: datetime) -> ColumnElement[bool]:

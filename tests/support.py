@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,8 @@ from tests.database_templates import (
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL_ENV = "QUARTIERS_TEST_DATABASE_URL"
+# How long a test waits for workers to settle: only a broken run comes near it.
+SETTLE_TIMEOUT = 60.0
 TEST_SECRET = "test-secret-key-" + "x" * 40
 
 
@@ -107,3 +110,13 @@ async def fresh_database_at(
         async with admin.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll ``condition`` until true; the bound only keeps a broken run from hanging."""
+    try:
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            while not await condition():  # noqa: ASYNC110 (the state is in the database)
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"never true: {what}") from None

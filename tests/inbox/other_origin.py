@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,7 +25,6 @@ from tests.inbox.signing import ACTIVITY_JSON, InboxHarness, actor_uri, fixed_ke
 
 OTHER_HOST = "lemmy.test"
 SLOW_HOST = "slow.test"
-SETTLE_TIMEOUT = 60.0
 
 
 class SlowServer:
@@ -144,16 +143,6 @@ async def states(inbox: InboxHarness) -> dict[str, str]:
             if state != DONE:
                 found[kind] = state
         return found
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll ``condition`` until true; the bound only keeps a broken run from hanging."""
-    try:
-        async with asyncio.timeout(SETTLE_TIMEOUT):
-            while not await condition():  # noqa: ASYNC110 (the state is in the database)
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"never true: {what}") from None
 
 
 def note_create(username: str, number: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,6 @@ from storage.models import Actor, Follow, InboxItem
 from storage.models.queue import DONE, QUEUED
 from tests.inbox.other_origin import (
     OTHER_HOST,
-    SETTLE_TIMEOUT,
     SLOW_HOST,
     SlowServer,
     announce,
@@ -26,9 +26,9 @@ from tests.inbox.other_origin import (
     post_from_other_origin,
     slow_and_other_origins,
     states,
-    wait_until,
 )
 from tests.inbox.signing import InboxHarness, inbox_harness
+from tests.support import SETTLE_TIMEOUT, wait_until
 
 ANNOUNCES = 12
 
@@ -304,24 +304,11 @@ async def test_a_senders_next_item_is_claimed_as_soon_as_its_run_is_done(
         slow_and_other_origins(inbox) as (_slow, others),
     ):
         # Given voisin0 posting a note, then following a resident: two runs, one after the other
-        resident = await new_resident(inbox, "ana")
-        others["voisin0"] = other_actor("voisin0")
-        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
-        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+        await note_then_follow(inbox, others)
 
         # When the worker runs with nothing else to wake it (an idle wait far beyond the test)
-        stop = asyncio.Event()
-        running = asyncio.create_task(
-            InboxWorker(inbox.instance).run_forever(stop, idle_seconds=3600)
-        )
-        try:
-            # Then the Follow is claimed once the note is done, not an idle wait later
-            await wait_until(
-                lambda: _all_done(inbox), "both items handled within the settle timeout"
-            )
-        finally:
-            stop.set()
-            await running
+        # Then the Follow is claimed once the note is done, not an idle wait later
+        await run_until_both_are_done(inbox, InboxWorker(inbox.instance))
 
 
 async def test_a_sender_is_free_for_the_claim_its_recorded_run_wakes(
@@ -332,26 +319,35 @@ async def test_a_sender_is_free_for_the_claim_its_recorded_run_wakes(
         slow_and_other_origins(inbox) as (_slow, others),
     ):
         # Given voisin0 posting a note, then following a resident: two runs, one after the other
-        resident = await new_resident(inbox, "ana")
-        others["voisin0"] = other_actor("voisin0")
-        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
-        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+        await note_then_follow(inbox, others)
 
         # When the worker runs, and a claim that finds nothing would pause far beyond the test
         worker = InboxWorker(inbox.instance)
         worker.small_claim = 1
         worker.linger_after_small_claim = 3600
-        stop = asyncio.Event()
-        running = asyncio.create_task(worker.run_forever(stop, idle_seconds=3600))
-        try:
-            # Then the claim woken by the note's commit finds voisin0 free, and takes the Follow
-            await wait_until(
-                lambda: _all_done(inbox), "both items handled within the settle timeout"
-            )
-        finally:
-            stop.set()
-            await running
+
+        # Then the claim woken by the note's commit finds voisin0 free, and takes the Follow
+        await run_until_both_are_done(inbox, worker)
 
 
-async def _all_done(inbox: InboxHarness) -> bool:
-    return await states(inbox) == {"Create": DONE, "Follow": DONE}
+async def note_then_follow(inbox: InboxHarness, others: dict[str, dict[str, Any]]) -> None:
+    resident = await new_resident(inbox, "ana")
+    others["voisin0"] = other_actor("voisin0")
+    await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
+    await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+
+
+async def run_until_both_are_done(inbox: InboxHarness, worker: InboxWorker) -> None:
+    """Run ``worker`` as the server does, with an idle wait far beyond the test, until the
+    note and the Follow are handled (or the settle timeout fails the test)."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=3600))
+    try:
+
+        async def both_done() -> bool:
+            return await states(inbox) == {"Create": DONE, "Follow": DONE}
+
+        await wait_until(both_done, "both items handled within the settle timeout")
+    finally:
+        stop.set()
+        await running

@@ -15,14 +15,12 @@ from inbox.worker import InboxWorker
 from storage.models import InboxItem
 from storage.models.queue import DONE, QUEUED
 from tests.inbox.other_origin import (
-    SETTLE_TIMEOUT,
     announce,
     new_resident,
     slow_and_other_origins,
-    wait_until,
 )
 from tests.inbox.signing import InboxHarness, actor_uri, inbox_harness
-from tests.support import POSTGRES_URL_ENV, postgres_url
+from tests.support import POSTGRES_URL_ENV, SETTLE_TIMEOUT, postgres_url, wait_until
 
 # Someone waiting for the claims' advisory lock in this database (a key under 2**32 is its objid).
 WAITING_FOR_CLAIMS_TURN = text(

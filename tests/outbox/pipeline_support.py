@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx2
@@ -17,8 +16,6 @@ from outbox.worker import DeliveryWorker
 from quartiers.workers import delivery_worker
 from storage.database import Database
 from tests.support import make_settings
-
-SETTLE_TIMEOUT = 60.0
 
 
 class HeldInboxes:
@@ -66,13 +63,3 @@ def configured_worker(
     """The worker `quartiers` runs, from a configuration with ``federation`` keys set."""
     settings = make_settings("paquis.test", database_url=database.url, **federation)
     return delivery_worker(Instance(settings=settings, database=database, federation=client))
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll ``condition`` until true; the bound only keeps a broken run from hanging."""
-    try:
-        async with asyncio.timeout(SETTLE_TIMEOUT):
-            while not await condition():  # noqa: ASYNC110 (the state is in the database)
-                await asyncio.sleep(0.02)
-    except TimeoutError:
-        raise AssertionError(f"never true: {what}") from None

@@ -13,7 +13,11 @@ from storage.database import Database
 from storage.models import utcnow
 from storage.models.queue import DELIVERED
 from tests.outbox.outbox_support import RemoteInboxes, create_sender, deliveries, enqueue
-from tests.outbox.pipeline_support import HeldInboxes, configured_worker, wait_until
+from tests.outbox.pipeline_support import (
+    HeldInboxes,
+    configured_worker,
+)
+from tests.support import wait_until
 
 INBOXES = [f"http://h{n % 4}.test/users/u{n}/inbox" for n in range(16)]
 

@@ -15,7 +15,11 @@ from storage.database import Database
 from storage.models import utcnow
 from storage.models.queue import DELIVERED, QUEUED
 from tests.outbox.outbox_support import RemoteInboxes, create_sender, deliveries, enqueue
-from tests.outbox.pipeline_support import HeldInboxes, configured_worker, wait_until
+from tests.outbox.pipeline_support import (
+    HeldInboxes,
+    configured_worker,
+)
+from tests.support import wait_until
 
 SLOW = "slow.test"
 FAST = [f"http://fast{n:02d}.test/inbox" for n in range(20)]

@@ -12,7 +12,11 @@ from outbox.worker import Attempt
 from storage.database import Database
 from storage.models.queue import DELIVERED
 from tests.outbox.outbox_support import create_sender, deliveries, enqueue
-from tests.outbox.pipeline_support import HeldInboxes, configured_worker, wait_until
+from tests.outbox.pipeline_support import (
+    HeldInboxes,
+    configured_worker,
+)
+from tests.support import wait_until
 
 WORKERS = 2
 BATCH = 4

@@ -24,9 +24,8 @@ from storage import migrate
 from storage.database import Database
 from storage.models.queue import DELIVERED, QUEUED
 from tests.outbox.outbox_support import create_sender, deliveries, enqueue
-from tests.outbox.pipeline_support import wait_until
 from tests.quartiers.cli_support import free_port, quartiers_env
-from tests.support import TEST_SECRET, postgres_url
+from tests.support import TEST_SECRET, postgres_url, wait_until
 
 ROWS = 5
 LEASE_SECONDS = 2
