@@ -8,6 +8,7 @@ but kept out of the city's shared views: see :func:`limited_actor_ids`).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 
@@ -107,22 +108,42 @@ async def is_limited_actor(session: AsyncSession, actor_id: int) -> bool:
 
 
 class DomainBlocks:
-    """The suspended domains, for the checks of every inbox POST and remote fetch."""
+    """The suspended domains, for the checks of every inbox POST and remote fetch.
+
+    When the cache is out of date, one read refreshes it for every request waiting meanwhile:
+    a busy inbox has dozens of requests in flight, and each would otherwise open its own
+    session to read the same list.
+    """
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._domains: frozenset[str] = frozenset()
         self._loaded_at = float("-inf")
+        self._changes = 0
+        self._loading: asyncio.Task[None] | None = None
 
     async def domains(self) -> frozenset[str]:
-        if time.monotonic() - self._loaded_at > CACHE_SECONDS:
-            async with self.database.session() as session:
-                self._domains = await suspended_domains(session)
-            self._loaded_at = time.monotonic()
+        while time.monotonic() - self._loaded_at > CACHE_SECONDS:
+            loading = self._loading
+            if loading is None or loading.get_loop() is not asyncio.get_running_loop():
+                loading = self._loading = asyncio.create_task(self._load(self._changes))
+            await asyncio.shield(loading)
         return self._domains
+
+    async def _load(self, changes: int) -> None:
+        try:
+            async with self.database.session() as session:
+                domains = await suspended_domains(session)
+            if changes == self._changes:  # no block changed while it was read
+                self._domains = domains
+                self._loaded_at = time.monotonic()
+        finally:
+            if self._loading is asyncio.current_task():
+                self._loading = None
 
     async def is_blocked(self, host: str) -> bool:
         return is_blocked_host(host, await self.domains())
 
     def invalidate(self) -> None:
+        self._changes += 1
         self._loaded_at = float("-inf")
