@@ -9,8 +9,10 @@ process keep up with a busy inbox (SQLite has one writer; PostgreSQL pays a flus
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import weakref
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -23,7 +25,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from federation.parsing import ParsedActivity
 from storage.database import Database
 from storage.models import InboxItem, utcnow
-from storage.models.queue import QUEUED
+from storage.models.queue import QUEUED, origin_of
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +109,49 @@ async def insert_new_items(session: AsyncSession, rows: list[dict[str, Any]]) ->
     return set(result.scalars().all())
 
 
+_INSERT_SKIPPING_KNOWN = (
+    "INSERT INTO inbox_items (activity_uri, actor_uri, origin, activity_type, recipient_id,"
+    " payload, state, attempts, next_attempt_at, received_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_uri) DO NOTHING"
+)
+_KNOWN_AMONG = (
+    "SELECT activity_uri FROM inbox_items WHERE activity_uri IN (SELECT value FROM json_each(?))"
+)
+
+
 def _insert_in(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """:func:`insert_new_items` on a synchronous connection."""
-    statement = _insert_skipping_known(connection.dialect.name)
-    return set(connection.execute(statement, rows).scalars().all())
+    """:func:`insert_new_items` in a SQLite write transaction, through the driver's
+    ``executemany``: SQLAlchemy's per-row work (defaults, bind processors, ``RETURNING`` rows)
+    was half the writer's time on a busy inbox.
+
+    The ids already known are read first; the transaction holds the write lock from its
+    ``BEGIN IMMEDIATE``, so no other writer can add one between that read and the insert.
+    """
+    uris = [row["activity_uri"] for row in rows]
+    known = connection.exec_driver_sql(_KNOWN_AMONG, (json.dumps(uris),))
+    inserted = set(uris).difference(uri for (uri,) in known)
+    as_stored = InboxItem.__table__.c.received_at.type.bind_processor(connection.dialect)
+    assert as_stored is not None
+    connection.exec_driver_sql(_INSERT_SKIPPING_KNOWN, [_values(row, as_stored) for row in rows])
+    return inserted
+
+
+def _values(row: dict[str, Any], as_stored: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """An :func:`inbox_row` as the parameters of ``_INSERT_SKIPPING_KNOWN``, its dates written
+    as SQLAlchemy writes them (the queue compares them as text), its origin as the model's
+    default computes it."""
+    return (
+        row["activity_uri"],
+        row["actor_uri"],
+        origin_of(row["actor_uri"] or ""),
+        row["activity_type"],
+        row["recipient_id"],
+        row["payload"],
+        row["state"],
+        row["attempts"],
+        as_stored(row["next_attempt_at"]),
+        as_stored(row["received_at"]),
+    )
 
 
 def _insert_skipping_known(dialect: str) -> ReturningInsert[Any]:

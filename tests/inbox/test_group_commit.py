@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from inbox.store import ROWS_FOR_ANOTHER_WRITER, GroupCommit
 from storage.database import Database
@@ -113,3 +113,49 @@ async def test_a_second_writer_starts_only_once_enough_rows_wait(database: Datab
     assert writer.writers_running == 2
     release.set()
     assert all(await asyncio.gather(first, *waiting))
+
+
+async def test_an_id_stored_by_an_earlier_batch_is_told_apart_from_new_ones(
+    database: Database,
+) -> None:
+    # Given an activity already stored
+    writer = GroupCommit(database, writers=1)
+    assert await writer.insert(row("http://remote.test/known")) is True
+
+    # When it arrives again, together with two new ones
+    results = await asyncio.gather(
+        *(writer.insert(row(f"http://remote.test/{name}")) for name in ("a", "known", "b"))
+    )
+
+    # Then only the new ones are said new, and the known one is stored once
+    assert results == [True, False, True]
+    async with database.session() as session:
+        count = await session.scalar(select(func.count()).select_from(InboxItem))
+    assert count == 3
+
+
+async def test_a_row_written_by_the_group_commit_reads_as_one_the_model_writes(
+    database: Database,
+) -> None:
+    # Given a received row, and the same row written through the model
+    moment = utcnow()
+    received = {**row("http://remote.test/received"), "next_attempt_at": moment}
+    received["received_at"] = moment
+    async with database.transaction() as session:
+        modelled = {**received, "activity_uri": "http://remote.test/modelled"}
+        session.add(InboxItem(**modelled))
+
+    # When the group commit writes the received one
+    await GroupCommit(database, writers=1).insert(received)
+
+    # Then both read back alike, down to the stored text of their dates (the queue compares
+    # them in SQL) and the origin the model computes from the actor
+    columns = "origin, state, attempts, next_attempt_at, received_at, locked_until, payload"
+    async with database.session() as session:
+        stored = (
+            await session.execute(
+                text(f"SELECT activity_uri, {columns} FROM inbox_items ORDER BY activity_uri")
+            )
+        ).all()
+    assert tuple(stored[0][1:]) == tuple(stored[1][1:])
+    assert stored[0][1] == "http://remote.test"
