@@ -20,7 +20,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from config.errors import DomainError
 from endpoints.errors import status_and_reason
 from inbox.prechecks import check_before_storing
-from inbox.receive import Refusal, is_self_delete, parse_body, read_capped_body, sender_host, verify
+from inbox.receive import (
+    ReceivedPost,
+    Refusal,
+    is_self_delete,
+    parse_body,
+    read_capped_body,
+    sender_host,
+    verify,
+)
 from inbox.store import store_inbox_item
 from instance.runtime import Instance, instance_of
 from storage.models import Actor
@@ -28,32 +36,42 @@ from storage.models import Actor
 log = logging.getLogger(__name__)
 
 
+ACCEPTED = Response(status_code=202)
+"""The answer to every POST taken (or silently dropped): built once, sent as it is."""
+
+
 async def shared_inbox(request: Request) -> Response:
-    return await _receive(request, instance_of(request), recipient_id=None)
+    return await _receive(request.scope, request.receive, instance_of(request), recipient_id=None)
 
 
 async def actor_inbox(request: Request) -> Response:
-    instance = instance_of(request)
     username = request.path_params.get("username", "instance")
+    return await _to_actor(request.scope, request.receive, instance_of(request), username)
+
+
+async def _to_actor(scope: Scope, receive: Receive, instance: Instance, username: str) -> Response:
     async with instance.database.session() as session:
         recipient_id = await session.scalar(
             select(Actor.id).where(Actor.is_local.is_(True), Actor.username == username)
         )
     if recipient_id is None:
         return JSONResponse({"error": "no such actor"}, status_code=404)
-    return await _receive(request, instance, recipient_id=recipient_id)
+    return await _receive(scope, receive, instance, recipient_id=recipient_id)
 
 
-async def _receive(request: Request, instance: Instance, recipient_id: int | None) -> Response:
+async def _receive(
+    scope: Scope, receive: Receive, instance: Instance, recipient_id: int | None
+) -> Response:
     federation = instance.settings.federation
+    post = ReceivedPost.from_scope(scope)
     try:
-        body = await read_capped_body(request, federation.max_body_bytes)
+        body = await read_capped_body(post, receive, federation.max_body_bytes)
         activity = parse_body(body)
         if await instance.blocks.is_blocked(sender_host(activity)):
-            return Response(status_code=202)
+            return ACCEPTED
         try:
             await verify(
-                request,
+                post,
                 body,
                 activity,
                 instance.remote_actors,
@@ -63,7 +81,7 @@ async def _receive(request: Request, instance: Instance, recipient_id: int | Non
         except Refusal:
             if is_self_delete(activity):
                 # A deleted account's key is gone with it; there is nothing left to verify.
-                return Response(status_code=202)
+                return ACCEPTED
             raise
     except Refusal as refusal:
         log.info("inbox refused (%s): %s", refusal.status, refusal.reason)
@@ -75,7 +93,7 @@ async def _receive(request: Request, instance: Instance, recipient_id: int | Non
         log.info("inbox refused (%s): %s", status, reason)
         return JSONResponse({"error": reason}, status_code=status)
     await store_inbox_item(instance.database, activity, body, recipient_id)
-    return Response(status_code=202)
+    return ACCEPTED
 
 
 routes = [
@@ -91,9 +109,9 @@ class InboxFirst:
     """Outermost middleware: a POST to an inbox is answered here; anything else goes on through
     the application's stack.
 
-    The inbox endpoints are called directly, without a router: they return their responses and
-    raise nothing a router would turn into one, and an unexpected error still reaches the
-    application's error middleware around this one.
+    The inbox endpoints are called directly, without a router or a request object: they return
+    their responses and raise nothing a router would turn into one, and an unexpected error
+    still reaches the application's error middleware around this one.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -110,12 +128,10 @@ class InboxFirst:
     async def _inbox(
         self, match: re.Match[str], scope: Scope, receive: Receive, send: Send
     ) -> None:
+        instance: Instance = scope["app"].state.instance
         if match.group(0) == "/inbox":
-            endpoint = shared_inbox
+            response = await _receive(scope, receive, instance, recipient_id=None)
         else:
-            endpoint = actor_inbox
-            username = match.group("username")
-            if username is not None:
-                scope["path_params"] = {"username": username}
-        response = await endpoint(Request(scope, receive))
+            username = match.group("username") or "instance"
+            response = await _to_actor(scope, receive, instance, username)
         await response(scope, receive, send)

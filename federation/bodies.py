@@ -15,8 +15,8 @@ import json
 from typing import Any
 
 import orjson
-from starlette.requests import Request
-from starlette.types import Message
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message, Receive
 
 MAX_JSON_DEPTH = 32
 """Far deeper than any ActivityPub document we know (Mastodon, Lemmy, Mobilizon stay under 8)."""
@@ -34,21 +34,33 @@ class BodyNotJSON(Exception):
     """The body is not a JSON document we take; ``str()`` is the reason to answer with a 400."""
 
 
-def _check_declared_length(request: Request, limit: int) -> None:
-    declared = request.headers.get("content-length")
+def _check_declared_length(declared: str | None, limit: int) -> None:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
 
 
 async def read_capped_body(request: Request, limit: int) -> bytes:
     """The whole body, or BodyTooLarge as soon as more than ``limit`` bytes have arrived."""
-    _check_declared_length(request, limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        if len(body) + len(chunk) > limit:
+    return await read_capped_stream(request.receive, request.headers.get("content-length"), limit)
+
+
+async def read_capped_stream(receive: Receive, declared_length: str | None, limit: int) -> bytes:
+    """:func:`read_capped_body` straight from an ASGI ``receive``, for a route that builds no
+    request object; ClientDisconnect when the client leaves before the end."""
+    _check_declared_length(declared_length, limit)
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
+        received += len(chunk)
+        if received > limit:
             raise BodyTooLarge(limit)
-        body += chunk
-    return bytes(body)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def capped_request(request: Request, limit: int) -> Request:
@@ -56,7 +68,7 @@ def capped_request(request: Request, limit: int) -> Request:
 
     For readers that consume the stream themselves, like Starlette's form parser.
     """
-    _check_declared_length(request, limit)
+    _check_declared_length(request.headers.get("content-length"), limit)
     receive = request.receive
     received = 0
 

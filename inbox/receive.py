@@ -1,10 +1,16 @@
-"""Receiving one POST: cap, parse, verify, check origins. Pure steps, each with its HTTP status."""
+"""Receiving one POST: cap, parse, verify, check origins. Pure steps, each with its HTTP status.
+
+The steps read the request as :class:`ReceivedPost`: its method, target and headers, decoded
+once from the ASGI scope (the inbox is the busiest route; Starlette's request object would read
+the headers again for each check).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from starlette.requests import Request
+from starlette.types import Receive, Scope
 
 from actors.remote import KnownKey, RemoteActors
 from federation import bodies
@@ -26,9 +32,47 @@ class Refusal(Exception):
         self.reason = reason
 
 
-async def read_capped_body(request: Request, limit: int) -> bytes:
+@dataclass(frozen=True, slots=True)
+class ReceivedPost:
+    """What the checks read of a POST: its method, target (path and query, as signed) and host,
+    and its headers with lower-cased names."""
+
+    method: str
+    path_with_query: str
+    host: str
+    headers: NormalizedHeaders
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> ReceivedPost:
+        headers = normalize_headers(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
+        )
+        # The path as Starlette's URL gives it, so the signed target reads the same either way.
+        path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+        query = scope.get("query_string", b"").decode()
+        return cls(
+            method=scope["method"],
+            path_with_query=f"{path}?{query}" if query else path,
+            host=headers.get("host") or _server_authority(scope),
+            headers=headers,
+        )
+
+
+def _server_authority(scope: Scope) -> str:
+    """The host and port the request reached, for a request without a ``Host`` header."""
+    server = scope.get("server")
+    if server is None:
+        return ""
+    host, port = server
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    default_port = 443 if scope.get("scheme") == "https" else 80
+    return host if port in (None, default_port) else f"{host}:{port}"
+
+
+async def read_capped_body(post: ReceivedPost, receive: Receive, limit: int) -> bytes:
     try:
-        return await bodies.read_capped_body(request, limit)
+        return await bodies.read_capped_stream(receive, post.headers.get("content-length"), limit)
     except bodies.BodyTooLarge as error:
         raise Refusal(413, str(error)) from None
 
@@ -55,7 +99,7 @@ def is_self_delete(activity: ParsedActivity) -> bool:
 
 
 async def verify(
-    request: Request,
+    post: ReceivedPost,
     body: bytes,
     activity: ParsedActivity,
     actors: RemoteActors,
@@ -67,9 +111,8 @@ async def verify(
 
     A failed verification refetches the key once: the sender may have rotated it.
     """
-    headers = normalize_headers(request.headers)
     try:
-        _scheme, key_id = signature_key_id(headers)
+        _scheme, key_id = signature_key_id(post.headers)
     except SignatureError as error:
         raise Refusal(401, f"no usable signature: {error}") from None
     if not same_origin(key_id, activity.actor_uri):
@@ -78,14 +121,14 @@ async def verify(
     if key is None:
         raise Refusal(401, f"cannot get key {key_id}")
     try:
-        _check(request, headers, body, key, max_age, url_scheme)
+        _check(post, body, key, max_age, url_scheme)
     except SignatureError:
         fresh = await actors.key(key_id, refresh=True)
         if fresh is None or fresh.public_key_pem == key.public_key_pem:
             raise Refusal(401, "signature does not verify") from None
         key = fresh
         try:
-            _check(request, headers, body, key, max_age, url_scheme)
+            _check(post, body, key, max_age, url_scheme)
         except SignatureError as error:
             raise Refusal(401, f"signature does not verify: {error}") from None
     if key.actor_uri != activity.actor_uri:
@@ -98,21 +141,13 @@ async def verify(
 
 
 def _check(
-    request: Request,
-    headers: NormalizedHeaders,
-    body: bytes,
-    key: KnownKey,
-    max_age: timedelta,
-    url_scheme: str,
+    post: ReceivedPost, body: bytes, key: KnownKey, max_age: timedelta, url_scheme: str
 ) -> None:
-    query = request.url.query
-    path = request.url.path + (f"?{query}" if query else "")
-    host = headers.get("host") or (request.url.netloc or "")
     verify_request(
-        request.method,
-        path,
-        host,
-        headers,
+        post.method,
+        post.path_with_query,
+        post.host,
+        post.headers,
         body,
         key.public_key_pem,
         max_skew=max_age,
