@@ -130,7 +130,8 @@ def _insert_in(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     uris = [row["activity_uri"] for row in rows]
     known = connection.exec_driver_sql(_KNOWN_AMONG, (json.dumps(uris),))
     inserted = set(uris).difference(uri for (uri,) in known)
-    as_stored = InboxItem.__table__.c.received_at.type.bind_processor(connection.dialect)
+    dialect = connection.dialect
+    as_stored = InboxItem.__table__.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
     assert as_stored is not None
     connection.exec_driver_sql(_INSERT_SKIPPING_KNOWN, [_values(row, as_stored) for row in rows])
     return inserted
