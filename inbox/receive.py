@@ -49,7 +49,8 @@ class ReceivedPost:
         )
         # The path as Starlette's URL gives it, so the signed target reads the same either way.
         path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-        query = scope.get("query_string", b"").decode()
+        # A query that is not UTF-8 cannot match what was signed: a 401 then, not an error.
+        query = scope.get("query_string", b"").decode(errors="replace")
         return cls(
             method=scope["method"],
             path_with_query=f"{path}?{query}" if query else path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
@@ -126,3 +127,47 @@ async def test_a_signature_covers_the_query_of_the_inbox_address(tmp_path: Path)
         # While the same POST signed for the address with its query is taken
         response = await world.client.post(address, content=body, headers=signed(address))
         assert response.status_code == 202, response.text
+
+
+async def test_a_query_that_is_not_utf8_is_refused_for_its_signature(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        body = encode(activity("Create", alice, note(alice, 1), 1))
+        pair = mastodon.key_pair("alice")
+        base = {"Content-Type": ACTIVITY_JSON}
+        signed = sign_request(
+            "POST", world.shared_inbox, base, body, f"{alice}#main-key", pair.private_pem,
+            Scheme.CAVAGE,
+        )  # fmt: skip
+        # When a signed POST reaches the inbox with a byte in its query that is not UTF-8
+        # (no HTTP client sends one: it is given to the application as a server would)
+        app = world.router.transports["paquis.test"].app
+        headers = {**base, **signed, "Content-Length": str(len(body))}
+        status, answer = await raw_post(app, "/inbox", b"from=\xff", headers, body)
+        # Then it is refused for its signature, with a reason, and nothing is stored
+        assert status == 401, answer
+        assert b"signature" in answer
+        assert await world.count(InboxItem) == 0
+
+
+async def raw_post(
+    app: Any, path: str, query: bytes, headers: dict[str, str], body: bytes
+) -> tuple[int, bytes]:
+    """A POST given straight to the application's ASGI interface; its status and body."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
+        "root_path": "", "client": ("127.0.0.1", 40000), "server": ("paquis.test", 80),
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+    }  # fmt: skip
+    messages: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    return messages[0]["status"], b"".join(m.get("body", b"") for m in messages[1:])
