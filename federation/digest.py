@@ -7,7 +7,7 @@ import hashlib
 import hmac
 
 from federation.errors import DigestMismatch, InvalidSignature
-from federation.http_headers import HeadersInput, normalize_headers
+from federation.http_headers import HeadersInput, read_headers
 from federation.structured_fields import parse_dictionary
 
 _ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512"}
@@ -73,7 +73,7 @@ def verify_digest_headers(headers: HeadersInput, body: bytes) -> bool:
     neither `Digest` nor `Content-Digest` is present (a POST must carry one:
     the caller decides), and raises DigestMismatch on any mismatch.
     """
-    normalized = normalize_headers(headers)
+    normalized = read_headers(headers)
     legacy = normalized.get("digest")
     modern = normalized.get("content-digest")
     if legacy is not None:

@@ -11,6 +11,12 @@ class NormalizedHeaders(dict[str, str]):
     """Headers :func:`normalize_headers` has already lower-cased and merged."""
 
 
+def read_headers(headers: HeadersInput) -> NormalizedHeaders:
+    """The headers to read (never to change): those already normalized as they are, any
+    others through :func:`normalize_headers`."""
+    return headers if isinstance(headers, NormalizedHeaders) else normalize_headers(headers)
+
+
 def normalize_headers(headers: HeadersInput) -> NormalizedHeaders:
     """Lower-cased names; repeated fields joined with ", " as RFC 9110 §5.3 allows.
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation.digest import build_content_digest, build_digest, verify_digest_headers
 from federation.errors import DigestMismatch, ExpiredSignature, InvalidSignature
-from federation.http_headers import HeadersInput, normalize_headers
+from federation.http_headers import HeadersInput, NormalizedHeaders, normalize_headers, read_headers
 from federation.keys import load_private_key
 from federation.signatures import cavage, rfc9421
 from federation.signatures.algorithms import default_algorithm
@@ -118,7 +118,7 @@ def sign_request(
 
 def signature_key_id(headers: HeadersInput) -> tuple[Scheme, str]:
     """Which key signed this request, without verifying anything (to look the key up)."""
-    normalized = normalize_headers(headers)
+    normalized = read_headers(headers)
     if "signature-input" in normalized:
         for signature in rfc9421.parse_signatures(normalized):
             if signature.key_id:
@@ -173,8 +173,9 @@ def verify_request(
 ) -> VerifiedSignature:
     """Verify either scheme; raise a SignatureError subclass when the request cannot be trusted."""
     moment = _utc(now)
-    normalized = normalize_headers(headers)
-    normalized.setdefault("host", host)
+    normalized = read_headers(headers)
+    if "host" not in normalized:
+        normalized = NormalizedHeaders({**normalized, "host": host})
     method = method.upper()
     has_body = bool(body) or method in _METHODS_WITH_BODY
     if "signature-input" in normalized:

@@ -31,6 +31,8 @@ RFC9421_ALGORITHMS = frozenset(
     {RSA_V1_5_SHA256, RSA_PSS_SHA512, ECDSA_P256_SHA256, ED25519, HMAC_SHA256}
 )
 
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 _PSS_SHA512 = padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64)
 _P256_COORDINATE_BYTES = 32
 
@@ -83,7 +85,7 @@ def verify_bytes(algorithm: str, material: KeyMaterial, data: bytes, signature: 
 
 def _verify_with_key(algorithm: str, key: PublicKey, data: bytes, signature: bytes) -> None:
     if algorithm == RSA_V1_5_SHA256 and isinstance(key, rsa.RSAPublicKey):
-        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        key.verify(signature, data, _PKCS1V15, _SHA256)
     elif algorithm == RSA_PSS_SHA512 and isinstance(key, rsa.RSAPublicKey):
         key.verify(signature, data, _PSS_SHA512, hashes.SHA512())
     elif algorithm == ECDSA_P256_SHA256 and isinstance(key, ec.EllipticCurvePublicKey):
