@@ -70,12 +70,12 @@ class StatementCounter:
         self.count += 1
 
 
-async def insert_items(database: Database, count: int, tag: str) -> None:
-    actors = [f"https://remote{n % 5}.example/users/u{n}" for n in range(ACTORS)]
+async def insert_items(database: Database, count: int, tag: str, senders: int = ACTORS) -> None:
+    actors = [f"https://remote{n % 5}.example/users/u{n}" for n in range(senders)]
     now = utcnow()
     rows = []
     for serial in range(count):
-        actor = actors[serial % ACTORS]
+        actor = actors[serial % senders]
         payload = build_create(actor, serial, tag).decode()
         rows.append(
             {
@@ -93,7 +93,7 @@ async def insert_items(database: Database, count: int, tag: str) -> None:
         await session.execute(insert(InboxItem), rows)
 
 
-async def seed_actors(database: Database, settings: Any) -> None:
+async def seed_actors(database: Database, settings: Any, senders: int = ACTORS) -> None:
     now = utcnow()
     async with database.transaction() as session:
         await ensure_instance_actor(session, settings)
@@ -118,7 +118,7 @@ async def seed_actors(database: Database, settings: Any) -> None:
                     "created_at": now,
                     "updated_at": now,
                 }
-                for n in range(ACTORS)
+                for n in range(senders)
             ],
         )
 

@@ -1,7 +1,7 @@
 """Inbox handling by several worker processes on PostgreSQL, beside one process.
 
-The rows of ``bench/inbox_handling.py`` (signed ``Create(Note)``s as the inbox stores them, 50
-known remote actors on 5 hosts) are written into ``inbox_items``; then ``--processes`` worker
+The rows of ``bench/inbox_handling.py`` (signed ``Create(Note)``s as the inbox stores them, from
+``--senders`` known remote actors on 5 hosts, 50 by default) are written into ``inbox_items``; then ``--processes`` worker
 processes, each running the production ``InboxWorker`` as ``quartiers worker`` does (its claims,
 leases and group commit), handle them until none is queued. The same is measured with one
 process in the same run: the goal is that two processes handle at least 1.7 times as many items
@@ -13,7 +13,12 @@ spent during the run (from ``/proc``): on a machine of two cores, the workers an
 share them, so the speed-up cannot exceed the cores divided by the cores one process's run keeps
 busy: that bound is printed beside the speed-up.
 
+A sender's activities are handled in order, whichever process holds them: with few senders and
+many activities each, that order, not the processes, sets the pace; ``--senders 500`` shows a
+busier city's mix.
+
 Usage: .venv/bin/python bench/inbox_workers.py --postgres URL [--items N] [--processes N]
+[--senders N]
 """
 
 from __future__ import annotations
@@ -131,16 +136,18 @@ async def anything_queued(database: Database) -> bool:
     return found is not None
 
 
-async def measure(postgres: str, processes: int, items: int) -> tuple[float, float, float]:
+async def measure(
+    postgres: str, processes: int, items: int, senders: int
+) -> tuple[float, float, float]:
     """Seconds for ``processes`` workers to handle ``items`` rows, in a schema of its own, and
     the CPU seconds of the workers and of PostgreSQL meanwhile."""
     async with bench_database("postgresql", postgres) as database:
         assert database.schema is not None
-        await seed_actors(database, receiving_settings(database.url))
+        await seed_actors(database, receiving_settings(database.url), senders)
         workers = start_workers(processes, postgres, database.schema)
         pids = [worker.pid for worker in workers]
         try:
-            await insert_items(database, items, f"p{processes}")
+            await insert_items(database, items, f"p{processes}", senders)
             server_before = {pid: cpu_seconds([pid]) for pid in postgres_pids()}
             workers_before = cpu_seconds(pids)
             started = time.perf_counter()
@@ -181,6 +188,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(POSTGRES_URL_ENV))
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--senders", type=int, default=50)
     parser.add_argument("--work", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.work:
@@ -191,7 +199,7 @@ def main() -> None:
     runs: list[Run] = []
     for processes in (1, args.processes):
         seconds, workers_cpu, postgres_cpu = event_loop.run(
-            measure(args.postgres, processes, args.items)
+            measure(args.postgres, processes, args.items, args.senders)
         )
         one = runs[0].seconds if runs else seconds
         cores_busy = (workers_cpu + postgres_cpu) / seconds
@@ -211,7 +219,7 @@ def main() -> None:
             )
         )
     title = (
-        f"inbox handling on PostgreSQL: {args.items} Create(Note) from 50 actors, "
+        f"inbox handling on PostgreSQL: {args.items} Create(Note) from {args.senders} actors, "
         f"1 and {args.processes} worker processes; goal: {args.processes} processes >= 1.7x one"
     )
     report("inbox_workers", title, runs[::-1], COLUMNS)
