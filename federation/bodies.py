@@ -12,6 +12,7 @@ JSON is parsed here too, with a bound on nesting: a hundred thousand nested arra
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -41,26 +42,38 @@ def _check_declared_length(declared: str | None, limit: int) -> None:
 
 async def read_capped_body(request: Request, limit: int) -> bytes:
     """The whole body, or BodyTooLarge as soon as more than ``limit`` bytes have arrived."""
-    return await read_capped_stream(request.receive, request.headers.get("content-length"), limit)
+    _check_declared_length(request.headers.get("content-length"), limit)
+    return await _gather_capped(request.stream(), limit)
 
 
 async def read_capped_stream(receive: Receive, declared_length: str | None, limit: int) -> bytes:
     """:func:`read_capped_body` straight from an ASGI ``receive``, for a route that builds no
     request object; ClientDisconnect when the client leaves before the end."""
     _check_declared_length(declared_length, limit)
-    chunks: list[bytes] = []
-    received = 0
+    return await _gather_capped(_received_chunks(receive), limit)
+
+
+async def _received_chunks(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message["type"] != "http.request":
             raise ClientDisconnect()
-        chunk: bytes = message.get("body", b"")
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _gather_capped(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    gathered: list[bytes] = []
+    received = 0
+    async for chunk in chunks:
         received += len(chunk)
         if received > limit:
             raise BodyTooLarge(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if chunk:
+            gathered.append(chunk)
+    # Most bodies come in one message: that one is not copied.
+    return gathered[0] if len(gathered) == 1 else b"".join(gathered)
 
 
 def capped_request(request: Request, limit: int) -> Request:

@@ -12,9 +12,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx2
 import pytest
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message
 
 from actors.services import create_account, create_api_token
 from config.settings import Settings
+from federation.bodies import BodyTooLarge, read_capped_body, read_capped_stream
 from storage.database import Database
 
 ACTIVITY_JSON = "application/activity+json"
@@ -154,3 +157,36 @@ async def test_deeply_nested_json_to_the_outbox_is_a_400(
     assert response.status_code == 400
     assert "nested deeper than" in response.json()["error"]
     assert all(record.levelno < logging.ERROR for record in caplog.records)
+
+
+async def test_a_body_already_read_is_read_again_whole_and_a_chunked_one_joined() -> None:
+    # Given a request whose body came in two messages, already read once (as a middleware may)
+    messages = [
+        {"type": "http.request", "body": b'{"type": ', "more_body": True},
+        {"type": "http.request", "body": b'"Note"}', "more_body": False},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+    assert await request.body() == b'{"type": "Note"}'
+    # When it is read with a cap
+    # Then the same whole body is read again
+    assert await read_capped_body(request, limit=1000) == b'{"type": "Note"}'
+    # While a body past the cap is refused
+    with pytest.raises(BodyTooLarge):
+        await read_capped_body(request, limit=5)
+
+
+async def test_a_client_that_leaves_before_the_end_of_its_body_is_told_apart() -> None:
+    messages = [
+        {"type": "http.request", "body": b'{"type": ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    with pytest.raises(ClientDisconnect):
+        await read_capped_stream(receive, None, limit=1000)
