@@ -80,3 +80,18 @@ async def test_a_claim_leaves_what_the_workers_conditions_leave(database: Databa
     taken = await claim(database, limit=10, extra=[InboxItem.origin != "http://near.test"])
     # Then only the other server's items are taken
     assert taken == ["c", "d"]
+
+
+async def test_a_claim_leases_its_items_to_its_worker_under_its_token(database: Database) -> None:
+    # Given two queued items
+    await given_queued(database, 2, 1)
+    # When a worker claims them
+    async with database.transaction() as session:
+        taken = await claim_runs(
+            session, now=NOW, lease=LEASE, limit=5, choose=take_all, worker_id="worker-7"
+        )
+    # Then each is leased until the lease ends, to that worker, under the claim's token
+    assert [(item.locked_by, item.claim_token) for item in taken.rows] == [
+        ("worker-7", taken.token)
+    ] * 2
+    assert all(item.locked_until == NOW + LEASE for item in taken.rows)
