@@ -30,7 +30,7 @@ from inbox.receive import (
     verify,
 )
 from inbox.store import store_inbox_item
-from instance.runtime import Instance, instance_of
+from instance.runtime import Instance, instance_in, instance_of
 from storage.models import Actor
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ async def _receive(
     federation = instance.settings.federation
     post = ReceivedPost.from_scope(scope)
     try:
-        body = await read_capped_body(post, receive, federation.max_body_bytes)
+        body = await read_capped_body(post, Request(scope, receive), federation.max_body_bytes)
         activity = parse_body(body)
         if await instance.blocks.is_blocked(sender_host(activity)):
             return ACCEPTED
@@ -109,9 +109,10 @@ class InboxFirst:
     """Outermost middleware: a POST to an inbox is answered here; anything else goes on through
     the application's stack.
 
-    The inbox endpoints are called directly, without a router or a request object: they return
-    their responses and raise nothing a router would turn into one, and an unexpected error
-    still reaches the application's error middleware around this one.
+    The inbox endpoints are called directly, without a router, and read the request's headers
+    once from its scope (a request object only streams the body): they return their responses
+    and raise nothing a router would turn into one, and an unexpected error still reaches the
+    application's error middleware around this one.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -128,7 +129,7 @@ class InboxFirst:
     async def _inbox(
         self, match: re.Match[str], scope: Scope, receive: Receive, send: Send
     ) -> None:
-        instance: Instance = scope["app"].state.instance
+        instance = instance_in(scope)
         if match.group(0) == "/inbox":
             response = await _receive(scope, receive, instance, recipient_id=None)
         else:

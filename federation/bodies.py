@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
-from starlette.types import Message, Receive
+from starlette.requests import Request
+from starlette.types import Message
 
 MAX_JSON_DEPTH = 32
 """Far deeper than any ActivityPub document we know (Mastodon, Lemmy, Mobilizon stay under 8)."""
@@ -42,28 +42,15 @@ def _check_declared_length(declared: str | None, limit: int) -> None:
 
 async def read_capped_body(request: Request, limit: int) -> bytes:
     """The whole body, or BodyTooLarge as soon as more than ``limit`` bytes have arrived."""
-    _check_declared_length(request.headers.get("content-length"), limit)
-    return await _gather_capped(request.stream(), limit)
+    return await read_capped_stream(request.stream(), request.headers.get("content-length"), limit)
 
 
-async def read_capped_stream(receive: Receive, declared_length: str | None, limit: int) -> bytes:
-    """:func:`read_capped_body` straight from an ASGI ``receive``, for a route that builds no
-    request object; ClientDisconnect when the client leaves before the end."""
+async def read_capped_stream(
+    chunks: AsyncIterator[bytes], declared_length: str | None, limit: int
+) -> bytes:
+    """:func:`read_capped_body` of a request's stream whose ``Content-Length`` the caller has
+    already read (the inbox reads every header once)."""
     _check_declared_length(declared_length, limit)
-    return await _gather_capped(_received_chunks(receive), limit)
-
-
-async def _received_chunks(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise ClientDisconnect()
-        yield message.get("body", b"")
-        if not message.get("more_body", False):
-            return
-
-
-async def _gather_capped(chunks: AsyncIterator[bytes], limit: int) -> bytes:
     gathered: list[bytes] = []
     received = 0
     async for chunk in chunks:

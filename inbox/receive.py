@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from starlette.types import Receive, Scope
+from starlette.datastructures import URL
+from starlette.requests import Request
+from starlette.types import Scope
 
 from actors.remote import KnownKey, RemoteActors
 from federation import bodies
@@ -54,26 +56,17 @@ class ReceivedPost:
         return cls(
             method=scope["method"],
             path_with_query=f"{path}?{query}" if query else path,
-            host=headers.get("host") or _server_authority(scope),
+            # Without a Host field (HTTP/1.0): the address reached, as Starlette's URL reads it.
+            host=headers.get("host") or URL(scope={**scope, "query_string": b""}).netloc,
             headers=headers,
         )
 
 
-def _server_authority(scope: Scope) -> str:
-    """The host and port the request reached, for a request without a ``Host`` header."""
-    server = scope.get("server")
-    if server is None:
-        return ""
-    host, port = server
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    default_port = 443 if scope.get("scheme") == "https" else 80
-    return host if port in (None, default_port) else f"{host}:{port}"
-
-
-async def read_capped_body(post: ReceivedPost, receive: Receive, limit: int) -> bytes:
+async def read_capped_body(post: ReceivedPost, request: Request, limit: int) -> bytes:
     try:
-        return await bodies.read_capped_stream(receive, post.headers.get("content-length"), limit)
+        return await bodies.read_capped_stream(
+            request.stream(), post.headers.get("content-length"), limit
+        )
     except bodies.BodyTooLarge as error:
         raise Refusal(413, str(error)) from None
 

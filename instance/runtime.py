@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from actors.remote import RemoteActors
 from config.settings import Settings
@@ -35,5 +36,10 @@ class Instance:
 
 
 def instance_of(request: Request) -> Instance:
-    instance: Instance = request.app.state.instance
+    return instance_in(request.scope)
+
+
+def instance_in(scope: Scope) -> Instance:
+    """The instance serving a request, from its ASGI scope (for a route without a request)."""
+    instance: Instance = scope["app"].state.instance
     return instance

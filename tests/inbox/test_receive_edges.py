@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
 from storage.models import InboxItem
-from tests.inbox.fediverse import ACTIVITY_JSON, activity, encode, fediverse, note
+from tests.inbox.fediverse import ACTIVITY_JSON, Fediverse, activity, encode, fediverse, note
 from tests.inbox.signing import fixed_key
 
 
@@ -102,20 +103,27 @@ async def test_an_actor_address_over_the_longest_length_is_refused(tmp_path: Pat
         assert response.json()["error"] == "an id longer than 2048 characters"
 
 
+def note_signed_by_alice(world: Fediverse) -> tuple[bytes, Callable[[str], dict[str, str]]]:
+    """A note of alice on mastodon.test, and its headers signed for a POST to a given URL."""
+    mastodon = world["mastodon.test"]
+    alice = mastodon.add_actor("alice")
+    body = encode(activity("Create", alice, note(alice, 1), 1))
+    pair = mastodon.key_pair("alice")
+    base = {"Content-Type": ACTIVITY_JSON}
+
+    def signed(url: str) -> dict[str, str]:
+        added = sign_request(
+            "POST", url, base, body, f"{alice}#main-key", pair.private_pem, Scheme.CAVAGE
+        )
+        return {**base, **added}
+
+    return body, signed
+
+
 async def test_a_signature_covers_the_query_of_the_inbox_address(tmp_path: Path) -> None:
     async with fediverse(tmp_path) as world:
-        mastodon = world["mastodon.test"]
-        alice = mastodon.add_actor("alice")
-        body = encode(activity("Create", alice, note(alice, 1), 1))
-        pair = mastodon.key_pair("alice")
-        base = {"Content-Type": ACTIVITY_JSON}
+        body, signed = note_signed_by_alice(world)
         address = f"{world.shared_inbox}?from=mastodon"
-
-        def signed(url: str) -> dict[str, str]:
-            added = sign_request(
-                "POST", url, base, body, f"{alice}#main-key", pair.private_pem, Scheme.CAVAGE
-            )
-            return {**base, **added}
 
         # Given a POST to the inbox with a query, signed for the inbox without it
         # When it is posted
@@ -131,19 +139,11 @@ async def test_a_signature_covers_the_query_of_the_inbox_address(tmp_path: Path)
 
 async def test_a_query_that_is_not_utf8_is_refused_for_its_signature(tmp_path: Path) -> None:
     async with fediverse(tmp_path) as world:
-        mastodon = world["mastodon.test"]
-        alice = mastodon.add_actor("alice")
-        body = encode(activity("Create", alice, note(alice, 1), 1))
-        pair = mastodon.key_pair("alice")
-        base = {"Content-Type": ACTIVITY_JSON}
-        signed = sign_request(
-            "POST", world.shared_inbox, base, body, f"{alice}#main-key", pair.private_pem,
-            Scheme.CAVAGE,
-        )  # fmt: skip
+        body, signed = note_signed_by_alice(world)
         # When a signed POST reaches the inbox with a byte in its query that is not UTF-8
         # (no HTTP client sends one: it is given to the application as a server would)
         app = world.router.transports["paquis.test"].app
-        headers = {**base, **signed, "Content-Length": str(len(body))}
+        headers = {**signed(world.shared_inbox), "Content-Length": str(len(body))}
         status, answer = await raw_post(app, "/inbox", b"from=\xff", headers, body)
         # Then it is refused for its signature, with a reason, and nothing is stored
         assert status == 401, answer

@@ -189,4 +189,5 @@ async def test_a_client_that_leaves_before_the_end_of_its_body_is_told_apart() -
         return messages.pop(0)
 
     with pytest.raises(ClientDisconnect):
-        await read_capped_stream(receive, None, limit=1000)
+        request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+        await read_capped_stream(request.stream(), None, limit=1000)
