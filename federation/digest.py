@@ -33,7 +33,7 @@ def _check(algorithm: str, expected: bytes, body: bytes, header: str) -> None:
 
 
 def _verify_legacy_digest(value: str, body: bytes) -> None:
-    checked = 0
+    supported = False
     for part in value.split(","):
         name, sep, encoded = part.strip().partition("=")
         algorithm = name.strip().lower()
@@ -44,8 +44,8 @@ def _verify_legacy_digest(value: str, body: bytes) -> None:
         except ValueError as exc:
             raise DigestMismatch("Digest value is not base64") from exc
         _check(algorithm, expected, body, "Digest")
-        checked += 1
-    if not checked:
+        supported = True
+    if not supported:
         raise DigestMismatch("Digest carries no supported algorithm (sha-256, sha-512)")
 
 
@@ -54,15 +54,15 @@ def _verify_content_digest(value: str, body: bytes) -> None:
         members = parse_dictionary(value, "Content-Digest")
     except InvalidSignature as exc:
         raise DigestMismatch(str(exc)) from exc
-    checked = 0
+    supported = False
     for name, (expected, _params) in members.items():
         if name not in _ALGORITHMS:
             continue
         if not isinstance(expected, bytes):
             raise DigestMismatch("Content-Digest value is not a byte sequence")
         _check(name, expected, body, "Content-Digest")
-        checked += 1
-    if not checked:
+        supported = True
+    if not supported:
         raise DigestMismatch("Content-Digest carries no supported algorithm (sha-256, sha-512)")
 
 

@@ -231,7 +231,9 @@ def _verify_rfc9421(
         raise InvalidSignature("created must be signed")
     _check_moment("created", datetime.fromtimestamp(created, UTC), now, max_skew)
     expires = signature.signature_input.params.get("expires")
-    _check_expires(expires if isinstance(expires, int) else None, now)
+    if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
+        raise InvalidSignature("expires must be a number")
+    _check_expires(expires, now)
     if has_body:
         _require_body_digest(headers, body or b"", signed)
     message = rfc9421.HttpMessage(headers=headers, method=method, target_uri=target_uri)

@@ -66,7 +66,9 @@ class Rfc9421Signature:
 
 
 def _authority(parts: Any) -> str:
-    host = (parts.hostname or "").lower()
+    if not parts.hostname:
+        raise InvalidSignature("@authority covered on a target without a host")
+    host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
     port = parts.port

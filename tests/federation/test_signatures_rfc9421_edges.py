@@ -36,6 +36,11 @@ def test_the_authority_is_normalised(uri: str, authority: str) -> None:
     assert _line(_request(uri), Component("@authority")) == f'"@authority": {authority}'
 
 
+def test_a_target_without_a_host_has_no_authority_to_sign() -> None:
+    with pytest.raises(InvalidSignature, match=r"^@authority covered on a target without a host$"):
+        _line(_request("https:///inbox"), Component("@authority"))
+
+
 @pytest.mark.parametrize(
     ("uri", "name", "value"),
     [
@@ -117,10 +122,13 @@ def test_a_response_has_a_status_but_no_request_components() -> None:
         (Component("content-type", (("bs", True),)), "^unsupported component parameter"),
         (Component("content-type", (("req", True),)), "^unsupported component parameter"),
         (Component("content-type", (("tr", True),)), "^unsupported component parameter"),
+        (Component("broken", (("key", "a"),)), r"^broken is not a structured dictionary$"),
+        (Component("broken", (("sf", True),)), r"^broken is not a structured field$"),
     ],
 )
 def test_fields_that_cannot_be_covered_say_why(component: Component, reason: str) -> None:
-    message = _request("https://jonction.test/a", {**HEADERS, "example-dict": "a=1"})
+    headers = {**HEADERS, "example-dict": "a=1", "broken": "a=(unclosed"}
+    message = _request("https://jonction.test/a", headers)
     with pytest.raises(InvalidSignature, match=reason):
         _line(message, component)
 
@@ -161,6 +169,34 @@ def test_a_signature_is_written_under_its_label_and_the_keys_algorithm(rsa_keys:
     rfc9421.verify_message(message, signature, rsa_keys.public_pem, "rsa-v1_5-sha256")
     with pytest.raises(InvalidSignature):
         rfc9421.verify_message(message, signature, rsa_keys.public_pem, "rsa-pss-sha512")
+
+
+@pytest.mark.parametrize("algorithm", ["rsa-pss-sha512", "rsa-v1_5-sha256"])
+def test_the_alg_parameter_chooses_the_algorithm_a_signature_is_made_with(
+    rsa_keys: KeyPair, algorithm: str
+) -> None:
+    # Given a message signed with an alg parameter and no algorithm given apart
+    message = _request("https://jonction.test/a")
+    headers = rfc9421.sign_message(
+        message, [Component("@method")], {"alg": algorithm}, rsa_keys.private_pem
+    )
+    (signature,) = rfc9421.parse_signatures(
+        {"signature-input": headers["Signature-Input"], "signature": headers["Signature"]}
+    )
+    # Then it was made with that algorithm: it verifies as such, and as no other
+    rfc9421.verify_message(message, signature, rsa_keys.public_pem, algorithm)
+    other = "rsa-v1_5-sha256" if algorithm == "rsa-pss-sha512" else "rsa-pss-sha512"
+    with pytest.raises(InvalidSignature):
+        rfc9421.verify_message(message, signature, rsa_keys.public_pem, other)
+
+
+def test_a_shared_secret_signs_with_the_alg_parameter_it_is_given() -> None:
+    message = _request("https://jonction.test/a")
+    headers = rfc9421.sign_message(message, [Component("@method")], {"alg": "hmac-sha256"}, b"k")
+    (signature,) = rfc9421.parse_signatures(
+        {"signature-input": headers["Signature-Input"], "signature": headers["Signature"]}
+    )
+    rfc9421.verify_message(message, signature, b"k")
 
 
 def test_a_shared_secret_needs_an_explicit_algorithm() -> None:
