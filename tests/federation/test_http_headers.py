@@ -47,3 +47,16 @@ def test_a_verified_request_without_a_host_header_is_read_with_the_host_given() 
     verify_request("POST", "/inbox", "paquis.test", headers, body, keys.public_pem)
     # Then it verifies, and the headers read are left as they were
     assert "host" not in headers
+
+
+def test_the_host_a_request_carries_is_the_one_its_signature_is_checked_against() -> None:
+    # Given a request signed for paquis.test, which carries that Host header
+    body = b"{}"
+    keys = generate_rsa_keypair()
+    signed = sign_request(
+        "POST", "https://paquis.test/inbox", {}, body, "https://mastodon.test/users/bob#main-key",
+        keys.private_pem, Scheme.CAVAGE,
+    )  # fmt: skip
+    # When it is verified by a server that names itself otherwise (behind a proxy, say)
+    # Then the Host the request carries is the one checked, and the request verifies
+    verify_request("POST", "/inbox", "internal.test:8000", signed, body, keys.public_pem)
