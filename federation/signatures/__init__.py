@@ -57,7 +57,7 @@ class VerifiedSignature:
 def _utc(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(UTC)
-    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    return now.astimezone(UTC) if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
 
 def _split_url(url: str) -> tuple[str, str]:

@@ -54,6 +54,13 @@ def test_without_a_headers_parameter_only_the_date_is_covered() -> None:
     assert (parsed.created, parsed.expires) == (None, None)
 
 
+def test_a_created_or_expires_with_a_fraction_is_read_to_the_second() -> None:
+    parsed = cavage.parse_signature_header(
+        'keyId="k",signature="YWJj",created=1763640000.25,expires="1763640060.9"'
+    )
+    assert (parsed.created, parsed.expires) == (1763640000, 1763640060)
+
+
 def test_an_authorization_header_can_carry_the_signature() -> None:
     # Given a request signed in its Authorization header, as some servers do
     value = 'Signature keyId="k",signature="YWJj"'

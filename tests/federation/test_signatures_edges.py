@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
@@ -348,4 +348,32 @@ def test_an_rfc9421_expiry_that_is_not_a_number_is_refused(
     headers = _rfc9421(rsa_keys, ("@method", "@target-uri"), params)
     # Then it is refused with a reason, not taken as never expiring
     with pytest.raises(InvalidSignature, match=r"^expires must be a number$"):
+        _verify(rsa_keys, headers)
+
+
+def test_a_moment_in_another_time_zone_is_dated_in_gmt(rsa_keys: KeyPair) -> None:
+    # Given a signature made at a moment given with a +02:00 offset
+    moment = NOW.astimezone(timezone(timedelta(hours=2)))
+    headers = sign_request(
+        "GET", URL, {}, None, KEY_ID, rsa_keys.private_pem, Scheme.CAVAGE, now=moment
+    )
+    # Then its Date is the same moment in GMT, and it verifies at that moment
+    assert headers["Date"] == "Fri, 20 Nov 2026 12:00:00 GMT"
+    _verify(rsa_keys, headers, now=moment, max_skew=timedelta(minutes=1))
+
+
+def test_a_date_outside_the_window_is_named(rsa_keys: KeyPair) -> None:
+    headers = _cavage(rsa_keys, ("(request-target)", "host", "date"))
+    with pytest.raises(ExpiredSignature, match=r"^Date 2026-11-20T12:00:00\+00:00 is outside"):
+        _verify(rsa_keys, headers, now=NOW + timedelta(hours=2))
+
+
+def test_a_created_parameter_that_is_not_signed_does_not_stand_for_the_date(
+    rsa_keys: KeyPair,
+) -> None:
+    # Given a cavage GET that carries a created parameter but signs neither it nor Date
+    headers = _cavage(rsa_keys, ("(request-target)", "host"), created=int(NOW.timestamp()))
+    assert "created=" in headers["signature"]
+    # Then it is refused: what is not signed cannot date the request
+    with pytest.raises(InvalidSignature, match=r"^Date or \(created\) must be signed$"):
         _verify(rsa_keys, headers)
