@@ -44,6 +44,10 @@ class OriginShares:
         else:
             self._shares.pop(origin, None)
 
+    def remembered(self) -> int:
+        """How many origins are kept in memory (a reader in use, or a share that grew)."""
+        return len(self._shares.keys() | self._readers.keys())
+
     def idle(self, origin: str) -> None:
         """``origin`` has nothing left in the worker: forget its reader (a grown share stays, so
         a steady sender does not start over between two claims)."""

@@ -40,6 +40,42 @@ def test_an_idle_origin_keeps_a_grown_share_and_forgets_the_least_one() -> None:
     assert shares.share("other.test") == 2
 
 
+async def test_an_idle_origin_lets_go_of_its_reader_unless_an_item_is_being_read() -> None:
+    shares = OriginShares(least=1, most=64)
+    # Given an origin whose one reading place is taken
+    reader = shares.reading(ORIGIN)
+    await reader.acquire()
+    # When it turns idle, the reader in use is kept: a second read still waits for the first
+    shares.idle(ORIGIN)
+    assert shares.reading(ORIGIN) is reader
+    reader.release()
+    # And once no item is read, idle forgets it: the next read gets a new one
+    shares.idle(ORIGIN)
+    assert shares.reading(ORIGIN) is not reader
+
+
+def test_idle_origins_at_the_least_share_are_not_remembered() -> None:
+    # Given a thousand origins that came and went, each read slowly once
+    shares = OriginShares(least=2, most=64)
+    for number in range(1000):
+        origin = f"h{number}.test"
+        shares.reading(origin)
+        shares.read(origin, FAST_READ_SECONDS)
+        shares.idle(origin)
+    # Then nothing is kept of them: a server that meets many origins does not grow
+    assert shares.remembered() == 0
+    # Nor of origins read quickly where the share cannot grow past the least
+    fixed = OriginShares(least=2, most=2)
+    for number in range(1000):
+        fixed.read(f"h{number}.test", 0.001)
+        fixed.idle(f"h{number}.test")
+    assert fixed.remembered() == 0
+    # While a grown share is kept across idleness
+    shares.read(ORIGIN, 0.001)
+    shares.idle(ORIGIN)
+    assert shares.remembered() == 1
+
+
 async def test_no_more_than_the_least_share_is_read_at_once_whatever_the_share() -> None:
     shares = OriginShares(least=2, most=64)
     for _ in range(30):

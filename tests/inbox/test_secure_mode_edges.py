@@ -8,11 +8,13 @@ stops is answered 401 with its reason.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2
 
+from actors.services import create_account
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
 from storage.models import DomainBlock
@@ -149,3 +151,20 @@ async def test_secure_mode_off_lets_unsigned_reads_through(tmp_path: Path) -> No
     async with fediverse(tmp_path) as world:
         response = await world.client.get(NOBODY, headers=AP)
         assert response.status_code == 404
+
+
+async def test_a_form_goes_through_secure_mode_with_its_body(tmp_path: Path) -> None:
+    async with fediverse(tmp_path, secure_mode=True) as world:
+        instance = world.instance
+        async with instance.database.transaction() as session:
+            await create_account(session, instance.settings, "lea", "password123")
+        # Given the login form, read as a person reads it
+        html = {"Accept": "text/html"}
+        form = await world.client.get("http://paquis.test/login", headers=html)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        # When lea posts it
+        data = {"username": "lea", "password": "password123", "csrf_token": token.group(1)}
+        answer = await world.client.post("http://paquis.test/login", data=data, headers=html)
+        # Then secure mode, which concerns reads only, hands the body on: she is logged in
+        assert answer.status_code == 303, answer.text
