@@ -28,7 +28,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.offers.wire import is_offer
+from commons.petitions.received import is_petition
 from commons.petitions.wire import is_vote
+from commons.polls.wire import is_poll
 from commons.posts.received import authored_by
 from commons.posts.received_batch import Outcome, ReceivedPost, receive_posts
 from commons.posts.remote import POST_TYPES
@@ -87,6 +89,8 @@ def _plain_note(ctx: InboxContext, fetched: Fetched) -> ParsedObject | None:
         return None
     data = activity.object
     if data is None or is_event(data) or is_offer(data) or is_vote(data):
+        return None
+    if is_petition(data) or is_poll(data):
         return None
     try:
         note = parse_object(data)

@@ -31,6 +31,8 @@ from storage.models import (
     Media,
     Notification,
     Offer,
+    Petition,
+    Poll,
     Post,
     PostMention,
     PostRecipient,
@@ -38,7 +40,7 @@ from storage.models import (
     utcnow,
 )
 from storage.models.queue import DONE, QUEUED
-from tests.inbox.fediverse import Fediverse, activity, fediverse, note
+from tests.inbox.fediverse import Fediverse, activity, fediverse, in_days, note
 
 HOSTS = ("mastodon.test", "mobilizon.test", "jonction.test")
 
@@ -494,3 +496,32 @@ async def test_answers_to_our_events_and_offers_leave_the_fast_path_and_others_s
             assert await world.post(f"{kept}/statuses/1") is not None
         for left_out in (bob, carol, dave):
             assert await world.post(f"{left_out}/statuses/1") is None
+
+
+async def test_a_petition_or_a_poll_among_a_senders_notes_is_kept_as_such_not_as_a_post(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        club = world["mastodon.test"].add_actor("club", "Group")
+        question = {"type": "Question", "attributedTo": club, "endTime": in_days(30),
+                    "to": [PUBLIC], "oneOf": [{"type": "Note", "name": "Oui"}]}  # fmt: skip
+        petition = {**question, "id": f"{club}/petitions/1", "name": "Des bancs",
+                    "signatureGoal": 100, "petitionStatus": "collecting", "votersCount": 3}  # fmt: skip
+        poll = {**question, "id": f"{club}/polls/1", "name": "Quel soir ?",
+                "whoMayVote": "anyone", "votersCount": 2}  # fmt: skip
+        # Given a collective's note, its petition, its poll and another note, received together
+        await receive_all(
+            world,
+            [
+                (club, activity("Create", club, note(club, 1), 1)),
+                (club, activity("Create", club, petition, 2)),
+                (club, activity("Create", club, poll, 3)),
+                (club, activity("Create", club, note(club, 2), 4)),
+            ],
+        )
+        # When the worker handles them as one batch
+        assert await world.handle() == 4
+        # Then the petition and the poll are kept as such, and only the notes as posts
+        assert await world.count(Petition, Petition.uri == petition["id"]) == 1
+        assert await world.count(Poll, Poll.uri == poll["id"]) == 1
+        assert await world.count(Post) == 2
