@@ -228,7 +228,10 @@ async def _answered(session: AsyncSession, ctx: InboxContext) -> Target:
         follow = await session.scalar(
             select(Follow).where(Follow.uri == answered, Follow.followed_id == ctx.sender.id)
         )
-    if follow is None and obj is not None:
+    embedded_types = as_list(obj.get("type")) if obj is not None else []
+    if follow is None and obj is not None and (not embedded_types or "Follow" in embedded_types):
+        # A Follow answered under an id we do not know (some servers answer with their own):
+        # known by its follower, ours, and the sender it followed
         follower = await _local_actor(session, id_of(obj.get("actor")))
         if follower is not None:
             follow = await session.scalar(
