@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from actors.services import ensure_instance_actor
+from actors.services import create_account, ensure_instance_actor
 from federation.keys import KeyPair
 from federation.signatures import Scheme, sign_request
 from federation.vocab import PUBLIC
@@ -30,6 +30,7 @@ from inbox.worker import InboxWorker
 from instance.runtime import Instance
 from quartiers.app import create_app
 from storage.models import Actor, Event, InboxItem, Post
+from storage.models.queue import DONE
 from tests.federation_rig.rig import HostRouter
 from tests.inbox.signing import ACTIVITY_JSON, encode, fixed_key
 from tests.support import fresh_database, make_settings
@@ -234,3 +235,22 @@ def activity(kind: str, actor: str, obj: dict[str, Any] | str, number: int) -> d
         "to": [PUBLIC],
         "object": obj,
     }
+
+
+async def deliver(world: Fediverse, sender: str, *documents: dict[str, Any]) -> None:
+    """Each document taken (202) and handled; every item so far done, none with an error."""
+    for document in documents:
+        assert (await world.post_as(sender, document)).status_code == 202
+    await world.handle()
+    items = await world.inbox_items()
+    assert [(item.state, item.last_error) for item in items] == [(DONE, None)] * len(items)
+
+
+async def resident(world: Fediverse, username: str) -> Actor:
+    """A new resident of the instance, by their actor."""
+    instance = world.instance
+    async with instance.database.transaction() as session:
+        account = await create_account(session, instance.settings, username, "password123")
+        actor = await session.get(Actor, account.actor_id)
+    assert actor is not None
+    return actor

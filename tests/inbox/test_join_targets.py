@@ -24,7 +24,7 @@ from storage.models import Activity, Actor, Event, EventOccurrence, Follow, Memb
 from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING
 from storage.models.offers import CANCELLED, PENDING
 from storage.models.queue import DONE
-from tests.inbox.fediverse import Fediverse, activity, fediverse, in_days, note
+from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, in_days, note
 from tests.inbox.signing import encode
 from tests.inbox.test_offer_answers import agreement, karims_jam, kept
 from tests.inbox.test_petition_votes import open_petition, signatures, vote
@@ -66,15 +66,6 @@ async def ours(world: Fediverse) -> Ours:
 
 def by(uri: str) -> ScalarSelect[int]:
     return select(Actor.id).where(Actor.uri == uri).scalar_subquery()
-
-
-async def deliver(world: Fediverse, sender: str, *documents: dict[str, Any]) -> None:
-    """Each document taken (202) and handled; every item so far done, none with an error."""
-    for document in documents:
-        assert (await world.post_as(sender, document)).status_code == 202
-    await world.handle()
-    items = await world.inbox_items()
-    assert [(item.state, item.last_error) for item in items] == [(DONE, None)] * len(items)
 
 
 async def gone(world: Fediverse, group: Actor) -> None:

@@ -15,7 +15,6 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 import inbox.plain_notes
-from actors.services import create_account
 from commons.posts.received_batch import Outcome, ReceivedPost, receive_posts
 from federation.parsing import parse_activity, parse_object
 from federation.vocab import PUBLIC
@@ -40,7 +39,7 @@ from storage.models import (
     utcnow,
 )
 from storage.models.queue import DONE, QUEUED
-from tests.inbox.fediverse import Fediverse, activity, fediverse, in_days, note
+from tests.inbox.fediverse import Fediverse, activity, fediverse, in_days, note, resident
 
 HOSTS = ("mastodon.test", "mobilizon.test", "jonction.test")
 
@@ -79,15 +78,6 @@ async def ready_items(
         contexts.append((InboxContext(world.instance, parse_activity(document), sender, None),
                          Fetched()))  # fmt: skip
     return contexts
-
-
-async def resident(world: Fediverse, username: str) -> Actor:
-    instance = world.instance
-    async with instance.database.transaction() as session:
-        account = await create_account(session, instance.settings, username, "password123")
-        actor = await session.get(Actor, account.actor_id)
-    assert actor is not None
-    return actor
 
 
 async def rows_of(world: Fediverse, uri: str) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 
 from actors.follows import follow
-from actors.services import create_account
 from commons.offers.responses import respond
 from commons.petitions.signatures import sign
 from storage.models import (
@@ -30,27 +29,16 @@ from storage.models.follows import ACCEPTED, PENDING
 from storage.models.offers import ACCEPTED as TAKEN
 from storage.models.offers import PENDING as UNANSWERED
 from storage.models.offers import REJECTED
-from storage.models.queue import DONE
-from tests.inbox.fediverse import Fediverse, activity, fediverse, in_days, note
+from tests.inbox.fediverse import (
+    Fediverse,
+    activity,
+    deliver,
+    fediverse,
+    in_days,
+    note,
+    resident,
+)
 from tests.inbox.test_remote_offers import apples
-
-
-async def deliver(world: Fediverse, sender: str, *documents: dict[str, Any]) -> None:
-    """Each document taken (202) and handled; every item so far done, none with an error."""
-    for document in documents:
-        assert (await world.post_as(sender, document)).status_code == 202
-    await world.handle()
-    items = await world.inbox_items()
-    assert [(item.state, item.last_error) for item in items] == [(DONE, None)] * len(items)
-
-
-async def resident(world: Fediverse, name: str) -> Actor:
-    instance = world.instance
-    async with instance.database.transaction() as session:
-        account = await create_account(session, instance.settings, name, "password123")
-        person = await session.get(Actor, account.actor_id)
-        assert person is not None
-        return person
 
 
 async def follows(world: Fediverse, name: str, *targets: str) -> tuple[Actor, list[Follow]]:
