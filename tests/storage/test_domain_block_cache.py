@@ -53,16 +53,27 @@ async def test_requests_arriving_while_the_cache_is_read_share_that_read(
 
 
 async def test_a_block_made_while_the_cache_is_read_is_seen_by_the_next_check(
-    database: Database, reads: list[frozenset[str]]
+    database: Database, reads: list[frozenset[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a check that has started reading the cache
+    # Given a check whose read of the cache has queried the domains but not yet returned
+    gate, queried = asyncio.Event(), asyncio.Event()
+    read = blocks.suspended_domains
+
+    async def held_read(session: AsyncSession) -> frozenset[str]:
+        domains = await read(session)
+        queried.set()
+        await gate.wait()
+        return domains
+
+    monkeypatch.setattr(blocks, "suspended_domains", held_read)
     cache = DomainBlocks(database)
     first = asyncio.create_task(cache.is_blocked("spam.example"))
-    await asyncio.sleep(0.005)
+    await queried.wait()
 
     # When an admin suspends the domain meanwhile (the pages invalidate the cache)
     await block(database, "spam.example")
     cache.invalidate()
+    gate.set()
 
     # Then the read begun before the block is not kept: the domains are read again, and both
     # the waiting check and the next one refuse the domain
