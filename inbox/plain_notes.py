@@ -36,7 +36,7 @@ from commons.posts.received_batch import Outcome, ReceivedPost, receive_posts
 from commons.posts.remote import POST_TYPES
 from federation.errors import InvalidActivity
 from federation.parsing import ParsedObject, parse_object
-from inbox.classify import group_candidates, groups_among, pick_groups
+from inbox.addressed_groups import group_candidates, groups_among, pick_groups
 from inbox.context import InboxContext
 from inbox.fetches import Fetched, is_event
 from storage.models import Event, Offer

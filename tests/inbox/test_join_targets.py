@@ -1,4 +1,4 @@
-"""What a received Join, Leave, Undo or Offer is about (inbox/classify.py), through the real
+"""What a received Join, Leave, Undo or Offer is about (inbox/answer_targets.py), through the real
 inbox and worker, signed by a Mastodon-shaped server: one of our collectives, one of our events
 or one date of our series, an answer to one of our offers, a vote, a follow named by its id.
 What is none of ours is ignored: nothing written, the item done, never an error."""

@@ -1,8 +1,8 @@
-"""What a received Update, Delete, Accept or Reject is about (inbox/classify.py), through the real
-inbox and worker, signed by Mastodon- and Mobilizon-shaped servers: a profile, a remote event,
-petition, poll or post we hold, the sender itself, one of our residents' follows, signatures
-and answers to offers. What is none of ours is ignored: nothing written, the item done, never
-an error."""
+"""What a received Update, Delete, Accept or Reject is about (inbox/object_targets.py and
+inbox/answer_targets.py), through the real inbox and worker, signed by Mastodon- and
+Mobilizon-shaped servers: a profile, a remote event, petition, poll or post we hold, the sender
+itself, one of our residents' follows, signatures and answers to offers. What is none of ours is
+ignored: nothing written, the item done, never an error."""
 
 from __future__ import annotations
 
