@@ -24,7 +24,8 @@ from inbox.our_rows import (
     our_proposal,
     our_response,
 )
-from storage.models import Follow, Offer, OfferResponse, Signature
+from storage.models import Actor, Event, Follow, Membership, Offer, OfferResponse, Rsvp, Signature
+from storage.models.actors import GROUP
 from storage.models.petitions import HERE
 
 REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
@@ -142,5 +143,30 @@ async def undone(session: AsyncSession, ctx: InboxContext) -> Target:
                 return Target(ObjectKind.VOTE_ON_OUR_PETITION, petition=petition, vote=inner)
         return nothing("an Undo of a Create that is no vote of ours")
     if inner_type is None:
-        return Target(ObjectKind.REFERENCE)
+        return await _join_of_the_sender(session, ctx) or Target(ObjectKind.REFERENCE)
     return nothing(f"an Undo of {inner_type}")
+
+
+async def _join_of_the_sender(session: AsyncSession, ctx: InboxContext) -> Target | None:
+    """The sender's Join an Undo names by its id alone, as we keep it: its participation in one
+    of our events (or in one of its dates), or its membership of one of our collectives."""
+    uri = ctx.activity.object_uri
+    if not uri:
+        return None
+    taking_part = await session.execute(
+        select(Event, Rsvp.occurrence)
+        .join(Rsvp, Rsvp.event_id == Event.id)
+        .where(Rsvp.uri == uri, Rsvp.actor_id == ctx.sender.id, Event.is_local.is_(True),
+               Event.deleted_at.is_(None))
+    )  # fmt: skip
+    if (row := taking_part.first()) is not None:
+        event, occurrence = row
+        kind = ObjectKind.OUR_EVENT if occurrence is None else ObjectKind.OUR_DATE
+        return Target(kind, event=event, uri=uri, date=occurrence)
+    group = await session.scalar(
+        select(Actor)
+        .join(Membership, Membership.group_id == Actor.id)
+        .where(Membership.uri == uri, Membership.member_id == ctx.sender.id,
+               Actor.is_local.is_(True), Actor.type == GROUP, Actor.is_gone.is_(False))
+    )  # fmt: skip
+    return Target(ObjectKind.OUR_GROUP, actor=group, uri=uri) if group is not None else None

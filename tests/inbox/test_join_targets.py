@@ -329,6 +329,31 @@ async def test_an_undo_naming_only_an_id_undoes_that_follow_but_one_of_an_unknow
         assert await world.count(Follow, Follow.follower_id == by(alice)) == 0
 
 
+@pytest.mark.parametrize("joined", ["collective", "event", "date"])
+async def test_an_undo_naming_only_the_id_of_a_join_ends_that_membership_or_participation(
+    tmp_path: Path, database_kind: str, joined: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given alice a member of our collective, or taking part in our event or in one date
+        our = await ours(world)
+        alice = world["mastodon.test"].add_actor("alice")
+        bob = world["mastodon.test"].add_actor("bob")
+        uri = {"collective": our.group.uri, "event": our.event.uri,
+               "date": occurrence_uri(our.series, our.dates[1])}[joined]  # fmt: skip
+        join = activity("Join", alice, uri, 1)
+        await deliver(world, alice, join)
+        kept_before = (await memberships(world, alice), await taking_part(world, alice))
+        assert kept_before != ([], [])
+        # When bob, on the same server, undoes alice's Join by its id
+        await deliver(world, bob, activity("Undo", bob, join["id"], 1))
+        # Then nothing changes: only who joined may take it back
+        assert (await memberships(world, alice), await taking_part(world, alice)) == kept_before
+        # When alice undoes it by its id alone
+        await deliver(world, alice, activity("Undo", alice, join["id"], 2))
+        # Then she is a member, or takes part, no more
+        assert (await memberships(world, alice), await taking_part(world, alice)) == ([], [])
+
+
 async def test_the_organisers_accept_of_our_residents_join_of_their_event_is_recorded(
     tmp_path: Path, database_kind: str
 ) -> None:
