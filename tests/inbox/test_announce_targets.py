@@ -13,6 +13,7 @@ from sqlalchemy import select
 from storage.models import Actor, Event, Offer, Petition, Post, Reaction
 from storage.models.base import utcnow
 from storage.models.posts import ANNOUNCE
+from tests.inbox.conftest import Ignored
 from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, note, resident
 
 
@@ -102,7 +103,7 @@ async def test_a_boost_of_a_remote_note_we_lack_keeps_it_with_its_author_and_col
 
 
 async def test_a_boost_of_what_its_server_does_not_serve_writes_nothing(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
@@ -118,10 +119,11 @@ async def test_a_boost_of_what_its_server_does_not_serve_writes_nothing(
         assert "/users/nadia/statuses/1" in mobilizon.fetched
         assert await world.count(Post) == 0
         assert await world.count(Reaction) == 0
+        assert ignored() == ["a boosted object we cannot have"]
 
 
 async def test_a_boost_of_an_event_offer_or_petition_we_keep_writes_nothing_new(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         mastodon = world["mastodon.test"]
@@ -148,6 +150,7 @@ async def test_a_boost_of_an_event_offer_or_petition_we_keep_writes_nothing_new(
         assert await world.count(Post) == 0
         assert (await world.count(Event), await world.count(Offer)) == (1, 1)
         assert await world.count(Petition) == 1
+        assert ignored() == ["an event, offer or petition we already keep"] * 3
 
 
 async def test_an_announced_create_is_kept_under_the_collective_and_ignored_from_a_person(

@@ -24,6 +24,7 @@ from storage.models import Activity, Actor, Event, EventOccurrence, Follow, Memb
 from storage.models.events import RSVP_ACCEPTED, RSVP_PENDING
 from storage.models.offers import CANCELLED, PENDING
 from storage.models.queue import DONE
+from tests.inbox.conftest import Ignored
 from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, in_days, note
 from tests.inbox.signing import encode
 from tests.inbox.test_offer_answers import agreement, karims_jam, kept
@@ -173,7 +174,7 @@ NONE_OF_OURS = ["a date of another server", "our resident", "our gone collective
 
 @pytest.mark.parametrize("named", NONE_OF_OURS)
 async def test_a_join_of_what_is_none_of_our_collectives_events_or_dates_writes_nothing(
-    tmp_path: Path, database_kind: str, named: str
+    tmp_path: Path, database_kind: str, named: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given an id that is no collective, event or date of ours, though it may be a
@@ -194,6 +195,7 @@ async def test_a_join_of_what_is_none_of_our_collectives_events_or_dates_writes_
         # Then she is a member of nothing and takes part in nothing
         assert await memberships(world, alice) == []
         assert await taking_part(world, alice) == []
+        assert ignored() == [f"{uri} is none of our collectives, events or dates"]
 
 
 @pytest.mark.parametrize("ending", LEAVINGS)
@@ -225,7 +227,7 @@ async def test_leaving_a_deleted_event_or_a_gone_collective_of_ours_changes_noth
 
 
 async def test_an_offer_of_something_else_than_an_agreement_is_no_answer_to_our_offer(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given one of our offers, and an Offer of a Note that names it as an Agreement would
@@ -237,11 +239,12 @@ async def test_an_offer_of_something_else_than_an_agreement_is_no_answer_to_our_
         await deliver(world, lea, offered)
         # Then no answer is kept
         assert await kept(world) == []
+        assert ignored() == ["an Offer of something else than an Agreement"]
 
 
 @pytest.mark.parametrize("unusable", ["without stipulates", "for another server's offer"])
 async def test_an_agreement_queued_before_the_inbox_checked_it_is_ignored_when_unusable(
-    tmp_path: Path, database_kind: str, unusable: str
+    tmp_path: Path, database_kind: str, unusable: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given an answer the inbox refuses at once (inbox/prechecks.py): one that says
@@ -268,10 +271,14 @@ async def test_an_agreement_queued_before_the_inbox_checked_it_is_ignored_when_u
             (DONE, None), (DONE, None)]  # fmt: skip
         assert await kept(world) == []
         assert await world.count(Activity, Activity.type == "Reject") == 0
+        if unusable == "without stipulates":
+            assert ignored() == ["unusable agreement: not_an_offer"]
+        else:
+            assert ignored() == [f"{remote.uri} is none of our offers"]
 
 
 async def test_an_undo_of_an_answer_to_our_offer_cancels_it_and_one_of_no_answer_is_ignored(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given Léa's answer to one of our offers
@@ -284,6 +291,7 @@ async def test_an_undo_of_an_answer_to_our_offer_cancels_it_and_one_of_no_answer
         await deliver(world, lea, activity("Undo", lea, unknown, 1))
         # Then hers stands
         assert [response.state for response in await kept(world)] == [PENDING]
+        assert ignored() == [f"no answer to our offers is {lea}/offers/404"]
         # When she undoes hers, it is cancelled
         hers = {"id": f"{lea}/offers/1", "type": "Offer", "actor": lea}
         await deliver(world, lea, activity("Undo", lea, hers, 2))
@@ -291,7 +299,7 @@ async def test_an_undo_of_an_answer_to_our_offer_cancels_it_and_one_of_no_answer
 
 
 async def test_an_undo_of_a_vote_on_our_petition_withdraws_it_and_one_of_a_reply_does_not(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given alice's signature on our petition
@@ -304,13 +312,14 @@ async def test_an_undo_of_a_vote_on_our_petition_withdraws_it_and_one_of_a_reply
         await deliver(world, alice, activity("Undo", alice, reply, 2))
         # Then she still signs it
         assert list(await signatures(world, petition)) == [alice]
+        assert ignored() == ["an Undo of a Create that is no vote of ours"]
         # When she undoes her vote, she signs it no more
         await deliver(world, alice, activity("Undo", alice, vote(alice, petition, 1), 3))
         assert await signatures(world, petition) == {}
 
 
 async def test_an_undo_naming_only_an_id_undoes_that_follow_but_one_of_an_unknown_kind_does_not(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given alice following one of our residents
@@ -324,6 +333,7 @@ async def test_an_undo_naming_only_an_id_undoes_that_follow_but_one_of_an_unknow
         await deliver(world, alice, activity("Undo", alice, block, 1))
         # Then she still follows
         assert await world.count(Follow, Follow.follower_id == by(alice)) == 1
+        assert ignored() == ["an Undo of Block"]
         # When she undoes what she names by its id only, her follow of that id is undone
         await deliver(world, alice, activity("Undo", alice, follow["id"], 2))
         assert await world.count(Follow, Follow.follower_id == by(alice)) == 0

@@ -29,6 +29,7 @@ from storage.models.follows import ACCEPTED, PENDING
 from storage.models.offers import ACCEPTED as TAKEN
 from storage.models.offers import PENDING as UNANSWERED
 from storage.models.offers import REJECTED
+from tests.inbox.conftest import Ignored
 from tests.inbox.fediverse import (
     Fediverse,
     activity,
@@ -162,7 +163,7 @@ async def test_a_remote_petition_and_poll_take_their_new_tally_and_go_when_delet
 
 
 async def test_an_update_or_delete_of_what_we_never_had_writes_nothing(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         alice = world["mastodon.test"].add_actor("alice")
@@ -185,6 +186,9 @@ async def test_an_update_or_delete_of_what_we_never_had_writes_nothing(
         assert await world.count(Post) == 1 and await world.count(Event) == 0
         known = await world.post(f"{alice}/statuses/9")
         assert known is not None and known.deleted_at is None and "Troc" in known.content_html
+        # And the log says why, for each
+        assert ignored() == ["unknown post", "an object without id",
+                             "unusable object: type is missing", *["unknown object"] * 3]  # fmt: skip
 
 
 async def test_a_delete_of_herself_marks_the_sender_gone_but_a_delete_of_her_by_another_not(
@@ -304,7 +308,7 @@ async def test_the_answer_to_our_residents_response_is_recorded_embedded_or_by_i
 
 
 async def test_an_accept_or_reject_of_nothing_of_ours_is_ignored(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         mastodon = world["mastodon.test"]
@@ -330,3 +334,4 @@ async def test_an_accept_or_reject_of_nothing_of_ours_is_ignored(
         assert len(await world.inbox_items()) == 6
         assert (await row(world, Follow, pending.uri)).state == PENDING
         assert await world.count(Follow) == 1
+        assert ignored() == ["no Join or Follow of ours is answered"] * 6
