@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from federation.parsing import parse_activity
+from inbox import registry
 from inbox.context import InboxContext
 from inbox.dispatch import ACCEPTED_TYPES, dispatch, handler_for
 from inbox.kinds import ObjectKind
@@ -35,6 +36,27 @@ def test_every_activity_type_we_accept_has_a_handler_and_no_handler_is_orphaned(
     assert ("Update", ObjectKind.ACTOR) in HANDLERS
     # And nothing handles "nothing we know"
     assert not any(kind == ObjectKind.NOTHING for _type, kind in HANDLERS)
+
+
+def test_a_second_handler_for_one_pair_is_refused_when_registered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a table of its own, with a handler for Flags of one of our posts
+    monkeypatch.setattr("inbox.registry.HANDLERS", {})
+
+    async def first(*_: Any) -> None: ...
+
+    async def second(*_: Any) -> None: ...
+
+    registry.handles("Flag", ObjectKind.KNOWN_POST, ObjectKind.REPORTED)(first)
+    assert {("Flag", ObjectKind.KNOWN_POST): first,
+                                 ("Flag", ObjectKind.REPORTED): first} == registry.HANDLERS  # fmt: skip
+    # When another handler is registered for one of its pairs, the module does not load
+    with pytest.raises(
+        RuntimeError, match=r"^two handlers for Flag of something of ours, reported$"
+    ):
+        registry.handles("Flag", ObjectKind.REPORTED)(second)
+    assert registry.HANDLERS[("Flag", ObjectKind.REPORTED)] is first
 
 
 def test_an_unknown_pair_has_no_handler() -> None:
