@@ -88,7 +88,7 @@ async def public_addresses(host: str, resolver: Resolver | None = None) -> list[
     if not addresses:
         raise ConnectionFailed(f"{host} has no address")
     for text in addresses:
-        address = parse_ip_literal(text.split("%")[0])
+        address = parse_ip_literal(text)  # a zone (fe80::1%eth0) is read with its address
         if address is None or not is_public_address(address):
             raise PrivateAddressError(f"{host} resolves to the non-public address {text}")
     return addresses

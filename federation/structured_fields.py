@@ -32,10 +32,6 @@ class SignatureInput:
     components: tuple[Component, ...]
     params: Params
 
-    def serialize(self) -> str:
-        """The `@signature-params` value: the member re-serialised canonically."""
-        return serialize_signature_params(self.components, self.params)
-
 
 def serialize_signature_params(components: tuple[Component, ...], params: Params) -> str:
     inner = [(c.name, dict(c.params)) for c in components]

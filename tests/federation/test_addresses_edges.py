@@ -87,15 +87,17 @@ async def test_an_empty_host_is_refused_without_resolving(host: str) -> None:
 
 
 async def test_reasons_name_the_host_and_the_address() -> None:
-    resolve, _asked = _resolver({"intranet.test": ["93.184.216.34", "10.0.0.7"]})
+    resolve, asked = _resolver({"intranet.test": ["93.184.216.34", "10.0.0.7"]})
     with pytest.raises(
         PrivateAddressError, match=r"^intranet.test resolves to the non-public address 10.0.0.7$"
     ):
         await public_addresses("intranet.test", resolve)
     with pytest.raises(PrivateAddressError, match=r"^127\.0\.0\.1 is not a public address$"):
         await public_addresses("127.0.0.1", resolve)
-    with pytest.raises(PrivateAddressError, match=r"^api.localhost is a loopback name$"):
-        await public_addresses("api.localhost", resolve)
+    for loopback in ("api.localhost", "localhost", "LocalHost."):
+        with pytest.raises(PrivateAddressError, match=rf"^{loopback} is a loopback name$"):
+            await public_addresses(loopback, resolve)
+    assert asked == ["intranet.test"]  # a loopback name is never asked of the resolver
     with pytest.raises(ConnectionFailed, match=r"^nowhere.test has no address$"):
         await public_addresses("nowhere.test", resolve)
 

@@ -7,7 +7,12 @@ import pytest
 from federation.errors import InvalidSignature, MissingSignature
 from federation.keys import KeyPair
 from federation.signatures import rfc9421
-from federation.structured_fields import Component, parse_signature_input
+from federation.structured_fields import (
+    Component,
+    parse_signature_input,
+    parse_signature_values,
+    reserialize,
+)
 
 HEADERS = {"host": "jonction.test", "content-type": "application/activity+json"}
 
@@ -241,3 +246,38 @@ def test_signatures_need_both_headers_and_a_shared_label() -> None:
     )
     assert [(s.label, s.covered, s.signature) for s in found] == [("b", ["@path"], b"abc")]
     assert found[0].key_id is None
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("sig1=(", r"^Signature-Input is not a structured dictionary$"),
+        ("sig1=:AAAA:", r"^Signature-Input sig1 is not an inner list$"),
+        ('sig1=("@method" 7)', r"^Signature-Input sig1 names a non-string component$"),
+    ],
+)
+def test_a_signature_input_that_cannot_be_read_is_refused_with_its_reason(
+    value: str, reason: str
+) -> None:
+    with pytest.raises(InvalidSignature, match=reason):
+        parse_signature_input(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("sig1=:AAAA", r"^Signature is not a structured dictionary$"),
+        ('sig1="AAAA"', r"^Signature sig1 is not a byte sequence$"),
+    ],
+)
+def test_a_signature_value_that_cannot_be_read_is_refused_with_its_reason(
+    value: str, reason: str
+) -> None:
+    with pytest.raises(InvalidSignature, match=reason):
+        parse_signature_values(value)
+
+
+def test_a_covered_field_that_is_a_list_is_signed_in_its_canonical_form() -> None:
+    # A list whose members cannot be a dictionary's keys, and one string item, as `sf` reads them
+    assert reserialize("1,   2;a=3", "Example-List") == "1, 2;a=3"
+    assert reserialize('"text"', "Example-Item") == '"text"'
