@@ -91,10 +91,6 @@ class HostPools:
         """The servers that have a pool, least recently used first."""
         return list(self._servers)
 
-    def connections(self, authority: Authority) -> list[httpcore2.AsyncConnectionInterface]:
-        server = self._servers.get(authority)
-        return list(server.pool.connections) if server is not None else []
-
     async def handle_async_request(self, request: httpcore2.Request) -> httpcore2.Response:
         origin = request.url.origin
         server = self._server_for((origin.scheme, origin.host, origin.port))

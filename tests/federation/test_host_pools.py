@@ -16,9 +16,10 @@ from typing import Any
 
 import httpcore2
 import httpx2
+import pytest
 
 from federation.client import FederationClient
-from federation.host_pools import HostPoolTransport
+from federation.host_pools import HostPools, HostPoolTransport
 from federation.public_transport import PublicOnlyTransport
 
 
@@ -32,6 +33,7 @@ class Servers:
     most_open: Counter[str] = field(default_factory=Counter)
     closed: Counter[str] = field(default_factory=Counter)
     answer_after: float = 0.0
+    slow_path_after: float = 0.0  # for a request to /slow
 
 
 @asynccontextmanager
@@ -43,6 +45,7 @@ async def remote_servers() -> AsyncIterator[Servers]:
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).decode()
+                slow = head.split(" ", 2)[1] == "/slow"
                 fields = dict(line.split(":", 1) for line in head.split("\r\n")[1:] if ":" in line)
                 headers = {name.lower(): value.strip() for name, value in fields.items()}
                 if not host:
@@ -51,7 +54,7 @@ async def remote_servers() -> AsyncIterator[Servers]:
                     seen.open_now[host] += 1
                     seen.most_open[host] = max(seen.most_open[host], seen.open_now[host])
                 await reader.readexactly(int(headers.get("content-length", "0")))
-                await asyncio.sleep(seen.answer_after)
+                await asyncio.sleep(seen.slow_path_after if slow else seen.answer_after)
                 writer.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -71,8 +74,9 @@ async def remote_servers() -> AsyncIterator[Servers]:
 
 
 class ToTheLocalServer(httpcore2.AsyncNetworkBackend):
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, down: str = "") -> None:
         self.port = port
+        self.down = down  # a host that never answers
         self.inner = httpcore2.AnyIOBackend()
 
     async def connect_tcp(
@@ -83,6 +87,8 @@ class ToTheLocalServer(httpcore2.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.AsyncNetworkStream:
+        if host == self.down:
+            raise httpcore2.ConnectError(f"{host} does not answer")
         return await self.inner.connect_tcp("127.0.0.1", self.port, timeout=timeout)
 
     async def sleep(self, seconds: float) -> None:
@@ -182,3 +188,67 @@ async def test_the_production_clients_keep_connections_per_server() -> None:
     finally:
         await pinned.aclose()
         await open_client.aclose()
+
+
+async def test_a_server_whose_requests_have_all_ended_gives_up_its_pool() -> None:
+    async with remote_servers() as servers:
+        servers.slow_path_after = 0.3
+        transport = HostPoolTransport(ToTheLocalServer(servers.port, down="down.example"),
+                                      max_hosts=1)  # fmt: skip
+        async with client_through(transport) as http:
+            # Given a server that never answered, and a server with two requests at once, one
+            # quick and one slow
+            with pytest.raises(httpx2.ConnectError):
+                await http.post("http://down.example/inbox", content=b"{}")
+            slow = asyncio.create_task(http.post("http://busy.example/slow", content=b"{}"))
+            await asyncio.sleep(0.05)
+            assert (await http.post("http://busy.example/quick")).status_code == 202
+
+            # When another server is spoken to while the slow request is still in flight
+            assert (await http.post("http://calm.example/inbox")).status_code == 202
+
+            # Then the pool of the server that failed went, the busy one's stayed for its slow
+            # request, which was answered
+            assert (await slow).status_code == 202
+            assert servers.closed["busy.example"] == 0
+            assert b"down.example" not in [host for _, host, _ in transport.pools.authorities()]
+
+
+async def test_an_answer_keeps_its_headers_and_its_connection_details() -> None:
+    async with remote_servers() as servers:
+        transport = HostPoolTransport(ToTheLocalServer(servers.port))
+        async with client_through(transport) as http:
+            answer = await http.post("http://a.example/inbox", content=b"{}")
+    assert answer.headers["content-length"] == "0"
+    assert answer.http_version == "HTTP/1.1" and answer.reason_phrase == "Accepted"
+    assert "network_stream" in answer.extensions
+
+
+async def test_idle_connections_are_kept_within_their_bound_and_for_their_time() -> None:
+    async with remote_servers() as servers:
+        # Given a server allowed two connections, one of them kept idle, for 0.2 s
+        servers.answer_after = 0.1
+        transport = HostPoolTransport(ToTheLocalServer(servers.port), per_host=2,
+                                      keepalive_per_host=1)  # fmt: skip
+        transport.pools.keepalive_seconds = 0.2
+        async with client_through(transport) as http:
+            # When two deliveries go to it at once
+            posts = [http.post("http://a.example/inbox", content=b"{}") for _ in range(2)]
+            assert [answer.status_code for answer in await asyncio.gather(*posts)] == [202] * 2
+            # Then one of its two connections is closed, the other kept
+            await settle(servers, "a.example", closed=1)
+            assert (servers.connections["a.example"], servers.closed["a.example"]) == (2, 1)
+            # And once idle longer than its time, the kept one is not used again
+            await asyncio.sleep(0.3)
+            servers.answer_after = 0.0
+            assert (await http.post("http://a.example/inbox")).status_code == 202
+            assert servers.connections["a.example"] == 3
+
+
+def test_a_pool_needs_a_connection_per_server_and_room_for_a_server() -> None:
+    context = httpx2.create_ssl_context(trust_env=False)
+    backend = httpcore2.AnyIOBackend()
+    assert HostPools(backend, context, per_host=1, max_hosts=1).per_host == 1
+    for per_host, max_hosts in ((0, 1), (1, 0)):
+        with pytest.raises(ValueError, match=r"^a server needs one connection at least, and "):
+            HostPools(backend, context, per_host=per_host, max_hosts=max_hosts)

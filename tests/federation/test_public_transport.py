@@ -148,3 +148,56 @@ async def test_the_production_client_pins_unless_private_addresses_are_allowed()
     finally:
         await pinned.aclose()
         await open_client.aclose()
+
+
+class Asked(httpcore2.AsyncNetworkBackend):
+    """Records what each connection was asked with, and fails every one of them."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.asked: list[tuple[Any, ...]] = []
+        self.slept: list[float] = []
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        self.asked.append((host, port, timeout, local_address, socket_options))
+        raise self.failures[len(self.asked) - 1]
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+async def test_a_connection_is_opened_with_the_callers_bounds_and_the_last_failure_is_raised() -> (
+    None
+):
+    # Given two public addresses (one with a zone), neither answering
+    options = [(6, 1, 1)]
+    asked = Asked([httpcore2.ConnectError("refused"), httpcore2.ConnectTimeout("too slow")])
+    backend = PublicAddressBackend(asked, resolving([PUBLIC, "2606:4700::1111%eth0"]))
+    # When a connection is opened with a timeout, a local address and socket options
+    with pytest.raises(httpcore2.ConnectTimeout, match=r"^too slow$"):
+        await backend.connect_tcp("two.example", 8443, timeout=2.5, local_address="192.0.2.10",
+                                  socket_options=options)  # fmt: skip
+    # Then each address was tried with them, the zone left out, and the last failure raised
+    assert asked.asked == [(PUBLIC, 8443, 2.5, "192.0.2.10", options),
+                           ("2606:4700::1111", 8443, 2.5, "192.0.2.10", options)]  # fmt: skip
+    # And a pause is the inner backend's
+    await backend.sleep(0.25)
+    assert asked.slept == [0.25]
+
+
+async def test_a_local_socket_is_never_opened() -> None:
+    backend = PublicAddressBackend(Asked([]), resolving([PUBLIC]))
+    with pytest.raises(httpcore2.ConnectError, match=r"^federation never connects to a local"):
+        await backend.connect_unix_socket("/run/postgresql/.s.PGSQL.5432")
+
+
+def test_the_production_transport_keeps_its_bounds() -> None:
+    transport = PublicOnlyTransport(PublicAddressBackend(), per_host=3, max_hosts=5)
+    assert (transport.pools.per_host, transport.pools.max_hosts) == (3, 5)
