@@ -14,7 +14,14 @@ from federation.client import (
     Signer,
     host_key,
 )
-from federation.errors import BadResponse, FetchTimeout, InvalidActivity, ResponseTooLarge
+from federation.errors import (
+    BadResponse,
+    ConnectionFailed,
+    FetchTimeout,
+    InvalidActivity,
+    PrivateAddressError,
+    ResponseTooLarge,
+)
 from federation.keys import KeyPair
 from federation.signatures import Scheme, signature_key_id, verify_request
 from tests.federation.federation_support import mock_client, mock_http
@@ -230,4 +237,69 @@ async def test_the_client_timeout_bounds_a_delivery_by_default(rsa_keys: KeyPair
         _slow_http(), user_agent="qc/1", allow_private_addresses=True, timeout_seconds=0.05
     )
     with pytest.raises(FetchTimeout):
+        await client.post_activity(INBOX, b"{}", _signer(rsa_keys))
+
+
+async def test_a_name_that_turns_private_when_connecting_is_refused_by_the_production_client(
+    rsa_keys: KeyPair,
+) -> None:
+    # Given a resolver that answers a public address to the check, then a loopback one
+    asked: list[str] = []
+
+    async def rebinding(name: str) -> list[str]:
+        asked.append(name)
+        return ["93.184.215.14"] if len(asked) == 1 else ["127.0.0.1"]
+
+    client = FederationClient.create(user_agent="qc/1", resolver=rebinding, timeout_seconds=5)
+    try:
+        # When a delivery goes to that name
+        # Then the connection itself is refused, by the same resolver's second answer
+        with pytest.raises(PrivateAddressError, match=r"^rebind\.test resolves to the non-public"):
+            await client.post_activity("https://rebind.test/inbox", b"{}", _signer(rsa_keys))
+    finally:
+        await client.aclose()
+    assert asked == ["rebind.test", "rebind.test"]
+
+
+async def test_a_delivery_signed_elsewhere_is_signed_for_each_knock(rsa_keys: KeyPair) -> None:
+    # Given a host that takes only RFC 9421, and signing done elsewhere (a process pool)
+    signed: list[tuple[object, ...]] = []
+
+    async def signing(method: str, url: str, headers: dict[str, str], body: bytes | None,
+                      signer: Signer, scheme: Scheme) -> dict[str, str]:  # fmt: skip
+        signed.append((method, url, dict(headers), body, signer, scheme))
+        return {"X-Signed-With": scheme.value}
+
+    seen: list[httpx2.Request] = []
+    answers = {Scheme.CAVAGE.value: 401, Scheme.RFC9421.value: 202}
+
+    async def handle(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return httpx2.Response(answers[request.headers["x-signed-with"]])
+
+    http = httpx2.AsyncClient(transport=httpx2.MockTransport(handle))
+    client = FederationClient(http, user_agent="qc/3", allow_private_addresses=True)
+    signer = _signer(rsa_keys)
+    # When an activity is delivered
+    result = await client.post_activity(INBOX, b'{"type":"Like"}', signer, signing=signing)
+    # Then each knock was signed there, as a POST of that body with our headers
+    base = {"User-Agent": "qc/3", "Content-Type": "application/activity+json"}
+    assert signed == [("POST", INBOX, base, b'{"type":"Like"}', signer, Scheme.CAVAGE),
+                      ("POST", INBOX, base, b'{"type":"Like"}', signer, Scheme.RFC9421)]  # fmt: skip
+    assert [request.headers["x-signed-with"] for request in seen] == [
+        Scheme.CAVAGE.value, Scheme.RFC9421.value]  # fmt: skip
+    assert "signature" not in seen[0].headers
+    assert (result.status, result.scheme_used, result.retried_with_other_scheme) == (
+        202, Scheme.RFC9421, True)  # fmt: skip
+
+
+async def test_a_delivery_that_cannot_connect_names_its_inbox(rsa_keys: KeyPair) -> None:
+    async def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    http = httpx2.AsyncClient(transport=httpx2.MockTransport(refuse))
+    client = FederationClient(http, user_agent="qc/1", allow_private_addresses=True)
+    with pytest.raises(
+        ConnectionFailed, match=rf"^POST {INBOX}: ConnectError\('connection refused'\)$"
+    ):
         await client.post_activity(INBOX, b"{}", _signer(rsa_keys))
