@@ -138,3 +138,64 @@ def test_probes_double_up_to_a_day() -> None:
     probes = [next_probe_at(n, NOW, Midpoint()) - NOW for n in range(8)]
     assert probes[:3] == [timedelta(hours=1), timedelta(hours=2), timedelta(hours=4)]
     assert probes[-1] == timedelta(hours=24)
+
+
+class Highest:
+    """A deterministic rng: always the top of the range."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return max(a, b)
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "kind", "reason"),
+    [
+        (299, None, DeliveryKind.DELIVERED, "HTTP 299"),
+        (300, None, DeliveryKind.GIVE_UP, "HTTP 300"),
+        (410, None, DeliveryKind.GONE, "HTTP 410 Gone"),
+        (503, None, DeliveryKind.RETRY, "HTTP 503"),
+        (None, None, DeliveryKind.RETRY, "no response"),
+        (None, "TLS handshake failed", DeliveryKind.RETRY, "TLS handshake failed"),
+    ],
+)
+def test_each_outcome_says_why(
+    status: int | None, error: str | None, kind: DeliveryKind, reason: str
+) -> None:
+    outcome = classify(status, error=error)
+    assert (outcome.kind, outcome.reason) == (kind, reason)
+
+
+def test_a_retry_given_up_says_how_long_it_was_tried() -> None:
+    late = FIRST + timedelta(days=7)
+    assert classify(503, now=late).reason == "HTTP 503; retried for 7 days, 0:00:00"
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"), [(None, None), (429, None), (503, {"Retry-After": "?"})]
+)
+def test_every_backoff_follows_the_configured_policy(
+    status: int | None, headers: dict[str, str] | None
+) -> None:
+    policy = RetryPolicy(base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=4))
+    outcome = classify_delivery(status, headers, "timeout", 10, FIRST, NOW, Midpoint(), policy)
+    assert outcome.retry_at == NOW + timedelta(seconds=2.5)
+
+
+def test_a_retry_after_date_without_a_zone_is_read_in_gmt() -> None:
+    assert parse_retry_after("Fri, 20 Nov 2026 09:10:00 -0000", NOW) == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("failures", "since", "parked"),
+    [(1, timedelta(days=1), True), (0, timedelta(days=2), False), (-1, timedelta(days=2), False),
+     (199, timedelta(hours=23), False)],
+)  # fmt: skip
+def test_one_failure_a_day_old_parks_a_host_and_none_never_does(
+    failures: int, since: timedelta, parked: bool
+) -> None:
+    assert host_should_park(failures, NOW - since, NOW) is parked
+
+
+def test_a_probes_jitter_stretches_its_delay() -> None:
+    assert next_probe_at(0, NOW, Highest()) - NOW == timedelta(hours=1.1)
+    assert next_probe_at(10, NOW, Highest()) - NOW == timedelta(hours=24 * 1.1)
