@@ -97,3 +97,37 @@ def test_real_world_documents_parse_leniently() -> None:
 @pytest.mark.parametrize("doc", [None, [], "x", {"version": 2}, {"links": []}])
 def test_non_nodeinfo_gives_none(doc: object) -> None:
     assert parse_nodeinfo(doc) is None
+
+
+def test_every_field_we_read_is_taken_from_its_place() -> None:
+    document = {
+        "version": "2.0",
+        "software": {"name": "mastodon", "version": "4.3.2"},
+        "protocols": ["activitypub", 7, "diaspora"],
+        "openRegistrations": True,
+        "usage": {"users": {"total": 1200, "activeMonth": 340, "activeHalfyear": 700},
+                  "localPosts": 98765},
+        "metadata": {"nodeName": "Les Pâquis"},
+    }  # fmt: skip
+    parsed = parse_nodeinfo(document)
+    assert parsed is not None
+    assert (parsed.version, parsed.software_name, parsed.software_version) == (
+        "2.0", "mastodon", "4.3.2")  # fmt: skip
+    assert parsed.protocols == ("activitypub", "diaspora")
+    assert parsed.open_registrations is True
+    assert (parsed.total_users, parsed.active_month, parsed.local_posts) == (1200, 340, 98765)
+    assert parsed.metadata == {"nodeName": "Les Pâquis"}
+    unreadable = parse_nodeinfo({**document, "protocols": "activitypub", "openRegistrations": 1})
+    assert unreadable is not None
+    assert (unreadable.protocols, unreadable.open_registrations) == ((), None)
+
+
+@pytest.mark.parametrize(
+    ("versions", "chosen"),
+    [({"2.2", "2.1", "2.0"}, "2.2"), ({"2.1", "2.0"}, "2.1"), ({"1.1", "2.0"}, "2.0"),
+     ({"1.0", "1.1"}, "1.1"), ({"1.0"}, "1.0"), ({"3.0"}, None), (set(), None)],
+)  # fmt: skip
+def test_the_newest_version_we_can_read_is_chosen(versions: set[str], chosen: str | None) -> None:
+    links = {version: f"https://x.test/nodeinfo/{version}" for version in versions}
+    expected = None if chosen is None else f"https://x.test/nodeinfo/{chosen}"
+    assert best_nodeinfo_href(links) == expected

@@ -3,6 +3,7 @@ reading goes next and where it stops."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,3 +84,46 @@ def test_the_failures_of_a_neighbour_are_classified() -> None:
     for error, expected in cases:
         failure = classify(error)
         assert (failure.failure, failure.retry) == expected, error
+
+
+def test_an_unordered_collection_is_read_like_an_ordered_one() -> None:
+    collection = {"type": "Collection", "items": [create(1), create(2)]}
+    assert first_page_of(collection, ORIGIN) is collection
+    read = read_page({"type": "CollectionPage", "items": [create(1), create(2)]}, ORIGIN,
+                     since=NOW - timedelta(days=1), room=10)  # fmt: skip
+    assert [activity.id for activity, _ in read.taken] == [
+        f"{ORIGIN}/activities/1", f"{ORIGIN}/activities/2"]  # fmt: skip
+
+
+def test_items_of_what_is_no_collection_are_not_read() -> None:
+    assert first_page_of({"type": "Note", "orderedItems": [create(1)]}, ORIGIN) is None
+    assert first_page_of({"orderedItems": [create(1)]}, ORIGIN) is None
+
+
+def test_an_activity_is_handed_on_as_served_with_its_accents() -> None:
+    activity = create(1)
+    activity["object"]["content"] = "Café réparation"
+    [(_parsed, payload)] = read_page(page(activity), ORIGIN, since=NOW - timedelta(days=1),
+                                     room=10).taken  # fmt: skip
+    assert "Café réparation" in payload
+    assert json.loads(payload) == activity
+
+
+def test_addresses_up_to_the_longest_we_keep_are_taken() -> None:
+    def at_length(prefix: str, length: int) -> str:
+        return prefix + "a" * (length - len(prefix))
+
+    longest, too_long = at_length(f"{ORIGIN}/activities/", 2048), at_length(f"{ORIGIN}/a/", 2049)
+    kept = {**create(1), "id": longest, "actor": at_length(f"{ORIGIN}/@", 2048)}
+    dropped = [
+        {**create(2), "id": too_long},
+        {**create(3), "actor": at_length(f"{ORIGIN}/@", 2049)},
+    ]
+    following = at_length(f"{ORIGIN}/outbox?page=", 2048)
+    read = read_page(page(kept, *dropped, following=following), ORIGIN,
+                     since=NOW - timedelta(days=1), room=10)  # fmt: skip
+    assert [activity.id for activity, _ in read.taken] == [longest]
+    assert read.skipped == 2 and read.next_uri == following
+    beyond = read_page(page(create(4), following=following + "b"), ORIGIN,
+                       since=NOW - timedelta(days=1), room=10)  # fmt: skip
+    assert beyond.next_uri is None
