@@ -116,6 +116,11 @@ async def answered(session: AsyncSession, ctx: InboxContext) -> Target:
 
 async def undone(session: AsyncSession, ctx: InboxContext) -> Target:
     inner = ctx.activity.object
+    claimed = id_of(inner.get("actor")) if inner is not None else None
+    if claimed is not None and claimed != ctx.sender.uri:
+        # Only what one did oneself is taken back: not even the sender's own Follow of the
+        # same account, when the Follow they name is someone else's
+        return nothing(f"an Undo of an activity of {claimed}")
     inner_type = first_str(inner.get("type")) if inner is not None else None
     if inner_type == "Follow":
         return Target(ObjectKind.FOLLOW, uri=id_of((inner or {}).get("object")))
