@@ -75,11 +75,11 @@ async def test_a_boost_of_a_remote_note_we_lack_keeps_it_with_its_author_and_col
         nadia = mobilizon.add_actor("nadia")
         velo = mobilizon.add_actor("velo", kind="Group")
         # Given two posts of nadia that her server serves and we do not have: one written
-        # to her collective, one to everyone
+        # to her collective, one to everyone (and to bob)
         grouped = mobilizon.serve(
             note(nadia, 1, "Atelier vélo", to=[velo]), at=f"{nadia}/statuses/1"
         )
-        plain = mobilizon.serve(note(nadia, 2, "Bonjour"), at=f"{nadia}/statuses/2")
+        plain = mobilizon.serve(note(nadia, 2, "Bonjour", cc=[bob]), at=f"{nadia}/statuses/2")
 
         # When the collective boosts the first and bob the second, each by its id
         by_velo = activity("Announce", velo, grouped, 1)
@@ -95,7 +95,8 @@ async def test_a_boost_of_a_remote_note_we_lack_keeps_it_with_its_author_and_col
         assert first is not None and second is not None
         assert (first.actor_id, second.actor_id) == (author.id, author.id)
         assert "Atelier vélo" in first.content_html and "Bonjour" in second.content_html
-        # And the one written to the collective belongs to it; the other to no collective
+        # And the one written to the collective belongs to it; the other to no collective,
+        # though written to bob, who boosted it: a person is nobody's audience
         assert (first.audience_id, second.audience_id) == (collective.id, None)
         # And each boost is counted against the post kept
         assert await boosted(world, velo) == [(by_velo["id"], first.id)]
@@ -182,3 +183,27 @@ async def test_an_announced_create_is_kept_under_the_collective_and_ignored_from
         assert "dimanche" in kept.content_html
         # And a redistribution is no boost: nobody's share is counted
         assert await world.count(Reaction) == 0
+
+
+async def test_a_boost_of_what_its_server_serves_as_another_servers_or_as_no_post_keeps_nothing(
+    tmp_path: Path, database_kind: str, ignored: Ignored
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
+        bob, nadia = mastodon.add_actor("bob"), mobilizon.add_actor("nadia")
+        # Given an address on nadia's server that serves a note of bob's, on bob's server,
+        # and one that serves a collection of hers
+        posing = mobilizon.serve(note(bob, 1, "Copie"), at=f"{nadia}/statuses/1")
+        collection = {"id": f"{nadia}/statuses/2", "type": "OrderedCollection",
+                      "attributedTo": nadia, "orderedItems": []}  # fmt: skip
+        listed = mobilizon.serve(collection, at=f"{nadia}/statuses/2")
+
+        # When bob boosts each of them
+        await deliver(world, bob, activity("Announce", bob, posing, 1),
+                      activity("Announce", bob, listed, 2))  # fmt: skip
+
+        # Then both were read, and neither is kept as a post nor counted
+        assert [
+            path for path in mobilizon.fetched if "/statuses/" in path] == ["/users/nadia/statuses/1", "/users/nadia/statuses/2"]  # fmt: skip
+        assert await world.count(Post) == 0 and await world.count(Reaction) == 0
+        assert ignored() == ["a boosted object we cannot have"] * 2
