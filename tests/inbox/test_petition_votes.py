@@ -7,7 +7,7 @@ that is not the sender's own)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,14 @@ async def test_a_batch_of_votes_counts_each_signer_once_and_refuses_the_rest(
                 and kept.quartier == "mobilizon.test"
             )
             assert kept.vote_uri == f"{zoe}#votes/1/activity"
+            # the record of the HTTP signature that carried it, as a vote received alone has
+            assert kept.verification == {"key_id": f"{zoe}#main-key", "algorithm": "",
+                                         "verified_at": kept.verification["verified_at"],
+                                         "actor": zoe}  # fmt: skip
+            verified = datetime.fromisoformat(kept.verification["verified_at"])
+            assert verified.replace(tzinfo=None) == kept.signed_at.replace(tzinfo=None)
+            signer = await session.scalar(select(Actor.id).where(Actor.uri == zoe))
+            assert kept.signer_id == signer
         # And alice's second vote and dave's other option are refused with a reason; dave's
         # vote in bob's name is dropped
         refused = {reject["object"]: reject["content"] for reject in await rejects(world)}
@@ -130,6 +138,26 @@ async def test_a_batch_of_votes_counts_each_signer_once_and_refuses_the_rest(
                 .where(Activity.type == "Reject")
             )
             assert sorted(hosts) == ["mastodon.test", "mastodon.test"]
+
+
+async def test_a_signer_of_another_petition_is_counted_in_a_batch_for_this_one(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind, HOSTS, per_origin_concurrency=16) as world:
+        mastodon = world["mastodon.test"]
+        alice, bob = mastodon.add_actor("alice"), mastodon.add_actor("bob")
+        benches, trees = await open_petition(world, "bancs"), await open_petition(world, "arbres")
+        # Given alice's signature on one petition
+        await receive_all(world, [(alice, vote(alice, benches, 1))])
+        assert await world.handle() == 1
+        # When she and bob sign the other, together
+        await receive_all(world, [(alice, vote(alice, trees, 2)), (bob, vote(bob, trees, 1))])
+        assert await world.handle() == 2
+        # Then both count on it, and her first signature stands
+        assert await signatures(world, trees) == {alice: MASTODON, bob: MASTODON}
+        assert await signatures(world, benches) == {alice: MASTODON}
+        assert (await tally(world, trees), await tally(world, benches)) == (2, 1)
+        assert await rejects(world) == []
 
 
 async def test_second_votes_of_many_signers_are_refused_together(
