@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
-from actors.remote import KEY_CACHE_SIZE
+from actors.remote import KEY_CACHE_SIZE, HandleNotResolved
+from config.errors import ErrorCode
+from storage.blocks import block_domain
 from storage.models import Actor
-from tests.inbox.fediverse import fediverse
+from tests.inbox.fediverse import RemoteServer, fediverse
 from tests.inbox.signing import fixed_key
 
 
@@ -111,3 +114,52 @@ async def test_a_local_actor_is_never_fetched(tmp_path: Path) -> None:
         # Then the local copy is answered
         assert actor is not None and actor.is_local
         assert await actors.signer() is signer
+
+
+def finger(server: RemoteServer, username: str, actor_uri: str) -> None:
+    """Serve the WebFinger answer of ``username`` on ``server``, pointing at ``actor_uri``."""
+    server.serve(
+        {
+            "subject": f"acct:{username}@{server.host}",
+            "links": [{"rel": "self", "type": "application/activity+json", "href": actor_uri}],
+        },
+        at=server.url("/.well-known/webfinger"),
+    )
+
+
+async def test_a_handle_is_resolved_once_and_kept(tmp_path: Path) -> None:
+    async with fediverse(tmp_path) as world:
+        # Given alice, whose server answers WebFinger for her handle
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        finger(mastodon, "alice", alice)
+        # When her handle is looked up
+        found = await world.instance.remote_actors.by_handle("alice", "mastodon.test")
+        # Then she is found, asked by her handle, and kept
+        assert found.uri == alice and not found.is_local
+        assert "/.well-known/webfinger" in mastodon.fetched
+        assert await world.actor(alice) is not None
+
+
+@pytest.mark.parametrize("case", ["blocked", "blocked with a port", "no client", "unknown"])
+async def test_a_handle_that_gives_no_actor_says_why(tmp_path: Path, case: str) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        mastodon.add_actor("alice")
+        actors = world.instance.remote_actors
+        host = "mastodon.test:8443" if case == "blocked with a port" else "mastodon.test"
+        if case.startswith("blocked"):
+            async with world.instance.database.transaction() as session:
+                await block_domain(session, "mastodon.test", "spam")
+            world.instance.blocks.invalidate()
+        if case == "no client":
+            actors.client = None
+        # When alice's handle is looked up (her server answers no WebFinger)
+        with pytest.raises(HandleNotResolved) as refused:
+            await actors.by_handle("alice", host)
+        # Then the reason is one word the callers explain, and no actor is kept
+        reason = {"unknown": "not_found", "no client": "unreachable"}.get(case, "blocked")
+        assert refused.value.reason == reason
+        assert refused.value.code == ErrorCode(reason) and refused.value.field == "handle"
+        assert mastodon.fetched == ([] if case != "unknown" else ["/.well-known/webfinger"])
+        assert await world.count(Actor, Actor.is_local.is_(False)) == 0
