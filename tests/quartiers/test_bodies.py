@@ -17,7 +17,7 @@ from starlette.types import Message
 
 from actors.services import create_account, create_api_token
 from config.settings import Settings
-from federation.bodies import BodyTooLarge, read_capped_body, read_capped_stream
+from federation.bodies import BodyTooLarge, capped_request, read_capped_body, read_capped_stream
 from storage.database import Database
 
 ACTIVITY_JSON = "application/activity+json"
@@ -191,3 +191,46 @@ async def test_a_client_that_leaves_before_the_end_of_its_body_is_told_apart() -
     with pytest.raises(ClientDisconnect):
         request = Request({"type": "http", "method": "POST", "headers": []}, receive)
         await read_capped_stream(request.stream(), None, limit=1000)
+
+
+def chunked(*bodies: bytes, length: int | None = None) -> Request:
+    """A POST whose body comes in ``bodies``, then the client leaves; ``length`` is declared."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": body, "more_body": index < len(bodies) - 1}
+        for index, body in enumerate(bodies)
+    ]
+    headers = [] if length is None else [(b"content-length", str(length).encode())]
+
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    return Request({"type": "http", "method": "POST", "headers": headers}, receive)
+
+
+async def test_a_form_body_is_capped_on_what_arrives_across_its_messages() -> None:
+    # A body of exactly the cap, in two messages, is read whole
+    assert await capped_request(chunked(b"abc", b"de"), limit=5).body() == b"abcde"
+    # One byte more, across the messages, is refused while it is read
+    with pytest.raises(BodyTooLarge):
+        await capped_request(chunked(b"abc", b"def"), limit=5).body()
+    # And a declared length over the cap is refused before anything is read
+    declared = chunked(b"a", length=6)
+    with pytest.raises(BodyTooLarge):
+        capped_request(declared, limit=5)
+    assert await capped_request(chunked(b"abcde", length=5), limit=5).body() == b"abcde"
+
+
+async def test_a_capped_form_passes_on_what_is_not_its_body() -> None:
+    # Each message reaches the form parser as it came, and the client leaving is passed on
+    # as such, not counted as body
+    request = capped_request(chunked(b"ab", b"c"), limit=5)
+    assert [message async for message in _messages(request, 3)] == [
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"c", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+
+
+async def _messages(request: Request, count: int) -> AsyncIterator[Message]:
+    for _ in range(count):
+        yield await request.receive()
