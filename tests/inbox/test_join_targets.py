@@ -255,9 +255,9 @@ async def test_an_agreement_queued_before_the_inbox_checked_it_is_ignored_when_u
         async with world.instance.database.session() as session:
             remote = await session.scalar(select(Offer))
         assert remote is not None and not remote.is_local
+        _karim, ours_too = await karims_jam(world)  # an offer of ours, which none names
         offered = agreement(lea, remote, 1)
         if unusable == "without stipulates":
-            _karim, ours_too = await karims_jam(world)
             offered = agreement(lea, ours_too, 1)
             del offered["object"]["stipulates"]
         assert (await world.post_as(lea, offered)).status_code in (400, 404)

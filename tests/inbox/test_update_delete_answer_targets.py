@@ -238,6 +238,7 @@ async def test_an_accept_embedding_the_follow_is_known_by_its_follower_when_the_
     async with fediverse(tmp_path, database_kind) as world:
         mastodon = world["mastodon.test"]
         alice, bob = mastodon.add_actor("alice"), mastodon.add_actor("bob")
+        _lina, [linas] = await follows(world, "lina", alice)  # lina asked first
         sami, [pending] = await follows(world, "sami", alice)
         rewritten = {"id": f"{alice}/follows/9", "type": "Follow", "actor": sami.uri,
                      "object": alice}  # fmt: skip
@@ -247,8 +248,9 @@ async def test_an_accept_embedding_the_follow_is_known_by_its_follower_when_the_
         assert (await row(world, Follow, pending.uri)).state == PENDING
         # When alice does
         await deliver(world, alice, activity("Accept", alice, rewritten, 1))
-        # Then it is accepted
+        # Then it is accepted, and lina's Follow of alice still waits
         assert (await row(world, Follow, pending.uri)).state == ACCEPTED
+        assert (await row(world, Follow, linas.uri)).state == PENDING
 
 
 async def test_a_reject_of_our_residents_signature_takes_it_back_with_the_reason(
@@ -267,8 +269,9 @@ async def test_a_reject_of_our_residents_signature_takes_it_back_with_the_reason
         assert signature.vote_uri is not None
         refusal = {**activity("Reject", assemblee, signature.vote_uri, 2),
                    "content": "Réservée aux habitant·e·s"}  # fmt: skip
-        # When its server accepts it, nothing changes
-        await deliver(world, assemblee, activity("Accept", assemblee, signature.vote_uri, 3))
+        # When its server accepts it, or rejects a vote we never sent, nothing changes
+        await deliver(world, assemblee, activity("Accept", assemblee, signature.vote_uri, 3),
+                      activity("Reject", assemblee, f"{sami.uri}/votes/404", 4))  # fmt: skip
         assert (await taken_back(world, signature)) is None
         # When it rejects it, saying why
         await deliver(world, assemblee, refusal)
