@@ -29,12 +29,20 @@ from federation.vocab import (
         ('text/html, application/ld+json;profile="https://www.w3.org/ns/activitystreams"', True),
         ("APPLICATION/ACTIVITY+JSON", True),
         ("application/ld+json", False),
+        # the profile among other parameters, and a profile whose address has a query
+        ('application/ld+json; charset=utf-8; profile="https://www.w3.org/ns/activitystreams"',
+         True),
+        ('application/ld+json; profile="https://www.w3.org/ns/activitystreams?v=2"', True),
+        ('application/ld+json;charset=utf-8;profile="https://www.w3.org/ns/activitystreams"', True),
+        # the ActivityStreams address under another parameter, or another profile
+        ('application/ld+json; rel="https://www.w3.org/ns/activitystreams"', False),
+        ('application/ld+json; profile="https://schema.org"', False),
         ("application/json", False),
         ("text/html", False),
         ("", False),
         (None, False),
     ],
-)
+)  # fmt: skip
 def test_is_activitypub_media_type(header: str | None, expected: bool) -> None:
     assert is_activitypub_media_type(header) is expected
 
