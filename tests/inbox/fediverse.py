@@ -45,6 +45,8 @@ class RemoteServer:
     host: str
     documents: dict[str, dict[str, Any] | int] = field(default_factory=dict)
     fetched: list[str] = field(default_factory=list)
+    signed_only: bool = False  # as Mastodon's secure mode: an unsigned GET gets a 401, but for
+    # the /.well-known/ documents (WebFinger, NodeInfo), which everyone may read
 
     def url(self, path: str) -> str:
         return f"http://{self.host}{path}"
@@ -83,6 +85,9 @@ class RemoteServer:
     def app(self) -> Starlette:
         async def answer(request: Request) -> Response:
             self.fetched.append(request.url.path)
+            public = request.url.path.startswith("/.well-known/")
+            if self.signed_only and not public and "signature" not in request.headers:
+                return JSONResponse({"error": "request not signed"}, status_code=401)
             document = self.documents.get(request.url.path)
             if document is None:
                 return JSONResponse({"error": "not found"}, status_code=404)

@@ -207,3 +207,26 @@ async def test_a_boost_of_what_its_server_serves_as_another_servers_or_as_no_pos
             path for path in mobilizon.fetched if "/statuses/" in path] == ["/users/nadia/statuses/1", "/users/nadia/statuses/2"]  # fmt: skip
         assert await world.count(Post) == 0 and await world.count(Reaction) == 0
         assert ignored() == ["a boosted object we cannot have"] * 2
+
+
+async def test_a_boost_of_a_note_on_a_server_that_answers_signed_requests_only_keeps_it(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
+        bob, nadia = mastodon.add_actor("bob"), mobilizon.add_actor("nadia")
+        velo = mobilizon.add_actor("velo", kind="Group")
+        # Given nadia's posts, one to her collective, on a server in secure mode
+        grouped = note(nadia, 2, "Atelier vélo samedi", to=[velo])
+        for document in (note(nadia, 1, "Bonjour"), grouped):
+            mobilizon.serve(document, at=document["id"])
+        assert await world.instance.remote_actors.actor(velo) is not None
+        mobilizon.signed_only = True
+        # When bob boosts the first, and her collective announces the Create of the second
+        boosted = f"{nadia}/statuses/1"
+        await deliver(world, bob, activity("Announce", bob, boosted, 1))
+        await deliver(world, velo,
+                      activity("Announce", velo, activity("Create", nadia, grouped, 2), 1))  # fmt: skip
+        # Then both were read, signed, and kept
+        assert await world.post(boosted) is not None
+        assert await world.post(grouped["id"]) is not None

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.inbox.fediverse import activity, fediverse, note
 
 
+@pytest.mark.parametrize("secure", [False, True], ids=["open", "signed requests only"])
 async def test_announced_updates_and_deletes_are_honoured_from_collectives_only(
-    tmp_path: Path, database_kind: str
+    tmp_path: Path, database_kind: str, secure: bool
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
+        mobilizon.signed_only = secure  # every read of ours is signed, so both answer us
         nadia = mobilizon.add_actor("nadia")
         velo = mobilizon.add_actor("velo", kind="Group")
         mallory = mastodon.add_actor("mallory")

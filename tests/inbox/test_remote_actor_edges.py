@@ -163,3 +163,17 @@ async def test_a_handle_that_gives_no_actor_says_why(tmp_path: Path, case: str) 
         assert refused.value.code == ErrorCode(reason) and refused.value.field == "handle"
         assert mastodon.fetched == ([] if case != "unknown" else ["/.well-known/webfinger"])
         assert await world.count(Actor, Actor.is_local.is_(False)) == 0
+
+
+async def test_a_handle_on_a_server_that_answers_signed_requests_only_is_resolved(
+    tmp_path: Path,
+) -> None:
+    async with fediverse(tmp_path) as world:
+        # Given alice on a server in secure mode: it answers only signed requests
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        finger(mastodon, "alice", alice)
+        mastodon.signed_only = True
+        # When her handle is looked up, she is found: every request was signed
+        found = await world.instance.remote_actors.by_handle("alice", "mastodon.test")
+        assert found.uri == alice
