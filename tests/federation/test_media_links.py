@@ -131,3 +131,21 @@ def test_an_attachment_without_a_content_type_is_given_one_by_its_type(
 ) -> None:
     attachment = ParsedAttachment(kind, "https://pix.test/1", media_type, None)
     assert kind_of_attachment(attachment) == expected
+
+
+def test_one_file_of_each_kind_is_kept_and_any_other_file_is_one_kind() -> None:
+    # A video, a picture, an audio track, and two other files (a document, a font), on http
+    # or https: one of each kind, the two others counting as one
+    urls = [link("http://tube.test/7.mp4", "video/mp4"),
+            link("https://tube.test/7.png", "image/png"),
+            link("https://tube.test/7.pdf", "application/pdf"),
+            link("https://tube.test/7.woff2", "font/woff2"),
+            link("https://tube.test/7.ogg", "audio/ogg")]  # fmt: skip
+    assert [found.url for found in media("Video", urls)] == [
+        "http://tube.test/7.mp4", "https://tube.test/7.png", "https://tube.test/7.pdf",
+        "https://tube.test/7.ogg"]  # fmt: skip
+
+
+def test_an_address_one_character_over_the_longest_is_dropped() -> None:
+    too_long = "https://tube.test/" + "a" * (2049 - len("https://tube.test/"))
+    assert media("Video", [link(too_long, "video/mp4")]) == []
