@@ -130,6 +130,8 @@ async def test_bad_response_carries_the_status() -> None:
     with pytest.raises(BadResponse) as caught:
         await mock_client({ACTOR: httpx2.Response(403)}).fetch_json(ACTOR)
     assert caught.value.status == 403
+    assert str(caught.value) == f"HTTP 403: GET {ACTOR}"
+    assert str(BadResponse(503)) == "HTTP 503"  # no reason, no trailing colon
 
 
 @pytest.mark.parametrize(
