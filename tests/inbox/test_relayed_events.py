@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.models import Actor, Event
+from tests.inbox.conftest import Ignored
 from tests.inbox.fediverse import Fediverse, activity, fediverse, in_days
 
 
@@ -119,4 +120,56 @@ async def test_a_relayed_event_address_is_read_from_its_server(
         # Then the Event is read from there and kept under its organiser
         stored = await world.event(genuine["id"])
         assert stored is not None and stored.title == "Atelier vélo"
+        assert await organiser_of(world, genuine["id"]) == atelier
+
+
+async def test_a_relayed_event_that_cannot_be_trusted_is_refused_with_its_reason(
+    tmp_path: Path, database_kind: str, ignored: Ignored
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
+        mallory = mastodon.add_actor("mallory")
+        atelier = mobilizon.add_actor("atelier", kind="Group")
+        # Given events that mallory announces embedded, each read again from its server:
+        # one its server does not serve, one served under another server's id, one whose
+        # organiser is on another server, one whose organiser is not there
+        missing = event(atelier, 1, "Atelier perdu")
+        elsewhere = {**event(atelier, 2, "Atelier ailleurs"), "id": mastodon.url("/events/2")}
+        foreign = {**event(mallory, 3, "Atelier d'autrui"), "id": mobilizon.url("/events/3")}
+        nobody = event(mobilizon.url("/users/nobody"), 4, "Atelier de personne")
+        mastodon.serve(event(atelier, 2, "Atelier ailleurs"), at=elsewhere["id"])
+        for served in (foreign, nobody):
+            mobilizon.serve(served, at=served["id"])
+        copies = [missing, elsewhere, foreign, nobody]
+
+        # When mallory announces each
+        for n, copy in enumerate(copies):
+            await world.post_as(mallory, activity("Announce", mallory, copy, n))
+        assert await world.handle() == 4
+
+        # Then none entered the agenda, each for its reason
+        assert await world.count(Event) == 0
+        assert ignored() == [
+            "the announced event cannot be fetched",
+            "the announced event is served from another origin",
+            "the announced event has no organiser on its server",
+            "the announced event's organiser cannot be resolved",
+        ]
+
+
+async def test_a_relayed_event_naming_its_organiser_as_actor_is_kept_under_it(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
+        relay = mastodon.add_actor("relay", kind="Application")
+        atelier = mobilizon.add_actor("atelier", kind="Group")
+        # Given an Event that names its organiser as its actor, not its author
+        genuine = event(atelier, 1, "Atelier vélo", actor=atelier)
+        del genuine["attributedTo"]
+        mobilizon.serve(genuine, at=genuine["id"])
+        # When a relay announces its address
+        await world.post_as(relay, activity("Announce", relay, genuine["id"], 1))
+        await world.handle()
+        # Then it is kept under that organiser
         assert await organiser_of(world, genuine["id"]) == atelier
