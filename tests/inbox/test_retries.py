@@ -6,9 +6,11 @@ is due at that moment.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete
 
 from inbox.worker import InboxWorker
@@ -102,3 +104,28 @@ async def test_an_item_that_fails_once_is_applied_on_its_retry(
         assert (item.state, item.attempts, item.last_error) == (DONE, 2, None)
         post = await world.post(sent["id"])
         assert post is not None and "Marché" in post.content_html
+
+
+async def test_a_failure_is_recorded_by_its_kind_and_message_cut_at_1000_characters_and_logged(
+    tmp_path: Path, database_kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given an accepted activity whose sender, of a long name, cannot be resolved any more
+        long_named = world["mastodon.test"].add_actor("a" * 1200)
+        posted = activity("Create", long_named, note(long_named, 1), 1)
+        assert (await world.post_as(long_named, posted)).status_code == 202
+        await lose_sender(world, long_named)
+
+        # When the worker handles it
+        with caplog.at_level(logging.ERROR, logger="inbox.worker"):
+            assert await InboxWorker(world.instance).run_once() == 1
+
+        # Then its error is kept as the admin reads it: the kind of failure, then its message,
+        # cut at 1,000 characters
+        item = await item_of(world, long_named)
+        failure = f"LookupError: sender {long_named} cannot be resolved"
+        assert item.last_error == failure[:1000]
+        # And the operator's log names the item, its activity and the whole failure
+        [record] = [r for r in caplog.records if r.name == "inbox.worker"]
+        assert record.getMessage() == f"inbox item {item.id} ({posted['id']}) failed"
+        assert record.exc_info is not None and record.exc_info[0] is LookupError
