@@ -9,12 +9,18 @@ from typing import Any
 
 from sqlalchemy import update
 
+from commons.offers import services as offers
+from commons.offers.fields import OfferFields
+from config.uris import Uris
 from storage.models import (
     Activity,
+    Actor,
     Event,
     Follow,
     Membership,
+    Offer,
     Petition,
+    Poll,
     Post,
     Proposal,
     ProposalSupport,
@@ -24,9 +30,12 @@ from storage.models import (
     utcnow,
 )
 from tests.inbox.conftest import Ignored
-from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, resident
+from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, note, resident
 from tests.inbox.test_join_targets import gone, ours
+from tests.inbox.test_offer_answers import karims_jam, kept
 from tests.inbox.test_petition_votes import open_petition, vote
+from tests.inbox.test_poll_votes import hold, tally
+from tests.inbox.test_poll_votes import vote as poll_vote
 from tests.inbox.test_proposal_supports import proposal_of
 
 
@@ -39,6 +48,15 @@ async def kept_for_another_server(world: Fediverse, model: type[Any], uri: str) 
 async def deleted(world: Fediverse, model: type[Any], uri: str) -> None:
     async with world.instance.database.transaction() as session:
         await session.execute(update(model).where(model.uri == uri).values(deleted_at=utcnow()))
+
+
+async def another_offer(world: Fediverse, author: Actor) -> Offer:
+    settings = world.instance.settings
+    fields = OfferFields(kind="don", title="Des bocaux vides")
+    async with world.instance.database.transaction() as session:
+        person = await session.get(Actor, author.id)
+        assert person is not None
+        return await offers.publish_offer(session, Uris(settings.base_url), person, person, fields)
 
 
 async def test_a_follow_of_a_person_of_another_server_is_not_ours_to_accept(
@@ -123,3 +141,43 @@ async def test_a_vote_on_a_petition_kept_for_another_server_is_no_signature_here
         # Then no signature is counted here, and no refusal is sent: it is not ours to answer
         assert await world.count(Signature, Signature.signer_uri == alice) == 0
         assert await world.count(Activity, Activity.type == "Reject") == 0
+
+
+async def test_a_direct_reply_to_an_offer_deleted_or_kept_for_another_server_is_no_answer(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given karim's offer, deleted, a second one, kept for another server, and a third
+        karim, gone_offer = await karims_jam(world)
+        second = await another_offer(world, karim)
+        await another_offer(world, karim)
+        await deleted(world, Offer, gone_offer.uri)
+        await kept_for_another_server(world, Offer, second.uri)
+        lea = world["mastodon.test"].add_actor("lea")
+
+        # When Léa answers each by a direct reply, as Mastodon users do
+        for n, offer in enumerate((gone_offer, second)):
+            direct = note(lea, n, "@karim Un pot pour moi ?", inReplyTo=offer.uri,
+                          to=[karim.uri], cc=[], tag=[{"type": "Mention", "href": karim.uri}])  # fmt: skip
+            await deliver(world, lea, activity("Create", lea, direct, n))
+
+        # Then neither is an answer to an offer
+        assert await kept(world) == []
+
+
+async def test_a_vote_in_a_poll_kept_for_another_server_is_not_counted_here(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given one of our polls, now kept for another server, and another of ours
+        poll = await hold(world, "soirees", multiple=False)
+        other = await hold(world, "repas", multiple=False)
+        await kept_for_another_server(world, Poll, poll.uri)
+        alice = world["mastodon.test"].add_actor("alice")
+
+        # When alice votes in it
+        await deliver(world, alice, poll_vote(alice, poll, "Mardi", 1))
+
+        # Then nothing is counted, in either poll
+        assert await tally(world, poll) == (0, [0, 0, 0])
+        assert await tally(world, other) == (0, [0, 0, 0])
