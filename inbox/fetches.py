@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.remote import RemoteActors
 from commons.events.received import RemoteEvent, read_remote_event
@@ -56,8 +57,8 @@ class FetchedPost:
 class Fetched:
     """What the remote side told us about an activity's object before the transaction.
 
-    ``known`` is what an ``Announce`` named among our rows when it was read ("event", "kept"
-    for an offer or a petition, "post"),
+    ``known`` is what an ``Announce`` named among our rows when it was read ("event", or
+    "kept" for an offer or a petition),
     ``event`` a remote Event ready to keep (or why not), ``post`` a boosted or redistributed
     post, ``gone`` whether a redistributed Delete's object answered 404 or 410.
     """
@@ -169,18 +170,22 @@ async def _post_of(ctx: InboxContext, document: FetchedDocument | None) -> Fetch
     return FetchedPost(obj, author, audience)
 
 
-async def _known(ctx: InboxContext, uri: str, *, events: bool = True) -> str | None:
+async def _known(ctx: InboxContext, uri: str) -> str | None:
     """Whether ``uri`` is an event ("event"), an offer or a petition ("kept": a collective
     shares them, :mod:`inbox.collective_shares`) or a live post ("post") we keep."""
     async with ctx.instance.database.session() as session:
-        if events and await session.scalar(select(Event.id).where(Event.uri == uri)) is not None:
+        if await session.scalar(select(Event.id).where(Event.uri == uri)) is not None:
             return "event"
-        if events:
-            for model in (Offer, Petition):
-                if await session.scalar(select(model.id).where(model.uri == uri)) is not None:
-                    return "kept"
-        live = select(Post.id).where(Post.uri == uri, Post.deleted_at.is_(None))
-        return "post" if await session.scalar(live) is not None else None
+        for model in (Offer, Petition):
+            if await session.scalar(select(model.id).where(model.uri == uri)) is not None:
+                return "kept"
+        return "post" if await _keeps_post(session, uri) else None
+
+
+async def _keeps_post(session: AsyncSession, uri: str) -> bool:
+    """Whether a live (not deleted) post of ``uri`` is kept here."""
+    live = select(Post.id).where(Post.uri == uri, Post.deleted_at.is_(None))
+    return await session.scalar(live) is not None
 
 
 async def _announced(ctx: InboxContext) -> Fetched:
@@ -205,8 +210,8 @@ async def _announced(ctx: InboxContext) -> Fetched:
     known = await _known(ctx, uri)
     if (known == "event" and obj is None) or known == "kept":
         return Fetched(known=known)
-    if known == "post":
-        return Fetched(known=known)
+    if known == "post":  # one we keep: the transaction reads it, nothing to fetch
+        return Fetched()
     document = await _fetch(ctx, uri)
     relayed = obj is None and ctx.sender.type in RELAY_TYPES
     if relayed and document is not None and is_event(document.data):
@@ -219,22 +224,23 @@ async def _redistributed(ctx: InboxContext, inner_type: str | None, uri: str | N
     own server (the embedded activity is signed by nobody we can check)."""
     if not uri or not ctx.sender.is_group:
         return Fetched()
-    known = await _known(ctx, uri, events=False)
+    async with ctx.instance.database.session() as session:
+        kept = await _keeps_post(session, uri)
     if inner_type == "Create":
-        if known == "post":
-            return Fetched(known=known)
+        if kept:
+            return Fetched()
         return Fetched(post=await _post_of(ctx, await _fetch(ctx, uri)))
-    if known != "post":
+    if not kept:
         return Fetched()
     if inner_type == "Update":
-        return Fetched(known=known, post=await _post_of(ctx, await _fetch(ctx, uri)))
+        return Fetched(post=await _post_of(ctx, await _fetch(ctx, uri)))
     client = ctx.instance.federation
     if client is None:
-        return Fetched(known=known)
+        return Fetched()
     try:
         await client.fetch_document(uri, await ctx.instance.remote_actors.signer())
     except BadResponse as gone:
-        return Fetched(known=known, gone=gone.status in (404, 410))
+        return Fetched(gone=gone.status in (404, 410))
     except (FetchError, InvalidActivity) as error:
         log.info("cannot check deleted object %s: %s", uri, error)
-    return Fetched(known=known)
+    return Fetched()
