@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from commons.offers import services as offers
 from commons.offers.fields import OfferFields
+from commons.proposals.services import propose
 from config.uris import Uris
 from storage.models import (
     Activity,
@@ -29,10 +30,11 @@ from storage.models import (
     Signature,
     utcnow,
 )
+from storage.models.offers import PENDING
 from tests.inbox.conftest import Ignored
 from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, note, resident
 from tests.inbox.test_join_targets import gone, ours
-from tests.inbox.test_offer_answers import karims_jam, kept
+from tests.inbox.test_offer_answers import agreement, karims_jam, kept
 from tests.inbox.test_petition_votes import open_petition, vote
 from tests.inbox.test_poll_votes import hold, tally
 from tests.inbox.test_poll_votes import vote as poll_vote
@@ -57,6 +59,15 @@ async def another_offer(world: Fediverse, author: Actor) -> Offer:
         person = await session.get(Actor, author.id)
         assert person is not None
         return await offers.publish_offer(session, Uris(settings.base_url), person, person, fields)
+
+
+async def another_proposal(world: Fediverse, first: Proposal) -> Proposal:
+    """A second proposal, by the same member in the same collective."""
+    async with world.instance.database.transaction() as session:
+        person = await session.get(Actor, first.author_id)
+        collective = await session.get(Actor, first.actor_id)
+        assert person is not None and collective is not None
+        return await propose(session, world.instance.uris, person, collective, "Un four", "À pain.")
 
 
 async def test_a_follow_of_a_person_of_another_server_is_not_ours_to_accept(
@@ -114,15 +125,17 @@ async def test_a_like_of_a_deleted_post_or_of_another_servers_proposal_counts_no
                              content_html="<p>Qui a une échelle ?</p>", deleted_at=utcnow()))  # fmt: skip
         proposal = await proposal_of(world)
         await kept_for_another_server(world, Proposal, proposal.uri)
+        live = await another_proposal(world, proposal)
         alice = world["mastodon.test"].add_actor("alice")
 
         # When alice likes both
         await deliver(world, alice, activity("Like", alice, post, 1),
                       activity("Like", alice, proposal.uri, 2))  # fmt: skip
 
-        # Then neither is counted
+        # Then neither is counted, nor taken for another proposal
         assert await world.count(Reaction) == 0
         assert await world.count(ProposalSupport) == 0
+        assert await world.count(Proposal, Proposal.id == live.id, Proposal.support_count == 0) == 1
         assert ignored() == ["unknown post", "unknown post"]
 
 
@@ -181,3 +194,22 @@ async def test_a_vote_in_a_poll_kept_for_another_server_is_not_counted_here(
         # Then nothing is counted, in either poll
         assert await tally(world, poll) == (0, [0, 0, 0])
         assert await tally(world, other) == (0, [0, 0, 0])
+
+
+async def test_an_answer_to_our_offer_is_accepted_by_our_resident_not_by_its_sender(
+    tmp_path: Path, database_kind: str, ignored: Ignored
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given Léa's answer to karim's offer, kept here and waiting for karim
+        _karim, offer = await karims_jam(world)
+        lea = world["mastodon.test"].add_actor("lea")
+        asked = agreement(lea, offer, 1)
+        await deliver(world, lea, asked)
+
+        # When Léa sends an Accept of her own answer
+        await deliver(world, lea, activity("Accept", lea, asked["id"], 1))
+
+        # Then it still waits for karim: her answer is none of our residents' to be answered
+        [response] = await kept(world)
+        assert (response.state, response.quantity) == (PENDING, 2.0)
+        assert ignored()[-1:] == ["no Join or Follow of ours is answered"]
