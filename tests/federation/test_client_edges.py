@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import anyio
 import httpx2
 import pytest
@@ -303,3 +305,30 @@ async def test_a_delivery_that_cannot_connect_names_its_inbox(rsa_keys: KeyPair)
         ConnectionFailed, match=rf"^POST {INBOX}: ConnectError\('connection refused'\)$"
     ):
         await client.post_activity(INBOX, b"{}", _signer(rsa_keys))
+
+
+async def test_an_endless_answer_to_a_post_is_read_up_to_64_kib_then_dropped(
+    rsa_keys: KeyPair,
+) -> None:
+    # Given an inbox that answers 202 with a body that never ends, 1 KiB at a time
+    sent: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            await anyio.sleep(0)  # a moment for the reader's time bound to end it
+            sent.append(1024)
+            yield b"x" * 1024
+
+    async def handle(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(202, content=endless())
+
+    client = FederationClient(httpx2.AsyncClient(transport=httpx2.MockTransport(handle)),
+                              user_agent="qc/1", allow_private_addresses=True)  # fmt: skip
+
+    # When an activity is posted there
+    with anyio.fail_after(5):
+        result = await client.post_activity(INBOX, b"{}", _signer(rsa_keys))
+
+    # Then the answer is reported, once just over 64 KiB of it was read
+    assert result.status == 202
+    assert len(sent) == 64 + 1
