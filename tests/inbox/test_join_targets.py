@@ -364,6 +364,37 @@ async def test_an_undo_naming_only_the_id_of_a_join_ends_that_membership_or_part
         assert (await memberships(world, alice), await taking_part(world, alice)) == ([], [])
 
 
+async def test_an_undo_naming_the_id_of_one_of_several_joins_ends_that_one_only(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given alice taking part in our event and in two dates of our series, and a member of
+        # two collectives
+        our = await ours(world)
+        other = await second_collective(world, our)
+        alice = world["mastodon.test"].add_actor("alice")
+        named = [our.event.uri, occurrence_uri(our.series, our.dates[1]),
+                 occurrence_uri(our.series, our.dates[2]), our.group.uri, other.uri]  # fmt: skip
+        joins = [activity("Join", alice, uri, n) for n, uri in enumerate(named)]
+        after = [(await taking_part(world, alice), await memberships(world, alice))]
+        for join in joins:  # where she stands after each Join
+            await deliver(world, alice, join)
+            after.append((await taking_part(world, alice), await memberships(world, alice)))
+        assert [sum(map(len, stands)) for stands in after] == [0, 1, 2, 3, 4, 5]
+
+        # When she undoes each by its id alone, the last first
+        for n, join in reversed(list(enumerate(joins))):
+            await deliver(world, alice, activity("Undo", alice, join["id"], n))
+            # Then that one ends, and the others are kept
+            assert (await taking_part(world, alice), await memberships(world, alice)) == after[n]
+
+
+async def second_collective(world: Fediverse, our: Ours) -> Actor:
+    instance = world.instance
+    async with instance.database.transaction() as session:
+        return await create_group(session, instance.settings, "atelier", "project", "sami")
+
+
 async def test_the_organisers_accept_of_our_residents_join_of_their_event_is_recorded(
     tmp_path: Path, database_kind: str
 ) -> None:
