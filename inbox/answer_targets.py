@@ -34,18 +34,18 @@ REACTION_TYPES = frozenset({"Like", "Announce", "EmojiReact"})
 async def joined(session: AsyncSession, uri: str | None, *, groups_first: bool) -> Target:
     """What a Join, Leave or Undo{Join} names: our collective, our event, or a date of ours."""
     if groups_first and (group := await local_group(session, uri)) is not None:
-        return Target(ObjectKind.OUR_GROUP, actor=group, uri=uri)
+        return Target(ObjectKind.OUR_GROUP, actor=group)
     event = await local_event(session, uri)
     if event is not None:
-        return Target(ObjectKind.OUR_EVENT, event=event, uri=uri)
+        return Target(ObjectKind.OUR_EVENT, event=event)
     named = split_occurrence_uri(uri)
     series = await local_event(session, named[0]) if named is not None else None
     if named is not None and series is not None:
         found = await date_on(session, series, named[1]) if series.rrule else None
-        return Target(ObjectKind.OUR_DATE, event=series, uri=uri,
-                      date=found.start if found is not None else None)  # fmt: skip
+        date = found.start if found is not None else None
+        return Target(ObjectKind.OUR_DATE, event=series, date=date)
     if not groups_first and (group := await local_group(session, uri)) is not None:
-        return Target(ObjectKind.OUR_GROUP, actor=group, uri=uri)
+        return Target(ObjectKind.OUR_GROUP, actor=group)
     return nothing(f"{uri} is none of our collectives, events or dates")
 
 
@@ -89,10 +89,10 @@ async def answered(session: AsyncSession, ctx: InboxContext) -> Target:
             select(Signature).where(Signature.vote_uri == answered, Signature.way == HERE)
         )
         if vote is not None:
-            return Target(ObjectKind.OUR_VOTE, signature=vote, uri=answered)
+            return Target(ObjectKind.OUR_VOTE, signature=vote)
     answers_an_offer = obj is None or "Offer" in as_list(obj.get("type"))
     if answers_an_offer and answered and (response := await our_response(session, answered)):
-        return Target(ObjectKind.OUR_RESPONSE, uri=answered, response=response)
+        return Target(ObjectKind.OUR_RESPONSE, response=response)
     follow = None
     if answered:
         follow = await session.scalar(
@@ -139,7 +139,7 @@ async def undone(session: AsyncSession, ctx: InboxContext) -> Target:
         ) if uri else None  # fmt: skip
         if response is None:
             return nothing(f"no answer to our offers is {uri}")
-        return Target(ObjectKind.ANSWER_TO_OUR_OFFER, response=response, uri=uri)
+        return Target(ObjectKind.ANSWER_TO_OUR_OFFER, response=response)
     if inner_type == "Create" and isinstance(inner, dict):
         voted = inner.get("object")
         if isinstance(voted, dict) and is_vote(voted):
@@ -167,11 +167,11 @@ async def _join_of_the_sender(session: AsyncSession, ctx: InboxContext) -> Targe
     if (row := taking_part.first()) is not None:
         event, occurrence = row
         kind = ObjectKind.OUR_EVENT if occurrence is None else ObjectKind.OUR_DATE
-        return Target(kind, event=event, uri=uri, date=occurrence)
+        return Target(kind, event=event, date=occurrence)
     group = await session.scalar(
         select(Actor)
         .join(Membership, Membership.group_id == Actor.id)
         .where(Membership.uri == uri, Membership.member_id == ctx.sender.id,
                Actor.is_local.is_(True), Actor.type == GROUP, Actor.is_gone.is_(False))
     )  # fmt: skip
-    return Target(ObjectKind.OUR_GROUP, actor=group, uri=uri) if group is not None else None
+    return Target(ObjectKind.OUR_GROUP, actor=group) if group is not None else None

@@ -89,7 +89,7 @@ class Target:
     poll: Poll | None = None
     proposal: Proposal | None = None
     vote: dict[str, Any] | None = None  # the Create{Note} of a vote (inside an Undo too)
-    uri: str | None = None  # the id an Undo, Announce or Join names
+    uri: str | None = None  # the id an Undo of a Follow or an answer to our Join names
     refresh: bool = False  # a fetched post replaces the stored one
     gone: bool = False  # the fetched object answered 404 or 410
     named: list[str] = field(default_factory=list)  # every id a Flag names

@@ -112,7 +112,6 @@ async def announced(session: AsyncSession, ctx: InboxContext, fetched: Fetched) 
         found = fetched.post
         return Target(
             ObjectKind.REDISTRIBUTED,
-            uri=uri,
             post=post,
             note=found.note if found else None,
             actor=found.author if found else None,

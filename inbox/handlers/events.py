@@ -71,7 +71,8 @@ async def on_join(ctx: InboxContext, session: AsyncSession, target: Target) -> N
     event = target.event
     assert event is not None
     if target.kind == ObjectKind.OUR_DATE and target.date is None:
-        log.info("Join of %s by %s refused: no such date", target.uri, ctx.sender.uri)
+        log.info("Join of %s by %s refused: no such date", ctx.activity.object_uri,
+                 ctx.sender.uri)  # fmt: skip
         return
     try:
         await join_event(
@@ -84,7 +85,8 @@ async def on_join(ctx: InboxContext, session: AsyncSession, target: Target) -> N
             message=first_str(ctx.activity.raw.get("participationMessage")),
         )
     except DomainError as error:
-        log.info("Join of %s by %s refused: %s", target.uri, ctx.sender.uri, error.code)
+        log.info("Join of %s by %s refused: %s", ctx.activity.object_uri, ctx.sender.uri,
+                 error.code)  # fmt: skip
 
 
 @handles("Leave", ObjectKind.OUR_EVENT, ObjectKind.OUR_DATE)
