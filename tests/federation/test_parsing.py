@@ -161,6 +161,8 @@ def test_parse_document_dispatches_on_type() -> None:
         == "ParsedActor"
     )
     assert type(parse_document({"type": "Event"})).__name__ == "ParsedObject"
+    # Mobilizon's events name their organiser as "actor": still an object, not an activity
+    assert type(parse_document({"type": "Event", "actor": ACTOR})).__name__ == "ParsedObject"
 
 
 json_values = st.recursive(
