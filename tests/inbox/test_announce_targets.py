@@ -153,6 +153,14 @@ async def test_a_boost_of_an_event_offer_or_petition_we_keep_writes_nothing_new(
         assert await world.count(Petition) == 1
         assert ignored() == ["an event, offer or petition we already keep"] * 3
 
+        # When he then boosts a note that its server serves
+        nadia = world["mobilizon.test"].add_actor("nadia")
+        plain = world["mobilizon.test"].serve(note(nadia, 1), at=f"{nadia}/statuses/1")
+        await deliver(world, bob, activity("Announce", bob, plain, 4))
+        # Then it is kept and its boost counted: it is none of what we keep
+        assert [uri for uri, _post in await boosted(world, bob)] == [f"{bob}/activities/announce-4"]
+        assert await world.post(plain) is not None
+
 
 async def test_an_announced_create_is_kept_under_the_collective_and_ignored_from_a_person(
     tmp_path: Path, database_kind: str
