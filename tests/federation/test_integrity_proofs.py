@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,12 @@ from federation.integrity import (
     verify_object,
 )
 from federation.integrity.multibase import decode_multibase, encode_multibase
-from federation.integrity.proofs import build_proof_config, canonical_json, hash_data
+from federation.integrity.proofs import (
+    build_proof_config,
+    canonical_json,
+    format_created,
+    hash_data,
+)
 from federation.keys import KeyPair, load_public_key
 from tests.federation.federation_support import shared_path
 
@@ -220,6 +226,10 @@ def test_documents_that_cannot_be_signed_raise_value_error(
         sign_object(document, key, multikey_id(VOTER), created=created)
 
 
+DIP, JCS = "'DataIntegrityProof'", "'eddsa-jcs-2022'"
+NO_ZONE = "is not a date-time with a time zone"
+
+
 def _nested(depth: int) -> object:
     value: object = "fond"
     for _ in range(depth):
@@ -294,19 +304,24 @@ def test_a_key_that_is_not_ed25519_fails(signed: dict[str, Any], rsa_keys: KeyPa
 @pytest.mark.parametrize(
     ("name", "value", "reason"),
     [
-        ("type", "Ed25519Signature2020", "proof type 'Ed25519Signature2020' is not"),
-        ("type", None, "proof type None is not"),
-        ("cryptosuite", "eddsa-rdfc-2022", "cryptosuite 'eddsa-rdfc-2022' is not"),
-        ("cryptosuite", None, "cryptosuite None is not"),
-        ("proofPurpose", "authentication", "proofPurpose 'authentication' is not"),
+        ("type", "Ed25519Signature2020", f"proof type 'Ed25519Signature2020' is not {DIP}"),
+        ("type", None, f"proof type None is not {DIP}"),
+        ("cryptosuite", "eddsa-rdfc-2022", f"cryptosuite 'eddsa-rdfc-2022' is not {JCS}"),
+        ("cryptosuite", None, f"cryptosuite None is not {JCS}"),
+        (
+            "proofPurpose",
+            "authentication",
+            "proofPurpose 'authentication' is not 'assertionMethod'",
+        ),
         ("verificationMethod", None, "the proof names no verificationMethod"),
         ("verificationMethod", ["a", "b"], "the proof names no verificationMethod"),
-        ("created", "2026-03-14", "is not a date-time with a time zone"),
-        ("created", "2026-03-14T09:30:00", "is not a date-time with a time zone"),
-        ("created", "2026-13-14T09:30:00Z", "is not a date-time with a time zone"),
-        ("created", 1773480600, "created a int is not a date-time with a time zone"),
-        ("type", "x" * 10_000, f"proof type '{'x' * 60}'… is not"),
-        ("cryptosuite", _nested(5000), "cryptosuite a list is not"),
+        ("created", "2026-03-14", f"created '2026-03-14' {NO_ZONE}"),
+        ("created", "2026-03-14T09:30:00", f"created '2026-03-14T09:30:00' {NO_ZONE}"),
+        ("created", "2026-13-14T09:30:00Z", f"created '2026-13-14T09:30:00Z' {NO_ZONE}"),
+        ("created", 1773480600, f"created a int {NO_ZONE}"),
+        ("type", "x" * 10_000, f"proof type '{'x' * 60}'… is not {DIP}"),
+        ("type", "y" * 60, f"proof type '{'y' * 60}' is not {DIP}"),  # shown whole up to 60
+        ("cryptosuite", _nested(5000), f"cryptosuite a list is not {JCS}"),
         ("proofValue", None, "the proof has no proofValue"),
     ],
 )
@@ -315,7 +330,7 @@ def test_unexpected_proof_options_fail_with_their_reason(
 ) -> None:
     check = verify_object(_tamper(signed, ("proof", name), value), key.public_key())
     assert not check
-    assert reason in check.reason
+    assert check.reason == reason
 
 
 def test_an_expected_purpose_other_than_assertion(key: Ed25519PrivateKey) -> None:
@@ -540,3 +555,20 @@ def test_multibase_refuses_values_longer_than_any_we_read() -> None:
 def test_multibase_known_value() -> None:
     assert encode_multibase(b"hello world") == "zStV1DL6CwTryKyV"
     assert encode_multibase(b"\0\0hello world") == "z11StV1DL6CwTryKyV"
+
+
+def test_created_is_written_in_utc_whatever_the_servers_own_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a server whose clock is set to Geneva's time
+    monkeypatch.setenv("TZ", "Europe/Zurich")
+    time.tzset()
+    try:
+        # When a moment given in UTC, and one given in Geneva's winter time, are written
+        in_utc = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+        in_geneva = datetime(2026, 3, 14, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+        # Then both are the same moment in UTC, marked Z
+        assert format_created(in_utc) == format_created(in_geneva) == "2026-03-14T09:30:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
