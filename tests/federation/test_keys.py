@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, rsa
 
 from federation.errors import InvalidSignature
 from federation.keys import KeyPair, load_private_key, load_public_key
@@ -39,3 +40,22 @@ def test_unreadable_keys_raise_invalid_signature(pem: str) -> None:
         load_public_key(pem)
     with pytest.raises(InvalidSignature):
         load_private_key(pem)
+
+
+def test_a_key_of_a_kind_no_server_signs_with_is_refused_by_its_kind() -> None:
+    # Given a readable DSA key pair, a kind no fediverse server signs with
+    private = dsa.generate_private_key(key_size=2048)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()  # fmt: skip
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    # Then each is refused, naming its kind
+    with pytest.raises(InvalidSignature, match=r"^unsupported private key type DSAPrivateKey$"):
+        load_private_key(private_pem)
+    with pytest.raises(InvalidSignature, match=r"^unsupported public key type DSAPublicKey$"):
+        load_public_key(public_pem)
