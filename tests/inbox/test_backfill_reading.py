@@ -151,6 +151,23 @@ async def test_a_neighbour_that_names_no_outbox_is_read_at_its_id_and_outbox(
         assert (await reading(world)).state == DONE
 
 
+async def test_a_neighbour_that_answers_signed_requests_only_is_read_with_our_signature(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with neighbourhood(tmp_path, database_kind) as (world, _front):
+        # Given the Servette, whose server answers signed requests only (Mastodon's secure mode)
+        servette = world[NEIGHBOUR]
+        servette.signed_only = True
+        servette.serve(collection(PAGE_1), at=OUTBOX)
+        servette.serve(page(PAGE_1, create(1)), at=PAGE_1)
+
+        # When a step is taken
+        assert await NeighbourBackfill(world.instance).run_once(await started(world)) == 1
+
+        # Then its outbox was read, signed by us
+        assert await queued_ids(world) == [activity_id(1)]
+
+
 async def test_a_redirect_within_the_neighbours_server_is_followed(
     tmp_path: Path, database_kind: str
 ) -> None:
