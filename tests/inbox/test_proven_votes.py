@@ -52,3 +52,29 @@ async def test_a_vote_with_its_signers_proof_is_kept_with_it(
         # And she was read again only when her proof needed a newer key
         read_again = server.fetched.count("/users/lea") - read_before
         assert read_again == (1 if key == "a key made since" else 0)
+
+
+async def test_proven_votes_arriving_together_are_each_kept_with_their_proof(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given Léa, whose Ed25519 key we read, and two of our open petitions
+        first, second = await open_petition(world, "bancs"), await open_petition(world, "arbres")
+        server = world["mastodon.test"]
+        lea = server.add_actor("lea")
+        key = Ed25519PrivateKey.generate()
+        profile = server.documents["/users/lea"]
+        assert isinstance(profile, dict)
+        profile["assertionMethod"] = [build_multikey(lea, key.public_key())]
+
+        # When her two proven votes arrive together (votes counted in one batch, when plain)
+        await deliver(world, lea, *(sign_object(vote(lea, petition, n), key, multikey_id(lea))
+                                    for n, petition in enumerate((first, second))))  # fmt: skip
+
+        # Then each is counted, and kept with its proof
+        assert await signatures(world, first) == await signatures(world, second) == {lea: FEDERATED}
+        async with world.instance.database.session() as session:
+            proofs = list(await session.scalars(select(Signature.proof)))
+        assert [proof is not None and proof["proof"]["verificationMethod"] for proof in proofs] == [
+            multikey_id(lea)
+        ] * 2
