@@ -139,17 +139,19 @@ async def test_a_like_of_a_deleted_post_or_of_another_servers_proposal_counts_no
         assert ignored() == ["unknown post", "unknown post"]
 
 
-async def test_a_vote_on_a_petition_kept_for_another_server_is_no_signature_here(
+async def test_votes_on_petitions_kept_for_another_server_are_no_signatures_here(
     tmp_path: Path, database_kind: str
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
-        # Given one of our petitions, now kept for another server
-        petition = await open_petition(world, "bancs")
-        await kept_for_another_server(world, Petition, petition.uri)
+        # Given two of our petitions, now kept for another server
+        petitions = [await open_petition(world, "bancs"), await open_petition(world, "arbres")]
+        for petition in petitions:
+            await kept_for_another_server(world, Petition, petition.uri)
         alice = world["mastodon.test"].add_actor("alice")
 
-        # When alice votes on it
-        await deliver(world, alice, vote(alice, petition, 1))
+        # When alice votes on the first, then on both at once (votes counted in one batch)
+        await deliver(world, alice, vote(alice, petitions[0], 1))
+        await deliver(world, alice, vote(alice, petitions[0], 2), vote(alice, petitions[1], 3))
 
         # Then no signature is counted here, and no refusal is sent: it is not ours to answer
         assert await world.count(Signature, Signature.signer_uri == alice) == 0
