@@ -92,7 +92,10 @@ def test_of_several_collectives_named_the_first_of_each_side_is_taken() -> None:
 
 def test_a_group_the_post_does_not_name_is_passed_over() -> None:
     ours, theirs = group(OURS, is_local=True), group(THEIRS, is_local=False)
+    ours_too, theirs_too = group(OURS_TOO, is_local=True), group(THEIRS_TOO, is_local=False)
     assert pick_groups(post(to=[PUBLIC]), [ours, theirs]) == (None, None)
+    named = post(to=[PUBLIC, THEIRS_TOO], mentions=[OURS_TOO])
+    assert pick_groups(named, [ours, theirs, ours_too, theirs_too]) == (ours_too, theirs_too)
 
 
 async def test_the_collectives_are_read_first_created_first(

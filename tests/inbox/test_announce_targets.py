@@ -103,6 +103,22 @@ async def test_a_boost_of_a_remote_note_we_lack_keeps_it_with_its_author_and_col
         assert await boosted(world, bob) == [(by_bob["id"], second.id)]
 
 
+async def test_a_collectives_boost_of_a_post_not_written_to_it_does_not_make_it_its_own(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mobilizon = world["mobilizon.test"]
+        nadia = mobilizon.add_actor("nadia")
+        velo = mobilizon.add_actor("velo", kind="Group")
+        # Given a post of nadia's to everyone, not to her collective
+        plain = mobilizon.serve(note(nadia, 1, "Bonjour"), at=f"{nadia}/statuses/1")
+        # When the collective boosts it
+        await deliver(world, velo, activity("Announce", velo, plain, 1))
+        # Then it is kept under nadia, and belongs to no collective
+        kept = await world.post(plain)
+        assert kept is not None and kept.audience_id is None
+
+
 async def test_a_boost_of_what_its_server_does_not_serve_writes_nothing(
     tmp_path: Path, database_kind: str, ignored: Ignored
 ) -> None:

@@ -11,9 +11,11 @@ import pytest
 from tests.inbox.fediverse import activity, fediverse, note
 
 
-@pytest.mark.parametrize("secure", [False, True], ids=["open", "signed requests only"])
+@pytest.mark.parametrize(
+    ("secure", "gone"), [(False, 410), (True, 404)], ids=["open", "signed requests only"]
+)
 async def test_announced_updates_and_deletes_are_honoured_from_collectives_only(
-    tmp_path: Path, database_kind: str, secure: bool
+    tmp_path: Path, database_kind: str, secure: bool, gone: int
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
@@ -44,8 +46,8 @@ async def test_announced_updates_and_deletes_are_honoured_from_collectives_only(
         post = await world.post(first["id"])
         assert post is not None and "dimanche" in post.content_html
 
-        # When her server answers 410 for it, and a person announces a Delete
-        mobilizon.serve(410, at=first["id"])
+        # When her server answers that it is gone (410, or 404), and a person announces a Delete
+        mobilizon.serve(gone, at=first["id"])
         removal = activity("Delete", nadia, first["id"], 3)
         await world.post_as(mallory, activity("Announce", mallory, removal, 3))
         await world.handle()

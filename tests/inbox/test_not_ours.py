@@ -215,3 +215,20 @@ async def test_an_answer_to_our_offer_is_accepted_by_our_resident_not_by_its_sen
         [response] = await kept(world)
         assert (response.state, response.quantity) == (PENDING, 2.0)
         assert ignored()[-1:] == ["no Join or Follow of ours is answered"]
+
+
+async def test_a_vote_on_another_servers_petition_is_no_signature_of_ours(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given one of our petitions, open, and another server's
+        ours_open = await open_petition(world, "bancs")
+        theirs = Petition(uri="http://mobilizon.test/petitions/9")
+        alice = world["mastodon.test"].add_actor("alice")
+
+        # When alice votes on the other server's
+        await deliver(world, alice, vote(alice, theirs, 1))
+
+        # Then ours has not her signature
+        assert await world.count(Signature, Signature.petition_id == ours_open.id,
+                                 Signature.signer_uri == alice) == 0  # fmt: skip

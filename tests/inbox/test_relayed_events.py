@@ -159,3 +159,21 @@ async def test_a_relayed_event_that_cannot_be_trusted_is_refused_with_its_reason
             "the announced event has no organiser on its server",
             "the announced event's organiser cannot be resolved",
         ]
+
+
+async def test_a_persons_boost_of_an_event_address_is_a_boost_not_an_agenda_entry(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon, mobilizon = world["mastodon.test"], world["mobilizon.test"]
+        mallory = mastodon.add_actor("mallory")
+        atelier = mobilizon.add_actor("atelier", kind="Group")
+        genuine = event(atelier, 1, "Atelier vélo")
+        mobilizon.serve(genuine, at=genuine["id"])
+        # When a person, no relay, boosts the address of an Event on another server
+        await world.post_as(mallory, activity("Announce", mallory, genuine["id"], 1))
+        await world.handle()
+        # Then it is kept as the post she boosted, as Mastodon shows it, and the agenda takes
+        # nothing: only relays and organisers add to it
+        assert await world.post(genuine["id"]) is not None
+        assert await world.count(Event) == 0
