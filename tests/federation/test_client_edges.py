@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.lowlevel
 import httpx2
 import pytest
 
@@ -315,7 +316,7 @@ async def test_an_endless_answer_to_a_post_is_read_up_to_64_kib_then_dropped(
 
     async def endless() -> AsyncIterator[bytes]:
         while True:
-            await anyio.sleep(0)  # a moment for the reader's time bound to end it
+            await anyio.lowlevel.checkpoint()  # a moment for the reader's time bound to end it
             sent.append(1024)
             yield b"x" * 1024
 
