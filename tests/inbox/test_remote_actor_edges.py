@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+import actors.remote
 from actors.remote import KEY_CACHE_SIZE, HandleNotResolved
 from config.errors import ErrorCode
 from storage.blocks import block_domain
 from storage.models import Actor
 from tests.inbox.fediverse import RemoteServer, fediverse
 from tests.inbox.signing import fixed_key
+from tests.support import POSTGRES_URL_ENV, SETTLE_TIMEOUT, postgres_url
 
 
 async def test_a_refreshed_actor_replaces_the_key_kept_in_memory(tmp_path: Path) -> None:
@@ -177,3 +182,43 @@ async def test_a_handle_on_a_server_that_answers_signed_requests_only_is_resolve
         # When her handle is looked up, she is found: every request was signed
         found = await world.instance.remote_actors.by_handle("alice", "mastodon.test")
         assert found.uri == alice
+
+
+@pytest.mark.skipif(
+    postgres_url() is None,
+    reason=f"needs PostgreSQL (two write transactions open at once): set {POSTGRES_URL_ENV}",
+)
+async def test_a_handle_resolved_twice_at_once_gives_both_the_one_actor_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with fediverse(tmp_path, "postgresql") as world:
+        # Given alice, whose server answers WebFinger for her handle
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        finger(mastodon, "alice", alice)
+        # And two lookups that both open their transaction before either stores her (as two
+        # requests arriving together do; SQLite's writers queue, PostgreSQL's run side by side)
+        both_inside = asyncio.Barrier(2)
+        store = actors.remote.store_remote_actor
+
+        async def store_when_both_are_inside(session: AsyncSession, parsed: Any) -> Actor:
+            await session.connection()
+            await both_inside.wait()
+            return await store(session, parsed)
+
+        monkeypatch.setattr(actors.remote, "store_remote_actor", store_when_both_are_inside)
+
+        # When her handle is looked up twice at once
+        lookups = world.instance.remote_actors
+        first, second = await asyncio.wait_for(
+            asyncio.gather(
+                lookups.by_handle("alice", "mastodon.test"),
+                lookups.by_handle("alice", "mastodon.test"),
+            ),
+            timeout=SETTLE_TIMEOUT,
+        )
+
+        # Then the lookup whose insert lost gets the actor the other stored, and one is kept
+        assert first.uri == second.uri == alice
+        assert first.id == second.id
+        assert await world.count(Actor, Actor.uri == alice) == 1
