@@ -9,6 +9,9 @@ import httpx2
 import pytest
 
 from config.settings import Settings
+from federation import keys, vocab
+from federation.signatures import _date_header
+from federation.signatures.cavage import parse_signature_header
 from quartiers.app import create_app
 from storage.database import Database
 from tests.required_parts import REQUIRE_ENV, missing_parts, required_parts
@@ -37,6 +40,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_sep(
                 "=", f"{len(skipped)} skipped while {REQUIRE_ENV} is set: the run fails", red=True
             )
+
+
+# What the federation code keeps from one call to the next, by the text it was given.
+PARSED_ON_THE_WAY_IN = (
+    keys.load_private_key,
+    keys.load_public_key,
+    parse_signature_header,
+    _date_header,
+    vocab._origin_of,
+)
+
+
+@pytest.fixture(autouse=True)
+def parse_afresh() -> None:
+    """Each test reads its own keys, signature headers, dates and origins: an answer kept from
+    an earlier test, or from the process a mutation run forks each mutant from, would stand in
+    for the code the test means to run."""
+    for cached in PARSED_ON_THE_WAY_IN:
+        cached.cache_clear()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
