@@ -194,7 +194,10 @@ def verify_request(
     if "(request-target)" not in signed:
         raise InvalidSignature("(request-target) must be signed")
     if "date" in signed:
-        date = _date_header(normalized.get("date", ""))
+        signed_date = normalized.get("date")
+        if signed_date is None:
+            raise InvalidSignature("covered header date is absent")
+        date = _date_header(signed_date)
         if date is None:
             raise InvalidSignature("unreadable Date header")
         _check_moment("Date", date, moment, max_skew)

@@ -183,6 +183,15 @@ def test_an_unreadable_date_is_refused(rsa_keys: KeyPair) -> None:
         _verify(rsa_keys, headers)
 
 
+def test_a_signed_date_that_did_not_arrive_is_named_absent(rsa_keys: KeyPair) -> None:
+    # Given a request that signs its Date, which a proxy dropped on the way
+    headers = _cavage(rsa_keys, ("(request-target)", "host", "date"))
+    del headers["date"]
+    # Then it is refused for the missing header, not for an unreadable one
+    with pytest.raises(InvalidSignature, match=r"^covered header date is absent$"):
+        _verify(rsa_keys, headers)
+
+
 def test_a_cavage_signature_is_good_until_its_expiry(rsa_keys: KeyPair) -> None:
     # Given a signature that expires one minute after NOW
     expires = int(NOW.timestamp()) + 60
