@@ -191,9 +191,7 @@ class FederationClient:
         try:
             with anyio.fail_after(self.timeout_seconds):
                 return await self._fetch_bytes(url, signer, accept)
-        except TimeoutError as exc:
-            raise FetchTimeout(f"GET {url} timed out") from exc
-        except httpx2.TimeoutException as exc:
+        except (TimeoutError, httpx2.TimeoutException) as exc:
             raise FetchTimeout(f"GET {url} timed out") from exc
         except httpx2.TransportError as exc:
             raise ConnectionFailed(f"GET {url}: {exc!r}") from exc
@@ -291,9 +289,7 @@ class FederationClient:
                         inbox_url, body, signer, first.other, timeout, signing
                     )
                     result = PostResult(second.status, second.headers, second.scheme_used, True)
-        except TimeoutError as exc:
-            raise FetchTimeout(f"POST {inbox_url} timed out") from exc
-        except httpx2.TimeoutException as exc:
+        except (TimeoutError, httpx2.TimeoutException) as exc:
             raise FetchTimeout(f"POST {inbox_url} timed out") from exc
         except httpx2.TransportError as exc:
             raise ConnectionFailed(f"POST {inbox_url}: {exc!r}") from exc

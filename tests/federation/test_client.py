@@ -135,14 +135,14 @@ async def test_bad_response_carries_the_status() -> None:
 
 
 @pytest.mark.parametrize(
-    ("exception", "error"),
+    ("exception", "error", "reason"),
     [
-        (httpx2.ReadTimeout("slow"), FetchTimeout),
-        (httpx2.ConnectError("refused"), ConnectionFailed),
+        (httpx2.ReadTimeout("slow"), FetchTimeout, "{} timed out"),
+        (httpx2.ConnectError("refused"), ConnectionFailed, "{}: ConnectError('refused')"),
     ],
 )
-async def test_transport_failures_are_classified(
-    rsa_keys: KeyPair, exception: Exception, error: type[Exception]
+async def test_transport_failures_are_classified_with_the_request_they_ended(
+    rsa_keys: KeyPair, exception: Exception, error: type[Exception], reason: str
 ) -> None:
     def fail(request: httpx2.Request) -> httpx2.Response:
         raise exception
@@ -152,10 +152,12 @@ async def test_transport_failures_are_classified(
         user_agent="qc/1",
         allow_private_addresses=True,
     )
-    with pytest.raises(error):
+    with pytest.raises(error) as fetching:
         await client.fetch_json(ACTOR)
-    with pytest.raises(error):
+    with pytest.raises(error) as delivering:
         await client.post_activity(ACTOR, b"{}", _signer(rsa_keys))
+    assert str(fetching.value) == reason.format(f"GET {ACTOR}")
+    assert str(delivering.value) == reason.format(f"POST {ACTOR}")
 
 
 def _inbox_app(keys: KeyPair, accepted: set[Scheme], log: list[Scheme]) -> Starlette:

@@ -196,6 +196,7 @@ def test_every_field_of_an_object_is_read() -> None:
         "audience": CAFE,
         "tag": [
             {"type": "Hashtag", "name": "#reparation", "href": "https://paquis.test/tags/r"},
+            "#not-an-object",
             {"name": "no type"},
             {"type": "Mention", "id": LEA},
         ],
@@ -286,6 +287,8 @@ def test_dates_are_read_as_aware_moments(value: object, expected: datetime | Non
         ("javascript:alert(1)", None),
         ("data:text/html,<b>x</b>", None),
         ("/relative/path", None),
+        ("https://paquis.test:8443/a", "https://paquis.test:8443/a"),
+        ("https", None),
         ({"href": "https://paquis.test/b"}, "https://paquis.test/b"),
         ({"href": 3}, None),
         ([["https://paquis.test/nested"], "https://paquis.test/flat"], "https://paquis.test/flat"),
