@@ -67,7 +67,8 @@ def test_id_accessors() -> None:
     assert id_of({"type": "Link", "href": "https://a/3"}) == "https://a/3"
     assert id_of([{"type": "Person"}, "https://a/4"]) == "https://a/4"
     assert id_of(None) is None and id_of("") is None and id_of(3) is None
-    assert ids_of(["https://a/1", {"id": "https://a/2"}, "https://a/1", 5, [1]]) == [
+    # (a list inside the list is no reference: ids are not looked for in it)
+    assert ids_of(["https://a/1", {"id": "https://a/2"}, "https://a/1", 5, ["https://a/3"]]) == [
         "https://a/1",
         "https://a/2",
     ]
@@ -89,6 +90,12 @@ def test_id_accessors() -> None:
 )
 def test_origin_of(uri: str, origin: str | None) -> None:
     assert origin_of(uri) == origin
+
+
+@pytest.mark.parametrize("value", [None, 5, ["https://a.example/x"], {"id": "https://a.example"}])
+def test_what_is_not_a_string_has_no_origin(value: object) -> None:
+    # (ids come from documents where any JSON value can stand)
+    assert origin_of(value) is None  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
