@@ -113,6 +113,28 @@ def test_the_origin_of_an_id_depends_only_on_its_part_up_to_the_authority(uri: s
     assert origin_of(uri) == vocab._origin_of(uri)
 
 
+@pytest.mark.parametrize(
+    ("uri", "cut"),
+    [
+        ("https://a.example/users/u1/statuses/9#create", "https://a.example"),
+        ("https://a.example/users/u1/statuses/10/activity", "https://a.example"),
+        ("https://host/a?b#c", "https://host"),
+        ("https://host/share?to=https://other.example/x", "https://host"),
+        ("https://host?q=1/2", "https://host"),
+        ("https://host#frag/x", "https://host"),
+        ("https://u:p@host:81/x", "https://u:p@host:81"),
+        ("https:///x", "https://"),
+        ("://host/x", "://host"),
+        ("not a uri", "not a uri"),
+    ],
+)
+def test_every_id_of_a_sender_shares_one_cached_origin(uri: str, cut: str) -> None:
+    # Given ids of one server, each of a sender's activities with its own
+    # When the part its origin depends on is cut
+    # Then it ends with the authority, so all of them share one answer kept in memory
+    assert vocab._up_to_authority(uri) == cut
+
+
 def test_same_origin() -> None:
     assert same_origin("https://a.example/x", "https://A.example:443/y")
     assert not same_origin("https://a.example/x", "http://a.example/x")
