@@ -163,6 +163,26 @@ def test_a_sparse_actor_has_empty_fields() -> None:
     assert actor.is_group is True
 
 
+AVATAR = "https://paquis.test/lea.png"
+
+
+@pytest.mark.parametrize(
+    "icon",
+    [
+        AVATAR,
+        {"type": "Link", "href": AVATAR},
+        {"type": "Image", "url": AVATAR},
+        {"type": "Image", "url": {"type": "Link", "href": AVATAR}},
+        ["javascript:alert(1)", {"type": "Image", "url": AVATAR}],
+    ],
+)
+def test_an_avatar_is_read_in_each_shape_servers_send(icon: object) -> None:
+    # Given an actor whose icon is an address, a Link, an Image, or a list holding one
+    actor = parse_actor({"id": CAFE, "type": "Group", "inbox": f"{CAFE}/inbox", "icon": icon})
+    # Then its avatar is the image's web address
+    assert actor.icon_url == AVATAR
+
+
 @pytest.mark.parametrize(
     ("doc", "reason"),
     [
