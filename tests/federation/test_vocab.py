@@ -67,6 +67,7 @@ def test_id_accessors() -> None:
     assert id_of({"type": "Link", "href": "https://a/3"}) == "https://a/3"
     assert id_of([{"type": "Person"}, "https://a/4"]) == "https://a/4"
     assert id_of(None) is None and id_of("") is None and id_of(3) is None
+    assert id_of({"id": ""}) is None and id_of({"id": 5}) is None
     # (a list inside the list is no reference: ids are not looked for in it)
     assert ids_of(["https://a/1", {"id": "https://a/2"}, "https://a/1", 5, ["https://a/3"]]) == [
         "https://a/1",
