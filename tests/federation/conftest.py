@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -18,3 +21,13 @@ def rsa_keys() -> KeyPair:
 def key() -> Ed25519PrivateKey:
     """The Ed25519 key of the integrity proof tests (a fixed one: the proofs can be compared)."""
     return Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+
+@pytest.fixture
+def clock_in_geneva(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A server whose clock is set to Geneva's time (the suite's machines run in UTC)."""
+    monkeypatch.setenv("TZ", "Europe/Zurich")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -4,7 +4,6 @@ what verifies, and every reason a proof is refused."""
 from __future__ import annotations
 
 import copy
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -374,17 +373,11 @@ def test_stored_key_pair_signs_and_verifies() -> None:
 
 
 def test_created_is_written_in_utc_whatever_the_servers_own_time_zone(
-    monkeypatch: pytest.MonkeyPatch,
+    clock_in_geneva: None,
 ) -> None:
     # Given a server whose clock is set to Geneva's time
-    monkeypatch.setenv("TZ", "Europe/Zurich")
-    time.tzset()
-    try:
-        # When a moment given in UTC, and one given in Geneva's winter time, are written
-        in_utc = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-        in_geneva = datetime(2026, 3, 14, 10, 30, tzinfo=timezone(timedelta(hours=1)))
-        # Then both are the same moment in UTC, marked Z
-        assert format_created(in_utc) == format_created(in_geneva) == "2026-03-14T09:30:00Z"
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    # When a moment given in UTC, and one given in Geneva's winter time, are written
+    in_utc = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    in_geneva = datetime(2026, 3, 14, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+    # Then both are the same moment in UTC, marked Z
+    assert format_created(in_utc) == format_created(in_geneva) == "2026-03-14T09:30:00Z"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -194,25 +193,19 @@ def test_a_signed_date_that_did_not_arrive_is_named_absent(rsa_keys: KeyPair) ->
 
 
 def test_dates_are_read_in_utc_whatever_the_servers_own_time_zone(
-    rsa_keys: KeyPair, monkeypatch: pytest.MonkeyPatch
+    rsa_keys: KeyPair, clock_in_geneva: None
 ) -> None:
     # Given a server whose clock is set to Geneva's time
-    monkeypatch.setenv("TZ", "Europe/Zurich")
-    time.tzset()
-    try:
-        # When a request dated "-0000" (UTC, in the way RFC 5322 writes it) is verified half
-        # an hour later
-        covered = ("(request-target)", "host", "date")
-        minus_zero = _cavage(rsa_keys, covered, date="Fri, 20 Nov 2026 12:00:00 -0000")
-        # Then it is taken: its 12:00 is UTC, not Geneva's noon an hour earlier
-        _verify(rsa_keys, minus_zero, now=NOW + timedelta(minutes=30))
-        # And a date refused for its age is shown in UTC
-        in_gmt = _cavage(rsa_keys, covered)
-        with pytest.raises(ExpiredSignature, match=r"^Date 2026-11-20T12:00:00\+00:00 is outside"):
-            _verify(rsa_keys, in_gmt, now=NOW + timedelta(hours=2))
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    # When a request dated "-0000" (UTC, in the way RFC 5322 writes it) is verified half an
+    # hour later
+    covered = ("(request-target)", "host", "date")
+    minus_zero = _cavage(rsa_keys, covered, date="Fri, 20 Nov 2026 12:00:00 -0000")
+    # Then it is taken: its 12:00 is UTC, not Geneva's noon an hour earlier
+    _verify(rsa_keys, minus_zero, now=NOW + timedelta(minutes=30))
+    # And a date refused for its age is shown in UTC
+    in_gmt = _cavage(rsa_keys, covered)
+    with pytest.raises(ExpiredSignature, match=r"^Date 2026-11-20T12:00:00\+00:00 is outside"):
+        _verify(rsa_keys, in_gmt, now=NOW + timedelta(hours=2))
 
 
 def test_a_cavage_signature_is_good_until_its_expiry(rsa_keys: KeyPair) -> None:
