@@ -39,7 +39,7 @@ from federation.parsing import ParsedObject, parse_object
 from inbox.addressed_groups import group_candidates, groups_among, pick_groups
 from inbox.context import InboxContext
 from inbox.fetches import Fetched, is_event
-from storage.models import Event, Offer
+from storage.models import Offer
 
 log = logging.getLogger(__name__)
 
@@ -105,28 +105,27 @@ async def _keep(
     session: AsyncSession, items: Sequence[Item], plain: dict[int, ParsedObject]
 ) -> set[int]:
     """Classify the plain notes together and keep those that stay plain; their indexes."""
-    answered = {note.in_reply_to for note in plain.values() if note.in_reply_to}
-    our_events = set(
-        await session.scalars(
-            select(Event.uri).where(
-                Event.uri.in_(answered), Event.is_local.is_(True), Event.deleted_at.is_(None)
-            )
-        )
-        if answered
-        else ()
-    )
-    offers_answered = {uri for uri in answered if "/offers/" in uri}
-    if offers_answered:  # a reply to one of our offers may be an answer to it: the reference
-        our_events |= set(
+    # A reply to one of our offers may be an answer to it: the reference reads it. A reply to
+    # a post, an event or a date of ours is declined by ``receive_posts`` (it tells someone).
+    offers_answered = {
+        note.in_reply_to
+        for note in plain.values()
+        if note.in_reply_to and "/offers/" in note.in_reply_to
+    }
+    our_offers = (
+        set(
             await session.scalars(
                 select(Offer.uri).where(Offer.uri.in_(offers_answered), Offer.is_local.is_(True))
             )
         )
+        if offers_answered
+        else set()
+    )
     candidates = {uri for note in plain.values() for uri in group_candidates(note)}
     groups = list(await session.scalars(groups_among(candidates))) if candidates else []
     received: dict[int, ReceivedPost] = {}
     for index, note in plain.items():
-        if note.in_reply_to in our_events:
+        if note.in_reply_to in our_offers:
             continue
         ours, audience = pick_groups(note, groups)
         if ours is None:

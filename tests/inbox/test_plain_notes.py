@@ -451,17 +451,19 @@ async def test_answers_to_our_events_and_offers_leave_the_fast_path_and_others_s
 ) -> None:
     async with fediverse(tmp_path, database_kind, HOSTS) as world:
         mastodon = world["mastodon.test"]
-        names = ("alice", "bob", "carol", "dave", "eve")
-        alice, bob, carol, dave, eve = (mastodon.add_actor(name) for name in names)
-        senders = (alice, bob, carol, dave, eve)
+        names = ("alice", "bob", "carol", "dave", "eve", "fred")
+        alice, bob, carol, dave, eve, fred = (mastodon.add_actor(name) for name in names)
+        senders = (alice, bob, carol, dave, eve, fred)
         await receive_all(world, [(s, activity("Create", s, note(s, 0), 0)) for s in senders])
-        assert await world.handle() == 5
-        # Given an event and an offer of a resident, an event she deleted, and a remote event
+        assert await world.handle() == 6
+        # Given an event and an offer of a resident, an event she deleted, a remote event and a
+        # remote offer
         jeanne = await resident(world, "jeanne")
         event = "http://paquis.test/events/1"
         offer = "http://paquis.test/offers/1"
         gone = "http://paquis.test/events/2"
         elsewhere = "http://mobilizon.test/events/9"
+        offered_elsewhere = "http://mobilizon.test/offers/9"
         async with world.instance.database.transaction() as session:
             for uri, deleted, local in ((event, None, True), (gone, utcnow(), True),
                                         (elsewhere, None, False)):  # fmt: skip
@@ -469,20 +471,25 @@ async def test_answers_to_our_events_and_offers_leave_the_fast_path_and_others_s
                                   start_time=utcnow(), deleted_at=deleted))  # fmt: skip
             session.add(Offer(uri=offer, actor_id=jeanne.id, is_local=True, kind="lending",
                               title="Une échelle"))  # fmt: skip
+            session.add(Offer(uri=offered_elsewhere, actor_id=jeanne.id, is_local=False,
+                              kind="lending", title="Un vélo"))  # fmt: skip
         # And a batch where alice writes to everyone and the others each answer one of them
         items = [(alice, activity("Create", alice, note(alice, 1), 1)),
                  (bob, activity("Create", bob, note(bob, 1, inReplyTo=event), 1)),
                  (carol, activity("Create", carol, note(carol, 1, inReplyTo=offer), 1)),
                  (dave, activity("Create", dave, note(dave, 1, inReplyTo=gone), 1)),
-                 (eve, activity("Create", eve, note(eve, 1, inReplyTo=elsewhere), 1))]  # fmt: skip
+                 (eve, activity("Create", eve, note(eve, 1, inReplyTo=elsewhere), 1)),
+                 (fred, activity("Create", fred, note(fred, 1, inReplyTo=offered_elsewhere),
+                                 1))]  # fmt: skip
         contexts = await ready_items(world, items)
         # When the fast path is offered the batch
         async with world.instance.database.transaction() as session:
             left = await inbox.plain_notes.apply_plain_creates(session, contexts)
         # Then the answers to our events (a deleted one too) and to the offer are left to the
-        # reference, which tells their author; alice's note and the answer to a remote event kept
+        # reference, which tells their author; alice's note and the answers to a remote event
+        # and a remote offer are kept
         assert left == [1, 2, 3]
-        for kept in (alice, eve):
+        for kept in (alice, eve, fred):
             assert await world.post(f"{kept}/statuses/1") is not None
         for left_out in (bob, carol, dave):
             assert await world.post(f"{left_out}/statuses/1") is None
