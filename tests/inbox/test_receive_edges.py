@@ -151,6 +151,23 @@ async def test_a_query_that_is_not_utf8_is_refused_for_its_signature(tmp_path: P
         assert await world.count(InboxItem) == 0
 
 
+async def test_a_post_without_a_host_field_is_verified_for_the_address_reached(
+    tmp_path: Path,
+) -> None:
+    async with fediverse(tmp_path) as world:
+        body, signed = note_signed_by_alice(world)
+        # Given a POST signed for paquis.test (its host covered) but sent without a Host field,
+        # as an HTTP/1.0 client may
+        headers = {**signed(world.shared_inbox), "Content-Length": str(len(body))}
+        del headers["Host"]
+        app = world.router.transports["paquis.test"].app
+        # When it reaches the inbox of the server listening as paquis.test
+        status, answer = await raw_post(app, "/inbox", b"", headers, body)
+        # Then the signature is checked against the address reached, and the note is taken
+        assert status == 202, answer
+        assert await world.count(InboxItem) == 1
+
+
 async def raw_post(
     app: Any, path: str, query: bytes, headers: dict[str, str], body: bytes
 ) -> tuple[int, bytes]:
