@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commons.shares.items import item_by_uri
 from commons.shares.received import forget_announce, keep_announce
 from commons.shares.services import offer_to_followers
-from federation.vocab import first_str, id_of, same_origin
+from federation.vocab import ACTIVITY_TYPES, first_str, id_of, same_origin
 from inbox.context import InboxContext
 
 
@@ -27,10 +27,15 @@ async def note_collective_activity(session: AsyncSession, ctx: InboxContext) -> 
     inner_type = first_str(inner.get("type")) if inner is not None else None
     match activity.type:
         case "Announce":
-            if inner_type in ("Update", "Delete"):
+            # What it shares: the object of a Create it passes on, or the object it announces.
+            # Any other activity it passes on (a Lemmy group passes on its members' Likes,
+            # Updates and Deletes) shares nothing.
+            if inner is not None and inner_type == "Create":
+                uri = id_of(inner.get("object"))
+            elif inner_type in ACTIVITY_TYPES:
                 return
-            uri = id_of(inner.get("object")) if inner is not None and inner_type == "Create" \
-                else activity.object_uri  # fmt: skip
+            else:
+                uri = activity.object_uri
             item = await item_by_uri(session, uri) if uri else None
             if item is None:
                 return

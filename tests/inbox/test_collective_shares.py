@@ -110,20 +110,19 @@ async def test_a_collectives_announce_of_a_create_shares_the_object_created(
         assert await shares_of(world, club) == [(post["id"], SHARE_SHARED, announce["id"])]
 
 
-@pytest.mark.parametrize("change", ["Update", "Delete"])
-async def test_a_collectives_announce_of_a_change_shares_nothing(
-    tmp_path: Path, database_kind: str, change: str
+@pytest.mark.parametrize("passed_on", ["Update", "Delete", "Like"])
+async def test_a_collectives_announce_of_another_activity_shares_nothing(
+    tmp_path: Path, database_kind: str, passed_on: str
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         alice = world["mastodon.test"].add_actor("alice")
         club = world["mobilizon.test"].add_actor("club", "Group")
         post = note(alice, 1, "Troc de graines samedi", cc=[club])
         await deliver(world, alice, activity("Create", alice, post, 1))
-        # When club passes on alice's change of her post
+        # When club passes on alice's change of her post, or her like of it
         changed = note(alice, 1, "Troc de graines dimanche", cc=[club])
-        await deliver(
-            world, club, activity("Announce", club, activity(change, alice, changed, 2), 1)
-        )
+        inner = activity(passed_on, alice, post["id"] if passed_on == "Like" else changed, 2)
+        await deliver(world, club, activity("Announce", club, inner, 1))
         # Then it is no share of the post
         assert await shares_of(world, club) == []
 
