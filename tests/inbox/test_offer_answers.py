@@ -19,8 +19,16 @@ from commons.offers import services as offers
 from commons.offers.fields import OfferFields
 from commons.offers.queries import offer_comments
 from config.uris import Uris
-from storage.models import Activity, Actor, Delivery, Notification, Offer, OfferResponse
-from storage.models.offers import ACCEPTED, PENDING
+from storage.models import (
+    Activity,
+    Actor,
+    Delivery,
+    Notification,
+    Offer,
+    OfferResponse,
+    utcnow,
+)
+from storage.models.offers import ACCEPTED, CLOSED, PENDING
 from tests.inbox.fediverse import Fediverse, activity, fediverse, note
 from tests.inbox.test_remote_offers import apples
 
@@ -128,6 +136,54 @@ async def test_an_answer_that_cannot_be_given_is_refused_at_once_with_its_reason
         [(reject, inboxes)] = await sent_to(world, "Reject")
         assert reject["object"] == f"{lea}/offers/1" and inboxes == [f"{lea}/inbox"]
         assert reject["content"].startswith("La quantité")
+
+
+async def test_an_answer_to_an_offer_that_is_done_is_refused_at_once_and_told_why(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        _karim, offer = await karims_jam(world)
+        async with world.instance.database.transaction() as session:
+            row = await session.get(Offer, offer.id)
+            assert row is not None
+            row.status = CLOSED
+        lea = world["mastodon.test"].add_actor("lea")
+        # When Léa answers Karim's offer, which he has closed
+        answer = await world.post_as(lea, agreement(lea, offer, 1))
+        # Then her server hears at once that it is not possible now, and why, in French
+        assert answer.status_code == 409 and "offer_closed" in answer.json()["error"]
+        assert await world.inbox_items() == [] and await kept(world) == []
+        [(reject, inboxes)] = await sent_to(world, "Reject")
+        assert reject["object"] == f"{lea}/offers/1" and inboxes == [f"{lea}/inbox"]
+        assert reject["content"] == "Cette offre est pourvue ou terminée."
+
+
+@pytest.mark.parametrize("case", ["deleted", "unknown", "another server's"])
+async def test_an_answer_to_no_offer_of_ours_is_refused_at_once(
+    tmp_path: Path, database_kind: str, case: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        _karim, offer = await karims_jam(world)
+        if case == "deleted":
+            async with world.instance.database.transaction() as session:
+                row = await session.get(Offer, offer.id)
+                assert row is not None
+                row.deleted_at = utcnow()
+        elif case == "unknown":
+            offer = Offer(uri=f"{offer.uri}0")
+        else:
+            # a copy we keep of another server's offer is that server's to answer
+            async with world.instance.database.transaction() as session:
+                offer = Offer(uri="http://mobilizon.test/offers/5", actor_id=offer.actor_id,
+                              is_local=False, kind="troc", title="Des noix")  # fmt: skip
+                session.add(offer)
+        lea = world["mastodon.test"].add_actor("lea")
+        # When Léa's server sends an answer to it
+        answer = await world.post_as(lea, agreement(lea, offer, 1))
+        # Then it is refused as no offer of ours, and nothing is kept or sent
+        assert answer.status_code == 404 and "not_an_offer" in answer.json()["error"]
+        assert await world.inbox_items() == [] and await kept(world) == []
+        assert await sent_to(world, "Reject") == []
 
 
 async def test_our_residents_answer_to_another_servers_offer_and_its_accept(
