@@ -251,6 +251,11 @@ def _public_key(data: JsonDict) -> JsonDict:
     return {}
 
 
+MAX_ADDRESS_LENGTH = 2048
+"""The longest address an actor's row keeps (VARCHAR(2048) columns): an actor whose own
+addresses (id, inboxes, collections, key) are longer is refused, as it could not be stored."""
+
+
 def parse_actor(doc: object) -> ParsedActor:
     data = _require_dict(doc, "actor")
     actor_id = _optional_id(data)
@@ -263,6 +268,12 @@ def parse_actor(doc: object) -> ParsedActor:
     endpoints = data.get("endpoints")
     shared_inbox = id_of(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
     key = _public_key(data)
+    key_id = id_of(key.get("id"))
+    outbox, followers = id_of(data.get("outbox")), id_of(data.get("followers"))
+    following = id_of(data.get("following"))
+    for address in (actor_id, inbox, shared_inbox, outbox, followers, following, key_id):
+        if address is not None and len(address) > MAX_ADDRESS_LENGTH:
+            raise InvalidActivity(f"an address longer than {MAX_ADDRESS_LENGTH} characters")
     username = data.get("preferredUsername")
     webfinger = data.get("webfinger")
     return ParsedActor(
@@ -271,21 +282,26 @@ def parse_actor(doc: object) -> ParsedActor:
         preferred_username=username if isinstance(username, str) and username else None,
         name=first_str(data.get("name")),
         summary=first_str(data.get("summary")),
-        url=url_of(data.get("url")),
+        url=_fitting(url_of(data.get("url"))),
         inbox=inbox,
         shared_inbox=shared_inbox,
-        outbox=id_of(data.get("outbox")),
-        followers=id_of(data.get("followers")),
-        following=id_of(data.get("following")),
-        public_key_id=id_of(key.get("id")),
+        outbox=outbox,
+        followers=followers,
+        following=following,
+        public_key_id=key_id,
         public_key_pem=key.get("publicKeyPem"),
         owner=id_of(key.get("owner")),
         manually_approves_followers=data.get("manuallyApprovesFollowers") is True,
-        icon_url=url_of(data.get("icon")) or _image_url(data.get("icon")),
+        icon_url=_fitting(url_of(data.get("icon")) or _image_url(data.get("icon"))),
         webfinger=webfinger if isinstance(webfinger, str) else None,
         is_group="Group" in types_of(data.get("type")),
         raw=data,
     )
+
+
+def _fitting(address: str | None) -> str | None:
+    """A link or picture address we can keep; one too long is left out, not the actor."""
+    return address if address is None or len(address) <= MAX_ADDRESS_LENGTH else None
 
 
 def _image_url(value: object) -> str | None:

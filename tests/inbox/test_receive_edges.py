@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
 from storage.models import InboxItem
@@ -67,6 +69,31 @@ async def test_a_rotated_key_that_still_does_not_verify_is_refused_with_why(
         # Then it is refused, saying the signature does not verify and why
         assert response.status_code == 401
         assert response.json()["error"].startswith("signature does not verify: ")
+        assert await world.count(InboxItem) == 1
+
+
+@pytest.mark.parametrize("case", ["key unchanged", "server unreachable"])
+async def test_a_bad_signature_is_refused_after_one_look_for_a_new_key(
+    tmp_path: Path, case: str
+) -> None:
+    async with fediverse(tmp_path) as world:
+        mastodon = world["mastodon.test"]
+        alice = mastodon.add_actor("alice")
+        await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
+        # Given alice's server still publishes the key paquis knows, or cannot be reached
+        if case == "server unreachable":
+            world.take_down("mastodon.test")
+        # When a POST under her key id is signed with another key
+        response = await world.post_as(
+            alice, activity("Create", alice, note(alice, 2), 2), key_pair=generate_rsa_keypair()
+        )
+        # Then it is refused after one more look for her key, which is kept as it was
+        assert response.status_code == 401
+        assert response.json()["error"] == "signature does not verify"
+        assert mastodon.fetched.count("/users/alice") == (2 if case == "key unchanged" else 1)
+        known = await world.actor(alice)
+        assert known is not None
+        assert known.public_key_pem == mastodon.key_pair("alice").public_pem
         assert await world.count(InboxItem) == 1
 
 

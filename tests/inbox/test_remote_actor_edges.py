@@ -14,8 +14,8 @@ import actors.remote
 from actors.remote import KEY_CACHE_SIZE, HandleNotResolved
 from config.errors import ErrorCode
 from storage.blocks import block_domain
-from storage.models import Actor
-from tests.inbox.fediverse import RemoteServer, fediverse
+from storage.models import Actor, InboxItem
+from tests.inbox.fediverse import RemoteServer, activity, fediverse, note
 from tests.inbox.signing import fixed_key
 from tests.support import POSTGRES_URL_ENV, SETTLE_TIMEOUT, postgres_url
 
@@ -90,6 +90,43 @@ async def test_a_copy_that_was_never_fetched_is_fetched(tmp_path: Path) -> None:
         # Then she is read again from her server
         assert actor is not None and actor.name == "Alice B."
         assert mastodon.fetched.count("/users/alice") == 2
+
+
+@pytest.mark.parametrize("address", ["inbox", "followers", "endpoints"])
+async def test_an_actor_whose_own_address_is_too_long_to_keep_is_not_believed(
+    tmp_path: Path, database_kind: str, address: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon = world["mastodon.test"]
+        # Given an actor whose inbox, followers or shared inbox is 2,049 characters long
+        alice = mastodon.url("/users/alice")
+        long = f"{alice}/" + "x" * (2048 - len(alice))
+        value = {"sharedInbox": long} if address == "endpoints" else long
+        mastodon.add_actor("alice", **{address: value})
+        # When alice posts
+        response = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
+        # Then her key cannot be had, as for an actor that cannot be read; nothing is kept
+        assert response.status_code == 401
+        assert response.json()["error"] == f"cannot get key {alice}#main-key"
+        assert await world.actor(alice) is None
+        assert await world.count(InboxItem) == 0
+
+
+async def test_a_profile_link_or_picture_too_long_to_keep_is_left_out(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        mastodon = world["mastodon.test"]
+        long = mastodon.url("/") + "p" * 2048
+        # Given an actor whose profile link and picture are over 2,048 characters long
+        alice = mastodon.add_actor("alice", url=long, icon={"type": "Image", "url": long})
+        # When alice posts
+        response = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
+        # Then her post is taken, and she is kept without them
+        assert response.status_code == 202, response.text
+        actor = await world.actor(alice)
+        assert actor is not None
+        assert (actor.url, actor.icon_url) == (None, None)
 
 
 async def test_long_names_are_cut_to_what_the_columns_hold(tmp_path: Path) -> None:
