@@ -18,6 +18,8 @@ from storage.models.follows import ACCEPTED
 from storage.models.shares import SHARE_PENDING, SHARE_SHARED
 from tests.inbox.fediverse import Fediverse, activity, deliver, fediverse, note
 
+CLUB = "http://mobilizon.test/users/club"
+
 
 async def shares_of(world: Fediverse, group_uri: str) -> list[tuple[str, str, str | None]]:
     """The collective's shares: what each names, its state and the Announce that made it."""
@@ -58,16 +60,24 @@ async def jardin_following(world: Fediverse, club: str) -> str:
         return jardin.uri
 
 
+async def alices_post(world: Fediverse, **changes: Any) -> tuple[str, str, dict[str, Any]]:
+    """alice of mastodon.test, whose post paquis keeps, and club, a collective of
+    mobilizon.test: their ids, and the post."""
+    alice = world["mastodon.test"].add_actor("alice")
+    club = world["mobilizon.test"].add_actor("club", "Group")
+    assert club == CLUB
+    post = note(alice, 1, "Troc de graines samedi", **changes)
+    await deliver(world, alice, activity("Create", alice, post, 1))
+    return alice, club, post
+
+
 @pytest.mark.parametrize("undo", ["embedded", "by id", "embedded without its id"])
 async def test_a_collectives_announce_is_kept_offered_to_its_followers_and_undone(
     tmp_path: Path, database_kind: str, undo: str
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
-        alice = world["mastodon.test"].add_actor("alice")
-        club = world["mobilizon.test"].add_actor("club", "Group")
         # Given a post of alice's, and the collective club, known here and followed by ours
-        post = note(alice, 1, "Troc de graines samedi")
-        await deliver(world, alice, activity("Create", alice, post, 1))
+        _alice, club, post = await alices_post(world)
         await deliver(world, club, activity("Create", club, note(club, 1), 1))
         jardin = await jardin_following(world, club)
         # When club announces alice's post, then publishes a post of its own
@@ -98,13 +108,9 @@ async def test_a_collectives_announce_of_a_create_shares_the_object_created(
     tmp_path: Path, database_kind: str
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
-        alice = world["mastodon.test"].add_actor("alice")
-        club = world["mobilizon.test"].add_actor("club", "Group")
-        post = note(alice, 1, "Troc de graines samedi", cc=[club])
-        create = activity("Create", alice, post, 1)
-        await deliver(world, alice, create)
+        alice, club, post = await alices_post(world, cc=[CLUB])
         # When club passes alice's Create on, as a group does for what is posted in it
-        announce = activity("Announce", club, create, 1)
+        announce = activity("Announce", club, activity("Create", alice, post, 1), 1)
         await deliver(world, club, announce)
         # Then the share names the post, not the Create
         assert await shares_of(world, club) == [(post["id"], SHARE_SHARED, announce["id"])]
@@ -115,12 +121,9 @@ async def test_a_collectives_announce_of_another_activity_shares_nothing(
     tmp_path: Path, database_kind: str, passed_on: str
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
-        alice = world["mastodon.test"].add_actor("alice")
-        club = world["mobilizon.test"].add_actor("club", "Group")
-        post = note(alice, 1, "Troc de graines samedi", cc=[club])
-        await deliver(world, alice, activity("Create", alice, post, 1))
+        alice, club, post = await alices_post(world, cc=[CLUB])
         # When club passes on alice's change of her post, or her like of it
-        changed = note(alice, 1, "Troc de graines dimanche", cc=[club])
+        changed = note(alice, 1, "Troc de graines dimanche", cc=[CLUB])
         inner = activity(passed_on, alice, post["id"] if passed_on == "Like" else changed, 2)
         await deliver(world, club, activity("Announce", club, inner, 1))
         # Then it is no share of the post
