@@ -252,8 +252,9 @@ def _public_key(data: JsonDict) -> JsonDict:
 
 
 MAX_ADDRESS_LENGTH = 2048
-"""The longest address an actor's row keeps (VARCHAR(2048) columns): an actor whose own
-addresses (id, inboxes, collections, key) are longer is refused, as it could not be stored."""
+"""The longest address a row keeps (VARCHAR(2048) columns): an actor whose own addresses (id,
+inboxes, collections, key) are longer, or an object whose id is, is refused, as it could not be
+stored; a longer link (a profile, a picture, a post's page or the post it answers) is left out."""
 
 
 def parse_actor(doc: object) -> ParsedActor:
@@ -300,7 +301,7 @@ def parse_actor(doc: object) -> ParsedActor:
 
 
 def _fitting(address: str | None) -> str | None:
-    """A link or picture address we can keep; one too long is left out, not the actor."""
+    """A link we can keep; one too long is left out, not what it belongs to."""
     return address if address is None or len(address) <= MAX_ADDRESS_LENGTH else None
 
 
@@ -316,16 +317,19 @@ def _image_url(value: object) -> str | None:
 def parse_object(doc: object) -> ParsedObject:
     data = _require_dict(doc, "object")
     kind = _main_type(data)
+    object_id = _optional_id(data)
+    if object_id is not None and len(object_id) > MAX_ADDRESS_LENGTH:
+        raise InvalidActivity(f"an id longer than {MAX_ADDRESS_LENGTH} characters")
     return ParsedObject(
-        id=_optional_id(data),
+        id=object_id,
         type=kind,
         attributed_to=id_of(data.get("attributedTo")),
         content=first_str(data.get("content")),
         content_map=_str_map(data.get("contentMap")),
         name=first_str(data.get("name")),
         summary=first_str(data.get("summary")),
-        url=url_of(data.get("url")),
-        in_reply_to=id_of(data.get("inReplyTo")),
+        url=_fitting(url_of(data.get("url"))),
+        in_reply_to=_fitting(id_of(data.get("inReplyTo"))),
         published=parse_datetime(data.get("published")),
         updated=parse_datetime(data.get("updated")),
         to=ids_of(data.get("to")),

@@ -82,7 +82,8 @@ def parse_body(body: bytes) -> ParsedActivity:
         raise Refusal(400, f"not an activity: {error}") from None
     if not activity.id:
         raise Refusal(400, "an activity needs an id")
-    if len(activity.id) > MAX_URI_LENGTH or len(activity.actor_uri) > MAX_URI_LENGTH:
+    named = (activity.id, activity.actor_uri, activity.object_uri)
+    if any(len(uri or "") > MAX_URI_LENGTH for uri in named):
         # The columns that keep them are VARCHAR(2048): PostgreSQL would refuse the row.
         raise Refusal(400, f"an id longer than {MAX_URI_LENGTH} characters")
     return activity

@@ -335,3 +335,17 @@ def test_documents_are_told_apart_by_type() -> None:
     actor = {"type": ["Person"], "id": LEA, "inbox": f"{LEA}/inbox"}
     assert isinstance(parse_document(actor), ParsedActor)
     assert isinstance(parse_document({"type": "Note"}), ParsedObject)
+
+
+def test_an_object_whose_id_could_not_be_kept_is_refused_and_overlong_links_left_out() -> None:
+    long = f"{LEA}/" + "x" * 2048
+    # An id longer than the 2,048 characters a row keeps cannot be stored: refused
+    with pytest.raises(InvalidActivity, match=r"^an id longer than 2048 characters$"):
+        parse_object({"type": "Note", "id": long})
+    # Its page and the post it answers are only links: left out when that long
+    note = parse_object({"type": "Note", "id": f"{LEA}/1", "url": long, "inReplyTo": long})
+    assert (note.url, note.in_reply_to) == (None, None)
+    # At exactly 2,048 characters, all are kept
+    longest = long[:2048]
+    note = parse_object({"type": "Note", "id": longest, "url": longest, "inReplyTo": longest})
+    assert (note.id, note.url, note.in_reply_to) == (longest, longest, longest)

@@ -11,7 +11,15 @@ import pytest
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
 from storage.models import InboxItem
-from tests.inbox.fediverse import ACTIVITY_JSON, Fediverse, activity, encode, fediverse, note
+from tests.inbox.fediverse import (
+    ACTIVITY_JSON,
+    Fediverse,
+    activity,
+    deliver,
+    encode,
+    fediverse,
+    note,
+)
 from tests.inbox.signing import fixed_key
 
 
@@ -128,6 +136,39 @@ async def test_an_actor_address_over_the_longest_length_is_refused(tmp_path: Pat
         # Then it is refused for its length, before any key is looked for
         assert response.status_code == 400
         assert response.json()["error"] == "an id longer than 2048 characters"
+
+
+async def test_an_object_id_over_the_longest_length_is_refused(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        # Given a Create whose note's id is 2,049 characters long
+        long_id = f"{alice}/statuses/" + "1" * (2049 - len(f"{alice}/statuses/"))
+        document = activity("Create", alice, note(alice, 1, id=long_id), 1)
+        # When it is posted
+        response = await world.post_as(alice, document)
+        # Then it is refused at once, as no row could keep it, and nothing is queued
+        assert response.status_code == 400
+        assert response.json()["error"] == "an id longer than 2048 characters"
+        assert await world.count(InboxItem) == 0
+
+
+async def test_a_post_whose_page_or_parent_address_is_too_long_is_kept_without_them(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        long = f"{alice}/" + "x" * 2048
+        # Given a note whose page and the post it answers have 2,049-character addresses
+        post = note(alice, 1, url=long, inReplyTo=long)
+        # When it is received and handled
+        await deliver(world, alice, activity("Create", alice, post, 1))
+        # Then it is kept without those two links: its page is its own address, as for a note
+        # that names none, and it answers nothing
+        kept = await world.post(post["id"])
+        assert kept is not None
+        assert (kept.url, kept.in_reply_to_uri) == (post["id"], None)
 
 
 def note_signed_by_alice(world: Fediverse) -> tuple[bytes, Callable[[str], dict[str, str]]]:
