@@ -26,6 +26,12 @@ from federation.vocab import (
 
 JsonDict = dict[str, Any]
 
+MAX_ADDRESS_LENGTH = 2048
+"""The longest address a row keeps (VARCHAR(2048) columns). What comes with a longer id (an
+activity, an actor, an object), or an actor with a longer inbox, collection or key, is refused,
+as it could not be stored; a longer link (a profile, a picture, a post's page or the post it
+answers) is left out."""
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedTag:
@@ -251,12 +257,6 @@ def _public_key(data: JsonDict) -> JsonDict:
     return {}
 
 
-MAX_ADDRESS_LENGTH = 2048
-"""The longest address a row keeps (VARCHAR(2048) columns): an actor whose own addresses (id,
-inboxes, collections, key) are longer, or an object whose id is, is refused, as it could not be
-stored; a longer link (a profile, a picture, a post's page or the post it answers) is left out."""
-
-
 def parse_actor(doc: object) -> ParsedActor:
     data = _require_dict(doc, "actor")
     actor_id = _optional_id(data)
@@ -270,7 +270,8 @@ def parse_actor(doc: object) -> ParsedActor:
     shared_inbox = id_of(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
     key = _public_key(data)
     key_id = id_of(key.get("id"))
-    outbox, followers = id_of(data.get("outbox")), id_of(data.get("followers"))
+    outbox = id_of(data.get("outbox"))
+    followers = id_of(data.get("followers"))
     following = id_of(data.get("following"))
     for address in (actor_id, inbox, shared_inbox, outbox, followers, following, key_id):
         if address is not None and len(address) > MAX_ADDRESS_LENGTH:

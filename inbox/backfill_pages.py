@@ -15,13 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from federation.errors import InvalidActivity
-from federation.parsing import ParsedActivity, parse_activity
+from federation.parsing import MAX_ADDRESS_LENGTH, ParsedActivity, parse_activity
 from federation.vocab import as_list, id_of, same_origin
 
 TAKEN_TYPES = frozenset({"Create", "Update", "Announce"})
 COLLECTION_TYPES = frozenset({"OrderedCollection", "Collection"})
 PAGE_TYPES = frozenset({"OrderedCollectionPage", "CollectionPage"})
-MAX_URI_LENGTH = 2048
 
 
 @dataclass(slots=True)
@@ -71,7 +70,7 @@ def read_page(document: dict[str, Any], origin: str, *, since: datetime, room: i
         if activity.type in TAKEN_TYPES:
             read.taken.append((activity, json.dumps(item, ensure_ascii=False)))
     following = id_of(document.get("next"))
-    if following and same_origin(following, origin) and len(following) <= MAX_URI_LENGTH:
+    if following and same_origin(following, origin) and len(following) <= MAX_ADDRESS_LENGTH:
         read.next_uri = following
     return read
 
@@ -83,9 +82,9 @@ def _authentic(item: object, origin: str) -> ParsedActivity | None:
         activity = parse_activity(item)
     except InvalidActivity:
         return None
-    if activity.id is None or len(activity.id) > MAX_URI_LENGTH:
+    if activity.id is None or len(activity.id) > MAX_ADDRESS_LENGTH:
         return None
-    if len(activity.actor_uri) > MAX_URI_LENGTH:
+    if len(activity.actor_uri) > MAX_ADDRESS_LENGTH:
         return None
     if not same_origin(activity.id, origin) or not same_origin(activity.actor_uri, origin):
         return None

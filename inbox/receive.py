@@ -18,11 +18,9 @@ from actors.remote import KnownKey, RemoteActors
 from federation import bodies
 from federation.errors import InvalidActivity, SignatureError
 from federation.http_headers import NormalizedHeaders, normalize_headers
-from federation.parsing import ParsedActivity, parse_activity
+from federation.parsing import MAX_ADDRESS_LENGTH, ParsedActivity, parse_activity
 from federation.signatures import signature_key_id, verify_request
 from federation.vocab import host_of, same_origin
-
-MAX_URI_LENGTH = 2048
 
 
 class Refusal(Exception):
@@ -82,10 +80,13 @@ def parse_body(body: bytes) -> ParsedActivity:
         raise Refusal(400, f"not an activity: {error}") from None
     if not activity.id:
         raise Refusal(400, "an activity needs an id")
-    named = (activity.id, activity.actor_uri, activity.object_uri)
-    if any(len(uri or "") > MAX_URI_LENGTH for uri in named):
+    if (
+        len(activity.id) > MAX_ADDRESS_LENGTH
+        or len(activity.actor_uri) > MAX_ADDRESS_LENGTH
+        or len(activity.object_uri or "") > MAX_ADDRESS_LENGTH
+    ):
         # The columns that keep them are VARCHAR(2048): PostgreSQL would refuse the row.
-        raise Refusal(400, f"an id longer than {MAX_URI_LENGTH} characters")
+        raise Refusal(400, f"an id longer than {MAX_ADDRESS_LENGTH} characters")
     return activity
 
 
