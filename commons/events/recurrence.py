@@ -16,6 +16,7 @@ from dateutil.rrule import rrule, rrulestr
 from config.errors import ErrorCode, Invalid
 
 MAX_OCCURRENCES = 500
+MAX_RULE_LENGTH = 500  # an event keeps its rule in a column of 500 characters
 ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
@@ -49,10 +50,11 @@ def parse_rule(rule: str, local_start: datetime) -> rrule:
 
 
 def validate_rule(text: str, start: datetime, timezone: str) -> str:
-    """The normalised rule, or RecurrenceError: ``invalid_rule``, ``unsupported_frequency``,
-    ``no_occurrence`` (it never happens) or ``too_frequent`` (more often than daily)."""
+    """The normalised rule, or RecurrenceError: ``invalid_rule`` (also when longer than an event
+    keeps), ``unsupported_frequency``, ``no_occurrence`` (it never happens) or ``too_frequent``
+    (more often than daily)."""
     rule = normalise_rule(text)
-    if not rule:
+    if not rule or len(rule) > MAX_RULE_LENGTH:
         raise RecurrenceError(ErrorCode.INVALID_RULE)
     parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:

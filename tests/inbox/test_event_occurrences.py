@@ -67,6 +67,19 @@ async def test_a_remote_series_is_written_rewritten_and_removed(
     assert await remote_dates(database) == []
 
 
+async def test_a_rule_longer_than_an_event_keeps_is_left_out(
+    database: Database, settings: Settings
+) -> None:
+    # Given a series whose rule is longer than the 500 characters an event keeps
+    too_long = "FREQ=WEEKLY;BYDAY=" + ",".join(["SA"] * 200)
+    await deliver(database, settings, activity("Create", event_document(rrule=too_long), 1))
+    # Then the event is kept as a single date, as for any rule we cannot use (on PostgreSQL it
+    # failed to store, and was tried again until it ran out of attempts)
+    event = await stored(database, EVENT)
+    assert event is not None and event.rrule is None
+    assert await remote_dates(database) == [datetime(2020, 12, 5, 13, 0, tzinfo=UTC)]
+
+
 async def test_an_organiser_gone_takes_their_events_out_of_the_agenda(
     database: Database, settings: Settings
 ) -> None:

@@ -109,6 +109,11 @@ async def test_create_a_weekly_event_with_its_place(
         ({"end": form_value(START - timedelta(hours=1))}, "La fin doit venir après le début."),
         ({"repeat": "custom", "rrule": "FREQ=WEEKLY;BYDAY=XX"}, "Cette règle de répétition"),
         ({"repeat": "custom", "rrule": "FREQ=HOURLY"}, "se répète chaque jour, chaque semaine"),
+        # longer than an event keeps: on PostgreSQL this was a 500
+        (
+            {"repeat": "custom", "rrule": "FREQ=WEEKLY;BYDAY=" + ",".join(["SA"] * 200)},
+            "Cette règle de répétition",
+        ),
         ({"latitude": "146.2"}, "Donnez les deux coordonnées"),
         ({"place_name": "", "street_address": "", "online_url": ""}, "Donnez un lieu"),
     ],

@@ -84,6 +84,7 @@ def test_next_occurrences_of_a_monthly_assembly() -> None:
         ("FREQ=SECONDLY", "unsupported_frequency"),
         ("FREQ=WEEKLY;BYDAY=XX", "invalid_rule"),
         ("FREQ=WEEKLY;INTERVAL=0", "invalid_rule"),
+        ("FREQ=WEEKLY;BYDAY=" + ",".join(["MO"] * 162), "invalid_rule"),  # 503 characters
         ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no_occurrence"),
         ("FREQ=DAILY;BYHOUR=1,2", "too_frequent"),
         ("nonsense", "unsupported_frequency"),
@@ -97,3 +98,9 @@ def test_impossible_rules_are_refused(rule: str, code: str) -> None:
 
 def test_valid_rule_is_normalised() -> None:
     assert validate_rule(" rrule:freq=weekly; byday=sa ", FIRST, ZURICH) == "FREQ=WEEKLY;BYDAY=SA"
+
+
+def test_a_rule_as_long_as_an_event_keeps_is_taken() -> None:
+    rule = "FREQ=WEEKLY;BYDAY=" + ",".join(["MO"] * 161)
+    assert len(rule) == 500
+    assert validate_rule(rule, FIRST, ZURICH) == rule
