@@ -248,12 +248,15 @@ async def test_my_calendar_at_a_secret_address(
     assert saturday.decoded("DTSTART").date().isoformat() == "2026-04-11"
     assert (await client.get("/calendar/wrong-token.ics")).status_code == 404
 
-    # When she asks for a new address (with her CSRF token)
+    # When she asks for a new address, with the form of her calendar page
     client.cookies.set(
         SESSION_COOKIE,
         session_cookie(settings, me.session),
     )
-    rotated = await client.post("/calendar/rotate", data={"csrf_token": me.csrf})
+    page = (await client.get("/calendar")).text
+    form = re.search(r'action="/calendar/rotate".*?name="csrf_token" value="([^"]*)"', page, re.S)
+    assert form is not None
+    rotated = await client.post("/calendar/rotate", data={"csrf_token": form.group(1)})
 
     # Then the old address is closed and a new one works
     assert rotated.status_code == 303

@@ -21,6 +21,7 @@ from typing import Any
 import httpx2
 import pytest
 import pytest_asyncio
+from jinja2 import nodes
 from sqlalchemy import select
 from starlette.routing import BaseRoute, Mount, Route
 
@@ -55,6 +56,7 @@ from storage.models.actors import MEMBERSHIP_PENDING
 from storage.models.follows import PENDING
 from tests.support import POSTGRES_URL_ENV, fresh_database, make_settings, postgres_url
 from tests.webui.web_support import log_in_as, resident
+from webui.templating import build_templates
 
 ON_THE_WORLD_LOOP = pytest.mark.asyncio(loop_scope="module")
 HTML = {"Accept": "text/html"}
@@ -364,3 +366,16 @@ async def test_a_browser_session_does_not_authenticate_the_federation_endpoints(
         unsigned.status_code,
     )
     assert_same_rows(before, await snapshot(world.database), f"POST {path} by a browser session")
+
+
+def test_every_template_gives_the_form_macros_the_request_token() -> None:
+    """``csrf()`` reads the session's token from the page's context, which a macro imported
+    without context does not see: its form would carry an empty token and be refused."""
+    environment = build_templates("Europe/Zurich").env
+    without_context = []
+    for name in environment.list_templates(extensions=["html"]):
+        source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+        for node in environment.parse(source).find_all((nodes.FromImport, nodes.Import)):
+            if node.template.as_const() == "macros/forms.html" and not node.with_context:
+                without_context.append(name)
+    assert without_context == []
