@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from config.errors import ErrorCode, Invalid
 from federation.vocab import AS_NAMESPACE
+from storage.integers import parse_row_id
 from storage.models import Actor, Event, EventOccurrence, Follow, Membership
 from storage.models.actors import MEMBERSHIP_ACCEPTED
 from storage.models.events import CANCELLED
@@ -34,12 +35,14 @@ class InvalidPage(Invalid):
 
 
 def parse_page(raw: str | None) -> int | None:
-    """None for the collection itself, else the page number."""
+    """None for the collection itself, else the page number (no page lies further than the
+    largest row id: beyond it, the offset would not fit the database's integers)."""
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    page = parse_row_id(raw)
+    if page is None:
         raise InvalidPage(raw)
-    return int(raw)
+    return page
 
 
 def page_uri(collection_uri: str, page: int) -> str:

@@ -225,7 +225,7 @@ def _follow_bind_port(server: ServerSettings) -> ServerSettings:
     moves every link and id with it. A real domain never changes: behind a reverse proxy, the
     public port is the proxy's."""
     host, separator, port = server.domain.rpartition(":")
-    if not separator or not port.isdigit() or host.lower() not in LOOPBACK_HOSTS:
+    if not separator or not port.isdecimal() or host.lower() not in LOOPBACK_HOSTS:
         return server
     if not 0 < server.bind_port < 65536:
         return server  # validate() names the wrong bind port

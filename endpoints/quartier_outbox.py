@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from endpoints.outbox import outbox_item
 from federation.vocab import AS_NAMESPACE
+from storage.integers import parse_row_id
 from storage.models import Activity
 
 PAGE_SIZE = 50
@@ -28,9 +29,10 @@ class InvalidCursor(ValueError):
 def parse_cursor(raw: str | None) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    cursor = parse_row_id(raw)
+    if cursor is None:
         raise InvalidCursor(raw)
-    return int(raw)
+    return cursor
 
 
 async def load_quartier_outbox(

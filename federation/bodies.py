@@ -36,8 +36,17 @@ class BodyNotJSON(Exception):
 
 
 def _check_declared_length(declared: str | None, limit: int) -> None:
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declares_more_than(declared, limit):
         raise BodyTooLarge(limit)
+
+
+def declares_more_than(declared: str, limit: int) -> bool:
+    """A ``Content-Length`` past ``limit``; one that is not a number is left to the reading,
+    which counts what comes."""
+    if not (declared.isascii() and declared.isdigit()):
+        return False
+    # More digits than the limit has is more than it, without reading a number of any length.
+    return len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit
 
 
 async def read_capped_body(request: Request, limit: int) -> bytes:
@@ -115,7 +124,7 @@ def _parse_with_the_standard_library(body: bytes, max_depth: int) -> Any:
 
 
 def _bounded(document: Any, body: bytes, max_depth: int) -> Any:
-    if _may_nest_deeper(body, max_depth) and _depth_exceeds(document, max_depth):
+    if _may_nest_deeper(body, max_depth) and _depthdeclares_more_than(document, max_depth):
         raise BodyNotJSON(f"JSON nested deeper than {max_depth} levels")
     return document
 
@@ -126,7 +135,7 @@ def _may_nest_deeper(body: bytes, max_depth: int) -> bool:
     return body.count(b"[") + body.count(b"{") > max_depth
 
 
-def _depth_exceeds(document: Any, max_depth: int) -> bool:
+def _depthdeclares_more_than(document: Any, max_depth: int) -> bool:
     """Whether lists and objects nest more than ``max_depth`` levels (walked without recursion)."""
     pending: list[tuple[Any, int]] = [(document, 1)]
     while pending:

@@ -11,6 +11,7 @@ import anyio
 import httpx2
 
 from federation.addresses import Resolver, check_public_url
+from federation.bodies import declares_more_than
 from federation.errors import (
     BadResponse,
     ConnectionFailed,
@@ -173,7 +174,7 @@ class FederationClient:
 
     async def _read_capped(self, response: httpx2.Response) -> bytes:
         declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_response_bytes:
+        if declared is not None and declares_more_than(declared, self.max_response_bytes):
             raise ResponseTooLarge(f"declared {declared} bytes > {self.max_response_bytes}")
         chunks: list[bytes] = []
         size = 0

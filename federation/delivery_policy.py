@@ -68,8 +68,10 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return timedelta(seconds=int(text))
+    if text.isascii() and text.isdigit():
+        # Nine digits are 31 years, longer than any wait: a longer number is read as that, as
+        # no timedelta could hold it (the policy caps the wait far lower anyway).
+        return timedelta(seconds=int(text) if len(text) <= 9 else 999_999_999)
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):

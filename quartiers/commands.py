@@ -75,15 +75,15 @@ async def init(arguments: argparse.Namespace) -> int:
         raise CommandError(f"{path} already exists; remove it or pass --config to write another")
     domain = arguments.domain or "127.0.0.1:8000"
     host, _, port = domain.rpartition(":")
-    bind_port = int(port) if port.isdigit() else 8000
+    bind_port = int(port) if port.isdecimal() else 8000
     wanted_port = os.environ.get("QUARTIERS_SERVER_BIND_PORT", "")
     if wanted_port:
-        if not wanted_port.isdigit():
+        if not wanted_port.isdecimal():
             raise CommandError(
                 f"QUARTIERS_SERVER_BIND_PORT must be a whole number, not {wanted_port!r}"
             )
         bind_port = int(wanted_port)
-        if host in LOOPBACK_HOSTS and port.isdigit():
+        if host in LOOPBACK_HOSTS and port.isdecimal():
             domain = f"{host}:{bind_port}"  # a development address follows its port
     scheme = arguments.scheme or ("http" if domain.split(":")[0] in LOOPBACK_HOSTS else "https")
     values = config_file.ConfigValues(

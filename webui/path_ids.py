@@ -11,6 +11,8 @@ from __future__ import annotations
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 
+from storage.integers import parse_row_id
+
 ROW_ID_DIGITS = 9
 
 
@@ -24,6 +26,7 @@ def install() -> None:
 
 def row_id(text: str) -> int:
     """A row id read from a form or an address, or a 404."""
-    if not text.isdigit() or len(text) > ROW_ID_DIGITS:
+    found = parse_row_id(text)
+    if found is None:
         raise HTTPException(404)
-    return int(text)
+    return found

@@ -95,9 +95,9 @@ def _monthly(parts: dict[str, str], days: list[str], interval: int) -> str:
     ngettext = i18n.ngettext
     if len(days) == 1 and (index := _weekday_index(days[0][-2:])) is not None:
         position = days[0][:-2] or parts.get("BYSETPOS", "")
-        if position.lstrip("+-").isdigit() and (message := _nth_weekday(int(position), interval)):
+        if position.lstrip("+-").isdecimal() and (message := _nth_weekday(int(position), interval)):
             return _counted(message, interval, weekday=weekday_name(index))
-    if parts.get("BYMONTHDAY", "").isdigit():
+    if parts.get("BYMONTHDAY", "").isdecimal():
         day = format_count(int(parts["BYMONTHDAY"]))
         message = ngettext(
             "Every month on day %(day)s", "Every %(num)s months on day %(day)s", interval
@@ -108,7 +108,7 @@ def _monthly(parts: dict[str, str], days: list[str], interval: int) -> str:
 
 def _until(value: str) -> date | None:
     digits = value[:8]
-    if len(digits) != 8 or not digits.isdigit():
+    if len(digits) != 8 or not digits.isdecimal():
         return None
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
@@ -125,7 +125,7 @@ def describe_rule(rule: str | None) -> str | None:
     ngettext = i18n.ngettext
     parts = rule_parts(rule)
     interval_text = parts.get("INTERVAL", "")
-    interval = int(interval_text) if interval_text.isdigit() and int(interval_text) > 0 else 1
+    interval = int(interval_text) if interval_text.isdecimal() and int(interval_text) > 0 else 1
     days = [d for d in parts.get("BYDAY", "").split(",") if d]
     match parts.get("FREQ"):
         case "DAILY":
@@ -138,7 +138,7 @@ def describe_rule(rule: str | None) -> str | None:
             words = _counted(ngettext("Every year", "Every %(num)s years", interval), interval)
         case _:
             return i18n.gettext("Recurring event")
-    if parts.get("COUNT", "").isdigit():
+    if parts.get("COUNT", "").isdecimal():
         count = int(parts["COUNT"])
         message = ngettext("%(rule)s, once", "%(rule)s, %(num)s times", count)
         return message % {"rule": words, "num": format_count(count)}

@@ -126,7 +126,7 @@ def _fast_forward(rule: str, start: datetime, zone: ZoneInfo, target: datetime) 
     if "COUNT" in parts or parts.get("FREQ") not in ("DAILY", "WEEKLY"):
         return start
     interval = parts.get("INTERVAL", "1")
-    period = max(int(interval) if interval.isdigit() else 1, 1) * (
+    period = max(int(interval) if interval.isdecimal() else 1, 1) * (
         7 if parts["FREQ"] == "WEEKLY" else 1
     )
     local = start.astimezone(zone).replace(tzinfo=None)

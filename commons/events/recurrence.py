@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from config.errors import ErrorCode, Invalid
+from storage.integers import parse_whole
 
 MAX_OCCURRENCES = 500
 MAX_RULE_LENGTH = 500  # an event keeps its rule in a column of 500 characters
@@ -59,7 +60,7 @@ def validate_rule(text: str, start: datetime, timezone: str) -> str:
     parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
         raise RecurrenceError(ErrorCode.UNSUPPORTED_FREQUENCY)
-    if "INTERVAL" in parts and (not parts["INTERVAL"].isdigit() or int(parts["INTERVAL"]) < 1):
+    if "INTERVAL" in parts and not parse_whole(parts["INTERVAL"]):  # none, 0 or not a number
         raise RecurrenceError(ErrorCode.INVALID_RULE)
     local_start = start.astimezone(ZoneInfo(timezone))
     parsed = parse_rule(rule, local_start)

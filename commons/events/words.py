@@ -56,7 +56,7 @@ def describe_rule(rule: str | None) -> str | None:
     if not rule:
         return None
     parts = dict(part.partition("=")[::2] for part in rule.upper().split(";") if part)
-    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdigit() else 1
+    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdecimal() else 1
     days = [d for d in parts.get("BYDAY", "").split(",") if d]
     frequency = parts.get("FREQ")
     if frequency == "DAILY":
@@ -75,10 +75,10 @@ def describe_rule(rule: str | None) -> str | None:
         prefix = "Chaque mois" if interval == 1 else f"Tous les {interval} mois"
         if len(days) == 1 and days[0][-2:] in WEEKDAYS:
             position = days[0][:-2] or parts.get("BYSETPOS", "")
-            ordinal = ORDINALS.get(int(position)) if position.lstrip("+-").isdigit() else None
+            ordinal = ORDINALS.get(int(position)) if position.lstrip("+-").isdecimal() else None
             if ordinal:
                 return f"{prefix}, le {ordinal} {WEEKDAYS[days[0][-2:]]}"
-        if parts.get("BYMONTHDAY", "").isdigit():
+        if parts.get("BYMONTHDAY", "").isdecimal():
             return f"{prefix}, le {parts['BYMONTHDAY']}"
         return prefix
     if frequency == "YEARLY":

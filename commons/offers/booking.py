@@ -37,6 +37,7 @@ from storage.models.offers import (
 GENEVA = ZoneInfo("Europe/Zurich")
 SLOT_LENGTHS = (30, 60, 1440)
 MAX_SLOTS = 90
+MAX_AHEAD_DAYS = 730  # how far ahead a space may let a thing be booked, and the longest notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,8 @@ def check_rules(bookable: Bookable) -> None:
     if (
         bookable.slot_minutes not in SLOT_LENGTHS
         or not 1 <= bookable.max_slots <= MAX_SLOTS
-        or bookable.lead_minutes < 0
-        or not 1 <= bookable.ahead_days <= 730
+        or not 0 <= bookable.lead_minutes <= MAX_AHEAD_DAYS * 24 * 60
+        or not 1 <= bookable.ahead_days <= MAX_AHEAD_DAYS
         or (bookable.monthly_quota is not None and bookable.monthly_quota < 1)
         or bookable.who_may_book not in MAY_BOOK
         or not opening.weekdays

@@ -12,14 +12,15 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.integers import parse_row_id
 from storage.models import Actor, Media, Post
 from storage.models.posts import PUBLIC
 
 
 async def find_post(session: AsyncSession, base_url: str, key: str) -> tuple[Post, Actor] | None:
     """A post by the key our pages use (the uuid of ours, the row id of any) and its author."""
-    if key.isdigit() and len(key) < 19:
-        condition = Post.id == int(key)
+    if (row_id := parse_row_id(key)) is not None:
+        condition = Post.id == row_id
     else:
         try:
             condition = Post.uri == f"{base_url}/posts/{uuid.UUID(key)}"

@@ -31,6 +31,7 @@ from commons.posts.attachments import attachments_of
 from commons.posts.cards import PostCard, select_cards
 from commons.posts.visibility import ViewerId, followed_by, member_of, visible_to
 from storage.blocks import limited_actor_ids
+from storage.integers import parse_row_id
 from storage.models import Actor, Host, Media, Post, PostTag, Reaction
 from storage.models.posts import ANNOUNCE, LIKE, PUBLIC
 
@@ -218,6 +219,4 @@ async def tag_timeline(
 
 def parse_before(value: str | None) -> int | None:
     """``?before=`` as a row id; anything else means the first page (never an error)."""
-    if value is None or not value.isdigit() or len(value) > 18:
-        return None
-    return int(value)
+    return parse_row_id(value)

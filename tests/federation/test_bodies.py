@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from federation.bodies import MAX_JSON_DEPTH, BodyNotJSON, parse_json_body, parse_json_envelope
+from federation.bodies import (
+    MAX_JSON_DEPTH,
+    BodyNotJSON,
+    declares_more_than,
+    parse_json_body,
+    parse_json_envelope,
+)
 
 PARSERS = [parse_json_body, parse_json_envelope]
 
@@ -100,3 +106,22 @@ def test_documents_within_the_bound_are_taken(body: bytes, parse: Callable[[byte
 @pytest.mark.parametrize("parse", PARSERS)
 def test_a_document_at_the_bound_is_taken(parse: Callable[[bytes], Any]) -> None:
     assert parse(nested(MAX_JSON_DEPTH)) == json.loads(nested(MAX_JSON_DEPTH))
+
+
+@pytest.mark.parametrize(
+    ("declared", "more"),
+    [
+        ("100", False),
+        ("101", True),
+        ("000000000000000000100", False),  # leading zeros are no larger
+        ("000000000000000000101", True),
+        ("9" * 5000, True),  # int() refuses more than 4,300 digits
+        ("²", False),  # not a number: the reading counts what comes
+        ("-1", False),
+        ("", False),
+    ],
+)
+def test_a_declared_length_past_the_limit_is_seen_without_reading_any_number(
+    declared: str, more: bool
+) -> None:
+    assert declares_more_than(declared, 100) is more

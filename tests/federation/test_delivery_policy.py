@@ -114,6 +114,10 @@ def test_policy_is_configurable() -> None:
         ("Fri, 20 Nov 2026 08:00:00 GMT", timedelta(0)),
         ("soon", None),
         (None, None),
+        ("²", None),
+        # longer than a timedelta holds: read as 31 years, then capped by the policy
+        ("99999999999999999999", timedelta(seconds=999_999_999)),
+        ("86400000000000", timedelta(seconds=999_999_999)),
     ],
 )
 def test_parse_retry_after(value: str | None, expected: timedelta | None) -> None:

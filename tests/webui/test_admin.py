@@ -155,6 +155,21 @@ async def test_refusing_a_sign_up_deletes_the_request(
         assert await session.get(Actor, target_actor.id) is None
 
 
+@pytest.mark.parametrize("max_uses", ["0", "²", "9" * 5000, "2147483648"])
+async def test_an_invitation_for_a_number_of_people_that_cannot_be_is_refused_in_french(
+    client: httpx2.AsyncClient, settings: Settings, database: Database, max_uses: str
+) -> None:
+    admin = await log_in_as(client, settings, database, "marguerite", admin=True)
+    refused = await client.post(
+        "/admin/invitations",
+        data={"csrf_token": admin.csrf, "max_uses": max_uses, "valid_days": "7"},
+        headers=HTML,
+    )
+    assert refused.status_code == 400 and "Indiquez un nombre entre 1 et" in refused.text
+    async with database.session() as session:
+        assert await session.scalar(select(Invitation)) is None
+
+
 async def test_an_invitation_link_is_shown_once_then_works_then_can_be_revoked(
     client: httpx2.AsyncClient, settings: Settings, database: Database
 ) -> None:

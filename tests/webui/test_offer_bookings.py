@@ -127,7 +127,12 @@ async def test_rules_that_make_no_sense_are_refused_and_nothing_changes(
 ) -> None:
     path = await publish(client, organiser.csrf)
     for changes in ({"max_slots": "0"}, {"weekdays": []}, {"opens": "18:00", "closes": "09:00",
-                    "slot_minutes": "60"}, {"closed": "demain"}, {"max_slots": "trois"}):  # fmt: skip
+                    "slot_minutes": "60"}, {"closed": "demain"}, {"max_slots": "trois"},
+                    # numbers no column keeps, or that int() cannot read: a 500 before
+                    {"lead_hours": "99999999999"}, {"lead_hours": "35800000"},
+                    {"monthly_quota": "9" * 5000}, {"max_slots": "²"}, {"deposit": "1e999999999"},
+                    {"deposit": "99999999999"}, {"deposit": "vingt"}, {"deposit": "-20"},
+                    {"weekdays": ["²", "9" * 5000]}):  # fmt: skip
         answer = await client.post(f"{path}/booking", headers=HTML,
                                    data=rules_form(organiser.csrf, **changes))  # fmt: skip
         assert answer.status_code == 400, changes

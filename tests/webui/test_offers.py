@@ -136,6 +136,15 @@ async def test_mistakes_are_told_in_french_beside_their_field_and_nothing_is_kep
     )
     assert response.status_code == 400 and "Indiquez un jour encore à venir" in response.text
 
+    # A price no column keeps, or of more digits than can be rounded to centimes: a 500 before
+    for price in ("99999999999", "1e999999999"):
+        response = await client.post(
+            "/offers/new", data=offer_form(organiser.csrf, reciprocity="price", price=price),
+            headers=HTML,
+        )  # fmt: skip
+        assert response.status_code == 400, price
+        assert "Indiquez le prix en francs" in response.text
+
 
 async def test_edit_mark_as_done_reopen_and_delete(
     client: httpx2.AsyncClient, organiser: Resident, database: Database

@@ -27,6 +27,7 @@ from config.errors import DomainError, ErrorCode
 from instance.runtime import instance_of
 from outbox.health import counts_by_state, failing_hosts, latest_deliveries, queued_deliveries
 from storage import blocks as domain_blocks
+from storage.integers import parse_whole
 from storage.models import Delivery, InboxItem, utcnow
 from webui import i18n
 from webui.csrf import read_form
@@ -119,7 +120,7 @@ async def invitations(request: Request) -> Response:
         "valid_days": text_field(form, "valid_days"),
     }
     errors: dict[str, str] = {}
-    max_uses = int(values["max_uses"]) if values["max_uses"].isdigit() else 0
+    max_uses = parse_whole(values["max_uses"]) or 0
     if not 1 <= max_uses <= MAX_USES_LIMIT:
         errors["max_uses"] = i18n.gettext("Give a number between 1 and %(max)d.") % {
             "max": MAX_USES_LIMIT

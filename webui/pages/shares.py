@@ -18,12 +18,12 @@ from commons.shares import services as shares
 from commons.shares.items import MODELS, item_by_id
 from config.errors import Conflict, DomainError, NotAllowed
 from instance.runtime import instance_of
+from storage.integers import parse_row_id
 from storage.models.shares import SHARE_APPROVALS, SHARE_SHARED
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
 from webui.pages.collectives import _text, collective_in_path, manage_url
-from webui.path_ids import ROW_ID_DIGITS
 from webui.render import render
 from webui.session import flash, require_viewer
 
@@ -43,12 +43,12 @@ async def share_item(request: Request) -> Response:
     instance = instance_of(request)
     _ = i18n.gettext
     kind, name = _text(form, "kind"), _text(form, "collective").lower()
-    raw_id = _text(form, "item_id")
-    if kind not in MODELS or not raw_id.isdigit() or len(raw_id) > ROW_ID_DIGITS or not name:
+    item_id = parse_row_id(_text(form, "item_id"))
+    if kind not in MODELS or item_id is None or not name:
         raise HTTPException(400, "kind, item_id and collective are required")
     try:
         async with instance.database.transaction() as session:
-            item = await item_by_id(session, kind, int(raw_id))
+            item = await item_by_id(session, kind, item_id)
             group = await collective_named(session, name)
             if item is None or group is None or not group.is_local or group.is_gone:
                 raise HTTPException(404, "no such item or collective")

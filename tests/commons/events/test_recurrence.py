@@ -84,6 +84,7 @@ def test_next_occurrences_of_a_monthly_assembly() -> None:
         ("FREQ=SECONDLY", "unsupported_frequency"),
         ("FREQ=WEEKLY;BYDAY=XX", "invalid_rule"),
         ("FREQ=WEEKLY;INTERVAL=0", "invalid_rule"),
+        ("FREQ=WEEKLY;INTERVAL=²", "invalid_rule"),  # a digit for str.isdigit, not for int()
         ("FREQ=WEEKLY;BYDAY=" + ",".join(["MO"] * 162), "invalid_rule"),  # 503 characters
         ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no_occurrence"),
         ("FREQ=DAILY;BYHOUR=1,2", "too_frequent"),

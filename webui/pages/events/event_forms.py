@@ -18,6 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from commons.events.services import MAX_CAPACITY, MAX_TITLE, EventFields
 from commons.events.wire import CATEGORIES, DEFAULT_TIMEZONE
 from config.errors import DomainError
+from storage.integers import parse_whole
 from storage.models import Actor, Event
 from storage.models.events import JOIN_EXTERNAL, JOIN_MODES
 from webui import i18n
@@ -221,7 +222,8 @@ def _check_at_once(result: EventForm, start: datetime | None, end: datetime | No
         ("https://", "http://")
     ):
         result.refuse("missing_registration_link")
-    if values["capacity"].isdigit() and not 1 <= int(values["capacity"]) <= MAX_CAPACITY:
+    capacity = parse_whole(values["capacity"])
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
         result.refuse("bad_capacity")
 
 
@@ -250,9 +252,8 @@ async def read_event_form(form: FormData) -> EventForm:
             result.refuse("bad_coordinates")
     capacity = None
     if values["capacity"]:
-        if values["capacity"].isdigit():
-            capacity = int(values["capacity"])
-        else:
+        capacity = parse_whole(values["capacity"])
+        if capacity is None:
             result.refuse("bad_capacity")
     exdates = _exdates(values["exdates"])
     if exdates is None:

@@ -31,6 +31,7 @@ from commons.offers.booking import GENEVA, bookable_of, held_slots
 from commons.offers.queries import offer_by_id
 from config.errors import DomainError, ErrorCode, Invalid
 from instance.runtime import instance_of
+from storage.integers import parse_whole
 from storage.models import utcnow
 from storage.models.offers import MAY_BOOK
 from webui import i18n
@@ -143,9 +144,10 @@ def _whole(form: FormData, name: str, default: int | None) -> int | None:
     raw = form_text(form, name)
     if not raw:
         return default
-    if not raw.isdigit():
+    value = parse_whole(raw)
+    if value is None:
         raise Invalid(ErrorCode.BAD_RULES, name)
-    return int(raw)
+    return value
 
 
 def read_rules(form: FormData) -> BookingRules | None:
@@ -153,7 +155,7 @@ def read_rules(form: FormData) -> BookingRules | None:
         return None
     slot = _whole(form, "slot_minutes", 1440) or 1440
     weekdays = [
-        int(day) for day in form.getlist("weekdays") if isinstance(day, str) and day.isdigit()
+        found for day in form.getlist("weekdays") if (found := parse_whole(day, 6)) is not None
     ]
     opening: dict[str, Any] = {"weekdays": weekdays}
     if form_text(form, "opens") and form_text(form, "closes"):
@@ -169,6 +171,8 @@ def read_rules(form: FormData) -> BookingRules | None:
         opening["closed"] = closed
     who = form_text(form, "who_may_book")
     deposit = read_centimes(form_text(form, "deposit")) if form_text(form, "deposit") else None
+    if form_text(form, "deposit") and (deposit is None or deposit < 0):
+        raise Invalid(ErrorCode.BAD_RULES, "deposit")
     lead_hours = _whole(form, "lead_hours", 0) or 0
     return BookingRules(
         slot_minutes=slot,

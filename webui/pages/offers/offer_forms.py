@@ -20,6 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from commons.offers.fields import MAX_IMAGES, OfferFields
 from config.errors import DomainError
+from storage.integers import MAX_INTEGER
 from storage.models import Offer
 from storage.models.offers import FREE, OFFER
 from webui import i18n
@@ -175,11 +176,12 @@ def read_centimes(raw: str) -> int | None:
     cleaned = cleaned.removesuffix(".-").removesuffix(".–")
     try:
         amount = Decimal(cleaned)
-    except InvalidOperation:
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            return None
+    except InvalidOperation:  # quantize refuses an amount of more digits than it can keep
         return None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        return None
-    return int(amount * 100)
+    centimes = int(amount * 100)
+    return centimes if abs(centimes) <= MAX_INTEGER else None
 
 
 def read_until(raw: str) -> datetime | None:

@@ -39,6 +39,7 @@ from commons.offers.responses import response_of, responses_to
 from commons.offers.vocabulary import KINDS
 from commons.offers.wire import offer_images
 from instance.runtime import instance_of
+from storage.integers import parse_row_id
 from storage.models import utcnow
 from storage.models.offers import (
     ACCEPTED,
@@ -187,7 +188,7 @@ def market_filter(request: Request) -> tuple[MarketFilter, dict[str, str]]:
         open_only=not every,
         words=words or None,
         category=category or None,
-        before_id=int(before) if before.isdigit() else None,
+        before_id=parse_row_id(before),
         quartier=chosen["quartier"] or None,
     )
     return wanted, chosen

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from commons.petitions.fields import PetitionFields, check_fields
 from config.errors import DomainError, ErrorCode, Invalid
+from storage.integers import parse_row_id, parse_whole
 from storage.models import Petition, utcnow
 from storage.models.petitions import ANYONE, MEMBERS, RESIDENTS
 from webui import i18n
@@ -98,7 +99,7 @@ def _text(form: FormData, name: str) -> str:
 def read_goal(raw: str) -> int | None:
     """``500``, ``1'000``, ``1 000``, ``1’000``; None if it is not a whole number."""
     cleaned = re.sub(r"[\s'’.]", "", raw)
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
+    return parse_whole(cleaned, 999_999_999)
 
 
 def read_day(raw: str) -> date | None:
@@ -135,7 +136,7 @@ def read_petition_form(form: FormData) -> PetitionForm:
     values["is_initiative"] = form.get("is_initiative") == "1"
     result = PetitionForm(values)
     result.promoter_ids = {
-        int(raw) for raw in form.getlist("promoters") if isinstance(raw, str) and raw.isdigit()
+        found for raw in form.getlist("promoters") if (found := parse_row_id(raw)) is not None
     }
     goal = read_goal(values["goal"])
     if goal is None:

@@ -18,6 +18,7 @@ from commons.polls.services import delete_poll, end_poll_early
 from commons.polls.votes import vote
 from config.errors import DomainError
 from instance.runtime import instance_of
+from storage.integers import parse_whole
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
@@ -66,7 +67,7 @@ async def cast(
 ) -> None:
     answers = form.getlist("answer")
     await vote(session, uris, person, poll,
-               [int(raw) for raw in answers if isinstance(raw, str) and raw.isdigit()])  # fmt: skip
+               [found for raw in answers if (found := parse_whole(raw)) is not None])  # fmt: skip
 
 
 async def end_early(

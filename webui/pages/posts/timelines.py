@@ -25,6 +25,7 @@ from commons.posts.timelines import (
 )
 from commons.search import Failure, search
 from instance.runtime import instance_of
+from storage.integers import parse_row_id
 from storage.models.follows import ACCEPTED
 from webui import i18n
 from webui.csrf import read_form
@@ -223,12 +224,12 @@ async def follow_from_search(request: Request) -> Response:
     form = await read_form(request)
     instance = instance_of(request)
     _ = i18n.gettext
-    actor_id = form.get("actor_id")
+    actor_id = parse_row_id(form.get("actor_id"))
     back = safe_next(form.get("next"), "/search")
-    if not isinstance(actor_id, str) or not actor_id.isdigit():
+    if actor_id is None:
         raise HTTPException(400, "actor_id is required")
     async with instance.database.transaction() as session:
-        target = await actor_by_id(session, int(actor_id))
+        target = await actor_by_id(session, actor_id)
         follower = await actor_by_id(session, viewer.actor.id)
         if target is None or follower is None or target.is_gone or target.type == "Application":
             raise HTTPException(404)
@@ -250,12 +251,12 @@ async def unfollow_from_profile(request: Request) -> Response:
     viewer = await require_viewer(request)
     form = await read_form(request)
     instance = instance_of(request)
-    actor_id = form.get("actor_id")
+    actor_id = parse_row_id(form.get("actor_id"))
     back = safe_next(form.get("next"), "/search")
-    if not isinstance(actor_id, str) or not actor_id.isdigit():
+    if actor_id is None:
         raise HTTPException(400, "actor_id is required")
     async with instance.database.transaction() as session:
-        target = await actor_by_id(session, int(actor_id))
+        target = await actor_by_id(session, actor_id)
         follower = await actor_by_id(session, viewer.actor.id)
         if target is None or follower is None:
             raise HTTPException(404)
