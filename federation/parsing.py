@@ -10,7 +10,7 @@ essential is missing or of an impossible type.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from federation.errors import InvalidActivity
@@ -143,15 +143,37 @@ def _main_type(doc: JsonDict, preferred: frozenset[str] = frozenset()) -> str:
     return types[0]
 
 
+EARLIEST_KEPT = datetime(2, 1, 1, tzinfo=UTC)
+LATEST_KEPT = datetime(9998, 12, 31, tzinfo=UTC)
+"""The moments we keep: a year from each end of what a datetime holds, so that the moment seen
+in any time zone, and the day, week or month around it, are still datetimes (year 1 at
+midnight in Geneva is before the first moment in UTC, and cannot be stored)."""
+
+
+def is_kept_moment(moment: datetime) -> bool:
+    """Whether ``moment`` (aware) lies between :data:`EARLIEST_KEPT` and :data:`LATEST_KEPT`."""
+    try:
+        return EARLIEST_KEPT <= moment.astimezone(UTC) <= LATEST_KEPT
+    except OverflowError:  # its own offset puts it past the ends of the calendar
+        return False
+
+
+def is_kept_day(day: date) -> bool:
+    return EARLIEST_KEPT.date() <= day <= LATEST_KEPT.date()
+
+
 def parse_datetime(value: object) -> datetime | None:
-    """An xsd:dateTime as an aware datetime (naive values are taken as UTC); None if unreadable."""
+    """An xsd:dateTime as an aware datetime (naive values are taken as UTC); None if unreadable
+    or not one we keep (see :data:`EARLIEST_KEPT`)."""
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment if is_kept_moment(moment) else None
 
 
 def _web_url(value: str) -> str | None:

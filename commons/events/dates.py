@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commons.events.expansion import Expansion, exdate_dates, expand_series, expand_until, zone_of
 from commons.events.recurrence import Occurrence
+from federation.parsing import is_kept_day
 from storage.models import Event, EventOccurrence, utcnow
 
 HORIZON = timedelta(days=731)
@@ -210,7 +211,10 @@ async def upcoming_dates(
 
 
 async def date_on(session: AsyncSession, event: Event, day: date) -> Occurrence | None:
-    """The date of ``event`` on a local day of its own zone, if it has one."""
+    """The date of ``event`` on a local day of its own zone, if it has one (none so near the
+    ends of the calendar that its midnights cannot be counted)."""
+    if not is_kept_day(day):
+        return None
     zone = zone_of(event.timezone)
     after = datetime.combine(day, time(0), zone).astimezone(UTC)
     before = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)

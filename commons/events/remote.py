@@ -19,6 +19,7 @@ from commons.events.vocabulary import (
 )
 from commons.markdown import sanitize_html
 from config.errors import ErrorCode, Invalid
+from federation.parsing import is_kept_moment
 from federation.vocab import as_list, first_str, id_of
 from storage.models import Event
 from storage.models.events import (
@@ -93,7 +94,7 @@ def _moment(value: object, zone: ZoneInfo | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone or ZoneInfo(DEFAULT_TIMEZONE))
-    return moment.astimezone(UTC)
+    return moment.astimezone(UTC) if is_kept_moment(moment) else None
 
 
 def _zone_for_offset(value: object, start: datetime) -> str:

@@ -290,6 +290,13 @@ def test_an_object_that_is_not_a_dictionary_is_refused_by_name() -> None:
         ("2026-12-01T10:00:00", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
         ("demain", None),
         (1764583200, None),
+        # At the ends of the calendar: not a moment that can be stored, shown or counted from
+        ("0001-01-01T00:00:00+01:00", None),  # before the first moment in UTC
+        ("9999-12-31T23:59:59-01:00", None),  # after the last
+        ("0001-06-01T00:00:00Z", None),
+        ("9999-01-01T00:00:00Z", None),
+        ("0002-01-01T00:00:00Z", datetime(2, 1, 1, tzinfo=UTC)),
+        ("9998-12-31T00:00:00Z", datetime(9998, 12, 31, tzinfo=UTC)),
     ],
 )
 def test_dates_are_read_as_aware_moments(value: object, expected: datetime | None) -> None:

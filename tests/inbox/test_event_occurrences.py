@@ -80,6 +80,21 @@ async def test_a_rule_longer_than_an_event_keeps_is_left_out(
     assert await remote_dates(database) == [datetime(2020, 12, 5, 13, 0, tzinfo=UTC)]
 
 
+async def test_times_at_the_ends_of_the_calendar_are_not_taken(
+    database: Database, settings: Settings
+) -> None:
+    # An event whose start is before the first moment in UTC has no start we can keep: it was
+    # tried again and again, failing to convert it
+    year_one = event_document(startTime="0001-01-01T00:00:00+01:00", rrule=None)
+    await deliver(database, settings, activity("Create", year_one, 1))
+    assert await stored(database, EVENT) is None
+    # One whose end is after the last is kept without its end
+    endless = event_document(endTime="9999-12-31T23:59:59-01:00", rrule=None)
+    await deliver(database, settings, activity("Create", endless, 2))
+    event = await stored(database, EVENT)
+    assert event is not None and event.end_time is None
+
+
 async def test_an_organiser_gone_takes_their_events_out_of_the_agenda(
     database: Database, settings: Settings
 ) -> None:

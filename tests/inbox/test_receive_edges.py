@@ -10,7 +10,7 @@ import pytest
 
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
-from storage.models import InboxItem
+from storage.models import InboxItem, utcnow
 from tests.inbox.fediverse import (
     ACTIVITY_JSON,
     Fediverse,
@@ -169,6 +169,25 @@ async def test_a_post_whose_page_or_parent_address_is_too_long_is_kept_without_t
         kept = await world.post(post["id"])
         assert kept is not None
         assert (kept.url, kept.in_reply_to_uri) == (post["id"], None)
+
+
+async def test_a_post_dated_past_the_ends_of_the_calendar_is_kept_as_received_now(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        # Given two notes dated before the first moment in UTC and after the last
+        first = note(alice, 1, published="0001-01-01T00:00:00+01:00")
+        last = note(alice, 2, published="9999-12-31T23:59:59-01:00")
+        # When they are received and handled (they failed to store, and were tried again until
+        # they ran out of attempts)
+        await deliver(
+            world, alice, activity("Create", alice, first, 1), activity("Create", alice, last, 2)
+        )
+        # Then both are kept, dated as a note that names no date
+        for sent in (first, last):
+            kept = await world.post(sent["id"])
+            assert kept is not None and kept.published.year == utcnow().year
 
 
 def note_signed_by_alice(world: Fediverse) -> tuple[bytes, Callable[[str], dict[str, str]]]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from storage.database import Database
-from storage.models import Account, Rsvp
+from storage.models import Account, Rsvp, utcnow
 from tests.commons.agenda.test_agenda import add_collective, add_event, geneva, neighbourhood
 from tests.webui.web_support import log_in_as, session_cookie
 from webui.session import SESSION_COOKIE
@@ -22,6 +22,17 @@ HTML = {"Accept": "text/html", "Accept-Language": "fr"}
 def alternates(page: str) -> dict[str, str]:
     found = re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"', page)
     return dict(found)
+
+
+async def test_a_day_at_the_ends_of_the_calendar_opens_the_agenda_on_today(
+    client: httpx2.AsyncClient,
+) -> None:
+    # The days, weeks and months around them cannot be counted: a 500 before
+    for view in ("day", "week", "month"):
+        for edge in ("0001-01-01", "9999-12-31"):
+            response = await client.get(f"/agenda?view={view}&date={edge}", headers=HTML)
+            assert response.status_code == 200, (view, edge)
+            assert str(utcnow().year) in response.text
 
 
 async def test_the_month_view_shows_each_saturday_of_the_series(

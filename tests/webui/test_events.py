@@ -26,6 +26,8 @@ NEXT = START + timedelta(weeks=1)
 FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
                  "septembre", "octobre", "novembre", "décembre")  # fmt: skip
 
+ACTIVITY = {"Accept": "application/activity+json"}
+
 
 def french_saturday(moment: datetime) -> str:
     """``Samedi 12 décembre 2026``: how the French page names that Saturday."""
@@ -97,6 +99,10 @@ async def test_create_a_weekly_event_with_its_place(
     assert occurrence.status_code == 200 and french_saturday(NEXT) in occurrence.text
     sunday = local_day(NEXT + timedelta(days=1))
     assert (await client.get(f"{path}/occurrences/{sunday}", headers=HTML)).status_code == 404
+    for edge in ("0001-01-01", "9999-12-31"):  # whose midnights cannot be counted: a 500 before
+        for suffix, headers in (("", HTML), ("", ACTIVITY), (".ics", HTML)):
+            answer = await client.get(f"{path}/occurrences/{edge}{suffix}", headers=headers)
+            assert answer.status_code == 404, (edge, suffix, headers)
 
     # And servers get the Event
     document = (await client.get(path, headers={"Accept": "application/activity+json"})).json()
@@ -114,6 +120,8 @@ async def test_create_a_weekly_event_with_its_place(
             {"repeat": "custom", "rrule": "FREQ=WEEKLY;BYDAY=" + ",".join(["SA"] * 200)},
             "Cette règle de répétition",
         ),
+        # before the first moment in UTC, which no database can keep: a 500 before
+        ({"start": "0001-01-01T00:00", "end": ""}, "Donnez la date et l&#39;heure du début."),
         ({"capacity": "²"}, "Donnez un nombre de places"),
         ({"capacity": "9" * 5000}, "Donnez un nombre de places"),
         ({"repeat": "custom", "rrule": "FREQ=WEEKLY;INTERVAL=²"}, "Cette règle de répétition"),

@@ -24,6 +24,7 @@ from actors.city_scope import Neighbours, neighbours_of_city
 from actors.queries import collective_named, collectives_to_pick
 from commons.agenda import queries as agenda
 from commons.agenda.queries import AgendaDay, AgendaItem, AgendaQuery, Window
+from federation.parsing import is_kept_day
 from instance.runtime import instance_of
 from webui import formats, i18n
 from webui.city_filter import chosen_quartier, quartier_choices
@@ -70,10 +71,13 @@ def _now() -> datetime:
 
 
 def _parse_date(text: str | None, fallback: date) -> date:
+    """The day asked for, or ``fallback`` (today) for none, a wrong one, or one so near the ends
+    of the calendar that the weeks around it cannot be counted."""
     try:
-        return date.fromisoformat(text) if text else fallback
+        day = date.fromisoformat(text) if text else fallback
     except ValueError:
         return fallback
+    return day if is_kept_day(day) else fallback
 
 
 def _window(view: str, day: date, zone: ZoneInfo) -> tuple[Window, date, date]:

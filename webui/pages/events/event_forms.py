@@ -23,6 +23,7 @@ from storage.models import Actor, Event
 from storage.models.events import JOIN_EXTERNAL, JOIN_MODES
 from webui import i18n
 from webui.error_messages import message as error_message
+from webui.form_dates import read_local_moment
 from webui.uploads import read_upload
 
 TIMEZONES = ("Europe/Zurich", "Europe/Paris", "Europe/London", "UTC")
@@ -154,14 +155,6 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _local_moment(raw: str, zone: ZoneInfo) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
 def _coordinate(raw: str, limit: float) -> float | None:
     try:
         value = float(raw.replace(",", ".").replace("°", ""))
@@ -238,10 +231,10 @@ async def read_event_form(form: FormData) -> EventForm:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(DEFAULT_TIMEZONE)
         result.refuse("invalid_timezone")
-    start = _local_moment(values["start"], zone)
+    start = read_local_moment(values["start"], zone)
     if start is None:
         errors["start"] = error_message("missing_start")
-    end = _local_moment(values["end"], zone) if values["end"] else None
+    end = read_local_moment(values["end"], zone) if values["end"] else None
     if values["end"] and end is None:
         errors["end"] = error_message("bad_end")
     latitude = longitude = None

@@ -8,7 +8,7 @@ reads its form (CSRF) first.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import FormData
@@ -37,6 +37,7 @@ from storage.models.offers import MAY_BOOK
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
+from webui.form_dates import read_day, read_local_moment
 from webui.formats import weekday_name
 from webui.pages.offers.answer_actions import act_on_answer, form_text
 from webui.pages.offers.offer_forms import read_centimes
@@ -50,33 +51,25 @@ if TYPE_CHECKING:
     from storage.models import OfferResponse
 
 
-def _day(raw: str) -> date | None:
-    try:
-        if "." in raw:
-            day, month, year = raw.split(".")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 def read_slot(form: FormData, slot_minutes: int) -> tuple[datetime, datetime]:
     """Days (``from``, ``to``, both included) for things lent by the day; a start and a number
     of hours for rooms."""
     if slot_minutes >= 1440:
         first, last = (
-            _day(form_text(form, "from")),
-            _day(form_text(form, "to") or form_text(form, "from")),
+            read_day(form_text(form, "from")),
+            read_day(form_text(form, "to") or form_text(form, "from")),
         )
         if first is None or last is None or last < first:
             raise Invalid(ErrorCode.SLOT_REQUIRED, "from")
         return (datetime.combine(first, time(), GENEVA),
                 datetime.combine(last + timedelta(days=1), time(), GENEVA))  # fmt: skip
+    start = read_local_moment(form_text(form, "start"), GENEVA)
     try:
-        start = datetime.fromisoformat(form_text(form, "start")).replace(tzinfo=GENEVA)
         hours = float(form_text(form, "hours").replace(",", "."))
     except ValueError:
         raise Invalid(ErrorCode.SLOT_REQUIRED, "start") from None
+    if start is None:
+        raise Invalid(ErrorCode.SLOT_REQUIRED, "start")
     if not 0 < hours <= 24 * 7:
         raise Invalid(ErrorCode.BAD_SLOT, "hours")
     return start, start + timedelta(minutes=round(hours * 60))
@@ -163,7 +156,7 @@ def read_rules(form: FormData) -> BookingRules | None:
     closed = []
     for part in form_text(form, "closed").replace(",", " ").split():
         first, _, last = part.partition("-")
-        first_day, last_day = _day(first), _day(last or first)
+        first_day, last_day = read_day(first), read_day(last or first)
         if first_day is None or last_day is None:
             raise Invalid(ErrorCode.BAD_RULES, "closed")
         closed.append([first_day.isoformat(), last_day.isoformat()])

@@ -29,7 +29,7 @@ from storage.models import utcnow
 from webui import formats, i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
-from webui.pages.petitions.petition_forms import read_day
+from webui.form_dates import read_day
 from webui.pages.petitions.petitions import page_url, petition_at
 from webui.render import render
 from webui.session import Viewer, flash, require_viewer

@@ -23,6 +23,7 @@ from storage.models import Petition, utcnow
 from storage.models.petitions import ANYONE, MEMBERS, RESIDENTS
 from webui import i18n
 from webui.error_messages import message as error_message
+from webui.form_dates import read_day
 
 GENEVA = ZoneInfo("Europe/Zurich")
 TEXT_FIELDS = ("collective", "title", "text", "addressee", "goal", "deadline", "scope", "may_sign")
@@ -100,17 +101,6 @@ def read_goal(raw: str) -> int | None:
     """``500``, ``1'000``, ``1 000``, ``1’000``; None if it is not a whole number."""
     cleaned = re.sub(r"[\s'’.]", "", raw)
     return parse_whole(cleaned, 999_999_999)
-
-
-def read_day(raw: str) -> date | None:
-    """``2027-03-31`` (a date field) or ``31.03.2027`` (typed by hand)."""
-    try:
-        if "." in raw:
-            day, month, year = raw.split(".")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
 
 
 def end_of_day(day: date) -> datetime:

@@ -24,8 +24,8 @@ from storage.models import utcnow
 from webui import i18n
 from webui.csrf import read_form
 from webui.error_messages import message as error_message
+from webui.form_dates import read_day
 from webui.pages.petitions.petition_edits import pick_collective
-from webui.pages.petitions.petition_forms import read_day
 from webui.pages.polls.polls import page_url
 from webui.render import render
 from webui.session import flash, require_viewer
