@@ -127,10 +127,13 @@ class Fediverse:
         key_id: str | None = None,
         key_pair: KeyPair | None = None,
         streamed: bool = False,
+        scheme: Scheme = Scheme.CAVAGE,
+        signed_at: datetime | None = None,
     ) -> httpx2.Response:
         """POST ``document`` to the shared inbox, signed with the key of ``actor_uri``.
 
-        ``streamed`` sends the body in chunks, without a Content-Length.
+        ``streamed`` sends the body in chunks, without a Content-Length; ``signed_at`` dates the
+        signature (now by default).
         """
         host = actor_uri.split("/")[2]
         username = actor_uri.rsplit("/", 1)[-1]
@@ -144,7 +147,8 @@ class Fediverse:
             body,
             key_id or f"{actor_uri}#main-key",
             pair.private_pem,
-            Scheme.CAVAGE,
+            scheme,
+            signed_at,
         )
         headers = {**base, **added}
         if not streamed:

@@ -186,6 +186,22 @@ async def test_an_answer_to_no_offer_of_ours_is_refused_at_once(
         assert await sent_to(world, "Reject") == []
 
 
+async def test_only_an_offer_of_an_agreement_is_checked_as_an_answer_before_it_is_taken(
+    tmp_path: Path,
+) -> None:
+    async with fediverse(tmp_path) as world:
+        _karim, offer = await karims_jam(world)
+        lea = world["mastodon.test"].add_actor("lea")
+        # An Offer of something else than an agreement, and an agreement in another activity,
+        # both naming Karim's offer, are not answers: they are taken as any other activity
+        of_a_note = {**agreement(lea, offer, 1), "object": note(lea, 1)}
+        created = {**agreement(lea, offer, 2), "type": "Create"}
+        for document in (of_a_note, created):
+            answer = await world.post_as(lea, document)
+            assert answer.status_code == 202, (document["type"], answer.text)
+        assert len(await world.inbox_items()) == 2
+
+
 async def test_our_residents_answer_to_another_servers_offer_and_its_accept(
     tmp_path: Path, database_kind: str
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,39 @@ async def test_a_bad_signature_is_refused_after_one_look_for_a_new_key(
         known = await world.actor(alice)
         assert known is not None
         assert known.public_key_pem == mastodon.key_pair("alice").public_pem
+        assert await world.count(InboxItem) == 1
+
+
+async def test_signatures_older_than_the_configured_age_are_refused(tmp_path: Path) -> None:
+    # Given an instance that takes signatures of at most a minute (an hour by default)
+    async with fediverse(tmp_path, signature_max_age_seconds=60) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        now = datetime.now(UTC)
+        # When alice's server signs one POST five minutes ago, and one thirty seconds ago
+        stale = await world.post_as(
+            alice,
+            activity("Create", alice, note(alice, 1), 1),
+            signed_at=now - timedelta(minutes=5),
+        )
+        fresh = await world.post_as(
+            alice,
+            activity("Create", alice, note(alice, 2), 2),
+            signed_at=now - timedelta(seconds=30),
+        )
+        # Then only the recent one is taken
+        assert stale.status_code == 401
+        assert fresh.status_code == 202
+        assert await world.count(InboxItem) == 1
+
+
+async def test_an_rfc_9421_signature_of_the_address_as_served_is_verified(tmp_path: Path) -> None:
+    # The instance is served at http:// here: the signed @target-uri is read with that scheme
+    async with fediverse(tmp_path) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        response = await world.post_as(
+            alice, activity("Create", alice, note(alice, 1), 1), scheme=Scheme.RFC9421
+        )
+        assert response.status_code == 202, response.text
         assert await world.count(InboxItem) == 1
 
 
