@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.errors import DomainError
 from endpoints.errors import status_and_reason
+from federation.bodies import without_nul_escapes
 from inbox.prechecks import check_before_storing
 from inbox.receive import (
     ReceivedPost,
@@ -92,7 +93,8 @@ async def _receive(
         status, reason = status_and_reason(error)
         log.info("inbox refused (%s): %s", status, reason)
         return JSONResponse({"error": reason}, status_code=status)
-    await store_inbox_item(instance.database, activity, body, recipient_id)
+    # Kept as the handlers will read it: its signature is checked, and no text can hold a NUL.
+    await store_inbox_item(instance.database, activity, without_nul_escapes(body), recipient_id)
     return ACCEPTED
 
 

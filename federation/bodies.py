@@ -12,6 +12,7 @@ JSON is parsed here too, with a bound on nesting: a hundred thousand nested arra
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -93,8 +94,20 @@ def capped_request(request: Request, limit: int) -> Request:
     return Request(request.scope, capped_receive)
 
 
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_nul_escapes(body: bytes) -> bytes:
+    """``body`` without the JSON escapes of the NUL character, which no text we keep can hold
+    (PostgreSQL refuses it in text and in jsonb) and no person writes. An escaped backslash
+    followed by ``u0000`` is text, and stays."""
+    return _NUL_ESCAPE.sub(rb"\1", body) if b"\\u0000" in body else body
+
+
 def parse_json_body(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """The JSON document in ``body``; BodyNotJSON when it is not JSON or nested too deeply."""
+    """The JSON document in ``body``, its strings without NUL characters; BodyNotJSON when it is
+    not JSON or nested too deeply."""
+    body = without_nul_escapes(body)
     return _bounded(_parse_with_the_standard_library(body, max_depth), body, max_depth)
 
 
@@ -107,6 +120,7 @@ def parse_json_envelope(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     documents are taken (``NaN``, lone surrogates, UTF-16); orjson reads an integer past 64 bits
     as a float, which changes no id or type.
     """
+    body = without_nul_escapes(body)
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -124,7 +138,7 @@ def _parse_with_the_standard_library(body: bytes, max_depth: int) -> Any:
 
 
 def _bounded(document: Any, body: bytes, max_depth: int) -> Any:
-    if _may_nest_deeper(body, max_depth) and _depthdeclares_more_than(document, max_depth):
+    if _may_nest_deeper(body, max_depth) and _depth_exceeds(document, max_depth):
         raise BodyNotJSON(f"JSON nested deeper than {max_depth} levels")
     return document
 
@@ -135,7 +149,7 @@ def _may_nest_deeper(body: bytes, max_depth: int) -> bool:
     return body.count(b"[") + body.count(b"{") > max_depth
 
 
-def _depthdeclares_more_than(document: Any, max_depth: int) -> bool:
+def _depth_exceeds(document: Any, max_depth: int) -> bool:
     """Whether lists and objects nest more than ``max_depth`` levels (walked without recursion)."""
     pending: list[tuple[Any, int]] = [(document, 1)]
     while pending:

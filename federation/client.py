@@ -11,7 +11,7 @@ import anyio
 import httpx2
 
 from federation.addresses import Resolver, check_public_url
-from federation.bodies import declares_more_than
+from federation.bodies import declares_more_than, without_nul_escapes
 from federation.errors import (
     BadResponse,
     ConnectionFailed,
@@ -221,7 +221,7 @@ class FederationClient:
     ) -> FetchedDocument:
         final_url, body, headers = await self.fetch_bytes(url, signer, accept)
         try:
-            data = json.loads(body)
+            data = json.loads(without_nul_escapes(body))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             # RecursionError: JSON nested too deeply to decode, sent to make us fail loudly.
             raise InvalidActivity(f"{final_url} did not return JSON") from exc

@@ -29,6 +29,7 @@ from endpoints.proposals import routes as proposal_routes
 from endpoints.secure_mode import SecureModeMiddleware
 from federation.client import FederationClient
 from instance.runtime import Instance
+from quartiers.nul_addresses import RefuseNulInAddress
 from quartiers.workers import build_federation_client, running_workers
 from storage.database import Database
 from webui import errors as web_errors
@@ -111,6 +112,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(RefuseNulInAddress),
             Middleware(InboxFirst),
             Middleware(LanguageMiddleware, default_language=settings.server.default_language),
             Middleware(SameOriginMiddleware, base_url=settings.base_url),

@@ -35,7 +35,7 @@ async def read_form(request: Request, *, max_files: int = 8) -> FormData:
     """The submitted form, once its CSRF token is checked (403 otherwise).
 
     The body is capped while it is read (413 past ``form_body_limit(max_files)``, or past the
-    text fields' cap for a form that cannot carry files).
+    text fields' cap for a form that cannot carry files). NUL characters are taken out of it.
     """
     is_multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
     try:
@@ -51,6 +51,14 @@ async def read_form(request: Request, *, max_files: int = 8) -> FormData:
         or not hmac.compare_digest(sent.encode(), expected.encode())
     ):
         raise HTTPException(403, "CSRF token missing or wrong")
+    if any(isinstance(value, str) and "\x00" in value for _name, value in form.multi_items()):
+        # No one types a NUL character, and no text we keep can hold one (PostgreSQL refuses it)
+        form = FormData(
+            [
+                (name, value.replace("\x00", "") if isinstance(value, str) else value)
+                for name, value in form.multi_items()
+            ]
+        )
     return form
 
 

@@ -15,6 +15,7 @@ from federation.bodies import (
     declares_more_than,
     parse_json_body,
     parse_json_envelope,
+    without_nul_escapes,
 )
 
 PARSERS = [parse_json_body, parse_json_envelope]
@@ -125,3 +126,19 @@ def test_a_declared_length_past_the_limit_is_seen_without_reading_any_number(
     declared: str, more: bool
 ) -> None:
     assert declares_more_than(declared, 100) is more
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        (rb'{"a": "x\u0000y"}', rb'{"a": "xy"}'),
+        (rb'{"a\u0000": "\u0000\u0000"}', rb'{"a": ""}'),
+        (rb'{"a": "x\\u0000y"}', rb'{"a": "x\\u0000y"}'),  # a backslash, then the text u0000
+        (rb'{"a": "x\\\u0000y"}', rb'{"a": "x\\y"}'),  # a backslash, then a NUL
+        (rb'{"a": "x\u00001"}', rb'{"a": "x1"}'),
+        (b'{"a": "x"}', b'{"a": "x"}'),
+    ],
+)
+def test_nul_characters_are_taken_out_of_json_and_nothing_else(body: bytes, kept: bytes) -> None:
+    assert without_nul_escapes(body) == kept
+    assert parse_json_body(body) == parse_json_envelope(body) == json.loads(kept)

@@ -224,6 +224,22 @@ async def test_a_post_dated_past_the_ends_of_the_calendar_is_kept_as_received_no
             assert kept is not None and kept.published.year == utcnow().year
 
 
+async def test_nul_characters_are_taken_out_of_what_is_received(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        alice = world["mastodon.test"].add_actor("alice")
+        # Given a note whose text and addressing hold NUL characters (on PostgreSQL,
+        # which holds none in text or jsonb, it failed to store and was tried again and again)
+        post = note(alice, 1, "Vide-\x00grenier", cc=["\x00"])
+        # When it is received and handled
+        await deliver(world, alice, activity("Create", alice, post, 1))
+        # Then it is kept without them
+        kept = await world.post(post["id"])
+        assert kept is not None
+        assert kept.content_html == "<p>Vide-grenier</p>"
+
+
 def note_signed_by_alice(world: Fediverse) -> tuple[bytes, Callable[[str], dict[str, str]]]:
     """A note of alice on mastodon.test, and its headers signed for a POST to a given URL."""
     mastodon = world["mastodon.test"]
