@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import anyio
+import httpx2
 
 from federation.errors import ConnectionFailed, PrivateAddressError
 
@@ -98,7 +99,9 @@ async def check_public_url(url: str, allow_private: bool, resolver: Resolver | N
     try:
         parts = urlsplit(url)
         host = parts.hostname
-    except ValueError as error:  # "http://[::1", a bracket never closed
+        _port = parts.port  # past 65535 or not a number: ValueError
+        httpx2.URL(url)  # a host that is no IPv4 address or IDNA name (256.256.256.256)
+    except (ValueError, httpx2.InvalidURL) as error:  # "http://[::1", a bracket never closed
         raise PrivateAddressError(f"unusable address {url[:200]}: {error}") from None
     if parts.scheme not in {"http", "https"}:
         raise PrivateAddressError(f"refusing the {parts.scheme or 'missing'} scheme in {url}")

@@ -93,8 +93,14 @@ async def test_allow_private_skips_everything() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "gopher://x/", "https:///nohost", "http://[::1", "http://]/"]
-)
+    "url",
+    [
+        "file:///etc/passwd", "gopher://x/", "https:///nohost", "http://[::1", "http://]/",
+        # addresses no request can be made to: they were errors deeper down (a 500 in search)
+        "http://localhost:99999/", "http://host:abc/", "http://256.256.256.256/",
+        "http://0177.0.0.1/", "https://ex\u2024ample.com/",
+    ],
+)  # fmt: skip
 async def test_other_schemes_and_hostless_urls_are_refused(url: str) -> None:
     with pytest.raises(PrivateAddressError):
         await check_public_url(url, allow_private=True)

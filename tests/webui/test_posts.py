@@ -587,6 +587,12 @@ async def test_search_by_text_handle_and_url_never_fails(
         "a" * 400,
         "@a@b",
         "http://[::1",
+        # addresses no request can be made to (they were a 500)
+        "@leo@256.256.256.256",
+        "@leo@0177.0.0.1",
+        "http://localhost:99999/@a",
+        "@leo@example.com:99999",
+        "https://ex\u2024ample.com/",
     ):
         response = await client.get("/search", params={"q": nonsense}, headers=HTML)
         assert response.status_code == 200, nonsense
