@@ -4,9 +4,12 @@ local date-times, read only when the calendar can hold them in every time zone (
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
+from zoneinfo import ZoneInfo
 
 from federation.parsing import is_kept_day, is_kept_moment
+
+GENEVA = ZoneInfo("Europe/Zurich")
 
 
 def read_day(raw: str) -> date | None:
@@ -20,6 +23,12 @@ def read_day(raw: str) -> date | None:
     except ValueError:
         return None
     return found if is_kept_day(found) else None
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of ``day`` in Geneva: a petition collects, and an offer stands, until
+    then."""
+    return datetime.combine(day, time(23, 59, 59), GENEVA)
 
 
 def read_local_moment(raw: str, zone: tzinfo) -> datetime | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -25,7 +25,7 @@ from storage.models import Offer
 from storage.models.offers import FREE, OFFER
 from webui import i18n
 from webui.error_messages import message as error_message
-from webui.form_dates import read_day
+from webui.form_dates import end_of_day, read_day
 from webui.uploads import read_upload
 
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -188,7 +188,7 @@ def read_centimes(raw: str) -> int | None:
 def read_until(raw: str) -> datetime | None:
     """The end of that day in Geneva, from ``2026-12-31`` or ``31.12.2026``."""
     day = read_day(raw)
-    return datetime.combine(day, time(23, 59, 59), GENEVA) if day is not None else None
+    return end_of_day(day) if day is not None else None
 
 
 async def read_offer_form(form: FormData) -> OfferForm:

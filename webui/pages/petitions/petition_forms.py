@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from storage.models import Petition, utcnow
 from storage.models.petitions import ANYONE, MEMBERS, RESIDENTS
 from webui import i18n
 from webui.error_messages import message as error_message
-from webui.form_dates import read_day
+from webui.form_dates import end_of_day, read_day
 
 GENEVA = ZoneInfo("Europe/Zurich")
 TEXT_FIELDS = ("collective", "title", "text", "addressee", "goal", "deadline", "scope", "may_sign")
@@ -101,11 +101,6 @@ def read_goal(raw: str) -> int | None:
     """``500``, ``1'000``, ``1 000``, ``1’000``; None if it is not a whole number."""
     cleaned = re.sub(r"[\s'’.]", "", raw)
     return parse_whole(cleaned, 999_999_999)
-
-
-def end_of_day(day: date) -> datetime:
-    """A petition collects until the end of its last day, in Geneva."""
-    return datetime.combine(day, time(23, 59, 59), GENEVA)
 
 
 def read_scope(raw: str) -> tuple[str, ...]:
