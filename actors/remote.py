@@ -26,6 +26,7 @@ from federation.integrity import InvalidProofKey, decode_public_multikey
 from federation.parsing import ParsedActor, parse_actor
 from federation.vocab import ACTOR_TYPES, as_list, id_of, same_origin
 from federation.webfinger import resolve_actor_via_webfinger
+from storage.among import among
 from storage.blocks import DomainBlocks
 from storage.database import Database
 from storage.models import Actor, utcnow
@@ -141,7 +142,7 @@ class RemoteActors:
         if not wanted:
             return {}
         async with self.database.session() as session:
-            found = await session.scalars(select(Actor).where(Actor.uri.in_(wanted)))
+            found = await session.scalars(select(Actor).where(among(Actor.uri, wanted)))
         return {
             actor.uri: actor
             for actor in found

@@ -26,6 +26,7 @@ from config.settings import Settings
 from config.uris import Uris
 from federation.vocab import AS_NAMESPACE
 from outbox.enqueue import enqueue_activity
+from storage.among import among
 from storage.models import Account, Actor, Post, Report, utcnow
 
 MAX_COMMENT = 2000
@@ -69,14 +70,14 @@ async def reported_here(session: AsyncSession, uris: Sequence[str]) -> Reported:
         return Reported()
     account = await session.scalar(
         select(Actor)
-        .where(Actor.uri.in_(named), Actor.is_local.is_(True), Actor.is_gone.is_(False))
+        .where(among(Actor.uri, named), Actor.is_local.is_(True), Actor.is_gone.is_(False))
         .order_by(Actor.id)
         .limit(1)
     )
     posts = list(
         await session.scalars(
             select(Post)
-            .where(Post.uri.in_(named), Post.is_local.is_(True), Post.deleted_at.is_(None))
+            .where(among(Post.uri, named), Post.is_local.is_(True), Post.deleted_at.is_(None))
             .order_by(Post.id)
         )
     )
@@ -201,7 +202,9 @@ async def reports_to_show(session: AsyncSession) -> tuple[list[ReportView], list
 
 async def _view(session: AsyncSession, report: Report) -> ReportView:
     named = json.loads(report.object_uris or "[]")
-    posts = list(await session.scalars(select(Post).where(Post.uri.in_(named)).order_by(Post.id)))
+    posts = list(
+        await session.scalars(select(Post).where(among(Post.uri, named)).order_by(Post.id))
+    )
     return ReportView(
         report=report,
         reporter=await session.get(Actor, report.reporter_id) if report.reporter_id else None,

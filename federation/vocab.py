@@ -177,12 +177,12 @@ def id_of(value: object) -> str | None:
 
 def ids_of(value: object) -> list[str]:
     """Every id found in a reference or a list of references, in order, without duplicates."""
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered, and a lookup per id however long the list
     for item in as_list(value):
         uri = id_of(item) if not isinstance(item, list) else None
-        if uri is not None and uri not in found:
-            found.append(uri)
-    return found
+        if uri is not None:
+            found[uri] = None
+    return list(found)
 
 
 def first_str(value: object) -> str | None:

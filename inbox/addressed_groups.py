@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.parsing import ParsedObject
 from federation.vocab import is_public
+from storage.among import among
 from storage.models import Actor
 from storage.models.actors import GROUP
 
@@ -34,7 +35,7 @@ def group_candidates(note: ParsedObject) -> list[str]:
 
 
 def groups_among(uris: Iterable[str]) -> Select[Actor]:
-    return select(Actor).where(Actor.uri.in_(set(uris)), Actor.type == GROUP).order_by(Actor.id)
+    return select(Actor).where(among(Actor.uri, set(uris)), Actor.type == GROUP).order_by(Actor.id)
 
 
 def pick_groups(note: ParsedObject, groups: Iterable[Actor]) -> tuple[Actor | None, Actor | None]:

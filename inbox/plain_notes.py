@@ -39,6 +39,7 @@ from federation.parsing import ParsedObject, parse_object
 from inbox.addressed_groups import group_candidates, groups_among, pick_groups
 from inbox.context import InboxContext
 from inbox.fetches import Fetched, is_event
+from storage.among import among
 from storage.models import Offer
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ async def _keep(
     our_offers = (
         set(
             await session.scalars(
-                select(Offer.uri).where(Offer.uri.in_(offers_answered), Offer.is_local.is_(True))
+                select(Offer.uri).where(among(Offer.uri, offers_answered), Offer.is_local.is_(True))
             )
         )
         if offers_answered

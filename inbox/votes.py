@@ -35,6 +35,7 @@ from config.uris import Uris
 from federation.vocab import first_str, id_of
 from inbox.context import InboxContext
 from inbox.fetches import Fetched
+from storage.among import among
 from storage.models import Actor, Petition, Signature, utcnow
 from storage.models.petitions import ANYONE, MASTODON
 
@@ -74,11 +75,11 @@ async def _count_votes(
     session: AsyncSession, items: Sequence[Item], votes: dict[int, dict[str, Any]]
 ) -> set[int]:
     now = utcnow()
-    wanted = {id_of(note.get("inReplyTo")) for note in votes.values()}
+    wanted = {uri for note in votes.values() if (uri := id_of(note.get("inReplyTo")))}
     petitions = {
         petition.uri: petition
         for petition in await session.scalars(
-            select(Petition).where(Petition.uri.in_(wanted), Petition.is_local.is_(True))
+            select(Petition).where(among(Petition.uri, wanted), Petition.is_local.is_(True))
         )
         if is_collecting(petition, now) and petition.may_sign == ANYONE
     }
@@ -98,7 +99,7 @@ async def _count_votes(
     found = await session.execute(
         select(Signature.petition_id, Signature.signer_uri, Signature.withdrawn_at).where(
             or_(*(
-                (Signature.petition_id == petition_id) & Signature.signer_uri.in_(sorted(uris))
+                (Signature.petition_id == petition_id) & among(Signature.signer_uri, sorted(uris))
                 for petition_id, uris in signers.items()
             ))
         )

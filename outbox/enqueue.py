@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.vocab import is_public
 from outbox.quartier_outbox import list_in_quartier_outbox
 from outbox.recipients import deliverable, federated_quartier_inboxes, follower_inboxes
+from storage.among import among
 from storage.models import Activity, Actor, Delivery, utcnow
 from storage.models.queue import QUEUED
 
@@ -60,7 +61,9 @@ async def enqueue_direct_activities(
         insert(Activity), [_activity_columns(sender, document) for document, _inbox in addressed]
     )
     uris = [document["id"] for document, _inbox in addressed]
-    found = await session.execute(select(Activity.uri, Activity.id).where(Activity.uri.in_(uris)))
+    found = await session.execute(
+        select(Activity.uri, Activity.id).where(among(Activity.uri, uris))
+    )
     ids: dict[str, int] = {uri: activity_id for uri, activity_id in found}
     pairs = dict(await deliverable(session, [inbox for _document, inbox in addressed]))
     await _insert_deliveries(

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.vocab import PUBLIC, ids_of, is_public
+from storage.among import among
 from storage.models import Actor, Post, PostRecipient
 from storage.models.posts import FOLLOWERS, MENTIONED
 from storage.models.posts import PUBLIC as PUBLIC_VISIBILITY
@@ -119,7 +120,7 @@ async def named_actors(session: AsyncSession, addressing: Addressing, author: Ac
         return []
     found = {
         actor.uri: actor
-        for actor in await session.scalars(select(Actor).where(Actor.uri.in_(uris)))
+        for actor in await session.scalars(select(Actor).where(among(Actor.uri, uris)))
     }
     return [found[uri] for uri in uris if uri in found]
 

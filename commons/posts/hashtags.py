@@ -54,21 +54,20 @@ def map_text_nodes(html: str, rewrite: Callable[[str], str]) -> str:
 
 def link_hashtags(html: str, base_url: str) -> tuple[str, list[str]]:
     """Link every ``#tag`` of the text to its page; returns the HTML and the tags, in order."""
-    found: list[str] = []
+    found: dict[str, None] = {}  # in order of appearance
 
     def replace(match: re.Match[str]) -> str:
         tag = normalise_tag(match.group(1))
         if not is_tag(tag):
             return match.group(0)
-        if tag not in found:
-            found.append(tag)
+        found[tag] = None
         return (
             f'<a href="{escape(base_url + tag_path(tag))}" class="mention hashtag" rel="tag">'
             f"#<span>{escape(match.group(1))}</span></a>"
         )
 
     rewritten = map_text_nodes(html, lambda text: HASHTAG_RE.sub(replace, text))
-    return rewritten, found
+    return rewritten, list(found)
 
 
 def build_hashtag(tag: str, base_url: str) -> dict[str, str]:

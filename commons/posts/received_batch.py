@@ -27,6 +27,7 @@ from commons.posts.attachments import remote_media_rows
 from commons.posts.hashtags import kept_tags
 from commons.posts.remote import kept_attachments, named_uris, remote_post_columns
 from federation.parsing import ParsedObject
+from storage.among import among
 from storage.models import Actor, Event, Media, Post, PostMention, PostRecipient, PostTag, utcnow
 
 
@@ -61,7 +62,7 @@ async def receive_posts(
     if not received:
         return []
     known = set(
-        await session.scalars(select(Post.uri).where(Post.uri.in_({r.uri for r in received})))
+        await session.scalars(select(Post.uri).where(among(Post.uri, {r.uri for r in received})))
     )
     actors = await _actors_named(session, received)
     ours = await _answers_ours(session, {r.note.in_reply_to for r in received} - {None})
@@ -99,7 +100,7 @@ async def _actors_named(
     if not uris:
         return {}
     rows = await session.execute(
-        select(Actor.uri, Actor.id, Actor.is_local).where(Actor.uri.in_(uris))
+        select(Actor.uri, Actor.id, Actor.is_local).where(among(Actor.uri, uris))
     )
     return {uri: (actor_id, is_local) for uri, actor_id, is_local in rows}
 
@@ -112,12 +113,12 @@ async def _answers_ours(session: AsyncSession, answered: set[str | None]) -> set
         return set()
     event_of = {uri: (split_occurrence_uri(uri) or (uri,))[0] for uri in uris}
     posts = await session.scalars(
-        select(Post.uri).where(Post.uri.in_(uris), Post.is_local.is_(True))
+        select(Post.uri).where(among(Post.uri, uris), Post.is_local.is_(True))
     )
     events = set(
         await session.scalars(
             select(Event.uri).where(
-                Event.uri.in_({*uris, *event_of.values()}), Event.is_local.is_(True)
+                among(Event.uri, {*uris, *event_of.values()}), Event.is_local.is_(True)
             )
         )
     )

@@ -20,6 +20,7 @@ from commons.posts.mentions import replace_post_mentions
 from federation.media_links import MEDIA_OBJECT_TYPES, parse_media_links
 from federation.parsing import ParsedAttachment, ParsedObject
 from federation.vocab import is_public
+from storage.among import among
 from storage.models import Actor, Post, utcnow
 from storage.models.posts import FOLLOWERS, MENTIONED, PUBLIC
 
@@ -105,7 +106,7 @@ async def store_remote_post(
     await store_remote_attachments(session, post.id, author.id, attachments, new=new)
     mentioned = obj.mention_uris
     known = (
-        (await session.scalars(select(Actor.id).where(Actor.uri.in_(mentioned)))).all()
+        (await session.scalars(select(Actor.id).where(among(Actor.uri, mentioned)))).all()
         if mentioned
         else []
     )
@@ -126,6 +127,6 @@ async def _local_recipients(session: AsyncSession, obj: ParsedObject) -> list[in
     if not named:
         return []
     found = await session.scalars(
-        select(Actor.id).where(Actor.uri.in_(named), Actor.is_local.is_(True))
+        select(Actor.id).where(among(Actor.uri, named), Actor.is_local.is_(True))
     )
     return list(found)

@@ -36,6 +36,7 @@ from commons.posts.mentions import (
 from commons.posts.wire import addressing, build_note, build_tombstone
 from config.uris import Uris
 from federation.parsing import ParsedAttachment
+from storage.among import among
 from storage.models import Actor, Media, Post, utcnow
 from storage.models.posts import MENTIONED, PUBLIC
 
@@ -254,7 +255,7 @@ async def _current_draft(session: AsyncSession, post: Post) -> PostDraft:
     tags = [t for t in extras.get("tag") or [] if isinstance(t, dict)]
     mentioned_uris = [t["href"] for t in tags if t.get("type") == "Mention" and t.get("href")]
     mentioned = (
-        list(await session.scalars(select(Actor).where(Actor.uri.in_(mentioned_uris))))
+        list(await session.scalars(select(Actor).where(among(Actor.uri, mentioned_uris))))
         if mentioned_uris
         else []
     )

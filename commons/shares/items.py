@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.among import among
 from storage.models import Actor, Event, Offer, Petition, Post
 from storage.models.petitions import DRAFT
 from storage.models.posts import PUBLIC
@@ -100,7 +101,9 @@ async def items_by_uri(session: AsyncSession, uris: set[str]) -> dict[str, Share
         return items
     for kind, model in MODELS.items():
         found = await session.execute(
-            select(model, Actor).join(Actor, Actor.id == model.actor_id).where(model.uri.in_(uris))
+            select(model, Actor)
+            .join(Actor, Actor.id == model.actor_id)
+            .where(among(model.uri, uris))
         )
         for found_row, author in found:
             row = cast(ItemRow, found_row)

@@ -30,6 +30,7 @@ from endpoints.c2s.errors import ClientError
 from federation.parsing import parse_datetime
 from federation.vocab import as_list, first_str, id_of, types_of
 from instance.runtime import Instance
+from storage.among import among
 from storage.models import Actor, Petition, Signature
 from storage.models.petitions import ANSWERED, DRAFT, SUBMITTED
 
@@ -67,7 +68,7 @@ def petition_fields(obj: dict[str, Any]) -> PetitionFields:
 
 async def _promoters(session: AsyncSession, obj: dict[str, Any]) -> list[Actor]:
     uris = [uri for uri in (id_of(item) for item in as_list(obj.get("promoters"))) if uri]
-    found = list(await session.scalars(select(Actor).where(Actor.uri.in_(uris))))
+    found = list(await session.scalars(select(Actor).where(among(Actor.uri, uris))))
     if len(found) != len(set(uris)):
         raise ClientError(400, "every promoter must be a member of the collective known here")
     return found

@@ -24,6 +24,7 @@ from endpoints.c2s.errors import ClientError
 from endpoints.c2s.objects import ClientPost, ClientText, PostUpdate, read_post
 from federation.vocab import is_public
 from instance.runtime import Instance
+from storage.among import among
 from storage.models import Activity, Actor, Post
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ async def _draft(
     if post is not None:
         hrefs = [t.href for t in post.tags if t.type == "Mention" and t.href]
         if hrefs:
-            mentioned = list(await session.scalars(select(Actor).where(Actor.uri.in_(hrefs))))
+            mentioned = list(await session.scalars(select(Actor).where(among(Actor.uri, hrefs))))
         hashtags = [normalise_tag(t.name) for t in post.tags if t.type == "Hashtag" and t.name]
     return PostDraft(text.html, hashtags, mentioned, None, language=text.language or "fr", **fields)
 
