@@ -115,6 +115,9 @@ def test_policy_is_configurable() -> None:
         ("soon", None),
         (None, None),
         ("²", None),
+        # nine digits are read as they are; from ten, as the longest delay kept
+        ("123456789", timedelta(seconds=123_456_789)),
+        ("1234567890", timedelta(seconds=999_999_999)),
         # longer than a timedelta holds: read as 31 years, then capped by the policy
         ("99999999999999999999", timedelta(seconds=999_999_999)),
         ("86400000000000", timedelta(seconds=999_999_999)),

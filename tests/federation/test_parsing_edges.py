@@ -9,11 +9,14 @@ import pytest
 
 from federation.errors import InvalidActivity
 from federation.parsing import (
+    EARLIEST_KEPT,
+    LATEST_KEPT,
     ParsedActivity,
     ParsedActor,
     ParsedAttachment,
     ParsedObject,
     ParsedTag,
+    is_kept_day,
     parse_activity,
     parse_actor,
     parse_datetime,
@@ -304,6 +307,13 @@ def test_dates_are_read_as_aware_moments(value: object, expected: datetime | Non
     assert moment == expected
     if moment is not None:
         assert moment.tzinfo is not None
+
+
+def test_the_days_kept_run_from_the_first_to_the_last_day_kept_both_included() -> None:
+    first, last = EARLIEST_KEPT.date(), LATEST_KEPT.date()
+    assert is_kept_day(first) and is_kept_day(last)
+    assert not is_kept_day(first - timedelta(days=1))
+    assert not is_kept_day(last + timedelta(days=1))
 
 
 @pytest.mark.parametrize(

@@ -234,3 +234,22 @@ async def test_a_capped_form_passes_on_what_is_not_its_body() -> None:
 async def _messages(request: Request, count: int) -> AsyncIterator[Message]:
     for _ in range(count):
         yield await request.receive()
+
+
+async def test_a_body_declared_past_the_cap_is_refused_before_any_of_it_is_read() -> None:
+    # Given a request declaring 2 MB, whose first message holds a few bytes
+    request = chunked(b'{"type": "Note"}', length=2 * MEGABYTE)
+    reads: list[Message] = []
+    receive = request.receive
+
+    async def counting_receive() -> Message:
+        message = await receive()
+        reads.append(message)
+        return message
+
+    request._receive = counting_receive
+    # When it is read with a cap of 1 MB
+    # Then it is refused on its Content-Length, and nothing was read
+    with pytest.raises(BodyTooLarge):
+        await read_capped_body(request, limit=MEGABYTE)
+    assert reads == []
