@@ -280,3 +280,26 @@ async def test_a_mastodon_user_answers_by_a_direct_reply_and_hears_back_the_same
         assert obj["inReplyTo"] == direct["id"] and obj["to"] == [lea]
         assert "Déjà tout donné, désolé" in obj["content"] and inboxes == [f"{lea}/inbox"]
         assert "pas pu être retenue" in obj["content"]
+
+
+async def test_a_reply_to_an_offer_its_publisher_deleted_is_no_answer(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        karim, offer = await karims_jam(world)
+        lea = world["mastodon.test"].add_actor("lea")
+        # Given Karim deleted his offer
+        async with world.instance.database.transaction() as session:
+            person, row = await session.get(Actor, karim.id), await session.get(Offer, offer.id)
+            assert person is not None and row is not None
+            await offers.delete_offer(session, Uris(world.instance.settings.base_url), person, row)
+
+        # When Léa replies to it privately, as she would to answer it
+        direct = note(lea, 1, "@karim Un pot pour moi ?", inReplyTo=offer.uri, to=[karim.uri],
+                      cc=[], tag=[{"type": "Mention", "href": karim.uri}])  # fmt: skip
+        assert (await world.post_as(lea, activity("Create", lea, direct, 1))).status_code == 202
+        await world.handle()
+
+        # Then no answer is kept for the offer that is gone, and her reply is kept as a post
+        assert await kept(world) == []
+        assert await world.post(direct["id"]) is not None
