@@ -4,13 +4,16 @@ earliest due first, within the conditions the worker adds (origins at their shar
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import func, insert, select
 
-from inbox.claims import Due, claim_runs
+from inbox.claims import Due, claim_runs, read_through_indexes
 from storage.database import Database
 from storage.models import InboxItem, utcnow
 from storage.models.queue import QUEUED
+from tests.support import POSTGRES_URL_ENV, fresh_database, postgres_url
 
 NOW = utcnow()
 LEASE = timedelta(minutes=1)
@@ -95,3 +98,25 @@ async def test_a_claim_leases_its_items_to_its_worker_under_its_token(database: 
         ("worker-7", taken.token)
     ] * 2
     assert all(item.locked_until == NOW + LEASE for item in taken.rows)
+
+
+@pytest.mark.skipif(
+    postgres_url() is None,
+    reason=f"the planner's settings are PostgreSQL's: set {POSTGRES_URL_ENV}",
+)
+async def test_a_claim_reads_through_indexes_for_its_own_transaction_only(tmp_path: Path) -> None:
+    async with fresh_database("postgresql", tmp_path) as database:
+        show = select(
+            func.current_setting("enable_seqscan"),
+            func.current_setting("enable_bitmapscan"),
+            func.pg_backend_pid(),
+        )
+        # Within a claim's transaction, neither a scan of the table nor a bitmap is planned
+        async with database.transaction() as session:
+            await read_through_indexes(session)
+            seqscan, bitmapscan, connection = (await session.execute(show)).one()
+            assert (seqscan, bitmapscan) == ("off", "off")
+        # And the transactions after it plan as they like again (the pool hands out the same
+        # connection: a setting for the session would have stayed)
+        async with database.transaction() as session:
+            assert (await session.execute(show)).one() == ("on", "on", connection)
