@@ -67,6 +67,12 @@ def agreement(actor: str, offer: Offer, number: int, amount: str = "2",
     }
 
 
+def private_reply(author: str, publisher: Actor, offer: Offer) -> dict[str, Any]:
+    """A reply to the offer mentioning its publisher only, as Mastodon users answer."""
+    return note(author, 1, "@karim Un pot pour moi ?", inReplyTo=offer.uri, to=[publisher.uri],
+                cc=[], tag=[{"type": "Mention", "href": publisher.uri}])  # fmt: skip
+
+
 async def kept(world: Fediverse) -> list[OfferResponse]:
     async with world.instance.database.session() as session:
         return list(await session.scalars(select(OfferResponse).order_by(OfferResponse.id)))
@@ -245,8 +251,7 @@ async def test_a_mastodon_user_answers_by_a_direct_reply_and_hears_back_the_same
         karim, offer = await karims_jam(world)
         lea = world["mastodon.test"].add_actor("lea")
         # When Léa replies to the offer privately (mentioning Karim only), and Tom publicly
-        direct = note(lea, 1, "@karim Un pot pour moi ?", inReplyTo=offer.uri, to=[karim.uri],
-                      cc=[], tag=[{"type": "Mention", "href": karim.uri}])  # fmt: skip
+        direct = private_reply(lea, karim, offer)
         tom = world["mastodon.test"].add_actor("tom")
         public = note(tom, 2, "Super idée !", inReplyTo=offer.uri)
         await world.post_as(lea, activity("Create", lea, direct, 1))
@@ -295,8 +300,7 @@ async def test_a_reply_to_an_offer_its_publisher_deleted_is_no_answer(
             await offers.delete_offer(session, Uris(world.instance.settings.base_url), person, row)
 
         # When Léa replies to it privately, as she would to answer it
-        direct = note(lea, 1, "@karim Un pot pour moi ?", inReplyTo=offer.uri, to=[karim.uri],
-                      cc=[], tag=[{"type": "Mention", "href": karim.uri}])  # fmt: skip
+        direct = private_reply(lea, karim, offer)
         assert (await world.post_as(lea, activity("Create", lea, direct, 1))).status_code == 202
         await world.handle()
 
