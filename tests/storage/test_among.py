@@ -38,3 +38,24 @@ async def test_the_rows_among_a_list_of_any_length_are_found(
             select(Actor.username).where(among(Actor.uri, values)).order_by(Actor.username)
         )
         assert list(found) == (["u1", "u3"] if listed > 1 else ["u1", "u3"][:listed])
+
+
+async def test_a_statement_run_again_with_another_long_list_finds_that_lists_rows(
+    database: Database,
+) -> None:
+    # Given one statement, compiled once and then taken from the cache with new values
+    await add_actors(database, 5)
+    strangers = [f"https://elsewhere.test/users/{n}" for n in range(BOUND_ONE_BY_ONE)]
+
+    async def named(*usernames: str) -> list[str]:
+        values = [*strangers, *(f"{HOST}/users/{name}" for name in usernames)]
+        async with database.session() as session:
+            found = await session.scalars(
+                select(Actor.username).where(among(Actor.uri, values)).order_by(Actor.username)
+            )
+            return list(found)
+
+    # Then each run finds the rows of its own list
+    assert await named("u0", "u4") == ["u0", "u4"]
+    assert await named("u2") == ["u2"]
+    assert await named() == []
