@@ -52,7 +52,8 @@ run: install config.toml
 # so a module's live instances start once; most tests wait on servers and browsers, so four
 # processes share two cores well. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 4
-test: check $(LEAFLET) $(AXE)
+# The parts the tests need are fetched first: with QUARTIERS_TEST_REQUIRE set, `check` asks for them.
+test: $(LEAFLET) $(AXE) check
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 check: $(TEST_STAMP)
