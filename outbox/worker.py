@@ -186,10 +186,17 @@ class DeliveryWorker(ClaimLoop):
             return await session.scalar(due.limit(1)) is not None
 
     def _within_host_bounds(self, rows: list[Delivery], probing: set[str]) -> list[Delivery]:
-        """At most ``per_host`` rows of a host held at once; one for a parked host's probe."""
+        """At most ``per_host`` rows of a host held at once; one for a parked host's probe.
+
+        A row this worker already holds is never taken again, even once its lease has run out
+        (a renewal held up on a busy machine): its POST is still in flight, and the next
+        renewal, under the same token, gives the lease back.
+        """
         taken: Counter[str] = Counter()
         kept: list[Delivery] = []
         for delivery in rows:
+            if delivery.id in self._held.tokens:
+                continue
             bound = 1 if delivery.host in probing else self.per_host
             if self._host_load[delivery.host] + taken[delivery.host] < bound:
                 taken[delivery.host] += 1

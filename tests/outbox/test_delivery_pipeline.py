@@ -9,11 +9,12 @@ from collections import Counter
 from datetime import timedelta
 
 import httpx2
+from sqlalchemy import update
 
 from federation.signatures import verify_request
 from storage.database import Database
 from storage.models import utcnow
-from storage.models.queue import DELIVERED, QUEUED
+from storage.models.queue import DELIVERED, QUEUED, Delivery
 from tests.outbox.outbox_support import RemoteInboxes, create_sender, deliveries, enqueue
 from tests.outbox.pipeline_support import (
     HeldInboxes,
@@ -245,6 +246,61 @@ async def test_the_lease_is_renewed_while_a_delivery_is_in_flight(database: Data
         stop.set()
         await running
     assert remote.received == [("http://held.test/inbox", activity_id)]
+
+
+async def test_a_worker_never_claims_again_a_row_it_still_sends(database: Database) -> None:
+    # Given a worker whose POST to a host is held, with a lease renewed only every 20 s
+    sender = await create_sender(database)
+    activity_id = await enqueue(database, sender, ["http://held.test/inbox"])
+    remote = HeldInboxes(held={"held.test"})
+    worker = configured_worker(database, remote.client(), lease_seconds=60)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    try:
+
+        async def sent() -> bool:
+            return remote.posts_to("held.test") == 1
+
+        await wait_until(sent, "the POST in flight")
+        [first] = await deliveries(database)
+
+        # When its lease runs out before a renewal (a busy machine), and the worker's next
+        # claim sees the row due again beside a new one
+        async with database.transaction() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == first.id)
+                .values(locked_until=utcnow() - timedelta(seconds=1))
+            )
+        later_id = await enqueue(database, sender, ["http://later.test/inbox"])
+
+        async def later_delivered() -> bool:
+            return any(
+                row.host == "later.test" and row.state == DELIVERED
+                for row in await deliveries(database)
+            )
+
+        await wait_until(later_delivered, "the new row delivered")
+
+        # Then the held row keeps its claim and was not sent a second time
+        [row] = [row for row in await deliveries(database) if row.id == first.id]
+        assert row.claim_token == first.claim_token
+        assert remote.posts_to("held.test") == 1
+
+        # And once the host answers, its outcome is recorded under that claim
+        remote.release.set()
+
+        async def all_delivered() -> bool:
+            return all(row.state == DELIVERED for row in await deliveries(database))
+
+        await wait_until(all_delivered, "every row delivered")
+    finally:
+        stop.set()
+        await running
+    assert sorted(remote.received) == [
+        ("http://held.test/inbox", activity_id),
+        ("http://later.test/inbox", later_id),
+    ]
 
 
 async def test_signing_processes_sign_deliveries_beside_the_event_loop(
