@@ -21,12 +21,14 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from inbox.context import InboxContext
 from inbox.dispatch import apply
 from inbox.fetches import Fetched
 from inbox.plain_notes import apply_plain_creates
 from inbox.votes import apply_votes
-from storage.claims import record_outcomes
+from storage.claims import record_outcomes, still_held
 from storage.database import Database
 from storage.models import InboxItem
 
@@ -43,6 +45,11 @@ writers. Batches of 512 there left the other writers idle and took a petition's 
 from about 4.4 to 5.2 s (`bench/petitions.py`)."""
 Outcome = Mapping[str, Any]
 Pending = tuple[InboxContext, Fetched, Outcome | None, "asyncio.Future[None]"]
+
+
+class ClaimLost(Exception):
+    """The item's claim was given back or taken over before its batch was applied: its work is
+    not applied (whoever holds it now does that), and its outcome is not this worker's to write."""
 
 
 class BatchedApply:
@@ -85,6 +92,16 @@ class BatchedApply:
         futures = [future for *_item, future in group]
         return await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))
 
+    async def finish(self, most_seconds: float) -> None:
+        """Let the batches queued or being written end (a worker stopping), for at most
+        ``most_seconds``; what is still running then is cancelled, its transaction rolled back."""
+        if not self._tasks:
+            return
+        _done, running = await asyncio.wait(set(self._tasks), timeout=most_seconds)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     def _next_batch(self) -> list[Pending]:
         """Whole runs, oldest first, up to ``max_batch`` items (at least one run)."""
         batch: list[Pending] = []
@@ -114,10 +131,33 @@ class BatchedApply:
             if current is not None:
                 self._tasks.discard(current)
 
+    @staticmethod
+    async def _still_held(session: AsyncSession, batch: list[Pending]) -> list[Pending]:
+        """The items of ``batch`` whose claim still holds them, in this transaction; the others
+        are told :class:`ClaimLost` and left out."""
+        claims = {
+            outcome["id"]: outcome["claim_token"]
+            for _ctx, _fetched, outcome, _future in batch
+            if outcome is not None
+        }
+        if not claims:
+            return batch
+        held = await still_held(session, InboxItem, claims)
+        kept: list[Pending] = []
+        for pending in batch:
+            outcome = pending[2]
+            if outcome is None or outcome["id"] in held:
+                kept.append(pending)
+            elif not pending[3].done():
+                pending[3].set_exception(ClaimLost(f"inbox item {outcome['id']}: claim lost"))
+        return kept
+
     async def _write(self, batch: list[Pending]) -> None:
-        errors: list[Exception | None] = [None] * len(batch)
+        errors: list[Exception | None] = []
         try:
             async with self.database.transaction() as session:
+                batch = await self._still_held(session, batch)
+                errors = [None] * len(batch)
                 items = [(ctx, fetched) for ctx, fetched, _done, _future in batch]
                 rest = await apply_plain_creates(session, items)
                 for index in await apply_votes(session, items, rest):

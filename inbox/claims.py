@@ -87,6 +87,8 @@ async def claim_runs(
             # but through its index the planner, misled by stale statistics, walked every
             # queued item instead of finding the chosen ones by their key).
             InboxItem.processed_at.is_(None),
+            # Still due: handled meanwhile and put back for a later retry, it waits its turn.
+            InboxItem.next_attempt_at <= now,
             lease_free(InboxItem, now),
             no_item_of_its_sender_leased(now),
         )

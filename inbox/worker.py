@@ -32,11 +32,10 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from federation.errors import InvalidActivity
 from federation.parsing import parse_activity
-from inbox.batches import MAX_BATCH, BatchedApply
+from inbox.batches import MAX_BATCH, BatchedApply, ClaimLost
 from inbox.claims import Due, claim_runs, past
 from inbox.context import InboxContext
 from inbox.dispatch import prepare
@@ -158,7 +157,7 @@ class InboxWorker(ClaimLoop):
         reads its sender itself; the rows claimed must not be stranded."""
         try:
             self._stored_senders.update(await self.instance.remote_actors.stored_actors(uris))
-        except (SQLAlchemyError, OSError):
+        except Exception:
             log.exception("reading the senders of %s claimed inbox items failed", len(uris))
 
     async def _anything_due(self, now: datetime, extra: list[ColumnElement[bool]]) -> bool:
@@ -233,7 +232,11 @@ class InboxWorker(ClaimLoop):
             [(ctx, fetched, self._outcome(item, None)) for item, ctx, fetched in ready]
         )
         for (item, _ctx, _fetched), error in zip(ready, errors, strict=True):
-            if error is not None:
+            if isinstance(error, ClaimLost):
+                # Given back or taken over before its batch: whoever holds it now handles it.
+                log.warning("inbox item %s: its claim was lost before it was applied", item.id)
+                self._recorded([item.id])
+            elif error is not None:
                 self._failed(item, error)
 
     def _failed(self, item: InboxItem, failure: BaseException) -> None:
@@ -290,6 +293,11 @@ class InboxWorker(ClaimLoop):
 
     def held_count(self) -> int:
         return len(self._held)
+
+    async def finish(self) -> None:
+        # The runs of a stopping worker may still sit in a batch: their items are given back
+        # once it is written (or cancelled), never while it may still apply them.
+        await self._applier.finish(self.stop_grace_seconds)
 
     async def claim_more(self, room: int) -> int:
         items = await self._claim(utcnow(), room)

@@ -111,16 +111,11 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def renew_leases(
-    session: AsyncSession,
-    model: type[QueueRow],
-    held: Mapping[int, str],
-    until: datetime,
+async def _update_held(
+    session: AsyncSession, model: type[QueueRow], held: Mapping[int, str], values: dict[str, Any]
 ) -> set[int]:
-    """Extend the lease of the rows ``held`` (id → claim token); returns the ids still held.
-
-    An id missing from the answer was taken by another claim after its lease ran out.
-    """
+    """Set ``values`` on the rows ``held`` (id → claim token) that their claim still holds;
+    returns their ids."""
     if not held:
         return set()
     by_token: dict[str, list[int]] = {}
@@ -132,11 +127,39 @@ async def renew_leases(
     result = await session.execute(
         update(model)
         .where(mine)
-        .values(locked_until=until)
+        .values(values)
         .returning(model.id)
         .execution_options(synchronize_session=False)
     )
     return set(result.scalars().all())
+
+
+async def renew_leases(
+    session: AsyncSession,
+    model: type[QueueRow],
+    held: Mapping[int, str],
+    until: datetime,
+) -> set[int]:
+    """Extend the lease of the rows ``held`` (id → claim token); returns the ids still held.
+
+    An id missing from the answer was taken by another claim after its lease ran out.
+    """
+    return await _update_held(session, model, held, {"locked_until": until})
+
+
+async def still_held(
+    session: AsyncSession, model: type[QueueRow], held: Mapping[int, str]
+) -> set[int]:
+    """Of the rows ``held`` (id → claim token), those this claim still holds; in the caller's
+    transaction, which keeps them until it ends.
+
+    A work whose effects are written with its outcome checks this first, in the same
+    transaction: a row given back (a worker stopping) or taken by another worker once its
+    lease ran out must not have its work applied twice. The statement changes nothing, but as
+    an ``UPDATE`` it locks the rows on PostgreSQL (SQLite's writer holds the whole database):
+    no other claim or release can take them before this transaction ends.
+    """
+    return await _update_held(session, model, held, {"claim_token": model.claim_token})
 
 
 async def record_outcomes(

@@ -91,6 +91,8 @@ class ClaimLoop:
 
     capacity: int
     batch_size: int
+    # How long a stopping loop lets the work in hand end before cancelling it.
+    stop_grace_seconds: float = STOP_GRACE_SECONDS
     # While some rows are held, wait for this much room before claiming again.
     min_claim: int = 1
     # After a claim that found fewer than ``small_claim`` rows, let the rows in hand finish,
@@ -174,7 +176,9 @@ class ClaimLoop:
                 await self._room_or_stop(stop, idle_seconds)
         finally:
             if self._tasks:
-                _done, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
+                _done, pending = await asyncio.wait(
+                    set(self._tasks), timeout=self.stop_grace_seconds
+                )
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)

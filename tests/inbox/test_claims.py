@@ -100,6 +100,32 @@ async def test_a_claim_leases_its_items_to_its_worker_under_its_token(database: 
     assert all(item.locked_until == NOW + LEASE for item in taken.rows)
 
 
+async def test_a_claim_leases_only_what_is_still_due_when_it_takes_it(
+    database: Database,
+) -> None:
+    # Given an item due now, and one that was read as due but has been handled meanwhile by
+    # another worker and put back for a retry in ten minutes
+    await given_queued(database, 2, -600)
+
+    def also_the_retried_one(items: list[Due]) -> list[Due]:
+        retried = Due(
+            1 + max(item.id for item in items),
+            "http://near.test/b",
+            "http://near.test",
+            "Follow",
+        )
+        return [*items, retried]
+
+    # When a worker's choice holds both
+    async with database.transaction() as session:
+        taken = await claim_runs(
+            session, now=NOW, lease=LEASE, limit=5, choose=also_the_retried_one
+        )
+
+    # Then only the item due is leased: the retry waits for its time
+    assert [item.actor_uri for item in taken.rows] == ["http://near.test/a"]
+
+
 @pytest.mark.skipif(
     postgres_url() is None,
     reason=f"the planner's settings are PostgreSQL's: set {POSTGRES_URL_ENV}",
