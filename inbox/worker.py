@@ -98,7 +98,7 @@ class InboxWorker(ClaimLoop):
             instance.database, 1 if instance.database.is_sqlite else 4, self._recorded
         )
         self._recorder: OutcomeRecorder[InboxItem] = OutcomeRecorder(
-            instance.database, InboxItem, self._recorded
+            instance.database, InboxItem, self._recorded, self._held.drop
         )
 
     async def run_once(self, now: datetime | None = None) -> int:

@@ -37,7 +37,7 @@ from storage.claims import DEFAULT_LEASE, claim_due, claimable, record_outcomes
 from storage.database import Database
 from storage.models import Activity, Actor, Delivery, Host, utcnow
 from storage.models.queue import DELIVERED, GAVE_UP, QUEUED
-from storage.pipeline import ClaimLoop, HeldRows
+from storage.pipeline import ClaimLoop, HeldRows, WriteRetries
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,12 @@ class DeliveryWorker(ClaimLoop):
                 ).all()
             )
             self._healthy.forget(probing)
+            # A parked host is probed with one row at a time: while its probe is out, its
+            # backlog (the oldest rows due) would fill each claim only to be left out of it.
+            full = [
+                *full,
+                *(host for host in probing if self._host_load[host] and host not in full),
+            ]
             parked = select(Host.host).where(Host.parked_until > now)
             extra = [Delivery.host.not_in(parked)]
             if full:
@@ -294,6 +300,7 @@ class DeliveryWorker(ClaimLoop):
 
     async def _record_finished(self, stop: asyncio.Event) -> None:
         """Group commit: whatever has finished while the last write ran goes in the next one."""
+        retries = WriteRetries()
         while True:
             if not self._finished:
                 if stop.is_set():
@@ -314,10 +321,12 @@ class DeliveryWorker(ClaimLoop):
                 await self._record(batch, utcnow())
             except Exception:
                 log.exception("recording %s deliveries failed; retrying shortly", len(batch))
-                if stop.is_set():
-                    return
                 self._finished[:0] = batch
-                await asyncio.sleep(1.0)
+                if not await retries.again(stop):
+                    # Sent, their outcome unwritten: they stay leased, not given back at once.
+                    given_up, self._finished = self._finished, []
+                    self._held.drop(attempt.delivery.id for attempt in given_up)
+                    return
                 continue
             self._forget(batch)
             self._unrecorded -= len(batch)

@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 5.0
 # How long a loop with little room waits for more before claiming a small batch.
 CLAIM_LINGER_SECONDS = 0.02
+# After a failed write of outcomes: the pause before the next try, and how many tries a
+# stopping worker makes before it gives up.
+WRITE_RETRY_SECONDS = 1.0
+STOP_WRITE_TRIES = 3
+STOP_WRITE_RETRY_SECONDS = 0.5
 
 
 class HeldRows(Generic[QueueRow]):
@@ -49,7 +54,8 @@ class HeldRows(Generic[QueueRow]):
             self.tokens.pop(row_id, None)
 
     async def renew(self) -> set[int]:
-        """Extend every held lease; returns the ids lost to another claim (and forgets them)."""
+        """Extend every held lease; returns the ids lost to another claim. Their work goes on
+        and ends as usual (its outcome refused by their new claim's token)."""
         held = dict(self.tokens)
         if not held:
             return set()
@@ -80,6 +86,28 @@ class HeldRows(Generic[QueueRow]):
             async with self.database.transaction() as session:
                 await release(session, self.model, held)
         self.tokens.clear()
+
+
+class WriteRetries:
+    """Whether a worker's writer of outcomes tries again after a failed write, and when.
+
+    While the worker runs, always, a moment later. Once it is stopping, a few times only: then
+    the outcomes in hand are given up, and their rows must stay leased (not given back with the
+    others), so that work already done is redone only once the lease has run out, not at once.
+    """
+
+    def __init__(self) -> None:
+        self.while_stopping = 0
+
+    async def again(self, stop: asyncio.Event) -> bool:
+        if not stop.is_set():
+            await asyncio.sleep(WRITE_RETRY_SECONDS)
+            return True
+        self.while_stopping += 1
+        if self.while_stopping >= STOP_WRITE_TRIES:
+            return False
+        await asyncio.sleep(STOP_WRITE_RETRY_SECONDS)
+        return True
 
 
 class ClaimLoop:
@@ -189,7 +217,8 @@ class OutcomeRecorder(Generic[QueueRow]):
     """Group commit of outcomes: whatever finished while the last write ran goes in the next.
 
     Outcomes are the mappings ``storage.claims.record_outcomes`` takes (one set of columns).
-    ``on_recorded`` is told the ids written, once their transaction has committed.
+    ``on_recorded`` is told the ids written, once their transaction has committed, and
+    ``on_given_up`` the ids of the outcomes a stopping writer could not write.
     """
 
     def __init__(
@@ -197,10 +226,12 @@ class OutcomeRecorder(Generic[QueueRow]):
         database: Database,
         model: type[QueueRow],
         on_recorded: Callable[[list[int]], None],
+        on_given_up: Callable[[list[int]], None],
     ) -> None:
         self.database = database
         self.model: type[QueueRow] = model
         self.on_recorded = on_recorded
+        self.on_given_up = on_given_up
         self._pending: list[dict[str, Any]] = []
         self._added = asyncio.Event()
 
@@ -222,6 +253,7 @@ class OutcomeRecorder(Generic[QueueRow]):
 
     async def run(self, stop: asyncio.Event) -> None:
         """Write outcomes as they come until ``stop`` is set and nothing is left."""
+        retries = WriteRetries()
         while True:
             if not self._pending:
                 if stop.is_set():
@@ -239,9 +271,10 @@ class OutcomeRecorder(Generic[QueueRow]):
                 await self.flush()
             except Exception:
                 log.exception("recording %s outcomes failed", self.model.__name__)
-                if stop.is_set():
+                if not await retries.again(stop):
+                    given_up, self._pending = self._pending, []
+                    self.on_given_up([outcome["id"] for outcome in given_up])
                     return
-                await asyncio.sleep(1.0)
 
 
 async def repeat_until_stopped(

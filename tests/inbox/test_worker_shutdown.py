@@ -9,6 +9,7 @@ from pathlib import Path
 
 from inbox.batches import Pending
 from inbox.worker import InboxWorker
+from storage.models import utcnow
 from storage.models.queue import DONE, QUEUED
 from tests.inbox.fediverse import activity, fediverse, note
 from tests.support import wait_until
@@ -142,3 +143,36 @@ async def test_a_batch_still_held_up_when_the_worker_stops_is_not_applied(
         assert await world.post(note(alice, 1)["id"]) is None
         [item] = await world.inbox_items()
         assert (item.state, item.attempts, item.claim_token) == (QUEUED, 0, None)
+
+
+async def test_outcomes_a_stopping_worker_cannot_write_keep_their_lease(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with fediverse(tmp_path, database_kind) as world:
+        # Given an activity from alice we do not act on (its outcome left to the recorder),
+        # and a worker whose every write of such outcomes fails
+        alice = world["mastodon.test"].add_actor("alice")
+        posted = await world.post_as(alice, activity("Listen", alice, f"{alice}/songs/1", 1))
+        assert posted.status_code == 202
+        worker = InboxWorker(world.instance)
+        failed = asyncio.Event()
+
+        async def failing_flush() -> None:
+            failed.set()
+            raise OSError("database is locked")
+
+        worker._recorder.flush = failing_flush  # type: ignore[method-assign]
+
+        # When it has handled the item and failed to write its outcome, then is told to stop
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+        async with asyncio.timeout(30):
+            await failed.wait()
+        stop.set()
+        async with asyncio.timeout(30):
+            await running
+
+        # Then the item is not given back to be handled again at once: it stays leased
+        [item] = await world.inbox_items()
+        assert item.state == QUEUED and item.claim_token is not None
+        assert item.locked_until is not None and item.locked_until > utcnow()

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from federation.signatures import verify_request
 from storage.database import Database
-from storage.models import utcnow
+from storage.models import Host, utcnow
 from storage.models.queue import DELIVERED, QUEUED, Delivery
 from tests.outbox.outbox_support import RemoteInboxes, create_sender, deliveries, enqueue
 from tests.outbox.pipeline_support import (
@@ -345,3 +345,41 @@ async def test_signing_processes_sign_deliveries_beside_the_event_loop(
     # Then one process other than this one signed, and every signature verified
     assert len(processes) == 1 and os.getpid() not in processes
     assert verified == [sender.public_key_id] * 3
+
+
+async def test_other_hosts_are_served_while_a_parked_host_is_probed(database: Database) -> None:
+    # Given a host parked until a moment ago with thirty rows due, the oldest, then one row
+    # for another host, and a worker claiming eight rows at a time
+    sender = await create_sender(database)
+    await enqueue(database, sender, [f"http://parked.test/u{n}/inbox" for n in range(30)])
+    later_id = await enqueue(database, sender, ["http://ok.test/inbox"])
+    async with database.transaction() as session:
+        session.add(
+            Host(
+                host="parked.test",
+                consecutive_failures=50,
+                first_failure_at=utcnow() - timedelta(days=2),
+                parked_until=utcnow() - timedelta(seconds=1),
+            )
+        )
+    remote = HeldInboxes(held={"parked.test"})
+    worker = configured_worker(database, remote.client(), delivery_batch_size=8)
+
+    # When the worker runs, and the parked host holds the answer to its probe
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    try:
+
+        async def other_host_delivered() -> bool:
+            return remote.posts_to("ok.test") == 1
+
+        # Then the other host is served while the probe is out, and the parked host got that
+        # single probe
+        await wait_until(other_host_delivered, "the other host delivered")
+        assert remote.in_flight["parked.test"] == 1
+        assert remote.posts_to("parked.test") == 1
+    finally:
+        remote.release.set()
+        stop.set()
+        await running
+    assert ("http://ok.test/inbox", later_id) in remote.received

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from outbox.worker import Attempt
 from storage.database import Database
-from storage.models.queue import DELIVERED
+from storage.models import utcnow
+from storage.models.queue import DELIVERED, QUEUED
 from tests.outbox.outbox_support import create_sender, deliveries, enqueue
 from tests.outbox.pipeline_support import (
     HeldInboxes,
@@ -68,3 +69,75 @@ async def test_sending_goes_on_while_outcomes_are_written(database: Database) ->
 
     # Then every inbox got the activity once
     assert Counter(remote.received) == Counter((inbox, activity_id) for inbox in INBOXES)
+
+
+async def test_a_stopping_worker_tries_its_last_write_again(database: Database) -> None:
+    # Given a worker whose POST is in flight, and whose first write of outcomes fails (the
+    # database busy for a moment)
+    sender = await create_sender(database)
+    await enqueue(database, sender, ["http://held.test/inbox"])
+    remote = HeldInboxes(held={"held.test"})
+    worker = configured_worker(database, remote.client())
+    record = worker._record
+    failures = 0
+
+    async def fails_once(attempts: list[Attempt], now: datetime) -> None:
+        nonlocal failures
+        if not failures:
+            failures += 1
+            raise OSError("database is locked")
+        await record(attempts, now)
+
+    worker._record = fails_once  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+
+    async def in_flight() -> bool:
+        return remote.in_flight["held.test"] == 1
+
+    await wait_until(in_flight, "the POST in flight")
+
+    # When it is told to stop, and the POST then succeeds
+    stop.set()
+    remote.release.set()
+    await running
+
+    # Then the outcome was written at the second try: delivered, not given back to be sent again
+    [row] = await deliveries(database)
+    assert (row.state, row.attempts, row.claim_token) == (DELIVERED, 1, None)
+    assert failures == 1
+
+
+async def test_outcomes_a_stopping_worker_cannot_write_keep_their_lease(
+    database: Database,
+) -> None:
+    # Given a worker whose POST is in flight, and a database that refuses every write of
+    # outcomes
+    sender = await create_sender(database)
+    await enqueue(database, sender, ["http://held.test/inbox", "http://other.test/inbox"])
+    remote = HeldInboxes(held={"held.test"})
+    worker = configured_worker(database, remote.client())
+
+    async def fails(attempts: list[Attempt], now: datetime) -> None:
+        raise OSError("database is locked")
+
+    worker._record = fails  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+
+    async def in_flight() -> bool:
+        return remote.in_flight["held.test"] == 1 and remote.posts_to("other.test") == 1
+
+    await wait_until(in_flight, "one POST done, one in flight")
+
+    # When it is told to stop, and the held POST then succeeds too
+    stop.set()
+    remote.release.set()
+    await running
+
+    # Then both rows, sent but unrecorded, stay leased: sent again once the lease has run out,
+    # not at once by the next worker
+    rows = await deliveries(database)
+    assert len(remote.received) == 2
+    assert all(row.state == QUEUED and row.claim_token is not None for row in rows)
+    assert all(row.locked_until is not None and row.locked_until > utcnow() for row in rows)
