@@ -255,17 +255,11 @@ class NeighbourBackfill:
         ]
         finished = read.bound_reached or read.next_uri is None
         async with self.instance.database.transaction() as session:
-            held = await session.scalar(
-                select(Backfill.id).where(
-                    Backfill.id == claimed.backfill_id, Backfill.claim_token == claimed.token
-                )
-            )
-            if held is None:
-                return
-            inserted = await insert_new_items(session, rows)
-            await session.execute(
+            # The reading first, under its claim: on PostgreSQL the row stays locked until the
+            # activities are in, so no other worker can take the reading over in between.
+            moved = await session.execute(
                 update(Backfill)
-                .where(Backfill.id == claimed.backfill_id)
+                .where(Backfill.id == claimed.backfill_id, Backfill.claim_token == claimed.token)
                 .values(
                     state=DONE if finished else QUEUED,
                     next_page_uri=None if finished else read.next_uri,
@@ -282,6 +276,9 @@ class NeighbourBackfill:
                 )
                 .execution_options(synchronize_session=False)
             )
+            if cast("CursorResult[Any]", moved).rowcount != 1:
+                return
+            inserted = await insert_new_items(session, rows)
         log.info(
             "%s: page %s gave %s activities (%s new, %s skipped)%s",
             claimed.neighbour.domain,
