@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from inbox.batches import Pending
 from inbox.worker import InboxWorker
 from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import DONE, QUEUED
 from tests.inbox.fediverse import activity, fediverse, note
+from tests.inbox.held_batches import a_note_from_alice, hold_up_batches
 from tests.support import wait_until
 
 
@@ -24,24 +24,14 @@ async def test_an_item_taken_over_before_its_batch_is_not_applied_twice(
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given a note from alice, read by a worker whose batch writer is held up
-        alice = world["mastodon.test"].add_actor("alice")
-        posted = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
-        assert posted.status_code == 202
+        note_id = await a_note_from_alice(world)
         worker = InboxWorker(world.instance)
-        writing, written = asyncio.Event(), asyncio.Event()
-        write = worker._applier._write
-
-        async def held_up_write(batch: list[Pending]) -> None:
-            writing.set()
-            await written.wait()
-            await write(batch)
-
-        worker._applier._write = held_up_write  # type: ignore[method-assign]
+        held = hold_up_batches(worker)
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
         try:
             async with asyncio.timeout(30):
-                await writing.wait()
+                await held.writing.wait()
 
             # When its lease runs out meanwhile and another worker claims the item, and the
             # held-up batch then goes through
@@ -52,19 +42,19 @@ async def test_an_item_taken_over_before_its_batch_is_not_applied_twice(
                         claim_token="rival", locked_by="rival", locked_until=rival_lease
                     )
                 )
-            written.set()
+            held.written.set()
 
             async def given_up() -> bool:
                 return len(worker._held) == 0
 
             await wait_until(given_up, "the lost item no longer held")
         finally:
-            written.set()
+            held.written.set()
             stop.set()
             await running
 
         # Then nothing of the note was applied, and the item is the rival's, untouched
-        assert await world.post(note(alice, 1)["id"]) is None
+        assert await world.post(note_id) is None
         [item] = await world.inbox_items()
         assert (item.state, item.attempts, item.claim_token) == (QUEUED, 0, "rival")
 

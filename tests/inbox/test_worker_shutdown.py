@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from inbox.batches import Pending
 from inbox.worker import InboxWorker
 from storage.models import utcnow
 from storage.models.queue import DONE, QUEUED
-from tests.inbox.fediverse import activity, fediverse, note
+from tests.inbox.fediverse import activity, fediverse
+from tests.inbox.held_batches import a_note_from_alice, hold_up_batches
 from tests.support import wait_until
 
 
@@ -65,20 +65,10 @@ async def test_a_stopping_worker_ends_once_the_batch_in_hand_is_written(
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given a note from alice, and a worker whose batch writer is held up (a busy database)
-        alice = world["mastodon.test"].add_actor("alice")
-        posted = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
-        assert posted.status_code == 202
+        note_id = await a_note_from_alice(world)
         worker = InboxWorker(world.instance)
         worker.stop_grace_seconds = 1.0
-        writing, written = asyncio.Event(), asyncio.Event()
-        write = worker._applier._write
-
-        async def held_up_write(batch: list[Pending]) -> None:
-            writing.set()
-            await written.wait()
-            await write(batch)
-
-        worker._applier._write = held_up_write  # type: ignore[method-assign]
+        held = hold_up_batches(worker)
 
         # When it is told to stop while the note's batch waits, until the time it lets the
         # items in hand end is past and they are cancelled, and the batch then goes through
@@ -86,7 +76,7 @@ async def test_a_stopping_worker_ends_once_the_batch_in_hand_is_written(
         running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
         try:
             async with asyncio.timeout(30):
-                await writing.wait()
+                await held.writing.wait()
             stop.set()
 
             async def in_hand_cancelled() -> bool:
@@ -97,13 +87,13 @@ async def test_a_stopping_worker_ends_once_the_batch_in_hand_is_written(
                 await asyncio.wait_for(asyncio.shield(running), 0.5)
             stopped_before_writing = running.done()
         finally:
-            written.set()
+            held.written.set()
             await running
 
         # Then the worker waited for the batch: the note is stored and its item done, not
         # given back to be handled a second time
         assert not stopped_before_writing
-        assert await world.post(note(alice, 1)["id"]) is not None
+        assert await world.post(note_id) is not None
         [item] = await world.inbox_items()
         assert (item.state, item.claim_token) == (DONE, None)
 
@@ -113,26 +103,16 @@ async def test_a_batch_still_held_up_when_the_worker_stops_is_not_applied(
 ) -> None:
     async with fediverse(tmp_path, database_kind) as world:
         # Given a note from alice, and a worker whose batch writer never gets through
-        alice = world["mastodon.test"].add_actor("alice")
-        posted = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
-        assert posted.status_code == 202
+        note_id = await a_note_from_alice(world)
         worker = InboxWorker(world.instance)
         worker.stop_grace_seconds = 0.2
-        writing = asyncio.Event()
-        write = worker._applier._write
-
-        async def stuck_write(batch: list[Pending]) -> None:
-            writing.set()
-            await asyncio.Event().wait()
-            await write(batch)
-
-        worker._applier._write = stuck_write  # type: ignore[method-assign]
+        held = hold_up_batches(worker)
 
         # When it is told to stop while the note's batch waits
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
         async with asyncio.timeout(30):
-            await writing.wait()
+            await held.writing.wait()
         stop.set()
         async with asyncio.timeout(30):
             await running
@@ -140,7 +120,7 @@ async def test_a_batch_still_held_up_when_the_worker_stops_is_not_applied(
         # Then the batch was cancelled with the worker, nothing of it applied, and the item
         # given back unattempted, for the next worker
         assert not worker._applier._tasks
-        assert await world.post(note(alice, 1)["id"]) is None
+        assert await world.post(note_id) is None
         [item] = await world.inbox_items()
         assert (item.state, item.attempts, item.claim_token) == (QUEUED, 0, None)
 

@@ -1,11 +1,14 @@
 """Remote inboxes that hold their answers until the test releases them, and a delivery worker
-built from settings exactly as ``quartiers serve`` and ``quartiers worker`` build it."""
+built from settings exactly as ``quartiers serve`` and ``quartiers worker`` build it, run as
+they run it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx2
@@ -63,3 +66,15 @@ def configured_worker(
     """The worker `quartiers` runs, from a configuration with ``federation`` keys set."""
     settings = make_settings("paquis.test", database_url=database.url, **federation)
     return delivery_worker(Instance(settings=settings, database=database, federation=client))
+
+
+@asynccontextmanager
+async def running(worker: DeliveryWorker) -> AsyncIterator[None]:
+    """The worker's continuous pipeline, as in production, until the block ends."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

@@ -16,10 +16,7 @@ from storage.database import Database
 from storage.models import Host, utcnow
 from storage.models.queue import DELIVERED, QUEUED, Delivery
 from tests.outbox.outbox_support import RemoteInboxes, create_sender, deliveries, enqueue
-from tests.outbox.pipeline_support import (
-    HeldInboxes,
-    configured_worker,
-)
+from tests.outbox.pipeline_support import HeldInboxes, configured_worker, running
 from tests.support import wait_until
 
 SLOW = "slow.test"
@@ -254,9 +251,7 @@ async def test_a_worker_never_claims_again_a_row_it_still_sends(database: Databa
     activity_id = await enqueue(database, sender, ["http://held.test/inbox"])
     remote = HeldInboxes(held={"held.test"})
     worker = configured_worker(database, remote.client(), lease_seconds=60)
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
-    try:
+    async with running(worker):
 
         async def sent() -> bool:
             return remote.posts_to("held.test") == 1
@@ -294,9 +289,6 @@ async def test_a_worker_never_claims_again_a_row_it_still_sends(database: Databa
             return all(row.state == DELIVERED for row in await deliveries(database))
 
         await wait_until(all_delivered, "every row delivered")
-    finally:
-        stop.set()
-        await running
     assert sorted(remote.received) == [
         ("http://held.test/inbox", activity_id),
         ("http://later.test/inbox", later_id),
@@ -366,9 +358,7 @@ async def test_other_hosts_are_served_while_a_parked_host_is_probed(database: Da
     worker = configured_worker(database, remote.client(), delivery_batch_size=8)
 
     # When the worker runs, and the parked host holds the answer to its probe
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
-    try:
+    async with running(worker):
 
         async def other_host_delivered() -> bool:
             return remote.posts_to("ok.test") == 1
@@ -378,8 +368,5 @@ async def test_other_hosts_are_served_while_a_parked_host_is_probed(database: Da
         await wait_until(other_host_delivered, "the other host delivered")
         assert remote.in_flight["parked.test"] == 1
         assert remote.posts_to("parked.test") == 1
-    finally:
         remote.release.set()
-        stop.set()
-        await running
     assert ("http://ok.test/inbox", later_id) in remote.received

@@ -1,0 +1,40 @@
+"""An inbox worker whose batch writer is held up (a busy database), and a note to give it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from inbox.batches import Pending
+from inbox.worker import InboxWorker
+from tests.inbox.fediverse import Fediverse, activity, note
+
+
+@dataclass
+class HeldBatches:
+    """``writing`` is set once a batch waits to be written; it goes through once ``written``
+    is set (never, if it is not)."""
+
+    writing: asyncio.Event = field(default_factory=asyncio.Event)
+    written: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def hold_up_batches(worker: InboxWorker) -> HeldBatches:
+    held = HeldBatches()
+    write = worker._applier._write
+
+    async def held_up_write(batch: list[Pending]) -> None:
+        held.writing.set()
+        await held.written.wait()
+        await write(batch)
+
+    worker._applier._write = held_up_write  # type: ignore[method-assign]
+    return held
+
+
+async def a_note_from_alice(world: Fediverse) -> str:
+    """Alice, of mastodon.test, has sent her first note; the address of that note."""
+    alice = world["mastodon.test"].add_actor("alice")
+    posted = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
+    assert posted.status_code == 202
+    return str(note(alice, 1)["id"])
