@@ -14,6 +14,7 @@ from federation.signatures import _date_header
 from federation.signatures.cavage import parse_signature_header
 from quartiers.app import create_app
 from storage.database import Database
+from tests.mutation_order import fastest_first
 from tests.required_parts import REQUIRE_ENV, missing_parts, required_parts
 from tests.support import POSTGRES_URL_ENV, fresh_database, make_settings, postgres_url
 
@@ -26,6 +27,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     if missing:
         raise pytest.UsageError(f"{REQUIRE_ENV} requires what is missing: " + "; ".join(missing))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    fastest_first(items)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -1,0 +1,62 @@
+"""Under `make mutate`, a mutant's tests run fastest first (`tests/mutation_order.py`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from tests.mutation_order import fastest_first
+
+
+class Named:
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
+def items(*nodeids: str) -> list[pytest.Item]:
+    return cast(list[pytest.Item], [Named(nodeid) for nodeid in nodeids])
+
+
+def nodeids(tests: list[pytest.Item]) -> list[str]:
+    return [test.nodeid for test in tests]
+
+
+@pytest.fixture
+def stats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # mutmut runs the tests from mutants/, beside the durations of its first pass
+    monkeypatch.chdir(tmp_path)
+    durations = {"t/slow": 9.0, "t/fast": 0.001, "t/middle": 0.5}
+    (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": durations}))
+
+
+def test_a_mutants_tests_run_fastest_first_unknown_ones_last(
+    stats: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "inbox.receive.x_verify__mutmut_3")
+    tests = items("t/slow", "t/new", "t/fast", "t/middle")
+    fastest_first(tests)
+    assert nodeids(tests) == ["t/fast", "t/middle", "t/slow", "t/new"]
+
+
+@pytest.mark.parametrize("under_test", [None, "", "stats", "fail"])
+def test_other_runs_keep_their_order(
+    stats: None, monkeypatch: pytest.MonkeyPatch, under_test: str | None
+) -> None:
+    if under_test is None:
+        monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    else:
+        monkeypatch.setenv("MUTANT_UNDER_TEST", under_test)
+    tests = items("t/slow", "t/fast")
+    fastest_first(tests)
+    assert nodeids(tests) == ["t/slow", "t/fast"]
+
+
+def test_without_durations_the_order_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "inbox.receive.x_verify__mutmut_3")
+    tests = items("t/slow", "t/fast")
+    fastest_first(tests)
+    assert nodeids(tests) == ["t/slow", "t/fast"]
