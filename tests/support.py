@@ -28,11 +28,15 @@ from tests.database_templates import (
     give_back_postgres_schema,
     take_postgres_schema,
 )
+from tests.mutation_order import under_mutation
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_URL_ENV = "QUARTIERS_TEST_DATABASE_URL"
 # How long a test waits for workers to settle: only a broken run comes near it.
 SETTLE_TIMEOUT = 60.0
+# Against a mutant (`make mutate`): what the suite waits for comes within a second or two, so a
+# mutant that stalls the work is told apart long before the suite's bound.
+MUTANT_SETTLE_TIMEOUT = 10.0
 TEST_SECRET = "test-secret-key-" + "x" * 40
 
 
@@ -115,7 +119,7 @@ async def fresh_database_at(
 async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
     """Poll ``condition`` until true; the bound only keeps a broken run from hanging."""
     try:
-        async with asyncio.timeout(SETTLE_TIMEOUT):
+        async with asyncio.timeout(MUTANT_SETTLE_TIMEOUT if under_mutation() else SETTLE_TIMEOUT):
             while not await condition():  # noqa: ASYNC110 (the state is in the database)
                 await asyncio.sleep(0.02)
     except TimeoutError:

@@ -1,13 +1,16 @@
-"""Under `make mutate`, a mutant's tests run fastest first (`tests/mutation_order.py`)."""
+"""Under `make mutate`, a mutant's tests run fastest first and its waits give up sooner
+(`tests/mutation_order.py`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import cast
 
 import pytest
 
+from tests import support
 from tests.mutation_order import fastest_first
 
 
@@ -60,3 +63,18 @@ def test_without_durations_the_order_stays(tmp_path: Path, monkeypatch: pytest.M
     tests = items("t/slow", "t/fast")
     fastest_first(tests)
     assert nodeids(tests) == ["t/slow", "t/fast"]
+
+
+async def test_a_wait_gives_up_sooner_against_a_mutant(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a condition that never comes true, the suite's bound an hour, a mutant's a moment
+    monkeypatch.setattr(support, "SETTLE_TIMEOUT", 3600.0)
+    monkeypatch.setattr(support, "MUTANT_SETTLE_TIMEOUT", 0.1)
+
+    async def never() -> bool:
+        return False
+
+    # When a mutant is under test, the wait gives up at the mutant's bound, well within ours
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "inbox.receive.x_verify__mutmut_3")
+    async with asyncio.timeout(30):
+        with pytest.raises(AssertionError, match="never true: the mutant's stall"):
+            await support.wait_until(never, "the mutant's stall")
