@@ -111,27 +111,14 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _update_held(
-    session: AsyncSession, model: type[QueueRow], held: Mapping[int, str], values: dict[str, Any]
-) -> set[int]:
-    """Set ``values`` on the rows ``held`` (id → claim token) that their claim still holds;
-    returns their ids."""
-    if not held:
-        return set()
+def _held_by(model: type[QueueRow], held: Mapping[int, str]) -> ColumnElement[bool]:
+    """The rows ``held`` (id → claim token) that their claim still holds."""
     by_token: dict[str, list[int]] = {}
     for row_id, token in held.items():
         by_token.setdefault(token, []).append(row_id)
-    mine = or_(
+    return or_(
         *(and_(model.claim_token == token, model.id.in_(ids)) for token, ids in by_token.items())
     )
-    result = await session.execute(
-        update(model)
-        .where(mine)
-        .values(values)
-        .returning(model.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(result.scalars().all())
 
 
 async def renew_leases(
@@ -144,7 +131,16 @@ async def renew_leases(
 
     An id missing from the answer was taken by another claim after its lease ran out.
     """
-    return await _update_held(session, model, held, {"locked_until": until})
+    if not held:
+        return set()
+    result = await session.execute(
+        update(model)
+        .where(_held_by(model, held))
+        .values(locked_until=until)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars().all())
 
 
 async def still_held(
@@ -155,11 +151,14 @@ async def still_held(
 
     A work whose effects are written with its outcome checks this first, in the same
     transaction: a row given back (a worker stopping) or taken by another worker once its
-    lease ran out must not have its work applied twice. The statement changes nothing, but as
-    an ``UPDATE`` it locks the rows on PostgreSQL (SQLite's writer holds the whole database):
-    no other claim or release can take them before this transaction ends.
+    lease ran out must not have its work applied twice. On PostgreSQL the rows are read
+    ``FOR UPDATE``: no other claim or release can take them before this transaction ends (on
+    SQLite, the writer holds the whole database).
     """
-    return await _update_held(session, model, held, {"claim_token": model.claim_token})
+    if not held:
+        return set()
+    found = await session.scalars(select(model.id).where(_held_by(model, held)).with_for_update())
+    return set(found.all())
 
 
 async def record_outcomes(
