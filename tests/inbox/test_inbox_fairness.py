@@ -4,6 +4,7 @@ concurrently, fairly between origins, in order for each sender, and time-boxes r
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 import inbox.worker as inbox_worker
 from inbox.worker import InboxWorker
-from storage.models import Actor, Follow, InboxItem
+from storage.models import Actor, Follow, InboxItem, utcnow
 from storage.models.queue import DONE, QUEUED
 from tests.inbox.other_origin import (
     OTHER_HOST,
@@ -351,3 +352,35 @@ async def run_until_both_are_done(inbox: InboxHarness, worker: InboxWorker) -> N
     finally:
         stop.set()
         await running
+
+
+async def test_a_sender_stays_busy_until_the_last_outcome_of_its_run_is_written(
+    tmp_path: Path, database_kind: str
+) -> None:
+    async with (
+        inbox_harness(tmp_path, database_kind) as inbox,
+        slow_and_other_origins(inbox) as (_slow, others),
+    ):
+        # Given voisin0 posting three notes, then following a resident
+        resident = await new_resident(inbox, "ana")
+        others["voisin0"] = other_actor("voisin0")
+        for number in range(3):
+            await post_from_other_origin(inbox, "voisin0", note_create("voisin0", number))
+        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+
+        # When a worker claims the three notes, and their outcomes are written one at a time
+        worker = InboxWorker(inbox.instance)
+        run = await worker._claim(utcnow(), 10)
+        assert [item.activity_type for item in run] == ["Create"] * 3
+        # (its next claims look past the leases, as after a renewal held up on a busy machine)
+        past_the_leases = utcnow() + worker.lease + timedelta(seconds=1)
+        for item in run:
+            # Then, while one of them is still held, none of voisin0's items is claimed again
+            assert await worker._claim(past_the_leases, 10) == []
+            worker._recorder.add(worker._outcome(item, None))
+            await worker._recorder.flush()
+
+        # And once the last is written, the Follow is
+        assert [item.activity_type for item in await worker._claim(past_the_leases, 10)] == [
+            "Follow"
+        ]
