@@ -374,11 +374,14 @@ async def test_a_sender_stays_busy_until_the_last_outcome_of_its_run_is_written(
         assert [item.activity_type for item in run] == ["Create"] * 3
         # (its next claims look past the leases, as after a renewal held up on a busy machine)
         past_the_leases = utcnow() + worker.lease + timedelta(seconds=1)
-        for item in run:
+        for written, item in enumerate(run, start=1):
             # Then, while one of them is still held, none of voisin0's items is claimed again
             assert await worker._claim(past_the_leases, 10) == []
             worker._recorder.add(worker._outcome(item, None))
             await worker._recorder.flush()
+            # and the load of their server counts those still held
+            held = len(run) - written
+            assert worker._origin_load == ({item.origin: held} if held else {})
 
         # And once the last is written, the Follow is
         assert [item.activity_type for item in await worker._claim(past_the_leases, 10)] == [
