@@ -372,6 +372,7 @@ async def test_a_sender_stays_busy_until_the_last_outcome_of_its_run_is_written(
         worker = InboxWorker(inbox.instance)
         run = await worker._claim(utcnow(), 10)
         assert [item.activity_type for item in run] == ["Create"] * 3
+        assert {item.locked_by for item in run} == {worker.worker_id}
         # (its next claims look past the leases, as after a renewal held up on a busy machine)
         past_the_leases = utcnow() + worker.lease + timedelta(seconds=1)
         for written, item in enumerate(run, start=1):
