@@ -331,10 +331,14 @@ async def test_a_sender_is_free_for_the_claim_its_recorded_run_wakes(
         await run_until_both_are_done(inbox, worker)
 
 
-async def note_then_follow(inbox: InboxHarness, others: dict[str, dict[str, Any]]) -> None:
+async def note_then_follow(
+    inbox: InboxHarness, others: dict[str, dict[str, Any]], notes: int = 1
+) -> None:
+    """voisin0 posts ``notes`` notes, then follows a resident."""
     resident = await new_resident(inbox, "ana")
     others["voisin0"] = other_actor("voisin0")
-    await post_from_other_origin(inbox, "voisin0", note_create("voisin0", 0))
+    for number in range(notes):
+        await post_from_other_origin(inbox, "voisin0", note_create("voisin0", number))
     await follows_from_other_origin(inbox, others, [("voisin0", resident)])
 
 
@@ -362,11 +366,7 @@ async def test_a_sender_stays_busy_until_the_last_outcome_of_its_run_is_written(
         slow_and_other_origins(inbox) as (_slow, others),
     ):
         # Given voisin0 posting three notes, then following a resident
-        resident = await new_resident(inbox, "ana")
-        others["voisin0"] = other_actor("voisin0")
-        for number in range(3):
-            await post_from_other_origin(inbox, "voisin0", note_create("voisin0", number))
-        await follows_from_other_origin(inbox, others, [("voisin0", resident)])
+        await note_then_follow(inbox, others, notes=3)
 
         # When a worker claims the three notes, and their outcomes are written one at a time
         worker = InboxWorker(inbox.instance)
