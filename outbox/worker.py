@@ -138,7 +138,7 @@ class DeliveryWorker(ClaimLoop):
 
     async def _claim(self, now: datetime, limit: int) -> list[Attempt]:
         await self._load_schemes()
-        full = [host for host, load in self._host_load.items() if load >= self.per_host]
+        full = self._hosts_at_their_bound(set())
         if (
             self.database.is_sqlite
             and not self._found_some
@@ -157,12 +157,9 @@ class DeliveryWorker(ClaimLoop):
                 ).all()
             )
             self._healthy.forget(probing)
-            # A parked host is probed with one row at a time: while its probe is out, its
-            # backlog (the oldest rows due) would fill each claim only to be left out of it.
-            full = [
-                *full,
-                *(host for host in probing if self._host_load[host] and host not in full),
-            ]
+            # Left out in SQL: their rows, often the oldest due (a parked host's backlog),
+            # would fill each claim only to be left out of it.
+            full = self._hosts_at_their_bound(probing)
             parked = select(Host.host).where(Host.parked_until > now)
             extra = [Delivery.host.not_in(parked)]
             if full:
@@ -191,6 +188,15 @@ class DeliveryWorker(ClaimLoop):
         async with self.database.session() as session:
             return await session.scalar(due.limit(1)) is not None
 
+    def _bound(self, host: str, probing: set[str]) -> int:
+        """Rows of ``host`` held at once: ``per_host``, or one for a parked host's probe."""
+        return 1 if host in probing else self.per_host
+
+    def _hosts_at_their_bound(self, probing: set[str]) -> list[str]:
+        return [
+            host for host, load in self._host_load.items() if load >= self._bound(host, probing)
+        ]
+
     def _within_host_bounds(self, rows: list[Delivery], probing: set[str]) -> list[Delivery]:
         """At most ``per_host`` rows of a host held at once; one for a parked host's probe.
 
@@ -203,8 +209,9 @@ class DeliveryWorker(ClaimLoop):
         for delivery in rows:
             if delivery.id in self._held.tokens:
                 continue
-            bound = 1 if delivery.host in probing else self.per_host
-            if self._host_load[delivery.host] + taken[delivery.host] < bound:
+            if self._host_load[delivery.host] + taken[delivery.host] < self._bound(
+                delivery.host, probing
+            ):
                 taken[delivery.host] += 1
                 kept.append(delivery)
         return kept
