@@ -32,9 +32,16 @@ def hold_up_batches(worker: InboxWorker) -> HeldBatches:
     return held
 
 
+async def notes_from_alice(world: Fediverse, count: int) -> list[str]:
+    """Alice, of mastodon.test, has sent ``count`` notes; their addresses."""
+    alice = world["mastodon.test"].add_actor("alice")
+    for number in range(count):
+        posted = await world.post_as(alice, activity("Create", alice, note(alice, number), number))
+        assert posted.status_code == 202
+    return [str(note(alice, number)["id"]) for number in range(count)]
+
+
 async def a_note_from_alice(world: Fediverse) -> str:
     """Alice, of mastodon.test, has sent her first note; the address of that note."""
-    alice = world["mastodon.test"].add_actor("alice")
-    posted = await world.post_as(alice, activity("Create", alice, note(alice, 1), 1))
-    assert posted.status_code == 202
-    return str(note(alice, 1)["id"])
+    [note_id] = await notes_from_alice(world, 1)
+    return note_id

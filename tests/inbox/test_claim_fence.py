@@ -14,8 +14,8 @@ from sqlalchemy import update
 from inbox.worker import InboxWorker
 from storage.models import Actor, InboxItem, utcnow
 from storage.models.queue import DONE, QUEUED
-from tests.inbox.fediverse import activity, fediverse, note
-from tests.inbox.held_batches import a_note_from_alice, hold_up_batches
+from tests.inbox.fediverse import fediverse
+from tests.inbox.held_batches import a_note_from_alice, hold_up_batches, notes_from_alice
 from tests.support import wait_until
 
 
@@ -65,12 +65,7 @@ async def test_items_claimed_are_handled_when_reading_their_senders_fails(
     async with fediverse(tmp_path, database_kind) as world:
         # Given two notes from alice, and a first reading of a claim's senders that fails with
         # an error of no expected kind (a stored actor row that does not read back)
-        alice = world["mastodon.test"].add_actor("alice")
-        for number in range(2):
-            posted = await world.post_as(
-                alice, activity("Create", alice, note(alice, number), number)
-            )
-            assert posted.status_code == 202
+        note_ids = await notes_from_alice(world, 2)
         actors = world.instance.remote_actors
         read = actors.stored_actors
         failures = 0
@@ -99,5 +94,5 @@ async def test_items_claimed_are_handled_when_reading_their_senders_fails(
             stop.set()
             await running
         assert failures == 1
-        for number in range(2):
-            assert await world.post(note(alice, number)["id"]) is not None
+        for note_id in note_ids:
+            assert await world.post(note_id) is not None
