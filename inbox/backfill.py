@@ -31,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -51,6 +53,7 @@ from federation.vocab import host_of, origin_of
 from inbox.backfill_pages import PageRead, first_page_of, read_page
 from inbox.store import inbox_row, insert_new_items
 from instance.runtime import Instance
+from storage.claims import renew_leases
 from storage.models import Actor, Backfill, utcnow
 from storage.models.queue import DONE, FAILED, QUEUED
 
@@ -108,14 +111,19 @@ class NeighbourBackfill:
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
         self.worker_token = uuid.uuid4().hex[:8]
+        # Seconds, to tell how long a round has lasted (tests may move it on).
+        self.clock: Callable[[], float] = time.monotonic
 
     async def run_once(self, now: datetime | None = None) -> int:
         """One page of each due neighbour; returns how many pages were read (or failed)."""
         if self.instance.federation is None:
             return 0
         now = now or utcnow()
+        began = self.clock()
+        waiting = await self._claim(now)
         stepped = 0
-        for claimed in await self._claim(now):
+        while waiting:
+            claimed = waiting.pop(0)
             try:
                 stepped += await self._step(claimed, now)
             except Exception as error:
@@ -124,7 +132,23 @@ class NeighbourBackfill:
                 failure = BackfillFailure("error", f"{type(error).__name__}: {error}", retry=True)
                 await self._failed(claimed, failure, now)
                 stepped += 1
+            if waiting:
+                # A step may take two fetches: the readings still to come keep a lease that
+                # runs from now, and one taken over meanwhile is left to its new reader.
+                moment = now + timedelta(seconds=self.clock() - began)
+                waiting = await self._renewed(waiting, moment)
         return stepped
+
+    async def _renewed(self, waiting: list[Claimed], moment: datetime) -> list[Claimed]:
+        held = {claimed.backfill_id: claimed.token for claimed in waiting}
+        async with self.instance.database.transaction(changes_pages=False) as session:
+            kept = await renew_leases(session, Backfill, held, moment + LEASE)
+        for claimed in waiting:
+            if claimed.backfill_id not in kept:
+                log.info(
+                    "%s: its reading was taken over by another worker", claimed.neighbour.domain
+                )
+        return [claimed for claimed in waiting if claimed.backfill_id in kept]
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = IDLE_SECONDS) -> None:
         while not stop.is_set():

@@ -23,10 +23,12 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, text,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import Delivery, InboxItem
+from storage.models import Backfill, Delivery, InboxItem
 from storage.models.queue import QUEUED
 
 QueueRow = TypeVar("QueueRow", Delivery, InboxItem)
+# Rows held under a lease and a claim token: the queues', and a neighbour's reading.
+Leased = TypeVar("Leased", Delivery, InboxItem, Backfill)
 
 DEFAULT_LEASE = timedelta(seconds=60)
 
@@ -111,7 +113,7 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _held_by(model: type[QueueRow], held: Mapping[int, str]) -> ColumnElement[bool]:
+def _held_by(model: type[Leased], held: Mapping[int, str]) -> ColumnElement[bool]:
     """The rows ``held`` (id → claim token) that their claim still holds."""
     by_token: dict[str, list[int]] = {}
     for row_id, token in held.items():
@@ -123,7 +125,7 @@ def _held_by(model: type[QueueRow], held: Mapping[int, str]) -> ColumnElement[bo
 
 async def renew_leases(
     session: AsyncSession,
-    model: type[QueueRow],
+    model: type[Leased],
     held: Mapping[int, str],
     until: datetime,
 ) -> set[int]:

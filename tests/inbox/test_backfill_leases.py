@@ -5,6 +5,7 @@ worker's rounds."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import inbox.backfill as backfill_module
 from inbox.backfill import NeighbourBackfill
 from storage.models import Actor, Backfill
 from storage.models.queue import DONE, FAILED, QUEUED
+from tests.inbox.fediverse import Fediverse
 from tests.inbox.neighbour_outbox import (
     NEIGHBOUR,
     ORIGIN,
@@ -30,6 +32,7 @@ from tests.inbox.neighbour_outbox import (
     page,
     queued_ids,
     reading,
+    set_reading,
     stands,
     started,
     status,
@@ -145,6 +148,113 @@ async def test_a_reading_claimed_by_another_worker_just_before_is_left_to_it(
         assert stands(row) == expected(next_attempt_at=row.started_at, claim_token="autre-lecteur")
 
 
+async def add_reading(world: Fediverse, number: int, start: datetime, due: datetime) -> None:
+    """The reading of ``quartier<number>.test``, a neighbour no longer federated (its step
+    ends it at once, without a fetch)."""
+    host = f"quartier{number}.test"
+    async with world.instance.database.transaction() as session:
+        actor = Actor(uri=f"http://{host}/actor", type="Application", username="actor",
+                      domain=host, inbox_uri=f"http://{host}/inbox",
+                      public_key_id=f"http://{host}/actor#key", public_key_pem="PEM")  # fmt: skip
+        session.add(actor)
+        await session.flush()
+        session.add(Backfill(neighbour_id=actor.id, state=QUEUED, started_at=start,
+                             next_attempt_at=due))  # fmt: skip
+
+
+def three_minutes_into_the_fetch(
+    backfill: NeighbourBackfill,
+    monkeypatch: pytest.MonkeyPatch,
+    meanwhile: Callable[[], Awaitable[object]],
+) -> None:
+    """The Servette's page takes three minutes of the round's clock (longer than a lease),
+    and ``meanwhile`` runs while it is fetched."""
+    elapsed = [0.0]
+    backfill.clock = lambda: elapsed[0]
+    fetch = backfill._fetch
+
+    async def slow_fetch(uri: str, origin: str) -> dict[str, object]:
+        elapsed[0] += 180.0
+        await meanwhile()
+        return await fetch(uri, origin)
+
+    monkeypatch.setattr(backfill, "_fetch", slow_fetch)
+
+
+async def test_a_reading_waiting_its_turn_keeps_its_lease_through_a_long_round(
+    tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with neighbourhood(tmp_path, database_kind) as (world, _front):
+        world[NEIGHBOUR].serve(collection(page(PAGE_1, create(1))), at=OUTBOX)
+        start = await started(world)
+        # Given a round that claims the Servette's reading, then Quartier 0's, and whose
+        # fetch of the Servette's page lasts three minutes
+        await add_reading(world, 0, start, due=start)
+        backfill = NeighbourBackfill(world.instance)
+        three_minutes_into_the_fetch(backfill, monkeypatch, meanwhile=lambda: asyncio.sleep(0))
+        rival = NeighbourBackfill(world.instance)
+        link = backfill._link
+        seen: dict[str, object] = {}
+
+        async def look_when_its_turn_comes(neighbour: Actor) -> object:
+            if neighbour.domain == "quartier0.test":
+                async with world.instance.database.session() as session:
+                    seen["lease"] = await session.scalar(
+                        select(Backfill.locked_until).where(Backfill.neighbour_id == neighbour.id)
+                    )
+                seen["rival"] = await rival.run_once(start + timedelta(minutes=3))
+            return await link(neighbour)
+
+        monkeypatch.setattr(backfill, "_link", look_when_its_turn_comes)
+
+        # When the round steps both
+        assert await backfill.run_once(start) == 2
+
+        # Then at Quartier 0's turn, its lease runs two minutes from that turn, and a rival
+        # looking then finds nothing to read
+        assert seen == {"lease": start + timedelta(minutes=5), "rival": 0}
+        assert world[NEIGHBOUR].fetched == ["/quartier/outbox"]
+
+
+async def test_a_reading_taken_over_before_its_turn_is_left_to_its_new_reader(
+    tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with neighbourhood(tmp_path, database_kind) as (world, _front):
+        world[NEIGHBOUR].serve(collection(page(PAGE_1, create(1))), at=OUTBOX)
+        start = await started(world)
+        # Given a round that claims the Servette's reading, then Quartier 0's, and another
+        # worker that takes Quartier 0's over while the Servette's page is fetched
+        await add_reading(world, 0, start, due=start)
+        taken_until = start + timedelta(minutes=10)
+        quartier0 = select(Actor.id).where(Actor.domain == "quartier0.test")
+
+        async def taken_over() -> None:
+            async with world.instance.database.transaction() as session:
+                await session.execute(
+                    update(Backfill)
+                    .where(Backfill.neighbour_id.in_(quartier0))
+                    .values(claim_token="autre-lecteur", locked_until=taken_until)
+                )
+
+        backfill = NeighbourBackfill(world.instance)
+        three_minutes_into_the_fetch(backfill, monkeypatch, meanwhile=taken_over)
+
+        # When the round goes on, it steps the Servette's reading only
+        assert await backfill.run_once(start) == 1
+
+        # Then Quartier 0's reading is left as the other worker holds it
+        assert world[NEIGHBOUR].fetched == ["/quartier/outbox"]
+        async with world.instance.database.session() as session:
+            readings = await session.execute(
+                select(Actor.domain, Backfill.state, Backfill.claim_token, Backfill.locked_until)
+                .join(Backfill, Backfill.neighbour_id == Actor.id).order_by(Actor.domain)
+            )  # fmt: skip
+            assert list(readings) == [
+                ("quartier0.test", QUEUED, "autre-lecteur", taken_until),
+                (NEIGHBOUR, DONE, None, None),
+            ]
+
+
 # --- errors of ours --------------------------------------------------------------------------
 
 
@@ -213,19 +323,9 @@ async def test_a_round_steps_the_earliest_due_readings_a_batch_at_a_time(
         # Given nine more neighbours, no longer federated, their readings due in reverse order
         # of creation, and the Servette's reading due last
         start = await started(world)
-        async with world.instance.database.transaction() as session:
-            await session.execute(
-                update(Backfill).values(next_attempt_at=start + timedelta(hours=1))
-            )
-            for number in range(9):
-                host = f"quartier{number}.test"
-                actor = Actor(uri=f"http://{host}/actor", type="Application", username="actor",
-                              domain=host, inbox_uri=f"http://{host}/inbox",
-                              public_key_id=f"http://{host}/actor#key", public_key_pem="PEM")  # fmt: skip
-                session.add(actor)
-                await session.flush()
-                session.add(Backfill(neighbour_id=actor.id, state=QUEUED, started_at=start,
-                                     next_attempt_at=start - timedelta(minutes=number)))  # fmt: skip
+        await set_reading(world, next_attempt_at=start + timedelta(hours=1))
+        for number in range(9):
+            await add_reading(world, number, start, due=start - timedelta(minutes=number))
         backfill = NeighbourBackfill(world.instance)
 
         # When rounds are run, each steps eight readings, the earliest due first
