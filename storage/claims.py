@@ -135,9 +135,12 @@ async def renew_leases(
     """
     if not held:
         return set()
+    # Locked in the order of their ids, as every writer of held rows takes them, so that a
+    # renewal and a batch's outcomes (PostgreSQL) never each wait for a row the other holds.
+    in_order = select(model.id).where(_held_by(model, held)).order_by(model.id).with_for_update()
     result = await session.execute(
         update(model)
-        .where(_held_by(model, held))
+        .where(model.id.in_(in_order))
         .values(locked_until=until)
         .returning(model.id)
         .execution_options(synchronize_session=False)
@@ -159,7 +162,9 @@ async def still_held(
     """
     if not held:
         return set()
-    found = await session.scalars(select(model.id).where(_held_by(model, held)).with_for_update())
+    found = await session.scalars(
+        select(model.id).where(_held_by(model, held)).order_by(model.id).with_for_update()
+    )
     return set(found.all())
 
 
@@ -169,9 +174,10 @@ async def record_outcomes(
     """Write each outcome (``id``, ``claim_token`` and the new column values) to its row, only
     while that claim still holds it; the lease and the token are cleared with it.
 
-    Every mapping must name the same columns (one statement, executed for many rows).
+    Every mapping must name the same columns (one statement, executed for many rows). The
+    rows are written in the order of their ids, the order a lease renewal locks them in.
     """
-    rows = [dict(outcome) for outcome in outcomes]
+    rows = sorted((dict(outcome) for outcome in outcomes), key=lambda row: int(row["id"]))
     if not rows:
         return
     table = cast(Table, model.__table__)
