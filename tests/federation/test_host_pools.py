@@ -21,6 +21,7 @@ import pytest
 from federation.client import FederationClient
 from federation.host_pools import HostPools, HostPoolTransport
 from federation.public_transport import PublicOnlyTransport
+from tests.support import wait_until
 
 
 @dataclass
@@ -33,7 +34,15 @@ class Servers:
     most_open: Counter[str] = field(default_factory=Counter)
     closed: Counter[str] = field(default_factory=Counter)
     answer_after: float = 0.0
-    slow_path_after: float = 0.0  # for a request to /slow
+    # A request to /slow is counted when it arrives, and answered once this is set.
+    slow_arrived: int = 0
+    release_slow: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def slow_in_flight(self) -> None:
+        async def arrived() -> bool:
+            return self.slow_arrived == 1
+
+        await wait_until(arrived, "the slow request at the server")
 
 
 @asynccontextmanager
@@ -54,7 +63,11 @@ async def remote_servers() -> AsyncIterator[Servers]:
                     seen.open_now[host] += 1
                     seen.most_open[host] = max(seen.most_open[host], seen.open_now[host])
                 await reader.readexactly(int(headers.get("content-length", "0")))
-                await asyncio.sleep(seen.slow_path_after if slow else seen.answer_after)
+                if slow:
+                    seen.slow_arrived += 1
+                    await seen.release_slow.wait()
+                else:
+                    await asyncio.sleep(seen.answer_after)
                 writer.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -159,19 +172,19 @@ async def test_only_the_servers_used_last_keep_their_connections() -> None:
 
 async def test_a_server_with_a_request_in_flight_keeps_its_pool() -> None:
     async with remote_servers() as servers:
-        servers.answer_after = 0.2
         transport = HostPoolTransport(ToTheLocalServer(servers.port), max_hosts=1)
         async with client_through(transport) as http:
             # Given a slow delivery in flight to one server
-            slow = asyncio.create_task(http.post("http://slow.example/inbox", content=b"{}"))
-            await asyncio.sleep(0.05)
+            slow = asyncio.create_task(http.post("http://slow.example/slow", content=b"{}"))
+            await servers.slow_in_flight()
 
             # When another server is spoken to meanwhile
-            servers.answer_after = 0.0
             fast = await http.post("http://fast.example/inbox", content=b"{}")
 
             # Then the slow one's pool was kept until its answer came
             assert fast.status_code == 202
+            assert servers.closed["slow.example"] == 0
+            servers.release_slow.set()
             assert (await slow).status_code == 202
             assert servers.closed["slow.example"] == 0
 
@@ -192,7 +205,6 @@ async def test_the_production_clients_keep_connections_per_server() -> None:
 
 async def test_a_server_whose_requests_have_all_ended_gives_up_its_pool() -> None:
     async with remote_servers() as servers:
-        servers.slow_path_after = 0.3
         transport = HostPoolTransport(ToTheLocalServer(servers.port, down="down.example"),
                                       max_hosts=1)  # fmt: skip
         async with client_through(transport) as http:
@@ -201,7 +213,7 @@ async def test_a_server_whose_requests_have_all_ended_gives_up_its_pool() -> Non
             with pytest.raises(httpx2.ConnectError):
                 await http.post("http://down.example/inbox", content=b"{}")
             slow = asyncio.create_task(http.post("http://busy.example/slow", content=b"{}"))
-            await asyncio.sleep(0.05)
+            await servers.slow_in_flight()
             assert (await http.post("http://busy.example/quick")).status_code == 202
 
             # When another server is spoken to while the slow request is still in flight
@@ -209,6 +221,8 @@ async def test_a_server_whose_requests_have_all_ended_gives_up_its_pool() -> Non
 
             # Then the pool of the server that failed went, the busy one's stayed for its slow
             # request, which was answered
+            assert servers.closed["busy.example"] == 0
+            servers.release_slow.set()
             assert (await slow).status_code == 202
             assert servers.closed["busy.example"] == 0
             assert b"down.example" not in [host for _, host, _ in transport.pools.authorities()]

@@ -37,6 +37,7 @@ from tests.inbox.neighbour_outbox import (
     started,
     status,
 )
+from tests.support import SETTLE_TIMEOUT
 
 # --- claims: one worker reads a reading at a time --------------------------------------------
 
@@ -364,7 +365,7 @@ async def test_the_worker_reads_page_after_page_at_once_then_idles_until_stopped
         worker = asyncio.create_task(backfill.run_forever(stop, idle_seconds=60))
 
         # When it runs, the three pages are read one round after the other, without idling
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(SETTLE_TIMEOUT):
             await idle.wait()
         assert rounds == [1, 1, 1, 0]
         assert (await reading(world)).state == DONE
@@ -373,7 +374,7 @@ async def test_the_worker_reads_page_after_page_at_once_then_idles_until_stopped
         assert rounds == [1, 1, 1, 0]
         assert not worker.done()
         stop.set()
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(SETTLE_TIMEOUT):
             await worker
 
 
@@ -397,6 +398,6 @@ async def test_the_worker_goes_on_after_a_failed_round(
         monkeypatch.setattr(backfill, "run_once", failing_round)
         worker = asyncio.create_task(backfill.run_forever(stop, idle_seconds=0.01))
         # Then the worker goes on with the next rounds, at the time of each, until stopped
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(SETTLE_TIMEOUT):
             await worker
         assert rounds == [None, None, None]

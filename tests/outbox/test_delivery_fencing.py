@@ -63,10 +63,12 @@ async def test_a_worker_whose_lease_was_taken_cannot_record_its_outcome(
 
 async def test_two_workers_on_a_slow_host_send_each_row_once(database: Database) -> None:
     # Given 16 rows on four hosts that answer slowly (longer than the lease), and two
-    # workers with per_host_concurrency = 1 and delivery_batch_size = 40
+    # workers with per_host_concurrency = 1 and delivery_batch_size = 40; the lease of six
+    # seconds is renewed every two, so a renewal may come up to four seconds late on a
+    # loaded machine before a rival could take a row
     sender = await create_sender(database)
     activity_id = await enqueue(database, sender, INBOXES)
-    remote = HeldInboxes(delay=4.0)
+    remote = HeldInboxes(delay=8.0)
     other = second_handle(database)
     workers = [
         configured_worker(
@@ -74,7 +76,7 @@ async def test_two_workers_on_a_slow_host_send_each_row_once(database: Database)
             remote.client(),
             per_host_concurrency=1,
             delivery_batch_size=40,
-            lease_seconds=3.0,
+            lease_seconds=6.0,
         )
         for handle in (database, other)
     ]

@@ -48,9 +48,11 @@ async def test_sending_goes_on_while_outcomes_are_written(database: Database) ->
     try:
         # Then, with no outcome written yet, it sends beyond its room by one batch, no more
         room = WORKERS + BATCH
-        async with asyncio.timeout(10):
-            while len(remote.received) < room + BATCH:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
+
+        async def a_batch_beyond_the_room_sent() -> bool:
+            return len(remote.received) >= room + BATCH
+
+        await wait_until(a_batch_beyond_the_room_sent, "a batch beyond the room sent")
         await asyncio.sleep(0.2)
         assert len(remote.received) == room + BATCH
         assert worker.held_count() + BATCH == room + BATCH
