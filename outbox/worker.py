@@ -182,7 +182,9 @@ class DeliveryWorker(ClaimLoop):
         return [Attempt(delivery) for delivery in claim.rows]
 
     async def _anything_due(self, now: datetime, full: list[str]) -> bool:
-        due = select(Delivery.id).where(*claimable(Delivery, now))
+        """Whether a claim would find a row: one due, for a host neither full nor parked."""
+        parked = select(Host.host).where(Host.parked_until > now)
+        due = select(Delivery.id).where(*claimable(Delivery, now), Delivery.host.not_in(parked))
         if full:
             due = due.where(Delivery.host.not_in(full))
         async with self.database.session() as session:

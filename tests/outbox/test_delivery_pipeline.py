@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import httpx2
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from federation.signatures import verify_request
 from storage.database import Database
@@ -378,3 +378,43 @@ async def test_other_hosts_are_served_while_a_parked_host_is_probed(database: Da
         assert remote.posts_to("parked.test") == 1
         remote.release.set()
     assert ("http://ok.test/inbox", later_id) in remote.received
+
+
+async def test_an_idle_worker_takes_no_write_lock_while_only_parked_hosts_have_rows(
+    sqlite_database: Database,
+) -> None:
+    # Given a row due for a host parked for an hour, and nothing else (SQLite, one writer)
+    database = sqlite_database
+    sender = await create_sender(database)
+    await enqueue(database, sender, ["http://parked.test/inbox"])
+    async with database.transaction() as session:
+        session.add(
+            Host(
+                host="parked.test",
+                consecutive_failures=50,
+                first_failure_at=utcnow() - timedelta(days=2),
+                parked_until=utcnow() + timedelta(hours=1),
+            )
+        )
+    remote = HeldInboxes()
+    worker = configured_worker(database, remote.client())
+    written: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        written.append(statement)
+
+    engine = database.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        # When the idle worker looks for work, again and again
+        assert [await worker.run_once() for _ in range(3)] == [0, 0, 0]
+
+        # Then it never used the writer's connection (its lock would hold up every writer)
+        assert written == []
+
+        # And a row for another host is still claimed and sent
+        await enqueue(database, sender, ["http://ok.test/inbox"])
+        assert await worker.run_once() == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [inbox for inbox, _ in remote.received] == ["http://ok.test/inbox"]
