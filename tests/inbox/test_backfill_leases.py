@@ -163,6 +163,15 @@ async def add_reading(world: Fediverse, number: int, start: datetime, due: datet
                              next_attempt_at=due))  # fmt: skip
 
 
+async def the_servette_then_quartier0(world: Fediverse) -> datetime:
+    """The Servette's outbox of one page, and Quartier 0's reading due just after the
+    Servette's: the moment both are due."""
+    world[NEIGHBOUR].serve(collection(page(PAGE_1, create(1))), at=OUTBOX)
+    start = await started(world)
+    await add_reading(world, 0, start, due=start)
+    return start
+
+
 def three_minutes_into_the_fetch(
     backfill: NeighbourBackfill,
     monkeypatch: pytest.MonkeyPatch,
@@ -186,11 +195,9 @@ async def test_a_reading_waiting_its_turn_keeps_its_lease_through_a_long_round(
     tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with neighbourhood(tmp_path, database_kind) as (world, _front):
-        world[NEIGHBOUR].serve(collection(page(PAGE_1, create(1))), at=OUTBOX)
-        start = await started(world)
         # Given a round that claims the Servette's reading, then Quartier 0's, and whose
         # fetch of the Servette's page lasts three minutes
-        await add_reading(world, 0, start, due=start)
+        start = await the_servette_then_quartier0(world)
         backfill = NeighbourBackfill(world.instance)
         three_minutes_into_the_fetch(backfill, monkeypatch, meanwhile=lambda: asyncio.sleep(0))
         rival = NeighbourBackfill(world.instance)
@@ -221,11 +228,9 @@ async def test_a_reading_taken_over_before_its_turn_is_left_to_its_new_reader(
     tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with neighbourhood(tmp_path, database_kind) as (world, _front):
-        world[NEIGHBOUR].serve(collection(page(PAGE_1, create(1))), at=OUTBOX)
-        start = await started(world)
         # Given a round that claims the Servette's reading, then Quartier 0's, and another
         # worker that takes Quartier 0's over while the Servette's page is fetched
-        await add_reading(world, 0, start, due=start)
+        start = await the_servette_then_quartier0(world)
         taken_until = start + timedelta(minutes=10)
         quartier0 = select(Actor.id).where(Actor.domain == "quartier0.test")
 

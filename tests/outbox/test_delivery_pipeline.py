@@ -347,21 +347,26 @@ async def test_signing_processes_sign_deliveries_beside_the_event_loop(
     assert verified == [sender.public_key_id] * 3
 
 
+async def park(database: Database, host: str, until: datetime) -> None:
+    """``host`` parked until ``until`` after two days of failures."""
+    async with database.transaction() as session:
+        session.add(
+            Host(
+                host=host,
+                consecutive_failures=50,
+                first_failure_at=utcnow() - timedelta(days=2),
+                parked_until=until,
+            )
+        )
+
+
 async def test_other_hosts_are_served_while_a_parked_host_is_probed(database: Database) -> None:
     # Given a host parked until a moment ago with thirty rows due, the oldest, then one row
     # for another host, and a worker claiming eight rows at a time
     sender = await create_sender(database)
     await enqueue(database, sender, [f"http://parked.test/u{n}/inbox" for n in range(30)])
     later_id = await enqueue(database, sender, ["http://ok.test/inbox"])
-    async with database.transaction() as session:
-        session.add(
-            Host(
-                host="parked.test",
-                consecutive_failures=50,
-                first_failure_at=utcnow() - timedelta(days=2),
-                parked_until=utcnow() - timedelta(seconds=1),
-            )
-        )
+    await park(database, "parked.test", until=utcnow() - timedelta(seconds=1))
     remote = HeldInboxes(held={"parked.test"})
     worker = configured_worker(database, remote.client(), delivery_batch_size=8)
 
@@ -387,15 +392,7 @@ async def test_an_idle_worker_takes_no_write_lock_while_only_parked_hosts_have_r
     database = sqlite_database
     sender = await create_sender(database)
     await enqueue(database, sender, ["http://parked.test/inbox"])
-    async with database.transaction() as session:
-        session.add(
-            Host(
-                host="parked.test",
-                consecutive_failures=50,
-                first_failure_at=utcnow() - timedelta(days=2),
-                parked_until=utcnow() + timedelta(hours=1),
-            )
-        )
+    await park(database, "parked.test", until=utcnow() + timedelta(hours=1))
     remote = HeldInboxes()
     worker = configured_worker(database, remote.client())
     written: list[str] = []
