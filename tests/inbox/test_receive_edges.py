@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
+from inbox.receive import Refusal, parse_body
 from storage.models import InboxItem, utcnow
 from tests.inbox.fediverse import (
     ACTIVITY_JSON,
@@ -325,3 +327,28 @@ async def raw_post(
 
     await app(scope, receive, send)
     return messages[0]["status"], b"".join(m.get("body", b"") for m in messages[1:])
+
+
+@pytest.mark.parametrize("field", ["id", "actor", "object"])
+def test_each_address_is_taken_at_the_longest_length_and_refused_past_it(field: str) -> None:
+    # Given a Follow whose id, actor or object address is exactly 2,048 characters long
+    document = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "https://mastodon.test/users/alice/follows/1",
+        "type": "Follow",
+        "actor": "https://mastodon.test/users/alice",
+        "object": "https://paquis.test/@ana",
+    }
+    prefix = f"{document[field]}/"
+    document[field] = prefix + "a" * (2048 - len(prefix))
+
+    # Then it is read as it is, and refused with a reason one character longer
+    assert parse_body(json.dumps(document).encode()).id == document["id"]
+    document[field] += "a"
+    with pytest.raises(Refusal) as refused:
+        parse_body(json.dumps(document).encode())
+    assert (refused.value.status, refused.value.reason) == (
+        400,
+        "an id longer than 2048 characters",
+    )
+    assert str(refused.value) == refused.value.reason
