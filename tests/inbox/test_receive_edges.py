@@ -12,7 +12,7 @@ import pytest
 
 from federation.keys import generate_rsa_keypair
 from federation.signatures import Scheme, sign_request
-from inbox.receive import Refusal, parse_body
+from inbox.receive import ReceivedPost, Refusal, parse_body
 from storage.models import InboxItem, utcnow
 from tests.inbox.fediverse import (
     ACTIVITY_JSON,
@@ -352,3 +352,22 @@ def test_each_address_is_taken_at_the_longest_length_and_refused_past_it(field: 
         "an id longer than 2048 characters",
     )
     assert str(refused.value) == refused.value.reason
+
+
+def test_a_target_is_read_as_its_sender_wrote_it_on_the_request_line() -> None:
+    # Given a POST whose path held an encoded "?", "#" and "\" (the server hands them decoded)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/@a?b#c\\d/inbox",
+        "query_string": b"x=1",
+        "headers": [(b"host", b"paquis.test"), (b"content-type", b"application/activity+json")],
+    }
+
+    # When the inbox reads it
+    post = ReceivedPost.from_scope(scope)
+
+    # Then the target it checks the signature against is the one on the request line
+    assert post.path_with_query == "/@a%3Fb%23c%5Cd/inbox?x=1"
+    assert (post.method, post.host) == ("POST", "paquis.test")
+    assert post.headers["content-type"] == "application/activity+json"
