@@ -64,6 +64,8 @@ check: $(TEST_STAMP)
 
 ## Mutation testing of the federation boundary (federation/, inbox/, remote actors, secure mode)
 ## against the tests that exercise it, on SQLite; MUTANTS narrows it: make mutate MUTANTS='inbox.receive*'
+# Run it alone on the machine: mutmut's wall-clock timeouts signal (SIGXCPU) the process id a
+# finished mutant had, and a test process started meanwhile may have been given that id.
 MUTANTS ?=
 MUTATE_JOBS ?= 2
 mutate: $(TEST_STAMP)
