@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FederationClient, PostResult, Signer
@@ -160,8 +160,7 @@ class DeliveryWorker(ClaimLoop):
             # Left out in SQL: their rows, often the oldest due (a parked host's backlog),
             # would fill each claim only to be left out of it.
             full = self._hosts_at_their_bound(probing)
-            parked = select(Host.host).where(Host.parked_until > now)
-            extra = [Delivery.host.not_in(parked)]
+            extra = [Delivery.host.not_in(parked_hosts(now))]
             if full:
                 extra.append(Delivery.host.not_in(full))
             claim = await claim_due(
@@ -183,8 +182,9 @@ class DeliveryWorker(ClaimLoop):
 
     async def _anything_due(self, now: datetime, full: list[str]) -> bool:
         """Whether a claim would find a row: one due, for a host neither full nor parked."""
-        parked = select(Host.host).where(Host.parked_until > now)
-        due = select(Delivery.id).where(*claimable(Delivery, now), Delivery.host.not_in(parked))
+        due = select(Delivery.id).where(
+            *claimable(Delivery, now), Delivery.host.not_in(parked_hosts(now))
+        )
         if full:
             due = due.where(Delivery.host.not_in(full))
         async with self.database.session() as session:
@@ -211,10 +211,9 @@ class DeliveryWorker(ClaimLoop):
         for delivery in rows:
             if delivery.id in self._held.tokens:
                 continue
-            if self._host_load[delivery.host] + taken[delivery.host] < self._bound(
-                delivery.host, probing
-            ):
-                taken[delivery.host] += 1
+            host = delivery.host
+            if self._host_load[host] + taken[host] < self._bound(host, probing):
+                taken[host] += 1
                 kept.append(delivery)
         return kept
 
@@ -433,3 +432,8 @@ def _row_for(
         "next_attempt_at": next_attempt_at,
         "finished_at": finished_at,
     }
+
+
+def parked_hosts(now: datetime) -> Select[str]:
+    """The hosts parked at ``now``: none of their rows is claimed until the parking ends."""
+    return select(Host.host).where(Host.parked_until > now)
