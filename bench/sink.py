@@ -22,6 +22,7 @@ import httpcore2
 import httpx2
 from support import die_with_parent, free_port, server_process
 
+from federation.asyncio_streams import AsyncioBackend
 from federation.host_pools import HostPoolTransport
 
 Scope = MutableMapping[str, Any]
@@ -94,7 +95,7 @@ class SinkBackend(httpcore2.AsyncNetworkBackend):
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.inner = httpcore2.AnyIOBackend()
+        self.inner = AsyncioBackend()
 
     async def connect_tcp(
         self,

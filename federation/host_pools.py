@@ -21,6 +21,8 @@ import httpcore2
 import httpx2
 from httpcore2 import AsyncNetworkBackend
 
+from federation.asyncio_streams import AsyncioBackend
+
 DEFAULT_PER_HOST_CONNECTIONS = 8
 DEFAULT_KEEPALIVE_PER_HOST = 2
 DEFAULT_MAX_HOSTS = 128
@@ -175,7 +177,7 @@ class HostPoolTransport(httpx2.AsyncHTTPTransport):
         # The transport's own pool is replaced; one connection at most is its bound.
         super().__init__(limits=httpx2.Limits(max_connections=1), trust_env=False)
         self.pools = HostPools(
-            backend or httpcore2.AnyIOBackend(),
+            backend or AsyncioBackend(),
             httpx2.create_ssl_context(trust_env=False),
             per_host=per_host,
             keepalive_per_host=keepalive_per_host,

@@ -16,6 +16,7 @@ import httpcore2
 from httpcore2 import AsyncNetworkBackend, AsyncNetworkStream
 
 from federation.addresses import Resolver, public_addresses
+from federation.asyncio_streams import AsyncioBackend
 from federation.host_pools import (
     DEFAULT_MAX_HOSTS,
     DEFAULT_PER_HOST_CONNECTIONS,
@@ -31,7 +32,7 @@ class PublicAddressBackend(AsyncNetworkBackend):
     def __init__(
         self, inner: AsyncNetworkBackend | None = None, resolver: Resolver | None = None
     ) -> None:
-        self.inner: AsyncNetworkBackend = inner or httpcore2.AnyIOBackend()
+        self.inner: AsyncNetworkBackend = inner or AsyncioBackend()
         self.resolver = resolver
 
     async def connect_tcp(

@@ -18,6 +18,7 @@ import httpcore2
 import httpx2
 import pytest
 
+from federation.asyncio_streams import AsyncioBackend
 from federation.client import FederationClient
 from federation.host_pools import HostPools, HostPoolTransport
 from federation.public_transport import PublicOnlyTransport
@@ -90,7 +91,7 @@ class ToTheLocalServer(httpcore2.AsyncNetworkBackend):
     def __init__(self, port: int, down: str = "") -> None:
         self.port = port
         self.down = down  # a host that never answers
-        self.inner = httpcore2.AnyIOBackend()
+        self.inner = AsyncioBackend()
 
     async def connect_tcp(
         self,
@@ -261,7 +262,7 @@ async def test_idle_connections_are_kept_within_their_bound_and_for_their_time()
 
 def test_a_pool_needs_a_connection_per_server_and_room_for_a_server() -> None:
     context = httpx2.create_ssl_context(trust_env=False)
-    backend = httpcore2.AnyIOBackend()
+    backend = AsyncioBackend()
     assert HostPools(backend, context, per_host=1, max_hosts=1).per_host == 1
     for per_host, max_hosts in ((0, 1), (1, 0)):
         with pytest.raises(ValueError, match=r"^a server needs one connection at least, and "):

@@ -15,6 +15,7 @@ from typing import Any
 import httpcore2
 import pytest
 
+from federation.asyncio_streams import AsyncioBackend
 from federation.client import FederationClient
 from federation.errors import PrivateAddressError
 from federation.public_transport import PublicAddressBackend, PublicOnlyTransport
@@ -30,7 +31,7 @@ class Recorder(httpcore2.AsyncNetworkBackend):
         self.port = port
         self.unreachable = unreachable
         self.opened: list[str] = []
-        self.inner = httpcore2.AnyIOBackend()
+        self.inner = AsyncioBackend()
 
     async def connect_tcp(
         self,

@@ -1,0 +1,319 @@
+"""The HTTP client's sockets on the event loop: reading, writing, their timeouts, the end of a
+connection, TLS, on asyncio's own loop and on uvloop (the one `quartiers` commands run on)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpcore2
+import pytest
+import uvloop
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from federation.asyncio_streams import READ_BUFFER_LIMIT, AsyncioBackend
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Run = Callable[[Coroutine[Any, Any, None]], None]
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run_on(request: pytest.FixtureRequest) -> Run:
+    factory = uvloop.new_event_loop if request.param == "uvloop" else asyncio.new_event_loop
+
+    def run(main: Coroutine[Any, Any, None]) -> None:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(asyncio.wait_for(main, 20))
+
+    return run
+
+
+@asynccontextmanager
+async def local_server(handle: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[int]:
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+
+
+async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    request = await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(request) + request)
+    await writer.drain()
+    await reader.read()  # until the client closes
+    writer.close()
+
+
+async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.read()
+    writer.close()
+
+
+async def read_exactly(stream: httpcore2.AsyncNetworkStream, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = await stream.read(65536, timeout=5)
+        assert chunk, "the connection ended early"
+        data += chunk
+    return data
+
+
+def test_a_request_is_written_and_its_answer_read(run_on: Run) -> None:
+    async def main() -> None:
+        async with local_server(answer_ok) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            request = b"GET / HTTP/1.1\r\nHost: paquis.example\r\n\r\n"
+            await stream.write(request, timeout=5)
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
+            assert await read_exactly(stream, len(head) + 40) == head + request
+            assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
+            assert stream.get_extra_info("client_addr")[0] == "127.0.0.1"
+            assert stream.get_extra_info("ssl_object") is None
+            assert stream.get_extra_info("socket").fileno() >= 0
+            assert stream.get_extra_info("is_readable") is False
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_read_from_a_silent_server_stops_at_its_timeout(run_on: Run) -> None:
+    async def main() -> None:
+        async with local_server(say_nothing) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            with pytest.raises(httpcore2.ReadTimeout, match=r"^no progress in 0\.2 s$"):
+                await stream.read(1024, timeout=0.2)
+            assert loop.time() - began >= 0.15  # it waited, and did not fail at once
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_read_without_timeout_waits_for_the_server(run_on: Run) -> None:
+    async def late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.3)
+        writer.write(b"late")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    async def main() -> None:
+        async with local_server(late) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port)
+            assert await stream.read(1024) == b"late"
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_connection_the_server_closed_reads_as_ended_and_is_not_used_again(
+    run_on: Run,
+) -> None:
+    async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"bye")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        async with local_server(close_at_once) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            assert await stream.read(2, timeout=5) == b"by"
+            assert await stream.read(1024, timeout=5) == b"e"
+            assert await stream.read(1024, timeout=5) == b""
+            assert stream.get_extra_info("is_readable") is True
+            with pytest.raises(httpcore2.WriteError, match=r"^the connection is closed$"):
+                await stream.write(b"GET / HTTP/1.1\r\n\r\n", timeout=5)
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_an_idle_connection_with_something_unasked_is_not_used_again(run_on: Run) -> None:
+    async def speak_unasked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    async def main() -> None:
+        async with local_server(speak_unasked) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            for _ in range(100):
+                if stream.get_extra_info("is_readable"):
+                    break
+                await asyncio.sleep(0.01)
+            assert stream.get_extra_info("is_readable") is True
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_closed_port_is_a_connect_error(run_on: Run) -> None:
+    async def main() -> None:
+        async with local_server(say_nothing) as port:
+            pass  # the port is free again
+        with pytest.raises(httpcore2.ConnectError):
+            await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+
+    run_on(main())
+
+
+def test_a_local_socket_is_never_opened(run_on: Run) -> None:
+    async def main() -> None:
+        with pytest.raises(httpcore2.ConnectError, match=r"^federation never connects to a "):
+            await AsyncioBackend().connect_unix_socket("/run/postgresql/.s.PGSQL.5432")
+
+    run_on(main())
+
+
+def test_a_server_sending_faster_than_it_is_read_waits(run_on: Run) -> None:
+    size = 8 * READ_BUFFER_LIMIT
+    body = bytes(range(256)) * (size // 256)
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(body)
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    async def main() -> None:
+        async with local_server(flood) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            first = await stream.read(1, timeout=5)
+            await asyncio.sleep(0.3)  # time enough for the whole body, were it read
+            held = len(stream._connection.received)  # type: ignore[attr-defined]
+            assert held <= READ_BUFFER_LIMIT + 256 * 1024
+            # Reading on resumes the server, and nothing is lost or reordered
+            assert first + await read_exactly(stream, size - 1) == body
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_write_to_a_server_that_reads_nothing_stops_at_its_timeout(run_on: Run) -> None:
+    async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(10)
+        writer.close()
+
+    async def main() -> None:
+        async with local_server(never_read) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            chunk = b"x" * 1024 * 1024
+            with pytest.raises(httpcore2.WriteTimeout, match=r"^no progress in 0\.2 s$"):
+                for _ in range(200):  # far more than the kernel's buffers hold
+                    await stream.write(chunk, timeout=0.2)
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_write_of_nothing_sends_nothing(run_on: Run) -> None:
+    async def main() -> None:
+        async with local_server(say_nothing) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            await stream.aclose()
+            await stream.write(b"", timeout=5)  # not an error, even closed
+
+    run_on(main())
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def certificate_for(folder: Path, host: str) -> tuple[Path, Path]:
+    """A self-signed certificate naming ``host``, valid from yesterday for a week."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=7))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path, key_path = folder / f"{host}.pem", folder / f"{host}.key"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_path, key_path
+
+
+@pytest.fixture
+def paquis_tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """The server's TLS context for paquis.example, and its certificate for clients to trust."""
+    certificate, key = certificate_for(tmp_path, "paquis.example")
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(certificate, key)
+    return server, certificate
+
+
+def test_a_tls_connection_checks_the_servers_name_and_carries_the_request(
+    run_on: Run, paquis_tls: tuple[ssl.SSLContext, Path]
+) -> None:
+    server_context, certificate = paquis_tls
+    trusting = ssl.create_default_context(cafile=str(certificate))
+
+    async def main() -> None:
+        async with local_server(answer_ok, tls=server_context) as port:
+            plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            stream = await plain.start_tls(trusting, server_hostname="paquis.example", timeout=5)
+            ssl_object = stream.get_extra_info("ssl_object")
+            assert isinstance(ssl_object, ssl.SSLObject)
+            assert ssl_object.server_hostname == "paquis.example"
+            request = b"GET / HTTP/1.1\r\nHost: paquis.example\r\n\r\n"
+            await stream.write(request, timeout=5)
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
+            assert await read_exactly(stream, len(head) + 40) == head + request
+            await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_tls_connection_to_another_name_is_a_connect_error(
+    run_on: Run, paquis_tls: tuple[ssl.SSLContext, Path]
+) -> None:
+    server_context, certificate = paquis_tls
+    trusting = ssl.create_default_context(cafile=str(certificate))
+
+    async def main() -> None:
+        async with local_server(answer_ok, tls=server_context) as port:
+            plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            with pytest.raises(httpcore2.ConnectError, match="certificate verify failed"):
+                await plain.start_tls(trusting, server_hostname="servette.example", timeout=5)
+
+    run_on(main())
+
+
+def test_a_tls_handshake_with_a_silent_server_stops_at_its_timeout(
+    run_on: Run, paquis_tls: tuple[ssl.SSLContext, Path]
+) -> None:
+    _, certificate = paquis_tls
+    trusting = ssl.create_default_context(cafile=str(certificate))
+
+    async def main() -> None:
+        async with local_server(say_nothing) as port:
+            plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            with pytest.raises(httpcore2.ConnectTimeout, match=r"^no TLS handshake in 0\.2 s$"):
+                await plain.start_tls(trusting, server_hostname="paquis.example", timeout=0.2)
+
+    run_on(main())
