@@ -188,7 +188,22 @@ class AsyncioStream(AsyncNetworkStream):
         return None
 
 
-class AsyncioBackend(AsyncNetworkBackend):
+class TcpOnlyBackend(AsyncNetworkBackend):
+    """A network backend of the federation client: TCP connections only, waits on the loop."""
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore2 names it so)
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> AsyncNetworkStream:
+        raise httpcore2.ConnectError("federation never connects to a local socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class AsyncioBackend(TcpOnlyBackend):
     """Opens connections on the running asyncio loop (uvloop's included)."""
 
     async def connect_tcp(
@@ -215,14 +230,3 @@ class AsyncioBackend(AsyncNetworkBackend):
         for option in socket_options or ():
             sock.setsockopt(*option)
         return AsyncioStream(transport, connection)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore2 names it so)
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> AsyncNetworkStream:
-        raise httpcore2.ConnectError("federation never connects to a local socket")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)

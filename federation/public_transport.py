@@ -16,7 +16,7 @@ import httpcore2
 from httpcore2 import AsyncNetworkBackend, AsyncNetworkStream
 
 from federation.addresses import Resolver, public_addresses
-from federation.asyncio_streams import AsyncioBackend
+from federation.asyncio_streams import AsyncioBackend, TcpOnlyBackend
 from federation.host_pools import (
     DEFAULT_MAX_HOSTS,
     DEFAULT_PER_HOST_CONNECTIONS,
@@ -26,7 +26,7 @@ from federation.host_pools import (
 SocketOption = Any
 
 
-class PublicAddressBackend(AsyncNetworkBackend):
+class PublicAddressBackend(TcpOnlyBackend):
     """Opens TCP connections to the vetted addresses of a host, in the resolver's order."""
 
     def __init__(
@@ -58,14 +58,6 @@ class PublicAddressBackend(AsyncNetworkBackend):
                 failure = error
         assert failure is not None  # public_addresses never returns an empty list
         raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore2 names it so)
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> AsyncNetworkStream:
-        raise httpcore2.ConnectError("federation never connects to a local socket")
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)

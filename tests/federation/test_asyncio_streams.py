@@ -7,19 +7,15 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpcore2
 import pytest
 import uvloop
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from federation.asyncio_streams import READ_BUFFER_LIMIT, AsyncioBackend
+from tests.certificates import self_signed_certificate
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 Run = Callable[[Coroutine[Any, Any, None]], None]
@@ -43,6 +39,19 @@ async def local_server(handle: Handler, tls: ssl.SSLContext | None = None) -> As
         yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
+
+
+@asynccontextmanager
+async def connected_to(
+    handle: Handler, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[httpcore2.AsyncNetworkStream]:
+    """A connection to a local server answering with ``handle``; closed afterwards."""
+    async with local_server(handle, tls) as port:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        try:
+            yield stream
+        finally:
+            await stream.aclose()
 
 
 async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -87,14 +96,12 @@ def test_a_request_is_written_and_its_answer_read(run_on: Run) -> None:
 
 def test_a_read_from_a_silent_server_stops_at_its_timeout(run_on: Run) -> None:
     async def main() -> None:
-        async with local_server(say_nothing) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(say_nothing) as stream:
             loop = asyncio.get_running_loop()
             began = loop.time()
             with pytest.raises(httpcore2.ReadTimeout, match=r"^no progress in 0\.2 s$"):
                 await stream.read(1024, timeout=0.2)
             assert loop.time() - began >= 0.15  # it waited, and did not fail at once
-            await stream.aclose()
 
     run_on(main())
 
@@ -108,10 +115,8 @@ def test_a_read_without_timeout_waits_for_the_server(run_on: Run) -> None:
         writer.close()
 
     async def main() -> None:
-        async with local_server(late) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port)
+        async with connected_to(late) as stream:
             assert await stream.read(1024) == b"late"
-            await stream.aclose()
 
     run_on(main())
 
@@ -125,15 +130,13 @@ def test_a_connection_the_server_closed_reads_as_ended_and_is_not_used_again(
         writer.close()
 
     async def main() -> None:
-        async with local_server(close_at_once) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(close_at_once) as stream:
             assert await stream.read(2, timeout=5) == b"by"
             assert await stream.read(1024, timeout=5) == b"e"
             assert await stream.read(1024, timeout=5) == b""
             assert stream.get_extra_info("is_readable") is True
             with pytest.raises(httpcore2.WriteError, match=r"^the connection is closed$"):
                 await stream.write(b"GET / HTTP/1.1\r\n\r\n", timeout=5)
-            await stream.aclose()
 
     run_on(main())
 
@@ -146,14 +149,12 @@ def test_an_idle_connection_with_something_unasked_is_not_used_again(run_on: Run
         writer.close()
 
     async def main() -> None:
-        async with local_server(speak_unasked) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(speak_unasked) as stream:
             for _ in range(100):
                 if stream.get_extra_info("is_readable"):
                     break
                 await asyncio.sleep(0.01)
             assert stream.get_extra_info("is_readable") is True
-            await stream.aclose()
 
     run_on(main())
 
@@ -187,15 +188,13 @@ def test_a_server_sending_faster_than_it_is_read_waits(run_on: Run) -> None:
         writer.close()
 
     async def main() -> None:
-        async with local_server(flood) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(flood) as stream:
             first = await stream.read(1, timeout=5)
             await asyncio.sleep(0.3)  # time enough for the whole body, were it read
             held = len(stream._connection.received)  # type: ignore[attr-defined]
             assert held <= READ_BUFFER_LIMIT + 256 * 1024
             # Reading on resumes the server, and nothing is lost or reordered
             assert first + await read_exactly(stream, size - 1) == body
-            await stream.aclose()
 
     run_on(main())
 
@@ -206,21 +205,18 @@ def test_a_write_to_a_server_that_reads_nothing_stops_at_its_timeout(run_on: Run
         writer.close()
 
     async def main() -> None:
-        async with local_server(never_read) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(never_read) as stream:
             chunk = b"x" * 1024 * 1024
             with pytest.raises(httpcore2.WriteTimeout, match=r"^no progress in 0\.2 s$"):
                 for _ in range(200):  # far more than the kernel's buffers hold
                     await stream.write(chunk, timeout=0.2)
-            await stream.aclose()
 
     run_on(main())
 
 
 def test_a_write_of_nothing_sends_nothing(run_on: Run) -> None:
     async def main() -> None:
-        async with local_server(say_nothing) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(say_nothing) as stream:
             await stream.aclose()
             await stream.write(b"", timeout=5)  # not an error, even closed
 
@@ -230,52 +226,22 @@ def test_a_write_of_nothing_sends_nothing(run_on: Run) -> None:
 # --------------------------------------------------------------------------- TLS
 
 
-def certificate_for(folder: Path, host: str) -> tuple[Path, Path]:
-    """A self-signed certificate naming ``host``, valid from yesterday for a week."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=7))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    certificate_path, key_path = folder / f"{host}.pem", folder / f"{host}.key"
-    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return certificate_path, key_path
-
-
 @pytest.fixture
-def paquis_tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
-    """The server's TLS context for paquis.example, and its certificate for clients to trust."""
-    certificate, key = certificate_for(tmp_path, "paquis.example")
+def paquis_tls(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """The TLS context of a server for paquis.example, and a client's that trusts it."""
+    certificate, key = self_signed_certificate(tmp_path, "paquis.example")
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(certificate, key)
-    return server, certificate
+    return server, ssl.create_default_context(cafile=str(certificate))
 
 
 def test_a_tls_connection_checks_the_servers_name_and_carries_the_request(
-    run_on: Run, paquis_tls: tuple[ssl.SSLContext, Path]
+    run_on: Run, paquis_tls: tuple[ssl.SSLContext, ssl.SSLContext]
 ) -> None:
-    server_context, certificate = paquis_tls
-    trusting = ssl.create_default_context(cafile=str(certificate))
+    server_context, trusting = paquis_tls
 
     async def main() -> None:
-        async with local_server(answer_ok, tls=server_context) as port:
-            plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(answer_ok, server_context) as plain:
             stream = await plain.start_tls(trusting, server_hostname="paquis.example", timeout=5)
             ssl_object = stream.get_extra_info("ssl_object")
             assert isinstance(ssl_object, ssl.SSLObject)
@@ -284,20 +250,17 @@ def test_a_tls_connection_checks_the_servers_name_and_carries_the_request(
             await stream.write(request, timeout=5)
             head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
             assert await read_exactly(stream, len(head) + 40) == head + request
-            await stream.aclose()
 
     run_on(main())
 
 
 def test_a_tls_connection_to_another_name_is_a_connect_error(
-    run_on: Run, paquis_tls: tuple[ssl.SSLContext, Path]
+    run_on: Run, paquis_tls: tuple[ssl.SSLContext, ssl.SSLContext]
 ) -> None:
-    server_context, certificate = paquis_tls
-    trusting = ssl.create_default_context(cafile=str(certificate))
+    server_context, trusting = paquis_tls
 
     async def main() -> None:
-        async with local_server(answer_ok, tls=server_context) as port:
-            plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(answer_ok, server_context) as plain:
             with pytest.raises(httpcore2.ConnectError, match="certificate verify failed"):
                 await plain.start_tls(trusting, server_hostname="servette.example", timeout=5)
 
@@ -305,14 +268,12 @@ def test_a_tls_connection_to_another_name_is_a_connect_error(
 
 
 def test_a_tls_handshake_with_a_silent_server_stops_at_its_timeout(
-    run_on: Run, paquis_tls: tuple[ssl.SSLContext, Path]
+    run_on: Run, paquis_tls: tuple[ssl.SSLContext, ssl.SSLContext]
 ) -> None:
-    _, certificate = paquis_tls
-    trusting = ssl.create_default_context(cafile=str(certificate))
+    _, trusting = paquis_tls
 
     async def main() -> None:
-        async with local_server(say_nothing) as port:
-            plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with connected_to(say_nothing) as plain:
             with pytest.raises(httpcore2.ConnectTimeout, match=r"^no TLS handshake in 0\.2 s$"):
                 await plain.start_tls(trusting, server_hostname="paquis.example", timeout=0.2)
 

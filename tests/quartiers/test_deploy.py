@@ -11,14 +11,11 @@ import os
 import shutil
 import stat
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import self_signed_certificate
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 INSTALL_DIR = "/srv/quartiers"
@@ -51,33 +48,6 @@ def run(*command: str, env: dict[str, str] | None = None) -> subprocess.Complete
     return subprocess.run(
         command, capture_output=True, text=True, timeout=TOOL_TIMEOUT, check=False, env=env
     )
-
-
-def write_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for paquis.example, valid from yesterday for a week."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "paquis.example")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=7))
-        .sign(key, hashes.SHA256())
-    )
-    certificate_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
-    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return certificate_path, key_path
 
 
 def caddy_env(home: Path) -> dict[str, str]:
@@ -144,7 +114,7 @@ def test_the_nginx_example_passes_nginx_t_with_tls_and_forwards_host(tmp_path: P
     nginx = require("nginx")
     # Given the nginx example, its Let's Encrypt paths pointed at a self-signed certificate
     source = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
-    certificate, key = write_certificate(tmp_path)
+    certificate, key = self_signed_certificate(tmp_path, "paquis.example")
     site = source.replace(CERTIFICATE, str(certificate)).replace(CERTIFICATE_KEY, str(key))
     assert site != source
 
