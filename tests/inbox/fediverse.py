@@ -45,6 +45,7 @@ class RemoteServer:
     host: str
     documents: dict[str, dict[str, Any] | int] = field(default_factory=dict)
     fetched: list[str] = field(default_factory=list)
+    schemes: list[str] = field(default_factory=list)  # of the requests, in the order of fetched
     signed_only: bool = False  # as Mastodon's secure mode: an unsigned GET gets a 401, but for
     # the /.well-known/ documents (WebFinger, NodeInfo), which everyone may read
 
@@ -85,6 +86,7 @@ class RemoteServer:
     def app(self) -> Starlette:
         async def answer(request: Request) -> Response:
             self.fetched.append(request.url.path)
+            self.schemes.append(request.url.scheme)
             public = request.url.path.startswith("/.well-known/")
             if self.signed_only and not public and "signature" not in request.headers:
                 return JSONResponse({"error": "request not signed"}, status_code=401)

@@ -181,6 +181,9 @@ async def test_a_handle_is_resolved_once_and_kept(tmp_path: Path) -> None:
         assert found.uri == alice and not found.is_local
         assert "/.well-known/webfinger" in mastodon.fetched
         assert await world.actor(alice) is not None
+        # And her server was asked in the scheme of ours (http here; https in production)
+        assert world.instance.settings.server.scheme == "http"
+        assert set(mastodon.schemes) == {"http"}
 
 
 @pytest.mark.parametrize("case", ["blocked", "blocked with a port", "no client", "unknown"])
