@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+import time_machine
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import actors.remote
-from actors.remote import KEY_CACHE_SIZE, HandleNotResolved
+from actors.remote import KEY_CACHE_SIZE, REFRESH_AFTER, HandleNotResolved
 from config.errors import ErrorCode
 from storage.blocks import block_domain
-from storage.models import Actor, InboxItem
+from storage.models import Actor, InboxItem, utcnow
 from tests.inbox.fediverse import RemoteServer, activity, fediverse, note
 from tests.inbox.signing import fixed_key
 from tests.support import POSTGRES_URL_ENV, SETTLE_TIMEOUT, postgres_url
@@ -262,3 +264,42 @@ async def test_a_handle_resolved_twice_at_once_gives_both_the_one_actor_stored(
         assert first.uri == second.uri == alice
         assert first.id == second.id
         assert await world.count(Actor, Actor.uri == alice) == 1
+
+
+async def test_a_batch_reads_ours_the_gone_and_those_fetched_within_a_day_without_a_fetch(
+    tmp_path: Path,
+) -> None:
+    async with fediverse(tmp_path) as world:
+        # Given four of mastodon.test's actors kept here, fetched at different times, one gone
+        mastodon = world["mastodon.test"]
+        names = ("recent", "a_day_ago", "older", "gone")
+        remote = {name: mastodon.add_actor(name) for name in names}
+        lookups = world.instance.remote_actors
+        for uri in remote.values():
+            assert await lookups.actor(uri) is not None
+        now = utcnow().replace(microsecond=0)
+        fetched = {
+            "recent": now - timedelta(hours=1),
+            "a_day_ago": now - REFRESH_AFTER,
+            "older": now - REFRESH_AFTER - timedelta(seconds=1),
+            "gone": now - timedelta(days=30),
+        }
+        async with world.instance.database.transaction() as session:
+            for name, at in fetched.items():
+                await session.execute(
+                    update(Actor)
+                    .where(Actor.uri == remote[name])
+                    .values(fetched_at=at, is_gone=name == "gone")
+                )
+            ours = await session.scalar(select(Actor.uri).where(Actor.is_local.is_(True)))
+        assert ours is not None
+        asked = len(mastodon.fetched)
+        # When a batch asks for them, our own actor and one nobody knows, at that moment
+        with time_machine.travel(now, tick=False):
+            found = await lookups.stored_actors(
+                [ours, *remote.values(), mastodon.url("/users/nobody")]
+            )
+        # Then ours, the gone one and those fetched a day ago at most are read as kept; the
+        # older one is left to be fetched again, and nothing was fetched meanwhile
+        assert set(found) == {ours, remote["recent"], remote["a_day_ago"], remote["gone"]}
+        assert len(mastodon.fetched) == asked
