@@ -109,9 +109,15 @@ async def _wait(
 class AsyncioStream(AsyncNetworkStream):
     """One connection, plain or TLS, read and written through its protocol."""
 
-    def __init__(self, transport: asyncio.Transport, connection: _Connection) -> None:
-        self._transport = transport
+    def __init__(self, connection: _Connection) -> None:
         self._connection = connection
+
+    @property
+    def _transport(self) -> asyncio.Transport:
+        """The connection's transport: the TLS one once TLS has started."""
+        transport = self._connection.transport
+        assert transport is not None  # set by the loop as the connection was made
+        return transport
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
         connection = self._connection
@@ -168,8 +174,8 @@ class AsyncioStream(AsyncNetworkStream):
             self._transport.close()
             raise httpcore2.ConnectError(str(error)) from error
         assert transport is not None
-        self._connection.transport = transport  # reading is paused and resumed on the TLS side
-        return AsyncioStream(transport, self._connection)
+        self._connection.transport = transport
+        return AsyncioStream(self._connection)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
@@ -219,14 +225,12 @@ class AsyncioBackend(TcpOnlyBackend):
         local = (local_address, 0) if local_address else None
         try:
             async with asyncio.timeout(timeout):
-                transport, _ = await loop.create_connection(
-                    lambda: connection, host, port, local_addr=local
-                )
+                await loop.create_connection(lambda: connection, host, port, local_addr=local)
         except TimeoutError as error:
             raise httpcore2.ConnectTimeout(f"no connection in {timeout:g} s") from error
         except OSError as error:
             raise httpcore2.ConnectError(str(error)) from error
-        sock = transport.get_extra_info("socket")
+        stream = AsyncioStream(connection)
         for option in socket_options or ():
-            sock.setsockopt(*option)
-        return AsyncioStream(transport, connection)
+            stream.get_extra_info("socket").setsockopt(*option)
+        return stream
