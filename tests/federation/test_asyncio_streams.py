@@ -4,6 +4,7 @@ connection, TLS, on asyncio's own loop and on uvloop (the one `quartiers` comman
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -65,6 +66,14 @@ async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) 
 async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await reader.read()
     writer.close()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never came true")
 
 
 async def read_exactly(stream: httpcore2.AsyncNetworkStream, size: int) -> bytes:
@@ -134,6 +143,7 @@ def test_a_connection_the_server_closed_reads_as_ended_and_is_not_used_again(
             assert await stream.read(2, timeout=5) == b"by"
             assert await stream.read(1024, timeout=5) == b"e"
             assert await stream.read(1024, timeout=5) == b""
+            assert stream._transport.is_closing()  # type: ignore[attr-defined] # ours closes too
             assert stream.get_extra_info("is_readable") is True
             with pytest.raises(httpcore2.WriteError, match=r"^the connection is closed$"):
                 await stream.write(b"GET / HTTP/1.1\r\n\r\n", timeout=5)
@@ -150,10 +160,7 @@ def test_an_idle_connection_with_something_unasked_is_not_used_again(run_on: Run
 
     async def main() -> None:
         async with connected_to(speak_unasked) as stream:
-            for _ in range(100):
-                if stream.get_extra_info("is_readable"):
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: stream.get_extra_info("is_readable"))
             assert stream.get_extra_info("is_readable") is True
 
     run_on(main())
@@ -163,8 +170,98 @@ def test_a_closed_port_is_a_connect_error(run_on: Run) -> None:
     async def main() -> None:
         async with local_server(say_nothing) as port:
             pass  # the port is free again
-        with pytest.raises(httpcore2.ConnectError):
+        with pytest.raises(httpcore2.ConnectError, match=r"^\[Errno 111\] Conn"):
             await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+
+    run_on(main())
+
+
+def test_a_connection_nobody_accepts_stops_at_its_timeout(run_on: Run) -> None:
+    async def main() -> None:
+        # A listening socket whose queue is full: the kernel drops further connections' SYNs.
+        with socket.socket() as listening:
+            listening.bind(("127.0.0.1", 0))
+            listening.listen(0)
+            port = listening.getsockname()[1]
+            waiting = [socket.socket() for _ in range(4)]
+            try:
+                for client in waiting:
+                    client.setblocking(False)
+                    client.connect_ex(("127.0.0.1", port))
+                await asyncio.sleep(0.1)
+                with pytest.raises(httpcore2.ConnectTimeout, match=r"^no connection in 0\.2 s$"):
+                    await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=0.2)
+            finally:
+                for client in waiting:
+                    client.close()
+
+    run_on(main())
+
+
+def test_a_connection_leaves_from_the_address_and_with_the_options_asked(run_on: Run) -> None:
+    async def main() -> None:
+        async with local_server(say_nothing) as port:
+            stream = await AsyncioBackend().connect_tcp(
+                "127.0.0.1",
+                port,
+                timeout=5,
+                local_address="127.0.0.2",
+                socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)],
+            )
+            try:
+                host, local_port = stream.get_extra_info("client_addr")
+                assert host == "127.0.0.2"
+                assert local_port >= 1024  # a port the system chose
+                connected = stream.get_extra_info("socket")
+                assert connected.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            finally:
+                await stream.aclose()
+
+    run_on(main())
+
+
+def test_a_connection_the_server_resets_is_a_read_error_naming_the_reset(run_on: Run) -> None:
+    async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
+        writer.transport.abort()
+
+    async def main() -> None:
+        async with connected_to(reset) as stream:
+            with pytest.raises(httpcore2.ReadError, match="reset by peer"):
+                await stream.read(1024, timeout=5)
+            with pytest.raises(httpcore2.WriteError, match=r"^the connection is closed$"):
+                await stream.write(b"GET / HTTP/1.1\r\n\r\n", timeout=5)
+
+    run_on(main())
+
+
+def test_a_waiting_write_to_a_server_that_resets_is_a_write_error_naming_the_reset(
+    run_on: Run,
+) -> None:
+    async def read_nothing_then_reset(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await asyncio.sleep(0.5)
+        writer.transport.abort()  # unread bytes in its buffer: the kernel answers with a reset
+
+    async def main() -> None:
+        async with connected_to(read_nothing_then_reset) as stream:
+            chunk = b"x" * 1024 * 1024
+            with pytest.raises(httpcore2.WriteError, match=r"reset by peer|Broken pipe"):
+                for _ in range(200):  # far more than the kernel's buffers hold
+                    await stream.write(chunk, timeout=5)
+
+    run_on(main())
+
+
+def test_the_backend_waits_on_the_loop(run_on: Run) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await AsyncioBackend().sleep(0.05)
+        assert loop.time() - began >= 0.04
 
     run_on(main())
 
@@ -199,6 +296,33 @@ def test_a_server_sending_faster_than_it_is_read_waits(run_on: Run) -> None:
     run_on(main())
 
 
+def test_reading_pauses_past_the_limit_and_resumes_back_at_it(run_on: Run) -> None:
+    async def main() -> None:
+        more = asyncio.Event()
+
+        async def send_in_two(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write(b"a" * READ_BUFFER_LIMIT)
+            await writer.drain()
+            await more.wait()
+            writer.write(b"b" * 1000)
+            await writer.drain()
+            await reader.read()
+            writer.close()
+
+        async with connected_to(send_in_two) as stream:
+            connection = stream._connection  # type: ignore[attr-defined]
+            transport = stream._transport  # type: ignore[attr-defined]
+            await until(lambda: len(connection.received) == READ_BUFFER_LIMIT)
+            assert transport.is_reading()  # at the limit, not past it
+            more.set()
+            await until(lambda: not transport.is_reading())
+            assert len(connection.received) == READ_BUFFER_LIMIT + 1000
+            assert await stream.read(1000, timeout=5) == b"a" * 1000
+            assert transport.is_reading()  # back at the limit
+
+    run_on(main())
+
+
 def test_a_write_to_a_server_that_reads_nothing_stops_at_its_timeout(run_on: Run) -> None:
     async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(10)
@@ -210,6 +334,30 @@ def test_a_write_to_a_server_that_reads_nothing_stops_at_its_timeout(run_on: Run
             with pytest.raises(httpcore2.WriteTimeout, match=r"^no progress in 0\.2 s$"):
                 for _ in range(200):  # far more than the kernel's buffers hold
                     await stream.write(chunk, timeout=0.2)
+
+    run_on(main())
+
+
+def test_a_write_waits_for_a_slow_server_and_goes_on_when_it_reads(run_on: Run) -> None:
+    size = 16 * 1024 * 1024
+    body = bytes(range(256)) * (size // 256)
+    received = bytearray()
+
+    async def read_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.3)
+        while len(received) < size:
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            received.extend(chunk)
+        writer.close()
+
+    async def main() -> None:
+        async with connected_to(read_late) as stream:
+            for start in range(0, size, 1024 * 1024):
+                await stream.write(body[start : start + 1024 * 1024], timeout=5)
+            await until(lambda: len(received) == size)
+            assert received == body
 
     run_on(main())
 
