@@ -8,10 +8,12 @@ backend opens each socket to it, and the server counts the connections it was gi
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpcore2
@@ -22,6 +24,7 @@ from federation.asyncio_streams import AsyncioBackend
 from federation.client import FederationClient
 from federation.host_pools import HostPools, HostPoolTransport
 from federation.public_transport import PublicOnlyTransport
+from tests.certificates import self_signed_certificate
 from tests.support import wait_until
 
 
@@ -267,3 +270,50 @@ def test_a_pool_needs_a_connection_per_server_and_room_for_a_server() -> None:
     for per_host, max_hosts in ((0, 1), (1, 0)):
         with pytest.raises(ValueError, match=r"^a server needs one connection at least, and "):
             HostPools(backend, context, per_host=per_host, max_hosts=max_hosts)
+
+
+# --------------------------------------------------------------------------- HTTPS
+
+
+@asynccontextmanager
+async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[int, Path]]:
+    """A server for paquis.example with a self-signed certificate; its port and certificate."""
+    certificate, key = self_signed_certificate(tmp_path, "paquis.example")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+    try:
+        yield server.sockets[0].getsockname()[1], certificate
+    finally:
+        server.close()
+
+
+async def test_a_servers_pool_speaks_tls_with_the_trust_it_was_given(tmp_path: Path) -> None:
+    async with tls_server(tmp_path) as (port, certificate):
+        trusting = ssl.create_default_context(cafile=str(certificate))
+        async with HostPools(ToTheLocalServer(port), trusting) as pools:
+            response = await pools.handle_async_request(
+                httpcore2.Request(
+                    "GET", "https://paquis.example/", headers=[(b"Host", b"paquis.example")]
+                )
+            )
+            assert response.status == 200
+            assert await response.aread() == b"ok"
+            await response.aclose()
+
+
+async def test_the_transport_trusts_no_certificate_the_environment_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with tls_server(tmp_path) as (port, certificate):
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        async with client_through(HostPoolTransport(ToTheLocalServer(port))) as http:
+            with pytest.raises(httpx2.ConnectError, match="certificate verify failed"):
+                await http.get("https://paquis.example/")
