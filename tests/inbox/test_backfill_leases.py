@@ -406,3 +406,28 @@ async def test_the_worker_goes_on_after_a_failed_round(
         async with asyncio.timeout(SETTLE_TIMEOUT):
             await worker
         assert rounds == [None, None, None]
+
+
+async def test_after_a_failed_round_the_worker_waits_before_the_next(
+    tmp_path: Path, database_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with neighbourhood(tmp_path, database_kind) as (world, _front):
+        backfill = NeighbourBackfill(world.instance)
+        rounds: list[datetime | None] = []
+
+        # Given rounds that keep breaking (the database away for a while)
+        async def failing_round(now: datetime | None = None) -> int:
+            rounds.append(now)
+            await asyncio.sleep(0)
+            raise RuntimeError("base de données indisponible")
+
+        monkeypatch.setattr(backfill, "run_once", failing_round)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(backfill.run_forever(stop, idle_seconds=60))
+
+        # Then after the first, it waits its idle time: a broken database is not hammered
+        await asyncio.sleep(0.1)
+        assert rounds == [None]
+        stop.set()
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            await worker
