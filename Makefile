@@ -71,7 +71,11 @@ MUTATE_JOBS ?= 2
 mutate: $(TEST_STAMP)
 	@# mutmut runs the tests from mutants/, where ../shared is one level further up
 	@test -e shared || ! test -d ../shared || ln -s ../shared shared
-	env -u QUARTIERS_TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
+	@# the verdicts of earlier runs (mutation/verdicts.json) first; what this one decides is
+	@# saved after it, also when it is interrupted
+	$(BIN)/python scripts/mutation_verdicts.py restore
+	env -u QUARTIERS_TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS); \
+	  status=$$?; $(BIN)/python scripts/mutation_verdicts.py save; exit $$status
 	$(BIN)/python scripts/mutation_score.py
 
 ## The score per module of the last `make mutate`
