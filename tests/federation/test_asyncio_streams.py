@@ -240,18 +240,26 @@ def test_a_connection_the_server_resets_is_a_read_error_naming_the_reset(run_on:
 def test_a_waiting_write_to_a_server_that_resets_is_a_write_error_naming_the_reset(
     run_on: Run,
 ) -> None:
-    async def read_nothing_then_reset(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        await asyncio.sleep(0.5)
-        writer.transport.abort()  # unread bytes in its buffer: the kernel answers with a reset
-
     async def main() -> None:
-        async with connected_to(read_nothing_then_reset) as stream:
+        reset = asyncio.Event()
+
+        async def read_nothing_then_reset(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            await reset.wait()
+            writer.transport.abort()  # unread bytes in its buffer: the kernel answers with a reset
+
+        async def write_on(stream: httpcore2.AsyncNetworkStream) -> None:
             chunk = b"x" * 1024 * 1024
+            for _ in range(200):  # far more than the kernel's buffers hold
+                await stream.write(chunk, timeout=5)
+
+        async with connected_to(read_nothing_then_reset) as stream:
+            writing = asyncio.create_task(write_on(stream))
+            await until(lambda: stream._connection.writer is not None)  # type: ignore[attr-defined]
+            reset.set()  # while the write waits for room
             with pytest.raises(httpcore2.WriteError, match=r"reset by peer|Broken pipe"):
-                for _ in range(200):  # far more than the kernel's buffers hold
-                    await stream.write(chunk, timeout=5)
+                await writing
 
     run_on(main())
 

@@ -37,7 +37,7 @@ from tests.inbox.neighbour_outbox import (
     started,
     status,
 )
-from tests.support import SETTLE_TIMEOUT
+from tests.support import SETTLE_TIMEOUT, wait_until
 
 # --- claims: one worker reads a reading at a time --------------------------------------------
 
@@ -426,6 +426,10 @@ async def test_after_a_failed_round_the_worker_waits_before_the_next(
         worker = asyncio.create_task(backfill.run_forever(stop, idle_seconds=60))
 
         # Then after the first, it waits its idle time: a broken database is not hammered
+        async def first_round_over() -> bool:
+            return len(rounds) >= 1
+
+        await wait_until(first_round_over, "the first round")
         await asyncio.sleep(0.1)
         assert rounds == [None]
         stop.set()
