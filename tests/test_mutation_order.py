@@ -44,6 +44,18 @@ def test_a_mutants_tests_run_fastest_first_unknown_ones_last(
     assert nodeids(tests) == ["t/fast", "t/middle", "t/slow", "t/new"]
 
 
+def test_the_tests_named_after_the_mutated_module_run_first(
+    stats: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own, other = "tests/inbox/test_petition_votes.py::t", "tests/inbox/test_receive.py::t"
+    durations = {own: 9.0, f"{own}_quick": 0.5, other: 0.001}
+    (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": durations}))
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "inbox.votes.x__plain_vote__mutmut_3")
+    tests = items(other, own, f"{own}_quick")
+    fastest_first(tests)
+    assert nodeids(tests) == [f"{own}_quick", own, other]
+
+
 @pytest.mark.parametrize("under_test", [None, "", "stats", "fail"])
 def test_other_runs_keep_their_order(
     stats: None, monkeypatch: pytest.MonkeyPatch, under_test: str | None
