@@ -72,7 +72,7 @@ mutate: $(TEST_STAMP)
 	@# mutmut runs the tests from mutants/, where ../shared is one level further up
 	@test -e shared || ! test -d ../shared || ln -s ../shared shared
 	@# the verdicts of earlier runs (mutation/verdicts.json) first; what this one decides is
-	@# saved after it, also when it is interrupted
+	@# saved after it, also when mutmut stops early (after a Ctrl-C: scripts/mutation_verdicts.py save)
 	$(BIN)/python scripts/mutation_verdicts.py restore
 	env -u QUARTIERS_TEST_DATABASE_URL $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS); \
 	  status=$$?; $(BIN)/python scripts/mutation_verdicts.py save; exit $$status
