@@ -26,10 +26,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from mutation_score import NOT_RUN
+from mutation_score import module_of as module_of_mutant
+
 VERDICTS = Path("mutation/verdicts.json")
 MUTANTS = Path("mutants")
 MARK = "__mutmut_"
-UNDECIDED = {None, 2, 34}  # not checked yet, interrupted, skipped
 
 # {source file: {function: {"hash": …, "mutants": {number: exit code}}}}
 Verdicts = dict[str, dict[str, dict[str, Any]]]
@@ -38,8 +40,8 @@ Verdicts = dict[str, dict[str, dict[str, Any]]]
 def split_key(key: str) -> tuple[str, str, str]:
     """``inbox.store.x_store__mutmut_3`` → (``inbox.store``, ``x_store``, ``3``)."""
     qualified, _, number = key.rpartition(MARK)
-    module, _, function = qualified.partition(".x")
-    return module, "x" + function, number
+    module = module_of_mutant(key)
+    return module, qualified.removeprefix(module + "."), number
 
 
 def key_of(module: str, function: str, number: str) -> str:
@@ -58,7 +60,7 @@ def read_meta(meta: Path) -> dict[str, dict[str, Any]]:
     hashes: dict[str, str] = data.get("hash_by_function_name", {})
     functions: dict[str, dict[str, Any]] = {}
     for key, code in data.get("exit_code_by_key", {}).items():
-        if code in UNDECIDED:
+        if code in NOT_RUN:
             continue
         _, function, number = split_key(key)
         if function not in hashes:
